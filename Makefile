@@ -1,0 +1,61 @@
+# The README's two commands are `make demo` and `make test`; everything else here serves them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+export DJANGO_SETTINGS_MODULE := commissioning.config.settings
+
+.PHONY: demo test setup setup-test lint ci-postgres serve demo-data lock clean bench
+
+## make demo: set everything up, load reference data and a synthetic health economy, serve it
+demo: setup
+	$(PY) -m commissioning.cli demo-setup
+	$(PY) -m commissioning.cli serve
+
+## make test: set up what the tests need (including headless Chromium) and run the whole suite
+test: setup-test
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/pytest
+
+setup: $(STAMP) $(NODE_STAMP)
+
+setup-test: setup
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "Installing Chromium from Debian for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --require-hashes -r requirements.lock
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Run the suite against PostgreSQL (as CI does); needs a server at DATABASE_URL
+ci-postgres: setup-test
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/commissioning} $(VENV)/bin/pytest
+
+lint: setup
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/lint-imports
+
+## Regenerate requirements.lock from pyproject.toml
+lock:
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+bench: setup
+	$(PY) benchmarks/synth.py
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles

@@ -1,0 +1,273 @@
+"""The ``commissioning`` command. Entry points only translate arguments into engine or
+service calls; the work is done there."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+app = typer.Typer(
+    help="Commissioning health services: synthetic data, reference data, audit and the demo.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+token_app = typer.Typer(help="API tokens for API clients.", no_args_is_help=True)
+app.add_typer(token_app, name="api-token")
+console = Console()
+err = Console(stderr=True)
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE = REPO / "data" / "reference"
+REFERENCE_FILES = {
+    "trusts": "nhs_trusts.csv",
+    "ae": "ae_attendances.csv",
+    "population": "ons_uk_population_2023.csv",
+}
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "commissioning.config.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]Error:[/] {message}")
+    return typer.Exit(code=1)
+
+
+@app.command()
+def synth(
+    spells: Annotated[int, typer.Option(help="Hospital spells per year")] = 100_000,
+    years: Annotated[int, typer.Option(help="Years to simulate")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data")] = 1,
+    out: Annotated[Path, typer.Option(help="Output folder for the Parquet files")] = Path(
+        "var/synth"
+    ),
+    inject: Annotated[
+        list[str] | None,
+        typer.Option(help="A quality failure, PROVIDER:YYYY-MM:ODDS_RATIO (repeatable)"),
+    ] = None,
+    start: Annotated[str, typer.Option(help="First month, YYYY-MM")] = "2021-04",
+    areas: Annotated[int | None, typer.Option(help="Small areas (default: scaled to spells)")] = None,
+    chunk_size: Annotated[int, typer.Option(help="Spells generated per chunk")] = 1_000_000,
+    reference: Annotated[Path, typer.Option(help="Folder with the reference CSV files")] = REFERENCE,
+) -> None:
+    """Generate a synthetic health economy around the real NHS trusts and stream it to Parquet."""
+    import datetime as dt
+
+    from pydantic import ValidationError
+
+    from commissioning.engine.synth import (
+        Injection,
+        SynthConfig,
+        generate,
+        load_age_sex_structure,
+        load_providers,
+    )
+
+    try:
+        injections = tuple(Injection.parse(text) for text in inject or ())
+        first = dt.date.fromisoformat(f"{start}-01")
+        config = SynthConfig(
+            spells_per_year=spells,
+            years=years,
+            seed=seed,
+            start=first,
+            areas=areas,
+            chunk_size=chunk_size,
+            injections=injections,
+        )
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"--{'.'.join(str(p) for p in e['loc']).replace('_', '-') or 'inject'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise _fail(problems) from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    providers = load_providers(reference / "nhs_trusts.csv", reference / "ae_attendances.csv")
+    age_sex = load_age_sex_structure(reference / "ons_uk_population_2023.csv")
+    total = config.spells_per_year * config.years
+    with Progress(
+        TextColumn("[bold]Generating spells"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task("spells", total=total)
+        try:
+            manifest = generate(
+                config, providers, age_sex, out, lambda n: progress.advance(task, n)
+            )
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    counts = manifest["counts"]
+    console.print(
+        f"Wrote {counts['spells']:,} spells ({counts['deaths_30d']:,} deaths within 30 days) for "
+        f"{counts['providers']} providers, {counts['commissioners']} commissioners, "
+        f"{counts['practices']:,} GP practices and {counts['areas']:,} small areas "
+        f"to {out} in {manifest['seconds']:.1f} s."
+    )
+
+
+@app.command()
+def fetch(
+    kind: Annotated[str, typer.Argument(help="trusts, ae or population")],
+    source: Annotated[Path, typer.Argument(help="The file to fetch (a local path)")],
+) -> None:
+    """Land a reference file, unchanged, in the landing area (nothing is ingested yet)."""
+    _django()
+    from django.conf import settings
+
+    from commissioning.reference.fetchers import fetch as do_fetch
+
+    try:
+        fetched = do_fetch(kind, source, settings.DATA_DIR / "landing")
+    except FileNotFoundError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"Fetched {source} to {fetched.path} (sha256 {fetched.sha256[:12]}…)")
+
+
+@app.command()
+def ingest(
+    kind: Annotated[str, typer.Argument(help="trusts, ae or population")],
+    path: Annotated[Path, typer.Argument(help="A fetched file")],
+    year: Annotated[int, typer.Option(help="Mid-year of population estimates")] = 2023,
+) -> None:
+    """Ingest a reference file: all of it or, if any line is wrong, none of it."""
+    _django()
+    from commissioning.organisations.permissions import SYSTEM
+    from commissioning.reference.parsers import IngestError
+    from commissioning.reference.services import ingest_file
+
+    if kind not in REFERENCE_FILES:
+        raise _fail(f"the kind must be one of {', '.join(REFERENCE_FILES)} (got {kind!r})")
+    if not path.is_file():
+        raise _fail(f"no file at {path}")
+    try:
+        report = ingest_file(kind, path, SYSTEM, source=str(path), year=year)
+    except IngestError as exc:
+        err.print(f"[bold red]Rejected {path.name}; nothing was stored.[/]")
+        for problem in exc.errors:
+            err.print(f"  {problem}")
+        if exc.total > len(exc.errors):
+            err.print(f"  … and {exc.total - len(exc.errors)} more")
+        raise typer.Exit(code=1) from None
+    console.print(report.summary())
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check every link of the audit chain and report the first broken one."""
+    _django()
+    from commissioning.audit.chain import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        console.print(f"[green]The audit chain is intact:[/] {report.checked:,} revisions checked.")
+        return
+    err.print(
+        f"[bold red]The audit chain is broken at revision {report.first_broken_seq}:[/] "
+        f"{report.reason}. {report.checked:,} revisions before it are intact."
+    )
+    raise typer.Exit(code=2)
+
+
+@token_app.command("create")
+def token_create(
+    username: str, name: Annotated[str, typer.Option(help="What the token is for")] = "API client"
+) -> None:
+    """Create an API token for a user; it is shown once and stored only as a hash."""
+    _django()
+    from commissioning.api.tokens import issue_token
+    from commissioning.organisations.models import User
+    from commissioning.organisations.permissions import SYSTEM
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise _fail(f"no user called {username!r}")
+    token, raw = issue_token(user, name, SYSTEM)
+    console.print(f"Token for {username} ({token.name}): {raw}")
+    console.print("Send it as the header  Authorization: Bearer <token>. It will not be shown again.")
+
+
+@app.command("demo-setup")
+def demo_setup(
+    spells: Annotated[int, typer.Option(help="Synthetic spells per year")] = 120_000,
+    years: Annotated[int, typer.Option(help="Synthetic years")] = 3,
+) -> None:
+    """Migrate, load the reference data and a synthetic economy, and create demo accounts.
+
+    Safe to run again: a file already ingested is skipped and existing data are kept.
+    """
+    _django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from commissioning.web import demo
+
+    console.print("[bold]Setting up the database[/]")
+    call_command("migrate", interactive=False, verbosity=0)
+    for report in demo.load_reference_data(REFERENCE, settings.DATA_DIR / "landing"):
+        console.print(f"  {report.summary()}")
+    synth_dir = settings.SYNTH_DIR
+    if not (synth_dir / "manifest.json").exists():
+        console.print("[bold]Generating the synthetic health economy[/]")
+        synth(
+            spells=spells,
+            years=years,
+            seed=1,
+            out=synth_dir,
+            inject=None,
+            start="2021-04",
+            areas=max(300, spells // 80),
+            chunk_size=1_000_000,
+            reference=REFERENCE,
+        )
+    summary = demo.load_synthetic_economy(synth_dir)
+    console.print(f"  {summary}")
+    accounts = demo.create_demo_accounts()
+    table = Table(title="Demo accounts (one per role)")
+    for column in ("Role", "Username", "Password"):
+        table.add_column(column, no_wrap=True)
+    for account in accounts:
+        table.add_row(account.role, account.username, account.password)
+    console.print(table, width=110)
+    organisations = sorted({a.organisation for a in accounts})
+    console.print("The accounts work at: " + "; ".join(organisations) + ".")
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option()] = 8000,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+) -> None:
+    """Serve the platform (Django's server: for the demo, not for production)."""
+    _django()
+    from django.core.management import call_command
+
+    console.print(
+        f"\n[bold green]The platform is running at http://{host}:{port}/[/]\n"
+        "Start by signing in as [bold]commissioner[/] (password [bold]demo-commissioner[/]), open "
+        "Organisations and search for Mid Staffordshire (RJD), then for North Midlands (RJE) "
+        "to see A&E activity and synthetic hospital spells.\n"
+        "Press Ctrl+C to stop.\n"
+    )
+    call_command("runserver", f"{host}:{port}", use_reloader=False, verbosity=0)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,15 @@
+"""URL configuration: web pages, the admin and the versioned JSON API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from commissioning.api.v1 import api as api_v1
+
+admin.site.site_header = "Commissioning platform administration"
+admin.site.site_title = "Commissioning platform admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api_v1.urls),
+    path("", include("commissioning.web.urls")),
+]

@@ -1,0 +1,146 @@
+"""Organisations keyed by ODS code, people, their memberships, and small-area populations."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from .vocabulary import ORGANISATION_TYPE_LABELS, ROLE_LABELS, tidy_name
+
+ODS_CODE = RegexValidator(
+    r"^[A-Z0-9]{3,10}$",
+    "An ODS code is 3 to 10 capital letters and digits, for example RJD or QHM.",
+)
+# British National Grid (EPSG:27700) extent, in metres.
+EASTING_RANGE = (0, 700_000)
+NORTHING_RANGE = (0, 1_300_000)
+
+
+class User(AbstractUser):
+    """A person who uses the platform. Roles come from memberships of organisations."""
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Organisation(models.Model):
+    code = models.CharField("ODS code", max_length=10, unique=True, validators=[ODS_CODE])
+    name = models.CharField(max_length=200)
+    org_type = models.CharField(
+        "type", max_length=30, choices=[(k.value, v) for k, v in ORGANISATION_TYPE_LABELS.items()]
+    )
+    open_date = models.DateField(null=True, blank=True)
+    close_date = models.DateField(null=True, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    easting = models.IntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(EASTING_RANGE[0]), MaxValueValidator(EASTING_RANGE[1])],
+        help_text="British National Grid easting in metres",
+    )
+    northing = models.IntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(NORTHING_RANGE[0]), MaxValueValidator(NORTHING_RANGE[1])],
+        help_text="British National Grid northing in metres",
+    )
+    nhs_region_code = models.CharField("NHS region code", max_length=10, blank=True)
+    ha_code = models.CharField("higher health authority code", max_length=10, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    is_synthetic = models.BooleanField(
+        default=False, help_text="Part of the synthetic health economy, not a real organisation"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(close_date__isnull=True)
+                | models.Q(open_date__isnull=True)
+                | models.Q(close_date__gte=models.F("open_date")),
+                name="organisation_closes_after_opening",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.code})"
+
+    @property
+    def display_name(self) -> str:
+        return tidy_name(self.name)
+
+    @property
+    def type_label(self) -> str:
+        return ORGANISATION_TYPE_LABELS.get(self.org_type, self.org_type)
+
+    @property
+    def is_open(self) -> bool:
+        return self.close_date is None
+
+
+class Membership(models.Model):
+    """A person's role in an organisation, for a period."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=30, choices=[(k.value, v) for k, v in ROLE_LABELS.items()])
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="one_membership_per_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{ROLE_LABELS.get(self.role, self.role)} at {self.organisation.code}"
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+class SmallArea(models.Model):
+    """A small area (about the size of an LSOA, ~1,500 people) and who commissions for it."""
+
+    code = models.CharField(max_length=12, unique=True)
+    commissioner = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="small_areas"
+    )
+    practice = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="practice_areas",
+        help_text="The GP practice most of its residents are registered with",
+    )
+    easting = models.IntegerField()
+    northing = models.IntegerField()
+    population = models.PositiveIntegerField()
+    deprivation_decile = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="1 = most deprived tenth of areas, 10 = least deprived",
+    )
+    population_by_age_sex = models.JSONField(
+        default=dict, help_text="{'male'|'female': [count per age band]}"
+    )
+    is_synthetic = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,0 +1,119 @@
+"""Who may do what with organisations, people and reference data: the one place it is decided.
+
+Each action is a predicate over the actor (and, where it matters, the object). Roles come from
+the actor's current memberships; a superuser counts as an administrator. The full
+role x action matrix is tested in ``tests/unit/organisations/test_permissions.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+
+from .vocabulary import Role
+
+
+class Action(StrEnum):
+    VIEW_DIRECTORY = "view_directory"
+    EDIT_ORGANISATION = "edit_organisation"
+    MANAGE_MEMBERSHIPS = "manage_memberships"
+    VIEW_PEOPLE = "view_people"
+    INGEST_REFERENCE_DATA = "ingest_reference_data"
+    LOAD_SYNTHETIC_ECONOMY = "load_synthetic_economy"
+    VIEW_ACTIVITY = "view_activity"
+    VIEW_POPULATION = "view_population"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    VERIFY_AUDIT_CHAIN = "verify_audit_chain"
+
+
+_STAFF_ROLES = frozenset(Role) - {Role.BUDGET_HOLDER}
+_COMMISSIONING_ROLES = frozenset(
+    {
+        Role.COMMISSIONER,
+        Role.CONTRACT_MANAGER,
+        Role.QUALITY_LEAD,
+        Role.FINANCE_LEAD,
+        Role.CLINICAL_ADVISER,
+        Role.CARE_COORDINATOR,
+        Role.AUDITOR,
+        Role.ADMINISTRATOR,
+    }
+)
+
+# Which roles may take each action at all. Object-level rules are in ``can``.
+ALLOWED: dict[Action, frozenset[Role]] = {
+    Action.VIEW_DIRECTORY: frozenset(Role),
+    Action.EDIT_ORGANISATION: frozenset({Role.ADMINISTRATOR}),
+    Action.MANAGE_MEMBERSHIPS: frozenset({Role.ADMINISTRATOR}),
+    Action.VIEW_PEOPLE: _STAFF_ROLES,
+    Action.INGEST_REFERENCE_DATA: frozenset({Role.ADMINISTRATOR}),
+    Action.LOAD_SYNTHETIC_ECONOMY: frozenset({Role.ADMINISTRATOR}),
+    Action.VIEW_ACTIVITY: _STAFF_ROLES,
+    Action.VIEW_POPULATION: _COMMISSIONING_ROLES,
+    Action.VIEW_AUDIT_LOG: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),
+    Action.VERIFY_AUDIT_CHAIN: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),
+}
+
+
+def roles_of(user, on: dt.date | None = None) -> frozenset[Role]:
+    """The roles a user holds today through memberships that have started and not ended."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    today = on or dt.date.today()
+    roles = {
+        Role(m.role)
+        for m in user.memberships.all()
+        if (m.start_date is None or m.start_date <= today)
+        and (m.end_date is None or m.end_date >= today)
+    }
+    if user.is_superuser:
+        roles.add(Role.ADMINISTRATOR)
+    return frozenset(roles)
+
+
+def organisations_of(user) -> set[int]:
+    today = dt.date.today()
+    return {
+        m.organisation_id
+        for m in user.memberships.all()
+        if (m.start_date is None or m.start_date <= today)
+        and (m.end_date is None or m.end_date >= today)
+    }
+
+
+class SystemActor:
+    """The platform acting on an operator's command (the CLI's ingest and demo set-up).
+
+    Only the command-line entry points use it; no web request can act as the system.
+    """
+
+    pk = None
+    username = "system"
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemActor()
+
+
+def can(user, action: Action, obj=None) -> bool:
+    if isinstance(user, SystemActor):
+        return True
+    roles = roles_of(user)
+    if not roles & ALLOWED[action]:
+        return False
+    if action is Action.VIEW_PEOPLE and obj is not None and Role.ADMINISTRATOR not in roles:
+        # Who works where is shown to colleagues in the same organisation and to admins only.
+        return obj.pk in organisations_of(user)
+    return True
+
+
+def require(user, action: Action, obj=None) -> None:
+    if not can(user, action, obj):
+        raise PermissionDenied(f"You do not have permission to {action.value.replace('_', ' ')}.")

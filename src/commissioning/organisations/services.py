@@ -1,0 +1,166 @@
+"""Services for organisations and people: permission check, validation, write and audit in
+one transaction each. Views, the API and the CLI only translate their input into these calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from commissioning.audit import chain as audit
+
+from .models import Membership, Organisation, User
+from .permissions import Action, require
+from .vocabulary import OrganisationType, Role
+
+ORGANISATION_FIELDS = (
+    "code",
+    "name",
+    "org_type",
+    "open_date",
+    "close_date",
+    "address",
+    "postcode",
+    "easting",
+    "northing",
+    "nhs_region_code",
+    "ha_code",
+    "parent_id",
+    "is_synthetic",
+)
+
+
+@dataclass(frozen=True)
+class OrganisationData:
+    code: str
+    name: str
+    org_type: OrganisationType
+    open_date: dt.date | None = None
+    close_date: dt.date | None = None
+    address: str = ""
+    postcode: str = ""
+    easting: int | None = None
+    northing: int | None = None
+    nhs_region_code: str = ""
+    ha_code: str = ""
+    parent_code: str | None = None
+    is_synthetic: bool = False
+    # Fields the source does not carry, so an update must leave them as they are.
+    keep: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    organisation: Organisation
+    created: bool
+    changed: bool
+
+
+def _apply(org: Organisation, data: OrganisationData, parents: dict[str, Organisation]) -> None:
+    values: dict[str, Any] = {
+        "name": data.name,
+        "org_type": data.org_type.value,
+        "open_date": data.open_date,
+        "close_date": data.close_date,
+        "address": data.address,
+        "postcode": data.postcode,
+        "easting": data.easting,
+        "northing": data.northing,
+        "nhs_region_code": data.nhs_region_code,
+        "ha_code": data.ha_code,
+        "is_synthetic": data.is_synthetic,
+    }
+    for name, value in values.items():
+        if name not in data.keep:
+            setattr(org, name, value)
+    if "parent_code" not in data.keep:
+        if data.parent_code:
+            parent = parents.get(data.parent_code) or Organisation.objects.filter(
+                code=data.parent_code
+            ).first()
+            if parent is None:
+                raise ValidationError({"parent": f"No organisation has ODS code {data.parent_code}"})
+            org.parent = parent
+        else:
+            org.parent = None
+
+
+def upsert_organisation_unchecked(
+    data: OrganisationData, actor, parents: dict[str, Organisation] | None = None
+) -> UpsertResult:
+    """Create or update one organisation by ODS code and audit it; no permission check.
+
+    Only for services that have already checked the actor's permission (ingest, loaders).
+    Must be called inside their transaction. Saving identical values changes nothing and
+    records nothing.
+    """
+    existing = Organisation.objects.filter(code=data.code).first()
+    org = existing or Organisation(code=data.code)
+    before = audit.snapshot(existing, ORGANISATION_FIELDS) if existing else None
+    _apply(org, data, parents or {})
+    org.full_clean(validate_unique=existing is None)
+    after = audit.snapshot(org, ORGANISATION_FIELDS)
+    if existing and before == after:
+        return UpsertResult(org, created=False, changed=False)
+    org.save()
+    audit.record(
+        actor, "update" if existing else "create", org, before=before, after=after
+    )
+    return UpsertResult(org, created=existing is None, changed=True)
+
+
+def save_organisation(data: OrganisationData, actor) -> UpsertResult:
+    """Create or update an organisation (administrators only)."""
+    require(actor, Action.EDIT_ORGANISATION)
+    with transaction.atomic():
+        return upsert_organisation_unchecked(data, actor)
+
+
+def add_membership(
+    user: User,
+    organisation: Organisation,
+    role: Role,
+    actor,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> Membership:
+    """Give a person a role in an organisation (administrators only)."""
+    require(actor, Action.MANAGE_MEMBERSHIPS)
+    with transaction.atomic():
+        membership = Membership(
+            user=user,
+            organisation=organisation,
+            role=Role(role).value,
+            start_date=start_date,
+            end_date=end_date,
+        )
+        membership.full_clean()
+        if end_date and start_date and end_date < start_date:
+            raise ValidationError({"end_date": "The end date must not be before the start date."})
+        membership.save()
+        audit.record(
+            actor,
+            "create",
+            membership,
+            after=audit.snapshot(
+                membership, ("user_id", "organisation_id", "role", "start_date", "end_date")
+            ),
+        )
+        return membership
+
+
+def end_membership(membership: Membership, end_date: dt.date, actor) -> Membership:
+    require(actor, Action.MANAGE_MEMBERSHIPS)
+    with transaction.atomic():
+        before = audit.snapshot(membership, ("end_date",))
+        if membership.start_date and end_date < membership.start_date:
+            raise ValidationError({"end_date": "The end date must not be before the start date."})
+        membership.end_date = end_date
+        membership.save(update_fields=["end_date"])
+        audit.record(
+            actor, "update", membership, before=before, after=audit.snapshot(membership, ("end_date",))
+        )
+        return membership

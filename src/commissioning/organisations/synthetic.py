@@ -1,0 +1,104 @@
+"""Load the synthetic health economy's organisations and small areas into the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from django.db import transaction
+
+from commissioning.audit import chain as audit
+
+from .models import Organisation, SmallArea
+from .permissions import Action, require
+from .services import OrganisationData, upsert_organisation_unchecked
+from .vocabulary import OrganisationType
+
+
+def load_synthetic_economy(synth_dir: Path, actor) -> dict[str, int]:
+    """Upsert the synthetic commissioners, GP practices and small areas; idempotent."""
+    require(actor, Action.LOAD_SYNTHETIC_ECONOMY)
+    synth_dir = Path(synth_dir)
+    commissioners = pl.read_parquet(synth_dir / "commissioners.parquet")
+    practices = pl.read_parquet(synth_dir / "practices.parquet")
+    areas = pl.read_parquet(synth_dir / "areas.parquet")
+    changed = 0
+    with transaction.atomic():
+        orgs: dict[str, Organisation] = {}
+        for row in commissioners.iter_rows(named=True):
+            result = upsert_organisation_unchecked(
+                OrganisationData(
+                    code=row["code"],
+                    name=row["name"],
+                    org_type=OrganisationType.ICB,
+                    easting=row["easting"],
+                    northing=row["northing"],
+                    is_synthetic=True,
+                ),
+                actor,
+            )
+            orgs[row["code"]] = result.organisation
+            changed += result.changed
+        for row in practices.iter_rows(named=True):
+            result = upsert_organisation_unchecked(
+                OrganisationData(
+                    code=row["code"],
+                    name=row["name"],
+                    org_type=OrganisationType.GP_PRACTICE,
+                    easting=row["easting"],
+                    northing=row["northing"],
+                    parent_code=row["commissioner_code"],
+                    is_synthetic=True,
+                ),
+                actor,
+                parents=orgs,
+            )
+            orgs[row["code"]] = result.organisation
+            changed += result.changed
+
+        existing = {a.code: a for a in SmallArea.objects.all()}
+        new, updated = [], []
+        fields = (
+            "commissioner_id",
+            "practice_id",
+            "easting",
+            "northing",
+            "population",
+            "deprivation_decile",
+            "population_by_age_sex",
+        )
+        for row in areas.iter_rows(named=True):
+            values = {
+                "commissioner_id": orgs[row["commissioner_code"]].pk,
+                "practice_id": orgs[row["practice_code"]].pk,
+                "easting": row["easting"],
+                "northing": row["northing"],
+                "population": row["population"],
+                "deprivation_decile": row["deprivation_decile"],
+                "population_by_age_sex": {"male": row["male"], "female": row["female"]},
+            }
+            area = existing.get(row["code"])
+            if area is None:
+                new.append(SmallArea(code=row["code"], is_synthetic=True, **values))
+            elif any(getattr(area, f) != v for f, v in values.items()):
+                for f, v in values.items():
+                    setattr(area, f, v)
+                updated.append(area)
+        SmallArea.objects.bulk_create(new, batch_size=1000)
+        SmallArea.objects.bulk_update(updated, fields, batch_size=1000)
+        if new or updated:
+            audit.record(
+                actor,
+                "event",
+                object_type="organisations.smallarea",
+                object_id="synthetic-economy",
+                object_repr=f"Synthetic small areas from {synth_dir.name}",
+                after={"areas_created": len(new), "areas_updated": len(updated)},
+            )
+    return {
+        "commissioners": commissioners.height,
+        "practices": practices.height,
+        "areas": areas.height,
+        "organisations_changed": changed,
+        "areas_changed": len(new) + len(updated),
+    }

@@ -1,0 +1,19 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", auth_views.LoginView.as_view(), name="login"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("organisations/", views.directory, name="directory"),
+    path("organisations/<str:code>/", views.organisation, name="organisation"),
+    path(
+        "organisations/<str:code>/ae-attendances.csv",
+        views.organisation_ae_csv,
+        name="organisation-ae-csv",
+    ),
+    path("audit/", views.audit_log, name="audit"),
+    path("about-the-data/", views.about_data, name="about-data"),
+]

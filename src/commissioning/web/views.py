@@ -1,0 +1,143 @@
+"""Web pages. Each view checks permission, reads what the page needs and renders it."""
+
+from __future__ import annotations
+
+import csv
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from commissioning.audit.chain import verify_chain
+from commissioning.audit.models import Revision
+from commissioning.organisations.models import Membership, Organisation, SmallArea
+from commissioning.organisations.permissions import Action, can, require, roles_of
+from commissioning.organisations.vocabulary import ORGANISATION_TYPE_LABELS, PROVIDER_TYPES
+from commissioning.reference.models import IngestedFile
+
+from .home import ROLE_HOME
+from .queries.ae_monthly_for_provider import ae_monthly_for_provider
+from .queries.synthetic_activity_for_provider import synthetic_activity_for_provider
+
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+
+def _forbid_unless(request, action: Action, obj=None) -> None:
+    try:
+        require(request.user, action, obj)
+    except PermissionDenied:
+        raise PermissionDenied(
+            "Your role does not give you access to this page. Ask your administrator if you "
+            "need it."
+        ) from None
+
+
+def home(request):
+    roles = sorted(roles_of(request.user), key=lambda r: list(ROLE_HOME).index(r))
+    sections = [(role, *ROLE_HOME[role]) for role in roles]
+    memberships = Membership.objects.filter(user=request.user).select_related("organisation")
+    return render(
+        request,
+        "web/home.html",
+        {"sections": sections, "memberships": memberships},
+    )
+
+
+def directory(request):
+    _forbid_unless(request, Action.VIEW_DIRECTORY)
+    q = request.GET.get("q", "").strip()
+    org_type = request.GET.get("type", "")
+    include_closed = request.GET.get("closed") == "1"
+    include_synthetic = request.GET.get("synthetic", "1") == "1"
+    qs = Organisation.objects.all()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__iexact=q) | Q(postcode__istartswith=q))
+    if org_type in ORGANISATION_TYPE_LABELS:
+        qs = qs.filter(org_type=org_type)
+    if not include_closed:
+        qs = qs.filter(close_date__isnull=True)
+    if not include_synthetic:
+        qs = qs.filter(is_synthetic=False)
+    page = Paginator(qs.order_by("name"), 25).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "q": q,
+        "org_type": org_type,
+        "include_closed": include_closed,
+        "include_synthetic": include_synthetic,
+        "types": sorted((k.value, v) for k, v in ORGANISATION_TYPE_LABELS.items()),
+        "querystring": request.GET.copy(),
+    }
+    template = "web/_directory_results.html" if request.headers.get("HX-Request") else "web/directory.html"
+    return render(request, template, context)
+
+
+def organisation(request, code: str):
+    _forbid_unless(request, Action.VIEW_DIRECTORY)
+    org = get_object_or_404(Organisation.objects.select_related("parent"), code=code.upper())
+    children = Paginator(org.children.order_by("name"), 20).get_page(request.GET.get("page"))
+    context = {"org": org, "children": children, "ogl": OGL}
+    if can(request.user, Action.VIEW_ACTIVITY):
+        monthly = ae_monthly_for_provider(org.code)
+        context["ae_recent"] = monthly[:12]
+        context["ae_months"] = len(monthly)
+        if org.org_type in PROVIDER_TYPES:
+            context["synthetic"] = synthetic_activity_for_provider(settings.SYNTH_DIR, org.code)
+    if can(request.user, Action.VIEW_POPULATION):
+        areas = SmallArea.objects.filter(Q(commissioner=org) | Q(practice=org))
+        context["population"] = areas.aggregate(areas=Count("id"), people=Sum("population"))
+    if can(request.user, Action.VIEW_PEOPLE, org):
+        context["people"] = (
+            Membership.objects.filter(organisation=org)
+            .exclude(role="budget_holder")
+            .select_related("user")
+        )
+    return render(request, "web/organisation.html", context)
+
+
+def organisation_ae_csv(request, code: str):
+    _forbid_unless(request, Action.VIEW_ACTIVITY)
+    org = get_object_or_404(Organisation, code=code.upper())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ae-attendances-{org.code}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([f"# Monthly A&E attendances for {org.name} ({org.code}), all department types"])
+    writer.writerow([f"# Source: NHS England A&E Attendances and Emergency Admissions. {OGL}"])
+    writer.writerow(
+        ["period", "org_code", "attendances", "breaches_over_4h", "admissions", "pct_within_4h"]
+    )
+    for row in reversed(ae_monthly_for_provider(org.code)):
+        pct = "" if row["within_4h"] is None else f"{100 * row['within_4h']:.1f}"
+        writer.writerow(
+            [row["period"].isoformat(), org.code, row["attendances"], row["breaches"], row["admissions"], pct]
+        )
+    return response
+
+
+def audit_log(request):
+    _forbid_unless(request, Action.VIEW_AUDIT_LOG)
+    qs = Revision.objects.order_by("-seq")
+    object_type = request.GET.get("object_type", "")
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    report = verify_chain() if request.GET.get("verify") == "1" else None
+    types = Revision.objects.values_list("object_type", flat=True).distinct().order_by("object_type")
+    return render(
+        request,
+        "web/audit.html",
+        {"page": page, "report": report, "object_type": object_type, "types": types},
+    )
+
+
+@login_not_required
+def about_data(request):
+    return render(
+        request,
+        "web/about_data.html",
+        {"ingests": IngestedFile.objects.all()[:20], "ogl": OGL},
+    )
