@@ -4,7 +4,6 @@ Every endpoint needs authentication (a bearer token, or a signed-in browser sess
 permission through the same predicates as the web pages, and paginates every list.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 

@@ -103,6 +103,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from finders; it warns if this is absent
 # The NHS.UK frontend and htmx come from npm (package.json) and are served from node_modules,
 # never from a CDN and never copied into the repository.
 STATICFILES_DIRS = [

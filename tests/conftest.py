@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO / "data" / "reference"
+
+
+@pytest.fixture
+def reference_dir() -> Path:
+    return REFERENCE
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user holding ``role`` at ``organisation`` (a synthetic ICB by default)."""
+    from commissioning.organisations.models import Membership, Organisation, User
+
+    def _make(role: str | None, username: str | None = None, organisation=None, **extra):
+        username = username or (role or "nobody").replace("_", "-")
+        user = User.objects.create_user(username=username, password="correct-horse-battery", **extra)
+        if role:
+            org = organisation or Organisation.objects.get_or_create(
+                code="XC001",
+                defaults={"name": "NHS Synthetic Test ICB", "org_type": "icb", "is_synthetic": True},
+            )[0]
+            Membership.objects.create(user=user, organisation=org, role=role)
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def trusts(db):
+    """The real NHS trusts file, ingested through the service."""
+    from commissioning.organisations.permissions import SYSTEM
+    from commissioning.reference.services import ingest_file
+
+    return ingest_file("trusts", REFERENCE / "nhs_trusts.csv", SYSTEM)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for production; tests only need a correct hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

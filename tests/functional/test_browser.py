@@ -1,0 +1,85 @@
+"""In a real browser (headless Chromium): a commissioner signs in and finds a trust."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: `make test` installs it from Debian (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright runs an event loop in this thread; Django's database calls from the test
+    # body happen before and after it, never inside it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_commissioner_signs_in_and_finds_mid_staffordshire(browser, live_server, make_user, reference_dir):
+    from commissioning.organisations.permissions import SYSTEM
+    from commissioning.reference.services import ingest_file
+
+    ingest_file("trusts", reference_dir / "nhs_trusts.csv", SYSTEM)
+    make_user("commissioner", first_name="Chris", last_name="Commissioner")
+
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/")
+    assert page.title().startswith("Sign in")
+    page.get_by_label("Username").fill("commissioner")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", name="Welcome, Chris Commissioner").is_visible()
+
+    page.get_by_role("link", name="Find an organisation").click()
+    page.get_by_label("Name, ODS code or postcode").fill("Mid Staffordshire")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Mid Staffordshire NHS Foundation Trust").click()
+    assert page.get_by_role("heading", level=1).inner_text().endswith(
+        "Mid Staffordshire NHS Foundation Trust"
+    )
+    assert page.get_by_text("RJD", exact=True).is_visible()
+    # The NHS.UK stylesheet was served locally and applied.
+    colour = page.evaluate(
+        "getComputedStyle(document.querySelector('.nhsuk-header')).backgroundColor"
+    )
+    assert colour == "rgb(0, 94, 184)"  # NHS blue
+    page.close()
+
+
+def test_search_as_you_type_updates_results_with_htmx(browser, live_server, make_user, reference_dir):
+    from commissioning.organisations.permissions import SYSTEM
+    from commissioning.reference.services import ingest_file
+
+    ingest_file("trusts", reference_dir / "nhs_trusts.csv", SYSTEM)
+    user = make_user("quality_lead")
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/organisations/")
+    page.get_by_label("Name, ODS code or postcode").press_sequentially("RJE", delay=50)
+    page.get_by_text("1 organisation found").wait_for(timeout=5000)
+    assert page.get_by_role("link", name="University Hospitals of North Midlands NHS Trust").is_visible()
+    page.close()

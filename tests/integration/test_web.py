@@ -1,0 +1,132 @@
+"""Web pages: sign-in everywhere but public pages, role home pages, directory, exports."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from commissioning.organisations.permissions import SYSTEM
+from commissioning.reference.services import ingest_file
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    def _sign_in(role: str):
+        user = make_user(role)
+        client.force_login(user)
+        return client
+
+    return _sign_in
+
+
+@pytest.mark.parametrize("name", ["home", "directory", "audit"])
+def test_pages_need_sign_in(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_public_pages_do_not(client):
+    assert client.get(reverse("about-data")).status_code == 200
+    assert client.get(reverse("login")).status_code == 200
+
+
+def test_sign_in_with_a_password_then_sign_out(client, make_user):
+    make_user("commissioner")
+    response = client.post(
+        reverse("login"), {"username": "commissioner", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert "As commissioner" in client.get(reverse("home")).content.decode()
+    client.post(reverse("logout"))
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_wrong_password_says_what_to_do(client, make_user):
+    make_user("commissioner")
+    response = client.post(reverse("login"), {"username": "commissioner", "password": "nope"})
+    assert "Enter a correct username and password" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "expected", "absent"),
+    [
+        ("commissioner", "decide what services are provided", "Review the audit trail"),
+        ("quality_lead", "assure the quality", "Review the audit trail"),
+        ("auditor", "Review the audit trail", "decide what services"),
+        ("budget_holder", "personal health budget", "Review the audit trail"),
+    ],
+)
+def test_each_role_has_its_own_home_page(signed_in, role, expected, absent):
+    page = signed_in(role).get(reverse("home")).content.decode()
+    assert expected in page
+    assert absent not in page
+
+
+def test_directory_finds_mid_staffordshire_by_name_and_code(signed_in, trusts):
+    client = signed_in("commissioner")
+    by_name = client.get(reverse("directory"), {"q": "mid staffordshire"}).content.decode()
+    assert "Mid Staffordshire NHS Foundation Trust" in by_name
+    assert "1 organisation found" in by_name
+    by_code = client.get(reverse("directory"), {"q": "rjd"}).content.decode()
+    assert "Mid Staffordshire NHS Foundation Trust" in by_code
+
+
+def test_directory_htmx_request_returns_only_the_results(signed_in, trusts):
+    client = signed_in("commissioner")
+    partial = client.get(reverse("directory"), {"q": "RJD"}, HTTP_HX_REQUEST="true")
+    assert "<html" not in partial.content.decode()
+    assert "Mid Staffordshire" in partial.content.decode()
+
+
+def test_organisation_page_shows_activity_and_exports_csv(signed_in, trusts, reference_dir):
+    ingest_file("ae", reference_dir / "ae_attendances.csv", SYSTEM)
+    client = signed_in("quality_lead")
+    page = client.get(reverse("organisation", args=["RJE"])).content.decode()
+    assert "University Hospitals of North Midlands NHS Trust" in page
+    assert "A&amp;E attendances" in page and "March 2019" in page
+    csv = client.get(reverse("organisation-ae-csv", args=["RJE"]))
+    assert csv["Content-Type"].startswith("text/csv")
+    lines = csv.content.decode().splitlines()
+    assert "Open Government Licence" in lines[1]
+    assert lines[2].startswith("period,org_code,attendances")
+    assert len(lines) == 3 + 36  # 36 months, April 2016 to March 2019
+    first = lines[3].split(",")
+    assert first[0] == "2016-04-01"
+    att, breaches = int(first[2]), int(first[3])
+    assert first[5] == f"{100 * (att - breaches) / att:.1f}"
+
+
+def test_budget_holder_sees_no_activity(signed_in, trusts, reference_dir):
+    ingest_file("ae", reference_dir / "ae_attendances.csv", SYSTEM)
+    client = signed_in("budget_holder")
+    page = client.get(reverse("organisation", args=["RJE"])).content.decode()
+    assert "A&amp;E attendances" not in page
+    assert client.get(reverse("organisation-ae-csv", args=["RJE"])).status_code == 403
+
+
+def test_unknown_organisation_is_404(signed_in):
+    assert signed_in("commissioner").get(reverse("organisation", args=["ZZZ99"])).status_code == 404
+
+
+def test_audit_trail_is_for_auditors(signed_in, trusts):
+    assert signed_in("commissioner").get(reverse("audit")).status_code == 403
+
+
+def test_auditor_sees_revisions_and_checks_the_chain(client, make_user, trusts):
+    client.force_login(make_user("auditor"))
+    page = client.get(reverse("audit"), {"verify": "1"}).content.decode()
+    assert "The audit trail is intact" in page
+    assert "242 records checked" in page  # 241 trusts and the ingest itself
+
+
+def test_static_frontend_is_served_locally(client):
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("nhsuk/nhsuk-frontend.min.css")
+    assert finders.find("htmx/htmx.min.js")
+    page = client.get(reverse("login")).content.decode()
+    assert "/static/nhsuk/nhsuk-frontend.min.css" in page
+    assert "https://" not in page.split("<body")[0]  # nothing in <head> loads from elsewhere
