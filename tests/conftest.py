@@ -20,12 +20,21 @@ def make_user(db):
 
     def _make(role: str | None, username: str | None = None, organisation=None, **extra):
         username = username or (role or "nobody").replace("_", "-")
-        user = User.objects.create_user(username=username, password="correct-horse-battery", **extra)
+        user = User.objects.create_user(
+            username=username, password="correct-horse-battery", **extra
+        )
         if role:
-            org = organisation or Organisation.objects.get_or_create(
-                code="XC001",
-                defaults={"name": "NHS Synthetic Test ICB", "org_type": "icb", "is_synthetic": True},
-            )[0]
+            org = (
+                organisation
+                or Organisation.objects.get_or_create(
+                    code="XC001",
+                    defaults={
+                        "name": "NHS Synthetic Test ICB",
+                        "org_type": "icb",
+                        "is_synthetic": True,
+                    },
+                )[0]
+            )
             Membership.objects.create(user=user, organisation=org, role=role)
         return user
 

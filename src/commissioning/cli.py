@@ -59,9 +59,13 @@ def synth(
         typer.Option(help="A quality failure, PROVIDER:YYYY-MM:ODDS_RATIO (repeatable)"),
     ] = None,
     start: Annotated[str, typer.Option(help="First month, YYYY-MM")] = "2021-04",
-    areas: Annotated[int | None, typer.Option(help="Small areas (default: scaled to spells)")] = None,
+    areas: Annotated[
+        int | None, typer.Option(help="Small areas (default: scaled to spells)")
+    ] = None,
     chunk_size: Annotated[int, typer.Option(help="Spells generated per chunk")] = 1_000_000,
-    reference: Annotated[Path, typer.Option(help="Folder with the reference CSV files")] = REFERENCE,
+    reference: Annotated[
+        Path, typer.Option(help="Folder with the reference CSV files")
+    ] = REFERENCE,
 ) -> None:
     """Generate a synthetic health economy around the real NHS trusts and stream it to Parquet."""
     import datetime as dt
@@ -201,7 +205,9 @@ def token_create(
         raise _fail(f"no user called {username!r}")
     token, raw = issue_token(user, name, SYSTEM)
     console.print(f"Token for {username} ({token.name}): {raw}")
-    console.print("Send it as the header  Authorization: Bearer <token>. It will not be shown again.")
+    console.print(
+        "Send it as the header  Authorization: Bearer <token>. It will not be shown again."
+    )
 
 
 @app.command("demo-setup")

@@ -23,7 +23,9 @@ pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make test` installs it from Debian (apt-get install chromium)")
+        pytest.fail(
+            "Chromium is missing: `make test` installs it from Debian (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     # Playwright runs an event loop in this thread; Django's database calls from the test
@@ -35,7 +37,9 @@ def browser():
         browser.close()
 
 
-def test_commissioner_signs_in_and_finds_mid_staffordshire(browser, live_server, make_user, reference_dir):
+def test_commissioner_signs_in_and_finds_mid_staffordshire(
+    browser, live_server, make_user, reference_dir
+):
     from commissioning.organisations.permissions import SYSTEM
     from commissioning.reference.services import ingest_file
 
@@ -55,8 +59,10 @@ def test_commissioner_signs_in_and_finds_mid_staffordshire(browser, live_server,
     page.get_by_label("Name, ODS code or postcode").fill("Mid Staffordshire")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Mid Staffordshire NHS Foundation Trust").click()
-    assert page.get_by_role("heading", level=1).inner_text().endswith(
-        "Mid Staffordshire NHS Foundation Trust"
+    assert (
+        page.get_by_role("heading", level=1)
+        .inner_text()
+        .endswith("Mid Staffordshire NHS Foundation Trust")
     )
     assert page.get_by_text("RJD", exact=True).is_visible()
     # The NHS.UK stylesheet was served locally and applied.
@@ -67,7 +73,9 @@ def test_commissioner_signs_in_and_finds_mid_staffordshire(browser, live_server,
     page.close()
 
 
-def test_search_as_you_type_updates_results_with_htmx(browser, live_server, make_user, reference_dir):
+def test_search_as_you_type_updates_results_with_htmx(
+    browser, live_server, make_user, reference_dir
+):
     from commissioning.organisations.permissions import SYSTEM
     from commissioning.reference.services import ingest_file
 
@@ -81,5 +89,7 @@ def test_search_as_you_type_updates_results_with_htmx(browser, live_server, make
     page.goto(f"{live_server.url}/organisations/")
     page.get_by_label("Name, ODS code or postcode").press_sequentially("RJE", delay=50)
     page.get_by_text("1 organisation found").wait_for(timeout=5000)
-    assert page.get_by_role("link", name="University Hospitals of North Midlands NHS Trust").is_visible()
+    assert page.get_by_role(
+        "link", name="University Hospitals of North Midlands NHS Trust"
+    ).is_visible()
     page.close()

@@ -24,9 +24,11 @@ def bearer(make_user):
 def test_openapi_document_lists_the_resources(client):
     doc = client.get("/api/v1/openapi.json").json()
     assert doc["info"]["version"] == "1"
-    assert {"/api/v1/organisations", "/api/v1/organisations/{code}", "/api/v1/ae-attendances"} <= set(
-        doc["paths"]
-    )
+    assert {
+        "/api/v1/organisations",
+        "/api/v1/organisations/{code}",
+        "/api/v1/ae-attendances",
+    } <= set(doc["paths"])
     params = {p["name"] for p in doc["paths"]["/api/v1/organisations"]["get"]["parameters"]}
     assert {"page", "page_size", "search"} <= params
 

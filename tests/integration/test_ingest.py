@@ -37,7 +37,9 @@ def test_ingesting_the_same_file_twice_changes_nothing(trusts, reference_dir):
 def test_a_new_file_with_the_same_rows_changes_nothing(trusts, reference_dir, tmp_path):
     copy = tmp_path / "trusts-copy.csv"
     copy.write_text((reference_dir / "nhs_trusts.csv").read_text() + "\n")
-    organisation_revisions = Revision.objects.filter(object_type="organisations.organisation").count()
+    organisation_revisions = Revision.objects.filter(
+        object_type="organisations.organisation"
+    ).count()
     report = ingest_file("trusts", copy, SYSTEM)
     assert (report.created, report.updated, report.unchanged) == (0, 0, 241)
     assert (
@@ -87,7 +89,9 @@ def test_ae_and_population_ingest_the_real_files(reference_dir):
 
 def test_changed_rows_are_updated_and_counted(reference_dir, tmp_path):
     first = tmp_path / "ae1.csv"
-    first.write_text("period,org_code,type,attendances,breaches,admissions\n2017-03-01,RF4,1,100,10,5\n")
+    first.write_text(
+        "period,org_code,type,attendances,breaches,admissions\n2017-03-01,RF4,1,100,10,5\n"
+    )
     second = tmp_path / "ae2.csv"
     second.write_text(
         "period,org_code,type,attendances,breaches,admissions\n"

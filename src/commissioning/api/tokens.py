@@ -29,8 +29,15 @@ def issue_token(user, name: str, actor) -> tuple[ApiToken, str]:
         raise PermissionDenied("You can only create API tokens for yourself.")
     raw = secrets.token_urlsafe(32)
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, name=name[:100], key_hash=_hash(raw), prefix=raw[:8])
-        audit.record(actor, "create", token, after={"user_id": user.pk, "name": token.name, "prefix": token.prefix})
+        token = ApiToken.objects.create(
+            user=user, name=name[:100], key_hash=_hash(raw), prefix=raw[:8]
+        )
+        audit.record(
+            actor,
+            "create",
+            token,
+            after={"user_id": user.pk, "name": token.name, "prefix": token.prefix},
+        )
     return token, raw
 
 
@@ -38,7 +45,13 @@ def revoke_token(token: ApiToken, actor) -> None:
     with transaction.atomic():
         token.revoked_at = timezone.now().replace(microsecond=0)
         token.save(update_fields=["revoked_at"])
-        audit.record(actor, "update", token, before={"revoked_at": None}, after={"revoked_at": token.revoked_at.isoformat()})
+        audit.record(
+            actor,
+            "update",
+            token,
+            before={"revoked_at": None},
+            after={"revoked_at": token.revoked_at.isoformat()},
+        )
 
 
 def user_for_token(raw: str):

@@ -4,7 +4,6 @@ Every endpoint needs authentication (a bearer token, or a signed-in browser sess
 permission through the same predicates as the web pages, and paginates every list.
 """
 
-
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
@@ -129,9 +128,7 @@ def get_organisation(request, code: str):
     return get_object_or_404(Organisation.objects.select_related("parent"), code=code.upper())
 
 
-@api.get(
-    "/organisations/{code}/children", response=list[OrganisationOut], tags=["organisations"]
-)
+@api.get("/organisations/{code}/children", response=list[OrganisationOut], tags=["organisations"])
 @paginate(Pagination)
 def list_children(request, code: str):
     """Organisations whose parent is this one (e.g. the GP practices of a commissioner)."""

@@ -159,9 +159,7 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
     checked = 0
     for rev in Revision.objects.order_by("seq").iterator(chunk_size=batch_size):
         if rev.seq != expected_seq:
-            return ChainReport(
-                False, checked, expected_seq, f"revision {expected_seq} is missing"
-            )
+            return ChainReport(False, checked, expected_seq, f"revision {expected_seq} is missing")
         if rev.prev_hash != expected_prev:
             return ChainReport(
                 False, checked, rev.seq, "its previous-hash does not match the revision before it"

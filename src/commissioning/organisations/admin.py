@@ -46,7 +46,9 @@ class UserAdmin(BaseUserAdmin):
 
     def save_formset(self, request, form, formset, change):
         befores = {
-            f.instance.pk: audit.snapshot(Membership.objects.get(pk=f.instance.pk), MEMBERSHIP_AUDIT_FIELDS)
+            f.instance.pk: audit.snapshot(
+                Membership.objects.get(pk=f.instance.pk), MEMBERSHIP_AUDIT_FIELDS
+            )
             for f in formset.forms
             if f.instance.pk
         }

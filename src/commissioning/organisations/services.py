@@ -78,11 +78,14 @@ def _apply(org: Organisation, data: OrganisationData, parents: dict[str, Organis
             setattr(org, name, value)
     if "parent_code" not in data.keep:
         if data.parent_code:
-            parent = parents.get(data.parent_code) or Organisation.objects.filter(
-                code=data.parent_code
-            ).first()
+            parent = (
+                parents.get(data.parent_code)
+                or Organisation.objects.filter(code=data.parent_code).first()
+            )
             if parent is None:
-                raise ValidationError({"parent": f"No organisation has ODS code {data.parent_code}"})
+                raise ValidationError(
+                    {"parent": f"No organisation has ODS code {data.parent_code}"}
+                )
             org.parent = parent
         else:
             org.parent = None
@@ -106,9 +109,7 @@ def upsert_organisation_unchecked(
     if existing and before == after:
         return UpsertResult(org, created=False, changed=False)
     org.save()
-    audit.record(
-        actor, "update" if existing else "create", org, before=before, after=after
-    )
+    audit.record(actor, "update" if existing else "create", org, before=before, after=after)
     return UpsertResult(org, created=existing is None, changed=True)
 
 
@@ -161,6 +162,10 @@ def end_membership(membership: Membership, end_date: dt.date, actor) -> Membersh
         membership.end_date = end_date
         membership.save(update_fields=["end_date"])
         audit.record(
-            actor, "update", membership, before=before, after=audit.snapshot(membership, ("end_date",))
+            actor,
+            "update",
+            membership,
+            before=before,
+            after=audit.snapshot(membership, ("end_date",)),
         )
         return membership

@@ -24,7 +24,14 @@ class IngestedFileAdmin(ReadOnlyAdmin):
 
 @admin.register(AEAttendance)
 class AEAttendanceAdmin(ReadOnlyAdmin):
-    list_display = ("period", "org_code", "department_type", "attendances", "breaches", "admissions")
+    list_display = (
+        "period",
+        "org_code",
+        "department_type",
+        "attendances",
+        "breaches",
+        "admissions",
+    )
     list_filter = ("department_type",)
     search_fields = ("org_code",)
 

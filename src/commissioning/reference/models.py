@@ -61,6 +61,9 @@ class AEAttendance(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.org_code} {self.period:%Y-%m} type {self.department_type}"
+
 
 class PopulationEstimate(models.Model):
     """ONS mid-year population estimate for one geography, sex and single year of age."""
@@ -80,3 +83,6 @@ class PopulationEstimate(models.Model):
                 fields=["year", "geography_code", "sex", "age"], name="one_estimate_per_cell"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.geography_name} {self.year} {self.sex} aged {self.age}"

@@ -193,7 +193,9 @@ def parse_trusts(lines: Iterable[str]) -> list[TrustRow]:
         if not any(c.strip() for c in row):
             continue
         if len(row) < max(index.values()) + 1 and len(row) < ODS_ETR_MIN_COLUMNS:
-            errors.add(line, "row", f"has {len(row)} columns; expected at least {ODS_ETR_MIN_COLUMNS}")
+            errors.add(
+                line, "row", f"has {len(row)} columns; expected at least {ODS_ETR_MIN_COLUMNS}"
+            )
             continue
 
         def get(name: str, row=row) -> str:
@@ -217,7 +219,9 @@ def parse_trusts(lines: Iterable[str]) -> list[TrustRow]:
                 errors.add(line, "org_code", f"{code} appears twice (first on line {seen[code]})")
             seen[code] = line
         address = ", ".join(
-            p for p in (get(k) for k in ("address_1", "address_2", "address_3", "town", "county")) if p
+            p
+            for p in (get(k) for k in ("address_1", "address_2", "address_3", "town", "county"))
+            if p
         )
         if code and name:
             parsed.append(
@@ -306,7 +310,14 @@ def parse_ae(lines: Iterable[str]) -> list[AERow]:
 # --- ONS population estimates by age and sex -------------------------------------------------
 
 POPULATION_COLUMNS = ("sex", "code", "name", "geography", "age", "count")
-SEXES = {"males": "male", "male": "male", "m": "male", "females": "female", "female": "female", "f": "female"}
+SEXES = {
+    "males": "male",
+    "male": "male",
+    "m": "male",
+    "females": "female",
+    "female": "female",
+    "f": "female",
+}
 OLDEST_AGE = 90  # ONS publishes single years to 89 and an open band "90+"
 
 

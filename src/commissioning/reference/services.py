@@ -77,7 +77,9 @@ def _store_trusts(rows: list[parsers.TrustRow], actor) -> tuple[int, int, int]:
     return created, updated, unchanged
 
 
-def _upsert(model, rows: list, key_fields: tuple[str, ...], value_fields: tuple[str, ...], extra=None):
+def _upsert(
+    model, rows: list, key_fields: tuple[str, ...], value_fields: tuple[str, ...], extra=None
+):
     extra = extra or {}
     existing = {
         tuple(getattr(obj, k) for k in key_fields): obj
@@ -99,7 +101,9 @@ def _upsert(model, rows: list, key_fields: tuple[str, ...], value_fields: tuple[
     return len(to_create), len(to_update), len(rows) - len(to_create) - len(to_update)
 
 
-def ingest_file(kind: str, path: Path, actor, *, source: str = "", year: int = 2023) -> IngestReport:
+def ingest_file(
+    kind: str, path: Path, actor, *, source: str = "", year: int = 2023
+) -> IngestReport:
     """Ingest one fetched file of the given kind (``trusts``, ``ae`` or ``population``)."""
     require(actor, Action.INGEST_REFERENCE_DATA)
     kind = IngestedFile.Kind(kind).value

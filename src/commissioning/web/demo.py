@@ -46,9 +46,10 @@ def load_reference_data(reference_dir: Path, landing_dir: Path) -> list[IngestRe
 
 def load_synthetic_economy(synth_dir: Path) -> str:
     counts = load_economy(synth_dir, SYSTEM)
+    changed = counts["organisations_changed"] + counts["areas_changed"]
     return (
         f"Synthetic economy: {counts['commissioners']} commissioners, {counts['practices']:,} GP "
-        f"practices, {counts['areas']:,} small areas ({counts['organisations_changed'] + counts['areas_changed']:,} changed)."
+        f"practices, {counts['areas']:,} small areas ({changed:,} changed)."
     )
 
 
@@ -80,7 +81,6 @@ def create_demo_accounts() -> list[DemoAccount]:
         with transaction.atomic():
             user = User.objects.filter(username=username).first()
             if user is None:
-                first, _, last = role.label.partition(" ")
                 user = User(
                     username=username,
                     first_name="Demo",

@@ -55,8 +55,7 @@ ROLE_HOME: dict[Role, tuple[str, list[Task]]] = {
         [DIRECTORY, DATA],
     ),
     Role.PROVIDER_REPRESENTATIVE: (
-        "You represent a provider. You can see your organisation's page and the public "
-        "directory.",
+        "You represent a provider. You can see your organisation's page and the public directory.",
         [DIRECTORY, DATA],
     ),
     Role.BUDGET_HOLDER: (

@@ -72,7 +72,9 @@ def directory(request):
         "types": sorted((k.value, v) for k, v in ORGANISATION_TYPE_LABELS.items()),
         "querystring": request.GET.copy(),
     }
-    template = "web/_directory_results.html" if request.headers.get("HX-Request") else "web/directory.html"
+    template = (
+        "web/_directory_results.html" if request.headers.get("HX-Request") else "web/directory.html"
+    )
     return render(request, template, context)
 
 
@@ -105,7 +107,9 @@ def organisation_ae_csv(request, code: str):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ae-attendances-{org.code}.csv"'
     writer = csv.writer(response)
-    writer.writerow([f"# Monthly A&E attendances for {org.name} ({org.code}), all department types"])
+    writer.writerow(
+        [f"# Monthly A&E attendances for {org.name} ({org.code}), all department types"]
+    )
     writer.writerow([f"# Source: NHS England A&E Attendances and Emergency Admissions. {OGL}"])
     writer.writerow(
         ["period", "org_code", "attendances", "breaches_over_4h", "admissions", "pct_within_4h"]
@@ -113,7 +117,14 @@ def organisation_ae_csv(request, code: str):
     for row in reversed(ae_monthly_for_provider(org.code)):
         pct = "" if row["within_4h"] is None else f"{100 * row['within_4h']:.1f}"
         writer.writerow(
-            [row["period"].isoformat(), org.code, row["attendances"], row["breaches"], row["admissions"], pct]
+            [
+                row["period"].isoformat(),
+                org.code,
+                row["attendances"],
+                row["breaches"],
+                row["admissions"],
+                pct,
+            ]
         )
     return response
 
@@ -126,7 +137,9 @@ def audit_log(request):
         qs = qs.filter(object_type=object_type)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     report = verify_chain() if request.GET.get("verify") == "1" else None
-    types = Revision.objects.values_list("object_type", flat=True).distinct().order_by("object_type")
+    types = (
+        Revision.objects.values_list("object_type", flat=True).distinct().order_by("object_type")
+    )
     return render(
         request,
         "web/audit.html",

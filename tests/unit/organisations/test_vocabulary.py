@@ -2,7 +2,10 @@ from commissioning.organisations.vocabulary import tidy_name
 
 
 def test_tidy_name_keeps_nhs_and_lowercases_joining_words():
-    assert tidy_name("MID STAFFORDSHIRE NHS FOUNDATION TRUST") == "Mid Staffordshire NHS Foundation Trust"
+    assert (
+        tidy_name("MID STAFFORDSHIRE NHS FOUNDATION TRUST")
+        == "Mid Staffordshire NHS Foundation Trust"
+    )
     assert (
         tidy_name("UNIVERSITY HOSPITALS OF NORTH MIDLANDS NHS TRUST")
         == "University Hospitals of North Midlands NHS Trust"

@@ -14,7 +14,10 @@ from commissioning.reference.parsers import (
     read_lines,
 )
 
-HEADER = "org_code,name,nhs_region_code,ha_code,address_1,address_2,address_3,town,county,postcode,open_date,close_date,easting,northing"
+HEADER = (
+    "org_code,name,nhs_region_code,ha_code,address_1,address_2,address_3,town,county,"
+    "postcode,open_date,close_date,easting,northing"
+)
 
 
 def errors_of(parser, text: str) -> list[tuple[int, str]]:
@@ -79,7 +82,9 @@ def test_close_before_open_and_duplicate_codes_are_rejected():
 
 def test_error_message_reads_naturally():
     with pytest.raises(IngestError) as info:
-        parse_ae(["period,org_code,type,attendances,breaches,admissions", "2017-03-01,RF4,1,-3,0,0"])
+        parse_ae(
+            ["period,org_code,type,attendances,breaches,admissions", "2017-03-01,RF4,1,-3,0,0"]
+        )
     assert str(info.value.errors[0]) == "line 2, field 'attendances': must not be negative (got -3)"
 
 

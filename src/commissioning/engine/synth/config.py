@@ -65,9 +65,10 @@ class SynthConfig(BaseModel, frozen=True):
         end = self.month_start(self.years * 12)
         for inj in self.injections:
             if not self.start <= inj.start < end:
+                last = self.month_start(self.years * 12 - 1)
                 raise ValueError(
                     f"the injected failure at {inj.provider} starts {inj.start:%Y-%m}, outside "
-                    f"the simulated months {self.start:%Y-%m} to {self.month_start(self.years * 12 - 1):%Y-%m}"
+                    f"the simulated months {self.start:%Y-%m} to {last:%Y-%m}"
                 )
         return self
 

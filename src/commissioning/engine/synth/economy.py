@@ -48,9 +48,7 @@ def _cluster_providers(xy: np.ndarray, k: int, rng: np.random.Generator) -> np.n
     return compact
 
 
-def build_economy(
-    config: SynthConfig, providers: list[Provider], age_sex: np.ndarray
-) -> Economy:
+def build_economy(config: SynthConfig, providers: list[Provider], age_sex: np.ndarray) -> Economy:
     if not providers:
         raise ValueError("The synthetic economy needs at least one provider with a location")
     rng = np.random.default_rng(config.seed)
@@ -107,8 +105,10 @@ def build_economy(
     # Provider choice: the nearest few providers, weighted by size and distance decay.
     k = min(C.CHOICE_NEAREST, n_prov)
     dist = np.sqrt(((area_xy[:, None, :] - prov_xy[None, :, :]) ** 2).sum(axis=2))
-    nearest = np.argpartition(dist, k - 1, axis=1)[:, :k] if k < n_prov else np.tile(
-        np.arange(n_prov), (n_areas, 1)
+    nearest = (
+        np.argpartition(dist, k - 1, axis=1)[:, :k]
+        if k < n_prov
+        else np.tile(np.arange(n_prov), (n_areas, 1))
     )
     d = np.take_along_axis(dist, nearest, axis=1)
     weight = size[nearest] * np.exp(-d / C.CHOICE_DISTANCE_M) + 1e-12
@@ -148,17 +148,13 @@ def true_coefficients(economy: Economy) -> dict:
         "link": "logit",
         "outcome": "death within 30 days of discharge",
         "intercept": C.INTERCEPT,
-        "age_band": {
-            label: age_log_odds(i) for i, label in enumerate(C.AGE_BAND_LABELS)
-        },
+        "age_band": {label: age_log_odds(i) for i, label in enumerate(C.AGE_BAND_LABELS)},
         "sex": {"1": C.MALE, "2": 0.0},
         "admission_method": {"1": C.ELECTIVE, "2": 0.0},
         "charlson_band": dict(zip(C.CHARLSON_BAND_LABELS, C.CHARLSON, strict=True)),
         "month": {str(m): month_log_odds(m) for m in range(1, 13)},
         "year_index_slope": C.YEAR_TREND,
-        "diagnosis_group": {
-            str(i + 1): float(v) for i, v in enumerate(economy.diagnosis_effect)
-        },
+        "diagnosis_group": {str(i + 1): float(v) for i, v in enumerate(economy.diagnosis_effect)},
         "provider": {
             p.code: float(v)
             for p, v in zip(economy.providers, economy.provider_effect, strict=True)

@@ -35,11 +35,17 @@ def _tables(economy: Economy) -> dict[str, pl.DataFrame]:
         }
     )
     comm_pop = np.bincount(
-        economy.area_commissioner, weights=pop.sum(axis=(1, 2)), minlength=len(economy.commissioner_codes)
+        economy.area_commissioner,
+        weights=pop.sum(axis=(1, 2)),
+        minlength=len(economy.commissioner_codes),
     )
     comm_xy = np.array(
-        [economy.area_xy[economy.area_commissioner == c].mean(axis=0) if (economy.area_commissioner == c).any()
-         else [np.nan, np.nan] for c in range(len(economy.commissioner_codes))]
+        [
+            economy.area_xy[economy.area_commissioner == c].mean(axis=0)
+            if (economy.area_commissioner == c).any()
+            else [np.nan, np.nan]
+            for c in range(len(economy.commissioner_codes))
+        ]
     )
     commissioners = pl.DataFrame(
         {
@@ -57,7 +63,9 @@ def _tables(economy: Economy) -> dict[str, pl.DataFrame]:
         {
             "code": economy.practice_codes,
             "name": [f"Synthetic Practice {c[2:]}" for c in economy.practice_codes],
-            "commissioner_code": [economy.commissioner_codes[i] for i in economy.practice_commissioner],
+            "commissioner_code": [
+                economy.commissioner_codes[i] for i in economy.practice_commissioner
+            ],
             "easting": economy.practice_xy[:, 0].round().astype(np.int64),
             "northing": economy.practice_xy[:, 1].round().astype(np.int64),
             "list_size": practice_pop.astype(np.int64),

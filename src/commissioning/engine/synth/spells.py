@@ -2,7 +2,8 @@
 
 Spells are drawn in chunks (``chunk_size`` rows at a time) and appended to one Parquet file per
 year as row groups, so memory depends on the chunk size, not on the number of spells.
-Every categorical draw that depends on a row's group (an area's age mix, an area's choice of
+Rows come out grouped by small area within each chunk (see ``_chunk``). Every categorical
+draw that depends on a row's group (an area's age mix, an area's choice of
 provider, a diagnosis mix by admission method, comorbidity by age) is one vectorised
 ``searchsorted`` on a flattened cumulative table offset by the group index, so no per-row
 Python runs and no (rows x categories) matrix is ever built.
@@ -21,7 +22,7 @@ import pyarrow.parquet as pq
 
 from . import constants as C
 from .config import SynthConfig
-from .economy import Economy, age_log_odds, month_log_odds
+from .economy import Economy, age_log_odds
 
 SPELL_SCHEMA = pa.schema(
     [
@@ -45,6 +46,9 @@ SPELL_SCHEMA = pa.schema(
 )
 
 
+DICTIONARY_COLUMNS = ["provider_code", "commissioner_code", "practice_code", "area_code"]
+
+
 def conditional_table(probs: np.ndarray) -> np.ndarray:
     """Flatten per-group category probabilities (groups x k) into one increasing array.
 
@@ -65,7 +69,7 @@ def draw_conditional(table: np.ndarray, k: int, group: np.ndarray, u: np.ndarray
 
 @dataclass
 class _Tables:
-    area_cum: np.ndarray
+    area_probs: np.ndarray
     cell_table: np.ndarray
     provider_table: np.ndarray
     diag_table: np.ndarray
@@ -91,8 +95,7 @@ def _tables(config: SynthConfig, economy: Economy) -> _Tables:
     # Expected admissions per area, by age band and sex.
     cells = economy.area_population * rate * deprivation[:, None, None]
     area_weight = cells.sum(axis=(1, 2))
-    area_cum = np.cumsum(area_weight / area_weight.sum())
-    area_cum[-1] = 1.0
+    area_probs = area_weight / area_weight.sum()
     cell_probs = cells.reshape(len(cells), -1) + 1e-15
     codes = {p.code: i for i, p in enumerate(economy.providers)}
     injected = np.zeros((len(economy.providers), config.n_months))
@@ -108,7 +111,7 @@ def _tables(config: SynthConfig, economy: Economy) -> _Tables:
     month_cum = np.cumsum(month_w / month_w.sum())
     month_cum[-1] = 1.0
     return _Tables(
-        area_cum=area_cum,
+        area_probs=area_probs,
         cell_table=conditional_table(cell_probs),
         provider_table=conditional_table(economy.choice_probs),
         diag_table=conditional_table(economy.diagnosis_freq),
@@ -134,7 +137,10 @@ def _chunk(
 ) -> tuple[pa.RecordBatch, int]:
     k_choice = economy.choice_providers.shape[1]
     g = config.diagnosis_groups
-    area = np.searchsorted(t.area_cum, rng.random(n), side="right")
+    # Spells are exchangeable, so drawing how many fall in each area (one multinomial) is the
+    # same distribution as drawing an area per spell, and it leaves the rows sorted by area:
+    # every per-area lookup below then searches with sorted keys, which stays in cache.
+    area = np.repeat(np.arange(len(t.area_probs)), rng.multinomial(n, t.area_probs))
     cell = draw_conditional(t.cell_table, C.N_AGE_BANDS * 2, area, rng.random(n))
     age = cell // 2
     sex_index = cell % 2
@@ -227,7 +233,15 @@ def write_spells(
     for year in range(config.years):
         rng = np.random.default_rng(streams[year])
         path = spell_dir / f"{config.year_label(year)}.parquet"
-        with pq.ParquetWriter(path, SPELL_SCHEMA, compression="zstd", compression_level=1) as w:
+        with pq.ParquetWriter(
+            path,
+            SPELL_SCHEMA,
+            compression="zstd",
+            compression_level=1,
+            # Dictionary-encode only the code columns (already dictionaries); for the small
+            # integer columns it costs time and, under zstd, makes the file larger.
+            use_dictionary=DICTIONARY_COLUMNS,
+        ) as w:
             remaining = config.spells_per_year
             while remaining:
                 n = min(config.chunk_size, remaining)
