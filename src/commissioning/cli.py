@@ -251,7 +251,8 @@ def demo_setup(
         table.add_column(column, no_wrap=True)
     for account in accounts:
         table.add_row(account.role, account.username, account.password)
-    console.print(table, width=110)
+    # Wide enough for every username and password even when the output is not a terminal.
+    Console(width=max(console.width, 100)).print(table)
     organisations = sorted({a.organisation for a in accounts})
     console.print("The accounts work at: " + "; ".join(organisations) + ".")
 

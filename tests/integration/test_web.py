@@ -130,3 +130,43 @@ def test_static_frontend_is_served_locally(client):
     page = client.get(reverse("login")).content.decode()
     assert "/static/nhsuk/nhsuk-frontend.min.css" in page
     assert "https://" not in page.split("<body")[0]  # nothing in <head> loads from elsewhere
+
+
+def test_synthetic_spells_are_shown_and_exported(signed_in, trusts, settings, tmp_path):
+    from tests.conftest import REFERENCE
+
+    from commissioning.engine.synth import (
+        SynthConfig,
+        generate,
+        load_age_sex_structure,
+        load_providers,
+    )
+
+    providers = load_providers(REFERENCE / "nhs_trusts.csv", REFERENCE / "ae_attendances.csv")
+    age_sex = load_age_sex_structure(REFERENCE / "ons_uk_population_2023.csv")
+    generate(
+        SynthConfig(spells_per_year=20_000, years=1, seed=2, areas=300),
+        providers,
+        age_sex,
+        tmp_path,
+    )
+    settings.SYNTH_DIR = tmp_path
+    client = signed_in("quality_lead")
+    page = client.get(reverse("organisation", args=["RJE"])).content.decode()
+    assert "Hospital spells in the synthetic economy" in page
+    lines = (
+        client.get(reverse("organisation-synthetic-csv", args=["RJE"]))
+        .content.decode()
+        .splitlines()
+    )
+    assert "SYNTHETIC" in lines[0]
+    year, code, spells, deaths, rate = lines[3].split(",")
+    import polars as pl
+
+    truth = pl.read_parquet(tmp_path / "spells" / "*.parquet").filter(
+        pl.col("provider_code").cast(pl.Utf8) == "RJE"
+    )
+    assert (year, code) == ("2021-22", "RJE")
+    assert int(spells) == truth.height and int(deaths) == truth["died_30d"].sum()
+    assert float(rate) == pytest.approx(int(deaths) / int(spells), abs=1e-6)
+    assert f"{int(spells):,}" in page  # the page shows the same figure, formatted

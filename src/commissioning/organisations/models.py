@@ -77,6 +77,10 @@ class Organisation(models.Model):
         return tidy_name(self.name)
 
     @property
+    def display_address(self) -> str:
+        return tidy_name(self.address)
+
+    @property
     def type_label(self) -> str:
         return ORGANISATION_TYPE_LABELS.get(self.org_type, self.org_type)
 

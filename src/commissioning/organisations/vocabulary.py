@@ -96,5 +96,11 @@ def tidy_name(name: str) -> str:
         elif i and word.lower() in _KEEP_LOWER:
             words.append(word.lower())
         else:
-            words.append("-".join(part.capitalize() for part in word.split("-")))
+            parts = word.split("-")
+            words.append(
+                "-".join(
+                    part.lower() if j and part.lower() in _KEEP_LOWER else part.capitalize()
+                    for j, part in enumerate(parts)
+                )
+            )
     return " ".join(words)

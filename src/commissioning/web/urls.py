@@ -14,6 +14,11 @@ urlpatterns = [
         views.organisation_ae_csv,
         name="organisation-ae-csv",
     ),
+    path(
+        "organisations/<str:code>/synthetic-spells.csv",
+        views.organisation_synthetic_csv,
+        name="organisation-synthetic-csv",
+    ),
     path("audit/", views.audit_log, name="audit"),
     path("about-the-data/", views.about_data, name="about-data"),
 ]

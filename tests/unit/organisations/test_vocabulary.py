@@ -10,7 +10,8 @@ def test_tidy_name_keeps_nhs_and_lowercases_joining_words():
         tidy_name("UNIVERSITY HOSPITALS OF NORTH MIDLANDS NHS TRUST")
         == "University Hospitals of North Midlands NHS Trust"
     )
-    assert tidy_name("STOKE-ON-TRENT GP SERVICE") == "Stoke-On-Trent GP Service"
+    assert tidy_name("STOKE-ON-TRENT GP SERVICE") == "Stoke-on-Trent GP Service"
+    assert tidy_name("NEWCASTLE ROAD, STOKE-ON-TRENT") == "Newcastle Road, Stoke-on-Trent"
 
 
 def test_tidy_name_leaves_mixed_case_alone():

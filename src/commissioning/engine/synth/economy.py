@@ -67,6 +67,8 @@ def build_economy(config: SynthConfig, providers: list[Provider], age_sex: np.nd
         members = np.flatnonzero(prov_comm == c)
         biggest = providers[int(members[np.argmax(size[members])])]
         town = (biggest.town or biggest.name).title()
+        for joiner in ("On", "Upon", "Under", "Le", "In"):
+            town = town.replace(f"-{joiner}-", f"-{joiner.lower()}-")
         used[town] = used.get(town, 0) + 1
         suffix = f" {used[town]}" if used[town] > 1 else ""
         commissioner_names.append(f"NHS Synthetic {town}{suffix} Integrated Care Board")
