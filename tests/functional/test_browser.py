@@ -93,3 +93,49 @@ def test_search_as_you_type_updates_results_with_htmx(
         "link", name="University Hospitals of North Midlands NHS Trust"
     ).is_visible()
     page.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']})"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+
+
+def test_main_pages_have_no_wcag_aa_violations(browser, live_server, make_user, reference_dir):
+    """axe-core (the engine behind most accessibility checkers) finds no WCAG 2.2 A/AA issue."""
+    from commissioning.organisations.permissions import SYSTEM
+    from commissioning.reference.services import ingest_file
+
+    ingest_file("trusts", reference_dir / "nhs_trusts.csv", SYSTEM)
+    ingest_file("ae", reference_dir / "ae_attendances.csv", SYSTEM)
+    user = make_user("auditor")
+    page = browser.new_page()
+    # The checker itself must catch a known fault, or a clean result would mean nothing.
+    page.set_content('<html lang="en"><title>t</title><main><input type="text"></main></html>')
+    assert any(v.startswith("label") for v in _violations(page))
+    found = {}
+    page.goto(f"{live_server.url}/sign-in/")
+    found["sign-in"] = _violations(page)
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    for name, path in [
+        ("home", "/"),
+        ("directory", "/organisations/?q=staff"),
+        ("organisation", "/organisations/RJE/"),
+        ("audit", "/audit/?verify=1"),
+        ("about", "/about-the-data/"),
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        found[name] = _violations(page)
+    page.close()
+    assert {k: v for k, v in found.items() if v} == {}
