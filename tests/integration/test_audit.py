@@ -65,8 +65,29 @@ def test_recording_outside_a_transaction_is_refused():
         record(SYSTEM, "event", object_type="x", object_id="1")
 
 
+def _bypass_database_guard() -> None:
+    """Drop the append-only triggers, as someone with full database rights could."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER audit_revision_no_update ON audit_revision")
+            cursor.execute("DROP TRIGGER audit_revision_no_delete ON audit_revision")
+        else:
+            cursor.execute("DROP TRIGGER audit_revision_no_update")
+
+
+def test_the_database_itself_refuses_to_edit_a_revision():
+    from django.db import DatabaseError
+
+    _events(2)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {Revision._meta.db_table} SET object_repr = 'x'")  # noqa: S608
+    assert verify_chain().ok
+
+
 def test_tampering_with_a_revision_is_found_at_that_revision():
     _events(5)
+    _bypass_database_guard()
     table = Revision._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET object_repr = 'forged' WHERE seq = 3")  # noqa: S608
@@ -79,6 +100,7 @@ def test_tampering_with_a_revision_is_found_at_that_revision():
 
 def test_a_deleted_revision_is_reported_as_missing():
     _events(4)
+    _bypass_database_guard()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {Revision._meta.db_table} WHERE seq = 2")  # noqa: S608
     report = verify_chain()
@@ -88,6 +110,7 @@ def test_a_deleted_revision_is_reported_as_missing():
 
 def test_a_rewritten_hash_breaks_the_next_link():
     _events(3)
+    _bypass_database_guard()
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Revision._meta.db_table} SET hash = %s WHERE seq = 2",  # noqa: S608

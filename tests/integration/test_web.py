@@ -133,14 +133,13 @@ def test_static_frontend_is_served_locally(client):
 
 
 def test_synthetic_spells_are_shown_and_exported(signed_in, trusts, settings, tmp_path):
-    from tests.conftest import REFERENCE
-
     from commissioning.engine.synth import (
         SynthConfig,
         generate,
         load_age_sex_structure,
         load_providers,
     )
+    from tests.conftest import REFERENCE
 
     providers = load_providers(REFERENCE / "nhs_trusts.csv", REFERENCE / "ae_attendances.csv")
     age_sex = load_age_sex_structure(REFERENCE / "ons_uk_population_2023.csv")
