@@ -79,9 +79,12 @@ def test_the_database_itself_refuses_to_edit_a_revision():
     from django.db import DatabaseError
 
     _events(2)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {Revision._meta.db_table} SET object_repr = 'x'")  # noqa: S608
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE {Revision._meta.db_table} SET object_repr = 'x'")  # noqa: S608
     assert verify_chain().ok
 
 
