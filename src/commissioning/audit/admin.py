@@ -3,12 +3,8 @@ from django.contrib import admin
 from .models import Revision
 
 
-@admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
-    list_display = ("seq", "created_at", "actor_username", "action", "object_type", "object_repr")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_id", "object_repr", "actor_username")
-    readonly_fields = [f.name for f in Revision._meta.fields]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For data that changes only through audited services: the admin may look, not touch."""
 
     def has_add_permission(self, request):
         return False
@@ -18,3 +14,11 @@ class RevisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "created_at", "actor_username", "action", "object_type", "object_repr")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id", "object_repr", "actor_username")
+    readonly_fields = [f.name for f in Revision._meta.fields]

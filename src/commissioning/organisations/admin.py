@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from commissioning.audit import chain as audit
+from commissioning.audit.admin import ReadOnlyAdmin
 
 from .models import Membership, Organisation, SmallArea, User
 
@@ -72,26 +73,16 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ReadOnlyAdmin):
     list_display = ("code", "name", "org_type", "open_date", "close_date", "is_synthetic")
     list_filter = ("org_type", "is_synthetic", "nhs_region_code")
     search_fields = ("code", "name", "postcode")
     autocomplete_fields = ("parent",)
-
-    def has_change_permission(self, request, obj=None):
-        # Organisations change through the audited services (ingest, the directory); the admin
-        # shows them read-only so that nothing bypasses the audit trail.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
+    # Organisations change through the audited services (ingest, loaders); read-only here.
 
 
 @admin.register(SmallArea)
-class SmallAreaAdmin(admin.ModelAdmin):
+class SmallAreaAdmin(ReadOnlyAdmin):
     list_display = ("code", "commissioner", "practice", "population", "deprivation_decile")
     search_fields = ("code",)
     list_filter = ("deprivation_decile",)

@@ -8,6 +8,7 @@ import polars as pl
 from django.db import transaction
 
 from commissioning.audit import chain as audit
+from commissioning.bulk import upsert_by_key
 
 from .models import Organisation, SmallArea
 from .permissions import Action, require
@@ -56,9 +57,7 @@ def load_synthetic_economy(synth_dir: Path, actor) -> dict[str, int]:
             orgs[row["code"]] = result.organisation
             changed += result.changed
 
-        existing = {a.code: a for a in SmallArea.objects.all()}
-        new, updated = [], []
-        fields = (
+        area_fields = (
             "commissioner_id",
             "practice_id",
             "easting",
@@ -66,39 +65,44 @@ def load_synthetic_economy(synth_dir: Path, actor) -> dict[str, int]:
             "population",
             "deprivation_decile",
             "population_by_age_sex",
+            "is_synthetic",
         )
-        for row in areas.iter_rows(named=True):
-            values = {
-                "commissioner_id": orgs[row["commissioner_code"]].pk,
-                "practice_id": orgs[row["practice_code"]].pk,
-                "easting": row["easting"],
-                "northing": row["northing"],
-                "population": row["population"],
-                "deprivation_decile": row["deprivation_decile"],
-                "population_by_age_sex": {"male": row["male"], "female": row["female"]},
-            }
-            area = existing.get(row["code"])
-            if area is None:
-                new.append(SmallArea(code=row["code"], is_synthetic=True, **values))
-            elif any(getattr(area, f) != v for f, v in values.items()):
-                for f, v in values.items():
-                    setattr(area, f, v)
-                updated.append(area)
-        SmallArea.objects.bulk_create(new, batch_size=1000)
-        SmallArea.objects.bulk_update(updated, fields, batch_size=1000)
-        if new or updated:
+        area_counts = upsert_by_key(
+            SmallArea,
+            (
+                {
+                    "code": row["code"],
+                    "commissioner_id": orgs[row["commissioner_code"]].pk,
+                    "practice_id": orgs[row["practice_code"]].pk,
+                    "easting": row["easting"],
+                    "northing": row["northing"],
+                    "population": row["population"],
+                    "deprivation_decile": row["deprivation_decile"],
+                    "population_by_age_sex": {"male": row["male"], "female": row["female"]},
+                    "is_synthetic": True,
+                }
+                for row in areas.iter_rows(named=True)
+            ),
+            ("code",),
+            area_fields,
+        )
+        changed_areas = area_counts.created + area_counts.updated
+        if changed_areas:
             audit.record(
                 actor,
                 "event",
                 object_type="organisations.smallarea",
                 object_id="synthetic-economy",
                 object_repr=f"Synthetic small areas from {synth_dir.name}",
-                after={"areas_created": len(new), "areas_updated": len(updated)},
+                after={
+                    "areas_created": area_counts.created,
+                    "areas_updated": area_counts.updated,
+                },
             )
     return {
         "commissioners": commissioners.height,
         "practices": practices.height,
         "areas": areas.height,
         "organisations_changed": changed,
-        "areas_changed": len(new) + len(updated),
+        "areas_changed": changed_areas,
     }

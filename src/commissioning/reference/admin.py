@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from commissioning.audit.admin import ReadOnlyAdmin
+
 from .models import AEAttendance, IngestedFile, PopulationEstimate
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Reference data changes only through the recorded ingest."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(IngestedFile)

@@ -116,6 +116,27 @@ def _require_columns(header: list[str], required: Iterable[str], errors: _Errors
     return not missing
 
 
+def _headed_rows(
+    lines: Iterable[str], columns: tuple[str, ...], errors: _Errors
+) -> Iterator[tuple[int, list[str], dict[str, int]]]:
+    """Rows of a CSV whose first line names its columns: (line number, cells, column index).
+
+    Stops at once if a required column is missing; skips blank lines; reports short rows.
+    """
+    reader = csv.reader(lines)
+    header = [c.strip().lower() for c in next(reader, [])]
+    if not _require_columns(header, columns, errors):
+        errors.raise_if_any()
+    idx = {c: header.index(c) for c in columns}
+    for line, row in enumerate(reader, start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) < len(header):
+            errors.add(line, "row", f"has {len(row)} columns; the header has {len(header)}")
+            continue
+        yield line, row, idx
+
+
 # --- NHS trusts (ODS "etr") -------------------------------------------------------------------
 
 TRUST_COLUMNS = (
@@ -263,20 +284,10 @@ class AERow:
 
 
 def parse_ae(lines: Iterable[str]) -> list[AERow]:
-    reader = csv.reader(lines)
     errors = _Errors()
-    header = [c.strip().lower() for c in next(reader, [])]
-    if not _require_columns(header, AE_COLUMNS, errors):
-        errors.raise_if_any()
-    idx = {c: header.index(c) for c in AE_COLUMNS}
     parsed: list[AERow] = []
     seen: dict[tuple, int] = {}
-    for line, row in enumerate(reader, start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) < len(header):
-            errors.add(line, "row", f"has {len(row)} columns; the header has {len(header)}")
-            continue
+    for line, row, idx in _headed_rows(lines, AE_COLUMNS, errors):
         raw_period = row[idx["period"]].strip()
         try:
             period = dt.date.fromisoformat(raw_period)
@@ -332,20 +343,10 @@ class PopulationRow:
 
 
 def parse_population(lines: Iterable[str]) -> list[PopulationRow]:
-    reader = csv.reader(lines)
     errors = _Errors()
-    header = [c.strip().lower() for c in next(reader, [])]
-    if not _require_columns(header, POPULATION_COLUMNS, errors):
-        errors.raise_if_any()
-    idx = {c: header.index(c) for c in POPULATION_COLUMNS}
     parsed: list[PopulationRow] = []
     seen: dict[tuple, int] = {}
-    for line, row in enumerate(reader, start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) < len(header):
-            errors.add(line, "row", f"has {len(row)} columns; the header has {len(header)}")
-            continue
+    for line, row, idx in _headed_rows(lines, POPULATION_COLUMNS, errors):
         sex = SEXES.get(row[idx["sex"]].strip().lower())
         if sex is None:
             errors.add(line, "sex", f"must be males or females (got {row[idx['sex']].strip()!r})")

@@ -7,12 +7,13 @@ upserted by their natural key, so a new file with the same rows changes nothing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from django.db import transaction
 
 from commissioning.audit import chain as audit
+from commissioning.bulk import UpsertCounts, upsert_by_key
 from commissioning.organisations.permissions import Action, require
 from commissioning.organisations.services import OrganisationData, upsert_organisation_unchecked
 from commissioning.organisations.vocabulary import OrganisationType
@@ -49,7 +50,7 @@ def trust_type(name: str) -> OrganisationType:
     )
 
 
-def _store_trusts(rows: list[parsers.TrustRow], actor) -> tuple[int, int, int]:
+def _store_trusts(rows: list[parsers.TrustRow], actor) -> UpsertCounts:
     created = updated = unchanged = 0
     for row in rows:
         keep = frozenset() if row.has_location else frozenset({"easting", "northing"})
@@ -74,31 +75,7 @@ def _store_trusts(rows: list[parsers.TrustRow], actor) -> tuple[int, int, int]:
         created += result.created
         updated += result.changed and not result.created
         unchanged += not result.changed
-    return created, updated, unchanged
-
-
-def _upsert(
-    model, rows: list, key_fields: tuple[str, ...], value_fields: tuple[str, ...], extra=None
-):
-    extra = extra or {}
-    existing = {
-        tuple(getattr(obj, k) for k in key_fields): obj
-        for obj in model.objects.filter(**extra).only("pk", *key_fields, *value_fields)
-    }
-    to_create, to_update = [], []
-    for row in rows:
-        key = tuple(getattr(row, k) for k in key_fields)
-        values = {f: getattr(row, f) for f in value_fields}
-        obj = existing.get(key)
-        if obj is None:
-            to_create.append(model(**dict(zip(key_fields, key, strict=True)), **values, **extra))
-        elif any(getattr(obj, f) != v for f, v in values.items()):
-            for f, v in values.items():
-                setattr(obj, f, v)
-            to_update.append(obj)
-    model.objects.bulk_create(to_create, batch_size=2000)
-    model.objects.bulk_update(to_update, value_fields, batch_size=2000)
-    return len(to_create), len(to_update), len(rows) - len(to_create) - len(to_update)
+    return UpsertCounts(created, updated, unchanged)
 
 
 def ingest_file(
@@ -125,21 +102,21 @@ def ingest_file(
         if kind == IngestedFile.Kind.TRUSTS:
             counts = _store_trusts(rows, actor)
         elif kind == IngestedFile.Kind.AE:
-            counts = _upsert(
+            counts = upsert_by_key(
                 AEAttendance,
-                rows,
+                (asdict(r) for r in rows),
                 ("period", "org_code", "department_type"),
                 ("attendances", "breaches", "admissions"),
             )
         else:
-            counts = _upsert(
+            counts = upsert_by_key(
                 PopulationEstimate,
-                rows,
+                (asdict(r) for r in rows),
                 ("geography_code", "sex", "age"),
                 ("geography_name", "geography_level", "count"),
-                extra={"year": year},
+                fixed={"year": year},
             )
-        created, updated, unchanged = counts
+        created, updated, unchanged = counts.created, counts.updated, counts.unchanged
         record = IngestedFile.objects.create(
             kind=kind,
             sha256=digest,
