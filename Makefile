@@ -20,7 +20,7 @@ test: setup-test
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered
 
 setup: $(STAMP) $(NODE_STAMP)
 

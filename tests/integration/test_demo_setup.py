@@ -1,0 +1,72 @@
+"""`commissioning demo-setup`: reference data, synthetic economy and one account per role,
+and a second run that changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from commissioning.audit.chain import verify_chain
+from commissioning.audit.models import Revision
+from commissioning.cli import app
+from commissioning.organisations.models import Membership, Organisation, User
+from commissioning.organisations.vocabulary import Role
+
+pytestmark = pytest.mark.django_db
+runner = CliRunner()
+
+
+def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    settings.SYNTH_DIR = tmp_path / "synth"
+    first = runner.invoke(app, ["demo-setup", "--spells", "4000", "--years", "1"])
+    assert first.exit_code == 0, first.output
+    assert Organisation.objects.filter(code="RJD", is_synthetic=False).exists()
+    assert Organisation.objects.filter(org_type="icb", is_synthetic=True).count() == 42
+    assert (settings.SYNTH_DIR / "spells" / "2021-22.parquet").exists()
+    assert {u.username for u in User.objects.all()} == {r.value.replace("_", "-") for r in Role}
+    rep = Membership.objects.get(user__username="provider-representative")
+    assert rep.organisation.code == "RJE"
+    commissioner = Membership.objects.get(user__username="commissioner").organisation
+    assert commissioner.is_synthetic and commissioner.org_type == "icb"
+    assert User.objects.get(username="administrator").is_superuser
+    assert User.objects.get(username="commissioner").check_password("demo-commissioner")
+    assert "demo-commissioner" in first.output
+
+    revisions = Revision.objects.count()
+    second = runner.invoke(app, ["demo-setup", "--spells", "4000", "--years", "1"])
+    assert second.exit_code == 0, second.output
+    assert "already ingested; nothing changed" in second.output
+    assert Revision.objects.count() == revisions
+    assert verify_chain().ok
+
+
+def test_fetch_then_ingest_from_the_landing_area(settings, tmp_path, reference_dir):
+    settings.DATA_DIR = tmp_path
+    fetched = runner.invoke(app, ["fetch", "ae", str(reference_dir / "ae_attendances.csv")])
+    assert fetched.exit_code == 0, fetched.output
+    landed = next((tmp_path / "landing" / "ae").iterdir())
+    ingested = runner.invoke(app, ["ingest", "ae", str(landed)])
+    assert ingested.exit_code == 0 and "12,765 new" in ingested.output
+
+
+def test_fetch_of_a_missing_file_is_explained(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    result = runner.invoke(app, ["fetch", "ae", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 1 and "No file at" in result.output
+
+
+def test_ingest_refuses_an_unknown_kind(tmp_path):
+    (tmp_path / "x.csv").write_text("a\n")
+    result = runner.invoke(app, ["ingest", "prescribing", str(tmp_path / "x.csv")])
+    assert result.exit_code == 1 and "must be one of trusts, ae, population" in result.output
+
+
+def test_api_token_is_shown_once_and_works(client, make_user):
+    make_user("commissioner")
+    result = runner.invoke(app, ["api-token", "create", "commissioner"])
+    assert result.exit_code == 0
+    raw = result.output.split(": ", 1)[1].split()[0]
+    response = client.get("/api/v1/organisations", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 200
+    assert runner.invoke(app, ["api-token", "create", "nobody"]).exit_code == 1
