@@ -75,3 +75,17 @@ def test_a_revoked_token_stops_working(client, trusts, make_user):
 def test_a_session_also_authenticates(client, trusts, make_user):
     client.force_login(make_user("commissioner"))
     assert client.get("/api/v1/organisations/RJD").status_code == 200
+
+
+def test_bad_filters_are_refused_naming_the_parameter(client, trusts, bearer):
+    headers = bearer("commissioner")
+    response = client.get("/api/v1/organisations", {"org_type": "hospital"}, **headers)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "org_type"
+    bad_type = client.get("/api/v1/ae-attendances", {"department_type": "3"}, **headers)
+    assert bad_type.status_code == 422
+    trusts_only = client.get(
+        "/api/v1/organisations", {"org_type": "foundation_trust", "page_size": 500}, **headers
+    ).json()
+    assert trusts_only["count"] > 0
+    assert {o["org_type"] for o in trusts_only["items"]} == {"foundation_trust"}

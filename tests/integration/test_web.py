@@ -169,3 +169,20 @@ def test_synthetic_spells_are_shown_and_exported(signed_in, trusts, settings, tm
     assert int(spells) == truth.height and int(deaths) == truth["died_30d"].sum()
     assert float(rate) == pytest.approx(int(deaths) / int(spells), abs=1e-6)
     assert f"{int(spells):,}" in page  # the page shows the same figure, formatted
+
+
+def test_directory_results_export_as_csv_with_the_same_filters(signed_in, trusts):
+    client = signed_in("commissioner")
+    page = client.get(reverse("directory"), {"q": "staffordshire"}).content.decode()
+    assert "Download all 4 as CSV" in page
+    export = client.get(reverse("directory-csv"), {"q": "staffordshire"})
+    rows = export.content.decode().splitlines()
+    assert rows[1].startswith("ods_code,name,type")
+    body = rows[2:]
+    assert len(body) == 4
+    assert any(
+        r.startswith("RJD,Mid Staffordshire NHS Foundation Trust,NHS foundation trust")
+        for r in body
+    )
+    real = client.get(reverse("directory-csv"), {"closed": "1", "synthetic": "0"})
+    assert len(real.content.decode().splitlines()) - 2 == 241  # every trust, open or closed

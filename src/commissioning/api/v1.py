@@ -5,6 +5,7 @@ permission through the same predicates as the web pages, and paginates every lis
 """
 
 import datetime as dt
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -15,7 +16,7 @@ from ninja.security import HttpBearer, django_auth
 
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import Action, can
-from commissioning.organisations.vocabulary import ORGANISATION_TYPE_LABELS
+from commissioning.organisations.vocabulary import OrganisationType
 from commissioning.reference.models import AEAttendance
 
 from .tokens import user_for_token
@@ -103,7 +104,10 @@ def _require(request, action: Action) -> None:
 @api.get("/organisations", response=list[OrganisationOut], tags=["organisations"])
 @paginate(Pagination)
 def list_organisations(
-    request, search: str | None = None, org_type: str | None = None, open_only: bool = False
+    request,
+    search: str | None = None,
+    org_type: OrganisationType | None = None,
+    open_only: bool = False,
 ):
     """Organisations, searchable by name, ODS code or postcode, and filterable by type."""
     _require(request, Action.VIEW_DIRECTORY)
@@ -113,9 +117,7 @@ def list_organisations(
             Q(name__icontains=search) | Q(code__iexact=search) | Q(postcode__icontains=search)
         )
     if org_type:
-        if org_type not in ORGANISATION_TYPE_LABELS:
-            qs = qs.none()
-        qs = qs.filter(org_type=org_type)
+        qs = qs.filter(org_type=org_type.value)
     if open_only:
         qs = qs.filter(close_date__isnull=True)
     return qs
@@ -142,7 +144,7 @@ def list_children(request, code: str):
 def list_ae_attendances(
     request,
     org_code: str | None = None,
-    department_type: str | None = None,
+    department_type: Literal["1", "2", "other"] | None = None,
     period_from: dt.date | None = None,
     period_to: dt.date | None = None,
 ):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("sign-in/", auth_views.LoginView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("organisations/", views.directory, name="directory"),
+    path("organisations.csv", views.directory_csv, name="directory-csv"),
     path("organisations/<str:code>/", views.organisation, name="organisation"),
     path(
         "organisations/<str:code>/ae-attendances.csv",

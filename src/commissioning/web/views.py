@@ -47,8 +47,8 @@ def home(request):
     )
 
 
-def directory(request):
-    _forbid_unless(request, Action.VIEW_DIRECTORY)
+def _directory_search(request):
+    """The directory's filters, read from the query string, and the organisations they match."""
     q = request.GET.get("q", "").strip()
     org_type = request.GET.get("type", "")
     include_closed = request.GET.get("closed") == "1"
@@ -62,20 +62,61 @@ def directory(request):
         qs = qs.filter(close_date__isnull=True)
     if not include_synthetic:
         qs = qs.filter(is_synthetic=False)
-    page = Paginator(qs.order_by("name"), 25).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
+    filters = {
         "q": q,
         "org_type": org_type,
         "include_closed": include_closed,
         "include_synthetic": include_synthetic,
+    }
+    return qs.order_by("name"), filters
+
+
+def directory(request):
+    _forbid_unless(request, Action.VIEW_DIRECTORY)
+    qs, filters = _directory_search(request)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    context = {
+        "page": page,
+        **filters,
         "types": sorted((k.value, v) for k, v in ORGANISATION_TYPE_LABELS.items()),
         "querystring": request.GET.copy(),
+        "csv_query": querystring.urlencode(),
     }
     template = (
         "web/_directory_results.html" if request.headers.get("HX-Request") else "web/directory.html"
     )
     return render(request, template, context)
+
+
+def directory_csv(request):
+    _forbid_unless(request, Action.VIEW_DIRECTORY)
+    qs, _ = _directory_search(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="organisations.csv"'
+    writer = csv.writer(response)
+    writer.writerow([f"# Organisations matching: {request.GET.urlencode() or 'all'}. {OGL}"])
+    writer.writerow(
+        ["ods_code", "name", "type", "open_date", "close_date", "postcode", "easting",
+         "northing", "parent_ods_code", "synthetic"]
+    )  # fmt: skip
+    for org in qs.select_related("parent").iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                org.code,
+                org.display_name,
+                org.type_label,
+                org.open_date.isoformat() if org.open_date else "",
+                org.close_date.isoformat() if org.close_date else "",
+                org.postcode,
+                "" if org.easting is None else org.easting,
+                "" if org.northing is None else org.northing,
+                org.parent.code if org.parent else "",
+                "yes" if org.is_synthetic else "no",
+            ]
+        )
+    return response
 
 
 def organisation(request, code: str):
