@@ -186,3 +186,12 @@ def test_directory_results_export_as_csv_with_the_same_filters(signed_in, trusts
     )
     real = client.get(reverse("directory-csv"), {"closed": "1", "synthetic": "0"})
     assert len(real.content.decode().splitlines()) - 2 == 241  # every trust, open or closed
+
+
+def test_audit_trail_names_records_as_people_do(client, make_user, trusts):
+    client.force_login(make_user("auditor"))
+    page = client.get(reverse("audit")).content.decode()
+    assert "Recorded ingested file: NHS trusts (ODS etr): nhs_trusts.csv" in page
+    assert "Created organisation: " in page
+    assert "organisations.organisation" in page  # only as the filter's value
+    assert ">Organisation</option>" in page

@@ -12,6 +12,16 @@ from __future__ import annotations
 from django.db import models
 
 
+def object_type_label(object_type: str) -> str:
+    """``organisations.membership`` -> ``membership``: the model's name as people say it."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
+
+
 class ImmutableQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("Audit revisions are append-only: they cannot be updated.")
@@ -55,6 +65,10 @@ class Revision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit revisions are append-only: they cannot be deleted.")
+
+    @property
+    def object_label(self) -> str:
+        return object_type_label(self.object_type)
 
 
 class ChainHead(models.Model):

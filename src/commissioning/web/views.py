@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from commissioning.audit.chain import verify_chain
-from commissioning.audit.models import Revision
+from commissioning.audit.models import Revision, object_type_label
 from commissioning.organisations.models import Membership, Organisation, SmallArea
 from commissioning.organisations.permissions import Action, can, require, roles_of
 from commissioning.organisations.vocabulary import ORGANISATION_TYPE_LABELS, PROVIDER_TYPES
@@ -194,9 +194,12 @@ def audit_log(request):
         qs = qs.filter(object_type=object_type)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     report = verify_chain() if request.GET.get("verify") == "1" else None
-    types = (
-        Revision.objects.values_list("object_type", flat=True).distinct().order_by("object_type")
-    )
+    types = [
+        (t, object_type_label(t))
+        for t in Revision.objects.values_list("object_type", flat=True)
+        .distinct()
+        .order_by("object_type")
+    ]
     return render(
         request,
         "web/audit.html",
