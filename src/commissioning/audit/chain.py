@@ -118,7 +118,7 @@ def record(
     if not object_type or object_id is None:
         raise ValueError("An audit revision needs an object type and id")
     changes = diff(before, after)
-    head, _ = ChainHead.objects.get_or_create(id=1)
+    ChainHead.objects.get_or_create(id=1)  # the first revision ever creates the head
     head = ChainHead.objects.select_for_update().get(id=1)
     # Microseconds are dropped so the stored value and the hashed value are identical on every
     # database backend.
