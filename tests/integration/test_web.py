@@ -195,3 +195,15 @@ def test_audit_trail_names_records_as_people_do(client, make_user, trusts):
     assert "Created organisation: " in page
     assert "organisations.organisation" in page  # only as the filter's value
     assert ">Organisation</option>" in page
+
+
+def test_a_page_reads_the_users_memberships_once(client, make_user, trusts):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(make_user("quality_lead"))
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("organisation", args=["RJE"]))
+    assert page.status_code == 200
+    membership_reads = [q for q in ctx.captured_queries if "membership" in q["sql"]]
+    assert len(membership_reads) == 1

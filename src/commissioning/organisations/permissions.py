@@ -57,30 +57,29 @@ ALLOWED: dict[Action, frozenset[Role]] = {
 }
 
 
+def current_memberships(user, on: dt.date | None = None) -> list:
+    """Memberships that have started and not ended on ``on`` (today by default)."""
+    today = on or dt.date.today()
+    return [
+        m
+        for m in user.memberships.all()
+        if (m.start_date is None or m.start_date <= today)
+        and (m.end_date is None or m.end_date >= today)
+    ]
+
+
 def roles_of(user, on: dt.date | None = None) -> frozenset[Role]:
     """The roles a user holds today through memberships that have started and not ended."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
-    today = on or dt.date.today()
-    roles = {
-        Role(m.role)
-        for m in user.memberships.all()
-        if (m.start_date is None or m.start_date <= today)
-        and (m.end_date is None or m.end_date >= today)
-    }
+    roles = {Role(m.role) for m in current_memberships(user, on)}
     if user.is_superuser:
         roles.add(Role.ADMINISTRATOR)
     return frozenset(roles)
 
 
 def organisations_of(user) -> set[int]:
-    today = dt.date.today()
-    return {
-        m.organisation_id
-        for m in user.memberships.all()
-        if (m.start_date is None or m.start_date <= today)
-        and (m.end_date is None or m.end_date >= today)
-    }
+    return {m.organisation_id for m in current_memberships(user)}
 
 
 class SystemActor:
