@@ -54,3 +54,19 @@ def trusts(db):
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for production; tests only need a correct hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def economy(db):
+    """A small health economy with a person in every role (see ``tests/cycle.py``)."""
+    from tests.cycle import build_economy
+
+    return build_economy()
+
+
+@pytest.fixture
+def cycle(economy):
+    """A commissioning cycle to take to the stage a test needs: ``cycle.decided()``."""
+    from tests.cycle import Cycle
+
+    return Cycle(economy)

@@ -31,6 +31,7 @@ REFERENCE_FILES = {
     "trusts": "nhs_trusts.csv",
     "ae": "ae_attendances.csv",
     "population": "ons_uk_population_2023.csv",
+    "outcomes": "nhs_outcomes_framework.csv",
 }
 
 
@@ -129,7 +130,7 @@ def synth(
 
 @app.command()
 def fetch(
-    kind: Annotated[str, typer.Argument(help="trusts, ae or population")],
+    kind: Annotated[str, typer.Argument(help="trusts, ae, population or outcomes")],
     source: Annotated[Path, typer.Argument(help="The file to fetch (a local path)")],
 ) -> None:
     """Land a reference file, unchanged, in the landing area (nothing is ingested yet)."""
@@ -147,7 +148,7 @@ def fetch(
 
 @app.command()
 def ingest(
-    kind: Annotated[str, typer.Argument(help="trusts, ae or population")],
+    kind: Annotated[str, typer.Argument(help="trusts, ae, population or outcomes")],
     path: Annotated[Path, typer.Argument(help="A fetched file")],
     year: Annotated[int, typer.Option(help="Mid-year of population estimates")] = 2023,
 ) -> None:

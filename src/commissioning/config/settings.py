@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "commissioning.audit",
     "commissioning.organisations",
     "commissioning.reference",
+    "commissioning.specifications",
+    "commissioning.selection",
+    "commissioning.contracts",
     "commissioning.api",
     "commissioning.web",
 ]

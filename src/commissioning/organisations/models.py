@@ -148,3 +148,65 @@ class SmallArea(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class Budget(models.Model):
+    """A commissioning budget an organisation holds for a financial year, in integer pence."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="budgets")
+    code = models.CharField(max_length=30, unique=True, help_text="For example XC012-ACUTE-2026")
+    name = models.CharField(max_length=200)
+    financial_year = models.PositiveSmallIntegerField(
+        help_text="The year the financial year starts in (2026 means 2026/27)",
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+    )
+    amount_pence = models.BigIntegerField(validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["organisation__name", "-financial_year", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_pence__gte=0), name="budget_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.financial_year_label} ({self.code})"
+
+    @property
+    def financial_year_label(self) -> str:
+        return f"{self.financial_year}/{(self.financial_year + 1) % 100:02d}"
+
+
+class DelegatedAuthority(models.Model):
+    """Authority delegated to a person to take commissioning decisions on a budget, up to a
+    limit (the commissioner's scheme of reservation and delegation)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="delegations")
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="delegations")
+    limit_pence = models.BigIntegerField(
+        validators=[MinValueValidator(1)], help_text="The largest decision, in pence"
+    )
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    reference = models.CharField(
+        max_length=200, blank=True, help_text="Where the board delegated it, e.g. a minute"
+    )
+
+    class Meta:
+        ordering = ["budget__code", "user__username"]
+        verbose_name = "delegated authority"
+        verbose_name_plural = "delegated authorities"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="delegation_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(limit_pence__gt=0), name="delegation_limit_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username} on {self.budget.code} up to £{self.limit_pence / 100:,.0f}"

@@ -8,7 +8,10 @@ role x action matrix is tested in ``tests/unit/organisations/test_permissions.py
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
@@ -26,6 +29,8 @@ class Action(StrEnum):
     VIEW_POPULATION = "view_population"
     VIEW_AUDIT_LOG = "view_audit_log"
     VERIFY_AUDIT_CHAIN = "verify_audit_chain"
+    MANAGE_BUDGETS = "manage_budgets"
+    GRANT_DELEGATED_AUTHORITY = "grant_delegated_authority"
 
 
 _STAFF_ROLES = frozenset(Role) - {Role.BUDGET_HOLDER}
@@ -54,6 +59,9 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.VIEW_POPULATION: _COMMISSIONING_ROLES,
     Action.VIEW_AUDIT_LOG: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),
     Action.VERIFY_AUDIT_CHAIN: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),
+    Action.MANAGE_BUDGETS: frozenset({Role.FINANCE_LEAD, Role.ADMINISTRATOR}),
+    # The board delegates authority; administrators record it (decision 017).
+    Action.GRANT_DELEGATED_AUTHORITY: frozenset({Role.ADMINISTRATOR}),
 }
 
 
@@ -80,6 +88,21 @@ def roles_of(user, on: dt.date | None = None) -> frozenset[Role]:
 
 def organisations_of(user) -> set[int]:
     return {m.organisation_id for m in current_memberships(user)}
+
+
+def roles_at(user, organisation_id: int | None, on: dt.date | None = None) -> frozenset[Role]:
+    """The roles a user holds today at one organisation (none for the system or strangers)."""
+    if (
+        organisation_id is None
+        or user is None
+        or not getattr(user, "is_authenticated", False)
+        or not user.is_active
+        or isinstance(user, SystemActor)
+    ):
+        return frozenset()
+    return frozenset(
+        Role(m.role) for m in current_memberships(user, on) if m.organisation_id == organisation_id
+    )
 
 
 class SystemActor:
@@ -116,3 +139,34 @@ def can(user, action: Action, obj=None) -> bool:
 def require(user, action: Action, obj=None) -> None:
     if not can(user, action, obj):
         raise PermissionDenied(f"You do not have permission to {action.value.replace('_', ' ')}.")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Who may do what in one app: roles allowed per action, and object-level rules.
+
+    ``allowed`` says which roles may take an action at all (held at any organisation); a rule
+    in ``rules`` then decides for a particular object (usually: a role held *at the
+    organisation concerned*). The command line's system actor may do everything.
+    """
+
+    allowed: Mapping[Any, frozenset[Role]]
+    rules: Mapping[Any, Callable[[Any, Any], bool]] = field(default_factory=dict)
+    labels: Mapping[Any, str] = field(default_factory=dict)
+
+    def can(self, user, action, obj=None) -> bool:
+        if isinstance(user, SystemActor):
+            return True
+        if not roles_of(user) & self.allowed[action]:
+            return False
+        rule = self.rules.get(action)
+        return obj is None or rule is None or bool(rule(user, obj))
+
+    def require(self, user, action, obj=None) -> None:
+        if not self.can(user, action, obj):
+            what = self.labels.get(action) or str(action.value).replace("_", " ")
+            raise PermissionDenied(f"You do not have permission to {what}.")
+
+
+def has_role_at(user, organisation_id: int | None, roles: frozenset[Role] | set[Role]) -> bool:
+    return bool(roles_at(user, organisation_id) & frozenset(roles))

@@ -12,6 +12,7 @@ class IngestedFile(models.Model):
         TRUSTS = "trusts", "NHS trusts (ODS etr)"
         AE = "ae", "Monthly A&E attendances and emergency admissions"
         POPULATION = "population", "ONS population estimates by age and sex"
+        OUTCOMES = "outcomes", "NHS Outcomes Framework indicators"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     sha256 = models.CharField(max_length=64)

@@ -390,3 +390,92 @@ def read_lines(path) -> Iterator[str]:
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     return iter(text.splitlines())
+
+
+# --- NHS Outcomes Framework indicators ---------------------------------------------------------
+
+OUTCOME_COLUMNS = (
+    "framework_year",
+    "domain",
+    "code",
+    "title",
+    "direction",
+    "unit",
+    "confirmed",
+    "source",
+)
+FRAMEWORK_YEAR_RE = re.compile(r"^(20\d\d)-(\d\d)$")
+INDICATOR_CODE_RE = re.compile(r"^[1-5](?:[a-d](?:\.[ivx]+)?|(?:\.\d+)*(?:\.[ivx]+)?)$")
+DIRECTIONS = ("higher", "lower")
+YES_NO = {"yes": True, "no": False}
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    framework_year: str
+    domain: int
+    code: str
+    title: str
+    direction: str
+    unit: str
+    confirmed: bool
+    source: str
+
+
+def parse_outcomes(lines: Iterable[str]) -> list[OutcomeRow]:
+    """NHS Outcomes Framework indicators: one row per edition and code.
+
+    The code must belong to its domain (``1a.i`` and ``1.4`` are domain 1), so that a row
+    cannot put an indicator under the wrong dimension of quality.
+    """
+    errors = _Errors()
+    parsed: list[OutcomeRow] = []
+    seen: dict[tuple[str, str], int] = {}
+    for line, row, idx in _headed_rows(lines, OUTCOME_COLUMNS, errors):
+        cell = {c: row[idx[c]].strip() for c in OUTCOME_COLUMNS}
+        year = cell["framework_year"]
+        match = FRAMEWORK_YEAR_RE.match(year)
+        if not match or (int(match[1]) + 1) % 100 != int(match[2]):
+            errors.add(line, "framework_year", f"must be an edition like 2016-17 (got {year!r})")
+        domain = int(cell["domain"]) if cell["domain"] in {"1", "2", "3", "4", "5"} else None
+        if domain is None:
+            errors.add(line, "domain", f"must be 1, 2, 3, 4 or 5 (got {cell['domain']!r})")
+        code = cell["code"]
+        if not INDICATOR_CODE_RE.match(code):
+            errors.add(
+                line, "code", f"is not an indicator code like 1a.i, 2.3.ii or 3b (got {code!r})"
+            )
+        elif domain is not None and code[0] != str(domain):
+            errors.add(line, "code", f"{code} does not belong to domain {domain}")
+        if not cell["title"]:
+            errors.add(line, "title", "is empty")
+        if cell["direction"] not in DIRECTIONS:
+            errors.add(line, "direction", f"must be higher or lower (got {cell['direction']!r})")
+        if not cell["unit"]:
+            errors.add(line, "unit", "is empty")
+        confirmed = YES_NO.get(cell["confirmed"].lower())
+        if confirmed is None:
+            errors.add(line, "confirmed", f"must be yes or no (got {cell['confirmed']!r})")
+        key = (year, code)
+        if key in seen:
+            errors.add(
+                line, "code", f"{code} appears twice in edition {year} (first on line {seen[key]})"
+            )
+        seen[key] = line
+        if errors.total == 0:
+            parsed.append(
+                OutcomeRow(
+                    year,
+                    domain,
+                    code,
+                    cell["title"],
+                    cell["direction"],
+                    cell["unit"],
+                    confirmed,
+                    cell["source"],
+                )
+            )
+    errors.raise_if_any()
+    if not parsed:
+        raise IngestError([LineError(0, "file", "contains no indicators")])
+    return parsed

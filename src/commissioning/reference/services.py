@@ -17,6 +17,7 @@ from commissioning.bulk import UpsertCounts, upsert_by_key
 from commissioning.organisations.permissions import Action, require
 from commissioning.organisations.services import OrganisationData, upsert_organisation_unchecked
 from commissioning.organisations.vocabulary import OrganisationType
+from commissioning.specifications.models import OutcomeIndicator
 
 from . import parsers
 from .fetchers import sha256_of
@@ -81,7 +82,8 @@ def _store_trusts(rows: list[parsers.TrustRow], actor) -> UpsertCounts:
 def ingest_file(
     kind: str, path: Path, actor, *, source: str = "", year: int = 2023
 ) -> IngestReport:
-    """Ingest one fetched file of the given kind (``trusts``, ``ae`` or ``population``)."""
+    """Ingest one fetched file of the given kind (``trusts``, ``ae``, ``population`` or
+    ``outcomes``)."""
     require(actor, Action.INGEST_REFERENCE_DATA)
     kind = IngestedFile.Kind(kind).value
     path = Path(path)
@@ -95,6 +97,8 @@ def ingest_file(
         rows = parsers.parse_trusts(lines)
     elif kind == IngestedFile.Kind.AE:
         rows = parsers.parse_ae(lines)
+    elif kind == IngestedFile.Kind.OUTCOMES:
+        rows = parsers.parse_outcomes(lines)
     else:
         rows = parsers.parse_population(lines)
 
@@ -107,6 +111,13 @@ def ingest_file(
                 (asdict(r) for r in rows),
                 ("period", "org_code", "department_type"),
                 ("attendances", "breaches", "admissions"),
+            )
+        elif kind == IngestedFile.Kind.OUTCOMES:
+            counts = upsert_by_key(
+                OutcomeIndicator,
+                (asdict(r) for r in rows),
+                ("framework_year", "code"),
+                ("domain", "title", "direction", "unit", "confirmed", "source"),
             )
         else:
             counts = upsert_by_key(

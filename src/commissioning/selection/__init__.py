@@ -1,5 +1,2 @@
-"""Provider selection: proposals, clinical advice, evaluation and award decisions.
-
-So far this package holds the pure domain rules (``rules``) that the selection services will
-apply; they import nothing from Django.
-"""
+"""Provider selection: clinical advice, proposals, clarifications, evaluation, award decisions
+and standstill. The pure rules of the Provider Selection Regime are in ``rules``."""

@@ -22,6 +22,7 @@ REFERENCE_FILES = (
     ("trusts", "nhs_trusts.csv"),
     ("ae", "ae_attendances.csv"),
     ("population", "ons_uk_population_2023.csv"),
+    ("outcomes", "nhs_outcomes_framework.csv"),
 )
 # University Hospitals of North Midlands, which runs Stafford's hospital (the former Mid
 # Staffordshire NHS Foundation Trust, RJD) and reports A&E activity.

@@ -21,19 +21,21 @@ COLUMNS = [
     Action.VIEW_POPULATION,
     Action.VIEW_AUDIT_LOG,
     Action.VERIFY_AUDIT_CHAIN,
+    Action.MANAGE_BUDGETS,
+    Action.GRANT_DELEGATED_AUTHORITY,
 ]
-#                               dir  edit memb ppl  ingst synth act  pop  audit verify
+#                               dir  edit memb ppl  ingst synth act  pop  audit verify budg deleg
 MATRIX = {
-    Role.COMMISSIONER:            "Y    .    .    Y    .     .     Y    Y    .     .",
-    Role.CONTRACT_MANAGER:        "Y    .    .    Y    .     .     Y    Y    .     .",
-    Role.QUALITY_LEAD:            "Y    .    .    Y    .     .     Y    Y    .     .",
-    Role.FINANCE_LEAD:            "Y    .    .    Y    .     .     Y    Y    .     .",
-    Role.CLINICAL_ADVISER:        "Y    .    .    Y    .     .     Y    Y    .     .",
-    Role.PROVIDER_REPRESENTATIVE: "Y    .    .    Y    .     .     Y    .    .     .",
-    Role.BUDGET_HOLDER:           "Y    .    .    .    .     .     .    .    .     .",
-    Role.CARE_COORDINATOR:        "Y    .    .    Y    .     .     Y    Y    .     .",
-    Role.AUDITOR:                 "Y    .    .    Y    .     .     Y    Y    Y     Y",
-    Role.ADMINISTRATOR:           "Y    Y    Y    Y    Y     Y     Y    Y    Y     Y",
+    Role.COMMISSIONER:            "Y    .    .    Y    .     .     Y    Y    .     .      .    .",
+    Role.CONTRACT_MANAGER:        "Y    .    .    Y    .     .     Y    Y    .     .      .    .",
+    Role.QUALITY_LEAD:            "Y    .    .    Y    .     .     Y    Y    .     .      .    .",
+    Role.FINANCE_LEAD:            "Y    .    .    Y    .     .     Y    Y    .     .      Y    .",
+    Role.CLINICAL_ADVISER:        "Y    .    .    Y    .     .     Y    Y    .     .      .    .",
+    Role.PROVIDER_REPRESENTATIVE: "Y    .    .    Y    .     .     Y    .    .     .      .    .",
+    Role.BUDGET_HOLDER:           "Y    .    .    .    .     .     .    .    .     .      .    .",
+    Role.CARE_COORDINATOR:        "Y    .    .    Y    .     .     Y    Y    .     .      .    .",
+    Role.AUDITOR:                 "Y    .    .    Y    .     .     Y    Y    Y     Y      .    .",
+    Role.ADMINISTRATOR:           "Y    Y    Y    Y    Y     Y     Y    Y    Y     Y      Y    Y",
 }  # fmt: skip
 
 CASES = [

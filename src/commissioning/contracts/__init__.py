@@ -1,0 +1,1 @@
+"""Contracts under the NHS Standard Contract model, and their quality schedules."""

@@ -1,0 +1,153 @@
+"""Contracts made from an award, on the NHS Standard Contract model.
+
+The parties are a co-ordinating commissioner (acting for itself and as agent of the associate
+commissioners), the associate commissioners and the provider (DOMAIN.md section 8). The
+specification's outcomes and quality requirements become the contract's quality schedule
+(Schedule 4), which quality monitoring tracks.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from commissioning.organisations.models import Organisation
+from commissioning.selection.models import Decision, Proposal
+from commissioning.specifications.models import (
+    OutcomeIndicator,
+    QualityRequirement,
+    ServiceSpecification,
+    SpecificationOutcome,
+)
+from commissioning.specifications.rules.outcomes import QualityDimension
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Contract(models.Model):
+    class Form(models.TextChoices):
+        FULL_LENGTH = "full_length", "NHS Standard Contract (full length)"
+        SHORTER_FORM = "shorter_form", "NHS Standard Contract (shorter form)"
+
+    class Status(models.TextChoices):
+        AWAITING_SIGNATURES = "awaiting_signatures", "Awaiting signatures"
+        SIGNED = "signed", "Signed"
+
+    reference = models.CharField(max_length=30, unique=True)
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="contracts")
+    proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="contract")
+    specification = models.ForeignKey(
+        ServiceSpecification, on_delete=models.PROTECT, related_name="contracts"
+    )
+    provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="contracts")
+    form = models.CharField(max_length=15, choices=Form.choices, default=Form.FULL_LENGTH)
+    value_pence = models.BigIntegerField(help_text="The contract value over its term, in pence")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.AWAITING_SIGNATURES
+    )
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    provider_signed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    provider_signed_at = models.DateTimeField(null=True, blank=True)
+    commissioner_signed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    commissioner_signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gt=models.F("start_date")),
+                name="contract_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value_pence__gt=0), name="contract_value_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contract {self.reference}: {self.specification.title} with {self.provider.code}"
+
+    @property
+    def co_ordinating_commissioner(self) -> Organisation:
+        return next(p.organisation for p in self.parties.all() if p.role == ContractParty.CO)
+
+    @property
+    def associates(self) -> list[Organisation]:
+        return [p.organisation for p in self.parties.all() if p.role == ContractParty.ASSOCIATE]
+
+
+class ContractParty(models.Model):
+    CO = "co_ordinating"
+    ASSOCIATE = "associate"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="parties")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(
+        max_length=15,
+        choices=[(CO, "Co-ordinating commissioner"), (ASSOCIATE, "Associate commissioner")],
+    )
+
+    class Meta:
+        ordering = ["contract_id", "-role", "organisation__name"]
+        verbose_name_plural = "contract parties"
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "organisation"], name="one_party_row"),
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=models.Q(role="co_ordinating"),
+                name="one_co_ordinating_commissioner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.code} ({self.get_role_display()}) on {self.contract_id}"
+
+
+class QualityScheduleItem(models.Model):
+    """One line of the contract's quality schedule: an outcome or a quality requirement."""
+
+    OUTCOME = "outcome"
+    REQUIREMENT = "quality_requirement"
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="quality_schedule"
+    )
+    kind = models.CharField(
+        max_length=20, choices=[(OUTCOME, "Outcome"), (REQUIREMENT, "Quality requirement")]
+    )
+    dimension = models.CharField(
+        max_length=10, choices=[(d.value, d.label) for d in QualityDimension]
+    )
+    title = models.CharField(max_length=300)
+    indicator = models.ForeignKey(
+        OutcomeIndicator, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    baseline = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    target = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    target_date = models.DateField(null=True, blank=True)
+    threshold = models.CharField(max_length=120, blank=True)
+    method_of_measurement = models.TextField(blank=True)
+    consequence_of_breach = models.CharField(max_length=300, blank=True)
+    frequency = models.CharField(max_length=10, default="monthly")
+    source_outcome = models.ForeignKey(
+        SpecificationOutcome, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_requirement = models.ForeignKey(
+        QualityRequirement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["contract_id", "kind", "dimension", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+    @property
+    def dimension_label(self) -> str:
+        return QualityDimension(self.dimension).label

@@ -1,0 +1,217 @@
+"""Making a contract from an award, and signing it.
+
+The contract follows the NHS Standard Contract model (DOMAIN.md section 8): a co-ordinating
+commissioner (the commissioner that ran the selection), any associate commissioners, and the
+provider. The specification's outcomes and quality requirements become the contract's quality
+schedule. Under the Provider Selection Regime the contract may be made only once the
+standstill is over with no open representation (``selection.rules.award``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+
+from commissioning import clock
+from commissioning.audit import chain as audit
+from commissioning.organisations.models import Organisation
+from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
+from commissioning.selection.models import Decision, Proposal, SelectionProcess
+from commissioning.selection.services import state_of
+from commissioning.validation import Problems, refuse
+
+from .models import Contract, ContractParty, QualityScheduleItem
+from .permissions import Action, require, signing_side
+
+CONTRACT_FIELDS = ("reference", "decision_id", "proposal_id", "specification_id", "provider_id",
+                   "form", "value_pence", "start_date", "end_date", "status")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ContractInput:
+    proposal_id: int | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    form: str = Contract.Form.FULL_LENGTH
+    associate_ids: Sequence[int] = field(default_factory=tuple)
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    """Whole months from ``start`` to the day after ``end`` (a term ending the day before an
+    anniversary is a whole number of months)."""
+    after = end + dt.timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    return months if after.day >= start.day else months - 1
+
+
+def create_contract(decision: Decision, cmd: ContractInput, actor) -> Contract:
+    """Make the contract for one awarded proposal, with its quality schedule."""
+    require(actor, Action.CREATE_CONTRACT, decision)
+    state = state_of(decision)
+    if not state.contract_may_be_made:
+        raise refuse("", state.explanation)
+    problems = Problems()
+    awarded = {p.pk: p for p in decision.awarded.select_related("provider")}
+    proposal = awarded.get(cmd.proposal_id) if cmd.proposal_id else None
+    if proposal is None:
+        problems.add("proposal_id", "Choose the awarded proposal the contract is for")
+    spec = decision.process.specification
+    co = spec.commissioner
+    associates = []
+    for org_id in dict.fromkeys(cmd.associate_ids):
+        org = Organisation.objects.filter(pk=org_id).first()
+        if org is None or org.org_type not in COMMISSIONER_TYPES:
+            problems.add("associate_ids", "Associates must be commissioning organisations")
+        elif org.pk == co.pk:
+            problems.add("associate_ids", f"{co.display_name} is the co-ordinating commissioner")
+        else:
+            associates.append(org)
+    if cmd.form not in Contract.Form.values:
+        problems.add("form", "Choose the full-length or the shorter-form contract")
+    if cmd.start_date is None:
+        problems.add("start_date", "Enter the date the contract starts")
+    elif cmd.start_date < decision.decided_on:
+        problems.add("start_date", "The contract cannot start before the decision was taken")
+    if cmd.end_date is None:
+        problems.add("end_date", "Enter the date the contract ends")
+    elif cmd.start_date and cmd.end_date <= cmd.start_date:
+        problems.add("end_date", "The contract must end after it starts")
+    elif cmd.start_date and _months_between(cmd.start_date, cmd.end_date) > spec.term_months:
+        problems.add(
+            "end_date",
+            f"The specification's term is {spec.term_months} months; end the contract within it",
+        )
+    problems.raise_if_any()
+    with transaction.atomic():
+        Decision.objects.select_for_update().get(pk=decision.pk)
+        contract = Contract(
+            reference=f"PENDING-{proposal.pk}",
+            decision=decision,
+            proposal=proposal,
+            specification=spec,
+            provider=proposal.provider,
+            form=cmd.form,
+            value_pence=proposal.total_price_pence,
+            start_date=cmd.start_date,
+            end_date=cmd.end_date,
+            created_by=actor,
+            created_at=clock.now(),
+        )
+        try:
+            with transaction.atomic():
+                contract.save()
+        except IntegrityError:
+            raise refuse(
+                "proposal_id", "A contract has already been made for this proposal."
+            ) from None
+        contract.reference = f"{co.code}-{cmd.start_date:%Y}-{contract.pk:04d}"
+        contract.save(update_fields=["reference"])
+        audit.record(actor, "create", contract, after=audit.snapshot(contract, CONTRACT_FIELDS))
+        parties = [ContractParty(contract=contract, organisation=co, role=ContractParty.CO)]
+        parties += [
+            ContractParty(contract=contract, organisation=o, role=ContractParty.ASSOCIATE)
+            for o in associates
+        ]
+        for party in parties:
+            party.save()
+            audit.record(
+                actor,
+                "create",
+                party,
+                after={
+                    "contract_id": contract.pk,
+                    "organisation_id": party.organisation_id,
+                    "role": party.role,
+                },
+            )
+        _copy_quality_schedule(contract, spec, actor)
+        if not Proposal.objects.filter(awards=decision, contract__isnull=True).exists():
+            process = decision.process
+            process.status = SelectionProcess.Status.CLOSED
+            process.save(update_fields=["status"])
+            audit.record(
+                actor, "update", process, before={"status": "decided"}, after={"status": "closed"}
+            )
+    return contract
+
+
+def _copy_quality_schedule(contract: Contract, spec, actor) -> None:
+    items = []
+    for o in spec.outcomes.select_related("indicator"):
+        items.append(
+            QualityScheduleItem(
+                contract=contract,
+                kind=QualityScheduleItem.OUTCOME,
+                dimension=o.indicator.quality_dimension,
+                title=f"{o.indicator.code} {o.indicator.title}",
+                indicator=o.indicator,
+                baseline=o.baseline,
+                target=o.target,
+                target_date=o.target_date,
+                method_of_measurement=o.measurement,
+                source_outcome=o,
+            )
+        )
+    for q in spec.quality_requirements.all():
+        items.append(
+            QualityScheduleItem(
+                contract=contract,
+                kind=QualityScheduleItem.REQUIREMENT,
+                dimension=q.dimension,
+                title=q.requirement,
+                threshold=q.threshold,
+                method_of_measurement=q.method_of_measurement,
+                consequence_of_breach=q.consequence_of_breach,
+                frequency=q.frequency,
+                source_requirement=q,
+            )
+        )
+    for item in items:
+        item.save()
+        audit.record(
+            actor,
+            "create",
+            item,
+            after=audit.snapshot(
+                item,
+                (
+                    "contract_id",
+                    "kind",
+                    "dimension",
+                    "title",
+                    "indicator_id",
+                    "baseline",
+                    "target",
+                    "target_date",
+                    "threshold",
+                ),
+            ),
+        )
+
+
+def sign_contract(contract: Contract, actor) -> Contract:
+    """Sign for the side the person represents; the contract is signed when both have."""
+    require(actor, Action.SIGN_CONTRACT, contract)
+    side = signing_side(actor, contract)
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        signed_by = f"{side}_signed_by"
+        if getattr(contract, f"{signed_by}_id") is not None:
+            raise refuse("", f"The {side} has already signed this contract.")
+        now = clock.now()
+        setattr(contract, signed_by, actor)
+        setattr(contract, f"{side}_signed_at", now)
+        if contract.provider_signed_by_id and contract.commissioner_signed_by_id:
+            contract.status = Contract.Status.SIGNED
+        contract.save()
+        audit.record(
+            actor,
+            "update",
+            contract,
+            before={f"{signed_by}_id": None},
+            after={f"{signed_by}_id": actor.pk, "status": contract.status},
+        )
+    return contract

@@ -1,0 +1,69 @@
+"""Conflicts of interest in provider selection.
+
+Source: the Provider Selection Regime (SI 2023/1115), regulation 21 (conflicts of interest)
+and regulation 24 (the decision record must set out any conflicts of interest and how they
+were managed); DOMAIN.md sections 9 and 11. Everyone who evaluates proposals or decides must
+declare their interests (or that they have none) before taking part; a declared interest is
+managed by the authority before the person takes part, either by excluding them from the
+whole process, by excluding them from anything to do with the provider concerned, or by
+recording why they may take part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Management(StrEnum):
+    UNMANAGED = ""
+    PROCEED = "proceed"
+    EXCLUDE_PROVIDER = "exclude_provider"
+    EXCLUDE_PROCESS = "exclude_process"
+
+    @property
+    def label(self) -> str:
+        return {
+            Management.UNMANAGED: "Not yet managed",
+            Management.PROCEED: "May take part (the interest is recorded with the reason)",
+            Management.EXCLUDE_PROVIDER: "Excluded from anything to do with that provider",
+            Management.EXCLUDE_PROCESS: "Excluded from the whole process",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    has_interest: bool
+    provider_id: int | None = None
+    management: Management = Management.UNMANAGED
+
+
+def may_take_part(
+    declarations: Iterable[Declaration], provider_id: int | None = None
+) -> tuple[bool, str]:
+    """Whether a person may evaluate (or decide about) the proposal of ``provider_id``
+    (``None``: the process as a whole), and if not, why."""
+    declarations = list(declarations)
+    if not declarations:
+        return False, "Declare your interests (or that you have none) before you take part."
+    for d in declarations:
+        if not d.has_interest:
+            continue
+        if d.management is Management.UNMANAGED:
+            return False, (
+                "An interest you declared has not yet been managed by the commissioner; you can "
+                "take part once it has."
+            )
+        if d.management is Management.EXCLUDE_PROCESS:
+            return False, "You are excluded from this process because of a declared interest."
+        if d.management is Management.EXCLUDE_PROVIDER and (
+            provider_id is None or d.provider_id == provider_id
+        ):
+            return False, (
+                "You are excluded from this provider's proposal because of a declared interest."
+                if provider_id is not None
+                else "You are excluded from a bidding provider because of a declared interest, "
+                "so you cannot take part in the decision between them."
+            )
+    return True, ""

@@ -1,0 +1,82 @@
+"""Selection services: each checks permission, applies the rules, writes and audits in one
+transaction. Views, the API and the demo loader only translate their input into these calls."""
+
+from .advice import AdviceInput, AdviceRequestInput, advice_on, give_advice, request_advice
+from .decisions import (
+    DecisionInput,
+    decide,
+    delegation_for,
+    make_representation,
+    publish_notice,
+    respond_to_representation,
+    state_of,
+    withdraw_decision,
+)
+from .evaluation import (
+    CriterionScore,
+    DeclarationInput,
+    declare_interests,
+    manage_declaration,
+    moderate_proposal,
+    score_proposal,
+)
+from .proposals import (
+    ClarificationInput,
+    ProposalInput,
+    answer_clarification,
+    ask_clarification,
+    create_proposal,
+    respond_to_proposal,
+    submit_proposal,
+    update_proposal,
+    withdraw_proposal,
+)
+from .setup import (
+    Invitation,
+    SelectionSetup,
+    add_evaluator,
+    assess_route,
+    eligible_evaluators,
+    evaluator_problem,
+    invite_proposals,
+    set_up_selection,
+)
+
+__all__ = [
+    "AdviceInput",
+    "AdviceRequestInput",
+    "ClarificationInput",
+    "CriterionScore",
+    "DecisionInput",
+    "DeclarationInput",
+    "Invitation",
+    "ProposalInput",
+    "SelectionSetup",
+    "add_evaluator",
+    "advice_on",
+    "answer_clarification",
+    "ask_clarification",
+    "assess_route",
+    "create_proposal",
+    "decide",
+    "declare_interests",
+    "delegation_for",
+    "eligible_evaluators",
+    "evaluator_problem",
+    "give_advice",
+    "invite_proposals",
+    "make_representation",
+    "manage_declaration",
+    "moderate_proposal",
+    "publish_notice",
+    "request_advice",
+    "respond_to_proposal",
+    "respond_to_representation",
+    "score_proposal",
+    "set_up_selection",
+    "state_of",
+    "submit_proposal",
+    "update_proposal",
+    "withdraw_decision",
+    "withdraw_proposal",
+]

@@ -1,0 +1,1 @@
+"""Outcome-based service specifications and the NHS Outcomes Framework indicators they use."""

@@ -1,0 +1,1 @@
+"""Pure rules of service specifications: a module per rule, each citing its source."""
