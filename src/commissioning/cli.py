@@ -247,15 +247,22 @@ def demo_setup(
     summary = demo.load_synthetic_economy(synth_dir)
     console.print(f"  {summary}")
     accounts = demo.create_demo_accounts()
-    table = Table(title="Demo accounts (one per role)")
-    for column in ("Role", "Username", "Password"):
+    others = demo.create_other_people()
+    built = demo.load_demo_cycles()
+    if built:
+        console.print("  Commissioning cycles built: " + "; ".join(built) + ".")
+    else:
+        console.print("  Commissioning cycles: already there; nothing changed.")
+    table = Table(title="Demo accounts (one per role, then the other people in the demo)")
+    for column in ("Role", "Username", "Password", "Works at"):
         table.add_column(column, no_wrap=True)
     for account in accounts:
-        table.add_row(account.role, account.username, account.password)
-    # Wide enough for every username and password even when the output is not a terminal.
-    Console(width=max(console.width, 100)).print(table)
-    organisations = sorted({a.organisation for a in accounts})
-    console.print("The accounts work at: " + "; ".join(organisations) + ".")
+        table.add_row(account.role, account.username, account.password, account.organisation)
+    table.add_section()
+    for account in others:
+        table.add_row(account.role, account.username, account.password, account.organisation)
+    # Wide enough for every row even when the output is not a terminal.
+    Console(width=max(console.width, 160)).print(table)
 
 
 @app.command()
@@ -269,9 +276,11 @@ def serve(
 
     console.print(
         f"\n[bold green]The platform is running at http://{host}:{port}/[/]\n"
-        "Start by signing in as [bold]commissioner[/] (password [bold]demo-commissioner[/]), open "
-        "Organisations and search for Mid Staffordshire (RJD), then for North Midlands (RJE) "
-        "to see A&E activity and synthetic hospital spells.\n"
+        "Start by signing in as [bold]commissioner[/] (password [bold]demo-commissioner[/]) and "
+        "open Specifications: the hyper-acute stroke unit has been through a whole cycle to a "
+        "signed contract, and the community diabetes service is waiting for your scores and "
+        "your decision. Sign in as [bold]clinical-adviser[/] to answer a request for advice, or "
+        "as [bold]provider-representative[/] to write a proposal.\n"
         "Press Ctrl+C to stop.\n"
     )
     call_command("runserver", f"{host}:{port}", use_reloader=False, verbosity=0)

@@ -24,19 +24,31 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     assert Organisation.objects.filter(code="RJD", is_synthetic=False).exists()
     assert Organisation.objects.filter(org_type="icb", is_synthetic=True).count() == 42
     assert (settings.SYNTH_DIR / "spells" / "2021-22.parquet").exists()
-    assert {u.username for u in User.objects.all()} == {r.value.replace("_", "-") for r in Role}
+    assert {u.username for u in User.objects.all()} == {r.value.replace("_", "-") for r in Role} | {
+        "bidder",
+        "senate-adviser",
+    }
     rep = Membership.objects.get(user__username="provider-representative")
     assert rep.organisation.code == "RJE"
+    adviser = Membership.objects.get(user__username="clinical-adviser").organisation
+    assert adviser.org_type == "clinical_network" and adviser.is_synthetic
     commissioner = Membership.objects.get(user__username="commissioner").organisation
     assert commissioner.is_synthetic and commissioner.org_type == "icb"
     assert User.objects.get(username="administrator").is_superuser
     assert User.objects.get(username="commissioner").check_password("demo-commissioner")
     assert "demo-commissioner" in first.output
 
+    said = " ".join(first.output.split())  # Rich wraps long lines
+    assert "Commissioning cycles built: Hyper-acute stroke unit; Community diabetes service" in said
+    _the_demo_ships_a_completed_cycle_and_cycles_in_progress()
+
     revisions = Revision.objects.count()
     second = runner.invoke(app, ["demo-setup", "--spells", "4000", "--years", "1"])
     assert second.exit_code == 0, second.output
     assert "already ingested; nothing changed" in second.output
+    assert "Commissioning cycles: already there; nothing changed." in " ".join(
+        second.output.split()
+    )
     assert Revision.objects.count() == revisions
     assert verify_chain().ok
 
@@ -70,3 +82,25 @@ def test_api_token_is_shown_once_and_works(client, make_user):
     response = client.get("/api/v1/organisations", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.status_code == 200
     assert runner.invoke(app, ["api-token", "create", "nobody"]).exit_code == 1
+
+
+def _the_demo_ships_a_completed_cycle_and_cycles_in_progress():
+    from commissioning import clock
+    from commissioning.contracts.models import Contract
+    from commissioning.selection.models import AdviceRequest, Proposal, SelectionProcess
+    from commissioning.selection.services import state_of
+
+    stroke = Contract.objects.get(specification__title="Hyper-acute stroke unit")
+    assert stroke.status == "signed" and stroke.provider.code == "RJE"
+    assert stroke.quality_schedule.count() == 5
+    assert state_of(stroke.decision).contract_may_be_made
+    diabetes = SelectionProcess.objects.get(specification__title="Community diabetes service")
+    assert diabetes.status == "inviting" and diabetes.proposals_deadline < clock.today()
+    assert diabetes.proposals.filter(status="submitted").count() == 2
+    assert diabetes.route == "competitive" and diabetes.recommended_route == "direct_award_c"
+    heart = SelectionProcess.objects.get(specification__title__startswith="Heart failure")
+    assert heart.proposals_deadline > clock.today()
+    assert AdviceRequest.objects.filter(
+        specification=heart.specification, advice__isnull=True
+    ).exists()
+    assert Proposal.objects.filter(process__isnull=True, status="submitted").count() == 1

@@ -11,5 +11,8 @@ admin.site.site_title = "Commissioning platform admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api_v1.urls),
+    path("specifications/", include("commissioning.specifications.urls")),
+    path("", include("commissioning.selection.urls")),
+    path("", include("commissioning.contracts.urls")),
     path("", include("commissioning.web.urls")),
 ]

@@ -1,4 +1,10 @@
+from commissioning.contracts.permissions import Action as ContractAction
+from commissioning.contracts.permissions import can as can_contract
 from commissioning.organisations.permissions import Action, can, roles_of
+from commissioning.selection.permissions import Action as SelectionAction
+from commissioning.selection.permissions import can as can_select
+from commissioning.specifications.permissions import Action as SpecAction
+from commissioning.specifications.permissions import can as can_spec
 
 
 def navigation(request):
@@ -9,5 +15,9 @@ def navigation(request):
     return {
         "nav_roles": sorted(r.label for r in roles),
         "can_view_audit": can(user, Action.VIEW_AUDIT_LOG),
+        "can_view_specifications": can_spec(user, SpecAction.VIEW_SPECIFICATION),
+        "can_give_advice": can_select(user, SelectionAction.GIVE_ADVICE),
+        "can_propose": can_select(user, SelectionAction.SUBMIT_PROPOSAL),
+        "can_view_contracts": can_contract(user, ContractAction.VIEW_CONTRACT),
         "is_admin": user.is_staff,
     }

@@ -12,9 +12,13 @@ from django.db import transaction
 from commissioning.audit import chain as audit
 from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.organisations.permissions import SYSTEM
-from commissioning.organisations.services import add_membership
+from commissioning.organisations.services import (
+    OrganisationData,
+    add_membership,
+    upsert_organisation_unchecked,
+)
 from commissioning.organisations.synthetic import load_synthetic_economy as load_economy
-from commissioning.organisations.vocabulary import Role
+from commissioning.organisations.vocabulary import OrganisationType, Role
 from commissioning.reference.fetchers import fetch
 from commissioning.reference.services import IngestReport, ingest_file
 
@@ -27,6 +31,25 @@ REFERENCE_FILES = (
 # University Hospitals of North Midlands, which runs Stafford's hospital (the former Mid
 # Staffordshire NHS Foundation Trust, RJD) and reports A&E activity.
 DEMO_PROVIDER = "RJE"
+# A neighbouring trust that bids against it in the demo's selections.
+DEMO_RIVAL = "RTG"
+# Strategic clinical networks and a clinical senate for the demo. Real networks are hosted by
+# NHS England regions and have no codes in the shipped data, so these are synthetic (XN, XS).
+CLINICAL_BODIES = (
+    ("XN001", "Cardiovascular Strategic Clinical Network", OrganisationType.CLINICAL_NETWORK),
+    ("XN002", "Cancer Strategic Clinical Network", OrganisationType.CLINICAL_NETWORK),
+    (
+        "XN003",
+        "Mental Health, Dementia and Neurological Conditions Strategic Clinical Network",
+        OrganisationType.CLINICAL_NETWORK,
+    ),
+    (
+        "XN004",
+        "Maternity and Children Strategic Clinical Network",
+        OrganisationType.CLINICAL_NETWORK,
+    ),
+    ("XS001", "Clinical Senate", OrganisationType.CLINICAL_SENATE),
+)
 
 
 @dataclass(frozen=True)
@@ -71,33 +94,88 @@ def _home_commissioner(synth_dir: Path | None = None) -> Organisation:
     return org
 
 
+def create_clinical_bodies() -> dict[str, Organisation]:
+    with transaction.atomic():
+        return {
+            code: upsert_organisation_unchecked(
+                OrganisationData(code=code, name=name, org_type=org_type, is_synthetic=True), SYSTEM
+            ).organisation
+            for code, name, org_type in CLINICAL_BODIES
+        }
+
+
+def _person(username: str, password: str, last_name: str, org: Organisation, role: Role, **flags):
+    with transaction.atomic():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, first_name="Demo", last_name=last_name, **flags)
+            user.set_password(password)
+            user.save()
+            audit.record(
+                SYSTEM,
+                "create",
+                user,
+                after={"username": username, "is_staff": user.is_staff, "demo": True},
+            )
+        if not Membership.objects.filter(user=user, organisation=org, role=role.value).exists():
+            add_membership(user, org, role, SYSTEM)
+    return user
+
+
 def create_demo_accounts() -> list[DemoAccount]:
+    """One account per role: the clinical adviser works for the cardiovascular network, the
+    provider representative for the demo provider, everyone else for the home commissioner."""
     commissioner = _home_commissioner()
     provider = Organisation.objects.filter(code=DEMO_PROVIDER).first() or commissioner
+    network = create_clinical_bodies()["XN001"]
     accounts = []
     for role in Role:
-        org = provider if role is Role.PROVIDER_REPRESENTATIVE else commissioner
+        org = {Role.PROVIDER_REPRESENTATIVE: provider, Role.CLINICAL_ADVISER: network}.get(
+            role, commissioner
+        )
         username = role.value.replace("_", "-")
         password = f"demo-{username}"
-        with transaction.atomic():
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                user = User(
-                    username=username,
-                    first_name="Demo",
-                    last_name=role.label,
-                    is_staff=role is Role.ADMINISTRATOR,
-                    is_superuser=role is Role.ADMINISTRATOR,
-                )
-                user.set_password(password)
-                user.save()
-                audit.record(
-                    SYSTEM,
-                    "create",
-                    user,
-                    after={"username": username, "is_staff": user.is_staff, "demo": True},
-                )
-            if not Membership.objects.filter(user=user, organisation=org, role=role.value).exists():
-                add_membership(user, org, role, SYSTEM)
+        _person(
+            username,
+            password,
+            role.label,
+            org,
+            role,
+            is_staff=role is Role.ADMINISTRATOR,
+            is_superuser=role is Role.ADMINISTRATOR,
+        )
         accounts.append(DemoAccount(role.label, username, password, org.display_name))
     return accounts
+
+
+def create_other_people() -> list[DemoAccount]:
+    """The people the demo's cycles need besides one per role."""
+    bodies = create_clinical_bodies()
+    rival = Organisation.objects.get(code=DEMO_RIVAL)
+    people = [
+        ("bidder", "Bidder", rival, Role.PROVIDER_REPRESENTATIVE),
+        ("senate-adviser", "Senate adviser", bodies["XS001"], Role.CLINICAL_ADVISER),
+    ]
+    for username, last_name, org, role in people:
+        _person(username, f"demo-{username}", last_name, org, role)
+    return [DemoAccount(role.label, u, f"demo-{u}", org.display_name) for u, _, org, role in people]
+
+
+def load_demo_cycles() -> list[str]:
+    """The completed, in-progress and open commissioning cycles (``demo_cycles``)."""
+    from .demo_cycles import DemoPeople, load_cycles
+
+    accounts = {
+        u.username: u
+        for u in User.objects.filter(username__in=[r.value.replace("_", "-") for r in Role])
+    }
+    others = {u.username: u for u in User.objects.filter(username__in=["bidder", "senate-adviser"])}
+    people = DemoPeople(accounts, others["bidder"], others["senate-adviser"])
+    bodies = {o.code: o for o in Organisation.objects.filter(code__in=["XN001", "XS001"])}
+    return load_cycles(
+        _home_commissioner(),
+        people,
+        bodies["XN001"],
+        bodies["XS001"],
+        Organisation.objects.get(code=DEMO_RIVAL),
+    )

@@ -30,33 +30,55 @@ DATA = Task(
     "Where each figure comes from, and what is synthetic.",
 )
 
+SPECIFICATIONS = Task(
+    "Service specifications",
+    "specifications",
+    "Write outcome-based specifications, consult clinicians, select providers and decide.",
+)
+CONTRACTS = Task(
+    "Contracts",
+    "contracts",
+    "Contracts made from awards, with the quality schedules that monitoring tracks.",
+)
+ADVICE = Task(
+    "Requests for advice",
+    "advice-requests",
+    "Commissioners' questions waiting for your clinical advice.",
+)
+OPPORTUNITIES = Task(
+    "Opportunities and proposals",
+    "opportunities",
+    "Services commissioners are inviting proposals for, and your own proposals.",
+)
+
 ROLE_HOME: dict[Role, tuple[str, list[Task]]] = {
     Role.COMMISSIONER: (
-        "You decide what services are provided for your population. Start by looking at the "
-        "providers that serve it and the activity they report.",
-        [DIRECTORY, DATA],
+        "You decide what services are provided for your population: specify them for outcomes, "
+        "consult clinicians, receive proposals, and decide.",
+        [SPECIFICATIONS, CONTRACTS, DIRECTORY, DATA],
     ),
     Role.CONTRACT_MANAGER: (
-        "You manage contracts with providers. Start by finding a provider and its activity.",
-        [DIRECTORY, DATA],
+        "You manage contracts with providers: make them from awards and answer bidders' questions.",
+        [CONTRACTS, SPECIFICATIONS, DIRECTORY, DATA],
     ),
     Role.QUALITY_LEAD: (
         "You assure the quality of the services commissioned. Start with a provider's page: "
         "its A&E four-hour performance and, in the synthetic economy, its 30-day mortality.",
-        [DIRECTORY, DATA],
+        [SPECIFICATIONS, CONTRACTS, DIRECTORY, DATA],
     ),
     Role.FINANCE_LEAD: (
         "You look after the money. Start with the organisations and populations you fund.",
-        [DIRECTORY, DATA],
+        [SPECIFICATIONS, CONTRACTS, DIRECTORY, DATA],
     ),
     Role.CLINICAL_ADVISER: (
         "You give clinical advice to commissioners; they make the decision. Start with the "
-        "providers and populations you advise on.",
-        [DIRECTORY, DATA],
+        "requests waiting for your advice.",
+        [ADVICE, SPECIFICATIONS, DIRECTORY, DATA],
     ),
     Role.PROVIDER_REPRESENTATIVE: (
-        "You represent a provider. You can see your organisation's page and the public directory.",
-        [DIRECTORY, DATA],
+        "You represent a provider: answer commissioners' invitations with proposals, or propose a "
+        "service to them. You see your own organisation's proposals only.",
+        [OPPORTUNITIES, CONTRACTS, DIRECTORY, DATA],
     ),
     Role.BUDGET_HOLDER: (
         "You hold a personal health budget. You can find the NHS organisations near you.",
@@ -68,7 +90,7 @@ ROLE_HOME: dict[Role, tuple[str, list[Task]]] = {
     ),
     Role.AUDITOR: (
         "You check that the record is complete and untouched. Start with the audit trail.",
-        [AUDIT, DIRECTORY, DATA],
+        [AUDIT, SPECIFICATIONS, CONTRACTS, DIRECTORY, DATA],
     ),
     Role.ADMINISTRATOR: (
         "You manage people, their roles and reference data. Use the admin for people and "

@@ -98,6 +98,15 @@ def test_scores_need_every_criterion_with_a_reason_and_are_final(cycle):
             sel.score_proposal(cycle.proposal, scores(4), cycle.e.commissioner)
 
 
+def test_moderation_waits_for_an_evaluator_who_has_not_yet_declared(cycle):
+    cycle.proposed()
+    with at(AFTER_DEADLINE):
+        sel.declare_interests(cycle.process, sel.DeclarationInput(False), cycle.e.commissioner)
+        sel.score_proposal(cycle.proposal, scores(3), cycle.e.commissioner)
+        with pytest.raises(ValidationError, match="Every evaluator must score"):
+            sel.moderate_proposal(cycle.proposal, scores(3), cycle.e.commissioner)
+
+
 def test_moderation_waits_for_every_evaluator(cycle):
     cycle.declared()
     with at(AFTER_DEADLINE):
@@ -257,8 +266,12 @@ def test_withdrawing_after_a_representation_reopens_the_decision(cycle):
 def test_a_direct_award_a_needs_no_evaluation_or_standstill(cycle):
     from commissioning.contracts import services as contracts
 
-    cycle.set_up(route="", existing_service=True, existing_provider_only_capable=True,
-                 incumbent_id=cycle.e.rje.pk)  # fmt: skip
+    cycle.set_up(
+        route="",
+        existing_service=True,
+        existing_provider_only_capable=True,
+        incumbent_id=cycle.e.rje.pk,
+    )
     assert cycle.process.route == "direct_award_a"
     with at(DEADLINE - dt.timedelta(days=10)):
         process = sel.invite_proposals(

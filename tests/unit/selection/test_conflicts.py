@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from commissioning.selection.rules.conflicts import Declaration, Management, may_take_part
+from commissioning.selection.rules.conflicts import (
+    Declaration,
+    Management,
+    excluded,
+    may_take_part,
+)
 
 RJE, RWE = 1, 2
 
@@ -41,3 +46,12 @@ def test_exclusion_from_the_process_covers_everything():
 def test_a_managed_interest_that_permits_taking_part_permits_it():
     declared = [Declaration(False), Declaration(True, RJE, Management.PROCEED)]
     assert may_take_part(declared, RJE) == (True, "")
+
+
+def test_only_a_managed_exclusion_releases_an_evaluator_from_scoring():
+    assert not excluded([], RJE)  # not yet declared: still expected to score
+    assert not excluded([Declaration(True, RJE)], RJE)  # not yet managed: still expected
+    assert excluded([Declaration(True, RJE, Management.EXCLUDE_PROVIDER)], RJE)
+    assert not excluded([Declaration(True, RJE, Management.EXCLUDE_PROVIDER)], RWE)
+    assert excluded([Declaration(True, None, Management.EXCLUDE_PROCESS)], RWE)
+    assert not excluded([Declaration(True, RJE, Management.PROCEED)], RJE)

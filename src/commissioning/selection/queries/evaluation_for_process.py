@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..models import ConflictDeclaration, ModeratedScore, Proposal, Score, SelectionProcess
-from ..rules.conflicts import Declaration, Management, may_take_part
+from ..rules.conflicts import Declaration, Management, excluded
 from ..rules.evaluation import Criterion, diverges, rank, weighted_total
 
 
@@ -104,10 +104,11 @@ def evaluation_for_process(process: SelectionProcess) -> ProcessEvaluation:
     names = {e.user_id: (e.user.get_full_name() or e.user.username) for e in evaluators}
     declarations = declarations_by_user(process)
     for pe in by_id.values():
+        # Everyone named scores, unless the commissioner has excluded them for a conflict.
         pe.eligible_evaluator_ids = [
             e.user_id
             for e in evaluators
-            if may_take_part(declarations.get(e.user_id, []), pe.proposal.provider_id)[0]
+            if not excluded(declarations.get(e.user_id, []), pe.proposal.provider_id)
         ]
     for score in Score.objects.filter(proposal__in=proposals).select_related("evaluator"):
         by_id[score.proposal_id].scores.setdefault(score.evaluator.user_id, {})[

@@ -67,3 +67,17 @@ def may_take_part(
                 "so you cannot take part in the decision between them."
             )
     return True, ""
+
+
+def excluded(declarations: Iterable[Declaration], provider_id: int | None) -> bool:
+    """Whether the commissioner has excluded the person from this provider's proposal (or from
+    the whole process). Someone who has not yet declared, or whose interest is not yet managed,
+    is not excluded: they are still expected to take part once they have."""
+    return any(
+        d.has_interest
+        and (
+            d.management is Management.EXCLUDE_PROCESS
+            or (d.management is Management.EXCLUDE_PROVIDER and d.provider_id == provider_id)
+        )
+        for d in declarations
+    )

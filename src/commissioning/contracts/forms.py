@@ -1,0 +1,47 @@
+"""The form for making a contract from an award."""
+
+from __future__ import annotations
+
+from django import forms
+
+from commissioning.web.forms import NHSForm
+
+from .models import Contract
+
+
+class ContractForm(NHSForm):
+    proposal_id = forms.TypedChoiceField(
+        label="Awarded proposal", coerce=int, error_messages={"required": "Choose the proposal"}
+    )
+    form = forms.ChoiceField(
+        label="Form of contract",
+        choices=Contract.Form.choices,
+        widget=forms.RadioSelect,
+        initial=Contract.Form.FULL_LENGTH,
+        help_text="The shorter form is for lower-value, lower-complexity services.",
+    )
+    start_date = forms.DateField(
+        label="Start date", error_messages={"required": "Enter the start date"}
+    )
+    end_date = forms.DateField(label="End date", error_messages={"required": "Enter the end date"})
+    associate_ids = forms.TypedMultipleChoiceField(
+        label="Associate commissioners (optional)",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Other commissioners that buy under this contract. Your organisation is the "
+        "co-ordinating commissioner and acts for them as their agent.",
+    )
+
+    def __init__(self, *args, proposals=(), associates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proposal_id"].choices = [
+            (p.pk, f"{p.provider.display_name}: £{p.total_price_pence / 100:,.2f}")
+            for p in proposals
+        ]
+        if len(proposals) == 1:
+            self.fields["proposal_id"].widget = forms.HiddenInput()
+            self.fields["proposal_id"].initial = proposals[0].pk
+        self.fields["associate_ids"].choices = [
+            (o.pk, f"{o.display_name} ({o.code})") for o in associates
+        ]

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("contracts/", views.contract_list, name="contracts"),
+    path("decisions/<int:pk>/contracts/new/", views.contract_new, name="contract-new"),
+    path("contracts/<int:pk>/", views.contract_detail, name="contract"),
+    path("contracts/<int:pk>/sign/", views.contract_sign, name="contract-sign"),
+    path(
+        "contracts/<int:pk>/quality-schedule.csv",
+        views.contract_schedule_csv,
+        name="contract-schedule-csv",
+    ),
+]

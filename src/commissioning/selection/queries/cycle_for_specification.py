@@ -1,0 +1,173 @@
+"""Where a specification's commissioning cycle stands, step by step, with what to do next:
+the task list at the top of a specification's page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from commissioning import clock
+from commissioning.specifications.models import ServiceSpecification
+from commissioning.specifications.rules.lifecycle import Status
+from commissioning.specifications.rules.outcomes import QualityDimension
+
+from ..models import Decision, SelectionProcess
+from ..rules.award import Outcome, needs_evaluation
+
+DONE, DOING, TODO, BLOCKED = "done", "doing", "todo", "blocked"
+
+
+@dataclass(frozen=True)
+class Step:
+    heading: str
+    state: str
+    status: str
+    hint: str = ""
+    href: str = ""
+
+
+def _decision(process: SelectionProcess | None) -> Decision | None:
+    if process is None:
+        return None
+    return process.decisions.exclude(status=Decision.Status.WITHDRAWN).first()
+
+
+def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
+    from ..services.decisions import state_of
+
+    editable = spec.status in (Status.DRAFT, Status.CONSULTATION)
+    outcomes = spec.outcomes.count()
+    dimensions = set(spec.quality_requirements.values_list("dimension", flat=True))
+    missing = [d.label.lower() for d in QualityDimension if d.value not in dimensions]
+    requests = spec.advice_requests.count()
+    answered = spec.advice_requests.filter(advice__isnull=False).count()
+    process = getattr(spec, "selection", None)
+    decision = _decision(process)
+    steps = [
+        Step(
+            "Describe the service",
+            DONE,
+            "Completed",
+            f"{spec.title}: {spec.annual_activity:,} {spec.activity_unit} a year",
+            reverse("specification-edit", args=[spec.pk]) if editable else "",
+        ),
+        Step(
+            "Set the outcomes",
+            DONE if outcomes else TODO,
+            f"{outcomes} outcome{'' if outcomes == 1 else 's'}" if outcomes else "Not yet started",
+            "Each tied to an NHS Outcomes Framework indicator, with a baseline and a target",
+            reverse("outcome-new", args=[spec.pk]) if editable else "",
+        ),
+        Step(
+            "Set the quality requirements",
+            DONE if not missing else (DOING if dimensions else TODO),
+            "Completed" if not missing else f"Missing: {', '.join(missing)}",
+            "Safe, clinically effective and a positive experience",
+            reverse("requirement-new", args=[spec.pk]) if editable else "",
+        ),
+        Step(
+            "Consult clinicians",
+            DONE if requests and answered == requests else (DOING if requests else TODO),
+            f"{answered} of {requests} answered" if requests else "Not yet started",
+            "Strategic clinical networks, clinical senates and clinicians of potential providers",
+            reverse("advice-request-new", args=[spec.pk]) if spec.status != Status.RETIRED else "",
+        ),
+        Step(
+            "Approve the specification",
+            DONE if spec.status in (Status.APPROVED, Status.RETIRED) and spec.approved_at else TODO,
+            f"Approved on {spec.approved_at:%-d %B %Y}" if spec.approved_at else spec.status_label,
+            "Once approved it changes only by a new version",
+        ),
+    ]
+    if process is None:
+        steps.append(
+            Step(
+                "Choose how to select a provider",
+                TODO if spec.status == Status.APPROVED else BLOCKED,
+                "Not yet started" if spec.status == Status.APPROVED else "Cannot start yet",
+                "Apply the Provider Selection Regime",
+                reverse("selection-new", args=[spec.pk]) if spec.status == Status.APPROVED else "",
+            )
+        )
+        return steps
+    route = process.route_enum
+    link = reverse("selection", args=[process.pk])
+    steps.append(Step("Choose how to select a provider", DONE, route.label, "", link))
+    submitted = process.proposals.filter(status="submitted").count()
+    if process.status == SelectionProcess.Status.SETTING_UP:
+        steps.append(
+            Step(
+                "Invite proposals",
+                TODO,
+                "Not yet started",
+                "Publish the weights and the deadline",
+                reverse("selection-invite", args=[process.pk]),
+            )
+        )
+        return steps
+    open_ = clock.today() <= process.proposals_deadline
+    steps.append(
+        Step(
+            "Invite proposals",
+            DOING if open_ else DONE,
+            f"{submitted} received"
+            + (f", open until {process.proposals_deadline:%-d %B %Y}" if open_ else ""),
+            "",
+            link,
+        )
+    )
+    if needs_evaluation(route):
+        moderated = sum(
+            1 for p in process.proposals.filter(status="submitted") if p.moderated.count() == 5
+        )
+        steps.append(
+            Step(
+                "Evaluate the proposals",
+                DONE if submitted and moderated == submitted else (DOING if not open_ else BLOCKED),
+                f"{moderated} of {submitted} moderated" if not open_ else "After the deadline",
+                "Declarations of interest, each evaluator's scores, then moderation",
+                reverse("evaluation", args=[process.pk]),
+            )
+        )
+    if decision is None:
+        steps.append(
+            Step(
+                "Decide",
+                TODO if not open_ else BLOCKED,
+                "Not yet decided" if not open_ else "After the deadline",
+                "Only a commissioner with delegated authority for the budget decides",
+                reverse("decide", args=[process.pk]) if not open_ else "",
+            )
+        )
+        return steps
+    decision_link = reverse("decision", args=[decision.pk])
+    steps.append(Step("Decide", DONE, decision.outcome_enum.label, "", decision_link))
+    if decision.outcome_enum is not Outcome.AWARD:
+        return steps
+    state = state_of(decision)
+    steps.append(
+        Step(
+            "Notice and standstill" if route.needs_standstill else "Award notice",
+            DONE if state.contract_may_be_made else DOING,
+            "Over" if state.contract_may_be_made else "In progress",
+            state.explanation,
+            decision_link,
+        )
+    )
+    contracts = list(decision.contracts.all())
+    signed = [c for c in contracts if c.status == "signed"]
+    steps.append(
+        Step(
+            "Make and sign the contract",
+            DONE
+            if contracts and len(signed) == decision.awarded.count()
+            else (DOING if contracts else TODO),
+            "Signed"
+            if contracts and len(signed) == len(contracts)
+            else ("Awaiting signatures" if contracts else "Not yet started"),
+            "NHS Standard Contract with the quality schedule",
+            reverse("contract", args=[contracts[0].pk]) if contracts else decision_link,
+        )
+    )
+    return steps

@@ -1,0 +1,1 @@
+"""Reads that bypass the domain: one query per module, named for what it returns."""

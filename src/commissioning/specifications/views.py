@@ -1,0 +1,331 @@
+"""Web pages for service specifications. Each view checks permission, calls a service and
+shows the result; field-level problems from the service are shown against their fields."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from commissioning.organisations.models import Organisation
+from commissioning.organisations.permissions import current_memberships
+from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, Role
+from commissioning.selection.permissions import Action as SelectionAction
+from commissioning.selection.permissions import can as can_select
+from commissioning.selection.queries.cycle_for_specification import cycle_for_specification
+from commissioning.selection.services import advice_on
+from commissioning.web.http import csv_response, guard
+
+from . import services
+from .forms import OutcomeForm, QualityRequirementForm, SpecificationForm
+from .models import OutcomeIndicator, QualityRequirement, ServiceSpecification, SpecificationOutcome
+from .permissions import Action, can
+from .queries.specifications_visible_to import specifications_visible_to
+from .rules.lifecycle import Status, is_editable
+from .rules.outcomes import QualityDimension
+
+
+def _commissioners_for(user):
+    ids = [m.organisation_id for m in current_memberships(user) if m.role == Role.COMMISSIONER]
+    return Organisation.objects.filter(pk__in=ids, org_type__in=COMMISSIONER_TYPES).order_by("name")
+
+
+def _visible(request, pk) -> ServiceSpecification:
+    spec = get_object_or_404(ServiceSpecification.objects.select_related("commissioner"), pk=pk)
+    guard(can(request.user, Action.VIEW_SPECIFICATION, spec))
+    return spec
+
+
+def specification_list(request):
+    guard(can(request.user, Action.VIEW_SPECIFICATION))
+    status = request.GET.get("status", "")
+    qs = specifications_visible_to(request.user).order_by("-created_at", "-version")
+    if status in {s.value for s in Status}:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "specifications/list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": [(s.value, s.label) for s in Status],
+            "may_write": _commissioners_for(request.user).exists(),
+        },
+    )
+
+
+def specification_list_csv(request):
+    guard(can(request.user, Action.VIEW_SPECIFICATION))
+    response, writer = csv_response("service-specifications.csv")
+    writer.writerow(
+        [
+            "reference",
+            "version",
+            "service",
+            "commissioner_ods_code",
+            "status",
+            "annual_activity",
+            "activity_unit",
+            "financial_envelope_pounds",
+            "term_months",
+            "created",
+            "approved",
+        ]
+    )
+    for s in specifications_visible_to(request.user).order_by("reference", "version"):
+        writer.writerow(
+            [
+                s.reference,
+                s.version,
+                s.title,
+                s.commissioner.code,
+                s.status,
+                s.annual_activity,
+                s.activity_unit,
+                f"{s.financial_envelope_pence / 100:.2f}",
+                s.term_months,
+                s.created_at.date().isoformat(),
+                s.approved_at.date().isoformat() if s.approved_at else "",
+            ]
+        )
+    return response
+
+
+def specification_new(request):
+    commissioners = _commissioners_for(request.user)
+    guard(commissioners.exists(), "Only commissioners write service specifications.")
+    form = SpecificationForm(request.POST or None, commissioners=commissioners)
+    if request.method == "POST" and form.is_valid():
+        try:
+            spec = services.create_specification(
+                services.SpecificationInput(**form.command_values()),
+                form.cleaned_data["commissioner"],
+                request.user,
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc, SpecificationForm.RENAME)
+        else:
+            messages.success(
+                request,
+                f"{spec.reference} is saved as a draft. Next, add its outcomes and quality "
+                "requirements.",
+            )
+            return redirect("specification", spec.pk)
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": "Write a service specification",
+            "lede": "Say what the service must achieve for whom. You will add outcomes and "
+            "quality requirements next, then consult clinicians before approving it.",
+            "submit": "Save as a draft",
+            "back": reverse("specifications"),
+        },
+    )
+
+
+def specification_detail(request, pk):
+    spec = _visible(request, pk)
+    user = request.user
+    may_write = can(user, Action.WRITE_SPECIFICATION, spec)
+    editable = is_editable(Status(spec.status))
+    requirements = list(spec.quality_requirements.all())
+    steps = cycle_for_specification(spec)
+    context = {
+        "spec": spec,
+        "steps": steps,
+        "next_step": next((s for s in steps if s.state in ("todo", "doing") and s.href), None),
+        "outcomes": spec.outcomes.select_related("indicator"),
+        "requirements_by_dimension": [
+            (d, [r for r in requirements if r.dimension == d.value]) for d in QualityDimension
+        ],
+        "versions": ServiceSpecification.objects.filter(reference=spec.reference).order_by(
+            "version"
+        ),
+        "may_write": may_write and editable,
+        "may_change_status": can(user, Action.CHANGE_SPECIFICATION_STATUS, spec),
+        "may_new_version": can(user, Action.START_NEW_VERSION, spec)
+        and spec.status == Status.APPROVED,
+        "may_request_advice": can_select(user, SelectionAction.REQUEST_ADVICE, spec)
+        and spec.status != Status.RETIRED,
+        "approval_problems": services.approval_problems(spec)
+        if spec.status == Status.CONSULTATION
+        else [],
+    }
+    requests = spec.advice_requests.select_related("organisation", "clinician").order_by(
+        "-requested_at"
+    )
+    context["advice_requests"] = [
+        r for r in requests if can_select(user, SelectionAction.VIEW_ADVICE, r)
+    ]
+    context["advice"] = [
+        a for a in advice_on(spec) if can_select(user, SelectionAction.VIEW_ADVICE, a.request)
+    ]
+    process = getattr(spec, "selection", None)
+    context["process"] = process
+    context["may_set_up_selection"] = (
+        process is None
+        and spec.status == Status.APPROVED
+        and can_select(user, SelectionAction.MANAGE_SELECTION, spec)
+    )
+    return render(request, "specifications/detail.html", context)
+
+
+def specification_edit(request, pk):
+    spec = _visible(request, pk)
+    guard(can(request.user, Action.WRITE_SPECIFICATION, spec))
+    initial = {f: getattr(spec, f) for f in services.SPEC_FIELDS}
+    initial["financial_envelope"] = spec.financial_envelope_pence
+    form = SpecificationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_specification(
+                spec, services.SpecificationInput(**form.command_values()), request.user
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc, SpecificationForm.RENAME)
+        else:
+            messages.success(request, "Your changes are saved.")
+            return redirect("specification", spec.pk)
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": "Change the description",
+            "caption": f"{spec.reference} version {spec.version}",
+            "submit": "Save changes",
+            "back": reverse("specification", args=[spec.pk]),
+        },
+    )
+
+
+def outcome_new(request, pk):
+    spec = _visible(request, pk)
+    guard(can(request.user, Action.WRITE_SPECIFICATION, spec))
+    form = OutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_outcome(spec, services.OutcomeInput(**form.cleaned_data), request.user)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, "The outcome is added.")
+            return redirect("specification", spec.pk)
+    return render(
+        request,
+        "specifications/outcome_form.html",
+        {
+            "form": form,
+            "title": "Add an outcome",
+            "caption": f"{spec.title} ({spec.reference} v{spec.version})",
+            "lede": "An outcome commits the provider to move an NHS Outcomes Framework indicator "
+            "from where it is now to a better level by a date.",
+            "submit": "Add the outcome",
+            "back": reverse("specification", args=[spec.pk]),
+            "unconfirmed": OutcomeIndicator.objects.filter(confirmed=False).count(),
+        },
+    )
+
+
+@require_POST
+def outcome_remove(request, pk, outcome_pk):
+    spec = _visible(request, pk)
+    outcome = get_object_or_404(SpecificationOutcome, pk=outcome_pk, specification=spec)
+    guard(can(request.user, Action.WRITE_SPECIFICATION, spec))
+    try:
+        services.remove_outcome(outcome, request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Outcome {outcome.indicator.code} is removed.")
+    return redirect("specification", spec.pk)
+
+
+def requirement_new(request, pk):
+    spec = _visible(request, pk)
+    guard(can(request.user, Action.WRITE_SPECIFICATION, spec))
+    form = QualityRequirementForm(
+        request.POST or None, initial={"dimension": request.GET.get("dimension")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_quality_requirement(
+                spec, services.QualityRequirementInput(**form.cleaned_data), request.user
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, "The quality requirement is added.")
+            return redirect("specification", spec.pk)
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": "Add a quality requirement",
+            "caption": f"{spec.title} ({spec.reference} v{spec.version})",
+            "lede": "Quality requirements become the contract's quality schedule (Schedule 4), "
+            "which quality monitoring tracks.",
+            "submit": "Add the requirement",
+            "back": reverse("specification", args=[spec.pk]),
+        },
+    )
+
+
+@require_POST
+def requirement_remove(request, pk, requirement_pk):
+    spec = _visible(request, pk)
+    requirement = get_object_or_404(QualityRequirement, pk=requirement_pk, specification=spec)
+    guard(can(request.user, Action.WRITE_SPECIFICATION, spec))
+    try:
+        services.remove_quality_requirement(requirement, request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The quality requirement is removed.")
+    return redirect("specification", spec.pk)
+
+
+STATUS_DONE = {
+    Status.CONSULTATION: "The specification is out for consultation. Ask clinicians for advice.",
+    Status.DRAFT: "The specification is back to draft.",
+    Status.APPROVED: "The specification is approved. Next, choose how to select a provider.",
+    Status.RETIRED: "The specification is retired.",
+}
+
+
+@require_POST
+def specification_status(request, pk):
+    spec = _visible(request, pk)
+    guard(can(request.user, Action.CHANGE_SPECIFICATION_STATUS, spec))
+    target = request.POST.get("status", "")
+    try:
+        spec = services.change_status(spec, target, request.user, request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, STATUS_DONE[Status(spec.status)])
+    return redirect("specification", spec.pk)
+
+
+@require_POST
+def specification_new_version(request, pk):
+    spec = _visible(request, pk)
+    guard(can(request.user, Action.START_NEW_VERSION, spec))
+    try:
+        new = services.start_new_version(spec, request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("specification", spec.pk)
+    messages.success(
+        request,
+        f"Version {new.version} is a draft copy of version {spec.version}. Change it, consult "
+        f"and approve it; approving it retires version {spec.version}.",
+    )
+    return redirect("specification", new.pk)

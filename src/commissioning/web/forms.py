@@ -1,0 +1,97 @@
+"""Form helpers for the NHS.UK design system: styled widgets, money in pounds, and putting a
+service's field-level problems against the fields they concern.
+
+Forms only parse what people type (a date, an amount in pounds) into the types a service
+command takes; the rules live in the services, which report problems by command field name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+NON_FIELD = "__all__"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class NHSForm(forms.Form):
+    """A form whose widgets carry the NHS.UK classes and whose fields render with
+    ``{% nhs_field %}``. ``prefix_label`` adds a visible prefix such as £."""
+
+    template_name = "web/forms/form.html"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.Textarea):
+                widget.attrs.setdefault("rows", 4)
+            if isinstance(widget, forms.DateInput) and not isinstance(widget, DateInput):
+                field.widget = DateInput(widget.attrs)
+
+    def add_service_errors(self, error: ValidationError, rename: Mapping[str, str] | None = None):
+        """Put each problem a service reported against the form field it concerns."""
+        rename = rename or {}
+        by_field = (
+            error.message_dict if hasattr(error, "error_dict") else {NON_FIELD: error.messages}
+        )
+        for key, messages in by_field.items():
+            name = rename.get(key, key)
+            if name not in self.fields:
+                # ``outcomes.0.target`` -> the first matching field, else the form as a whole
+                name = next((f for f in self.fields if key.endswith(f)), None)
+            for message in messages:
+                self.add_error(name, message)
+
+
+class MoneyField(forms.CharField):
+    """An amount in pounds, typed as people write it (£1,250,000.50), cleaned to integer pence."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "class": "nhsuk-input--width-10"})
+    prefix = "£"
+
+    def __init__(self, *args, min_pence: int | None = 1, **kwargs):
+        self.min_pence = min_pence
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return f"{value / 100:,.2f}"
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        cleaned = re.sub(r"[£,\s]", "", text)
+        try:
+            amount = Decimal(cleaned)
+        except InvalidOperation:
+            raise ValidationError(
+                "Enter an amount in pounds, like 1,250,000 or 1,250,000.50"
+            ) from None
+        if amount.as_tuple().exponent < -2:
+            raise ValidationError("Enter pounds and pence only: at most two decimal places")
+        pence = int(amount * 100)
+        if self.min_pence is not None and pence < self.min_pence:
+            raise ValidationError(
+                "Enter an amount greater than zero"
+                if self.min_pence == 1
+                else "Enter a larger amount"
+            )
+        return pence
+
+
+def pence_from(value) -> int | None:
+    return value

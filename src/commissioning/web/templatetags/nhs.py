@@ -1,0 +1,114 @@
+"""Template helpers: NHS.UK form fields, money, tags for statuses."""
+
+from __future__ import annotations
+
+from django import forms, template
+from django.utils.html import format_html
+
+register = template.Library()
+
+TAG_COLOURS = {
+    # specifications
+    "draft": "grey",
+    "consultation": "yellow",
+    "approved": "green",
+    "retired": "white",
+    # selection processes
+    "setting_up": "grey",
+    "inviting": "blue",
+    "decided": "purple",
+    "closed": "white",
+    # proposals
+    "submitted": "green",
+    "withdrawn": "white",
+    # decisions
+    "recorded": "purple",
+    "notice_published": "blue",
+    # contracts
+    "awaiting_signatures": "orange",
+    "signed": "green",
+    # representations
+    "open": "orange",
+    "upheld": "green",
+    "decision_withdrawn": "red",
+}
+
+
+@register.inclusion_tag("web/forms/field.html")
+def nhs_field(field, label_size="s", width=None):
+    widget = field.field.widget
+    kind = "input"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        kind = "checkboxes"
+    elif isinstance(widget, forms.RadioSelect):
+        kind = "radios"
+    elif isinstance(widget, forms.CheckboxInput):
+        kind = "checkbox"
+    elif isinstance(widget, forms.Textarea):
+        kind = "textarea"
+    elif isinstance(widget, forms.Select):
+        kind = "select"
+    elif isinstance(widget, forms.ClearableFileInput | forms.FileInput):
+        kind = "file"
+    elif isinstance(widget, forms.HiddenInput):
+        kind = "hidden"
+    describedby = " ".join(
+        x
+        for x in (
+            f"{field.auto_id}-hint" if field.help_text else "",
+            f"{field.auto_id}-error" if field.errors else "",
+        )
+        if x
+    )
+    widget_html = ""
+    if kind in ("input", "textarea", "select", "file"):
+        base = {
+            "input": "nhsuk-input",
+            "textarea": "nhsuk-textarea",
+            "select": "nhsuk-select",
+            "file": "nhsuk-file-upload__input",
+        }[kind]
+        classes = [base, width or widget.attrs.get("class", "")]
+        if field.errors and kind != "file":
+            classes.append(f"{base}--error")
+        attrs = {"class": " ".join(c for c in classes if c)}
+        if describedby:
+            attrs["aria-describedby"] = describedby
+        widget_html = field.as_widget(attrs=attrs)
+    return {
+        "field": field,
+        "kind": kind,
+        "label_size": label_size,
+        "prefix": getattr(field.field, "prefix", ""),
+        "describedby": describedby,
+        "widget_html": widget_html,
+    }
+
+
+@register.filter
+def pounds(pence) -> str:
+    """Integer pence shown as £1,234,567.89 (whole pounds keep no pence: £1,234,567)."""
+    if pence is None or pence == "":
+        return ""
+    pence = int(pence)
+    if pence % 100 == 0:
+        return f"£{pence // 100:,}"
+    return f"£{pence / 100:,.2f}"
+
+
+@register.simple_tag
+def status_tag(value: str, label: str | None = None):
+    colour = TAG_COLOURS.get(value, "grey")
+    return format_html(
+        '<strong class="nhsuk-tag nhsuk-tag--{}">{}</strong>',
+        colour,
+        label or value.replace("_", " ").capitalize(),
+    )
+
+
+@register.filter
+def get(mapping, key):
+    try:
+        return mapping.get(key) if hasattr(mapping, "get") else mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return None
