@@ -7,11 +7,11 @@ permission through the same predicates as the web pages, and paginates every lis
 import datetime as dt
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, NinjaAPI, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import HttpBearer, django_auth
 
 from commissioning.organisations.models import Organisation
@@ -19,6 +19,7 @@ from commissioning.organisations.permissions import Action, can
 from commissioning.organisations.vocabulary import OrganisationType
 from commissioning.reference.models import AEAttendance
 
+from .pagination import Pagination
 from .tokens import user_for_token
 
 
@@ -34,7 +35,10 @@ api = NinjaAPI(
     title="Commissioning platform API",
     version="1",
     description=(
-        "Organisations (by ODS code) and reference activity data for NHS commissioning. "
+        "Organisations (by ODS code), reference activity data, and the commissioning cycle: "
+        "outcome-based specifications, clinical advice, provider selection, proposals, "
+        "evaluation, decisions and contracts. Money is integer pence. Every write is "
+        "all-or-nothing: a 422 lists each problem with the field it concerns, and saves nothing. "
         "Authenticate with `Authorization: Bearer <token>` (create a token with "
         "`commissioning api-token create USERNAME`). Lists are paginated with `page` and "
         "`page_size`. Contains public sector information licensed under the Open Government "
@@ -52,25 +56,20 @@ def _forbidden(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Permission denied"}, status=403)
 
 
-class Pagination(PageNumberPagination):
-    class Input(Schema):
-        page: int = Field(1, ge=1)
-        page_size: int = Field(50, ge=1, le=500)
-
-    def paginate_queryset(self, queryset, pagination: Input, **params):
-        offset = (pagination.page - 1) * pagination.page_size
-        return {
-            "items": queryset[offset : offset + pagination.page_size],
-            "count": self._items_count(queryset),
-            "page": pagination.page,
-            "page_size": pagination.page_size,
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    """A service refused the input: one entry per problem, naming the field (nothing was saved)."""
+    by_field = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    detail = [
+        {
+            "loc": ["body", *([] if field == "__all__" else field.split("."))],
+            "msg": message,
+            "type": "value_error",
         }
-
-    class Output(Schema):
-        items: list
-        count: int
-        page: int
-        page_size: int
+        for field, messages in by_field.items()
+        for message in messages
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
 
 
 class OrganisationOut(Schema):
@@ -160,3 +159,8 @@ def list_ae_attendances(
     if period_to:
         qs = qs.filter(period__lte=period_to)
     return qs
+
+
+from .cycle import router as cycle_router  # noqa: E402  (registered after the shared handlers)
+
+api.add_router("/", cycle_router)

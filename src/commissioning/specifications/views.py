@@ -15,7 +15,10 @@ from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, Role
 from commissioning.selection.permissions import Action as SelectionAction
 from commissioning.selection.permissions import can as can_select
-from commissioning.selection.queries.cycle_for_specification import cycle_for_specification
+from commissioning.selection.queries.cycle_for_specification import (
+    cycle_for_specification,
+    stage_of,
+)
 from commissioning.selection.services import advice_on
 from commissioning.web.http import csv_response, guard
 
@@ -42,10 +45,17 @@ def _visible(request, pk) -> ServiceSpecification:
 def specification_list(request):
     guard(can(request.user, Action.VIEW_SPECIFICATION))
     status = request.GET.get("status", "")
-    qs = specifications_visible_to(request.user).order_by("-created_at", "-version")
+    qs = (
+        specifications_visible_to(request.user)
+        .select_related("selection")
+        .prefetch_related("selection__decisions__contracts")
+        .order_by("-created_at", "-version")
+    )
     if status in {s.value for s in Status}:
         qs = qs.filter(status=status)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    for spec in page:
+        spec.stage = stage_of(spec)
     return render(
         request,
         "specifications/list.html",

@@ -323,3 +323,13 @@ def test_the_decision_record_prints_and_downloads_as_pdf(client, cycle):
         reverse("decision-record-pdf", args=[cycle.process.pk]),
         status=403,
     )
+
+
+def test_the_list_says_where_each_cycle_stands_in_a_fixed_number_of_queries(
+    client, cycle, django_assert_max_num_queries
+):
+    cycle.noticed()
+    client.force_login(cycle.e.commissioner)
+    with at(DECISION_DAY + dt.timedelta(days=1)), django_assert_max_num_queries(12):
+        page = client.get(reverse("specifications")).content.decode()
+    assert "Awarded: standstill" in page

@@ -171,3 +171,37 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
         )
     )
     return steps
+
+
+def stage_of(spec: ServiceSpecification, today=None) -> str:
+    """Where the cycle stands, in a few words, for lists. Expects the specification's
+    ``selection``, its ``decisions`` and their ``contracts`` to be prefetched."""
+    today = today or clock.today()
+    if spec.status != Status.APPROVED:
+        return spec.status_label
+    try:
+        process = spec.selection
+    except SelectionProcess.DoesNotExist:
+        return "Approved: choose how to select a provider"
+    if process.status == SelectionProcess.Status.SETTING_UP:
+        return "Approved: proposals not yet invited"
+    if process.status == SelectionProcess.Status.INVITING:
+        if today <= process.proposals_deadline:
+            return f"Inviting proposals until {process.proposals_deadline:%-d %b %Y}"
+        return "Evaluating proposals"
+    standing = [d for d in process.decisions.all() if d.status != Decision.Status.WITHDRAWN]
+    decision = standing[0] if standing else None
+    if decision is None:
+        return process.get_status_display()
+    if decision.outcome != Outcome.AWARD:
+        return decision.outcome_enum.label
+    contracts = list(decision.contracts.all())
+    if contracts:
+        return (
+            "Contract signed"
+            if all(c.status == "signed" for c in contracts)
+            else "Contract awaiting signatures"
+        )
+    if decision.status == Decision.Status.RECORDED:
+        return "Awarded: notice to publish"
+    return "Awarded: standstill"
