@@ -178,14 +178,18 @@ def test_a_new_cycle_from_draft_specification_to_signed_contract(browser, live_s
         page.get_by_label("No, I have no interests to declare").check()
         page.get_by_role("button", name="Make the declaration").click()
         page.get_by_role("link", name=re.compile("Score it")).click()
-        expect(page.get_by_role("heading", name=re.compile("Score the proposal from"))).to_be_visible()
+        expect(
+            page.get_by_role("heading", name=re.compile("Score the proposal from"))
+        ).to_be_visible()
         for field in page.locator("select").all():
             field.select_option("4")
         for reason in page.locator("textarea").all():
             reason.fill("Meets the requirement with added value.")
         page.get_by_role("button", name="Record your scores").click()
         page.get_by_role("link", name=re.compile("Moderate the scores")).click()
-        expect(page.get_by_role("heading", name=re.compile("Moderate the scores for"))).to_be_visible()
+        expect(
+            page.get_by_role("heading", name=re.compile("Moderate the scores for"))
+        ).to_be_visible()
         for field in page.locator("select").all():
             field.select_option("4")
         for reason in page.locator("textarea").all():
@@ -198,7 +202,9 @@ def test_a_new_cycle_from_draft_specification_to_signed_contract(browser, live_s
         page.get_by_label(
             re.compile("University Hospitals of North Midlands NHS Trust: 80.0%")
         ).check()
-        page.get_by_label("Rationale", exact=True).fill("The proposal scored 80% and is within the envelope.")
+        page.get_by_label("Rationale", exact=True).fill(
+            "The proposal scored 80% and is within the envelope."
+        )
         page.get_by_role("button", name="Record the decision").click()
         expect(banner(page)).to_contain_text("Next, publish the notice of intention to award")
         page.get_by_role("button", name="Record that the notice is published today").click()
