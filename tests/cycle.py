@@ -114,7 +114,9 @@ def build_economy() -> Economy:
     u["budget_holder"] = _user("budget-holder", icb, "budget_holder")
     u["care_coordinator"] = _user("care-coordinator", icb, "care_coordinator")
     u["auditor"] = _user("auditor", icb, "auditor")
-    u["administrator"] = _user("administrator", icb, "administrator")
+    u["administrator"] = _user(
+        "administrator", icb, "administrator", is_staff=True, is_superuser=True
+    )
     u["other_commissioner"] = _user("other-commissioner", other, "commissioner")
     DelegatedAuthority.objects.create(
         user=u["commissioner"],

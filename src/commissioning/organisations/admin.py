@@ -4,7 +4,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from commissioning.audit import chain as audit
 from commissioning.audit.admin import ReadOnlyAdmin
 
-from .models import Membership, Organisation, SmallArea, User
+from .models import Budget, DelegatedAuthority, Membership, Organisation, SmallArea, User
+from .services import delegation_problems, save_budget, save_delegated_authority
 
 
 class MembershipInline(admin.TabularInline):
@@ -86,3 +87,49 @@ class SmallAreaAdmin(ReadOnlyAdmin):
     list_display = ("code", "commissioner", "practice", "population", "deprivation_decile")
     search_fields = ("code",)
     list_filter = ("deprivation_decile",)
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """Saves through an audited service; nothing is deleted here."""
+
+    service = None
+
+    def save_model(self, request, obj, form, change):
+        type(self).service(obj, request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Budget)
+class BudgetAdmin(ServiceAdmin):
+    service = staticmethod(save_budget)
+    list_display = ("code", "name", "organisation", "financial_year", "amount_pence")
+    search_fields = ("code", "name", "organisation__name")
+    autocomplete_fields = ("organisation",)
+
+
+@admin.register(DelegatedAuthority)
+class DelegatedAuthorityAdmin(ServiceAdmin):
+    """Authority the board delegated to a commissioner on a budget. End it with an end date."""
+
+    service = staticmethod(save_delegated_authority)
+
+    def get_form(self, request, obj=None, **kwargs):
+        base = super().get_form(request, obj, **kwargs)
+
+        class Form(base):
+            def clean(self):
+                cleaned = super().clean()
+                candidate = DelegatedAuthority(
+                    user=cleaned.get("user"), budget=cleaned.get("budget")
+                )
+                for field, message in delegation_problems(candidate, request.user).items():
+                    self.add_error(field, message)
+                return cleaned
+
+        return Form
+
+    list_display = ("user", "budget", "limit_pence", "start_date", "end_date", "reference")
+    search_fields = ("user__username", "budget__code")
+    autocomplete_fields = ("user", "budget")

@@ -12,9 +12,9 @@ from django.db import transaction
 
 from commissioning.audit import chain as audit
 
-from .models import Membership, Organisation, User
-from .permissions import Action, require
-from .vocabulary import OrganisationType, Role
+from .models import Budget, DelegatedAuthority, Membership, Organisation, User
+from .permissions import Action, require, roles_at
+from .vocabulary import COMMISSIONER_TYPES, OrganisationType, Role
 
 ORGANISATION_FIELDS = (
     "code",
@@ -169,3 +169,70 @@ def end_membership(membership: Membership, end_date: dt.date, actor) -> Membersh
             after=audit.snapshot(membership, ("end_date",)),
         )
         return membership
+
+
+BUDGET_FIELDS = ("organisation_id", "code", "name", "financial_year", "amount_pence")
+DELEGATION_FIELDS = ("user_id", "budget_id", "limit_pence", "start_date", "end_date", "reference")
+
+
+def save_budget(budget: Budget, actor) -> Budget:
+    """Create or change a budget (finance leads and administrators)."""
+    require(actor, Action.MANAGE_BUDGETS)
+    with transaction.atomic():
+        existing = Budget.objects.filter(pk=budget.pk).first() if budget.pk else None
+        before = audit.snapshot(existing, BUDGET_FIELDS) if existing else None
+        budget.full_clean()
+        if budget.organisation.org_type not in COMMISSIONER_TYPES:
+            raise ValidationError(
+                {"organisation": "Budgets belong to commissioning organisations."}
+            )
+        budget.save()
+        audit.record(
+            actor,
+            "update" if existing else "create",
+            budget,
+            before=before,
+            after=audit.snapshot(budget, BUDGET_FIELDS),
+        )
+    return budget
+
+
+def delegation_problems(delegation: DelegatedAuthority, actor) -> dict[str, str]:
+    """Why this delegation cannot be recorded by ``actor``, by field (empty if it can)."""
+    if delegation.user_id is None or delegation.budget_id is None:
+        return {}
+    if delegation.user_id == getattr(actor, "pk", None):
+        return {"user": "Nobody records delegated authority for themselves."}
+    if Role.COMMISSIONER not in roles_at(delegation.user, delegation.budget.organisation_id):
+        return {
+            "user": f"{delegation.user} is not a commissioner at "
+            f"{delegation.budget.organisation.display_name}, which holds this budget."
+        }
+    return {}
+
+
+def save_delegated_authority(delegation: DelegatedAuthority, actor) -> DelegatedAuthority:
+    """Record authority the board delegated to a commissioner on a budget (administrators).
+
+    Authority goes only to someone who holds the commissioner role at the budget's
+    organisation, and nobody records authority for themselves. To end it, set an end date:
+    the decisions taken under it keep pointing at it.
+    """
+    require(actor, Action.GRANT_DELEGATED_AUTHORITY)
+    with transaction.atomic():
+        existing = (
+            DelegatedAuthority.objects.filter(pk=delegation.pk).first() if delegation.pk else None
+        )
+        before = audit.snapshot(existing, DELEGATION_FIELDS) if existing else None
+        delegation.full_clean()
+        if problems := delegation_problems(delegation, actor):
+            raise ValidationError(problems)
+        delegation.save()
+        audit.record(
+            actor,
+            "update" if existing else "create",
+            delegation,
+            before=before,
+            after=audit.snapshot(delegation, DELEGATION_FIELDS),
+        )
+    return delegation
