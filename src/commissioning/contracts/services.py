@@ -86,7 +86,9 @@ def create_contract(decision: Decision, cmd: ContractInput, actor) -> Contract:
         )
     problems.raise_if_any()
     with transaction.atomic():
-        Decision.objects.select_for_update().get(pk=decision.pk)
+        decision = Decision.objects.select_for_update().get(pk=decision.pk)
+        if not (state := state_of(decision)).contract_may_be_made:
+            raise refuse("", state.explanation)
         contract = Contract(
             reference=f"PENDING-{proposal.pk}",
             decision=decision,

@@ -333,3 +333,55 @@ def test_the_list_says_where_each_cycle_stands_in_a_fixed_number_of_queries(
     with at(DECISION_DAY + dt.timedelta(days=1)), django_assert_max_num_queries(12):
         page = client.get(reverse("specifications")).content.decode()
     assert "Awarded: standstill" in page
+
+
+@pytest.mark.parametrize(
+    ("stage", "day", "label"),
+    [
+        ("drafted", DAY0, "Draft"),
+        ("approved", DAY0, "Approved: choose how to select a provider"),
+        ("set_up", DAY0, "Approved: proposals not yet invited"),
+        ("inviting", DAY0, "Inviting proposals until 16 Mar 2026"),
+        ("proposed", DEADLINE + dt.timedelta(days=1), "Evaluating proposals"),
+        ("decided", DECISION_DAY, "Awarded: notice to publish"),
+        ("noticed", DECISION_DAY, "Awarded: standstill"),
+        ("contracted", AFTER_STANDSTILL, "Contract awaiting signatures"),
+        ("signed", AFTER_STANDSTILL, "Contract signed"),
+    ],
+)
+def test_where_each_cycle_stands(cycle, stage, day, label):
+    from commissioning.selection.queries.cycle_for_specification import stage_of
+
+    getattr(cycle, stage)()
+    spec = ServiceSpecification.objects.get(pk=cycle.spec.pk)
+    assert stage_of(spec, day) == label
+
+
+def test_a_decision_not_to_award_says_so_and_the_steps_end_there(cycle):
+    from commissioning.selection.queries.cycle_for_specification import (
+        cycle_for_specification,
+        stage_of,
+    )
+
+    cycle.moderated()
+    with at(DECISION_DAY):
+        sel.decide(
+            cycle.process,
+            sel.DecisionInput("not_award", "Neither proposal is affordable."),
+            cycle.e.commissioner,
+        )
+        spec = ServiceSpecification.objects.get(pk=cycle.spec.pk)
+        steps = cycle_for_specification(spec)
+        assert stage_of(spec) == "Do not award"
+    assert steps[-1].heading == "Decide" and steps[-1].status == "Do not award"
+
+
+def test_the_specifications_list_downloads_as_csv_for_a_board_paper(client, cycle):
+    cycle.approved()
+    client.force_login(cycle.e.finance_lead)
+    rows = client.get(reverse("specifications-csv")).content.decode().splitlines()
+    assert rows[0].startswith("reference,version,service,commissioner_ods_code,status")
+    assert rows[1].startswith(
+        f"{cycle.spec.reference},1,Hyper-acute stroke unit,XC001,approved,1800,"
+    )
+    assert ",12000000.00,36," in rows[1]

@@ -74,8 +74,6 @@ def request_advice(spec: ServiceSpecification, cmd: AdviceRequestInput, actor) -
     """Ask a network, a senate or a named clinician of a potential provider for advice."""
     require(actor, Action.REQUEST_ADVICE, spec)
     problems = Problems()
-    if spec.status == Status.RETIRED:
-        raise refuse("", "This specification is retired; ask for advice on its current version.")
     if cmd.source not in AdviceSource.values:
         problems.add("source", "Choose who to ask for advice")
     org = (
@@ -104,6 +102,11 @@ def request_advice(spec: ServiceSpecification, cmd: AdviceRequestInput, actor) -
         problems.add("due_date", "The date advice is due must be in the future")
     problems.raise_if_any()
     with transaction.atomic():
+        spec = ServiceSpecification.objects.select_for_update().get(pk=spec.pk)
+        if spec.status == Status.RETIRED:
+            raise refuse(
+                "", "This specification is retired; ask for advice on its current version."
+            )
         request = AdviceRequest.objects.create(
             specification=spec,
             source=cmd.source,

@@ -74,10 +74,8 @@ def delegation_for(actor, process: SelectionProcess, value_pence: int, on: dt.da
 def decide(process: SelectionProcess, cmd: DecisionInput, actor) -> Decision:
     """Record the commissioner's decision: award, do not award, or change the specification."""
     require(actor, Action.DECIDE, process)
+    process = SelectionProcess.objects.select_related("specification", "budget").get(pk=process.pk)
     today = clock.today()
-    allowed, why = may_take_part(declarations_by_user(process).get(actor.pk, []))
-    if not allowed:
-        raise PermissionDenied(why)
     problems = Problems()
     try:
         outcome = Outcome(cmd.outcome)
@@ -94,6 +92,9 @@ def decide(process: SelectionProcess, cmd: DecisionInput, actor) -> Decision:
             f"Proposals may be submitted until {process.proposals_deadline:%-d %B %Y}; decide "
             "after that day.",
         )
+    allowed, why = may_take_part(declarations_by_user(process).get(actor.pk, []))
+    if not allowed:
+        raise PermissionDenied(why)
     submitted = {
         p.pk: p for p in Proposal.objects.filter(process=process, status=Proposal.Status.SUBMITTED)
     }

@@ -57,9 +57,13 @@ def declare_interests(
     elif cmd.provider_id:
         problems.add("provider_id", "Name a provider only when declaring an interest")
     problems.raise_if_any()
-    if process.status not in (SelectionProcess.Status.SETTING_UP, SelectionProcess.Status.INVITING):
-        raise refuse("", "The decision has been taken; declarations are closed.")
     with transaction.atomic():
+        process = SelectionProcess.objects.select_for_update().get(pk=process.pk)
+        if process.status not in (
+            SelectionProcess.Status.SETTING_UP,
+            SelectionProcess.Status.INVITING,
+        ):
+            raise refuse("", "The decision has been taken; declarations are closed.")
         declaration = ConflictDeclaration.objects.create(
             process=process,
             user=actor,
@@ -139,7 +143,7 @@ def _check_scores(scores: Mapping[str, CriterionScore], problems: Problems, word
 def score_proposal(proposal: Proposal, scores: Mapping[str, CriterionScore], actor) -> list[Score]:
     """An evaluator's independent scores of one proposal, all five criteria at once; final."""
     require(actor, Action.SCORE_PROPOSAL, proposal)
-    process = proposal.process
+    process = SelectionProcess.objects.get(pk=proposal.process_id)
     if proposal.status != Proposal.Status.SUBMITTED:
         raise refuse("", "Only submitted proposals are scored.")
     if process.status != SelectionProcess.Status.INVITING:
@@ -160,7 +164,8 @@ def score_proposal(proposal: Proposal, scores: Mapping[str, CriterionScore], act
     problems.raise_if_any()
     evaluator = process.evaluators.get(user=actor)
     with transaction.atomic():
-        Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if SelectionProcess.objects.select_for_update().get(pk=process.pk).status != "inviting":
+            raise refuse("", "The decision has been taken; scoring is closed.")
         if Score.objects.filter(proposal=proposal, evaluator=evaluator).exists():
             raise refuse("", "You have already scored this proposal; your scores are final.")
         saved = []
@@ -199,7 +204,7 @@ def moderate_proposal(
     from ..queries.evaluation_for_process import evaluation_for_process
 
     require(actor, Action.MODERATE_SCORES, proposal.process)
-    process = proposal.process
+    process = SelectionProcess.objects.get(pk=proposal.process_id)
     if process.status != SelectionProcess.Status.INVITING:
         raise refuse("", "The decision has been taken; moderation is closed.")
     found = next(
@@ -216,7 +221,8 @@ def moderate_proposal(
     problems.raise_if_any()
     saved = []
     with transaction.atomic():
-        Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if SelectionProcess.objects.select_for_update().get(pk=process.pk).status != "inviting":
+            raise refuse("", "The decision has been taken; moderation is closed.")
         now = clock.now()
         for criterion in Criterion:
             given = scores[criterion.value]

@@ -109,6 +109,9 @@ def create_proposal(process: SelectionProcess | None, cmd: ProposalInput, actor)
     require(actor, Action.SUBMIT_PROPOSAL, provider)
     problems = Problems()
     if process is not None:
+        process = SelectionProcess.objects.select_related("specification__commissioner").get(
+            pk=process.pk
+        )
         if why := _open_for_proposals(process):
             raise refuse("", why)
         addressed_to = process.specification.commissioner
@@ -133,6 +136,10 @@ def create_proposal(process: SelectionProcess | None, cmd: ProposalInput, actor)
     checked = check_documents(cmd.documents, problems)
     problems.raise_if_any()
     with transaction.atomic():
+        if process is not None:
+            locked = SelectionProcess.objects.select_for_update().get(pk=process.pk)
+            if why := _open_for_proposals(locked):
+                raise refuse("", why)
         try:
             with transaction.atomic():
                 proposal.save()
@@ -226,13 +233,14 @@ def withdraw_proposal(proposal: Proposal, actor) -> Proposal:
 def respond_to_proposal(proposal: Proposal, response: str, actor) -> Proposal:
     """The commissioner's considered response to an unsolicited proposal."""
     require(actor, Action.RESPOND_TO_PROPOSAL, proposal)
-    if not proposal.unsolicited:
-        raise refuse("", "Proposals in a selection are evaluated, not answered one by one.")
-    if proposal.status != Proposal.Status.SUBMITTED:
-        raise refuse("", "Only a submitted proposal can be answered.")
     if not text(response):
         raise refuse("response", "Write your response to the provider")
     with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if not proposal.unsolicited:
+            raise refuse("", "Proposals in a selection are evaluated, not answered one by one.")
+        if proposal.status != Proposal.Status.SUBMITTED:
+            raise refuse("", "Only a submitted proposal can be answered.")
         before = audit.snapshot(proposal, ("response", "responded_by_id"))
         proposal.response = text(response)
         proposal.responded_by = actor
@@ -255,11 +263,12 @@ def ask_clarification(process: SelectionProcess, cmd: ClarificationInput, actor)
         raise refuse("provider_id", "Choose the provider you are asking for")
     require(actor, Action.ASK_CLARIFICATION, process)
     require(actor, Action.SUBMIT_PROPOSAL, provider)
-    if why := _open_for_proposals(process):
-        raise refuse("", why)
     if not text(cmd.question):
         raise refuse("question", "Write your question")
     with transaction.atomic():
+        process = SelectionProcess.objects.select_for_update().get(pk=process.pk)
+        if why := _open_for_proposals(process):
+            raise refuse("", why)
         clarification = Clarification.objects.create(
             process=process,
             asked_by=actor,

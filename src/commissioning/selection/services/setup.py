@@ -111,8 +111,6 @@ def set_up_selection(spec: ServiceSpecification, cmd: SelectionSetup, actor) -> 
     """Record the facts, the process the regime points to and the process chosen."""
     require(actor, Action.MANAGE_SELECTION, spec)
     problems = Problems()
-    if spec.status != Status.APPROVED:
-        raise refuse("", "Approve the specification before choosing how to select a provider.")
     budget = Budget.objects.filter(pk=cmd.budget_id).first() if cmd.budget_id else None
     if budget is None:
         problems.add("budget_id", "Choose the budget the contract will be paid from")
@@ -149,6 +147,9 @@ def set_up_selection(spec: ServiceSpecification, cmd: SelectionSetup, actor) -> 
         problems.add("incumbent_id", f"{chosen.label} awards to the existing provider: name it")
     problems.raise_if_any()
     with transaction.atomic():
+        spec = ServiceSpecification.objects.select_for_update().get(pk=spec.pk)
+        if spec.status != Status.APPROVED:
+            raise refuse("", "Approve the specification before choosing how to select a provider.")
         if SelectionProcess.objects.filter(specification=spec).exists():
             raise refuse("", "A provider selection has already been set up for this version.")
         process = SelectionProcess(
