@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -18,7 +16,7 @@ from commissioning.organisations.permissions import organisations_of, roles_of
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, Role
 from commissioning.selection.models import Decision
 from commissioning.selection.services import state_of
-from commissioning.web.http import csv_response, guard
+from commissioning.web.http import act, csv_response, guard, submit
 
 from . import services
 from .forms import ContractForm
@@ -57,21 +55,19 @@ def contract_new(request, pk):
     form = ContractForm(
         request.POST or None, proposals=proposals, associates=associates, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            contract = services.create_contract(
-                decision, services.ContractInput(**form.cleaned_data), request.user
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(
-                request,
-                f"Contract {contract.reference} is made, with the specification's outcomes and "
-                "quality requirements as its quality schedule. Next, both sides sign it.",
-            )
-            return redirect("contract", contract.pk)
-    return render(
+    done = submit(
+        request,
+        form,
+        lambda: services.create_contract(
+            decision, services.ContractInput(**form.cleaned_data), request.user
+        ),
+        lambda contract: (
+            f"Contract {contract.reference} is made, with the specification's "
+            "outcomes and quality requirements as its quality schedule. Next, both sides sign it."
+        ),
+        lambda contract: reverse("contract", args=[contract.pk]),
+    )
+    return done or render(
         request,
         "web/form_page.html",
         {
@@ -130,18 +126,16 @@ def contract_detail(request, pk):
 def contract_sign(request, pk):
     contract = _contract(request, pk)
     guard(can(request.user, Action.SIGN_CONTRACT, contract))
-    try:
-        contract = services.sign_contract(contract, request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
+    return act(
+        request,
+        lambda: services.sign_contract(contract, request.user),
+        lambda signed: (
             "The contract is signed by both sides."
-            if contract.status == Contract.Status.SIGNED
-            else "Your signature is recorded. The contract is signed when the other side signs.",
-        )
-    return redirect("contract", contract.pk)
+            if signed.status == Contract.Status.SIGNED
+            else "Your signature is recorded. The contract is signed when the other side signs."
+        ),
+        reverse("contract", args=[contract.pk]),
+    )
 
 
 def contract_schedule_csv(request, pk):

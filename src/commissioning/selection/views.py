@@ -18,7 +18,7 @@ from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, PROVIDER_
 from commissioning.specifications.models import ServiceSpecification
 from commissioning.specifications.permissions import Action as SpecAction
 from commissioning.specifications.permissions import can as can_spec
-from commissioning.web.http import csv_response, guard
+from commissioning.web.http import act, csv_response, guard, submit
 
 from . import services as sel
 from .forms import (
@@ -94,15 +94,14 @@ def advice_request_new(request, pk):
     spec = _spec(request, pk)
     guard(can(request.user, Action.REQUEST_ADVICE, spec))
     form = AdviceRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sel.request_advice(spec, sel.AdviceRequestInput(**form.cleaned_data), request.user)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "Your request for advice is sent.")
-            return redirect("specification", spec.pk)
-    return _form_page(
+    done = submit(
+        request,
+        form,
+        lambda: sel.request_advice(spec, sel.AdviceRequestInput(**form.cleaned_data), request.user),
+        "Your request for advice is sent.",
+        reverse("specification", args=[spec.pk]),
+    )
+    return done or _form_page(
         request,
         form,
         "Ask for clinical advice",
@@ -315,13 +314,12 @@ def selection_invite(request, pk):
 def evaluator_add(request, pk):
     process = _process(request, pk)
     guard(can(request.user, Action.MANAGE_SELECTION, process))
-    try:
-        evaluator = sel.add_evaluator(process, int(request.POST.get("user_id") or 0), request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{evaluator.user} is now an evaluator.")
-    return redirect("selection", process.pk)
+    return act(
+        request,
+        lambda: sel.add_evaluator(process, int(request.POST.get("user_id") or 0), request.user),
+        lambda evaluator: f"{evaluator.user} is now an evaluator.",
+        reverse("selection", args=[process.pk]),
+    )
 
 
 # --- Proposals ---------------------------------------------------------------------------------
@@ -480,62 +478,52 @@ def proposal_edit(request, pk):
 def proposal_submit(request, pk):
     proposal = _proposal(request, pk)
     guard(can(request.user, Action.SUBMIT_PROPOSAL, proposal))
-    try:
-        sel.submit_proposal(proposal, request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Your proposal is submitted. It can no longer be changed.")
-    return redirect("proposal", proposal.pk)
+    return act(
+        request,
+        lambda: sel.submit_proposal(proposal, request.user),
+        "Your proposal is submitted. It can no longer be changed.",
+        reverse("proposal", args=[proposal.pk]),
+    )
 
 
 @require_POST
 def proposal_withdraw(request, pk):
     proposal = _proposal(request, pk)
     guard(can(request.user, Action.SUBMIT_PROPOSAL, proposal))
-    try:
-        sel.withdraw_proposal(proposal, request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Your proposal is withdrawn.")
-    return redirect("proposal", proposal.pk)
+    return act(
+        request,
+        lambda: sel.withdraw_proposal(proposal, request.user),
+        "Your proposal is withdrawn.",
+        reverse("proposal", args=[proposal.pk]),
+    )
 
 
 @require_POST
 def proposal_respond(request, pk):
     proposal = _proposal(request, pk)
     guard(can(request.user, Action.RESPOND_TO_PROPOSAL, proposal))
-    try:
-        sel.respond_to_proposal(proposal, request.POST.get("response", ""), request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Your response is recorded and shown to the provider.")
-    return redirect("proposal", proposal.pk)
+    return act(
+        request,
+        lambda: sel.respond_to_proposal(proposal, request.POST.get("response", ""), request.user),
+        "Your response is recorded and shown to the provider.",
+        reverse("proposal", args=[proposal.pk]),
+    )
 
 
 @require_POST
 def clarification_ask(request, pk):
     process = _process(request, pk)
     guard(can(request.user, Action.ASK_CLARIFICATION, process))
-    try:
-        sel.ask_clarification(
-            process,
-            sel.ClarificationInput(
-                int(request.POST.get("provider_id") or 0), request.POST.get("question", "")
-            ),
-            request.user,
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            "Your question is sent. The answer will be published to every bidder, without saying "
-            "who asked.",
-        )
-    return redirect("selection", process.pk)
+    question = sel.ClarificationInput(
+        int(request.POST.get("provider_id") or 0), request.POST.get("question", "")
+    )
+    return act(
+        request,
+        lambda: sel.ask_clarification(process, question, request.user),
+        "Your question is sent. The answer will be published to every bidder, without saying "
+        "who asked.",
+        reverse("selection", args=[process.pk]),
+    )
 
 
 @require_POST
@@ -543,13 +531,14 @@ def clarification_answer(request, pk):
     clarification = get_object_or_404(Clarification.objects.select_related("process"), pk=pk)
     process = _process(request, clarification.process_id)
     guard(can(request.user, Action.ANSWER_CLARIFICATION, process))
-    try:
-        sel.answer_clarification(clarification, request.POST.get("answer", ""), request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "The answer is published to every bidder.")
-    return redirect("selection", process.pk)
+    return act(
+        request,
+        lambda: sel.answer_clarification(
+            clarification, request.POST.get("answer", ""), request.user
+        ),
+        "The answer is published to every bidder.",
+        reverse("selection", args=[process.pk]),
+    )
 
 
 # --- Evaluation --------------------------------------------------------------------------------
@@ -650,23 +639,24 @@ def declare(request, pk):
         proposals__process=process, proposals__status="submitted"
     ).distinct()
     form = DeclarationForm(request.POST or None, providers=list(bidders.order_by("name")))
-    if request.method == "POST" and form.is_valid():
-        try:
-            sel.declare_interests(process, sel.DeclarationInput(**form.cleaned_data), request.user)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "Your declaration is recorded.")
-            return redirect("evaluation", process.pk)
-    return _form_page(
+    done = submit(
+        request,
+        form,
+        lambda: sel.declare_interests(
+            process, sel.DeclarationInput(**form.cleaned_data), request.user
+        ),
+        "Your declaration is recorded.",
+        reverse("evaluation", args=[process.pk]),
+    )
+    return done or _form_page(
         request,
         form,
         "Declare your interests",
         reverse("evaluation", args=[process.pk]),
         caption=str(process.specification),
-        lede="Everyone who evaluates or decides declares their interests, or that they have none, "
-        "before taking part. An interest does not stop you taking part until the commissioner has "
-        "decided how to manage it.",
+        lede="Everyone who evaluates or decides declares their interests, or that they have "
+        "none, before taking part. An interest does not stop you taking part until the "
+        "commissioner has decided how to manage it.",
         submit="Make the declaration",
     )
 
@@ -939,39 +929,30 @@ def decision_detail(request, pk):
 def notice_publish(request, pk):
     decision = _decision(request, pk)
     guard(can(request.user, Action.PUBLISH_NOTICE, decision))
-    try:
-        decision = sel.publish_notice(decision, request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        state = sel.state_of(decision)
-        messages.success(
-            request,
-            f"The notice is recorded as published today. {state.explanation}",
-        )
-    return redirect("decision", decision.pk)
+    return act(
+        request,
+        lambda: sel.publish_notice(decision, request.user),
+        lambda published: (
+            "The notice is recorded as published today. " + sel.state_of(published).explanation
+        ),
+        reverse("decision", args=[decision.pk]),
+    )
 
 
 @require_POST
 def representation_new(request, pk):
     decision = _decision(request, pk)
     guard(can(request.user, Action.MAKE_REPRESENTATION, decision))
-    try:
-        sel.make_representation(
-            decision,
-            int(request.POST.get("provider_id") or 0),
-            request.POST.get("grounds", ""),
-            request.user,
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            "Your representation is received. The standstill stays open while the commissioner "
-            "reviews the decision.",
-        )
-    return redirect("decision", decision.pk)
+    provider_id = int(request.POST.get("provider_id") or 0)
+    return act(
+        request,
+        lambda: sel.make_representation(
+            decision, provider_id, request.POST.get("grounds", ""), request.user
+        ),
+        "Your representation is received. The standstill stays open while the commissioner "
+        "reviews the decision.",
+        reverse("decision", args=[decision.pk]),
+    )
 
 
 @require_POST

@@ -20,7 +20,7 @@ from commissioning.selection.queries.cycle_for_specification import (
     stage_of,
 )
 from commissioning.selection.services import advice_on
-from commissioning.web.http import csv_response, guard
+from commissioning.web.http import act, csv_response, guard, submit
 
 from . import services
 from .forms import OutcomeForm, QualityRequirementForm, SpecificationForm
@@ -109,23 +109,22 @@ def specification_new(request):
     commissioners = _commissioners_for(request.user)
     guard(commissioners.exists(), "Only commissioners write service specifications.")
     form = SpecificationForm(request.POST or None, commissioners=commissioners)
-    if request.method == "POST" and form.is_valid():
-        try:
-            spec = services.create_specification(
-                services.SpecificationInput(**form.command_values()),
-                form.cleaned_data["commissioner"],
-                request.user,
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc, SpecificationForm.RENAME)
-        else:
-            messages.success(
-                request,
-                f"{spec.reference} is saved as a draft. Next, add its outcomes and quality "
-                "requirements.",
-            )
-            return redirect("specification", spec.pk)
-    return render(
+    done = submit(
+        request,
+        form,
+        lambda: services.create_specification(
+            services.SpecificationInput(**form.command_values()),
+            form.cleaned_data["commissioner"],
+            request.user,
+        ),
+        lambda spec: (
+            f"{spec.reference} is saved as a draft. Next, add its outcomes and quality "
+            "requirements."
+        ),
+        lambda spec: reverse("specification", args=[spec.pk]),
+        SpecificationForm.RENAME,
+    )
+    return done or render(
         request,
         "web/form_page.html",
         {
@@ -192,17 +191,17 @@ def specification_edit(request, pk):
     initial = {f: getattr(spec, f) for f in services.SPEC_FIELDS}
     initial["financial_envelope"] = spec.financial_envelope_pence
     form = SpecificationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_specification(
-                spec, services.SpecificationInput(**form.command_values()), request.user
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc, SpecificationForm.RENAME)
-        else:
-            messages.success(request, "Your changes are saved.")
-            return redirect("specification", spec.pk)
-    return render(
+    done = submit(
+        request,
+        form,
+        lambda: services.update_specification(
+            spec, services.SpecificationInput(**form.command_values()), request.user
+        ),
+        "Your changes are saved.",
+        reverse("specification", args=[spec.pk]),
+        SpecificationForm.RENAME,
+    )
+    return done or render(
         request,
         "web/form_page.html",
         {
@@ -219,15 +218,16 @@ def outcome_new(request, pk):
     spec = _visible(request, pk)
     guard(can(request.user, Action.WRITE_SPECIFICATION, spec))
     form = OutcomeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_outcome(spec, services.OutcomeInput(**form.cleaned_data), request.user)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "The outcome is added.")
-            return redirect("specification", spec.pk)
-    return render(
+    done = submit(
+        request,
+        form,
+        lambda: services.add_outcome(
+            spec, services.OutcomeInput(**form.cleaned_data), request.user
+        ),
+        "The outcome is added.",
+        reverse("specification", args=[spec.pk]),
+    )
+    return done or render(
         request,
         "specifications/outcome_form.html",
         {
@@ -248,32 +248,29 @@ def outcome_remove(request, pk, outcome_pk):
     spec = _visible(request, pk)
     outcome = get_object_or_404(SpecificationOutcome, pk=outcome_pk, specification=spec)
     guard(can(request.user, Action.WRITE_SPECIFICATION, spec))
-    try:
-        services.remove_outcome(outcome, request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Outcome {outcome.indicator.code} is removed.")
-    return redirect("specification", spec.pk)
+    return act(
+        request,
+        lambda: services.remove_outcome(outcome, request.user),
+        f"Outcome {outcome.indicator.code} is removed.",
+        reverse("specification", args=[spec.pk]),
+    )
 
 
 def requirement_new(request, pk):
     spec = _visible(request, pk)
     guard(can(request.user, Action.WRITE_SPECIFICATION, spec))
-    form = QualityRequirementForm(
-        request.POST or None, initial={"dimension": request.GET.get("dimension")}
+    initial = {"dimension": request.GET.get("dimension")}
+    form = QualityRequirementForm(request.POST or None, initial=initial)
+    done = submit(
+        request,
+        form,
+        lambda: services.add_quality_requirement(
+            spec, services.QualityRequirementInput(**form.cleaned_data), request.user
+        ),
+        "The quality requirement is added.",
+        reverse("specification", args=[spec.pk]),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_quality_requirement(
-                spec, services.QualityRequirementInput(**form.cleaned_data), request.user
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "The quality requirement is added.")
-            return redirect("specification", spec.pk)
-    return render(
+    return done or render(
         request,
         "web/form_page.html",
         {
@@ -293,13 +290,12 @@ def requirement_remove(request, pk, requirement_pk):
     spec = _visible(request, pk)
     requirement = get_object_or_404(QualityRequirement, pk=requirement_pk, specification=spec)
     guard(can(request.user, Action.WRITE_SPECIFICATION, spec))
-    try:
-        services.remove_quality_requirement(requirement, request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "The quality requirement is removed.")
-    return redirect("specification", spec.pk)
+    return act(
+        request,
+        lambda: services.remove_quality_requirement(requirement, request.user),
+        "The quality requirement is removed.",
+        reverse("specification", args=[spec.pk]),
+    )
 
 
 STATUS_DONE = {
@@ -314,14 +310,14 @@ STATUS_DONE = {
 def specification_status(request, pk):
     spec = _visible(request, pk)
     guard(can(request.user, Action.CHANGE_SPECIFICATION_STATUS, spec))
-    target = request.POST.get("status", "")
-    try:
-        spec = services.change_status(spec, target, request.user, request.POST.get("reason", ""))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, STATUS_DONE[Status(spec.status)])
-    return redirect("specification", spec.pk)
+    return act(
+        request,
+        lambda: services.change_status(
+            spec, request.POST.get("status", ""), request.user, request.POST.get("reason", "")
+        ),
+        lambda changed: STATUS_DONE[Status(changed.status)],
+        reverse("specification", args=[spec.pk]),
+    )
 
 
 @require_POST
