@@ -498,7 +498,7 @@ def diabetes_cycle(home, network, rival, budget, people, today) -> None:
         "Is the nursing model enough for people with diabetic kidney disease?",
     )
     with at(start + dt.timedelta(days=6)):
-        advice = sel.give_advice(
+        sel.give_advice(
             request,
             sel.AdviceInput(
                 "support_with_changes",
@@ -599,7 +599,6 @@ def diabetes_cycle(home, network, rival, budget, people, today) -> None:
             ),
             people.quality_lead,
         )
-    del advice
 
 
 def heart_failure_cycle(home, network, budget, people, today) -> None:

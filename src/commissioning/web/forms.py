@@ -91,7 +91,3 @@ class MoneyField(forms.CharField):
                 else "Enter a larger amount"
             )
         return pence
-
-
-def pence_from(value) -> int | None:
-    return value
