@@ -130,3 +130,13 @@ def test_considerable_change_by_value_needs_both_500k_and_25_percent(
 def test_negative_values_are_refused():
     with pytest.raises(ValueError, match="negative"):
         ContractChange(False, True, -1, 0)
+
+
+def test_a_new_service_is_not_refused_direct_award_c_for_a_provider_it_does_not_have():
+    decision = choose_route(Circumstances(existing_service=False))
+    assert decision.route is Route.COMPETITIVE
+    assert decision.reasons == (
+        "neither direct award A nor B is required",
+        "direct award C is not available: no expiring contract is being replaced",
+        "the most suitable provider cannot be identified without a competition",
+    )

@@ -160,9 +160,10 @@ def choose_route(c: Circumstances) -> RouteDecision:
             reasons.append(f"the considerable-change threshold is not met: {why}")
     elif c.replacing_expiring_contract:
         c_conditions.append("the change from the expiring contract has not been assessed")
-    if not c.existing_provider_satisfying_contract:
+    # The provider's performance matters only where an expiring contract is being replaced.
+    if c.replacing_expiring_contract and not c.existing_provider_satisfying_contract:
         c_conditions.append("the existing provider is not satisfying the current contract")
-    elif not c.existing_provider_likely_to_satisfy_new:
+    elif c.replacing_expiring_contract and not c.existing_provider_likely_to_satisfy_new:
         c_conditions.append("the existing provider is not likely to satisfy the new contract")
 
     if c.can_identify_most_suitable_without_competition:
