@@ -1,0 +1,21 @@
+"""Named constants of the quality methods, each with its source (STATISTICS.md).
+
+NaN/NULL policy: SPC drops points whose value is missing before calculating (a missing month
+is not a zero); a series with fewer than 2 points has no moving range, so no limits.
+"""
+
+from __future__ import annotations
+
+# --- SPC: "Making Data Count" XmR charts (NHS England; NHSRplotthedots ptd_spc_standard.R) ---
+# Process limits are mean ± 2.66 × average moving range (3 / d2 with d2 = 1.128, rounded as
+# the NHS England tool and NHSRplotthedots round it).
+LIMIT = 2.66
+# The "near limit" (2 sigma) lines sit two thirds of the way to the process limits.
+NEAR_LIMIT = 2 * LIMIT / 3
+# Moving ranges at or above 3.267 × the average moving range are screened out (D4 for n = 2).
+SCREEN_MR = 3.267
+# Special-cause rules: runs of this many points.
+TREND_LENGTH = 7
+SHIFT_LENGTH = 7
+# Making Data Count recommends at least 12 points before limits are fixed.
+MIN_POINTS_TO_FIX = 12
