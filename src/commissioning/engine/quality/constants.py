@@ -19,3 +19,12 @@ TREND_LENGTH = 7
 SHIFT_LENGTH = 7
 # Making Data Count recommends at least 12 points before limits are fixed.
 MIN_POINTS_TO_FIX = 12
+
+# --- Funnel plots (Spiegelhalter 2005, Statistics in Medicine 24:1185; STATISTICS.md §2) -------
+Z_95 = 1.959964  # two-sided 95%
+Z_998 = 3.090232  # two-sided 99.8%
+ALPHA_95 = 0.05
+ALPHA_998 = 0.002
+# Winsorise (Spiegelhalter, CQC) or truncate (SHMI, NHS Digital) 10% at each end before
+# estimating overdispersion.
+TRIM = 0.1

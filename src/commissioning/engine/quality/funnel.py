@@ -1,0 +1,319 @@
+"""Funnel plots for comparing providers on a proportion or an indirectly standardised ratio.
+
+Source: Spiegelhalter (2005) "Funnel plots for comparing institutional performance", Statistics
+in Medicine 24:1185 (doi:10.1002/sim.1970); Spiegelhalter (2005) "Handling over-dispersion of
+performance indicators"; NHS Digital SHMI methodology; CQC's method; the NHS-R community
+FunnelPlotR package; STATISTICS.md section 2.
+
+- Exact limits (no overdispersion): for a ratio O/E, Poisson limits
+  qchisq(α/2, 2E)/(2E) and qchisq(1 − α/2, 2(E + 1))/(2E); for a proportion, the interpolated
+  binomial quantile (r_p − α')/n with α' = (F(r_p) − p)/(F(r_p) − F(r_p − 1)).
+- z-scores on a transformed scale: proportion asin √(O/n) (s = 1/(2√n)); ratio by the SHMI
+  method ln(O/E) (s = 1/√E); ratio by the CQC (and Spiegelhalter) method √(O/E)
+  (s = 1/(2√E)).
+- Trimming before estimating overdispersion: Spiegelhalter and CQC winsorise z at the 10th and
+  90th percentiles; SHMI drops the top and bottom 10% by rank (rank groups 1 to 8 kept).
+- φ = Σz²/N over what is kept; an adjustment is made only if φ > 1: multiplicative
+  (Spiegelhalter: z·√φ·s) or additive random effects (SHMI, CQC: τ² by DerSimonian–Laird,
+  limits from √(s² + τ²)).
+
+Limits are reported on the scale of the indicator (the square of the √ scale for CQC, as
+FunnelPlotR draws them), and each provider is banded higher than expected / as expected /
+lower than expected at 95% and 99.8%.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from scipy import stats
+
+from .constants import ALPHA_95, ALPHA_998, TRIM, Z_95, Z_998
+
+
+class Method(StrEnum):
+    PROPORTION = "proportion"
+    RATIO = "ratio"
+
+
+class Overdispersion(StrEnum):
+    NONE = "none"
+    SPIEGELHALTER = "spiegelhalter"
+    SHMI = "shmi"
+    CQC = "cqc"
+
+
+HIGHER, AS_EXPECTED, LOWER = "higher than expected", "as expected", "lower than expected"
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    group: object
+    numerator: float
+    denominator: float  # n for a proportion, E for a ratio
+    value: float
+    z: float
+    lower_95: float
+    upper_95: float
+    lower_998: float
+    upper_998: float
+    band_95: str
+    band_998: str
+
+
+@dataclass(frozen=True)
+class FunnelResult:
+    rows: list[FunnelRow]
+    target: float
+    phi: float
+    tau2: float
+    kept: int
+    adjusted: bool
+
+
+# --- Exact limits ---------------------------------------------------------------------------
+
+
+def poisson_limits(expected: float, alpha: float) -> tuple[float, float]:
+    lower = stats.chi2.ppf(alpha / 2, 2 * expected) / (2 * expected)
+    upper = stats.chi2.ppf(1 - alpha / 2, 2 * (expected + 1)) / (2 * expected)
+    return float(lower), float(upper)
+
+
+def binomial_limit(n: float, theta: float, p: float) -> float:
+    r = float(stats.binom.ppf(p, n, theta))
+    f_r = float(stats.binom.cdf(r, n, theta))
+    f_below = float(stats.binom.cdf(r - 1, n, theta)) if r > 0 else 0.0
+    interpolation = (f_r - p) / (f_r - f_below) if f_r > f_below else 0.0
+    return (r - interpolation) / n
+
+
+def binomial_limits(n: float, theta: float, alpha: float) -> tuple[float, float]:
+    return binomial_limit(n, theta, alpha / 2), binomial_limit(n, theta, 1 - alpha / 2)
+
+
+# --- Transformed scale ------------------------------------------------------------------------
+
+
+def _scale(method: Method, od: Overdispersion):
+    """(transform of a value, its standard error from the denominator, target on the scale,
+    inverse transform)."""
+    if method is Method.PROPORTION:
+        return (
+            lambda v: math.asin(math.sqrt(v)),
+            lambda d: 1 / (2 * math.sqrt(d)),
+            lambda t: math.asin(math.sqrt(t)),
+            lambda y: math.sin(min(max(y, 0.0), math.pi / 2)) ** 2,
+        )
+    if od is Overdispersion.SHMI:
+        return (
+            lambda v: math.log(v) if v > 0 else -math.inf,
+            lambda d: 1 / math.sqrt(d),
+            lambda t: math.log(t),
+            math.exp,
+        )
+    return (
+        math.sqrt,
+        lambda d: 1 / (2 * math.sqrt(d)),
+        math.sqrt,
+        lambda y: max(y, 0.0) ** 2,
+    )
+
+
+def _kept(z: Sequence[float], s: Sequence[float], od: Overdispersion):
+    """The z-scores (and their standard errors) that estimate overdispersion: winsorised at the
+    10th and 90th percentiles, or (SHMI) truncated to rank groups 1 to 8."""
+    finite = [(v, e) for v, e in zip(z, s, strict=True) if math.isfinite(v)]
+    if not finite:
+        return [], []
+    values = [v for v, _ in finite]
+    if od is Overdispersion.SHMI:
+        ranks = stats.rankdata(values, method="average")
+        keep = [1 <= math.floor(r * 10 / (len(values) + 1)) <= 8 for r in ranks]
+        return (
+            [v for v, k in zip(values, keep, strict=True) if k],
+            [e for (_, e), k in zip(finite, keep, strict=True) if k],
+        )
+    low, high = np.percentile(values, [100 * TRIM, 100 * (1 - TRIM)])
+    return [min(max(v, low), high) for v in values], [e for _, e in finite]
+
+
+def _tau2(phi: float, kept_s: Sequence[float]) -> float:
+    n = len(kept_s)
+    w = [1 / s**2 for s in kept_s]
+    denominator = sum(w) - sum(x**2 for x in w) / sum(w)
+    if denominator <= 0:
+        return 0.0
+    return max(0.0, (n * phi - (n - 1)) / denominator)
+
+
+def _band(value: float, lower: float, upper: float) -> str:
+    if value > upper:
+        return HIGHER
+    if value < lower:
+        return LOWER
+    return AS_EXPECTED
+
+
+def funnel_reference(
+    groups: Sequence[object],
+    numerators: Sequence[float],
+    denominators: Sequence[float],
+    method: Method | str,
+    overdispersion: Overdispersion | str = Overdispersion.NONE,
+    target: float | None = None,
+) -> FunnelResult:
+    """One provider at a time, in plain Python: the test oracle."""
+    method, od = Method(method), Overdispersion(overdispersion)
+    if target is None:
+        target = sum(numerators) / sum(denominators) if method is Method.PROPORTION else 1.0
+    transform, se, on_scale, back = _scale(method, od)
+    values = [o / d for o, d in zip(numerators, denominators, strict=True)]
+    z = [
+        (transform(v) - on_scale(target)) / se(d) for v, d in zip(values, denominators, strict=True)
+    ]
+    phi = tau2 = 0.0
+    kept = 0
+    adjusted = False
+    if od is not Overdispersion.NONE:
+        kept_z, kept_s = _kept(z, [se(d) for d in denominators], od)
+        kept = len(kept_z)
+        phi = sum(v * v for v in kept_z) / kept if kept else 0.0
+        if od is not Overdispersion.SPIEGELHALTER and phi > 1:
+            tau2 = _tau2(phi, kept_s)
+        adjusted = phi > 1
+    rows = []
+    for g, o, d, v, zi in zip(groups, numerators, denominators, values, z, strict=True):
+        limits = []
+        for zc, alpha in ((Z_95, ALPHA_95), (Z_998, ALPHA_998)):
+            if not adjusted:
+                limits.append(
+                    binomial_limits(d, target, alpha)
+                    if method is Method.PROPORTION
+                    else tuple(target * x for x in poisson_limits(d, alpha))
+                )
+            else:
+                width = zc * (
+                    math.sqrt(phi) * se(d)
+                    if od is Overdispersion.SPIEGELHALTER
+                    else math.sqrt(se(d) ** 2 + tau2)
+                )
+                centre = on_scale(target)
+                limits.append((back(centre - width), back(centre + width)))
+        (l95, u95), (l998, u998) = limits
+        rows.append(
+            FunnelRow(
+                g, o, d, v, zi, l95, u95, l998, u998, _band(v, l95, u95), _band(v, l998, u998)
+            )
+        )
+    return FunnelResult(rows, target, phi, tau2, kept, adjusted)
+
+
+# --- The vectorised engine ---------------------------------------------------------------------
+
+
+def funnel_numpy(
+    groups: Sequence[object],
+    numerators: Sequence[float],
+    denominators: Sequence[float],
+    method: Method | str,
+    overdispersion: Overdispersion | str = Overdispersion.NONE,
+    target: float | None = None,
+) -> FunnelResult:
+    """Every provider at once with NumPy and SciPy's vectorised distributions."""
+    method, od = Method(method), Overdispersion(overdispersion)
+    o = np.asarray(numerators, dtype=float)
+    d = np.asarray(denominators, dtype=float)
+    if target is None:
+        target = float(o.sum() / d.sum()) if method is Method.PROPORTION else 1.0
+    v = o / d
+    if method is Method.PROPORTION:
+        y, s, centre = np.arcsin(np.sqrt(v)), 1 / (2 * np.sqrt(d)), math.asin(math.sqrt(target))
+
+        def back(x):
+            return np.sin(np.clip(x, 0, np.pi / 2)) ** 2
+    elif od is Overdispersion.SHMI:
+        with np.errstate(divide="ignore"):
+            y = np.log(v)
+        s, centre, back = 1 / np.sqrt(d), math.log(target), np.exp
+    else:
+        y, s, centre = np.sqrt(v), 1 / (2 * np.sqrt(d)), math.sqrt(target)
+
+        def back(x):
+            return np.clip(x, 0, None) ** 2
+
+    z = (y - centre) / s
+    phi = tau2 = 0.0
+    kept = 0
+    adjusted = False
+    if od is not Overdispersion.NONE:
+        finite = np.isfinite(z)
+        zf, sf = z[finite], s[finite]
+        if od is Overdispersion.SHMI:
+            ranks = stats.rankdata(zf, method="average")
+            keep = (np.floor(ranks * 10 / (len(zf) + 1)) >= 1) & (
+                np.floor(ranks * 10 / (len(zf) + 1)) <= 8
+            )
+            kept_z, kept_s = zf[keep], sf[keep]
+        else:
+            low, high = np.percentile(zf, [100 * TRIM, 100 * (1 - TRIM)])
+            kept_z, kept_s = np.clip(zf, low, high), sf
+        kept = len(kept_z)
+        phi = float((kept_z**2).sum() / kept) if kept else 0.0
+        if od is not Overdispersion.SPIEGELHALTER and phi > 1:
+            w = 1 / kept_s**2
+            denominator = w.sum() - (w**2).sum() / w.sum()
+            tau2 = (
+                max(0.0, float((kept * phi - (kept - 1)) / denominator)) if denominator > 0 else 0.0
+            )
+        adjusted = phi > 1
+    limits = {}
+    for name, zc, alpha in (("95", Z_95, ALPHA_95), ("998", Z_998, ALPHA_998)):
+        if not adjusted:
+            if method is Method.PROPORTION:
+                limits[name] = (
+                    _binomial_vector(d, target, alpha / 2),
+                    _binomial_vector(d, target, 1 - alpha / 2),
+                )
+            else:
+                lower = stats.chi2.ppf(alpha / 2, 2 * d) / (2 * d)
+                upper = stats.chi2.ppf(1 - alpha / 2, 2 * (d + 1)) / (2 * d)
+                limits[name] = (target * lower, target * upper)
+        else:
+            width = zc * (
+                np.sqrt(phi) * s if od is Overdispersion.SPIEGELHALTER else np.sqrt(s**2 + tau2)
+            )
+            limits[name] = (back(centre - width), back(centre + width))
+    rows = []
+    for i, g in enumerate(groups):
+        l95, u95 = float(limits["95"][0][i]), float(limits["95"][1][i])
+        l998, u998 = float(limits["998"][0][i]), float(limits["998"][1][i])
+        rows.append(
+            FunnelRow(
+                g,
+                float(o[i]),
+                float(d[i]),
+                float(v[i]),
+                float(z[i]),
+                l95,
+                u95,
+                l998,
+                u998,
+                _band(v[i], l95, u95),
+                _band(v[i], l998, u998),
+            )
+        )
+    return FunnelResult(rows, target, phi, tau2, kept, adjusted)
+
+
+def _binomial_vector(n: np.ndarray, theta: float, p: float) -> np.ndarray:
+    r = stats.binom.ppf(p, n, theta)
+    f_r = stats.binom.cdf(r, n, theta)
+    f_below = np.where(r > 0, stats.binom.cdf(r - 1, n, theta), 0.0)
+    gap = f_r - f_below
+    interpolation = np.divide(f_r - p, gap, out=np.zeros_like(gap), where=gap > 0)
+    return (r - interpolation) / n
