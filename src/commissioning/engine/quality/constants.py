@@ -28,3 +28,11 @@ ALPHA_998 = 0.002
 # Winsorise (Spiegelhalter, CQC) or truncate (SHMI, NHS Digital) 10% at each end before
 # estimating overdispersion.
 TRIM = 0.1
+
+# --- Risk-adjusted CUSUM (Steiner, Cook, Farewell & Treasure 2000, Biostatistics 1:441) -------
+# Test the odds of death against a doubling (the Imperial College mortality alerts' choice);
+# a lower CUSUM with odds ratio 1/2 detects improvement.
+ODDS_RATIO_ALTERNATIVE = 2.0
+ODDS_RATIO_NULL = 1.0
+# Simulated in-control runs used to choose a threshold for a stated false-alarm rate.
+THRESHOLD_SIMULATIONS = 2000
