@@ -362,7 +362,7 @@ CASES: dict[str, Case] = {
 
 # Functions of the service modules that read or help rather than change anything.
 READS = {"advice_on", "assess_route", "delegation_for", "eligible_evaluators", "evaluator_problem",
-         "state_of", "readiness", "approval_problems", "quality_dimensions_missing",
+         "state_of", "readiness", "approval_problems",
          "new_version_unchecked"}  # fmt: skip
 
 

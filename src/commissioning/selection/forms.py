@@ -53,27 +53,12 @@ def _org_label(org: Organisation) -> str:
     return f"{org.display_name} ({org.code})"
 
 
-class OrganisationChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return _org_label(obj)
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        places = ", ".join(
-            f"{m.role_label.lower()} at {m.organisation.display_name}"
-            for m in obj.memberships.all()
-        )
-        return f"{obj.get_full_name() or obj.username} ({places})"
-
-
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        places = ", ".join(
-            f"{m.role_label.lower()} at {m.organisation.display_name}"
-            for m in obj.memberships.all()
-        )
-        return f"{obj.get_full_name() or obj.username} ({places})"
+def person_label(user: User) -> str:
+    """A person as a choice: their name and where they work, in what role."""
+    places = ", ".join(
+        f"{m.role_label.lower()} at {m.organisation.display_name}" for m in user.memberships.all()
+    )
+    return f"{user.get_full_name() or user.username} ({places})"
 
 
 class AdviceRequestForm(NHSForm):
@@ -137,8 +122,7 @@ class AdviceRequestForm(NHSForm):
             .prefetch_related("memberships__organisation")
         )
         self.fields["clinician_id"].choices = [("", "Nobody named")] + [
-            (u.pk, PersonChoiceField(queryset=User.objects.none()).label_from_instance(u))
-            for u in clinicians
+            (u.pk, person_label(u)) for u in clinicians
         ]
 
 
@@ -275,10 +259,7 @@ class InvitationForm(NHSForm):
         self.order_fields(
             [f"weight_{c.value}" for c in Criterion] + ["proposals_deadline", "evaluator_ids"]
         )
-        self.fields["evaluator_ids"].choices = [
-            (u.pk, PeopleChoiceField(queryset=User.objects.none()).label_from_instance(u))
-            for u in eligible
-        ]
+        self.fields["evaluator_ids"].choices = [(u.pk, person_label(u)) for u in eligible]
 
     def weights(self) -> dict[str, int]:
         return {c.value: self.cleaned_data[f"weight_{c.value}"] for c in Criterion}

@@ -727,9 +727,8 @@ def moderate(request, pk):
     proposal = _proposal(request, pk)
     process = proposal.process
     guard(process is not None and can(request.user, Action.MODERATE_SCORES, process))
-    found = next(
-        p for p in evaluation_for_process(process).proposals if p.proposal.pk == proposal.pk
-    )
+    evaluation = evaluation_for_process(process)
+    found = next(p for p in evaluation.proposals if p.proposal.pk == proposal.pk)
     initial = {}
     for c in Criterion:
         if c in found.moderated:
@@ -746,7 +745,7 @@ def moderate(request, pk):
                 request, f"The moderated scores for {proposal.provider.display_name} are recorded."
             )
             return redirect("evaluation", process.pk)
-    names = evaluation_for_process(process).evaluator_names
+    names = evaluation.evaluator_names
     rows = [
         (
             c,

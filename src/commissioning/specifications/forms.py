@@ -122,6 +122,18 @@ def indicator_choices():
     return [("", "Choose an indicator"), *groups]
 
 
+def _level(label: str, hint: str) -> forms.DecimalField:
+    """A level of an indicator, in its own unit."""
+    return forms.DecimalField(
+        label=label,
+        max_digits=14,
+        decimal_places=3,
+        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-10", "step": "any"}),
+        help_text=hint,
+        error_messages=required(f"Enter the {label.lower()}"),
+    )
+
+
 class OutcomeForm(NHSForm):
     indicator_id = forms.TypedChoiceField(
         label="NHS Outcomes Framework indicator",
@@ -129,21 +141,9 @@ class OutcomeForm(NHSForm):
         help_text="The indicator the provider's success will be measured by.",
         error_messages=required("Choose an indicator"),
     )
-    baseline = forms.DecimalField(
-        label="Baseline",
-        max_digits=14,
-        decimal_places=3,
-        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-10", "step": "any"}),
-        help_text="Where the indicator stands now, in its unit.",
-        error_messages=required("Enter the baseline"),
-    )
-    target = forms.DecimalField(
-        label="Target",
-        max_digits=14,
-        decimal_places=3,
-        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-10", "step": "any"}),
-        help_text="Where it must be by the target date: an improvement on the baseline.",
-        error_messages=required("Enter the target"),
+    baseline = _level("Baseline", "Where the indicator stands now, in its unit.")
+    target = _level(
+        "Target", "Where it must be by the target date: an improvement on the baseline."
     )
     target_date = forms.DateField(
         label="Target date", error_messages=required("Enter the target date")

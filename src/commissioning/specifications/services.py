@@ -27,7 +27,7 @@ from .rules.lifecycle import (
     may_start_new_version,
     transition_problems,
 )
-from .rules.outcomes import Direction, QualityDimension, target_problem
+from .rules.outcomes import Direction, target_problem
 
 SPEC_FIELDS = (
     "title",
@@ -426,8 +426,3 @@ def start_new_version(spec: ServiceSpecification, actor) -> ServiceSpecification
     with transaction.atomic():
         spec = ServiceSpecification.objects.select_for_update().get(pk=spec.pk)
         return new_version_unchecked(spec, actor)
-
-
-def quality_dimensions_missing(spec: ServiceSpecification) -> list[QualityDimension]:
-    have = readiness(spec).quality_dimensions
-    return [d for d in QualityDimension if d not in have]

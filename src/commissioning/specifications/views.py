@@ -148,7 +148,9 @@ def specification_detail(request, pk):
     context = {
         "spec": spec,
         "steps": steps,
-        "next_step": next((s for s in steps if s.state in ("todo", "doing") and s.href), None),
+        "next_step": next(
+            (s for s in steps if s.state in ("not_started", "in_progress") and s.href), None
+        ),
         "outcomes": spec.outcomes.select_related("indicator"),
         "requirements_by_dimension": [
             (d, [r for r in requirements if r.dimension == d.value]) for d in QualityDimension

@@ -27,7 +27,6 @@ test oracle) and ``spc_polars`` (every group at once, vectorised).
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,7 +34,14 @@ from enum import StrEnum
 
 import polars as pl
 
-from .constants import LIMIT, NEAR_LIMIT, SCREEN_MR, SHIFT_LENGTH, TREND_LENGTH
+from .constants import (
+    LIMIT,
+    MIN_POINTS_TO_FIX,
+    NEAR_LIMIT,
+    SCREEN_MR,
+    SHIFT_LENGTH,
+    TREND_LENGTH,
+)
 
 
 class Improvement(StrEnum):
@@ -70,8 +76,8 @@ class SpcOptions:
         object.__setattr__(self, "improvement", Improvement(self.improvement))
         if self.trend_length < 2 or self.shift_length < 2:
             raise ValueError("run lengths must be at least 2")
-        if self.fix_after_n_points is not None and self.fix_after_n_points < 2:
-            raise ValueError("limits need at least 2 points to fix on")
+        if self.fix_after_n_points is not None and self.fix_after_n_points < MIN_POINTS_TO_FIX:
+            raise ValueError(f"fix the limits on at least {MIN_POINTS_TO_FIX} points")
 
 
 def point_type(direction: int, improvement: Improvement) -> str:
@@ -341,11 +347,11 @@ def spc_polars(frame: pl.DataFrame | pl.LazyFrame, options: SpcOptions) -> pl.Da
         in_two=pl.col("close") & _future_any(pl.col("two_end"), 3, key),
     )
     right = pl.col("step").shift(-1).over(key)
+    # Within a trend, a point takes the direction of the step after it when the next point is
+    # in the trend too, else the step before it (as NHSRplotthedots does).
     trend_side = (
         pl.when(pl.col("in_trend").shift(-1).over(key).fill_null(False) & right.is_not_null())
         .then(right)
-        .when(right.is_null())
-        .then(pl.col("step"))
         .otherwise(pl.col("step"))
     )
     lf = lf.with_columns(
@@ -425,7 +431,3 @@ def summaries_polars(points: pl.DataFrame, options: SpcOptions) -> pl.DataFrame:
         },
         orient="row",
     )
-
-
-def as_dates(values: Sequence[str]) -> tuple[dt.date, ...]:
-    return tuple(dt.date.fromisoformat(v) for v in values)

@@ -15,7 +15,12 @@ from commissioning.specifications.rules.outcomes import QualityDimension
 from ..models import Decision, SelectionProcess
 from ..rules.award import Outcome, needs_evaluation
 
-DONE, DOING, TODO, BLOCKED = "done", "doing", "todo", "blocked"
+COMPLETED, IN_PROGRESS, NOT_STARTED, CANNOT_START = (
+    "completed",
+    "in_progress",
+    "not_started",
+    "cannot_start",
+)
 
 
 @dataclass(frozen=True)
@@ -47,35 +52,39 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
     steps = [
         Step(
             "Describe the service",
-            DONE,
+            COMPLETED,
             "Completed",
             f"{spec.title}: {spec.annual_activity:,} {spec.activity_unit} a year",
             reverse("specification-edit", args=[spec.pk]) if editable else "",
         ),
         Step(
             "Set the outcomes",
-            DONE if outcomes else TODO,
+            COMPLETED if outcomes else NOT_STARTED,
             f"{outcomes} outcome{'' if outcomes == 1 else 's'}" if outcomes else "Not yet started",
             "Each tied to an NHS Outcomes Framework indicator, with a baseline and a target",
             reverse("outcome-new", args=[spec.pk]) if editable else "",
         ),
         Step(
             "Set the quality requirements",
-            DONE if not missing else (DOING if dimensions else TODO),
+            COMPLETED if not missing else (IN_PROGRESS if dimensions else NOT_STARTED),
             "Completed" if not missing else f"Missing: {', '.join(missing)}",
             "Safe, clinically effective and a positive experience",
             reverse("requirement-new", args=[spec.pk]) if editable else "",
         ),
         Step(
             "Consult clinicians",
-            DONE if requests and answered == requests else (DOING if requests else TODO),
+            COMPLETED
+            if requests and answered == requests
+            else (IN_PROGRESS if requests else NOT_STARTED),
             f"{answered} of {requests} answered" if requests else "Not yet started",
             "Strategic clinical networks, clinical senates and clinicians of potential providers",
             reverse("advice-request-new", args=[spec.pk]) if spec.status != Status.RETIRED else "",
         ),
         Step(
             "Approve the specification",
-            DONE if spec.status in (Status.APPROVED, Status.RETIRED) and spec.approved_at else TODO,
+            COMPLETED
+            if spec.status in (Status.APPROVED, Status.RETIRED) and spec.approved_at
+            else NOT_STARTED,
             f"Approved on {spec.approved_at:%-d %B %Y}" if spec.approved_at else spec.status_label,
             "Once approved it changes only by a new version",
         ),
@@ -84,7 +93,7 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
         steps.append(
             Step(
                 "Choose how to select a provider",
-                TODO if spec.status == Status.APPROVED else BLOCKED,
+                NOT_STARTED if spec.status == Status.APPROVED else CANNOT_START,
                 "Not yet started" if spec.status == Status.APPROVED else "Cannot start yet",
                 "Apply the Provider Selection Regime",
                 reverse("selection-new", args=[spec.pk]) if spec.status == Status.APPROVED else "",
@@ -93,13 +102,13 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
         return steps
     route = process.route_enum
     link = reverse("selection", args=[process.pk])
-    steps.append(Step("Choose how to select a provider", DONE, route.label, "", link))
+    steps.append(Step("Choose how to select a provider", COMPLETED, route.label, "", link))
     submitted = process.proposals.filter(status="submitted").count()
     if process.status == SelectionProcess.Status.SETTING_UP:
         steps.append(
             Step(
                 "Invite proposals",
-                TODO,
+                NOT_STARTED,
                 "Not yet started",
                 "Publish the weights and the deadline",
                 reverse("selection-invite", args=[process.pk]),
@@ -110,7 +119,7 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
     steps.append(
         Step(
             "Invite proposals",
-            DOING if open_ else DONE,
+            IN_PROGRESS if open_ else COMPLETED,
             f"{submitted} received"
             + (f", open until {process.proposals_deadline:%-d %B %Y}" if open_ else ""),
             "",
@@ -124,7 +133,9 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
         steps.append(
             Step(
                 "Evaluate the proposals",
-                DONE if submitted and moderated == submitted else (DOING if not open_ else BLOCKED),
+                COMPLETED
+                if submitted and moderated == submitted
+                else (IN_PROGRESS if not open_ else CANNOT_START),
                 f"{moderated} of {submitted} moderated" if not open_ else "After the deadline",
                 "Declarations of interest, each evaluator's scores, then moderation",
                 reverse("evaluation", args=[process.pk]),
@@ -134,7 +145,7 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
         steps.append(
             Step(
                 "Decide",
-                TODO if not open_ else BLOCKED,
+                NOT_STARTED if not open_ else CANNOT_START,
                 "Not yet decided" if not open_ else "After the deadline",
                 "Only a commissioner with delegated authority for the budget decides",
                 reverse("decide", args=[process.pk]) if not open_ else "",
@@ -142,14 +153,14 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
         )
         return steps
     decision_link = reverse("decision", args=[decision.pk])
-    steps.append(Step("Decide", DONE, decision.outcome_enum.label, "", decision_link))
+    steps.append(Step("Decide", COMPLETED, decision.outcome_enum.label, "", decision_link))
     if decision.outcome_enum is not Outcome.AWARD:
         return steps
     state = state_of(decision)
     steps.append(
         Step(
             "Notice and standstill" if route.needs_standstill else "Award notice",
-            DONE if state.contract_may_be_made else DOING,
+            COMPLETED if state.contract_may_be_made else IN_PROGRESS,
             "Over" if state.contract_may_be_made else "In progress",
             state.explanation,
             decision_link,
@@ -160,9 +171,9 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
     steps.append(
         Step(
             "Make and sign the contract",
-            DONE
+            COMPLETED
             if contracts and len(signed) == decision.awarded.count()
-            else (DOING if contracts else TODO),
+            else (IN_PROGRESS if contracts else NOT_STARTED),
             "Signed"
             if contracts and len(signed) == len(contracts)
             else ("Awaiting signatures" if contracts else "Not yet started"),
