@@ -3,22 +3,17 @@ service calls; the work is done there."""
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from commissioning.engine.quality.constants import SHIFT_LENGTH, TREND_LENGTH
-from commissioning.engine.quality.spc import Improvement
+from commissioning.cli_quality import quality_app
 
 app = typer.Typer(
     help="Commissioning health services: synthetic data, reference data, audit and the demo.",
@@ -29,10 +24,6 @@ audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=Tr
 app.add_typer(audit_app, name="audit")
 token_app = typer.Typer(help="API tokens for API clients.", no_args_is_help=True)
 app.add_typer(token_app, name="api-token")
-quality_app = typer.Typer(
-    help="Quality monitoring methods on a CSV or Parquet file (JSON on stdout by default).",
-    no_args_is_help=True,
-)
 app.add_typer(quality_app, name="quality")
 console = Console()
 err = Console(stderr=True)
@@ -296,119 +287,6 @@ def serve(
         "Press Ctrl+C to stop.\n"
     )
     call_command("runserver", f"{host}:{port}", use_reloader=False, verbosity=0)
-
-
-class OutputFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"
-
-
-def _refuse_input(message: str) -> typer.Exit:
-    """A problem with the input: one line naming the column and row, and exit code 2."""
-    err.print(f"Error: {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
-
-def _emit(document: dict, table: pl.DataFrame, fmt: OutputFormat, output: Path | None) -> None:
-    """JSON (the whole document) or CSV (the table) to stdout or a file."""
-    if fmt is OutputFormat.CSV:
-        text = table.write_csv()
-    else:
-        text = json.dumps(document, indent=2, default=str, allow_nan=False) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"Wrote {output}")
-
-
-def _clean(value):
-    return None if isinstance(value, float) and math.isnan(value) else value
-
-
-@quality_app.command("spc")
-def quality_spc(
-    file: Annotated[Path, typer.Argument(help="A CSV or Parquet file, one row per point")],
-    value: Annotated[str, typer.Option(help="The column of values")],
-    period: Annotated[str | None, typer.Option(help="The column that orders the points")] = None,
-    group: Annotated[
-        str | None, typer.Option(help="A column of groups, each its own chart")
-    ] = None,
-    improvement: Annotated[
-        Improvement, typer.Option(help="Which way is better")
-    ] = Improvement.INCREASE,
-    target: Annotated[float | None, typer.Option(help="A target, for the assurance icon")] = None,
-    no_screen: Annotated[
-        bool,
-        typer.Option(
-            "--no-screen", help="Do not screen large moving ranges (as the NHS England Excel tool)"
-        ),
-    ] = False,
-    trend_length: Annotated[int, typer.Option(help="Points in a trend")] = TREND_LENGTH,
-    shift_length: Annotated[int, typer.Option(help="Points in a shift")] = SHIFT_LENGTH,
-    fix_after: Annotated[
-        int | None, typer.Option(help="Fix the limits on the first N points of each group")
-    ] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="json or csv")] = OutputFormat.JSON,
-    output: Annotated[Path | None, typer.Option(help="Write to this file, not stdout")] = None,
-) -> None:
-    """XmR charts with the Making Data Count rules: limits, the rule behind each special cause,
-    and per group the variation and assurance icons."""
-    from commissioning.engine.quality.spc import SpcOptions, spc_polars, summaries_polars
-    from commissioning.engine.quality.tables import (
-        InputError,
-        groups,
-        numeric,
-        periods,
-        read_table,
-        require_columns,
-    )
-
-    try:
-        options = SpcOptions(
-            improvement=improvement,
-            target=target,
-            screen_outliers=not no_screen,
-            fix_after_n_points=fix_after,
-            trend_length=trend_length,
-            shift_length=shift_length,
-        )
-        table = read_table(file)
-        require_columns(table, [value, period, group])
-        frame = pl.DataFrame(
-            [groups(table, group), periods(table, period), numeric(table, value).alias("value")]
-        )
-    except (InputError, ValueError) as exc:
-        raise _refuse_input(str(exc)) from None
-    points = spc_polars(frame, options)
-    summaries = summaries_polars(points, options)
-    icons = {r["group"]: r for r in summaries.iter_rows(named=True)}
-    point_rows = [
-        {k: _clean(v) for k, v in row.items() if k != "direction"}
-        for row in points.iter_rows(named=True)
-    ]
-    document = {
-        "method": "XmR (Making Data Count)",
-        "options": {
-            "improvement": options.improvement.value,
-            "target": target,
-            "screen_outliers": options.screen_outliers,
-            "fix_after_n_points": fix_after,
-            "trend_length": trend_length,
-            "shift_length": shift_length,
-        },
-        "groups": [
-            {
-                "group": g,
-                "variation_icon": r["variation_icon"],
-                "assurance_icon": r["assurance_icon"],
-            }
-            for g, r in icons.items()
-        ],
-        "points": point_rows,
-    }
-    flat = points.drop("direction").join(summaries, on="group", how="left")
-    _emit(document, flat, fmt, output)
 
 
 if __name__ == "__main__":

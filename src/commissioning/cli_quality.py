@@ -1,0 +1,527 @@
+"""``commissioning quality …``: the quality monitoring methods on CSV or Parquet files.
+
+The contract other tools and reviewers rely on: JSON on stdout by default, ``--format csv``
+for the main table, ``--output FILE`` to write a file; a problem with the input is one line
+on stderr naming the column and the row, with exit code 2. The work is done in
+``commissioning.engine.quality``; these functions only translate arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+
+from commissioning.engine.quality.constants import (
+    ODDS_RATIO_ALTERNATIVE,
+    SHIFT_LENGTH,
+    TREND_LENGTH,
+)
+from commissioning.engine.quality.funnel import Method, Overdispersion
+from commissioning.engine.quality.risk import Family
+from commissioning.engine.quality.spc import Improvement
+
+quality_app = typer.Typer(
+    help="Quality monitoring methods on a CSV or Parquet file (JSON on stdout by default).",
+    no_args_is_help=True,
+)
+err = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+def _refuse_input(message: str) -> typer.Exit:
+    """A problem with the input: one line naming the column and row, and exit code 2."""
+    err.print(f"Error: {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _emit(document: dict, table: pl.DataFrame, fmt: OutputFormat, output: Path | None) -> None:
+    """JSON (the whole document) or CSV (the table) to stdout or a file."""
+    if fmt is OutputFormat.CSV:
+        text = table.write_csv()
+    else:
+        text = json.dumps(document, indent=2, default=str, allow_nan=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"Wrote {output}")
+
+
+def _clean(value):
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+@quality_app.command("spc")
+def quality_spc(
+    file: Annotated[Path, typer.Argument(help="A CSV or Parquet file, one row per point")],
+    value: Annotated[str, typer.Option(help="The column of values")],
+    period: Annotated[str | None, typer.Option(help="The column that orders the points")] = None,
+    group: Annotated[
+        str | None, typer.Option(help="A column of groups, each its own chart")
+    ] = None,
+    improvement: Annotated[
+        Improvement, typer.Option(help="Which way is better")
+    ] = Improvement.INCREASE,
+    target: Annotated[float | None, typer.Option(help="A target, for the assurance icon")] = None,
+    no_screen: Annotated[
+        bool,
+        typer.Option(
+            "--no-screen", help="Do not screen large moving ranges (as the NHS England Excel tool)"
+        ),
+    ] = False,
+    trend_length: Annotated[int, typer.Option(help="Points in a trend")] = TREND_LENGTH,
+    shift_length: Annotated[int, typer.Option(help="Points in a shift")] = SHIFT_LENGTH,
+    fix_after: Annotated[
+        int | None, typer.Option(help="Fix the limits on the first N points of each group")
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="json or csv")] = OutputFormat.JSON,
+    output: Annotated[Path | None, typer.Option(help="Write to this file, not stdout")] = None,
+) -> None:
+    """XmR charts with the Making Data Count rules: limits, the rule behind each special cause,
+    and per group the variation and assurance icons."""
+    from commissioning.engine.quality.spc import SpcOptions, spc_polars, summaries_polars
+    from commissioning.engine.quality.tables import (
+        InputError,
+        groups,
+        numeric,
+        periods,
+        read_table,
+        require_columns,
+    )
+
+    try:
+        options = SpcOptions(
+            improvement=improvement,
+            target=target,
+            screen_outliers=not no_screen,
+            fix_after_n_points=fix_after,
+            trend_length=trend_length,
+            shift_length=shift_length,
+        )
+        table = read_table(file)
+        require_columns(table, [value, period, group])
+        frame = pl.DataFrame(
+            [groups(table, group), periods(table, period), numeric(table, value).alias("value")]
+        )
+    except (InputError, ValueError) as exc:
+        raise _refuse_input(str(exc)) from None
+    points = spc_polars(frame, options)
+    summaries = summaries_polars(points, options)
+    icons = {r["group"]: r for r in summaries.iter_rows(named=True)}
+    point_rows = [
+        {k: _clean(v) for k, v in row.items() if k != "direction"}
+        for row in points.iter_rows(named=True)
+    ]
+    document = {
+        "method": "XmR (Making Data Count)",
+        "options": {
+            "improvement": options.improvement.value,
+            "target": target,
+            "screen_outliers": options.screen_outliers,
+            "fix_after_n_points": fix_after,
+            "trend_length": trend_length,
+            "shift_length": shift_length,
+        },
+        "groups": [
+            {
+                "group": g,
+                "variation_icon": r["variation_icon"],
+                "assurance_icon": r["assurance_icon"],
+            }
+            for g, r in icons.items()
+        ],
+        "points": point_rows,
+    }
+    flat = points.drop("direction").join(summaries, on="group", how="left")
+    _emit(document, flat, fmt, output)
+
+
+def _columns(text: str, option: str) -> list[str]:
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    if not names:
+        raise typer.BadParameter(f"name at least one column in {option}")
+    return names
+
+
+@quality_app.command("risk")
+def quality_risk(
+    file: Annotated[Path, typer.Argument(help="A CSV or Parquet file, one row per patient")],
+    outcome: Annotated[str, typer.Option(help="The outcome column (0/1, or a count)")],
+    covariates: Annotated[str, typer.Option(help="Case-mix columns, comma-separated")],
+    group: Annotated[str, typer.Option(help="The column to compare (a provider, say)")],
+    family: Annotated[
+        Family, typer.Option(help="binomial (logistic) or poisson")
+    ] = Family.BINOMIAL,
+    categorical: Annotated[
+        str, typer.Option(help="Which covariates are categories, comma-separated")
+    ] = "",
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="json or csv")] = OutputFormat.JSON,
+    output: Annotated[Path | None, typer.Option(help="Write to this file, not stdout")] = None,
+) -> None:
+    """Fit a logistic or Poisson GLM on covariate cells (the same estimates as on every row)
+    and report per group the observed and expected outcomes and their ratio."""
+    from commissioning.engine.quality.risk import fit_cells, observed_expected
+    from commissioning.engine.quality.tables import (
+        InputError,
+        groups,
+        numeric,
+        read_table,
+        require_columns,
+    )
+
+    covariate_list = _columns(covariates, "--covariates")
+    categorical_list = [c.strip() for c in categorical.split(",") if c.strip()]
+    try:
+        for c in categorical_list:
+            if c not in covariate_list:
+                raise InputError(f"column '{c}': --categorical names a column not in --covariates")
+        table = read_table(file)
+        require_columns(table, [outcome, group, *covariate_list])
+        y = numeric(table, outcome, allow_missing=False)
+        if family is Family.BINOMIAL:
+            bad = (~y.is_in([0.0, 1.0])).arg_true()
+            if len(bad):
+                raise InputError(
+                    f"row {bad[0] + 1}, column '{outcome}': {y[bad[0]]:g} is not 0 or 1"
+                )
+        elif (y < 0).any():
+            row = (y < 0).arg_true()[0]
+            raise InputError(f"row {row + 1}, column '{outcome}': a count cannot be negative")
+        columns = [groups(table, group).alias(group), y.alias(outcome)]
+        for c in covariate_list:
+            if c in categorical_list:
+                columns.append(groups(table, c).alias(c))
+            else:
+                columns.append(numeric(table, c, allow_missing=False).alias(c))
+        frame = pl.DataFrame(columns)
+    except InputError as exc:
+        raise _refuse_input(str(exc)) from None
+    model = fit_cells(frame, outcome, covariate_list, family, categorical_list)
+    per_group = observed_expected(frame, model, outcome, group)
+    document = {
+        "method": f"{family.value} GLM fitted on covariate cells",
+        "family": family.value,
+        "rows": model.rows,
+        "cells": model.cells,
+        "converged": model.converged,
+        "coefficients": model.coefficient_table(),
+        "groups": per_group.to_dicts(),
+    }
+    _emit(document, per_group, fmt, output)
+
+
+@quality_app.command("funnel")
+def quality_funnel(
+    file: Annotated[Path, typer.Argument(help="A CSV or Parquet file, one row per provider")],
+    group: Annotated[str, typer.Option(help="The column naming each provider")],
+    numerator: Annotated[str, typer.Option(help="Events (deaths, breaches) or observed")],
+    denominator: Annotated[
+        str | None, typer.Option(help="For a proportion: the column of totals")
+    ] = None,
+    expected: Annotated[
+        str | None, typer.Option(help="For a ratio: the column of expected events")
+    ] = None,
+    method: Annotated[
+        Method | None,
+        typer.Option(help="proportion or ratio (default: from --denominator or --expected)"),
+    ] = None,
+    overdispersion: Annotated[
+        Overdispersion, typer.Option(help="none, spiegelhalter, shmi or cqc")
+    ] = Overdispersion.NONE,
+    target: Annotated[
+        float | None,
+        typer.Option(help="The centre line (default: the pooled proportion, or 1 for a ratio)"),
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="json or csv")] = OutputFormat.JSON,
+    output: Annotated[Path | None, typer.Option(help="Write to this file, not stdout")] = None,
+) -> None:
+    """Funnel plot limits at 95% and 99.8% (exact, or adjusted for overdispersion), each
+    provider's z-score and band, and the overall φ, τ² and providers kept after trimming."""
+    from commissioning.engine.quality.funnel import funnel_numpy
+    from commissioning.engine.quality.tables import (
+        InputError,
+        groups,
+        numeric,
+        read_table,
+        require_columns,
+    )
+
+    try:
+        if (denominator is None) == (expected is None):
+            raise InputError("give exactly one of --denominator (a proportion) or --expected")
+        column = denominator or expected
+        method = method or (Method.PROPORTION if denominator else Method.RATIO)
+        if method is Method.PROPORTION and denominator is None:
+            raise InputError("a proportion needs --denominator")
+        if method is Method.RATIO and expected is None:
+            raise InputError("a ratio needs --expected")
+        if method is Method.PROPORTION and overdispersion is Overdispersion.SHMI:
+            raise InputError("the SHMI method is for ratios; use spiegelhalter or cqc")
+        table = read_table(file)
+        require_columns(table, [group, numerator, column])
+        names = groups(table, group)
+        o = numeric(table, numerator, allow_missing=False)
+        d = numeric(table, column, allow_missing=False)
+        if (o < 0).any():
+            row = (o < 0).arg_true()[0]
+            raise InputError(f"row {row + 1}, column '{numerator}': cannot be negative")
+        if (d <= 0).any():
+            row = (d <= 0).arg_true()[0]
+            raise InputError(f"row {row + 1}, column '{column}': must be more than 0")
+        if method is Method.PROPORTION and (o > d).any():
+            row = (o > d).arg_true()[0]
+            raise InputError(f"row {row + 1}, column '{numerator}': more than '{column}'")
+        if names.is_duplicated().any():
+            row = names.is_duplicated().arg_true()[1]
+            raise InputError(f"row {row + 1}, column '{group}': {names[row]!r} appears twice")
+    except InputError as exc:
+        raise _refuse_input(str(exc)) from None
+    result = funnel_numpy(names.to_list(), o.to_list(), d.to_list(), method, overdispersion, target)
+    rows = [
+        {
+            "group": r.group,
+            "numerator": r.numerator,
+            "denominator" if method is Method.PROPORTION else "expected": r.denominator,
+            "value": r.value,
+            "z": _clean(r.z) if math.isfinite(r.z) else None,
+            "lower_95": r.lower_95,
+            "upper_95": r.upper_95,
+            "lower_998": r.lower_998,
+            "upper_998": r.upper_998,
+            "band_95": r.band_95,
+            "band_998": r.band_998,
+        }
+        for r in result.rows
+    ]
+    document = {
+        "method": method.value,
+        "overdispersion": overdispersion.value,
+        "target": result.target,
+        "phi": result.phi,
+        "tau2": result.tau2,
+        "kept": result.kept,
+        "adjusted": result.adjusted,
+        "groups": rows,
+    }
+    _emit(document, pl.DataFrame(rows), fmt, output)
+
+
+@quality_app.command("cusum")
+def quality_cusum(
+    file: Annotated[Path, typer.Argument(help="A CSV or Parquet file, one row per patient")],
+    risk: Annotated[str, typer.Option(help="The column of modelled risks (between 0 and 1)")],
+    outcome: Annotated[str, typer.Option(help="The column of outcomes (1 = died)")],
+    odds_ratio: Annotated[
+        float, typer.Option(help="The odds ratio to detect (below 1: improvement)")
+    ] = ODDS_RATIO_ALTERNATIVE,
+    threshold: Annotated[float | None, typer.Option(help="The control limit h")] = None,
+    false_alarm_rate: Annotated[
+        float | None,
+        typer.Option(help="Choose h by simulation for this chance of a false alarm per group"),
+    ] = None,
+    group: Annotated[
+        str | None, typer.Option(help="A column of groups, each its own chart")
+    ] = None,
+    order: Annotated[str | None, typer.Option(help="The column that orders the patients")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="json or csv")] = OutputFormat.JSON,
+    output: Annotated[Path | None, typer.Option(help="Write to this file, not stdout")] = None,
+) -> None:
+    """Risk-adjusted CUSUM (Steiner): per patient the weight, the CUSUM and whether it
+    signalled, and the VLAD; per group the threshold and the false-alarm rate it implies."""
+    from commissioning.engine.quality.cusum import (
+        cusum_numpy,
+        false_alarm_probability,
+        threshold_for,
+    )
+    from commissioning.engine.quality.tables import (
+        InputError,
+        groups,
+        numeric,
+        periods,
+        read_table,
+        require_columns,
+    )
+
+    try:
+        if (threshold is None) == (false_alarm_rate is None):
+            raise InputError("give exactly one of --threshold or --false-alarm-rate")
+        if threshold is not None and threshold <= 0:
+            raise InputError("--threshold must be more than 0")
+        if false_alarm_rate is not None and not 0 < false_alarm_rate < 1:
+            raise InputError("--false-alarm-rate must be between 0 and 1")
+        if odds_ratio <= 0 or odds_ratio == 1:
+            raise InputError("--odds-ratio must be more than 0 and not 1")
+        table = read_table(file)
+        require_columns(table, [risk, outcome, group, order])
+        p = numeric(table, risk, allow_missing=False)
+        bad = ((p <= 0) | (p >= 1)).arg_true()
+        if len(bad):
+            raise InputError(
+                f"row {bad[0] + 1}, column '{risk}': {p[bad[0]]:g} is not between 0 and 1"
+            )
+        y = numeric(table, outcome, allow_missing=False)
+        bad = (~y.is_in([0.0, 1.0])).arg_true()
+        if len(bad):
+            raise InputError(f"row {bad[0] + 1}, column '{outcome}': {y[bad[0]]:g} is not 0 or 1")
+        frame = pl.DataFrame(
+            [
+                groups(table, group),
+                periods(table, order).alias("order"),
+                p.alias("risk"),
+                y.alias("outcome"),
+                pl.Series("row", range(1, table.height + 1)),
+            ]
+        )
+    except InputError as exc:
+        raise _refuse_input(str(exc)) from None
+    records, summaries = [], []
+    for (name,), part in frame.sort("group", "order", "row").group_by("group", maintain_order=True):
+        risks = part["risk"].to_numpy()
+        if threshold is None:
+            h, implied = threshold_for(risks, false_alarm_rate, odds_ratio)
+        else:
+            h, implied = threshold, false_alarm_probability(risks, threshold, odds_ratio)
+        result = cusum_numpy(part["outcome"].to_numpy(), risks, h, odds_ratio)
+        summaries.append(
+            {
+                "group": name,
+                "patients": part.height,
+                "threshold": h,
+                "false_alarm_probability": implied,
+                "signals": int(sum(result.signals)),
+            }
+        )
+        for i, row in enumerate(part.iter_rows(named=True)):
+            records.append(
+                {
+                    "group": name,
+                    "order": row["order"],
+                    "row": row["row"],
+                    "risk": row["risk"],
+                    "outcome": int(row["outcome"]),
+                    "weight": result.weights[i],
+                    "cusum": result.values[i],
+                    "signal": result.signals[i],
+                    "vlad": result.vlad[i],
+                }
+            )
+    document = {
+        "method": "risk-adjusted CUSUM (Steiner et al. 2000)",
+        "odds_ratio": odds_ratio,
+        "groups": summaries,
+        "records": records,
+    }
+    _emit(document, pl.DataFrame(records), fmt, output)
+
+
+@quality_app.command("shmi")
+def quality_shmi(
+    spells: Annotated[
+        list[Path], typer.Argument(help="Parquet files of spells, or folders of them")
+    ],
+    odds_ratio: Annotated[
+        float, typer.Option(help="The odds ratio the monthly CUSUM tests for")
+    ] = ODDS_RATIO_ALTERNATIVE,
+    false_alarm_rate: Annotated[
+        float, typer.Option(help="The chance an in-control provider signals in a year")
+    ] = 0.01,
+    months: Annotated[int, typer.Option(help="Months in the reporting period")] = 12,
+    monthly: Annotated[
+        bool, typer.Option("--monthly", help="Include every provider-month in the JSON")
+    ] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="json or csv")] = OutputFormat.JSON,
+    output: Annotated[Path | None, typer.Option(help="Write to this file, not stdout")] = None,
+) -> None:
+    """The SHMI pipeline on spell-level data: a logistic model per diagnosis group, expected
+    deaths, SHMI and its band per provider over the reporting period, and monthly CUSUM alerts.
+
+    A spells file has the columns provider_code, period (date), died_30d, diagnosis_group,
+    age_band, sex, admission_method, month, charlson_band and year_index, as written by
+    ``commissioning synth``."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from commissioning.engine.quality.shmi import ShmiOptions, shmi
+    from commissioning.engine.quality.tables import InputError
+
+    if odds_ratio <= 1:
+        raise _refuse_input("--odds-ratio must be more than 1 (the CUSUM looks for a rise)")
+    if not 0 < false_alarm_rate < 1:
+        raise _refuse_input("--false-alarm-rate must be between 0 and 1")
+    if months < 1:
+        raise _refuse_input("--months must be at least 1")
+    options = ShmiOptions(
+        odds_ratio=odds_ratio, false_alarm_rate=false_alarm_rate, reporting_months=months
+    )
+    labels = {
+        "counting": "Counting spells and deaths per risk cell",
+        "fitting": "Fitting a model per diagnosis group",
+        "scoring": "Expected deaths per provider and month",
+        "banding": "SHMI and funnel bands",
+        "cusum": "Monthly CUSUM alerts",
+    }
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task(labels["counting"], total=None)
+        seen = {"rows": 0}
+
+        def tick(stage: str, rows: int) -> None:
+            if stage == "counting":
+                seen["rows"] += rows
+            progress.update(task, description=labels.get(stage, stage), advance=rows / 2)
+
+        try:
+            import pyarrow.parquet as pq
+
+            from commissioning.engine.quality.shmi import _files
+
+            total = sum(pq.ParquetFile(f).metadata.num_rows for f in _files(spells))
+            progress.update(task, total=total)
+            result = shmi(spells, options, tick)
+        except (InputError, OSError) as exc:
+            raise _refuse_input(str(exc)) from None
+        except Exception as exc:
+            if type(exc).__module__.startswith("pyarrow"):
+                raise _refuse_input(f"the spells cannot be read as Parquet ({exc})") from None
+            raise
+    document = {
+        "method": "SHMI-style indirect standardisation (NHS Digital SHMI methodology)",
+        "reporting_period": {"from": result.reporting_period[0], "to": result.reporting_period[1]},
+        "spells": result.spells,
+        "model": {
+            "diagnosis_groups": result.groups,
+            "converged_groups": result.converged_groups,
+            "risk_cells": result.cells,
+            "risk_cells_with_spells": result.cells_with_spells,
+            "iterations": result.iterations,
+        },
+        "funnel": {
+            "overdispersion": "shmi",
+            "phi": result.phi,
+            "tau2": result.tau2,
+            "kept": result.kept,
+        },
+        "cusum": {"odds_ratio": odds_ratio, "false_alarm_rate": false_alarm_rate},
+        "providers": result.providers.to_dicts(),
+        "alerts": result.alerts.to_dicts(),
+    }
+    if monthly:
+        document["monthly"] = result.monthly.to_dicts()
+    _emit(document, result.providers, fmt, output)

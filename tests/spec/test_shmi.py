@@ -1,0 +1,155 @@
+"""The SHMI pipeline (STATISTICS.md sections 2–4): the fast grid engine against statsmodels on
+the rows, the monthly CUSUM and its thresholds, and a known failure found."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from commissioning.engine.quality import shmi as S
+from commissioning.engine.quality.risk import Family, fit_cells
+from commissioning.engine.quality.tables import InputError
+from commissioning.engine.synth import (
+    Injection,
+    SynthConfig,
+    generate,
+    load_age_sex_structure,
+    load_providers,
+)
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    from tests.conftest import REFERENCE
+
+    providers = load_providers(REFERENCE / "nhs_trusts.csv", REFERENCE / "ae_attendances.csv")
+    age_sex = load_age_sex_structure(REFERENCE / "ons_uk_population_2023.csv")
+    return providers, age_sex
+
+
+@pytest.fixture(scope="module")
+def spells(inputs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("shmi")
+    config = SynthConfig(
+        spells_per_year=60_000, years=2, seed=3, areas=300, diagnosis_groups=4, chunk_size=25_000
+    )
+    generate(config, *inputs, out)
+    return out / "spells"
+
+
+def test_the_grid_engine_matches_statsmodels_on_the_rows(spells):
+    fast = S.shmi(spells)
+    reference = S.shmi_reference(pl.read_parquet(spells))
+    joined = fast.providers.join(reference, on="provider_code", suffix="_reference")
+    assert joined.height == reference.height == fast.providers.height
+    assert (joined["spells"] == joined["spells_reference"]).all()
+    assert (joined["observed"] == joined["observed_reference"]).all()
+    np.testing.assert_allclose(joined["expected"], joined["expected_reference"], rtol=1e-6)
+    np.testing.assert_allclose(joined["shmi"], joined["shmi_reference"], rtol=1e-6)
+    assert fast.converged_groups == fast.groups == 4
+    assert fast.reporting_period == ("2022-04", "2023-03")
+    assert fast.spells == 120_000
+
+
+def test_fit_grid_gives_the_statsmodels_coefficients():
+    rng = np.random.default_rng(5)
+    grid = S.Grid((S.Axis("g", 1, 3), S.Axis("a", 0, 3), S.Axis("b", 1, 2), S.Axis("c", 0, 4)))
+    n = rng.integers(200, 600, grid.shape)
+    truth = rng.normal(-2, 0.6, grid.shape)
+    d = rng.binomial(n, 1 / (1 + np.exp(-truth)))
+    models = S.fit_grid(n, d, grid)
+    assert models.converged.all()
+    levels = np.indices(grid.shape[1:]).reshape(3, -1)
+    for g in range(3):
+        frame = pl.DataFrame(
+            {
+                "a": levels[0],
+                "b": levels[1],
+                "c": levels[2],
+                "n": n[g].ravel(),
+                "d": d[g].ravel(),
+            }
+        )
+        rows = frame.select(
+            pl.col("a", "b", "c").repeat_by("n").explode(),
+            pl.int_ranges(0, "n").explode().alias("i"),
+            pl.col("d").repeat_by("n").explode(),
+        ).with_columns((pl.col("i") < pl.col("d")).cast(pl.Int8).alias("died"))
+        model = fit_cells(rows, "died", ["a", "b", "c"], Family.BINOMIAL, ["a", "b", "c"])
+        np.testing.assert_allclose(models.coefficients(g), model.coefficients, atol=1e-6)
+
+
+def test_a_level_a_group_never_sees_changes_nothing():
+    grid = S.Grid((S.Axis("g", 0, 1), S.Axis("a", 0, 3)))
+    n = np.array([[500, 400, 0]])
+    d = np.array([[50, 80, 0]])
+    models = S.fit_grid(n, d, grid)
+    p = models.probabilities()[0]
+    assert p[0] == pytest.approx(0.1) and p[1] == pytest.approx(0.2)
+    assert models.effects[0][0, 2] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_the_monthly_cusum_accumulates_resets_and_signals():
+    increment = np.array([[1.0, 2.5, -0.5, 3.0, 1.0], [-1.0, -1.0, 0.5, 0.2, 0.1]])
+    values, signals = S.monthly_cusum(increment, np.array([3.0, 1.0]))
+    np.testing.assert_allclose(values[0], [1.0, 3.5, 0.0, 3.0, 1.0])
+    assert signals[0].tolist() == [False, True, False, True, False]
+    np.testing.assert_allclose(values[1], [0.0, 0.0, 0.5, 0.7, 0.8])
+    assert not signals[1].any()
+
+
+def test_thresholds_keep_false_alarms_to_the_rate_asked_for():
+    spells = np.full((2, 12), 400.0)
+    spells[1] /= 4
+    expected = spells * 0.03
+    log_terms = spells * np.log1p(0.03)  # R_A = 2: ln(1 + (2 − 1)·p) per spell
+    strict, rate_strict = S.monthly_thresholds(spells, expected, log_terms, 2.0, 0.01, 4000)
+    loose, rate_loose = S.monthly_thresholds(spells, expected, log_terms, 2.0, 0.10, 4000)
+    assert (rate_strict <= 0.01).all() and (rate_loose <= 0.10).all()
+    assert (strict > loose).all()
+    # A fresh simulation of in-control data signals at about the stated rate.
+    rng = np.random.default_rng(99)
+    deaths = rng.binomial(400, 0.03, size=(20_000, 12))
+    x = np.zeros(20_000)
+    signalled = np.zeros(20_000, dtype=bool)
+    for m in range(12):
+        x = np.maximum(0, x + deaths[:, m] * np.log(2) - log_terms[0, m])
+        signalled |= x >= strict[0]
+    assert signalled.mean() == pytest.approx(0.01, abs=0.005)
+
+
+def test_an_injected_failure_is_banded_and_alerted(inputs, tmp_path):
+    config = SynthConfig(
+        spells_per_year=400_000,
+        years=1,
+        seed=11,
+        areas=600,
+        diagnosis_groups=20,
+        injections=(Injection(provider="RJE", start=dt.date(2021, 7, 1), odds_ratio=3.0),),
+    )
+    generate(config, *inputs, tmp_path)
+    result = S.shmi(tmp_path / "spells" / "2021-22.parquet")
+    row = result.providers.filter(pl.col("provider_code") == "RJE").row(0, named=True)
+    assert row["shmi"] > 1.5
+    assert row["band"] == "higher than expected"
+    alerts = result.alerts.filter(pl.col("provider_code") == "RJE")
+    assert alerts.height >= 1
+    assert alerts["month"].min() >= "2021-07"
+
+
+def test_bad_spells_are_refused_with_the_column(spells, tmp_path):
+    frame = pl.read_parquet(spells).drop("charlson_band")
+    frame.write_parquet(tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match="column 'charlson_band'"):
+        S.shmi(tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match="no such file"):
+        S.shmi(tmp_path / "missing.parquet")
+    frame = pl.read_parquet(spells).with_columns(
+        pl.when(pl.int_range(pl.len()) == 4).then(None).otherwise(pl.col("sex")).alias("sex")
+    )
+    frame.write_parquet(tmp_path / "gap.parquet")
+    with pytest.raises(InputError, match="row 5, column 'sex': the value is missing"):
+        S.shmi(tmp_path / "gap.parquet")
