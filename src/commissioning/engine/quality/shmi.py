@@ -503,7 +503,7 @@ def shmi(
                 "observed": o,
                 "expected": e,
                 "shmi": [rows[c].value if c in rows else None for c in codes],
-                "z": [rows[c].z if c in rows else None for c in codes],
+                "z": [rows[c].z if c in rows and math.isfinite(rows[c].z) else None for c in codes],
                 "lower_95": [rows[c].lower_95 if c in rows else None for c in codes],
                 "upper_95": [rows[c].upper_95 if c in rows else None for c in codes],
                 "lower_998": [rows[c].lower_998 if c in rows else None for c in codes],
