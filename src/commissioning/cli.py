@@ -29,6 +29,9 @@ console = Console()
 err = Console(stderr=True)
 
 REPO = Path(__file__).resolve().parents[2]
+# The demo economy has one failing provider for the quality workspace to catch: from October
+# 2023 the odds of death at this trust are three times what its case mix predicts.
+DEMO_FAILURE = "RJE:2023-10:3"
 REFERENCE = REPO / "data" / "reference"
 REFERENCE_FILES = {
     "trusts": "nhs_trusts.csv",
@@ -241,7 +244,7 @@ def demo_setup(
             years=years,
             seed=1,
             out=synth_dir,
-            inject=None,
+            inject=[DEMO_FAILURE],
             start="2021-04",
             areas=max(300, spells // 80),
             chunk_size=1_000_000,
@@ -249,6 +252,7 @@ def demo_setup(
         )
     summary = demo.load_synthetic_economy(synth_dir)
     console.print(f"  {summary}")
+    console.print("  " + demo.load_demo_mortality(synth_dir))
     accounts = demo.create_demo_accounts()
     others = demo.create_other_people()
     built = demo.load_demo_cycles()

@@ -441,6 +441,9 @@ def quality_shmi(
     monthly: Annotated[
         bool, typer.Option("--monthly", help="Include every provider-month in the JSON")
     ] = False,
+    load: Annotated[
+        bool, typer.Option("--load", help="Also store the results for the quality workspace")
+    ] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="json or csv")] = OutputFormat.JSON,
     output: Annotated[Path | None, typer.Option(help="Write to this file, not stdout")] = None,
 ) -> None:
@@ -524,4 +527,13 @@ def quality_shmi(
     }
     if monthly:
         document["monthly"] = result.monthly.to_dicts()
+    if load:
+        from commissioning.cli import _django
+
+        _django()
+        from commissioning.organisations.permissions import SYSTEM
+        from commissioning.quality.services import load_mortality
+
+        run = load_mortality(result, options, ", ".join(map(str, spells)), SYSTEM)
+        err.print(f"Loaded {run} for the quality workspace ({run.alerts.count()} alerts)")
     _emit(document, result.providers, fmt, output)

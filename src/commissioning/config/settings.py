@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "commissioning.specifications",
     "commissioning.selection",
     "commissioning.contracts",
+    "commissioning.quality",
     "commissioning.api",
     "commissioning.web",
 ]

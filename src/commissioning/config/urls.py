@@ -14,5 +14,6 @@ urlpatterns = [
     path("specifications/", include("commissioning.specifications.urls")),
     path("", include("commissioning.selection.urls")),
     path("", include("commissioning.contracts.urls")),
+    path("", include("commissioning.quality.urls")),
     path("", include("commissioning.web.urls")),
 ]

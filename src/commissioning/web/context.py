@@ -1,6 +1,8 @@
 from commissioning.contracts.permissions import Action as ContractAction
 from commissioning.contracts.permissions import can as can_contract
 from commissioning.organisations.permissions import Action, can, roles_of
+from commissioning.quality.permissions import Action as QualityAction
+from commissioning.quality.permissions import can as can_quality
 from commissioning.selection.permissions import Action as SelectionAction
 from commissioning.selection.permissions import can as can_select
 from commissioning.specifications.permissions import Action as SpecAction
@@ -19,5 +21,6 @@ def navigation(request):
         "can_give_advice": can_select(user, SelectionAction.GIVE_ADVICE),
         "can_propose": can_select(user, SelectionAction.SUBMIT_PROPOSAL),
         "can_view_contracts": can_contract(user, ContractAction.VIEW_CONTRACT),
+        "can_view_quality": can_quality(user, QualityAction.VIEW_QUALITY),
         "is_admin": user.is_staff,
     }

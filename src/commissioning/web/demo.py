@@ -68,6 +68,21 @@ def load_reference_data(reference_dir: Path, landing_dir: Path) -> list[IngestRe
     return reports
 
 
+def load_demo_mortality(synth_dir: Path) -> str:
+    """Run the SHMI pipeline on the demo spells and load it for the quality workspace, once."""
+    from commissioning.engine.quality.shmi import ShmiOptions, shmi
+    from commissioning.quality.models import MortalityRun
+    from commissioning.quality.services import load_mortality
+
+    run = MortalityRun.objects.first()
+    if run is None:
+        options = ShmiOptions()
+        run = load_mortality(
+            shmi(synth_dir / "spells", options), options, "the demo's synthetic spells", SYSTEM
+        )
+    return f"Mortality: {run}, {run.results.count()} providers, {run.alerts.count()} CUSUM alerts."
+
+
 def load_synthetic_economy(synth_dir: Path) -> str:
     counts = load_economy(synth_dir, SYSTEM)
     changed = counts["organisations_changed"] + counts["areas_changed"]

@@ -392,7 +392,9 @@ class ShmiOptions:
 @dataclass
 class ShmiResult:
     providers: pl.DataFrame  # per provider: spells, observed, expected, shmi, z, limits, bands
-    monthly: pl.DataFrame  # per provider × month: spells, observed, expected, cusum, signal
+    # per provider × month: spells, observed, expected, the CUSUM increment (the log-likelihood
+    # ratio of the month's outcomes), the CUSUM, its threshold and whether it signalled
+    monthly: pl.DataFrame
     alerts: pl.DataFrame  # the signalling provider-months
     reporting_period: tuple[str, str]
     phi: float
@@ -537,6 +539,7 @@ def shmi(
             "spells": shaped["spells"].ravel().astype(np.int64),
             "observed": shaped["observed"].ravel(),
             "expected": shaped["expected"].ravel(),
+            "increment": increment.ravel(),
             "cusum": values.ravel(),
             "threshold": np.repeat(thresholds, months),
             "false_alarm_rate": np.repeat(implied, months),

@@ -1,0 +1,76 @@
+"""Forms for raising a concern and managing an escalation case."""
+
+from __future__ import annotations
+
+from django import forms
+
+from commissioning.web.forms import NHSForm
+
+from .models import EscalationCase
+
+SOURCES = [(v, label) for v, label in EscalationCase.Source.choices if v != "alert"]
+
+
+class ConcernForm(NHSForm):
+    provider_id = forms.TypedChoiceField(
+        label="Provider", coerce=int, error_messages={"required": "Choose the provider"}
+    )
+    contract_id = forms.TypedChoiceField(
+        label="Contract (optional)", coerce=int, required=False, empty_value=None
+    )
+    source = forms.ChoiceField(label="Where the concern came from", widget=forms.RadioSelect)
+    summary = forms.CharField(label="Summary", max_length=200)
+    description = forms.CharField(
+        label="What is the concern, and what is it based on?", widget=forms.Textarea
+    )
+
+    def __init__(self, *args, providers=(), contracts=(), alert=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider_id"].choices = [("", "Choose a provider")] + [
+            (p.pk, p.display_name) for p in providers
+        ]
+        self.fields["contract_id"].choices = [("", "Not about one contract")] + [
+            (c.pk, f"{c.reference}: {c.specification.title} ({c.provider.display_name})")
+            for c in contracts
+        ]
+        self.fields["source"].choices = (
+            [("alert", "Statistical alert")] if alert is not None else SOURCES
+        )
+
+
+class NoticeForm(NHSForm):
+    matters = forms.CharField(label="The performance this notice is about", widget=forms.Textarea)
+    meeting_by = forms.DateField(
+        label="Contract management meeting to be held by",
+        help_text="For example, 2026-12-15",
+        error_messages={"required": "Enter the date", "invalid": "Enter a real date"},
+    )
+
+
+class PlanForm(NHSForm):
+    summary = forms.CharField(label="What the provider will do", widget=forms.Textarea)
+    milestones = forms.CharField(
+        label="Milestones",
+        widget=forms.Textarea,
+        help_text="One a line: the date it is due, a comma, then what will be done. "
+        "For example: 2027-01-31, Mortality review of every death in the stroke unit",
+    )
+
+
+class CompleteForm(NHSForm):
+    completed_on = forms.DateField(
+        label="Date met", error_messages={"required": "Enter the date", "invalid": "Enter a date"}
+    )
+
+
+class CloseForm(NHSForm):
+    outcome = forms.CharField(label="Why the case can be closed", widget=forms.Textarea)
+
+
+class EscalateForm(NHSForm):
+    escalated_to = forms.CharField(
+        label="Escalated to",
+        help_text="For example: the regional quality group, NHS England, the Care Quality "
+        "Commission",
+    )
+    outcome = forms.CharField(label="Why it is escalated", widget=forms.Textarea)

@@ -1,0 +1,178 @@
+"""Quality monitoring: stored results of the mortality pipeline, and escalation cases.
+
+An escalation case follows the NHS Standard Contract's contract management process
+(General Condition 9): a concern or an alert opens a case; the commissioner may issue a
+contract performance notice, agree a remedial action plan with milestones, and close the case
+or escalate it. Every change goes through ``quality.services`` and is audited.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from commissioning.contracts.models import Contract
+from commissioning.organisations.models import Organisation
+
+
+class MortalityRun(models.Model):
+    """One run of the SHMI pipeline (``engine.quality.shmi``) loaded for the workspace."""
+
+    source = models.CharField(max_length=300, help_text="The spells the pipeline read")
+    period_from = models.DateField()
+    period_to = models.DateField()
+    spells = models.PositiveBigIntegerField()
+    phi = models.FloatField()
+    tau2 = models.FloatField()
+    kept = models.PositiveIntegerField()
+    odds_ratio = models.FloatField()
+    false_alarm_rate = models.FloatField()
+    loaded_at = models.DateTimeField()
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-loaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"SHMI {self.period_from:%b %Y} to {self.period_to:%b %Y}"
+
+
+class MortalityResult(models.Model):
+    run = models.ForeignKey(MortalityRun, on_delete=models.CASCADE, related_name="results")
+    provider_code = models.CharField(max_length=10)
+    provider = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    spells = models.PositiveIntegerField()
+    observed = models.FloatField()
+    expected = models.FloatField()
+    shmi = models.FloatField()
+    lower_95 = models.FloatField()
+    upper_95 = models.FloatField()
+    lower_998 = models.FloatField()
+    upper_998 = models.FloatField()
+    band = models.CharField(max_length=30)
+    band_998 = models.CharField(max_length=30)
+
+    class Meta:
+        ordering = ["provider_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "provider_code"], name="one_shmi_per_provider")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_code} SHMI {self.shmi:.3f}"
+
+
+class MortalityAlert(models.Model):
+    """A month in which a provider's risk-adjusted CUSUM crossed its threshold."""
+
+    run = models.ForeignKey(MortalityRun, on_delete=models.CASCADE, related_name="alerts")
+    provider_code = models.CharField(max_length=10)
+    provider = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField()
+    observed = models.FloatField()
+    expected = models.FloatField()
+    cusum = models.FloatField()
+    threshold = models.FloatField()
+
+    class Meta:
+        ordering = ["-month", "provider_code"]
+
+    def __str__(self) -> str:
+        return f"Mortality alert: {self.provider_code} {self.month:%B %Y}"
+
+    @property
+    def description(self) -> str:
+        return (
+            f"Risk-adjusted CUSUM of 30-day mortality crossed its threshold in {self.month:%B %Y}"
+            f" ({self.cusum:.2f} against {self.threshold:.2f}; {self.observed:.0f} deaths "
+            f"observed, {self.expected:.1f} expected that month)"
+        )
+
+
+class EscalationCase(models.Model):
+    class Source(models.TextChoices):
+        ALERT = "alert", "Statistical alert"
+        COMMISSIONER = "commissioner", "Raised by a commissioner"
+        CLINICIAN = "clinician", "Raised by a clinician"
+        PATIENT_FEEDBACK = "patient_feedback", "Patient feedback"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        NOTICE_ISSUED = "notice_issued", "Contract performance notice issued"
+        PLAN_AGREED = "plan_agreed", "Remedial action plan agreed"
+        ESCALATED = "escalated", "Escalated"
+        CLOSED = "closed", "Closed"
+
+    reference = models.CharField(max_length=20, unique=True)
+    provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    source = models.CharField(max_length=20, choices=Source.choices)
+    summary = models.CharField(max_length=200)
+    description = models.TextField()
+    alert = models.ForeignKey(
+        MortalityAlert, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_on = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    escalated_to = models.CharField(max_length=200, blank=True)
+    outcome = models.TextField(blank=True, help_text="Why it was closed or escalated")
+    closed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.summary}"
+
+
+class PerformanceNotice(models.Model):
+    """A contract performance notice (NHS Standard Contract GC9)."""
+
+    case = models.OneToOneField(EscalationCase, on_delete=models.CASCADE, related_name="notice")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_on = models.DateField()
+    matters = models.TextField(help_text="The performance the commissioner is concerned about")
+    meeting_by = models.DateField(help_text="The contract management meeting is held by")
+
+    def __str__(self) -> str:
+        return f"Contract performance notice for {self.case.reference}"
+
+
+class RemedialActionPlan(models.Model):
+    case = models.OneToOneField(EscalationCase, on_delete=models.CASCADE, related_name="plan")
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agreed_on = models.DateField()
+    summary = models.TextField()
+
+    def __str__(self) -> str:
+        return f"Remedial action plan for {self.case.reference}"
+
+
+class Milestone(models.Model):
+    plan = models.ForeignKey(
+        RemedialActionPlan, on_delete=models.CASCADE, related_name="milestones"
+    )
+    description = models.CharField(max_length=300)
+    due = models.DateField()
+    completed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due", "pk"]
+
+    def __str__(self) -> str:
+        return self.description

@@ -1,0 +1,88 @@
+"""Who may do what in quality monitoring: the one place it is decided.
+
+Everyone on the staff side may look at the quality workspace (its figures are aggregates of
+published or synthetic data). Commissioners, contract managers, quality leads and clinical
+advisers may raise a concern. An escalation case is managed (notice, plan, milestones,
+escalation, closure) by the commissioners, contract managers and quality leads of a
+commissioning organisation (a party to the case's contract, if it has one). A provider's
+representatives see the cases about their own organisation; auditors read everything.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from commissioning.organisations.permissions import (
+    Policy,
+    has_role_at,
+    organisations_of,
+    roles_of,
+)
+from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, Role
+
+
+class Action(StrEnum):
+    VIEW_QUALITY = "view_quality"
+    RAISE_CONCERN = "raise_concern"
+    VIEW_CASE = "view_case"
+    MANAGE_CASE = "manage_case"
+    LOAD_MORTALITY = "load_mortality"
+
+
+STAFF = frozenset(Role) - {Role.BUDGET_HOLDER, Role.CARE_COORDINATOR}
+MANAGERS = frozenset({Role.COMMISSIONER, Role.CONTRACT_MANAGER, Role.QUALITY_LEAD})
+RAISERS = MANAGERS | {Role.CLINICAL_ADVISER}
+COMMISSIONER_SIDE = MANAGERS | {Role.CLINICAL_ADVISER, Role.FINANCE_LEAD, Role.ADMINISTRATOR}
+
+
+def commissioning_organisations(user) -> set[int]:
+    from commissioning.organisations.models import Organisation
+
+    return set(
+        Organisation.objects.filter(
+            pk__in=organisations_of(user), org_type__in=COMMISSIONER_TYPES
+        ).values_list("pk", flat=True)
+    )
+
+
+def _may_manage(user, case) -> bool:
+    if case.contract_id:
+        parties = case.contract.parties.values_list("organisation_id", flat=True)
+        return any(has_role_at(user, org, MANAGERS) for org in parties)
+    return any(has_role_at(user, org, MANAGERS) for org in commissioning_organisations(user))
+
+
+def _may_view(user, case) -> bool:
+    roles = roles_of(user)
+    if Role.AUDITOR in roles or (roles & COMMISSIONER_SIDE and commissioning_organisations(user)):
+        return True
+    return has_role_at(user, case.provider_id, {Role.PROVIDER_REPRESENTATIVE})
+
+
+def _may_raise(user, _obj=None) -> bool:
+    return bool(commissioning_organisations(user)) or Role.CLINICAL_ADVISER in roles_of(user)
+
+
+POLICY = Policy(
+    allowed={
+        Action.VIEW_QUALITY: STAFF,
+        Action.RAISE_CONCERN: RAISERS,
+        Action.VIEW_CASE: COMMISSIONER_SIDE | {Role.AUDITOR, Role.PROVIDER_REPRESENTATIVE},
+        Action.MANAGE_CASE: MANAGERS,
+        Action.LOAD_MORTALITY: frozenset({Role.QUALITY_LEAD, Role.ADMINISTRATOR}),
+    },
+    rules={
+        Action.RAISE_CONCERN: _may_raise,
+        Action.VIEW_CASE: _may_view,
+        Action.MANAGE_CASE: _may_manage,
+    },
+    labels={
+        Action.VIEW_QUALITY: "see the quality workspace",
+        Action.RAISE_CONCERN: "raise a quality concern",
+        Action.VIEW_CASE: "see this escalation case",
+        Action.MANAGE_CASE: "manage this escalation case",
+        Action.LOAD_MORTALITY: "load mortality results",
+    },
+)
+can = POLICY.can
+require = POLICY.require

@@ -1,0 +1,132 @@
+"""Read-only views of quality data for the workspace: the A&E four-hour standard as SPC
+charts and a funnel, and the latest mortality (SHMI) results.
+
+The four-hour standard: at least 95% of patients attending A&E are admitted, transferred or
+discharged within four hours (NHS Constitution handbook; all department types together, as
+NHS England reports it). The figures come from the real monthly A&E data in
+``reference.AEAttendance``; the methods from ``engine.quality``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from django.db.models import Sum
+
+from commissioning.engine.quality.funnel import Method, Overdispersion, funnel_numpy
+from commissioning.engine.quality.spc import Improvement, SpcOptions, spc_polars, summaries_polars
+from commissioning.organisations.models import Organisation
+from commissioning.reference.models import AEAttendance
+
+FOUR_HOUR_TARGET = 95.0
+AE_OPTIONS = SpcOptions(improvement=Improvement.INCREASE, target=FOUR_HOUR_TARGET)
+
+VARIATION = {
+    "common_cause": "Common cause variation",
+    "improvement_high": "Special cause variation: improvement (higher)",
+    "improvement_low": "Special cause variation: improvement (lower)",
+    "concern_high": "Special cause variation: concern (higher)",
+    "concern_low": "Special cause variation: concern (lower)",
+    "neutral_high": "Special cause variation: neither better nor worse (higher)",
+    "neutral_low": "Special cause variation: neither better nor worse (lower)",
+}
+ASSURANCE = {
+    "consistent_pass": "Consistently passes the target",
+    "consistent_fail": "Consistently fails the target",
+    "inconsistent": "Hits and misses the target: not assured",
+    None: "No target",
+}
+RULES = {
+    "outside_limits": "A point outside the process limits",
+    "shift": "A run of points on one side of the mean",
+    "trend": "A run of points rising or falling",
+    "two_in_three": "Two of three points near a limit",
+    None: "",
+}
+
+
+def names() -> dict[str, str]:
+    return {o.code: o.display_name for o in Organisation.objects.all()}
+
+
+def ae_monthly() -> pl.DataFrame:
+    """Per trust and month: attendances, breaches and the percentage within four hours."""
+    rows = (
+        AEAttendance.objects.values("org_code", "period")
+        .annotate(attendances=Sum("attendances"), breaches=Sum("breaches"))
+        .order_by("org_code", "period")
+    )
+    frame = pl.DataFrame(
+        list(rows),
+        schema={"org_code": pl.String, "period": pl.Date, "attendances": pl.Int64,
+                "breaches": pl.Int64},
+    )  # fmt: skip
+    return frame.filter(pl.col("attendances") > 0).with_columns(
+        (100 * (1 - pl.col("breaches") / pl.col("attendances"))).alias("within_4h")
+    )
+
+
+def ae_spc(org_code: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """SPC points and per-trust icons of the percentage within four hours."""
+    monthly = ae_monthly()
+    if org_code:
+        monthly = monthly.filter(pl.col("org_code") == org_code)
+    frame = monthly.select(
+        pl.col("org_code").alias("group"), "period", pl.col("within_4h").alias("value")
+    )
+    if frame.is_empty():
+        return frame, pl.DataFrame()
+    points = spc_polars(frame, AE_OPTIONS)
+    return points, summaries_polars(points, AE_OPTIONS)
+
+
+def ae_summary() -> list[dict]:
+    """One row per trust: its latest month, the mean, and the icons."""
+    points, icons = ae_spc()
+    if points.is_empty():
+        return []
+    last = points.group_by("group").agg(pl.all().sort_by("period").last())
+    table = last.join(icons, on="group").sort("group")
+    label = names()
+    return [
+        {
+            "code": r["group"],
+            "name": label.get(r["group"], r["group"]),
+            "period": r["period"],
+            "value": r["value"],
+            "mean": r["mean"],
+            "point_type": r["point_type"],
+            "variation_icon": r["variation_icon"],
+            "variation": VARIATION.get(r["variation_icon"], ""),
+            "assurance_icon": r["assurance_icon"],
+            "assurance": ASSURANCE.get(r["assurance_icon"], ""),
+        }
+        for r in table.iter_rows(named=True)
+    ]
+
+
+def ae_periods() -> list[dt.date]:
+    return list(
+        AEAttendance.objects.order_by("-period").values_list("period", flat=True).distinct()
+    )
+
+
+def ae_funnel(period: dt.date, overdispersion: Overdispersion):
+    """The funnel of four-hour breach proportions across trusts for one month."""
+    month = ae_monthly().filter(pl.col("period") == period).sort("org_code")
+    if month.is_empty():
+        return None
+    return funnel_numpy(
+        month["org_code"].to_list(),
+        month["breaches"].to_list(),
+        month["attendances"].to_list(),
+        Method.PROPORTION,
+        overdispersion,
+    )
+
+
+def latest_run():
+    from .models import MortalityRun
+
+    return MortalityRun.objects.first()

@@ -1,0 +1,322 @@
+"""Everything that changes quality monitoring data: loading mortality results and the
+escalation process. Each function checks permission, validates, writes all or nothing and
+records the change in the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from commissioning import clock
+from commissioning.audit import chain as audit
+from commissioning.contracts.models import Contract
+from commissioning.organisations.models import Organisation
+from commissioning.validation import Problems, refuse
+
+from . import rules
+from .models import (
+    EscalationCase,
+    Milestone,
+    MortalityAlert,
+    MortalityResult,
+    MortalityRun,
+    PerformanceNotice,
+    RemedialActionPlan,
+)
+from .permissions import Action, require
+
+CASE_FIELDS = ("reference", "provider_id", "contract_id", "source", "summary", "status",
+               "escalated_to", "outcome", "closed_on", "alert_id")  # fmt: skip
+
+
+def load_mortality(result, options, source: str, actor) -> MortalityRun:
+    """Store a run of the SHMI pipeline (``engine.quality.shmi.ShmiResult`` and the
+    ``ShmiOptions`` it ran with)."""
+    require(actor, Action.LOAD_MORTALITY)
+    orgs = dict(Organisation.objects.values_list("code", "pk"))
+    first, last = result.reporting_period
+    with transaction.atomic():
+        run = MortalityRun.objects.create(
+            source=source[:300],
+            period_from=dt.date.fromisoformat(f"{first}-01"),
+            period_to=dt.date.fromisoformat(f"{last}-01"),
+            spells=result.spells,
+            phi=result.phi,
+            tau2=result.tau2,
+            kept=result.kept,
+            odds_ratio=options.odds_ratio,
+            false_alarm_rate=options.false_alarm_rate,
+            loaded_at=timezone.now(),
+            loaded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        MortalityResult.objects.bulk_create(
+            MortalityResult(
+                run=run,
+                provider_code=r["provider_code"],
+                provider_id=orgs.get(r["provider_code"]),
+                **{
+                    k: r[k]
+                    for k in (
+                        "spells",
+                        "observed",
+                        "expected",
+                        "shmi",
+                        "lower_95",
+                        "upper_95",
+                        "lower_998",
+                        "upper_998",
+                        "band",
+                        "band_998",
+                    )
+                },
+            )
+            for r in result.providers.iter_rows(named=True)
+            if r["shmi"] is not None
+        )
+        MortalityAlert.objects.bulk_create(
+            MortalityAlert(
+                run=run,
+                provider_code=a["provider_code"],
+                provider_id=orgs.get(a["provider_code"]),
+                month=dt.date.fromisoformat(f"{a['month']}-01"),
+                observed=a["observed"],
+                expected=a["expected"],
+                cusum=a["cusum"],
+                threshold=a["threshold"],
+            )
+            for a in result.alerts.iter_rows(named=True)
+        )
+        audit.record(
+            actor,
+            "load",
+            run,
+            after={"source": run.source, "providers": run.results.count(),
+                   "alerts": run.alerts.count(), "spells": run.spells},
+        )  # fmt: skip
+    return run
+
+
+@dataclass(frozen=True)
+class ConcernInput:
+    provider_id: int | None
+    source: str
+    summary: str
+    description: str
+    contract_id: int | None = None
+    alert_id: int | None = None
+
+
+def _next_reference() -> str:
+    year = clock.today().year
+    count = EscalationCase.objects.filter(reference__startswith=f"QC-{year}-").count()
+    return f"QC-{year}-{count + 1:04d}"
+
+
+def raise_concern(cmd: ConcernInput, actor) -> EscalationCase:
+    """Open an escalation case from a concern or an alert."""
+    require(actor, Action.RAISE_CONCERN, cmd)
+    problems = Problems()
+    provider = Organisation.objects.filter(pk=cmd.provider_id).first() if cmd.provider_id else None
+    if provider is None:
+        problems.add("provider_id", "Choose the provider the concern is about")
+    if cmd.source not in EscalationCase.Source.values:
+        problems.add("source", "Choose where the concern came from")
+    if not cmd.summary.strip():
+        problems.add("summary", "Enter a short summary of the concern")
+    elif len(cmd.summary.strip()) > 200:
+        problems.add("summary", "The summary must be 200 characters or fewer")
+    if not cmd.description.strip():
+        problems.add("description", "Describe the concern and what it is based on")
+    contract = None
+    if cmd.contract_id:
+        contract = Contract.objects.filter(pk=cmd.contract_id).first()
+        if contract is None or (provider and contract.provider_id != provider.pk):
+            problems.add("contract_id", "Choose a contract held by this provider")
+    alert = None
+    if cmd.alert_id:
+        alert = MortalityAlert.objects.filter(pk=cmd.alert_id).first()
+        if alert is None:
+            problems.add("alert_id", "The alert no longer exists")
+        elif provider and alert.provider_id not in (None, provider.pk):
+            problems.add("alert_id", "The alert is about another provider")
+    if cmd.source == EscalationCase.Source.ALERT and alert is None and not problems:
+        problems.add("source", "A case from a statistical alert must be opened from the alert")
+    problems.raise_if_any()
+    with transaction.atomic():
+        case = EscalationCase.objects.create(
+            reference=_next_reference(),
+            provider=provider,
+            contract=contract,
+            source=cmd.source,
+            summary=cmd.summary.strip(),
+            description=cmd.description.strip(),
+            alert=alert,
+            raised_by=actor,
+            raised_on=clock.today(),
+        )
+        audit.record(actor, "raise", case, after=audit.snapshot(case, CASE_FIELDS))
+    return case
+
+
+def _change(case: EscalationCase, actor, action: str, **changes) -> None:
+    before = audit.snapshot(case, CASE_FIELDS)
+    for name, value in changes.items():
+        setattr(case, name, value)
+    case.save()
+    audit.record(actor, action, case, before=before, after=audit.snapshot(case, CASE_FIELDS))
+
+
+def _locked(case: EscalationCase) -> EscalationCase:
+    return EscalationCase.objects.select_for_update().get(pk=case.pk)
+
+
+@dataclass(frozen=True)
+class NoticeInput:
+    matters: str
+    meeting_by: dt.date | None
+
+
+def issue_notice(case: EscalationCase, cmd: NoticeInput, actor) -> PerformanceNotice:
+    """Issue a contract performance notice; the contract management meeting follows."""
+    require(actor, Action.MANAGE_CASE, case)
+    problems = Problems()
+    if not cmd.matters.strip():
+        problems.add("matters", "Set out the performance the notice is about")
+    if cmd.meeting_by is None:
+        problems.add("meeting_by", "Enter the date the contract management meeting is held by")
+    elif cmd.meeting_by < clock.today():
+        problems.add("meeting_by", "The meeting date must be today or later")
+    problems.raise_if_any()
+    with transaction.atomic():
+        case = _locked(case)
+        if reason := rules.may_issue_notice(case.status):
+            raise refuse("", reason)
+        notice = PerformanceNotice.objects.create(
+            case=case,
+            issued_by=actor,
+            issued_on=clock.today(),
+            matters=cmd.matters.strip(),
+            meeting_by=cmd.meeting_by,
+        )
+        _change(case, actor, "issue_notice", status=EscalationCase.Status.NOTICE_ISSUED)
+    return notice
+
+
+@dataclass(frozen=True)
+class MilestoneInput:
+    description: str
+    due: dt.date | None
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    summary: str
+    milestones: Sequence[MilestoneInput] = field(default_factory=tuple)
+
+
+def agree_plan(case: EscalationCase, cmd: PlanInput, actor) -> RemedialActionPlan:
+    """Record the remedial action plan agreed with the provider, with its milestones."""
+    require(actor, Action.MANAGE_CASE, case)
+    problems = Problems()
+    if not cmd.summary.strip():
+        problems.add("summary", "Describe what the provider will do")
+    milestones = [m for m in cmd.milestones if m.description.strip() or m.due]
+    if not milestones:
+        problems.add("milestones", "Add at least one milestone with a due date")
+    for i, m in enumerate(milestones, start=1):
+        if not m.description.strip():
+            problems.add("milestones", f"Milestone {i}: describe what will be done")
+        if m.due is None:
+            problems.add("milestones", f"Milestone {i}: enter the date it is due")
+        elif m.due < clock.today():
+            problems.add("milestones", f"Milestone {i}: the due date must be today or later")
+    problems.raise_if_any()
+    with transaction.atomic():
+        case = _locked(case)
+        if reason := rules.may_agree_plan(case.status):
+            raise refuse("", reason)
+        plan = RemedialActionPlan.objects.create(
+            case=case, agreed_by=actor, agreed_on=clock.today(), summary=cmd.summary.strip()
+        )
+        Milestone.objects.bulk_create(
+            Milestone(plan=plan, description=m.description.strip(), due=m.due) for m in milestones
+        )
+        _change(case, actor, "agree_plan", status=EscalationCase.Status.PLAN_AGREED)
+    return plan
+
+
+def complete_milestone(milestone: Milestone, completed_on: dt.date | None, actor) -> Milestone:
+    case = milestone.plan.case
+    require(actor, Action.MANAGE_CASE, case)
+    if completed_on is None:
+        raise refuse("completed_on", "Enter the date the milestone was met")
+    if completed_on > clock.today():
+        raise refuse("completed_on", "The date the milestone was met cannot be in the future")
+    with transaction.atomic():
+        case = _locked(case)
+        if case.status in rules.FINISHED:
+            raise refuse("", "The case is closed or escalated")
+        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        if milestone.completed_on:
+            raise refuse("", "This milestone is already recorded as met")
+        milestone.completed_on = completed_on
+        milestone.save()
+        audit.record(
+            actor, "complete_milestone", milestone,
+            before={"completed_on": None}, after={"completed_on": completed_on},
+        )  # fmt: skip
+    return milestone
+
+
+def close_case(case: EscalationCase, outcome: str, actor) -> EscalationCase:
+    require(actor, Action.MANAGE_CASE, case)
+    if not outcome.strip():
+        raise refuse("outcome", "Say why the case can be closed")
+    with transaction.atomic():
+        case = _locked(case)
+        open_milestones = (
+            case.plan.milestones.filter(completed_on__isnull=True).count()
+            if hasattr(case, "plan")
+            else 0
+        )
+        if reason := rules.may_close(case.status, open_milestones):
+            raise refuse("", reason)
+        _change(
+            case,
+            actor,
+            "close",
+            status=EscalationCase.Status.CLOSED,
+            outcome=outcome.strip(),
+            closed_on=clock.today(),
+        )
+    return case
+
+
+def escalate_case(case: EscalationCase, escalated_to: str, outcome: str, actor) -> EscalationCase:
+    """Escalate beyond contract management (for example to the regional quality group, NHS
+    England or the Care Quality Commission)."""
+    require(actor, Action.MANAGE_CASE, case)
+    problems = Problems()
+    if not escalated_to.strip():
+        problems.add("escalated_to", "Say who the case is escalated to")
+    if not outcome.strip():
+        problems.add("outcome", "Say why the case is escalated")
+    problems.raise_if_any()
+    with transaction.atomic():
+        case = _locked(case)
+        if reason := rules.may_escalate(case.status):
+            raise refuse("", reason)
+        _change(
+            case,
+            actor,
+            "escalate",
+            status=EscalationCase.Status.ESCALATED,
+            escalated_to=escalated_to.strip(),
+            outcome=outcome.strip(),
+            closed_on=clock.today(),
+        )
+    return case

@@ -1,0 +1,452 @@
+"""The quality workspace: A&E four-hour SPC and funnel, mortality (SHMI) with alerts, each
+provider's contracts and quality schedules, and escalation cases. Every chart has its numbers
+beside it and exports as SVG, PNG and CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from commissioning.contracts.models import Contract
+from commissioning.engine.quality.funnel import Overdispersion
+from commissioning.organisations.models import Organisation
+from commissioning.web.http import act, csv_response, guard, submit
+
+from . import charts, queries, services
+from .forms import CloseForm, CompleteForm, ConcernForm, EscalateForm, NoticeForm, PlanForm
+from .models import EscalationCase, Milestone, MortalityAlert
+from .permissions import Action, can
+
+OVERDISPERSION = {
+    "cqc": "Additive random effects (CQC)",
+    "spiegelhalter": "Multiplicative (Spiegelhalter)",
+    "none": "None (exact binomial limits)",
+}
+
+
+def _chart_response(figure, fmt: str, name: str) -> HttpResponse:
+    if fmt not in charts.FORMATS:
+        raise Http404("Charts export as svg or png")
+    response = HttpResponse(charts.render(figure, fmt), content_type=charts.FORMATS[fmt])
+    if fmt == "png":
+        response["Content-Disposition"] = f'attachment; filename="{name}.png"'
+    return response
+
+
+def _alerts(run):
+    return list(run.alerts.select_related("provider")) if run else []
+
+
+def workspace(request):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    summary = queries.ae_summary()
+    run = queries.latest_run()
+    concerns = [r for r in summary if r["point_type"] == "special_cause_concern"]
+    context = {
+        "summary": summary,
+        "concerns": concerns,
+        "run": run,
+        "alerts": _alerts(run),
+        "outliers": run.results.filter(band="higher than expected") if run else [],
+        "open_cases": EscalationCase.objects.exclude(status__in=["closed", "escalated"]).count()
+        if can(request.user, Action.VIEW_CASE)
+        else None,
+        "can_raise": can(request.user, Action.RAISE_CONCERN),
+        "target": queries.FOUR_HOUR_TARGET,
+    }
+    return render(request, "quality/workspace.html", context)
+
+
+def ae_summary_csv(request):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    response, writer = csv_response("ae-four-hour-summary.csv")
+    writer.writerow(["org_code", "name", "latest_month", "pct_within_4h", "mean",
+                     "variation", "assurance"])  # fmt: skip
+    for r in queries.ae_summary():
+        writer.writerow([r["code"], r["name"], r["period"], round(r["value"], 3),
+                         round(r["mean"], 3), r["variation"], r["assurance"]])  # fmt: skip
+    return response
+
+
+def _ae_points(code):
+    points, icons = queries.ae_spc(code)
+    if points.is_empty():
+        raise Http404("There are no A&E figures for this organisation")
+    return points.to_dicts(), icons.to_dicts()[0]
+
+
+def ae_trust(request, code):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    points, icons = _ae_points(code)
+    org = Organisation.objects.filter(code=code).first()
+    context = {
+        "code": code,
+        "org": org,
+        "name": org.display_name if org else code,
+        "points": points,
+        "variation": queries.VARIATION.get(icons["variation_icon"], ""),
+        "assurance": queries.ASSURANCE.get(icons["assurance_icon"], ""),
+        "rules": queries.RULES,
+        "target": queries.FOUR_HOUR_TARGET,
+        "can_raise": can(request.user, Action.RAISE_CONCERN),
+    }
+    return render(request, "quality/ae_trust.html", context)
+
+
+def ae_trust_chart(request, code, fmt):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    points, _ = _ae_points(code)
+    org = Organisation.objects.filter(code=code).first()
+    title = f"{org.display_name if org else code}: A&E patients seen within four hours"
+    figure = charts.spc_chart(points, title, "% within four hours", queries.FOUR_HOUR_TARGET)
+    return _chart_response(figure, fmt, f"ae-four-hour-{code}")
+
+
+def ae_trust_csv(request, code):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    points, _ = _ae_points(code)
+    response, writer = csv_response(f"ae-four-hour-spc-{code}.csv")
+    columns = ["period", "value", "mean", "lpl", "upl", "near_lpl", "near_upl", "point_type",
+               "rule"]  # fmt: skip
+    writer.writerow(["org_code", *columns])
+    for p in points:
+        writer.writerow([code, *(p[c] for c in columns)])
+    return response
+
+
+def _funnel_args(request):
+    periods = queries.ae_periods()
+    if not periods:
+        raise Http404("There are no A&E figures")
+    try:
+        month = dt.date.fromisoformat(request.GET.get("month", "") + "-01")
+    except ValueError:
+        month = periods[0]
+    if month not in periods:
+        month = periods[0]
+    od = request.GET.get("overdispersion", "cqc")
+    if od not in OVERDISPERSION:
+        od = "cqc"
+    return periods, month, od
+
+
+def _funnel_rows(month, od):
+    result = queries.ae_funnel(month, Overdispersion(od))
+    label = queries.names()
+    rows = [
+        {**r.__dict__, "name": label.get(r.group, r.group), "code": r.group} for r in result.rows
+    ]
+    return result, rows
+
+
+def ae_funnel(request):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    periods, month, od = _funnel_args(request)
+    result, rows = _funnel_rows(month, od)
+    context = {
+        "periods": periods,
+        "month": month,
+        "od": od,
+        "methods": OVERDISPERSION,
+        "result": result,
+        "rows": sorted(rows, key=lambda r: -r["z"]),
+        "query": f"month={month:%Y-%m}&overdispersion={od}",
+    }
+    return render(request, "quality/ae_funnel.html", context)
+
+
+def ae_funnel_chart(request, fmt):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    _, month, od = _funnel_args(request)
+    result, rows = _funnel_rows(month, od)
+    figure = charts.funnel_chart(
+        rows,
+        result.target,
+        f"A&E four-hour breaches by trust, {month:%B %Y} ({OVERDISPERSION[od].lower()})",
+        "Attendances",
+        "% waiting more than four hours",
+        scale=100,
+    )
+    return _chart_response(figure, fmt, f"ae-breach-funnel-{month:%Y-%m}")
+
+
+def ae_funnel_csv(request):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    _, month, od = _funnel_args(request)
+    result, rows = _funnel_rows(month, od)
+    response, writer = csv_response(f"ae-breach-funnel-{month:%Y-%m}.csv")
+    columns = ["numerator", "denominator", "value", "z", "lower_95", "upper_95", "lower_998",
+               "upper_998", "band_95", "band_998"]  # fmt: skip
+    writer.writerow(["month", "org_code", "name", *columns, "phi", "tau2", "method"])
+    for r in rows:
+        writer.writerow([f"{month:%Y-%m}", r["code"], r["name"], *(r[c] for c in columns),
+                         result.phi, result.tau2, od])  # fmt: skip
+    return response
+
+
+def _mortality_rows(run):
+    return [
+        {
+            "code": r.provider_code,
+            "name": r.provider.display_name if r.provider else r.provider_code,
+            "numerator": r.observed,
+            "denominator": r.expected,
+            "value": r.shmi,
+            "lower_95": r.lower_95,
+            "upper_95": r.upper_95,
+            "lower_998": r.lower_998,
+            "upper_998": r.upper_998,
+            "band_95": r.band,
+            "band_998": r.band_998,
+            "spells": r.spells,
+        }
+        for r in run.results.select_related("provider")
+    ]
+
+
+def _run_or_404():
+    run = queries.latest_run()
+    if run is None:
+        raise Http404("No mortality results have been loaded yet")
+    return run
+
+
+def mortality(request):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    run = queries.latest_run()
+    rows = _mortality_rows(run) if run else []
+    context = {
+        "run": run,
+        "rows": sorted(rows, key=lambda r: -r["value"]),
+        "alerts": _alerts(run),
+        "can_raise": can(request.user, Action.RAISE_CONCERN),
+    }
+    return render(request, "quality/mortality.html", context)
+
+
+def mortality_chart(request, fmt):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    run = _run_or_404()
+    figure = charts.funnel_chart(
+        _mortality_rows(run),
+        1.0,
+        f"SHMI by provider, {run.period_from:%b %Y} to {run.period_to:%b %Y}",
+        "Expected deaths",
+        "SHMI (observed / expected deaths)",
+    )
+    return _chart_response(figure, fmt, f"shmi-funnel-{run.period_to:%Y-%m}")
+
+
+def mortality_csv(request):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    run = _run_or_404()
+    response, writer = csv_response(f"shmi-{run.period_to:%Y-%m}.csv")
+    columns = ["code", "name", "spells", "numerator", "denominator", "value", "lower_95",
+               "upper_95", "lower_998", "upper_998", "band_95", "band_998"]  # fmt: skip
+    writer.writerow(["provider_code", "name", "spells", "observed_deaths", "expected_deaths",
+                     "shmi", "lower_95", "upper_95", "lower_998", "upper_998", "band",
+                     "band_998"])  # fmt: skip
+    for r in _mortality_rows(run):
+        writer.writerow([r[c] for c in columns])
+    return response
+
+
+def provider(request, code):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    org = get_object_or_404(Organisation, code=code)
+    contracts = (
+        Contract.objects.filter(provider=org)
+        .select_related("specification")
+        .prefetch_related("quality_schedule__indicator")
+    )
+    ae_points, ae_icons = queries.ae_spc(code)
+    run = queries.latest_run()
+    context = {
+        "org": org,
+        "contracts": contracts,
+        "ae": ae_points.to_dicts()[-1] if not ae_points.is_empty() else None,
+        "ae_variation": queries.VARIATION.get(ae_icons.to_dicts()[0]["variation_icon"])
+        if not ae_icons.is_empty()
+        else None,
+        "ae_assurance": queries.ASSURANCE.get(ae_icons.to_dicts()[0]["assurance_icon"])
+        if not ae_icons.is_empty()
+        else None,
+        "shmi": run.results.filter(provider_code=code).first() if run else None,
+        "alerts": run.alerts.filter(provider_code=code) if run else [],
+        "cases": EscalationCase.objects.filter(provider=org)
+        if can(request.user, Action.VIEW_CASE)
+        else None,
+        "can_raise": can(request.user, Action.RAISE_CONCERN),
+    }
+    return render(request, "quality/provider.html", context)
+
+
+# --- Escalation ------------------------------------------------------------------------------
+
+
+def _visible_cases(user):
+    cases = EscalationCase.objects.select_related("provider", "contract")
+    return [c for c in cases if can(user, Action.VIEW_CASE, c)]
+
+
+def cases(request):
+    guard(can(request.user, Action.VIEW_CASE))
+    context = {
+        "cases": _visible_cases(request.user),
+        "can_raise": can(request.user, Action.RAISE_CONCERN),
+    }
+    return render(request, "quality/cases.html", context)
+
+
+def case_new(request):
+    guard(can(request.user, Action.RAISE_CONCERN))
+    alert = None
+    if alert_id := request.GET.get("alert") or request.POST.get("alert"):
+        alert = MortalityAlert.objects.filter(pk=alert_id).select_related("provider").first()
+    providers = Organisation.objects.filter(
+        pk__in=Contract.objects.values("provider_id")
+    ) | Organisation.objects.filter(code__in=[a[0] for a in _ae_codes()])
+    initial = {}
+    if alert is not None and alert.provider:
+        initial = {
+            "provider_id": alert.provider_id,
+            "source": "alert",
+            "summary": f"Mortality alert: {alert.provider.display_name}, {alert.month:%B %Y}",
+            "description": alert.description,
+        }
+    elif code := request.GET.get("provider"):
+        org = Organisation.objects.filter(code=code).first()
+        if org:
+            initial = {"provider_id": org.pk}
+    form = ConcernForm(
+        request.POST or None,
+        initial=initial,
+        providers=providers.distinct().order_by("name"),
+        contracts=Contract.objects.select_related("specification", "provider"),
+        alert=alert,
+    )
+    done = submit(
+        request,
+        form,
+        lambda: services.raise_concern(
+            services.ConcernInput(
+                provider_id=form.cleaned_data["provider_id"],
+                source=form.cleaned_data["source"],
+                summary=form.cleaned_data["summary"],
+                description=form.cleaned_data["description"],
+                contract_id=form.cleaned_data["contract_id"],
+                alert_id=alert.pk if alert else None,
+            ),
+            request.user,
+        ),
+        lambda case: f"Case {case.reference} opened",
+        lambda case: reverse("quality-case", args=[case.pk]),
+    )
+    return done or render(request, "quality/case_new.html", {"form": form, "alert": alert})
+
+
+def _ae_codes():
+    from commissioning.reference.models import AEAttendance
+
+    return AEAttendance.objects.values_list("org_code").distinct()
+
+
+STEPS = {
+    "notice": NoticeForm,
+    "plan": PlanForm,
+    "close": CloseForm,
+    "escalate": EscalateForm,
+}
+
+
+def _parse_milestones(text: str):
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        when, _, what = line.partition(",")
+        try:
+            due = dt.date.fromisoformat(when.strip())
+        except ValueError:
+            due, what = None, line
+        out.append(services.MilestoneInput(description=what.strip(), due=due))
+    return out
+
+
+def case_detail(request, pk):
+    case = get_object_or_404(
+        EscalationCase.objects.select_related("provider", "contract", "raised_by", "alert"), pk=pk
+    )
+    guard(can(request.user, Action.VIEW_CASE, case))
+    return render(request, "quality/case.html", _case_context(request, case))
+
+
+def _case_context(request, case, **forms):
+    manage = can(request.user, Action.MANAGE_CASE, case)
+    context = {
+        "case": case,
+        "notice": getattr(case, "notice", None),
+        "plan": getattr(case, "plan", None),
+        "manage": manage,
+        "finished": case.status in ("closed", "escalated"),
+        "complete_form": CompleteForm(),
+    }
+    if manage:
+        for name, form_class in STEPS.items():
+            context[f"{name}_form"] = forms.get(name) or form_class(prefix=name)
+    return context
+
+
+@require_POST
+def case_step(request, pk, step):
+    case = get_object_or_404(EscalationCase, pk=pk)
+    guard(can(request.user, Action.MANAGE_CASE, case))
+    if step not in STEPS:
+        raise Http404("No such step")
+    form = STEPS[step](request.POST, prefix=step)
+
+    def call():
+        data = form.cleaned_data
+        if step == "notice":
+            return services.issue_notice(
+                case, services.NoticeInput(data["matters"], data["meeting_by"]), request.user
+            )
+        if step == "plan":
+            return services.agree_plan(
+                case,
+                services.PlanInput(data["summary"], _parse_milestones(data["milestones"])),
+                request.user,
+            )
+        if step == "close":
+            return services.close_case(case, data["outcome"], request.user)
+        return services.escalate_case(case, data["escalated_to"], data["outcome"], request.user)
+
+    messages = {
+        "notice": "Contract performance notice issued",
+        "plan": "Remedial action plan agreed",
+        "close": "Case closed",
+        "escalate": "Case escalated",
+    }
+    done = submit(request, form, call, messages[step], reverse("quality-case", args=[pk]))
+    if done:
+        return done
+    return render(request, "quality/case.html", _case_context(request, case, **{step: form}))
+
+
+@require_POST
+def milestone_met(request, pk):
+    milestone = get_object_or_404(Milestone.objects.select_related("plan__case"), pk=pk)
+    case = milestone.plan.case
+    guard(can(request.user, Action.MANAGE_CASE, case))
+    form = CompleteForm(request.POST)
+    when = form.cleaned_data["completed_on"] if form.is_valid() else None
+    return act(
+        request,
+        lambda: services.complete_milestone(milestone, when, request.user),
+        "Milestone recorded as met",
+        reverse("quality-case", args=[case.pk]),
+    )
