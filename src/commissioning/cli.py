@@ -29,9 +29,10 @@ console = Console()
 err = Console(stderr=True)
 
 REPO = Path(__file__).resolve().parents[2]
-# The demo economy has one failing provider for the quality workspace to catch: from October
-# 2023 the odds of death at this trust are three times what its case mix predicts.
-DEMO_FAILURE = "RJE:2023-10:3"
+# The demo economy has one failing provider for the quality workspace to catch: for the last
+# six months (from October 2023 with the default three years from April 2021) the odds of
+# death at this trust are three times what its case mix predicts.
+DEMO_FAILING_PROVIDER, DEMO_FAILURE_ODDS_RATIO = "RJE", 3
 REFERENCE = REPO / "data" / "reference"
 REFERENCE_FILES = {
     "trusts": "nhs_trusts.csv",
@@ -217,6 +218,11 @@ def token_create(
     )
 
 
+def _demo_failure(years: int, start: tuple[int, int] = (2021, 4)) -> str:
+    month = start[0] * 12 + start[1] - 1 + years * 12 - 6
+    return f"{DEMO_FAILING_PROVIDER}:{month // 12}-{month % 12 + 1:02d}:{DEMO_FAILURE_ODDS_RATIO}"
+
+
 @app.command("demo-setup")
 def demo_setup(
     spells: Annotated[int, typer.Option(help="Synthetic spells per year")] = 120_000,
@@ -244,7 +250,7 @@ def demo_setup(
             years=years,
             seed=1,
             out=synth_dir,
-            inject=[DEMO_FAILURE],
+            inject=[_demo_failure(years)],
             start="2021-04",
             areas=max(300, spells // 80),
             chunk_size=1_000_000,

@@ -18,10 +18,20 @@ class ConcernForm(NHSForm):
     contract_id = forms.TypedChoiceField(
         label="Contract (optional)", coerce=int, required=False, empty_value=None
     )
-    source = forms.ChoiceField(label="Where the concern came from", widget=forms.RadioSelect)
-    summary = forms.CharField(label="Summary", max_length=200)
+    source = forms.ChoiceField(
+        label="Where the concern came from",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where the concern came from"},
+    )
+    summary = forms.CharField(
+        label="Summary",
+        max_length=200,
+        error_messages={"required": "Enter a short summary of the concern"},
+    )
     description = forms.CharField(
-        label="What is the concern, and what is it based on?", widget=forms.Textarea
+        label="What is the concern, and what is it based on?",
+        widget=forms.Textarea,
+        error_messages={"required": "Describe the concern and what it is based on"},
     )
 
     def __init__(self, *args, providers=(), contracts=(), alert=None, **kwargs):
@@ -39,7 +49,11 @@ class ConcernForm(NHSForm):
 
 
 class NoticeForm(NHSForm):
-    matters = forms.CharField(label="The performance this notice is about", widget=forms.Textarea)
+    matters = forms.CharField(
+        label="The performance this notice is about",
+        widget=forms.Textarea,
+        error_messages={"required": "Set out the performance the notice is about"},
+    )
     meeting_by = forms.DateField(
         label="Contract management meeting to be held by",
         help_text="For example, 2026-12-15",
@@ -48,12 +62,17 @@ class NoticeForm(NHSForm):
 
 
 class PlanForm(NHSForm):
-    summary = forms.CharField(label="What the provider will do", widget=forms.Textarea)
+    summary = forms.CharField(
+        label="What the provider will do",
+        widget=forms.Textarea,
+        error_messages={"required": "Describe what the provider will do"},
+    )
     milestones = forms.CharField(
         label="Milestones",
         widget=forms.Textarea,
         help_text="One a line: the date it is due, a comma, then what will be done. "
         "For example: 2027-01-31, Mortality review of every death in the stroke unit",
+        error_messages={"required": "Add at least one milestone with a due date"},
     )
 
 
@@ -64,7 +83,11 @@ class CompleteForm(NHSForm):
 
 
 class CloseForm(NHSForm):
-    outcome = forms.CharField(label="Why the case can be closed", widget=forms.Textarea)
+    outcome = forms.CharField(
+        label="Why the case can be closed",
+        widget=forms.Textarea,
+        error_messages={"required": "Say why the case can be closed"},
+    )
 
 
 class EscalateForm(NHSForm):
@@ -72,5 +95,10 @@ class EscalateForm(NHSForm):
         label="Escalated to",
         help_text="For example: the regional quality group, NHS England, the Care Quality "
         "Commission",
+        error_messages={"required": "Say who the case is escalated to"},
     )
-    outcome = forms.CharField(label="Why it is escalated", widget=forms.Textarea)
+    outcome = forms.CharField(
+        label="Why it is escalated",
+        widget=forms.Textarea,
+        error_messages={"required": "Say why the case is escalated"},
+    )

@@ -267,7 +267,7 @@ def complete_milestone(milestone: Milestone, completed_on: dt.date | None, actor
         milestone.save()
         audit.record(
             actor, "complete_milestone", milestone,
-            before={"completed_on": None}, after={"completed_on": completed_on},
+            before={"completed_on": None}, after={"completed_on": completed_on.isoformat()},
         )  # fmt: skip
     return milestone
 

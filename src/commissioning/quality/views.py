@@ -394,6 +394,7 @@ def _case_context(request, case, **forms):
         "manage": manage,
         "finished": case.status in ("closed", "escalated"),
         "complete_form": CompleteForm(),
+        "failed": next(iter(forms.values()), None),
     }
     if manage:
         for name, form_class in STEPS.items():
