@@ -78,7 +78,7 @@ def test_loading_mortality_keeps_every_provider_and_the_alerts_and_is_audited(lo
     assert rje.band == "higher than expected" and rje.shmi > 1.5
     assert run.alerts.filter(provider_code="RJE").exists()
     assert not run.alerts.filter(provider_code="RJE", month__lt=dt.date(2021, 6, 1)).exists()
-    assert Revision.objects.filter(object_type="quality.mortalityrun", action="load").count() == 1
+    assert Revision.objects.filter(object_type="quality.mortalityrun", action="event").count() == 1
     assert run.results.count() == 140 and run.spells == 200_000
 
 
@@ -117,13 +117,17 @@ def test_the_escalation_process_end_to_end(loaded):
         q.close_case(case, "Mortality back within expected limits", economy.commissioner)
     case.refresh_from_db()
     assert case.status == "closed" and case.closed_on == DAY0
-    actions = list(
-        Revision.objects.filter(object_type="quality.escalationcase", object_id=str(case.pk))
-        .order_by("seq")
-        .values_list("action", flat=True)
-    )
-    assert actions == ["raise", "issue_notice", "agree_plan", "close"]
-    assert Revision.objects.filter(action="complete_milestone").count() == 2
+    revisions = Revision.objects.filter(
+        object_type="quality.escalationcase", object_id=str(case.pk)
+    ).order_by("seq")
+    assert [r.action for r in revisions] == ["create", "update", "update", "update"]
+    assert [r.diff.get("status", [None, None])[1] for r in revisions] == [
+        "open",
+        "notice_issued",
+        "plan_agreed",
+        "closed",
+    ]
+    assert Revision.objects.filter(object_type="quality.milestone", action="update").count() == 2
     with pytest.raises(ValidationError, match="already closed"):
         q.escalate_case(case, "NHS England", "Still worried", economy.commissioner)
 

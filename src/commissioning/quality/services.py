@@ -92,7 +92,7 @@ def load_mortality(result, options, source: str, actor) -> MortalityRun:
         )
         audit.record(
             actor,
-            "load",
+            "event",
             run,
             after={"source": run.source, "providers": run.results.count(),
                    "alerts": run.alerts.count(), "spells": run.spells},
@@ -158,16 +158,17 @@ def raise_concern(cmd: ConcernInput, actor) -> EscalationCase:
             raised_by=actor,
             raised_on=clock.today(),
         )
-        audit.record(actor, "raise", case, after=audit.snapshot(case, CASE_FIELDS))
+        audit.record(actor, "create", case, after=audit.snapshot(case, CASE_FIELDS))
     return case
 
 
-def _change(case: EscalationCase, actor, action: str, **changes) -> None:
+def _change(case: EscalationCase, actor, **changes) -> None:
+    """Save the changes; the audit revision's diff shows the step (the status it moved to)."""
     before = audit.snapshot(case, CASE_FIELDS)
     for name, value in changes.items():
         setattr(case, name, value)
     case.save()
-    audit.record(actor, action, case, before=before, after=audit.snapshot(case, CASE_FIELDS))
+    audit.record(actor, "update", case, before=before, after=audit.snapshot(case, CASE_FIELDS))
 
 
 def _locked(case: EscalationCase) -> EscalationCase:
@@ -202,7 +203,7 @@ def issue_notice(case: EscalationCase, cmd: NoticeInput, actor) -> PerformanceNo
             matters=cmd.matters.strip(),
             meeting_by=cmd.meeting_by,
         )
-        _change(case, actor, "issue_notice", status=EscalationCase.Status.NOTICE_ISSUED)
+        _change(case, actor, status=EscalationCase.Status.NOTICE_ISSUED)
     return notice
 
 
@@ -245,7 +246,7 @@ def agree_plan(case: EscalationCase, cmd: PlanInput, actor) -> RemedialActionPla
         Milestone.objects.bulk_create(
             Milestone(plan=plan, description=m.description.strip(), due=m.due) for m in milestones
         )
-        _change(case, actor, "agree_plan", status=EscalationCase.Status.PLAN_AGREED)
+        _change(case, actor, status=EscalationCase.Status.PLAN_AGREED)
     return plan
 
 
@@ -266,7 +267,7 @@ def complete_milestone(milestone: Milestone, completed_on: dt.date | None, actor
         milestone.completed_on = completed_on
         milestone.save()
         audit.record(
-            actor, "complete_milestone", milestone,
+            actor, "update", milestone,
             before={"completed_on": None}, after={"completed_on": completed_on.isoformat()},
         )  # fmt: skip
     return milestone
@@ -288,7 +289,6 @@ def close_case(case: EscalationCase, outcome: str, actor) -> EscalationCase:
         _change(
             case,
             actor,
-            "close",
             status=EscalationCase.Status.CLOSED,
             outcome=outcome.strip(),
             closed_on=clock.today(),
@@ -313,7 +313,6 @@ def escalate_case(case: EscalationCase, escalated_to: str, outcome: str, actor) 
         _change(
             case,
             actor,
-            "escalate",
             status=EscalationCase.Status.ESCALATED,
             escalated_to=escalated_to.strip(),
             outcome=outcome.strip(),
