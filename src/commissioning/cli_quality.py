@@ -295,7 +295,7 @@ def quality_funnel(
             "numerator": r.numerator,
             "denominator" if method is Method.PROPORTION else "expected": r.denominator,
             "value": r.value,
-            "z": _clean(r.z) if math.isfinite(r.z) else None,
+            "z": r.z if math.isfinite(r.z) else None,
             "lower_95": r.lower_95,
             "upper_95": r.upper_95,
             "lower_998": r.lower_998,
@@ -455,7 +455,7 @@ def quality_shmi(
     ``commissioning synth``."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from commissioning.engine.quality.shmi import ShmiOptions, shmi
+    from commissioning.engine.quality.shmi import ShmiOptions, shmi, spell_count
     from commissioning.engine.quality.tables import InputError
 
     if odds_ratio <= 1:
@@ -483,20 +483,12 @@ def quality_shmi(
         transient=not sys.stderr.isatty(),
     ) as progress:
         task = progress.add_task(labels["counting"], total=None)
-        seen = {"rows": 0}
 
         def tick(stage: str, rows: int) -> None:
-            if stage == "counting":
-                seen["rows"] += rows
             progress.update(task, description=labels.get(stage, stage), advance=rows / 2)
 
         try:
-            import pyarrow.parquet as pq
-
-            from commissioning.engine.quality.shmi import _files
-
-            total = sum(pq.ParquetFile(f).metadata.num_rows for f in _files(spells))
-            progress.update(task, total=total)
+            progress.update(task, total=spell_count(spells))
             result = shmi(spells, options, tick)
         except (InputError, OSError) as exc:
             raise _refuse_input(str(exc)) from None

@@ -264,17 +264,14 @@ def provider(request, code):
         .prefetch_related("quality_schedule__indicator")
     )
     ae_points, ae_icons = queries.ae_spc(code)
+    icons = ae_icons.row(0, named=True) if not ae_icons.is_empty() else {}
     run = queries.latest_run()
     context = {
         "org": org,
         "contracts": contracts,
-        "ae": ae_points.to_dicts()[-1] if not ae_points.is_empty() else None,
-        "ae_variation": queries.VARIATION.get(ae_icons.to_dicts()[0]["variation_icon"])
-        if not ae_icons.is_empty()
-        else None,
-        "ae_assurance": queries.ASSURANCE.get(ae_icons.to_dicts()[0]["assurance_icon"])
-        if not ae_icons.is_empty()
-        else None,
+        "ae": ae_points.row(-1, named=True) if not ae_points.is_empty() else None,
+        "ae_variation": queries.VARIATION.get(icons.get("variation_icon")),
+        "ae_assurance": queries.ASSURANCE.get(icons.get("assurance_icon")) if icons else None,
         "shmi": run.results.filter(provider_code=code).first() if run else None,
         "alerts": run.alerts.filter(provider_code=code) if run else [],
         "cases": EscalationCase.objects.filter(provider=org)

@@ -30,9 +30,10 @@ The engine (the reason it is fast; see decision 027):
    a grid (group × age × sex × method × month × Charlson × year): with treatment coding, the
    gradient and the Hessian are sums of the grid over one or two covariate axes, so a step
    costs a few reductions of the grid, not a product with a design matrix;
-3. a second streaming pass looks each spell's probability up by its key (an array gather, not a
-   join) and sums observed, expected and the CUSUM terms per provider × month.
-Memory does not depend on the number of spells (one row group at a time plus the grid).
+3. a second pass over the keys kept from the first (9 bytes a spell: risk-cell key,
+   provider × month slot, outcome) looks each spell's probability up by its key (an array
+   gather, not a join) and sums observed, expected and the CUSUM terms per provider × month.
+Besides those 9 bytes a spell, memory is one row group at a time plus the grid.
 ``shmi_reference`` is the naive engine: polars and statsmodels on the rows, for tests.
 """
 
@@ -215,6 +216,11 @@ def _providers(batch: pa.RecordBatch, index: dict[str, int], first_row: int) -> 
     return lookup[column.indices.to_numpy(zero_copy_only=False)]
 
 
+def spell_count(paths: Sequence[Path] | Path) -> int:
+    """The number of spells in the files, from their Parquet footers."""
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in _files(paths))
+
+
 def scan_grid(files: list[Path]) -> tuple[Grid, int, int]:
     """The range of every key column, and the first and last month, from the row-group
     statistics in the Parquet footers (no data is read unless a file has none)."""
@@ -274,17 +280,14 @@ class GroupModels:
     converged: np.ndarray  # (groups,)
     iterations: int
 
-    def linear_predictor(self, groups: np.ndarray | None = None) -> np.ndarray:
-        """η for every cell of the grid, shape (groups, *covariate sizes); only the given
-        groups' rows if ``groups`` (indices) is given."""
-        pick = slice(None) if groups is None else groups
-        intercept = self.intercept[pick]
-        shape = (len(intercept), *self.grid.shape[1:])
-        eta = intercept.reshape((shape[0],) + (1,) * (len(shape) - 1)).copy()
+    def linear_predictor(self) -> np.ndarray:
+        """η for every cell of the grid, shape (groups, *covariate sizes)."""
+        shape = self.grid.shape
+        eta = self.intercept.reshape((shape[0],) + (1,) * (len(shape) - 1)).copy()
         for k, effect in enumerate(self.effects, start=1):
             view = [1] * len(shape)
             view[0], view[k] = shape[0], shape[k]
-            eta = eta + effect[pick].reshape(view)
+            eta = eta + effect.reshape(view)
         return eta
 
     def probabilities(self) -> np.ndarray:
@@ -433,7 +436,7 @@ def shmi(
     # Pass 1 (streaming): spells and deaths per risk cell. Each spell's risk-cell key, its
     # provider × month slot and its outcome are kept, 9 bytes a spell, for pass 2.
     key_columns = [a.name for a in grid.axes]
-    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    rows = spell_count(files)
     if rows == 0:
         raise InputError("the spells files hold no rows")
     keys = np.empty(rows, dtype=np.int32)
