@@ -266,6 +266,7 @@ def demo_setup(
         console.print("  Commissioning cycles built: " + "; ".join(built) + ".")
     else:
         console.print("  Commissioning cycles: already there; nothing changed.")
+    console.print("  " + demo.load_demo_measurements())
     table = Table(title="Demo accounts (one per role, then the other people in the demo)")
     for column in ("Role", "Username", "Password", "Works at"):
         table.add_column(column, no_wrap=True)

@@ -11,6 +11,7 @@ from commissioning.audit.models import Revision
 from commissioning.cli import app
 from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.organisations.vocabulary import Role
+from commissioning.quality.models import QualityMeasurement
 
 pytestmark = pytest.mark.django_db
 runner = CliRunner()
@@ -41,14 +42,16 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     said = " ".join(first.output.split())  # Rich wraps long lines
     assert "Commissioning cycles built: Hyper-acute stroke unit; Community diabetes service" in said
     _the_demo_ships_a_completed_cycle_and_cycles_in_progress()
+    assert "Quality schedule figures: 120 synthetic monthly figures on 5 lines." in said
+    assert QualityMeasurement.objects.filter(source="demo").count() == 120
 
     revisions = Revision.objects.count()
     second = runner.invoke(app, ["demo-setup", "--spells", "4000", "--years", "1"])
     assert second.exit_code == 0, second.output
     assert "already ingested; nothing changed" in second.output
-    assert "Commissioning cycles: already there; nothing changed." in " ".join(
-        second.output.split()
-    )
+    again = " ".join(second.output.split())
+    assert "Commissioning cycles: already there; nothing changed." in again
+    assert "Quality schedule figures: already there; nothing changed." in again
     assert Revision.objects.count() == revisions
     assert verify_chain().ok
 

@@ -102,3 +102,45 @@ class EscalateForm(NHSForm):
         widget=forms.Textarea,
         error_messages={"required": "Say why the case is escalated"},
     )
+
+
+class MeasurementForm(NHSForm):
+    month = forms.CharField(
+        label="Month",
+        help_text="The month the figure is for, for example 2026-10",
+        max_length=10,
+        error_messages={"required": "Enter the month the figure is for"},
+    )
+    value = forms.DecimalField(
+        label="Figure",
+        max_digits=14,
+        decimal_places=3,
+        error_messages={"required": "Enter the figure", "invalid": "Enter the figure as a number"},
+    )
+
+    def clean_month(self):
+        from .services import parse_month
+
+        text = self.cleaned_data["month"].strip()
+        month = parse_month(text)
+        if month is None:
+            raise forms.ValidationError("Enter the month as year and month, for example 2026-10")
+        return month
+
+
+class UploadMeasurementsForm(NHSForm):
+    file = forms.FileField(
+        label="A CSV file of monthly figures",
+        help_text="Two columns headed month and value, one row a month, for example "
+        "2026-04,91.5. A month already recorded is corrected.",
+        error_messages={"required": "Choose a CSV file"},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 200_000:
+            raise forms.ValidationError("The file must be smaller than 200 KB")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError("The file must be a CSV file saved as UTF-8") from exc

@@ -176,3 +176,34 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class QualityMeasurement(models.Model):
+    """One month's reported value of a line of a contract's quality schedule (NHS Standard
+    Contract Schedule 4, quality requirements, reported under Schedule 6A). A correction
+    replaces the month's value; the audit trail keeps what it was."""
+
+    class Source(models.TextChoices):
+        ENTERED = "entered", "Entered on the page"
+        UPLOADED = "uploaded", "Uploaded from a file"
+        DEMO = "demo", "Synthetic (demonstration)"
+
+    item = models.ForeignKey(
+        "contracts.QualityScheduleItem", on_delete=models.CASCADE, related_name="measurements"
+    )
+    period = models.DateField(help_text="The first day of the month the value is for")
+    value = models.DecimalField(max_digits=14, decimal_places=3)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["item_id", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "period"], name="one_measurement_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.period:%b %Y}: {self.value}"

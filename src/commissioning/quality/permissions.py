@@ -5,7 +5,9 @@ published or synthetic data). Commissioners, contract managers, quality leads an
 advisers may raise a concern. An escalation case is managed (notice, plan, milestones,
 escalation, closure) by the commissioners, contract managers and quality leads of a
 commissioning organisation (a party to the case's contract, if it has one). A provider's
-representatives see the cases about their own organisation; auditors read everything.
+representatives see the cases about their own organisation; auditors read everything. A
+contract's quality figures are recorded by its commissioners' managers and by the provider's
+representatives.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Action(StrEnum):
     VIEW_CASE = "view_case"
     MANAGE_CASE = "manage_case"
     LOAD_MORTALITY = "load_mortality"
+    RECORD_MEASUREMENT = "record_measurement"
 
 
 STAFF = frozenset(Role) - {Role.BUDGET_HOLDER, Role.CARE_COORDINATOR}
@@ -59,6 +62,16 @@ def _may_view(user, case) -> bool:
     return has_role_at(user, case.provider_id, {Role.PROVIDER_REPRESENTATIVE})
 
 
+def _may_record(user, item) -> bool:
+    """The contract's commissioners record the schedule's figures, and so does the provider,
+    who reports them under the contract."""
+    contract = item.contract
+    parties = contract.parties.values_list("organisation_id", flat=True)
+    return any(has_role_at(user, org, MANAGERS) for org in parties) or has_role_at(
+        user, contract.provider_id, {Role.PROVIDER_REPRESENTATIVE}
+    )
+
+
 def _may_raise(user, _obj=None) -> bool:
     return bool(commissioning_organisations(user)) or Role.CLINICAL_ADVISER in roles_of(user)
 
@@ -70,11 +83,13 @@ POLICY = Policy(
         Action.VIEW_CASE: COMMISSIONER_SIDE | {Role.AUDITOR, Role.PROVIDER_REPRESENTATIVE},
         Action.MANAGE_CASE: MANAGERS,
         Action.LOAD_MORTALITY: frozenset({Role.QUALITY_LEAD, Role.ADMINISTRATOR}),
+        Action.RECORD_MEASUREMENT: MANAGERS | {Role.PROVIDER_REPRESENTATIVE},
     },
     rules={
         Action.RAISE_CONCERN: _may_raise,
         Action.VIEW_CASE: _may_view,
         Action.MANAGE_CASE: _may_manage,
+        Action.RECORD_MEASUREMENT: _may_record,
     },
     labels={
         Action.VIEW_QUALITY: "see the quality workspace",
@@ -82,6 +97,7 @@ POLICY = Policy(
         Action.VIEW_CASE: "see this escalation case",
         Action.MANAGE_CASE: "manage this escalation case",
         Action.LOAD_MORTALITY: "load mortality results",
+        Action.RECORD_MEASUREMENT: "record this contract's quality figures",
     },
 )
 can = POLICY.can

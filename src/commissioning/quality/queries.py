@@ -130,3 +130,45 @@ def latest_run():
     from .models import MortalityRun
 
     return MortalityRun.objects.first()
+
+
+def schedule_target(item):
+    """How a quality schedule line is charted (``rules.measure_target``)."""
+    from .rules import measure_target
+
+    return measure_target(
+        item.kind,
+        float(item.target) if item.target is not None else None,
+        item.indicator.direction if item.indicator_id else None,
+        item.threshold,
+    )
+
+
+def schedule_spc(item, measurements=None) -> tuple[list[dict], dict, object]:
+    """SPC points, icons and the target basis of one quality schedule line's monthly figures.
+    ``measurements`` may be passed when already fetched (in period order)."""
+    from .models import QualityMeasurement
+
+    target = schedule_target(item)
+    if measurements is None:
+        measurements = QualityMeasurement.objects.filter(item=item).order_by("period")
+    frame = pl.DataFrame(
+        {
+            "group": [str(item.pk)] * len(measurements),
+            "period": [m.period for m in measurements],
+            "value": [float(m.value) for m in measurements],
+        },
+        schema={"group": pl.String, "period": pl.Date, "value": pl.Float64},
+    )
+    if frame.is_empty():
+        return [], {}, target
+    options = SpcOptions(improvement=Improvement(target.improvement), target=target.target)
+    points = spc_polars(frame, options)
+    icons = summaries_polars(points, options).row(0, named=True)
+    icons = {
+        "variation_icon": icons["variation_icon"],
+        "variation": VARIATION.get(icons["variation_icon"], ""),
+        "assurance_icon": icons["assurance_icon"],
+        "assurance": ASSURANCE.get(icons["assurance_icon"], ""),
+    }
+    return points.to_dicts(), icons, target

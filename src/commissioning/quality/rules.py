@@ -6,6 +6,9 @@ the plan's milestones are met (or with no plan, when the concern is resolved), o
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 OPEN, NOTICE, PLAN, ESCALATED, CLOSED = (
     "open",
     "notice_issued",
@@ -48,3 +51,52 @@ def may_close(status: str, milestones_open: int) -> str | None:
 
 def may_escalate(status: str) -> str | None:
     return "The case is already closed or escalated" if status in FINISHED else None
+
+
+# --- Measuring a quality schedule line ------------------------------------------------------
+
+_THRESHOLD = re.compile(
+    r"^\s*(?P<op>at least|no less than|not less than|minimum of|more than|over|above|"
+    r"at most|no more than|not more than|maximum of|fewer than|less than|under|below)\s+"
+    r"(?P<number>\d+(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+_HIGHER = {"at least", "no less than", "not less than", "minimum of", "more than", "over", "above"}
+
+
+@dataclass(frozen=True)
+class MeasureTarget:
+    """How a schedule line is judged on an SPC chart: which way is better, the target, and
+    where both came from (shown on the page so the reader can check them)."""
+
+    improvement: str  # "increase", "decrease" or "neutral" (the SPC engine's Improvement)
+    target: float | None
+    basis: str
+
+
+def measure_target(
+    kind: str, target: float | None, direction: str | None, threshold: str
+) -> MeasureTarget:
+    """An outcome takes its target from the contract and its direction from its NHS Outcomes
+    Framework indicator ("higher" or "lower" is better). A quality requirement states its
+    threshold in words, as in the NHS Standard Contract's Schedule 4 ("at least 90% of
+    patients each month", "no more than 5 per quarter"): the number after the comparison is
+    the target and the comparison gives the direction. Anything else is charted without a
+    target (variation only, no assurance icon)."""
+    if kind == "outcome":
+        improvement = {"higher": "increase", "lower": "decrease"}.get(direction or "", "neutral")
+        if target is None:
+            return MeasureTarget(improvement, None, "No target in the contract")
+        better = {"increase": "higher", "decrease": "lower"}.get(improvement)
+        basis = "Target from the contract"
+        if better:
+            basis += f"; {better} is better (NHS Outcomes Framework indicator)"
+        return MeasureTarget(improvement, target, basis)
+    match = _THRESHOLD.match(threshold or "")
+    if match is None:
+        return MeasureTarget("neutral", None, "The threshold does not state a number to chart")
+    op = match["op"].lower()
+    improvement = "increase" if op in _HIGHER else "decrease"
+    return MeasureTarget(
+        improvement, float(match["number"]), f'Target read from the threshold "{threshold}"'
+    )

@@ -4,9 +4,12 @@ records the change in the audit trail."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +28,7 @@ from .models import (
     MortalityResult,
     MortalityRun,
     PerformanceNotice,
+    QualityMeasurement,
     RemedialActionPlan,
 )
 from .permissions import Action, require
@@ -319,3 +323,131 @@ def escalate_case(case: EscalationCase, escalated_to: str, outcome: str, actor) 
             closed_on=clock.today(),
         )
     return case
+
+
+# --- Quality schedule measurements ----------------------------------------------------------
+
+MEASUREMENT_FIELDS = ("item_id", "period", "value", "source")
+MAX_UPLOAD_ROWS = 600  # fifty years of months: more is not a quality schedule
+
+
+@dataclass(frozen=True)
+class MeasurementInput:
+    period: dt.date | None
+    value: Decimal | None
+
+
+def parse_measurements(text: str) -> list[MeasurementInput]:
+    """Rows of a CSV file with the columns ``month`` (``2026-04`` or a date in the month) and
+    ``value``. Every problem names its row and column; nothing is returned unless all rows
+    are good."""
+    problems = Problems()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
+    missing = [c for c in ("month", "value") if c not in header]
+    if missing:
+        raise refuse("file", f"The file must have the columns month and value (missing: "
+                             f"{', '.join(missing)})")  # fmt: skip
+    rows = []
+    for number, raw in enumerate(reader, start=2):
+        if len(rows) >= MAX_UPLOAD_ROWS:
+            raise refuse("file", f"The file has more than {MAX_UPLOAD_ROWS} rows")
+        month = (raw[header["month"]] or "").strip()
+        value = (raw[header["value"]] or "").strip()
+        if not month and not value:
+            continue
+        period = parse_month(month)
+        if period is None:
+            problems.add("file", f"Row {number}, column month: {month or 'blank'} is not a "
+                                 "month (write it as 2026-04)")  # fmt: skip
+        number_value = _decimal(value)
+        if number_value is None:
+            problems.add("file", f"Row {number}, column value: {value or 'blank'} is not a "
+                                 "number")  # fmt: skip
+        rows.append(MeasurementInput(period, number_value))
+    if not rows and not problems:
+        problems.add("file", "The file has no rows of figures")
+    problems.raise_if_any()
+    return rows
+
+
+def parse_month(text: str) -> dt.date | None:
+    for candidate in (text, f"{text}-01"):
+        try:
+            return dt.date.fromisoformat(candidate).replace(day=1)
+        except ValueError:
+            continue
+    return None
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.replace(",", "").rstrip("%").strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def record_measurements(item, rows: Sequence[MeasurementInput], source: str, actor) -> dict:
+    """Record a month's figure, or many (an upload), for one quality schedule line. A month
+    already recorded is corrected (the audit trail keeps the old value). All or nothing: one
+    bad row refuses them all. Returns how many were added, corrected and unchanged."""
+    require(actor, Action.RECORD_MEASUREMENT, item)
+    problems = Problems()
+    if source not in QualityMeasurement.Source.values:
+        problems.add("source", "Unknown source of the figures")
+    this_month = clock.today().replace(day=1)
+    seen: dict[dt.date, int] = {}
+    for i, row in enumerate(rows):
+        label = "period" if len(rows) == 1 else f"rows.{i}.period"
+        if row.period is None:
+            problems.add(label, "Enter the month the figure is for")
+        elif row.period.replace(day=1) > this_month:
+            problems.add(label, f"{row.period:%B %Y} has not started yet")
+        elif row.period.replace(day=1) in seen:
+            problems.add(label, f"{row.period:%B %Y} is given more than once")
+        else:
+            seen[row.period.replace(day=1)] = i
+        value_label = "value" if len(rows) == 1 else f"rows.{i}.value"
+        if row.value is None:
+            problems.add(value_label, "Enter the figure as a number")
+        elif abs(row.value) >= Decimal("1e11"):
+            problems.add(value_label, "The figure is too large")
+    if not rows:
+        problems.add("rows", "There are no figures to record")
+    problems.raise_if_any()
+    counts = {"added": 0, "corrected": 0, "unchanged": 0}
+    now = timezone.now()
+    with transaction.atomic():
+        existing = {
+            m.period: m
+            for m in QualityMeasurement.objects.select_for_update().filter(
+                item=item, period__in=list(seen)
+            )
+        }
+        for row in rows:
+            period = row.period.replace(day=1)
+            value = row.value.quantize(Decimal("0.001"))
+            current = existing.get(period)
+            if current is None:
+                m = QualityMeasurement.objects.create(
+                    item=item, period=period, value=value, source=source,
+                    recorded_by=_user_or_none(actor), recorded_at=now,
+                )  # fmt: skip
+                audit.record(actor, "create", m, after=audit.snapshot(m, MEASUREMENT_FIELDS))
+                counts["added"] += 1
+            elif current.value == value:
+                counts["unchanged"] += 1
+            else:
+                before = audit.snapshot(current, MEASUREMENT_FIELDS)
+                current.value, current.source = value, source
+                current.recorded_by, current.recorded_at = _user_or_none(actor), now
+                current.save()
+                audit.record(actor, "update", current, before=before,
+                             after=audit.snapshot(current, MEASUREMENT_FIELDS))  # fmt: skip
+                counts["corrected"] += 1
+    return counts
+
+
+def _user_or_none(actor):
+    return actor if getattr(actor, "pk", None) else None

@@ -17,8 +17,17 @@ from commissioning.organisations.models import Organisation
 from commissioning.web.http import act, csv_response, guard, submit
 
 from . import charts, queries, services
-from .forms import CloseForm, CompleteForm, ConcernForm, EscalateForm, NoticeForm, PlanForm
-from .models import EscalationCase, Milestone, MortalityAlert
+from .forms import (
+    CloseForm,
+    CompleteForm,
+    ConcernForm,
+    EscalateForm,
+    MeasurementForm,
+    NoticeForm,
+    PlanForm,
+    UploadMeasurementsForm,
+)
+from .models import EscalationCase, Milestone, MortalityAlert, QualityMeasurement
 from .permissions import Action, can
 
 OVERDISPERSION = {
@@ -110,11 +119,9 @@ def ae_trust_csv(request, code):
     guard(can(request.user, Action.VIEW_QUALITY))
     points, _ = _ae_points(code)
     response, writer = csv_response(f"ae-four-hour-spc-{code}.csv")
-    columns = ["period", "value", "mean", "lpl", "upl", "near_lpl", "near_upl", "point_type",
-               "rule"]  # fmt: skip
-    writer.writerow(["org_code", *columns])
+    writer.writerow(["org_code", *SPC_COLUMNS])
     for p in points:
-        writer.writerow([code, *(p[c] for c in columns)])
+        writer.writerow([code, *(p[c] for c in SPC_COLUMNS)])
     return response
 
 
@@ -282,6 +289,165 @@ def provider(request, code):
     return render(request, "quality/provider.html", context)
 
 
+# --- Contract quality schedules: monthly figures on SPC charts ------------------------------
+
+
+def _schedule_rows(contract):
+    """Each line of the contract's quality schedule with its SPC icons, target and latest."""
+    items = list(contract.quality_schedule.select_related("indicator"))
+    by_item: dict[int, list] = {i.pk: [] for i in items}
+    for m in QualityMeasurement.objects.filter(item__contract=contract).order_by("period"):
+        by_item[m.item_id].append(m)
+    rows = []
+    for item in items:
+        points, icons, target = queries.schedule_spc(item, by_item[item.pk])
+        rows.append({"item": item, "points": points, "icons": icons, "target": target,
+                     "latest": points[-1] if points else None})  # fmt: skip
+    return rows
+
+
+def _needs_attention(row) -> bool:
+    """The latest month is a special cause of concern, or the target is consistently failed."""
+    latest = row["latest"]
+    return bool(latest and latest["point_type"] == "special_cause_concern") or (
+        row["icons"].get("assurance_icon") == "consistent_fail"
+    )
+
+
+def contract_quality(request, pk):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    contract = get_object_or_404(
+        Contract.objects.select_related("provider", "specification"), pk=pk
+    )
+    rows = _schedule_rows(contract)
+    context = {
+        "contract": contract,
+        "rows": rows,
+        "concerns": [r for r in rows if _needs_attention(r)],
+        "can_record": any(can(request.user, Action.RECORD_MEASUREMENT, r["item"]) for r in rows),
+        "can_raise": can(request.user, Action.RAISE_CONCERN),
+    }
+    return render(request, "quality/contract.html", context)
+
+
+def contract_quality_csv(request, pk):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    contract = get_object_or_404(Contract, pk=pk)
+    response, writer = csv_response(f"quality-schedule-{contract.reference}.csv")
+    writer.writerow(["contract", "line", "dimension", "title", "month", *SPC_COLUMNS[1:],
+                     "target", "variation", "assurance"])  # fmt: skip
+    for r in _schedule_rows(contract):
+        item = r["item"]
+        for p in r["points"]:
+            writer.writerow([contract.reference, item.pk, item.get_dimension_display(),
+                             item.title, *(p[c] for c in SPC_COLUMNS), r["target"].target,
+                             r["icons"]["variation"], r["icons"]["assurance"]])  # fmt: skip
+    return response
+
+
+SPC_COLUMNS = ["period", "value", "mean", "lpl", "upl", "near_lpl", "near_upl", "point_type",
+               "rule"]  # fmt: skip
+
+
+def _item(pk):
+    from commissioning.contracts.models import QualityScheduleItem
+
+    return get_object_or_404(
+        QualityScheduleItem.objects.select_related(
+            "contract__provider", "contract__specification", "indicator"
+        ),
+        pk=pk,
+    )
+
+
+def schedule_item(request, pk):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    item = _item(pk)
+    may_record = can(request.user, Action.RECORD_MEASUREMENT, item)
+    entry = upload = None
+    if request.method == "POST":
+        guard(may_record)
+        if "file" in request.FILES or request.POST.get("form") == "upload":
+            upload = UploadMeasurementsForm(request.POST, request.FILES)
+            done = submit(
+                request,
+                upload,
+                lambda: services.record_measurements(
+                    item,
+                    services.parse_measurements(upload.cleaned_data["file"]),
+                    QualityMeasurement.Source.UPLOADED,
+                    request.user,
+                ),
+                _recorded,
+                request.path,
+            )
+        else:
+            entry = MeasurementForm(request.POST)
+            done = submit(
+                request,
+                entry,
+                lambda: services.record_measurements(
+                    item,
+                    [
+                        services.MeasurementInput(
+                            entry.cleaned_data["month"], entry.cleaned_data["value"]
+                        )
+                    ],
+                    QualityMeasurement.Source.ENTERED,
+                    request.user,
+                ),
+                _recorded,
+                request.path,
+                rename={"period": "month"},
+            )
+        if done:
+            return done
+    points, icons, target = queries.schedule_spc(item)
+    context = {
+        "item": item,
+        "contract": item.contract,
+        "points": points,
+        "icons": icons,
+        "target": target,
+        "rules": queries.RULES,
+        "may_record": may_record,
+        "entry_form": entry or MeasurementForm(),
+        "upload_form": upload or UploadMeasurementsForm(),
+        "failed": entry or upload,
+        "can_raise": can(request.user, Action.RAISE_CONCERN),
+    }
+    return render(request, "quality/schedule_item.html", context)
+
+
+def _recorded(counts):
+    parts = [f"{n} {word}" for word, n in counts.items() if n]
+    return "Figures recorded: " + ", ".join(parts)
+
+
+def schedule_item_chart(request, pk, fmt):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    item = _item(pk)
+    points, _, target = queries.schedule_spc(item)
+    if not points:
+        raise Http404("No figures have been recorded for this line yet")
+    figure = charts.spc_chart(
+        points, f"{item.contract.reference}: {item.title}"[:110], "Monthly figure", target.target
+    )
+    return _chart_response(figure, fmt, f"quality-{item.contract.reference}-{item.pk}")
+
+
+def schedule_item_csv(request, pk):
+    guard(can(request.user, Action.VIEW_QUALITY))
+    item = _item(pk)
+    points, icons, target = queries.schedule_spc(item)
+    response, writer = csv_response(f"quality-{item.contract.reference}-{item.pk}.csv")
+    writer.writerow(["contract", "title", *SPC_COLUMNS, "target", "variation", "assurance"])
+    for p in points:
+        writer.writerow([item.contract.reference, item.title, *(p[c] for c in SPC_COLUMNS),
+                         target.target, icons["variation"], icons["assurance"]])  # fmt: skip
+    return response
+
+
 # --- Escalation ------------------------------------------------------------------------------
 
 
@@ -315,6 +481,8 @@ def case_new(request):
             "summary": f"Mortality alert: {alert.provider.display_name}, {alert.month:%B %Y}",
             "description": alert.description,
         }
+    elif contract := Contract.objects.filter(pk=_int(request.GET.get("contract"))).first():
+        initial = {"provider_id": contract.provider_id, "contract_id": contract.pk}
     elif code := request.GET.get("provider"):
         org = Organisation.objects.filter(code=code).first()
         if org:
@@ -344,6 +512,13 @@ def case_new(request):
         lambda case: reverse("quality-case", args=[case.pk]),
     )
     return done or render(request, "quality/case_new.html", {"form": form, "alert": alert})
+
+
+def _int(text) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def _ae_codes():

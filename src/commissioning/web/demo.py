@@ -194,3 +194,70 @@ def load_demo_cycles() -> list[str]:
         bodies["XS001"],
         Organisation.objects.get(code=DEMO_RIVAL),
     )
+
+
+def load_demo_measurements(months: int = 24) -> str:
+    """Synthetic monthly figures for every numeric line of the demo contracts' quality
+    schedules, so that the quality workspace has SPC charts to show. Each line's figures come
+    from a generator seeded by the line's title (the same every run). Outcomes move from their
+    baseline towards their target; requirements run a little better than their threshold; the
+    first requirement of the first contract slips below its threshold in the last seven months,
+    so the demo has a special cause of concern to find. Recorded through the service with the
+    source marked as synthetic."""
+    import datetime as dt
+    import hashlib
+    from decimal import Decimal
+
+    import numpy as np
+
+    from commissioning import clock
+    from commissioning.contracts.models import Contract
+    from commissioning.quality import queries, services
+    from commissioning.quality.models import QualityMeasurement
+
+    this_month = clock.today().replace(day=1)
+    periods = []
+    month = this_month
+    for _ in range(months):
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+        periods.append(month)
+    periods.reverse()
+    recorded = lines = 0
+    slipping = None
+    for contract in Contract.objects.order_by("pk"):
+        for item in contract.quality_schedule.select_related("indicator"):
+            target = queries.schedule_target(item)
+            if target.target is None or item.measurements.exists():
+                continue
+            if slipping is None and item.kind == item.REQUIREMENT:
+                slipping = item.pk
+            seed = int.from_bytes(hashlib.sha256(item.title.encode()).digest()[:4], "big")
+            rng = np.random.default_rng(seed)
+            values = _demo_series(item, target, len(periods), rng, slipping == item.pk)
+            rows = [
+                services.MeasurementInput(p, Decimal(f"{v:.1f}"))
+                for p, v in zip(periods, values, strict=True)
+            ]
+            services.record_measurements(item, rows, QualityMeasurement.Source.DEMO, SYSTEM)
+            recorded += len(rows)
+            lines += 1
+    if not lines:
+        return "Quality schedule figures: already there; nothing changed."
+    return f"Quality schedule figures: {recorded} synthetic monthly figures on {lines} lines."
+
+
+def _demo_series(item, target, n: int, rng, slipping: bool):
+    import numpy as np
+
+    if item.kind == item.OUTCOME and item.baseline is not None:
+        start, goal = float(item.baseline), target.target
+        spread = max(abs(goal - start) * 0.12, 0.5)
+        trend = np.linspace(start, start + (goal - start) * 0.6, n)
+        return trend + rng.normal(0, spread, n)
+    sign = 1 if target.improvement == "increase" else -1
+    level = target.target + sign * 4.0
+    values = level + rng.normal(0, 1.6, n)
+    if slipping:
+        values[-7:] -= sign * 8.0
+    upper = 100.0 if target.target <= 100 else None
+    return np.clip(values, 0, upper)

@@ -1,0 +1,183 @@
+"""Monthly figures against a contract's quality schedule: the target rule, recording and
+uploading (all or nothing, audited), the role × action matrix, and the SPC pages and exports
+checked against the reference SPC engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from commissioning.audit.models import Revision
+from commissioning.engine.quality.spc import SpcOptions, spc_reference
+from commissioning.quality import services as q
+from commissioning.quality.models import QualityMeasurement
+from commissioning.quality.permissions import Action, can
+from commissioning.quality.rules import measure_target
+
+pytestmark = pytest.mark.django_db
+MONTHS = [dt.date(2024 + (10 + i) // 12, (10 + i) % 12 + 1, 1) for i in range(24)]  # Nov 24 on
+
+
+@pytest.mark.parametrize(
+    ("kind", "target", "direction", "threshold", "expected"),
+    [
+        ("outcome", 65.0, "lower", "", ("decrease", 65.0)),
+        ("outcome", 65.0, "higher", "", ("increase", 65.0)),
+        ("outcome", None, "higher", "", ("increase", None)),
+        ("quality_requirement", None, None, "at least 90% each month", ("increase", 90.0)),
+        ("quality_requirement", None, None, "No more than 5 per quarter", ("decrease", 5.0)),
+        ("quality_requirement", None, None, "fewer than 2.5 a month", ("decrease", 2.5)),
+        ("quality_requirement", None, None, "in place from month 3", ("neutral", None)),
+        ("quality_requirement", None, None, "", ("neutral", None)),
+    ],
+)
+def test_the_target_and_direction_of_a_schedule_line(kind, target, direction, threshold,
+                                                      expected):  # fmt: skip
+    rule = measure_target(kind, target, direction, threshold)
+    assert (rule.improvement, rule.target) == expected
+    assert rule.basis
+
+
+@pytest.fixture
+def schedule(cycle):
+    contract = cycle.signed().contract
+    imaging = contract.quality_schedule.get(title="Brain imaging within 1 hour of arrival")
+    return cycle.e, contract, imaging
+
+
+def _rows(values):
+    return [q.MeasurementInput(m, Decimal(str(v))) for m, v in zip(MONTHS, values, strict=False)]
+
+
+def test_recording_correcting_and_the_audit_trail(schedule):
+    e, _, item = schedule
+    counts = q.record_measurements(item, _rows([93.1, 94.0]), "entered", e.provider)
+    assert counts == {"added": 2, "corrected": 0, "unchanged": 0}
+    counts = q.record_measurements(item, _rows([93.1, 91.5]), "entered", e.contract_manager)
+    assert counts == {"added": 0, "corrected": 1, "unchanged": 1}
+    m = QualityMeasurement.objects.get(item=item, period=MONTHS[1])
+    assert m.value == Decimal("91.500") and m.recorded_by == e.contract_manager
+    change = Revision.objects.filter(object_type="quality.qualitymeasurement",
+                                     object_id=str(m.pk), action="update").get()  # fmt: skip
+    assert change.diff["value"] == ["94.000", "91.500"]
+
+
+def test_one_bad_row_refuses_the_whole_upload(schedule):
+    e, _, item = schedule
+    with pytest.raises(ValidationError) as refused:
+        q.record_measurements(
+            item,
+            [*_rows([90, 91]), q.MeasurementInput(MONTHS[0], Decimal(92)),
+             q.MeasurementInput(dt.date(2099, 1, 1), Decimal(1))],
+            "uploaded",
+            e.provider,
+        )  # fmt: skip
+    text = " ".join(refused.value.messages)
+    assert "November 2024 is given more than once" in text
+    assert "January 2099 has not started yet" in text
+    assert not QualityMeasurement.objects.exists()
+    with pytest.raises(ValidationError, match="Enter the figure as a number"):
+        q.record_measurements(item, [q.MeasurementInput(MONTHS[0], None)], "entered", e.provider)
+
+
+def test_a_file_of_figures_is_read_or_refused_naming_row_and_column():
+    rows = q.parse_measurements("\ufeffMonth,Value\n2025-01,91.5\n2025-02-01, 92 \n\n2025-03,88%\n")
+    assert [(r.period, r.value) for r in rows] == [
+        (dt.date(2025, 1, 1), Decimal("91.5")),
+        (dt.date(2025, 2, 1), Decimal("92")),
+        (dt.date(2025, 3, 1), Decimal("88")),
+    ]
+    with pytest.raises(ValidationError) as bad:
+        q.parse_measurements("month,value\n2025-13,91\n2025-02,ninety\n2025-03,NaN\n")
+    messages = bad.value.message_dict["file"]
+    assert messages == [
+        "Row 2, column month: 2025-13 is not a month (write it as 2026-04)",
+        "Row 3, column value: ninety is not a number",
+        "Row 4, column value: NaN is not a number",
+    ]
+    with pytest.raises(ValidationError, match="missing: value"):
+        q.parse_measurements("month,figure\n2025-01,1\n")
+    with pytest.raises(ValidationError, match="no rows"):
+        q.parse_measurements("month,value\n")
+
+
+RECORDERS = {
+    "commissioner",
+    "deputy",
+    "contract_manager",
+    "quality_lead",
+    "provider",
+    "other_commissioner",
+}
+
+
+def test_who_may_record_a_contracts_figures(schedule):
+    e, _, item = schedule
+    for role, user in e.users.items():
+        allowed = can(user, Action.RECORD_MEASUREMENT, item)
+        assert allowed == (role in RECORDERS), role
+        if not allowed:
+            with pytest.raises(PermissionDenied):
+                q.record_measurements(item, _rows([90]), "entered", user)
+    assert not QualityMeasurement.objects.exists()
+
+
+def test_pages_show_the_spc_of_the_schedule_and_export_it(client, schedule):
+    e, contract, item = schedule
+    values = [94, 95, 93.5, 94.5, 95, 94, 93, 95.5, 94, 94.5, 95, 94, 93.5, 94, 95, 94.5, 86,
+              85.5, 86, 85, 86.5, 85, 84.5, 86]  # fmt: skip
+    q.record_measurements(item, _rows(values), "uploaded", e.provider)
+    client.force_login(e.finance_lead)  # may look, may not record
+    page = client.get(reverse("quality-contract", args=[contract.pk])).content.decode()
+    assert "Needs attention" in page and "Brain imaging within 1 hour of arrival" in page
+    detail = client.get(reverse("quality-item", args=[item.pk])).content.decode()
+    assert "Record figures" not in detail
+    assert (
+        "Target read from the threshold" in detail and "Special cause variation: concern" in detail
+    )
+    assert client.post(reverse("quality-item", args=[item.pk]),
+                       {"month": "2026-11", "value": "1"}).status_code == 403  # fmt: skip
+    exported = pl.read_csv(client.get(reverse("quality-item-csv", args=[item.pk])).content,
+                           try_parse_dates=True)  # fmt: skip
+    reference, _ = spc_reference([("x", m, float(v)) for m, v in zip(MONTHS, values, strict=True)],
+                                 SpcOptions(improvement="increase", target=90.0))  # fmt: skip
+    assert exported["mean"].to_list() == pytest.approx([p.mean for p in reference])
+    assert exported["upl"].to_list() == pytest.approx([p.upl for p in reference])
+    assert exported["point_type"].to_list() == [p.point_type for p in reference]
+    assert exported["target"].unique().to_list() == [90.0]
+    whole = pl.read_csv(client.get(reverse("quality-contract-csv", args=[contract.pk])).content)
+    assert whole.filter(pl.col("line") == item.pk).height == 24
+    svg = client.get(reverse("quality-item-chart", args=[item.pk, "svg"]))
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content[:500]
+    png = client.get(reverse("quality-item-chart", args=[item.pk, "png"]))
+    assert png.content[:4] == b"\x89PNG"
+    empty = contract.quality_schedule.exclude(pk=item.pk).first()
+    assert client.get(reverse("quality-item-chart", args=[empty.pk, "svg"])).status_code == 404
+
+
+def test_recording_and_uploading_on_the_page(client, schedule):
+    e, _, item = schedule
+    url = reverse("quality-item", args=[item.pk])
+    client.force_login(e.provider)
+    bad = client.post(url, {"form": "entry", "month": "October", "value": "x"})
+    body = bad.content.decode()
+    assert bad.status_code == 200 and "There is a problem" in body
+    assert "Enter the month as year and month" in body and "Enter the figure as a number" in body
+    future = client.post(url, {"form": "entry", "month": "2099-01", "value": "9"}).content.decode()
+    assert "January 2099 has not started yet" in future
+    done = client.post(url, {"form": "entry", "month": "2025-01", "value": "91.5"}, follow=True)
+    assert "Figures recorded: 1 added" in done.content.decode()
+    upload = SimpleUploadedFile("figures.csv", b"month,value\n2025-01,92\n2025-02,bad\n")
+    refused = client.post(url, {"form": "upload", "file": upload}).content.decode()
+    assert "Row 3, column value: bad is not a number" in refused
+    assert QualityMeasurement.objects.get(item=item).value == Decimal("91.5")  # nothing changed
+    upload = SimpleUploadedFile("figures.csv", b"month,value\n2025-01,92\n2025-02,93\n")
+    done = client.post(url, {"form": "upload", "file": upload}, follow=True).content.decode()
+    assert "Figures recorded: 1 added, 1 corrected" in done
+    assert QualityMeasurement.objects.filter(item=item, source="uploaded").count() == 2
