@@ -15,7 +15,7 @@ from commissioning.organisations.permissions import SYSTEM
 from commissioning.quality import rules
 from commissioning.quality import services as q
 from commissioning.quality.models import EscalationCase, MortalityAlert
-from commissioning.quality.permissions import Action, can
+from commissioning.quality.permissions import Action, can, visible_cases
 from commissioning.reference.models import AEAttendance
 from tests.cycle import DAY0, at
 
@@ -195,6 +195,15 @@ def test_role_by_action_matrix(loaded):
                    (Action.VIEW_CASE, Action.MANAGE_CASE) else None)
         }  # fmt: skip
         assert got == allowed, action
+    # The case list's query gives the same answer as the rule, case by case, for everyone.
+    other = q.raise_concern(
+        q.ConcernInput(economy.rwe.pk, "commissioner", "Discharge letters", "Late letters"),
+        economy.commissioner,
+    )
+    for user in economy.users.values():
+        listed = set(visible_cases(user, EscalationCase.objects.all()))
+        assert listed == {c for c in (case, other) if can(user, Action.VIEW_CASE, c)}, user
+    assert set(visible_cases(economy.provider, EscalationCase.objects.all())) == {case}
     # Services refuse as the policy says.
     with pytest.raises(PermissionDenied):
         q.issue_notice(case, q.NoticeInput("x", dt.date(2099, 1, 1)), economy.clinical_adviser)

@@ -28,7 +28,7 @@ from .forms import (
     UploadMeasurementsForm,
 )
 from .models import EscalationCase, Milestone, MortalityAlert, QualityMeasurement
-from .permissions import Action, can
+from .permissions import Action, can, visible_cases
 
 OVERDISPERSION = {
     "cqc": "Additive random effects (CQC)",
@@ -281,7 +281,7 @@ def provider(request, code):
         "ae_assurance": queries.ASSURANCE.get(icons.get("assurance_icon")) if icons else None,
         "shmi": run.results.filter(provider_code=code).first() if run else None,
         "alerts": run.alerts.filter(provider_code=code) if run else [],
-        "cases": EscalationCase.objects.filter(provider=org)
+        "cases": visible_cases(request.user, EscalationCase.objects.filter(provider=org))
         if can(request.user, Action.VIEW_CASE)
         else None,
         "can_raise": can(request.user, Action.RAISE_CONCERN),
@@ -452,8 +452,7 @@ def schedule_item_csv(request, pk):
 
 
 def _visible_cases(user):
-    cases = EscalationCase.objects.select_related("provider", "contract")
-    return [c for c in cases if can(user, Action.VIEW_CASE, c)]
+    return visible_cases(user, EscalationCase.objects.select_related("provider", "contract"))
 
 
 def cases(request):
