@@ -41,9 +41,11 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,10 +54,14 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from scipy.special import expit
 
 from .constants import ODDS_RATIO_ALTERNATIVE, THRESHOLD_SIMULATIONS
 from .funnel import Method, Overdispersion, funnel_numpy
 from .tables import InputError
+
+WORKERS = min(4, os.cpu_count() or 1)  # threads for the scoring pass
+SCORING_STEP = 1 << 20  # spells gathered at a time: a few MB of temporaries per thread
 
 GROUP = "diagnosis_group"
 COVARIATES = ("age_band", "sex", "admission_method", "month", "charlson_band", "year_index")
@@ -126,34 +132,39 @@ def _check_schema(files: list[Path]) -> None:
                 )
 
 
-def _batches(files: list[Path], columns: Sequence[str]) -> Iterable[tuple[int, pa.RecordBatch]]:
+def _batches(
+    files: list[Path],
+    columns: Sequence[str],
+    prepare: Callable[[int, pa.RecordBatch], object] | None = None,
+) -> Iterable[tuple[int, object]]:
     """Row groups of every file with the row number (1-based, across files) of their first row.
 
-    A reader thread decodes the next row group while the caller works on this one (Parquet
-    decoding and NumPy both release the GIL), with at most two row groups waiting."""
+    A reader thread decodes the next row group, and applies ``prepare(first_row, batch)`` to
+    it if given, while the caller works on the one before (Parquet decoding and NumPy both
+    release the GIL), with at most two row groups waiting."""
     waiting: queue.Queue = queue.Queue(maxsize=2)
     stop = threading.Event()
 
     def read():
         try:
+            first = 1
             for path in files:
                 for batch in pq.ParquetFile(path).iter_batches(batch_size=1 << 20, columns=columns):
                     if stop.is_set():
                         return
-                    waiting.put(batch)
+                    waiting.put((first, prepare(first, batch) if prepare else batch))
+                    first += batch.num_rows
             waiting.put(None)
         except BaseException as exc:  # handed to the caller, raised there
             waiting.put(exc)
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    first = 1
     try:
-        while (batch := waiting.get()) is not None:
-            if isinstance(batch, BaseException):
-                raise batch
-            yield first, batch
-            first += batch.num_rows
+        while (item := waiting.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
     finally:
         stop.set()
         while reader.is_alive():  # let a blocked reader finish
@@ -291,7 +302,7 @@ class GroupModels:
         return eta
 
     def probabilities(self) -> np.ndarray:
-        return np.exp(-np.logaddexp(0, -self.linear_predictor()))
+        return expit(self.linear_predictor())
 
     def coefficients(self, group_index: int) -> np.ndarray:
         """The coefficient vector in the order of ``risk.Design``: intercept, then levels
@@ -312,14 +323,36 @@ def grid_design(grid: Grid) -> np.ndarray:
     return np.column_stack(columns)
 
 
+def _newton_step(hessian: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """H⁻¹·score for each group, as the pseudo-inverse would give it. A level a group never
+    sees has a zero row and column in H and a zero score: it is set aside (its step is 0, as
+    with the pseudo-inverse) and the rest solved directly, which is exact and much cheaper.
+    Should what remains still be singular, the pseudo-inverse is used for the whole batch."""
+    diagonal = np.einsum("gpp->gp", hessian)
+    unseen = diagonal == 0
+    if unseen.any():
+        hessian = hessian.copy()
+        group, level = np.nonzero(unseen)
+        hessian[group, level, level] = 1.0
+    try:
+        step = np.linalg.solve(hessian, score[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        return np.einsum("gpq,gq->gp", np.linalg.pinv(hessian, hermitian=True), score)
+    if not np.isfinite(step).all():
+        return np.einsum("gpq,gq->gp", np.linalg.pinv(hessian, hermitian=True), score)
+    step[unseen] = 0.0
+    return step
+
+
 def fit_grid(spells: np.ndarray, deaths: np.ndarray, grid: Grid) -> GroupModels:
     """Newton–Raphson (the IRLS of a logistic GLM) for every diagnosis group at once, on the
     counts laid out as the grid (``spells`` and ``deaths`` have the grid's shape).
 
     Every group shares one design matrix X over its cells, so X'WX for all the groups at once
     is one matrix product: the weights (groups × cells) times the products X_cp·X_cq of every
-    pair of parameters p ≤ q (cells × pairs), computed once. Steps use the pseudo-inverse, so
-    a level a group never sees (unidentified) gets coefficient 0 and changes no probability. A group
+    pair of parameters p ≤ q (cells × pairs), computed once. Steps are those of the
+    pseudo-inverse (``_newton_step``), so a level a group never sees (unidentified) gets
+    coefficient 0 and changes no probability. A group
     stops when its log-likelihood changes by less than 1e-10 relatively (statsmodels' default
     test is 1e-8 on the deviance); only the groups still moving are worked on, so a group with
     a level without any deaths (separation, whose coefficient creeps towards −∞) runs on alone.
@@ -335,10 +368,13 @@ def fit_grid(spells: np.ndarray, deaths: np.ndarray, grid: Grid) -> GroupModels:
     beta[:, 0] = np.log(rate / (1 - rate))
 
     def loglik(eta, d, n):
-        return (d * eta - n * np.logaddexp(0, eta)).sum(1)
+        # log(1 + e^eta), stably: max(eta, 0) + log1p(e^-|eta|)
+        softplus = np.maximum(eta, 0) + np.log1p(np.exp(-np.abs(eta)))
+        return (d * eta - n * softplus).sum(1)
 
     upper = np.triu_indices(x.shape[1])
-    pairs = (x[:, :, None] * x[:, None, :])[:, upper[0], upper[1]]
+    xt = np.ascontiguousarray(x.T)
+    pairs = (xt[upper[0]] * xt[upper[1]]).T  # cells × pairs
     eta = beta @ x.T
     previous = loglik(eta, d, n)
     converged = np.zeros(g, dtype=bool)
@@ -347,12 +383,12 @@ def fit_grid(spells: np.ndarray, deaths: np.ndarray, grid: Grid) -> GroupModels:
     while len(active) and iterations < MAX_ITERATIONS:
         iterations += 1
         e, na, da = eta[active], n[active], d[active]
-        mu = np.exp(-np.logaddexp(0, -e))
+        mu = expit(e)
         w = na * mu * (1 - mu)
         score = (da - na * mu) @ x
         hessian = np.empty((len(active), x.shape[1], x.shape[1]))
         hessian[:, upper[0], upper[1]] = hessian[:, upper[1], upper[0]] = w @ pairs
-        step = np.einsum("gpq,gq->gp", np.linalg.pinv(hessian, hermitian=True), score)
+        step = _newton_step(hessian, score)
         # Step-halving (as R's glm.fit): a step that lowers the log-likelihood, which a full
         # Newton step can do on sparse cells, is halved until it does not.
         start = beta[active]
@@ -442,46 +478,61 @@ def shmi(
     keys = np.empty(rows, dtype=np.int32)
     slots = np.empty(rows, dtype=np.int32)
     died = np.empty(rows, dtype=np.bool_)
-    spells = np.zeros(grid.cells, dtype=np.int64)
-    deaths = np.zeros(grid.cells, dtype=np.float64)
+    counts = np.zeros(2 * grid.cells, dtype=np.int64)  # survivors and deaths, interleaved
     index: dict[str, int] = {}
-    for first, batch in _batches(files, [*key_columns, OUTCOME, PROVIDER, PERIOD]):
-        here = slice(first - 1, first - 1 + batch.num_rows)
-        key = keys[here] = grid.key({c: _integers(batch, c, first) for c in key_columns})
-        y = died[here] = _outcome(batch, first)
-        slots[here] = _providers(batch, index, first) * months + (
-            _months(batch, first) - first_month
-        )
-        both = np.bincount(key.astype(np.int64) * 2 + y, minlength=2 * grid.cells)
-        spells += both[0::2] + both[1::2]
-        deaths += both[1::2]
-        tick("counting", batch.num_rows)
+
+    def prepare(first: int, batch: pa.RecordBatch):
+        # In the reader thread (the provider index is only touched there).
+        key = grid.key({c: _integers(batch, c, first) for c in key_columns})
+        y = _outcome(batch, first)
+        slot = _providers(batch, index, first) * months + (_months(batch, first) - first_month)
+        return key, y, slot
+
+    for first, (key, y, slot) in _batches(
+        files, [*key_columns, OUTCOME, PROVIDER, PERIOD], prepare
+    ):
+        here = slice(first - 1, first - 1 + len(key))
+        keys[here], died[here], slots[here] = key, y, slot
+        counts += np.bincount(key * 2 + y, minlength=2 * grid.cells)
+        tick("counting", len(key))
     total = rows
+    deaths = counts[1::2].astype(np.float64)
+    spells = counts[0::2] + counts[1::2]
 
     # Fit every diagnosis group's model on the cells.
     models = fit_grid(spells.reshape(grid.shape), deaths.reshape(grid.shape), grid)
     risk = models.probabilities().ravel()
+    # Each cell's risk beside the CUSUM's log-likelihood term of a spell in it, which depends
+    # only on the risk: one gather per spell fetches both from one cache line.
+    per_cell = np.column_stack([risk, np.log1p((options.odds_ratio - 1) * risk)])
     tick("fitting")
 
     # Pass 2: each spell's risk gathered by its key; observed, expected and the CUSUM terms
-    # summed per provider × month.
+    # summed per provider × month. The spells are split between the cores (the gather and
+    # the bincounts release the GIL) and each part's sums added at the end.
     size = len(index) * months
-    names = ("spells", "observed", "expected", "log")
-    sums = {name: np.zeros(size) for name in names}
     log_r = math.log(options.odds_ratio)
-    step = 1 << 20
-    for start in range(0, rows, step):
-        here = slice(start, start + step)
-        p = risk[keys[here]]
-        slot = slots[here]
-        both = np.bincount(slot * 2 + died[here], minlength=2 * size)
-        sums["spells"] += both[0::2] + both[1::2]
-        sums["observed"] += both[1::2]
-        sums["expected"] += np.bincount(slot, weights=p, minlength=size)
-        sums["log"] += np.bincount(
-            slot, weights=np.log1p((options.odds_ratio - 1) * p), minlength=size
-        )
-        tick("scoring", min(step, rows - start))
+    lock = threading.Lock()
+
+    def score(lo: int, hi: int) -> dict[str, np.ndarray]:
+        part = {name: np.zeros(size) for name in ("spells", "observed", "expected", "log")}
+        for start in range(lo, hi, SCORING_STEP):
+            here = slice(start, min(start + SCORING_STEP, hi))
+            terms = np.take(per_cell, keys[here], axis=0)
+            slot = slots[here]
+            both = np.bincount(slot * 2 + died[here], minlength=2 * size)
+            part["spells"] += both[0::2] + both[1::2]
+            part["observed"] += both[1::2]
+            part["expected"] += np.bincount(slot, weights=terms[:, 0], minlength=size)
+            part["log"] += np.bincount(slot, weights=terms[:, 1], minlength=size)
+            with lock:
+                tick("scoring", here.stop - here.start)
+        return part
+
+    bounds = np.linspace(0, rows, WORKERS + 1).astype(np.int64)
+    with ThreadPoolExecutor(WORKERS) as pool:
+        parts = list(pool.map(score, bounds[:-1], bounds[1:]))
+    sums = {name: sum(part[name] for part in parts) for name in parts[0]}
     used = len(index) * months
     codes = list(index)
     shaped = {k: v[:used].reshape(len(codes), months) for k, v in sums.items()}
