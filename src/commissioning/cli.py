@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from commissioning.cli_market import market_app
 from commissioning.cli_quality import quality_app
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.add_typer(audit_app, name="audit")
 token_app = typer.Typer(help="API tokens for API clients.", no_args_is_help=True)
 app.add_typer(token_app, name="api-token")
 app.add_typer(quality_app, name="quality")
+app.add_typer(market_app, name="market")
 console = Console()
 err = Console(stderr=True)
 

@@ -1,0 +1,149 @@
+"""`commissioning market …`: where patients would go if providers failed (the resilience
+linear programme, solved with HiGHS), and market concentration. JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import polars as pl
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from commissioning.cli_quality import err
+from commissioning.engine.market import resilience as rs
+from commissioning.engine.quality.tables import InputError, numeric, read_table, require_columns
+
+REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference"
+
+market_app = typer.Typer(
+    help="Market analysis and resilience: stress tests of provider failure (JSON on stdout).",
+    no_args_is_help=True,
+)
+
+
+def _codes(frame: pl.DataFrame, column: str) -> list[str]:
+    text = frame[column].cast(pl.String).str.strip_chars()
+    empty = (text.is_null() | (text == "")).arg_true()
+    if len(empty):
+        raise InputError(f"row {empty[0] + 1}, column '{column}': the code is empty")
+    return text.to_list()
+
+
+def read_providers(path: Path) -> rs.Providers:
+    """``code,easting,northing,capacity`` (CSV or Parquet)."""
+    frame = read_table(path)
+    require_columns(frame, ["code", "easting", "northing", "capacity"])
+    return rs.providers_from_columns(
+        _codes(frame, "code"),
+        *(numeric(frame, c, allow_missing=False).to_numpy() for c in ("easting", "northing",
+                                                                       "capacity")),
+    )  # fmt: skip
+
+
+def read_demand(path: Path) -> rs.Areas:
+    """``area,easting,northing,demand`` (CSV or Parquet)."""
+    frame = read_table(path)
+    require_columns(frame, ["area", "easting", "northing", "demand"])
+    return rs.areas_from_columns(
+        _codes(frame, "area"),
+        *(numeric(frame, c, allow_missing=False).to_numpy() for c in ("easting", "northing",
+                                                                       "demand")),
+    )  # fmt: skip
+
+
+def _cuts(values: list[str]) -> dict[str, float]:
+    cuts = {}
+    for text in values:
+        code, sep, fraction = text.partition("=")
+        try:
+            cuts[code.strip()] = float(fraction)
+        except ValueError:
+            raise InputError(f"--cut {text}: write it as CODE=FRACTION, e.g. RJE=0.3") from None
+        if not sep:
+            raise InputError(f"--cut {text}: write it as CODE=FRACTION, e.g. RJE=0.3")
+    return cuts
+
+
+@market_app.command("stress")
+def market_stress(
+    providers: Annotated[Path, typer.Option(help="code,easting,northing,capacity")],
+    demand: Annotated[Path, typer.Option(help="area,easting,northing,demand")],
+    max_km: Annotated[float, typer.Option(help="Furthest a patient may be sent")] = 50.0,
+    circuity: Annotated[float, typer.Option(help="Road distance / straight line")] = 1.0,
+    penalty: Annotated[float, typer.Option(help="Cost of a patient left unserved, in km")] = 1000.0,
+    fail: Annotated[
+        list[str] | None, typer.Option(help="A provider that fails (repeat for more)")
+    ] = None,
+    cut: Annotated[
+        list[str] | None, typer.Option(help="CODE=FRACTION: cut a provider's capacity")
+    ] = None,
+    all_single_failures: Annotated[
+        bool, typer.Option(help="Every single-provider failure, one scenario each")
+    ] = False,
+    flows: Annotated[bool, typer.Option(help="Include every area-provider flow")] = False,
+    output: Annotated[Path | None, typer.Option(help="Write to this file")] = None,
+) -> None:
+    """Solve the no-failure baseline, then the failure scenario (or every single failure):
+    objective, unmet demand, patient-km and extra patient-km over the baseline, the providers
+    at full capacity and the areas left with unmet demand."""
+    try:
+        options = rs.Options(max_km=max_km, circuity=circuity, penalty=penalty)
+        model = rs.ResilienceModel(read_providers(providers), read_demand(demand), options)
+        scenario = model.scenario(fail or (), _cuts(cut or []))
+    except InputError as exc:
+        err.print(f"Error: {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    baseline = model.solve(flows=flows)
+    results = []
+    if all_single_failures:
+        with Progress(
+            TextColumn("[bold]Single-provider failures"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=not sys.stderr.isatty(),
+        ) as progress:
+            task = progress.add_task("sweep", total=len(model.providers.codes))
+            results = model.sweep(lambda _code: progress.advance(task))
+    if scenario.fail or scenario.cuts:
+        results.append(model.solve(scenario, flows=flows))
+    document = {
+        "options": {"max_km": max_km, "circuity": circuity, "penalty": penalty},
+        "providers": len(model.providers.codes),
+        "areas": len(model.areas.codes),
+        "total_demand": float(np.sum(model.areas.demand)),
+        "pairs_within_reach": model.n_pairs,
+        "baseline": baseline.as_dict(flows),
+        "scenarios": [r.as_dict(flows) for r in results],
+    }
+    text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"Wrote {output}")
+
+
+@market_app.command("synthetic")
+def market_synthetic(
+    out: Annotated[Path, typer.Option(help="Folder for providers.csv and demand.csv")],
+    areas: Annotated[int, typer.Option(help="Small areas (England has about 33,000)")] = 33_000,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 3,
+) -> None:
+    """Write a stress test's inputs: the real NHS trusts with A&E departments and their
+    locations, and synthetic small-area demand around them."""
+    from commissioning.engine.market.synthetic import synthetic_market
+
+    providers, demand = synthetic_market(REFERENCE, areas=areas, seed=seed)
+    out.mkdir(parents=True, exist_ok=True)
+    providers.write_csv(out / "providers.csv")
+    demand.write_csv(out / "demand.csv")
+    err.print(
+        f"Wrote {out / 'providers.csv'} ({providers.height} trusts) and {out / 'demand.csv'} "
+        f"({demand.height:,} areas, total demand {demand['demand'].sum():,.0f})"
+    )

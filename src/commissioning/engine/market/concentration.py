@@ -1,0 +1,79 @@
+"""Patient flows, market shares and concentration.
+
+A provider's share of an area (or of a commissioner's population) is its share of the
+patients from there; the Herfindahl–Hirschman Index is the sum of the squared percentage
+shares, from near 0 (many small providers) to 10,000 (one provider). DOMAIN.md section 3: the
+2010 OFT/Competition Commission guidelines read above 1,000 as concentrated and above 2,000
+as highly concentrated ([U] there: shown as a guide, not as a test); the CMA's 2021
+guidelines apply no threshold. Market analysis of NHS services uses referral (patient) flows
+as the proxy for competition (Monitor and CMA merger reports).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+CONCENTRATED = 1_000
+HIGHLY_CONCENTRATED = 2_000
+
+
+def flows_from_spells(spells: Path | str) -> pl.LazyFrame:
+    """Patients per area and provider from Parquet spells (columns ``area_code`` and
+    ``provider_code``), streamed."""
+    path = Path(spells)
+    source = str(path / "*.parquet") if path.is_dir() else str(path)
+    return (
+        pl.scan_parquet(source)
+        .select(pl.col("area_code").cast(pl.String).alias("area"),
+                pl.col("provider_code").cast(pl.String).alias("provider"))
+        .group_by("area", "provider")
+        .agg(pl.len().alias("patients"))
+    )  # fmt: skip
+
+
+def shares(flows: pl.LazyFrame | pl.DataFrame, by: str = "area") -> pl.DataFrame:
+    """Each provider's share (0..1) of the patients of each ``by`` group."""
+    return (
+        flows.lazy()
+        .group_by(by, "provider")
+        .agg(pl.col("patients").sum())
+        .with_columns(share=pl.col("patients") / pl.col("patients").sum().over(by))
+        .sort([by, "share", "provider"], descending=[False, True, False])
+        .collect()
+    )
+
+
+def hhi(flows: pl.LazyFrame | pl.DataFrame, by: str = "area") -> pl.DataFrame:
+    """Per ``by`` group: patients, providers, the largest share and the HHI (0..10,000)."""
+    table = shares(flows, by)
+    return (
+        table.group_by(by)
+        .agg(
+            pl.col("patients").sum(),
+            pl.len().alias("providers"),
+            pl.col("share").max().alias("largest_share"),
+            (pl.col("share") * 100).pow(2).sum().alias("hhi"),
+        )
+        .with_columns(
+            level=pl.when(pl.col("hhi") > HIGHLY_CONCENTRATED)
+            .then(pl.lit("highly concentrated"))
+            .when(pl.col("hhi") > CONCENTRATED)
+            .then(pl.lit("concentrated"))
+            .otherwise(pl.lit("not concentrated"))
+        )
+        .sort(by)
+    )
+
+
+def provider_shares(flows: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
+    """Each provider's patients and its share of all patients."""
+    return (
+        flows.lazy()
+        .group_by("provider")
+        .agg(pl.col("patients").sum())
+        .with_columns(share=pl.col("patients") / pl.col("patients").sum())
+        .sort("patients", descending=True)
+        .collect()
+    )
