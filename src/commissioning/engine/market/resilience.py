@@ -23,8 +23,12 @@ instead of solving from scratch.
 
 from __future__ import annotations
 
+import copy
+import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import highspy
@@ -39,6 +43,8 @@ DEFAULT_PENALTY_KM = 1000.0
 TOLERANCE = 1e-6  # a capacity within this of full, or unmet demand above it, is reported
 PAIR_BLOCK = 4096  # areas per k-d tree query
 INITIAL_NEAREST = 3  # providers per area in the LP before any pricing
+DUAL, PRIMAL = 1, 4  # HiGHS simplex_strategy values
+SWEEP_WORKERS = max(1, min(4, os.cpu_count() or 1))  # threads sharing a sweep's scenarios
 PRICING_TOLERANCE = 1e-9  # a reduced cost below minus this brings its pair into the LP
 
 
@@ -277,23 +283,36 @@ class ResilienceModel:
     def solve(self, scenario: Scenario | None = None, flows: bool = False) -> Result:
         """Solve one scenario. The first call solves the baseline (no failure) and keeps its
         basis; every scenario then starts from that basis."""
-        if self.baseline is None:
-            self.baseline = self._optimise(Scenario(), flows=False)
-            self.basis = self.highs.getBasis()
+        self._ensure_baseline()
         scenario = scenario or Scenario()
         if not scenario.fail and not scenario.cuts and not flows:
             return self.baseline
+        return self.solve_basis(scenario, flows)
+
+    def _ensure_baseline(self) -> None:
+        if self.baseline is None:
+            self.baseline = self._optimise(Scenario(), flows=False)
+            self.basis = self.highs.getBasis()
+            self.base_columns = len(self.columns)
+
+    def solve_basis(self, scenario: Scenario, flows: bool = False) -> Result:
+        """The whole LP (with column generation) warm-started from the baseline's basis."""
+        self._ensure_baseline()
         rows, upper = self._upper(scenario)
         self._set_capacity(self.highs, rows, upper)
-        basis = self.basis
-        added = self.highs.getNumCol() - len(basis.col_status)
-        if added:  # columns priced in since the baseline: nonbasic at zero, still optimal
-            basis.col_status = list(basis.col_status) + [highspy.HighsBasisStatus.kLower] * added
-        self.highs.setBasis(basis)
+        self.highs.setBasis(self.basis)
         try:
             return self._optimise(scenario, flows)
         finally:
+            # Back to the baseline's model: its capacities, and only its columns (those the
+            # scenario priced in would make every later scenario's LP larger).
             self._set_capacity(self.highs, rows, self.providers.capacity[rows].astype(float))
+            extra = len(self.columns) - self.base_columns
+            if extra:
+                first = self.n_areas + self.base_columns
+                self.highs.deleteCols(extra, np.arange(first, first + extra, dtype=np.int32))
+                self.in_model[self.columns[self.base_columns :]] = False
+                self.columns = self.columns[: self.base_columns]
 
     def _optimise(self, scenario: Scenario, flows: bool) -> Result:
         """Run HiGHS, then price every pair not in the model and add those with a negative
@@ -301,6 +320,9 @@ class ResilienceModel:
         h = self.highs
         started = time.perf_counter()
         iterations = 0
+        # After a capacity change the basis is dual feasible: the dual simplex repairs it.
+        # After columns are added it stays primal feasible: the primal simplex goes on.
+        h.setOptionValue("simplex_strategy", DUAL)
         while True:
             h.run()
             _check_optimal(h)
@@ -317,6 +339,7 @@ class ResilienceModel:
                       start[:-1].astype(np.int32), index, np.ones(len(index)))  # fmt: skip
             self.columns = np.concatenate([self.columns, enter])
             self.in_model[enter] = True
+            h.setOptionValue("simplex_strategy", PRIMAL)
         x = np.asarray(h.getSolution().col_value)
         flow = np.zeros(self.n_pairs)
         flow[self.columns] = x[self.n_areas :]
@@ -342,15 +365,47 @@ class ResilienceModel:
                             x[self.n_areas :], x[: self.n_areas], seconds,
                             int(cold.getInfo().simplex_iteration_count), False)  # fmt: skip
 
-    def sweep(self, progress: Callable[[str], None] | None = None) -> list[Result]:
-        """Every single-provider failure, each warm-started from the baseline's basis."""
+    def sweep(
+        self, progress: Callable[[str], None] | None = None, workers: int = SWEEP_WORKERS
+    ) -> list[Result]:
+        """Every single-provider failure, each warm-started from the baseline's basis. The
+        scenarios are shared between ``workers`` threads, each with its own copy of the
+        baseline's LP and basis (HiGHS releases the GIL while it solves)."""
         self.solve()
-        out = []
-        for code in self.providers.codes:
-            out.append(self.solve(Scenario((code,))))
-            if progress:
-                progress(code)
-        return out
+        codes = list(self.providers.codes)
+        models = [self] + [self._clone() for _ in range(max(1, workers) - 1)]
+        done: dict[str, Result] = {}
+        lock = threading.Lock()
+
+        # Largest providers first (their scenarios take longest), each thread taking the
+        # next scenario when it finishes one: the threads finish together.
+        queue = iter(sorted(codes, key=lambda c: -self.providers.capacity[self.index[c]]))
+
+        def work(model: ResilienceModel) -> None:
+            while True:
+                with lock:
+                    code = next(queue, None)
+                if code is None:
+                    return
+                result = model.solve(Scenario((code,)))
+                with lock:
+                    done[code] = result
+                    if progress:
+                        progress(code)
+
+        with ThreadPoolExecutor(len(models)) as pool:
+            for future in [pool.submit(work, m) for m in models]:
+                future.result()
+        return [done[c] for c in codes]
+
+    def _clone(self) -> ResilienceModel:
+        """The same model with its own HiGHS holding the baseline's LP and optimal basis."""
+        twin = copy.copy(self)
+        twin.highs = _solver()
+        twin.highs.passModel(self.highs.getLp())
+        twin.highs.setBasis(self.basis)
+        twin.columns, twin.in_model = self.columns.copy(), self.in_model.copy()
+        return twin
 
     def _result(self, scenario, objective, flow, unmet, seconds, iterations, flows) -> Result:
         patient_km = float(self.km @ flow)
