@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "commissioning.selection",
     "commissioning.contracts",
     "commissioning.quality",
+    "commissioning.market",
     "commissioning.api",
     "commissioning.web",
 ]

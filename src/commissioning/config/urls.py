@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("commissioning.selection.urls")),
     path("", include("commissioning.contracts.urls")),
     path("", include("commissioning.quality.urls")),
+    path("", include("commissioning.market.urls")),
     path("", include("commissioning.web.urls")),
 ]

@@ -1,5 +1,7 @@
 from commissioning.contracts.permissions import Action as ContractAction
 from commissioning.contracts.permissions import can as can_contract
+from commissioning.market.permissions import Action as MarketAction
+from commissioning.market.permissions import can as can_market
 from commissioning.organisations.permissions import Action, can, roles_of
 from commissioning.quality.permissions import Action as QualityAction
 from commissioning.quality.permissions import can as can_quality
@@ -22,5 +24,6 @@ def navigation(request):
         "can_propose": can_select(user, SelectionAction.SUBMIT_PROPOSAL),
         "can_view_contracts": can_contract(user, ContractAction.VIEW_CONTRACT),
         "can_view_quality": can_quality(user, QualityAction.VIEW_QUALITY),
+        "can_view_market": can_market(user, MarketAction.VIEW_MARKET),
         "is_admin": user.is_staff,
     }

@@ -1,0 +1,230 @@
+"""The market and resilience workspace: a map of England, market shares and HHI, stress
+tests of provider failure with progress, continuity-of-services assessments and the priority
+list. Every table exports as CSV and every map as SVG or PNG."""
+
+from __future__ import annotations
+
+import polars as pl
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from commissioning.contracts.models import Contract
+from commissioning.engine.market import concentration
+from commissioning.organisations.models import Organisation
+from commissioning.quality.charts import FORMATS
+from commissioning.quality.charts import render as render_chart
+from commissioning.web.http import csv_response, guard, submit
+
+from . import charts, data, services
+from .forms import DecisionForm, StressForm
+from .models import ContinuityAssessment, StressTest
+from .permissions import Action, can
+
+
+def _market():
+    try:
+        return data.load_market()
+    except data.NoMarketData as exc:
+        raise Http404("The synthetic health economy has not been generated yet: run "
+                      "`make demo` (or `commissioning demo-setup`)") from exc  # fmt: skip
+
+
+def _picture(figure, fmt: str, name: str) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise Http404("Maps export as svg or png")
+    response = HttpResponse(render_chart(figure, fmt), content_type=FORMATS[fmt])
+    if fmt == "png":
+        response["Content-Disposition"] = f'attachment; filename="{name}.png"'
+    return response
+
+
+def _commissioner_hhi(market):
+    by_area = market.flows.join(market.areas.select("area", "commissioner_code"), on="area")
+    table = concentration.hhi(by_area, by="commissioner_code")
+    names = dict(Organisation.objects.filter(code__in=table["commissioner_code"].to_list())
+                 .values_list("code", "name"))  # fmt: skip
+    return [{**r, "name": names.get(r["commissioner_code"], r["commissioner_code"])}
+            for r in table.sort("hhi", descending=True).iter_rows(named=True)]  # fmt: skip
+
+
+def workspace(request):
+    guard(can(request.user, Action.VIEW_MARKET))
+    market = _market()
+    names = dict(zip(market.providers["code"], market.providers["name"], strict=True))
+    shares = (
+        concentration.provider_shares(market.flows)
+        .head(15)
+        .with_columns(name=pl.col("provider").replace_strict(names, default=pl.col("provider")))
+    )
+    bound = request.POST if request.method == "POST" else None
+    form = StressForm(bound, providers=sorted(names.items(), key=lambda x: x[1]))
+    done = None
+    if request.method == "POST":
+        guard(can(request.user, Action.RUN_STRESS_TEST))
+        done = submit(
+            request,
+            form,
+            lambda: services.start_stress_test(
+                services.StressInput(
+                    tuple(form.cleaned_data["fail"]), sweep=form.cleaned_data["sweep"]
+                ),
+                request.user,
+                background=True,
+            ),
+            lambda test: "Stress test started" if test.sweep else "Stress test finished",
+            lambda test: reverse("market-stress", args=[test.pk]),
+        )
+    if done:
+        return done
+    context = {
+        "market": market,
+        "commissioners": _commissioner_hhi(market)[:15],
+        "shares": shares.to_dicts(),
+        "form": form,
+        "can_run": can(request.user, Action.RUN_STRESS_TEST),
+        "tests": StressTest.objects.all()[:10],
+        "thresholds": (concentration.CONCENTRATED, concentration.HIGHLY_CONCENTRATED),
+    }
+    return render(request, "market/workspace.html", context)
+
+
+def market_map(request, fmt):
+    guard(can(request.user, Action.VIEW_MARKET))
+    market = _market()
+    code = request.GET.get("catchment") or None
+    if code and code not in set(market.providers["code"]):
+        code = None
+    title = "NHS trusts and the small areas they serve"
+    return _picture(charts.market_map(market, title, catchment_of=code), fmt, "market-map")
+
+
+def hhi_csv(request):
+    guard(can(request.user, Action.VIEW_MARKET))
+    market = _market()
+    response, writer = csv_response("market-concentration.csv")
+    writer.writerow(["level", "code", "name", "patients", "providers", "largest_share", "hhi",
+                     "concentration", "source"])  # fmt: skip
+    for r in _commissioner_hhi(market):
+        writer.writerow(["commissioner", r["commissioner_code"], r["name"], r["patients"],
+                         r["providers"], round(r["largest_share"], 4), round(r["hhi"], 1),
+                         r["level"], market.source])  # fmt: skip
+    for r in concentration.hhi(market.flows).iter_rows(named=True):
+        writer.writerow(["area", r["area"], "", r["patients"], r["providers"],
+                         round(r["largest_share"], 4), round(r["hhi"], 1), r["level"],
+                         market.source])  # fmt: skip
+    return response
+
+
+def stress(request, pk):
+    guard(can(request.user, Action.VIEW_MARKET))
+    test = get_object_or_404(StressTest, pk=pk)
+    results = sorted(test.results, key=lambda r: (-r["unmet_demand"], -r["extra_patient_km"]))
+    return render(request, "market/stress.html", {"test": test, "results": results})
+
+
+def stress_map(request, pk, fmt):
+    guard(can(request.user, Action.VIEW_MARKET))
+    test = get_object_or_404(StressTest, pk=pk, status=StressTest.Status.DONE)
+    if test.sweep:
+        raise Http404("A sweep has one map per scenario: run the scenario on its own")
+    result = test.results[0]
+    unmet = [a["area"] for a in result["areas_with_unmet_demand"]]
+    figure = charts.market_map(_market(), test.title, failed=test.failed, unmet_areas=unmet)
+    return _picture(figure, fmt, f"stress-test-{test.pk}")
+
+
+def stress_csv(request, pk):
+    guard(can(request.user, Action.VIEW_MARKET))
+    test = get_object_or_404(StressTest, pk=pk, status=StressTest.Status.DONE)
+    response, writer = csv_response(f"stress-test-{test.pk}.csv")
+    writer.writerow(["scenario", "objective", "unmet_demand", "patient_km", "extra_patient_km",
+                     "providers_at_capacity", "areas_with_unmet_demand",
+                     "population_without_service", "max_km", "circuity", "penalty",
+                     "data"])  # fmt: skip
+    for r in test.results:
+        writer.writerow([r["scenario"], round(r["objective"], 3), round(r["unmet_demand"], 3),
+                         round(r["patient_km"], 3), round(r["extra_patient_km"], 3),
+                         " ".join(r["providers_at_capacity"]),
+                         len(r["areas_with_unmet_demand"]), r["population_without_service"],
+                         test.max_km, test.circuity, test.penalty, test.data])  # fmt: skip
+    return response
+
+
+# --- Continuity of services -----------------------------------------------------------------
+
+
+def _contracts():
+    return Contract.objects.select_related("provider", "specification", "continuity")
+
+
+def continuity(request):
+    guard(can(request.user, Action.VIEW_MARKET))
+    _market()
+    rows = services.priority_list(_contracts())
+    context = {"rows": rows, "weights": services.rules.WEIGHTS}
+    return render(request, "market/continuity.html", context)
+
+
+def continuity_csv(request):
+    guard(can(request.user, Action.VIEW_MARKET))
+    _market()
+    response, writer = csv_response("continuity-priority-list.csv")
+    writer.writerow(["rank", "contract", "service", "provider", "score", "concentration",
+                     "resilience", "population", "deprivation", "population_served",
+                     "unmet_share_if_failed", "crs_indicated", "crs_decision"])  # fmt: skip
+    for rank, r in enumerate(services.priority_list(_contracts()), start=1):
+        a, c = r["assessment"], r["contract"]
+        writer.writerow([rank, c.reference, c.specification.title, c.provider.code,
+                         round(r["score"], 1), round(r["concentration"], 4),
+                         round(r["resilience"], 4), round(r["population"], 4),
+                         round(r["deprivation"], 4), r["evidence"]["population_served"],
+                         r["evidence"]["unmet_share_if_failed"],
+                         a.indicated if a else "", "" if not a or a.designated is None else
+                         ("designated" if a.designated else "not designated")])  # fmt: skip
+    return response
+
+
+def assessment(request, pk):
+    guard(can(request.user, Action.VIEW_MARKET))
+    contract = get_object_or_404(_contracts(), pk=pk)
+    current = ContinuityAssessment.objects.filter(contract=contract).first()
+    may = can(request.user, Action.ASSESS_CONTINUITY, contract)
+    form = None
+    if request.method == "POST":
+        guard(may)
+        if request.POST.get("step") == "evidence":
+            from commissioning.web.http import act
+
+            return act(request, lambda: services.gather_evidence(contract, request.user),
+                       "Evidence gathered from the resilience model", request.path)  # fmt: skip
+        if current is None:
+            raise Http404("Gather the evidence first")
+        form = DecisionForm(request.POST)
+        done = submit(
+            request,
+            form,
+            lambda: services.decide_continuity(
+                current,
+                services.DecisionInput(
+                    {"yes": True, "no": False}.get(form.cleaned_data["designated"]),
+                    form.cleaned_data["dependents_unviable"],
+                    form.cleaned_data["dependent_services"],
+                    form.cleaned_data["rationale"],
+                ),
+                request.user,
+            ),
+            "Decision recorded",
+            request.path,
+        )
+        if done:
+            return done
+    others = Contract.objects.filter(provider=contract.provider).exclude(pk=contract.pk)
+    context = {
+        "contract": contract,
+        "assessment": current,
+        "may": may,
+        "form": form or DecisionForm(),
+        "others": others.select_related("specification"),
+    }
+    return render(request, "market/assessment.html", context)

@@ -1,0 +1,201 @@
+"""The market workspace: stress tests (audited, refused cleanly), continuity-of-services
+assessments with the commissioner's decision, the priority list, the role × action matrix,
+pages, maps and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from commissioning.audit.models import Revision
+from commissioning.market import rules
+from commissioning.market import services as m
+from commissioning.market.models import ContinuityAssessment, StressTest
+from commissioning.market.permissions import Action, can
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    from commissioning.engine.synth import (
+        SynthConfig,
+        generate,
+        load_age_sex_structure,
+        load_providers,
+    )
+    from tests.conftest import REFERENCE
+
+    out = tmp_path_factory.mktemp("market")
+    generate(
+        SynthConfig(spells_per_year=30_000, years=1, seed=5, areas=600, diagnosis_groups=3),
+        load_providers(REFERENCE / "nhs_trusts.csv", REFERENCE / "ae_attendances.csv"),
+        load_age_sex_structure(REFERENCE / "ons_uk_population_2023.csv"),
+        out,
+    )
+    return out
+
+
+@pytest.fixture
+def market(settings, synth, cycle):
+    settings.SYNTH_DIR = synth
+    contract = cycle.signed().contract
+    return cycle.e, contract
+
+
+def test_the_crs_test_and_the_priority_score():
+    assert not rules.is_crs(False, False, False)
+    for combo in [(True, False, False), (False, True, False), (False, False, True)]:
+        assert rules.is_crs(*combo)
+    assert rules.no_alternative(50, 1000) and not rules.no_alternative(49, 1000)
+    assert rules.increases_inequalities(0.30, 0.20) and not rules.increases_inequalities(0.24, 0.2)
+    assert rules.decision_problem(True, False, "") is not None
+    assert rules.decision_problem(True, False, "A second site opens in May") is None
+    assert rules.decision_problem(False, None, "") is not None
+    full = rules.priority_score(rules.PriorityInputs(10_000, 1.0, 500, 0.6), 500)
+    assert full["score"] == pytest.approx(100)
+    none = rules.priority_score(rules.PriorityInputs(0, 0, 0, 0), 500)
+    assert none["score"] == 0
+
+
+def test_a_stress_test_is_recorded_and_audited(market):
+    e, _ = market
+    test = m.start_stress_test(m.StressInput(("RJE",)), e.commissioner)
+    test.refresh_from_db()
+    assert test.status == "done" and test.done == test.total == 1
+    (result,) = test.results
+    assert result["failed"] == ["RJE"] and result["extra_patient_km"] >= 0
+    assert result["objective"] == pytest.approx(
+        result["patient_km"] + test.penalty * result["unmet_demand"], rel=1e-9
+    )
+    assert test.baseline["unmet_demand"] == pytest.approx(0, abs=1e-6)
+    assert Revision.objects.filter(object_type="market.stresstest", action="create").exists()
+
+
+def test_bad_stress_tests_are_refused_and_nothing_is_saved(market):
+    e, _ = market
+    with pytest.raises(ValidationError, match="provider RXX: not in the providers file"):
+        m.start_stress_test(m.StressInput(("RXX",)), e.commissioner)
+    with pytest.raises(ValidationError, match="Choose a provider that fails"):
+        m.start_stress_test(m.StressInput(), e.commissioner)
+    with pytest.raises(PermissionDenied):
+        m.start_stress_test(m.StressInput(("RJE",)), e.provider)
+    assert not StressTest.objects.exists()
+
+
+def test_every_single_failure_with_progress(market):
+    e, _ = market
+    test = m.start_stress_test(m.StressInput(sweep=True), e.finance_lead)
+    test.refresh_from_db()
+    assert test.status == "done" and test.done == test.total == len(test.results) > 100
+    assert {r["failed"][0] for r in test.results} >= {"RJE", "RWE"}
+
+
+def test_continuity_evidence_decision_and_priority(market):
+    e, contract = market
+    assessment = m.gather_evidence(contract, e.commissioner)
+    ev = assessment.evidence
+    assert ev["provider"] == "RJE" and ev["population_served"] > 0 and ev["areas_served"] > 0
+    assert assessment.no_alternative == rules.no_alternative(
+        ev["population_without_alternative"], ev["population_served"]
+    )
+    assert 0 <= ev["deprived_share_served"] <= 1
+    indicated = assessment.indicated
+    with pytest.raises(ValidationError, match="record the reasons"):
+        m.decide_continuity(assessment, m.DecisionInput(not indicated, False, "", ""),
+                            e.commissioner)  # fmt: skip
+    with pytest.raises(ValidationError, match="Name the services"):
+        m.decide_continuity(assessment, m.DecisionInput(True, True, " ", "x"), e.commissioner)
+    assessment.refresh_from_db()
+    assert assessment.status == "draft"
+    with pytest.raises(PermissionDenied):
+        m.decide_continuity(assessment, m.DecisionInput(True, True, "CT", ""), e.quality_lead)
+    decided = m.decide_continuity(
+        assessment, m.DecisionInput(True, True, "Thrombectomy depends on the unit", ""),
+        e.commissioner,
+    )  # fmt: skip
+    assert decided.designated and decided.indicated and decided.status == "decided"
+    with pytest.raises(ValidationError, match="already been decided"):
+        m.decide_continuity(decided, m.DecisionInput(False, False, "", "x"), e.commissioner)
+    with pytest.raises(ValidationError, match="kept as decided"):
+        m.gather_evidence(contract, e.commissioner)
+    changes = Revision.objects.filter(object_type="market.continuityassessment")
+    assert changes.count() == 2
+    (row,) = m.priority_list([contract])
+    assert 0 <= row["score"] <= 100 and row["assessment"] == decided
+
+
+EXPECTED = {
+    Action.VIEW_MARKET: {"commissioner", "deputy", "contract_manager", "quality_lead",
+                         "finance_lead", "clinical_adviser", "senate_adviser",
+                         "provider_clinician", "auditor", "administrator",
+                         "other_commissioner"},
+    Action.RUN_STRESS_TEST: {"commissioner", "deputy", "contract_manager", "quality_lead",
+                             "finance_lead", "other_commissioner"},
+    Action.ASSESS_CONTINUITY: {"commissioner", "deputy", "contract_manager",
+                               "other_commissioner"},
+}  # fmt: skip
+
+
+def test_role_by_action_matrix(market):
+    e, contract = market
+    for action, allowed in EXPECTED.items():
+        obj = contract if action is Action.ASSESS_CONTINUITY else None
+        got = {role for role, user in e.users.items() if can(user, action, obj)}
+        assert got == allowed, action
+
+
+def test_pages_maps_and_exports(client, market):
+    e, contract = market
+    client.force_login(e.commissioner)
+    page = client.get(reverse("market"))
+    assert page.status_code == 200 and "Concentration by commissioner" in page.content.decode()
+    svg = client.get(reverse("market-map", args=["svg"]), {"catchment": "RJE"})
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content[:500]
+    assert client.get(reverse("market-map", args=["png"])).content[:4] == b"\x89PNG"
+    hhi = pl.read_csv(client.get(reverse("market-hhi-csv")).content)
+    assert {"commissioner", "area"} <= set(hhi["level"]) and (hhi["hhi"] <= 10_000).all()
+    done = client.post(reverse("market"), {"fail": ["RJE"]}, follow=True)
+    body = done.content.decode()
+    assert "Stress test finished" in body and "Extra travel" in body
+    test = StressTest.objects.get()
+    assert client.get(reverse("market-stress-map", args=[test.pk, "svg"])).status_code == 200
+    results = pl.read_csv(client.get(reverse("market-stress-csv", args=[test.pk])).content)
+    assert results["scenario"].to_list() == ["fail RJE"]
+    bad = client.post(reverse("market"), {}).content.decode()
+    assert "Choose a provider that fails" in bad
+    running = StressTest.objects.create(
+        title="Every single-provider failure", sweep=True, max_km=50, circuity=1, penalty=1000,
+        data="x", total=140, done=35, started_at=test.started_at,
+    )  # fmt: skip
+    progress = client.get(reverse("market-stress", args=[running.pk])).content.decode()
+    assert 'http-equiv="refresh"' in progress and "35 of 140 scenarios solved" in progress
+    listing = client.get(reverse("market-continuity")).content.decode()
+    assert contract.reference in listing and "Not started" in listing
+    url = reverse("market-assessment", args=[contract.pk])
+    client.post(url, {"step": "evidence"})
+    refused = client.post(url, {"designated": "", "rationale": ""}).content.decode()
+    assert "Decide whether the service is a Commissioner Requested Service" in refused
+    assessment = ContinuityAssessment.objects.get()
+    choice = "no" if assessment.indicated else "yes"
+    against = client.post(url, {"designated": choice}).content.decode()
+    assert "record the reasons" in against
+    client.post(url, {"designated": choice, "rationale": "Reviewed at the board, 3 December"})
+    assessment.refresh_from_db()
+    assert assessment.status == "decided" and assessment.rationale.startswith("Reviewed")
+    csv = pl.read_csv(client.get(reverse("market-continuity-csv")).content)
+    assert csv["contract"].to_list() == [contract.reference]
+    client.force_login(e.provider)
+    assert client.get(reverse("market")).status_code == 403
+    assert client.get(reverse("market-stress", args=[test.pk])).status_code == 403
+
+
+def test_the_workspace_says_when_there_is_no_economy(client, settings, tmp_path, economy):
+    settings.SYNTH_DIR = tmp_path / "nothing"
+    client.force_login(economy.commissioner)
+    assert client.get(reverse("market")).status_code == 404
+    assert dt.date.today()  # the message is Django's 404 page; the view names `make demo`
