@@ -162,12 +162,20 @@ def test_pages_maps_and_exports(client, market):
     done = client.post(reverse("market"), {"fail": ["RJE"]}, follow=True)
     body = done.content.decode()
     assert "Stress test finished" in body and "Extra travel" in body
-    test = StressTest.objects.get()
+    test = StressTest.objects.get(failed=["RJE"])
     assert client.get(reverse("market-stress-map", args=[test.pk, "svg"])).status_code == 200
     results = pl.read_csv(client.get(reverse("market-stress-csv", args=[test.pk])).content)
     assert results["scenario"].to_list() == ["fail RJE"]
     bad = client.post(reverse("market"), {}).content.decode()
     assert "Choose a provider that fails" in bad
+    no_size = client.post(reverse("market"), {"cut_provider": "RWE"}).content.decode()
+    assert "Enter how much of the capacity is cut" in no_size
+    cut = client.post(reverse("market"), {"cut_provider": "RWE", "cut_percent": "30"},
+                      follow=True).content.decode()  # fmt: skip
+    assert "Stress test finished" in cut
+    assert StressTest.objects.filter(cuts={"RWE": 0.3}).exists()
+    shown = client.get(reverse("market"), {"catchment": "RJE"}).content.decode()
+    assert "map.svg?catchment=RJE" in shown
     running = StressTest.objects.create(
         title="Every single-provider failure", sweep=True, max_km=50, circuity=1, penalty=1000,
         data="x", total=140, done=35, started_at=test.started_at,

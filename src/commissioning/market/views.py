@@ -67,7 +67,7 @@ def workspace(request):
             form,
             lambda: services.start_stress_test(
                 services.StressInput(
-                    tuple(form.cleaned_data["fail"]), sweep=form.cleaned_data["sweep"]
+                    tuple(form.cleaned_data["fail"]), form.cuts(), sweep=form.cleaned_data["sweep"]
                 ),
                 request.user,
                 background=True,
@@ -77,8 +77,12 @@ def workspace(request):
         )
     if done:
         return done
+    catchment = request.GET.get("catchment") or ""
     context = {
         "market": market,
+        "catchment": catchment if catchment in names else "",
+        "catchment_name": names.get(catchment, ""),
+        "provider_choices": sorted(names.items(), key=lambda x: x[1]),
         "commissioners": _commissioner_hhi(market)[:15],
         "shares": shares.to_dicts(),
         "form": form,
