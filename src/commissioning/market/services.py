@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from commissioning import clock
@@ -98,7 +98,6 @@ def _run(test: StressTest, market: data.Market, scenario) -> None:
     except Exception as exc:  # the page says it failed and why; nothing else is changed
         test.status, test.error = StressTest.Status.FAILED, str(exc)
     test.finished_at = timezone.now()
-    close_old_connections()
     test.save()
 
 
