@@ -11,27 +11,16 @@ from playwright.sync_api import expect
 from tests.cycle import Cycle, build_economy
 from tests.functional.test_browser import CHROMIUM, _violations
 from tests.functional.test_cycle_browser import Person, banner, browser  # noqa: F401
+from tests.synth import write_economy
 
 pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def synth(settings, tmp_path):
-    from commissioning.engine.synth import (
-        SynthConfig,
-        generate,
-        load_age_sex_structure,
-        load_providers,
+    settings.SYNTH_DIR = write_economy(
+        tmp_path, spells_per_year=20_000, years=1, seed=5, areas=400, diagnosis_groups=3
     )
-    from tests.conftest import REFERENCE
-
-    generate(
-        SynthConfig(spells_per_year=20_000, years=1, seed=5, areas=400, diagnosis_groups=3),
-        load_providers(REFERENCE / "nhs_trusts.csv", REFERENCE / "ae_attendances.csv"),
-        load_age_sex_structure(REFERENCE / "ons_uk_population_2023.csv"),
-        tmp_path,
-    )
-    settings.SYNTH_DIR = tmp_path
     return tmp_path
 
 

@@ -16,28 +16,17 @@ from commissioning.market import rules
 from commissioning.market import services as m
 from commissioning.market.models import ContinuityAssessment, StressTest
 from commissioning.market.permissions import Action, can
+from tests.synth import write_economy
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
-    from commissioning.engine.synth import (
-        SynthConfig,
-        generate,
-        load_age_sex_structure,
-        load_providers,
-    )
-    from tests.conftest import REFERENCE
-
-    out = tmp_path_factory.mktemp("market")
-    generate(
-        SynthConfig(spells_per_year=30_000, years=1, seed=5, areas=600, diagnosis_groups=3),
-        load_providers(REFERENCE / "nhs_trusts.csv", REFERENCE / "ae_attendances.csv"),
-        load_age_sex_structure(REFERENCE / "ons_uk_population_2023.csv"),
-        out,
-    )
-    return out
+    return write_economy(
+        tmp_path_factory.mktemp("market"),
+        spells_per_year=30_000, years=1, seed=5, areas=600, diagnosis_groups=3,
+    )  # fmt: skip
 
 
 @pytest.fixture

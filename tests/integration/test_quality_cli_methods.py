@@ -188,20 +188,10 @@ def test_an_empty_group_is_refused(tmp_path):
 
 
 def test_shmi_runs_the_pipeline_on_spells(tmp_path):
-    from commissioning.engine.synth import (
-        SynthConfig,
-        generate,
-        load_age_sex_structure,
-        load_providers,
-    )
-    from tests.conftest import REFERENCE
+    from tests.synth import write_economy
 
-    generate(
-        SynthConfig(spells_per_year=30_000, years=1, seed=2, areas=200, diagnosis_groups=3),
-        load_providers(REFERENCE / "nhs_trusts.csv", REFERENCE / "ae_attendances.csv"),
-        load_age_sex_structure(REFERENCE / "ons_uk_population_2023.csv"),
-        tmp_path,
-    )
+    write_economy(tmp_path, spells_per_year=30_000, years=1, seed=2, areas=200,
+                  diagnosis_groups=3)  # fmt: skip
     result = run("shmi", tmp_path / "spells", "--monthly")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)

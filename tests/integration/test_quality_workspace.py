@@ -27,28 +27,17 @@ ROLES = ["commissioner", "contract_manager", "quality_lead", "finance_lead", "cl
 
 @pytest.fixture(scope="module")
 def spells(tmp_path_factory):
-    from commissioning.engine.synth import (
-        Injection,
-        SynthConfig,
-        generate,
-        load_age_sex_structure,
-        load_providers,
-    )
-    from tests.conftest import REFERENCE
+    from commissioning.engine.synth import Injection
+    from tests.synth import write_economy
 
-    out = tmp_path_factory.mktemp("quality")
-    generate(
-        SynthConfig(
-            spells_per_year=200_000,
-            years=1,
-            seed=4,
-            areas=400,
-            diagnosis_groups=5,
-            injections=(Injection(provider="RJE", start=dt.date(2021, 6, 1), odds_ratio=4),),
-        ),
-        load_providers(REFERENCE / "nhs_trusts.csv", REFERENCE / "ae_attendances.csv"),
-        load_age_sex_structure(REFERENCE / "ons_uk_population_2023.csv"),
-        out,
+    out = write_economy(
+        tmp_path_factory.mktemp("quality"),
+        spells_per_year=200_000,
+        years=1,
+        seed=4,
+        areas=400,
+        diagnosis_groups=5,
+        injections=(Injection(provider="RJE", start=dt.date(2021, 6, 1), odds_ratio=4),),
     )
     options = ShmiOptions()
     return shmi(out / "spells", options), options

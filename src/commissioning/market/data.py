@@ -27,16 +27,23 @@ class Market:
     #                      commissioner_code, demand
     flows: pl.DataFrame  # area, provider, patients
 
-    def engine_inputs(self) -> tuple[rs.Providers, rs.Areas]:
-        p, a = self.providers, self.areas
-        return (
-            rs.providers_from_columns(p["code"], p["easting"], p["northing"], p["capacity"]),
-            rs.areas_from_columns(a["area"], a["easting"], a["northing"], a["demand"]),
-        )
+    @functools.cached_property
+    def shares(self) -> pl.DataFrame:
+        """Each provider's share of each area's patients."""
+        return concentration.shares(self.flows)
+
+    @functools.cached_property
+    def area_hhi(self) -> pl.DataFrame:
+        return concentration.hhi(self.flows)
 
     @functools.cached_property
     def model(self) -> rs.ResilienceModel:
-        return rs.ResilienceModel(*self.engine_inputs(), rs.Options())
+        p, a = self.providers, self.areas
+        return rs.ResilienceModel(
+            rs.providers_from_columns(p["code"], p["easting"], p["northing"], p["capacity"]),
+            rs.areas_from_columns(a["area"], a["easting"], a["northing"], a["demand"]),
+            rs.Options(),
+        )
 
 
 class NoMarketData(Exception):
@@ -78,8 +85,7 @@ def _load(folder: Path, stamp) -> Market:
 
 def served_by(market: Market, code: str) -> pl.DataFrame:
     """The areas a provider's patients come from, with its share of each area's patients."""
-    table = concentration.shares(market.flows)
-    return table.filter(pl.col("provider") == code).join(market.areas, on="area")
+    return market.shares.filter(pl.col("provider") == code).join(market.areas, on="area")
 
 
 def deprived_share(frame: pl.DataFrame, weight: str = "population") -> float:
@@ -92,7 +98,6 @@ def deprived_share(frame: pl.DataFrame, weight: str = "population") -> float:
 
 def alternatives_without(market: Market, code: str) -> np.ndarray:
     """Per area (in ``market.areas`` order): providers within reach other than ``code``."""
-    providers, areas = market.engine_inputs()
     model = market.model
-    keep = np.array([c != code for c in providers.codes])[model.provider_of]
-    return np.bincount(model.area_of[keep], minlength=len(areas.codes))
+    keep = model.provider_of != model.index.get(code, -1)
+    return np.bincount(model.area_of[keep], minlength=model.n_areas)

@@ -18,7 +18,7 @@ from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.engine.market import resilience as rs
 from commissioning.engine.quality.tables import InputError
-from commissioning.validation import Problems
+from commissioning.validation import Problems, refuse
 
 from . import data, rules
 from .models import ContinuityAssessment, StressTest
@@ -138,8 +138,6 @@ def gather_evidence(contract, actor) -> ContinuityAssessment:
     require(actor, Action.ASSESS_CONTINUITY, contract)
     existing = ContinuityAssessment.objects.filter(contract=contract).first()
     if existing and existing.status == ContinuityAssessment.Status.DECIDED:
-        from commissioning.validation import refuse
-
         raise refuse("contract", "The assessment has been decided; it is kept as decided")
     market = data.load_market()
     evidence = evidence_for(market, contract.provider.code)
@@ -178,7 +176,7 @@ def evidence_for(market: data.Market, code: str) -> dict:
     affected = data.deprived_share(served, "weighted")
     patients = float(market.providers.filter(pl.col("code") == code)["patients"].sum())
     hhi = (
-        served.join(_area_hhi(market), on="area")
+        served.join(market.area_hhi.select("area", "hhi"), on="area")
         .select((pl.col("hhi") * pl.col("weighted")).sum() / pl.col("weighted").sum())
         .item()
         if population
@@ -203,12 +201,6 @@ def evidence_for(market: data.Market, code: str) -> dict:
         "hhi_of_areas_served": round(float(hhi or 0.0), 1),
         "source": market.source,
     }
-
-
-def _area_hhi(market: data.Market) -> pl.DataFrame:
-    from commissioning.engine.market import concentration
-
-    return concentration.hhi(market.flows).select("area", "hhi")
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,15 @@ list. Every table exports as CSV and every map as SVG or PNG."""
 from __future__ import annotations
 
 import polars as pl
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from commissioning.contracts.models import Contract
 from commissioning.engine.market import concentration
 from commissioning.organisations.models import Organisation
-from commissioning.quality.charts import FORMATS
-from commissioning.quality.charts import render as render_chart
-from commissioning.web.http import csv_response, guard, submit
+from commissioning.quality.charts import response as chart_response
+from commissioning.web.http import act, csv_response, guard, submit
 
 from . import charts, data, services
 from .forms import DecisionForm, StressForm
@@ -28,15 +27,6 @@ def _market():
     except data.NoMarketData as exc:
         raise Http404("The synthetic health economy has not been generated yet: run "
                       "`make demo` (or `commissioning demo-setup`)") from exc  # fmt: skip
-
-
-def _picture(figure, fmt: str, name: str) -> HttpResponse:
-    if fmt not in FORMATS:
-        raise Http404("Maps export as svg or png")
-    response = HttpResponse(render_chart(figure, fmt), content_type=FORMATS[fmt])
-    if fmt == "png":
-        response["Content-Disposition"] = f'attachment; filename="{name}.png"'
-    return response
 
 
 def _commissioner_hhi(market):
@@ -100,7 +90,7 @@ def market_map(request, fmt):
     if code and code not in set(market.providers["code"]):
         code = None
     title = "NHS trusts and the small areas they serve"
-    return _picture(charts.market_map(market, title, catchment_of=code), fmt, "market-map")
+    return chart_response(charts.market_map(market, title, catchment_of=code), fmt, "market-map")
 
 
 def hhi_csv(request):
@@ -113,7 +103,7 @@ def hhi_csv(request):
         writer.writerow(["commissioner", r["commissioner_code"], r["name"], r["patients"],
                          r["providers"], round(r["largest_share"], 4), round(r["hhi"], 1),
                          r["level"], market.source])  # fmt: skip
-    for r in concentration.hhi(market.flows).iter_rows(named=True):
+    for r in market.area_hhi.iter_rows(named=True):
         writer.writerow(["area", r["area"], "", r["patients"], r["providers"],
                          round(r["largest_share"], 4), round(r["hhi"], 1), r["level"],
                          market.source])  # fmt: skip
@@ -135,7 +125,7 @@ def stress_map(request, pk, fmt):
     result = test.results[0]
     unmet = [a["area"] for a in result["areas_with_unmet_demand"]]
     figure = charts.market_map(_market(), test.title, failed=test.failed, unmet_areas=unmet)
-    return _picture(figure, fmt, f"stress-test-{test.pk}")
+    return chart_response(figure, fmt, f"stress-test-{test.pk}")
 
 
 def stress_csv(request, pk):
@@ -198,8 +188,6 @@ def assessment(request, pk):
     if request.method == "POST":
         guard(may)
         if request.POST.get("step") == "evidence":
-            from commissioning.web.http import act
-
             return act(request, lambda: services.gather_evidence(contract, request.user),
                        "Evidence gathered from the resilience model", request.path)  # fmt: skip
         if current is None:

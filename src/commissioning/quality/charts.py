@@ -24,6 +24,18 @@ POINT_COLOURS = {
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 
 
+def response(figure, fmt: str, name: str):
+    """The figure as an HTTP response: SVG inline, PNG as a download named ``name``.png."""
+    from django.http import Http404, HttpResponse
+
+    if fmt not in FORMATS:
+        raise Http404("Charts export as svg or png")
+    out = HttpResponse(render(figure, fmt), content_type=FORMATS[fmt])
+    if fmt == "png":
+        out["Content-Disposition"] = f'attachment; filename="{name}.png"'
+    return out
+
+
 def render(figure, fmt: str) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format=fmt, dpi=150 if fmt == "png" else None, bbox_inches="tight",

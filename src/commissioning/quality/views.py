@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -35,15 +35,6 @@ OVERDISPERSION = {
     "spiegelhalter": "Multiplicative (Spiegelhalter)",
     "none": "None (exact binomial limits)",
 }
-
-
-def _chart_response(figure, fmt: str, name: str) -> HttpResponse:
-    if fmt not in charts.FORMATS:
-        raise Http404("Charts export as svg or png")
-    response = HttpResponse(charts.render(figure, fmt), content_type=charts.FORMATS[fmt])
-    if fmt == "png":
-        response["Content-Disposition"] = f'attachment; filename="{name}.png"'
-    return response
 
 
 def _alerts(run):
@@ -112,7 +103,7 @@ def ae_trust_chart(request, code, fmt):
     org = Organisation.objects.filter(code=code).first()
     title = f"{org.display_name if org else code}: A&E patients seen within four hours"
     figure = charts.spc_chart(points, title, "% within four hours", queries.FOUR_HOUR_TARGET)
-    return _chart_response(figure, fmt, f"ae-four-hour-{code}")
+    return charts.response(figure, fmt, f"ae-four-hour-{code}")
 
 
 def ae_trust_csv(request, code):
@@ -178,7 +169,7 @@ def ae_funnel_chart(request, fmt):
         "% waiting more than four hours",
         scale=100,
     )
-    return _chart_response(figure, fmt, f"ae-breach-funnel-{month:%Y-%m}")
+    return charts.response(figure, fmt, f"ae-breach-funnel-{month:%Y-%m}")
 
 
 def ae_funnel_csv(request):
@@ -245,7 +236,7 @@ def mortality_chart(request, fmt):
         "Expected deaths",
         "SHMI (observed / expected deaths)",
     )
-    return _chart_response(figure, fmt, f"shmi-funnel-{run.period_to:%Y-%m}")
+    return charts.response(figure, fmt, f"shmi-funnel-{run.period_to:%Y-%m}")
 
 
 def mortality_csv(request):
@@ -433,7 +424,7 @@ def schedule_item_chart(request, pk, fmt):
     figure = charts.spc_chart(
         points, f"{item.contract.reference}: {item.title}"[:110], "Monthly figure", target.target
     )
-    return _chart_response(figure, fmt, f"quality-{item.contract.reference}-{item.pk}")
+    return charts.response(figure, fmt, f"quality-{item.contract.reference}-{item.pk}")
 
 
 def schedule_item_csv(request, pk):

@@ -212,8 +212,12 @@ class ResilienceModel:
         # Pairs are sorted by area then distance: each area's rank of its providers.
         first = np.searchsorted(self.area_of, np.arange(self.n_areas))
         self.rank = np.arange(self.n_pairs) - first[self.area_of]
+        nearest = np.flatnonzero(self.rank < INITIAL_NEAREST)
+        self.columns = nearest  # LP column n_areas + k is pair columns[k]
+        self.in_model = np.zeros(self.n_pairs, dtype=bool)
+        self.in_model[nearest] = True
         self.highs = _solver()
-        self.highs.passModel(self._lp(np.flatnonzero(self.rank < INITIAL_NEAREST)))
+        self.highs.passModel(self._lp(nearest))
         self.baseline: Result | None = None
         self.basis = None
         self.priced_rounds = 0
@@ -238,9 +242,6 @@ class ResilienceModel:
         lp.a_matrix_.start_ = start.astype(np.int32)
         lp.a_matrix_.index_ = index
         lp.a_matrix_.value_ = np.ones(len(index))
-        self.columns = np.asarray(pairs, dtype=np.int64)  # LP column n_areas + k is pair k
-        self.in_model = np.zeros(self.n_pairs, dtype=bool)
-        self.in_model[pairs] = True
         return lp
 
     def _entries(self, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -351,9 +352,7 @@ class ResilienceModel:
         """The scenario as the full LP (every pair within reach a column) solved from scratch
         in a fresh HiGHS: the benchmark's baseline and the tests' reference."""
         cold = _solver()
-        saved = (self.columns, self.in_model)
         cold.passModel(self._lp(np.arange(self.n_pairs)))
-        self.columns, self.in_model = saved
         rows, upper = self._upper(scenario)
         self._set_capacity(cold, rows, upper)
         started = time.perf_counter()
