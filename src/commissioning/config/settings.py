@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "commissioning.quality",
     "commissioning.market",
     "commissioning.ledger",
+    "commissioning.collaboration",
     "commissioning.api",
     "commissioning.web",
 ]
