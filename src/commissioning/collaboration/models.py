@@ -73,3 +73,109 @@ class PrimaryCareDecision(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class PooledBudget(models.Model):
+    """A pooled fund under a Section 75 partnership agreement (the Better Care Fund is paid
+    into one). The agreement must be in writing and specify the items of regulation 7 of the
+    NHS Bodies and Local Authorities Partnership Arrangements Regulations 2000 (SI 2000/617)."""
+
+    class Kind(models.TextChoices):
+        SECTION_75 = "section_75", "Section 75 pooled fund"
+        BCF = "bcf", "Better Care Fund (Section 75 pooled fund)"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    host = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="hosted_pools",
+        help_text="Responsible for the pool's accounts and audit",
+    )
+    fund_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="pooled fund manager",
+    )
+    aims_and_outcomes = models.TextField()
+    functions_covered = models.TextField()
+    people_and_services = models.TextField(help_text="The people and kinds of services covered")
+    resources_provided = models.TextField(
+        help_text="Staff, goods, services and accommodation each partner provides"
+    )
+    management_and_monitoring = models.TextField(help_text="How the fund is managed and monitored")
+    variation_and_termination = models.TextField(
+        help_text="How contributions can be varied, and how the agreement is varied or ended"
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    review_dates = models.JSONField(default=list)
+    risk_policy = models.JSONField(default=dict)
+    pool_account = models.OneToOneField(
+        "ledger.Account", on_delete=models.PROTECT, related_name="pooled_budget"
+    )
+    risk_pool_account = models.OneToOneField(
+        "ledger.Account", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PoolPartner(models.Model):
+    pool = models.ForeignKey(PooledBudget, on_delete=models.PROTECT, related_name="partners")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    contribution_pence = models.BigIntegerField(help_text="The agreed contribution")
+    account = models.ForeignKey(
+        "ledger.Account",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The partner's budget the contribution comes from",
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "organisation"], name="one_partnership_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} in {self.pool}"
+
+
+class PoolScheme(models.Model):
+    pool = models.ForeignKey(PooledBudget, on_delete=models.PROTECT, related_name="schemes")
+    name = models.CharField(max_length=200)
+    lead = models.ForeignKey(PoolPartner, on_delete=models.PROTECT, related_name="schemes")
+    budget_pence = models.BigIntegerField()
+    spend_account = models.OneToOneField(
+        "ledger.Account", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class YearEndSettlement(models.Model):
+    pool = models.ForeignKey(PooledBudget, on_delete=models.PROTECT, related_name="settlements")
+    year_start = models.PositiveSmallIntegerField()
+    figures = models.JSONField(help_text="The settlement, step by step and partner by partner")
+    settled_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "year_start"], name="one_settlement_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pool} {self.year_start}/{(self.year_start + 1) % 100:02d}"

@@ -1,0 +1,358 @@
+"""Pooled budgets (Section 75 / Better Care Fund) on the ledger: the written agreement, the
+partners' contributions, spending by scheme, and the year-end risk share with a statement per
+partner. Each function checks permission (the ledger's own, for money), writes all or
+nothing, and records the change in the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from commissioning import clock
+from commissioning.audit import chain as audit
+from commissioning.ledger import services as ledger
+from commissioning.ledger.models import Account
+from commissioning.ledger.rules import Entry, Leg
+from commissioning.organisations.models import Organisation, User
+from commissioning.validation import Problems, refuse
+
+from . import risk_share
+from .models import PooledBudget, PoolPartner, PoolScheme, YearEndSettlement
+
+AGREEMENT_FIELDS = (
+    "aims_and_outcomes",
+    "functions_covered",
+    "people_and_services",
+    "resources_provided",
+    "management_and_monitoring",
+    "variation_and_termination",
+)
+
+
+@dataclass(frozen=True)
+class PartnerInput:
+    organisation_id: int
+    contribution_pence: int
+    account_code: str  # the partner's budget the contribution comes from
+
+
+@dataclass(frozen=True)
+class SchemeInput:
+    name: str
+    lead_organisation_id: int
+    budget_pence: int
+
+
+@dataclass(frozen=True)
+class PoolInput:
+    code: str  # the ledger code of the pool's account, e.g. BCF-2026-XC001
+    name: str
+    kind: str
+    host_id: int
+    fund_manager_id: int
+    aims_and_outcomes: str
+    functions_covered: str
+    people_and_services: str
+    resources_provided: str
+    management_and_monitoring: str
+    variation_and_termination: str
+    start_date: dt.date
+    end_date: dt.date
+    review_dates: Sequence[dt.date] = ()
+    partners: Sequence[PartnerInput] = ()
+    schemes: Sequence[SchemeInput] = ()
+    policy: risk_share.Policy = field(default_factory=risk_share.Policy)
+
+
+def policy_to_json(policy: risk_share.Policy) -> dict:
+    return {
+        "steps": [s.value for s in policy.steps],
+        "risk_pool_pence": policy.risk_pool_pence,
+        "overspend_bearer": policy.overspend_bearer.value,
+        "fixed_shares": dict(policy.fixed_shares),
+        "underspend": policy.underspend.value,
+    }
+
+
+def policy_from_json(data: dict) -> risk_share.Policy:
+    return risk_share.Policy(
+        steps=tuple(risk_share.Step(s) for s in data["steps"]),
+        risk_pool_pence=int(data["risk_pool_pence"]),
+        overspend_bearer=risk_share.Bearer(data["overspend_bearer"]),
+        fixed_shares={k: int(v) for k, v in data["fixed_shares"].items()},
+        underspend=risk_share.Underspend(data["underspend"]),
+    )
+
+
+def create_pool(cmd: PoolInput, actor) -> PooledBudget:
+    """Record the agreement and open the pool's accounts: the pooled fund (hosted, floor 0),
+    a risk pool if the policy has one, and a spend account per scheme."""
+    problems = Problems()
+    if cmd.kind not in PooledBudget.Kind.values:
+        problems.add("kind", "Choose a Section 75 pooled fund or the Better Care Fund")
+    for name in ("name", *AGREEMENT_FIELDS):
+        if not str(getattr(cmd, name)).strip():
+            problems.add(name, "The written agreement must state this (SI 2000/617, reg 7)")
+    if cmd.end_date <= cmd.start_date:
+        problems.add("end_date", "The agreement ends after it starts")
+    for i, review in enumerate(cmd.review_dates):
+        if not cmd.start_date <= review <= cmd.end_date:
+            problems.add(f"review_dates.{i}", "A review falls within the agreement")
+    host = Organisation.objects.filter(pk=cmd.host_id).first()
+    manager = User.objects.filter(pk=cmd.fund_manager_id).first()
+    if host is None:
+        problems.add("host_id", "Choose the host partner")
+    if manager is None:
+        problems.add("fund_manager_id", "Appoint the pooled fund manager")
+    orgs = {
+        o.pk: o
+        for o in Organisation.objects.filter(pk__in=[p.organisation_id for p in cmd.partners])
+    }
+    if len(cmd.partners) < 2:
+        problems.add("partners", "A pooled fund has at least two partners")
+    if host is not None and host.pk not in orgs:
+        problems.add("host_id", "The host is one of the partners")
+    accounts = {
+        a.code: a for a in Account.objects.filter(code__in=[p.account_code for p in cmd.partners])
+    }
+    for i, p in enumerate(cmd.partners):
+        if p.organisation_id not in orgs:
+            problems.add(f"partners.{i}.organisation_id", "Choose an organisation")
+        if p.contribution_pence <= 0:
+            problems.add(f"partners.{i}.contribution_pence", "A contribution is more than £0")
+        account = accounts.get(p.account_code)
+        if account is None or account.owner_id != p.organisation_id:
+            problems.add(f"partners.{i}.account_code", "Choose a budget of this partner's")
+    for i, s in enumerate(cmd.schemes):
+        if not s.name.strip():
+            problems.add(f"schemes.{i}.name", "Name the scheme")
+        if s.lead_organisation_id not in orgs:
+            problems.add(f"schemes.{i}.lead_organisation_id", "The lead is one of the partners")
+        if s.budget_pence <= 0:
+            problems.add(f"schemes.{i}.budget_pence", "A scheme's budget is more than £0")
+    codes = {o.code for o in orgs.values()}
+    for name, message in risk_share.policy_problems(cmd.policy, sorted(codes)).items():
+        problems.add(f"policy.{name}", message)
+    problems.raise_if_any()
+    with transaction.atomic():
+        pool_account = ledger.open_account(
+            ledger.AccountInput(cmd.code, f"{cmd.name}: pooled fund", "pool", host.pk), actor
+        )
+        risk_account = None
+        if cmd.policy.risk_pool_pence:
+            risk_account = ledger.open_account(
+                ledger.AccountInput(
+                    f"{cmd.code}-RISK", f"{cmd.name}: risk pool", "reserve", host.pk
+                ),
+                actor,
+            )
+        pool = PooledBudget.objects.create(
+            name=cmd.name.strip(),
+            kind=cmd.kind,
+            host=host,
+            fund_manager=manager,
+            **{f: getattr(cmd, f).strip() for f in AGREEMENT_FIELDS},
+            start_date=cmd.start_date,
+            end_date=cmd.end_date,
+            review_dates=[d.isoformat() for d in cmd.review_dates],
+            risk_policy=policy_to_json(cmd.policy),
+            pool_account=pool_account,
+            risk_pool_account=risk_account,
+            created_at=clock.now(),
+        )
+        partners = {}
+        for p in cmd.partners:
+            partners[p.organisation_id] = PoolPartner.objects.create(
+                pool=pool,
+                organisation=orgs[p.organisation_id],
+                contribution_pence=p.contribution_pence,
+                account=accounts[p.account_code],
+            )
+        for i, s in enumerate(cmd.schemes, start=1):
+            spend = ledger.open_account(
+                ledger.AccountInput(
+                    f"{cmd.code}-S{i}", f"{cmd.name}: {s.name.strip()}", "spend", host.pk
+                ),
+                actor,
+            )
+            PoolScheme.objects.create(
+                pool=pool,
+                name=s.name.strip(),
+                lead=partners[s.lead_organisation_id],
+                budget_pence=s.budget_pence,
+                spend_account=spend,
+            )
+        audit.record(
+            actor,
+            "create",
+            pool,
+            after={
+                "name": pool.name,
+                "kind": pool.kind,
+                "host": host.code,
+                "partners": {
+                    orgs[p.organisation_id].code: p.contribution_pence for p in cmd.partners
+                },
+                "schemes": [s.name for s in cmd.schemes],
+                "risk_policy": pool.risk_policy,
+            },
+        )
+    return pool
+
+
+def contribute(
+    partner: PoolPartner, pence: int, key: str, actor, value_date: dt.date | None = None
+) -> ledger.Posted:
+    """A partner pays (part of) its contribution into the pool."""
+    pool = partner.pool
+    entry = Entry(
+        key,
+        f"Contribution of {partner.organisation.display_name} to {pool.name}",
+        (Leg(partner.account.code, -pence), Leg(pool.pool_account.code, pence)),
+        "contribution",
+    )
+    return ledger.post(
+        entry,
+        actor,
+        value_date=value_date,
+        metadata={"pool": pool.pk, "partner": partner.organisation.code},
+    )
+
+
+def record_spend(
+    scheme: PoolScheme,
+    pence: int,
+    key: str,
+    description: str,
+    actor,
+    value_date: dt.date | None = None,
+) -> ledger.Posted:
+    """Spending on a scheme, paid from the pooled fund."""
+    pool = scheme.pool
+    entry = Entry(
+        key,
+        f"{scheme.name}: {description}",
+        (Leg(pool.pool_account.code, -pence), Leg(scheme.spend_account.code, pence)),
+        "spend",
+    )
+    return ledger.post(
+        entry, actor, value_date=value_date, metadata={"pool": pool.pk, "scheme": scheme.pk}
+    )
+
+
+def financial_year(year_start: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year_start, 4, 1), dt.date(year_start + 1, 3, 31)
+
+
+def settle_year(pool: PooledBudget, year_start: int, actor) -> YearEndSettlement:
+    """Apply the agreement's risk share to the year's spending by scheme, move the money on
+    the ledger (risk pool and partners' extra contributions in; returned underspend out) and
+    keep the settlement. Each movement has an idempotency key, so a retry moves nothing twice."""
+    start, end = financial_year(year_start)
+    if end >= clock.today():
+        raise refuse("year_start", "The year is settled once it has ended")
+    policy = policy_from_json(pool.risk_policy)
+    partners = list(pool.partners.select_related("organisation", "account"))
+    by_code = {p.organisation.code: p for p in partners}
+    schemes = []
+    for s in pool.schemes.select_related("lead__organisation", "spend_account"):
+        spent = ledger.statement_figures(s.spend_account, start, end)
+        schemes.append(
+            risk_share.Scheme(
+                s.name,
+                s.lead.organisation.code,
+                s.budget_pence,
+                spent.money_in_pence - spent.money_out_pence,
+            )
+        )
+    result = risk_share.settle(
+        policy, {c: p.contribution_pence for c, p in by_code.items()}, schemes
+    )
+    settle_day = end
+    prefix = f"pool-{pool.pk}-{year_start}"
+    with transaction.atomic():
+        if YearEndSettlement.objects.filter(pool=pool, year_start=year_start).exists():
+            raise refuse("year_start", "This year has already been settled")
+        fund = pool.pool_account.code
+        moves = []
+        risk = result.covered.get(risk_share.Step.RISK_POOL, 0)
+        if risk and pool.risk_pool_account:
+            moves.append(
+                (
+                    f"{prefix}-risk",
+                    "Overspend covered from the risk pool",
+                    pool.risk_pool_account.code,
+                    fund,
+                    risk,
+                )
+            )
+        for code, pence in result.partners_pay.items():
+            if pence:
+                moves.append(
+                    (
+                        f"{prefix}-extra-{code}",
+                        f"{code} meets its share of the overspend",
+                        by_code[code].account.code,
+                        fund,
+                        pence,
+                    )
+                )
+        for code, pence in result.returned.items():
+            if pence:
+                moves.append(
+                    (
+                        f"{prefix}-return-{code}",
+                        f"Underspend returned to {code}",
+                        fund,
+                        by_code[code].account.code,
+                        pence,
+                    )
+                )
+        for key, description, source, target, pence in moves:
+            try:
+                ledger.post(
+                    Entry(
+                        key, description, (Leg(source, -pence), Leg(target, pence)), "risk_share"
+                    ),
+                    actor,
+                    value_date=settle_day,
+                    metadata={"pool": pool.pk, "year": year_start},
+                )
+            except ValidationError as exc:
+                raise refuse(
+                    "year_start",
+                    f"The settlement could not move {description.lower()}"
+                    f": {'; '.join(exc.messages)}",
+                ) from exc
+        figures = {
+            "schemes": [
+                {
+                    "name": s.name,
+                    "lead": s.lead,
+                    "budget_pence": s.budget_pence,
+                    "spend_pence": s.spend_pence,
+                }
+                for s in schemes
+            ],
+            "total_overspend": result.total_overspend,
+            "total_underspend": result.total_underspend,
+            "covered": {k.value: v for k, v in result.covered.items()},
+            "partners": {
+                c: {
+                    "contribution_pence": p.contribution_pence,
+                    "pays_pence": result.partners_pay.get(c, 0),
+                    "returned_pence": result.returned.get(c, 0),
+                }
+                for c, p in by_code.items()
+            },
+            "retained": result.retained,
+        }
+        settlement = YearEndSettlement.objects.create(
+            pool=pool, year_start=year_start, figures=figures, settled_at=clock.now()
+        )
+        audit.record(actor, "create", settlement, after=figures)
+    return settlement

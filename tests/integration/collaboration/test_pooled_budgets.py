@@ -1,0 +1,166 @@
+"""A Better Care Fund pool on the ledger: the written agreement, contributions, spending by
+scheme, and the year-end risk share moving money to the penny, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from commissioning.collaboration import pooled
+from commissioning.collaboration.models import PooledBudget, YearEndSettlement
+from commissioning.collaboration.risk_share import Policy
+from commissioning.ledger import services as ledger
+from commissioning.ledger.models import Account, Transaction
+from commissioning.ledger.rules import Entry, Leg
+from commissioning.ledger.verify import verify_ledger
+from commissioning.organisations.models import Membership, Organisation, User
+
+pytestmark = pytest.mark.django_db
+AGREEMENT = dict(
+    aims_and_outcomes="Fewer emergency admissions of older people; timely discharge",
+    functions_covered="NHS: community health services; council: adult social care",
+    people_and_services="Adults over 65 at risk of admission; reablement and home adaptations",
+    resources_provided="The council hosts the pool; the ICB seconds two discharge nurses",
+    management_and_monitoring="Monthly reports to a joint management group; quarterly and "
+    "annual reports to the Health and Wellbeing Board",
+    variation_and_termination="Contributions varied by agreement of both partners; six months' "
+    "notice to end",
+)
+
+
+@pytest.fixture
+def bcf(db):
+    icb = Organisation.objects.create(code="XC001", name="NHS Test ICB", org_type="icb")
+    council = Organisation.objects.create(
+        code="XL001", name="Test Council", org_type="local_authority"
+    )
+    people = {}
+    for org in (icb, council):
+        user = User.objects.create(username=f"finance-{org.code.lower()}")
+        Membership.objects.create(user=user, organisation=org, role="finance_lead")
+        people[org.code] = user
+        budget = ledger.open_account(
+            ledger.AccountInput(f"{org.code}-BCF", "BCF budget", "budget", org.pk), user
+        )
+        ledger.open_account(
+            ledger.AccountInput(f"{org.code}-FUND", "Allocation", "funding", None), user
+        )
+        ledger.post(
+            Entry(
+                f"alloc-{org.code}",
+                "Allocation",
+                (Leg(f"{org.code}-FUND", -(10**8)), Leg(budget.code, 10**8)),
+            ),
+            user,
+        )
+    cmd = pooled.PoolInput(
+        code="BCF-2025-XL001",
+        name="Better Care Fund 2025/26",
+        kind="bcf",
+        host_id=council.pk,
+        fund_manager_id=people["XL001"].pk,
+        start_date=dt.date(2025, 4, 1),
+        end_date=dt.date(2026, 3, 31),
+        review_dates=[dt.date(2025, 10, 1)],
+        partners=[
+            pooled.PartnerInput(icb.pk, 6_000_000, "XC001-BCF"),
+            pooled.PartnerInput(council.pk, 4_000_000, "XL001-BCF"),
+        ],
+        schemes=[
+            pooled.SchemeInput("Intermediate care", icb.pk, 6_000_000),
+            pooled.SchemeInput("Home adaptations", council.pk, 4_000_000),
+        ],
+        policy=Policy(risk_pool_pence=0),
+        **AGREEMENT,
+    )
+    pool = pooled.create_pool(cmd, people["XL001"])
+    return type("BCF", (), {"pool": pool, "icb": icb, "council": council, "people": people})
+
+
+def test_a_pool_is_refused_without_what_the_written_agreement_must_state(bcf):
+    cmd = pooled.PoolInput(
+        code="X",
+        name="Pool",
+        kind="section_75",
+        host_id=bcf.council.pk,
+        fund_manager_id=bcf.people["XL001"].pk,
+        start_date=dt.date(2026, 4, 1),
+        end_date=dt.date(2026, 3, 1),
+        partners=[pooled.PartnerInput(bcf.icb.pk, 0, "NOPE")],
+        **{**AGREEMENT, "aims_and_outcomes": " "},
+    )
+    with pytest.raises(ValidationError) as refused:
+        pooled.create_pool(cmd, bcf.people["XL001"])
+    errors = refused.value.message_dict
+    assert "reg 7" in errors["aims_and_outcomes"][0]
+    assert set(errors) >= {
+        "end_date",
+        "partners",
+        "host_id",
+        "partners.0.contribution_pence",
+        "partners.0.account_code",
+    }
+    assert PooledBudget.objects.count() == 1  # nothing half-saved
+
+
+def test_contributions_spending_and_an_overspend_met_by_the_lead_partner(bcf):
+    pool = bcf.pool
+    icb, council = pool.partners.all()
+    pooled.contribute(icb, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
+    pooled.contribute(council, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
+    care, adaptations = pool.schemes.all()
+    pooled.record_spend(
+        care, 6_500_000, "s-1", "Q1-Q4 placements", bcf.people["XL001"], dt.date(2025, 9, 30)
+    )
+    pooled.record_spend(
+        adaptations, 3_400_000, "s-2", "Adaptations", bcf.people["XL001"], dt.date(2025, 9, 30)
+    )
+    # The pool cannot pay more than it holds.
+    with pytest.raises(ValidationError, match="below its limit"):
+        pooled.record_spend(care, 100_001, "s-3", "More", bcf.people["XL001"], dt.date(2026, 1, 31))
+    pooled.record_spend(care, 100_000, "s-3", "More", bcf.people["XL001"], dt.date(2026, 1, 31))
+    settlement = pooled.settle_year(pool, 2025, bcf.people["XL001"])
+    f = settlement.figures
+    # Intermediate care overspent by 600,000; home adaptations underspent by 600,000: the
+    # underspend covers it all, nothing reaches the partners, nothing is left.
+    assert (f["total_overspend"], f["total_underspend"]) == (600_000, 600_000)
+    assert f["covered"]["other_underspends"] == 600_000
+    assert f["partners"]["XC001"]["pays_pence"] == 0 and f["retained"] == 0
+    assert verify_ledger().ok
+    with pytest.raises(ValidationError, match="already been settled"):
+        pooled.settle_year(pool, 2025, bcf.people["XL001"])
+
+
+def test_underspend_returned_pro_rata_moves_money_back_once(bcf):
+    pool = bcf.pool
+    pool.risk_policy = {**pool.risk_policy, "underspend": "return_pro_rata"}
+    pool.save()
+    icb, council = pool.partners.all()
+    pooled.contribute(icb, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
+    pooled.contribute(council, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
+    care, _ = pool.schemes.all()
+    pooled.record_spend(
+        care, 5_000_001, "s-1", "Placements", bcf.people["XL001"], dt.date(2025, 6, 30)
+    )
+    # The council's finance lead moves money out of the pool (hosted by the council), and
+    # the returns land in each partner's budget.
+    before = dict(
+        Account.objects.filter(code__in=["XC001-BCF", "XL001-BCF"]).values_list(
+            "code", "balance_pence"
+        )
+    )
+    settlement = pooled.settle_year(pool, 2025, bcf.people["XL001"])
+    returned = {c: p["returned_pence"] for c, p in settlement.figures["partners"].items()}
+    assert returned == {"XC001": 2_999_999, "XL001": 2_000_000}  # 4,999,999 split 60:40
+    after = dict(
+        Account.objects.filter(code__in=["XC001-BCF", "XL001-BCF"]).values_list(
+            "code", "balance_pence"
+        )
+    )
+    assert after["XC001-BCF"] - before["XC001-BCF"] == 2_999_999
+    assert Account.objects.get(code="BCF-2025-XL001").balance_pence == 0
+    assert Transaction.objects.filter(key__startswith=f"pool-{pool.pk}-2025").count() == 2
+    assert YearEndSettlement.objects.count() == 1
+    assert verify_ledger().ok
