@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from commissioning.contracts import services as contracts
-from commissioning.contracts.models import Contract
+from commissioning.contracts.models import Contract, ContractVariation
 from commissioning.selection import services as sel
 from commissioning.selection.models import (
     AdviceRequest,
@@ -101,6 +101,10 @@ MATRIX = {
     "withdraw_decision":          "Y    .    .    .    .    .    .    .    .    .",
     "create_contract":            "Y    Y    .    .    .    .    .    .    .    .",
     "sign_contract":              "Y    .    .    .    .    Y    .    .    .    .",
+    "propose_variation":          "Y    Y    .    .    .    .    .    .    .    .",
+    # Only an associate's commissioner approves (none of these people: see test_variations).
+    "approve_variation":          ".    .    .    .    .    .    .    .    .    .",
+    "sign_variation":             "Y    .    .    .    .    .    .    .    .    .",
 }
 # fmt: on
 
@@ -357,7 +361,31 @@ CASES: dict[str, Case] = {
         lambda c, u: contracts.sign_contract(fresh(c.contract), u),
         AFTER_STANDSTILL,
     ),
+    "propose_variation": Case(
+        lambda c: c.signed(),
+        lambda c, u: contracts.propose_variation(
+            fresh(c.contract), contracts.VariationInput("Weekend service", 100), u
+        ),
+        AFTER_STANDSTILL,
+    ),
+    "approve_variation": Case(
+        lambda c: _variation(c),
+        lambda c, u: contracts.approve_variation(ContractVariation.objects.get(), u),
+        AFTER_STANDSTILL,
+    ),
+    "sign_variation": Case(
+        lambda c: contracts.approve_variation(_variation(c), c.e.other_commissioner),
+        lambda c, u: contracts.sign_variation(ContractVariation.objects.get(), u),
+        AFTER_STANDSTILL,
+    ),
 }
+
+
+def _variation(c: Cycle):
+    c.signed()
+    return contracts.propose_variation(
+        fresh(c.contract), contracts.VariationInput("Weekend service", 100), c.e.commissioner
+    )
 
 
 # Functions of the service modules that read or help rather than change anything.

@@ -151,3 +151,52 @@ class QualityScheduleItem(models.Model):
     @property
     def dimension_label(self) -> str:
         return QualityDimension(self.dimension).label
+
+
+class ContractVariation(models.Model):
+    """A variation to a signed contract. The co-ordinating commissioner signs it as agent of
+    the associate commissioners, so only once every associate has approved it (the NHS
+    Standard Contract's co-ordinating commissioner acts for itself and as their agent,
+    DOMAIN.md section 8)."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Awaiting associates' approval and signature"
+        SIGNED = "signed", "Signed"
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="variations")
+    number = models.PositiveSmallIntegerField()
+    description = models.TextField()
+    value_change_pence = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField()
+    signed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["contract_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "number"], name="one_variation_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Variation {self.number} to {self.contract.reference}"
+
+
+class VariationApproval(models.Model):
+    variation = models.ForeignKey(
+        ContractVariation, on_delete=models.PROTECT, related_name="approvals"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["variation", "organisation"], name="approve_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.code} approved {self.variation}"

@@ -24,6 +24,9 @@ class Action(StrEnum):
     CREATE_CONTRACT = "create_contract"
     SIGN_CONTRACT = "sign_contract"
     VIEW_CONTRACT = "view_contract"
+    PROPOSE_VARIATION = "propose_variation"
+    APPROVE_VARIATION = "approve_variation"
+    SIGN_VARIATION = "sign_variation"
 
 
 STAFF = frozenset(Role) - {Role.BUDGET_HOLDER}
@@ -51,21 +54,47 @@ def _may_view(user, contract) -> bool:
     return bool(parties & organisations_of(user))
 
 
+def associate_represented(user, contract) -> int | None:
+    """The associate commissioner a person approves for (a commissioner there), if any."""
+    for p in contract.parties.all():
+        if p.role == "associate" and Role.COMMISSIONER in roles_at(user, p.organisation_id):
+            return p.organisation_id
+    return None
+
+
+def _commissioner_party(user, contract) -> bool:
+    return any(has_role_at(user, p.organisation_id, MAKERS) for p in contract.parties.all())
+
+
+def _co_ordinating(user, contract) -> bool:
+    co = next((p for p in contract.parties.all() if p.role == "co_ordinating"), None)
+    return co is not None and Role.COMMISSIONER in roles_at(user, co.organisation_id)
+
+
 POLICY = Policy(
     allowed={
         Action.CREATE_CONTRACT: MAKERS,
         Action.SIGN_CONTRACT: frozenset({Role.COMMISSIONER, Role.PROVIDER_REPRESENTATIVE}),
         Action.VIEW_CONTRACT: STAFF,
+        Action.PROPOSE_VARIATION: MAKERS,
+        Action.APPROVE_VARIATION: frozenset({Role.COMMISSIONER}),
+        Action.SIGN_VARIATION: frozenset({Role.COMMISSIONER}),
     },
     rules={
         Action.CREATE_CONTRACT: _may_create,
         Action.SIGN_CONTRACT: lambda user, contract: signing_side(user, contract) is not None,
         Action.VIEW_CONTRACT: _may_view,
+        Action.PROPOSE_VARIATION: _commissioner_party,
+        Action.APPROVE_VARIATION: lambda u, c: associate_represented(u, c) is not None,
+        Action.SIGN_VARIATION: _co_ordinating,
     },
     labels={
         Action.CREATE_CONTRACT: "make a contract from this decision",
         Action.SIGN_CONTRACT: "sign this contract",
         Action.VIEW_CONTRACT: "see this contract",
+        Action.PROPOSE_VARIATION: "propose a variation to this contract",
+        Action.APPROVE_VARIATION: "approve this variation for an associate commissioner",
+        Action.SIGN_VARIATION: "sign this variation for the commissioners",
     },
 )
 can = POLICY.can

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 
 from commissioning import clock
 from commissioning.audit import chain as audit
@@ -23,11 +24,27 @@ from commissioning.selection.models import Decision, Proposal, SelectionProcess
 from commissioning.selection.services import state_of
 from commissioning.validation import Problems, refuse
 
-from .models import Contract, ContractParty, QualityScheduleItem
-from .permissions import Action, require, signing_side
+from .models import (
+    Contract,
+    ContractParty,
+    ContractVariation,
+    QualityScheduleItem,
+    VariationApproval,
+)
+from .permissions import Action, associate_represented, require, signing_side
 
-CONTRACT_FIELDS = ("reference", "decision_id", "proposal_id", "specification_id", "provider_id",
-                   "form", "value_pence", "start_date", "end_date", "status")  # fmt: skip
+CONTRACT_FIELDS = (
+    "reference",
+    "decision_id",
+    "proposal_id",
+    "specification_id",
+    "provider_id",
+    "form",
+    "value_pence",
+    "start_date",
+    "end_date",
+    "status",
+)
 
 
 @dataclass(frozen=True)
@@ -217,3 +234,97 @@ def sign_contract(contract: Contract, actor) -> Contract:
             after={f"{signed_by}_id": actor.pk, "status": contract.status},
         )
     return contract
+
+
+@dataclass(frozen=True)
+class VariationInput:
+    description: str
+    value_change_pence: int = 0
+
+
+def propose_variation(contract: Contract, cmd: VariationInput, actor) -> ContractVariation:
+    """A commissioner party proposes a variation to a signed contract."""
+    require(actor, Action.PROPOSE_VARIATION, contract)
+    if contract.status != Contract.Status.SIGNED:
+        raise refuse("", "A contract is varied once it has been signed")
+    if not cmd.description.strip():
+        raise refuse("description", "Describe the variation")
+    if contract.value_pence + cmd.value_change_pence <= 0:
+        raise refuse("value_change_pence", "The contract's value would fall to £0 or below")
+    with transaction.atomic():
+        locked = Contract.objects.select_for_update().get(pk=contract.pk)
+        number = (locked.variations.aggregate(n=Max("number"))["n"] or 0) + 1
+        variation = ContractVariation.objects.create(
+            contract=locked,
+            number=number,
+            description=cmd.description.strip(),
+            value_change_pence=cmd.value_change_pence,
+            proposed_by=actor,
+            proposed_at=clock.now(),
+        )
+        audit.record(
+            actor,
+            "create",
+            variation,
+            after={"number": number, "value_change_pence": cmd.value_change_pence},
+        )
+    return variation
+
+
+def approve_variation(variation: ContractVariation, actor) -> VariationApproval:
+    """An associate commissioner's approval of a variation (its commissioner approves)."""
+    contract = variation.contract
+    require(actor, Action.APPROVE_VARIATION, contract)
+    associate_id = associate_represented(actor, contract)
+    with transaction.atomic():
+        variation = ContractVariation.objects.select_for_update().get(pk=variation.pk)
+        if variation.status != ContractVariation.Status.PROPOSED:
+            raise refuse("", "This variation has already been signed")
+        if variation.approvals.filter(organisation_id=associate_id).exists():
+            raise refuse("", "Your organisation has already approved this variation")
+        approval = VariationApproval.objects.create(
+            variation=variation,
+            organisation_id=associate_id,
+            approved_by=actor,
+            approved_at=clock.now(),
+        )
+        audit.record(actor, "create", approval, after={"organisation_id": associate_id})
+    return approval
+
+
+def sign_variation(variation: ContractVariation, actor) -> ContractVariation:
+    """The co-ordinating commissioner signs, as agent of the associates: only once every
+    associate has approved."""
+    contract = variation.contract
+    require(actor, Action.SIGN_VARIATION, contract)
+    with transaction.atomic():
+        variation = ContractVariation.objects.select_for_update().get(pk=variation.pk)
+        if variation.status != ContractVariation.Status.PROPOSED:
+            raise refuse("", "This variation has already been signed")
+        approved = set(variation.approvals.values_list("organisation_id", flat=True))
+        waiting = [o for o in contract.associates if o.pk not in approved]
+        if waiting:
+            names = ", ".join(o.display_name for o in waiting)
+            raise refuse(
+                "",
+                f"The co-ordinating commissioner signs as agent of the associates "
+                f"only once they have all approved; waiting for: {names}",
+            )
+        variation.status = ContractVariation.Status.SIGNED
+        variation.signed_by, variation.signed_at = actor, clock.now()
+        variation.save()
+        locked = Contract.objects.select_for_update().get(pk=contract.pk)
+        before = locked.value_pence
+        locked.value_pence = before + variation.value_change_pence
+        locked.save(update_fields=["value_pence"])
+        audit.record(
+            actor, "update", variation, before={"status": "proposed"}, after={"status": "signed"}
+        )
+        audit.record(
+            actor,
+            "update",
+            locked,
+            before={"value_pence": before},
+            after={"value_pence": locked.value_pence},
+        )
+    return variation
