@@ -34,6 +34,23 @@ def _keeps(user, account) -> bool:
     return account.owner_id is None or has_role_at(user, account.owner_id, KEEPERS)
 
 
+def keeper_organisations(user) -> tuple[bool, list[int]]:
+    """The ``_keeps`` rule as data for the database's ``ledger_post``: (may the actor take
+    money out of any account, the organisations whose accounts it may). Refuses at once a
+    person who keeps no books anywhere."""
+    from commissioning.organisations.permissions import (
+        SystemActor,
+        current_memberships,
+        roles_of,
+    )
+
+    if isinstance(user, SystemActor):
+        return True, []
+    if not roles_of(user) & KEEPERS:
+        POLICY.require(user, Action.POST)
+    return False, [m.organisation_id for m in current_memberships(user) if m.role in KEEPERS]
+
+
 POLICY = Policy(
     allowed={
         Action.VIEW_LEDGER: READERS,

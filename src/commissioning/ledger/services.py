@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 
@@ -25,7 +25,7 @@ from commissioning.validation import Problems, refuse
 
 from . import rules
 from .models import Account, Posting, Statement, Transaction
-from .permissions import Action, require
+from .permissions import POLICY, Action, keeper_organisations, require
 from .rules import AccountKind, Entry, Leg, pence_text
 
 ACCOUNT_FIELDS = ("code", "name", "kind", "owner_id", "floor_pence")
@@ -48,16 +48,24 @@ def open_account(cmd: AccountInput, actor) -> Account:
         problems.add("kind", f"Choose one of: {', '.join(k.value for k in AccountKind)}")
         kind = AccountKind.SPEND
     floor = rules.default_floor(kind) if cmd.floor_pence == "default" else cmd.floor_pence
-    account = Account(code=cmd.code.strip(), name=cmd.name.strip(), kind=kind.value,
-                      owner_id=cmd.owner_id, floor_pence=floor, opened_at=clock.now())  # fmt: skip
+    account = Account(
+        code=cmd.code.strip(),
+        name=cmd.name.strip(),
+        kind=kind.value,
+        owner_id=cmd.owner_id,
+        floor_pence=floor,
+        opened_at=clock.now(),
+    )
     require(actor, Action.OPEN_ACCOUNT, account)
-    problems.check_model(account, exclude=["opened_at"], validate_unique=True,
-                         rename={"owner": "owner_id"})  # fmt: skip
+    problems.check_model(
+        account, exclude=["opened_at"], validate_unique=True, rename={"owner": "owner_id"}
+    )
     problems.raise_if_any()
     with transaction.atomic():
         account.save()
-        audit.record(actor, "create", account,
-                     after={f: getattr(account, f) for f in ACCOUNT_FIELDS})  # fmt: skip
+        audit.record(
+            actor, "create", account, after={f: getattr(account, f) for f in ACCOUNT_FIELDS}
+        )
     return account
 
 
@@ -81,8 +89,11 @@ def post(
     problems = rules.entry_problems(entry)
     if problems:
         raise ValidationError({k: [v] for k, v in problems.items()})
+    date = value_date or clock.today()
+    if connection.vendor == "postgresql":
+        return _post_postgresql(entry, actor, date, metadata, reverses)
     with transaction.atomic():
-        return _post(entry, actor, value_date or clock.today(), metadata, reverses)
+        return _post(entry, actor, date, metadata, reverses)
 
 
 @dataclass
@@ -97,12 +108,14 @@ class _Locked:
 
 
 def _post(entry: Entry, actor, date: dt.date, metadata, reverses) -> Posted:
-    """The hot path (decision 033). First statement: lock the accounts' rows (in id order),
-    read their balances and closed periods, and look up the idempotency key. Then, if every
-    rule is met, write: on PostgreSQL one statement inserts the transaction (unless its key
-    was taken meanwhile), its postings and the new balances; elsewhere three statements do
-    the same. Plain SQL through Django's connection: the ORM would spend more time building
-    these statements than the database spends running them."""
+    """The hot path on databases other than PostgreSQL (which runs the same steps in its
+    function ``ledger_post``, decision 033). First statement: lock the accounts' rows (in id
+    order), read their balances and closed periods, and look up the idempotency key. Then,
+    in order: every account exists; money leaves only accounts the actor keeps; the key (the
+    same request again returns what was posted); closed periods; floors. Then three
+    statements insert the transaction, its postings and the new balances. Plain SQL through
+    Django's connection: the ORM would spend more time building these statements than the
+    database spends running them."""
     # Only placeholders ("%s") are put into the SQL text below; every value is a parameter.
     codes = [leg.account for leg in entry.legs]
     marks = ", ".join(["%s"] * len(codes))
@@ -117,8 +130,6 @@ def _post(entry: Entry, actor, date: dt.date, metadata, reverses) -> Posted:
             [entry.key, *codes],
         )
         rows = cursor.fetchall()
-        if rows and rows[0][7] is not None:
-            return _already_posted(entry, fp)
         accounts = {}
         for row in rows:
             closed = row[6]
@@ -130,37 +141,52 @@ def _post(entry: Entry, actor, date: dt.date, metadata, reverses) -> Posted:
                 raise refuse(f"legs.{i}.account", f"There is no account {leg.account}")
             if leg.pence < 0:
                 require(actor, Action.POST, accounts[leg.account])
-        for code, account in accounts.items():
+        if rows[0][7] is not None:
+            return _already_posted(entry, fp)
+        for leg in entry.legs:
+            account = accounts[leg.account]
             if account.closed_to is not None and account.closed_to >= date:
-                raise refuse("value_date", f"The books of {code} are closed to "
-                             f"{account.closed_to:%d %B %Y} (a statement was issued): date it "
-                             "later")  # fmt: skip
+                raise _closed(leg.account, account.closed_to)
         balances = {c: a.balance_pence for c, a in accounts.items()}
         floors = {c: a.floor_pence for c, a in accounts.items()}
         broken = rules.breaches(balances, floors, entry.legs)
         if broken:
             code, new, floor = broken[0]
-            limit = "0" if floor == 0 else pence_text(floor)
-            raise refuse(f"legs.{codes.index(code)}.pence",
-                         f"Refused: this would take {accounts[code].name} ({code}) to "
-                         f"{pence_text(new)}, below its limit of {limit}")  # fmt: skip
+            raise _below_floor(codes.index(code), code, accounts[code].name, new, floor)
 
         now = clock.now()
         username = getattr(actor, "username", None) or "system"
         ops = connection.ops
-        header = [entry.key, fp, entry.kind, entry.description.strip(),
-                  ops.adapt_datefield_value(date), ops.adapt_datetimefield_value(now),
-                  getattr(actor, "pk", None), username, reverses.pk if reverses else None,
-                  json.dumps(dict(metadata or {}))]  # fmt: skip
+        header = [
+            entry.key,
+            fp,
+            entry.kind,
+            entry.description.strip(),
+            ops.adapt_datefield_value(date),
+            ops.adapt_datetimefield_value(now),
+            getattr(actor, "pk", None),
+            username,
+            reverses.pk if reverses else None,
+            json.dumps(dict(metadata or {})),
+        ]
         moves = [(accounts[leg.account].id, leg.pence) for leg in entry.legs]
         tx_id = _write(cursor, header, moves)
     if tx_id is None:  # a writer on other accounts committed the same key meanwhile
         return _already_posted(entry, fp)
     # The row as inserted (not read back: the writer already knows every field).
-    row = Transaction(id=tx_id, key=entry.key, fingerprint=fp, kind=entry.kind,
-                      description=entry.description.strip(), value_date=date, posted_at=now,
-                      actor_id=getattr(actor, "pk", None), actor_username=username,
-                      reverses=reverses, metadata=dict(metadata or {}))  # fmt: skip
+    row = Transaction(
+        id=tx_id,
+        key=entry.key,
+        fingerprint=fp,
+        kind=entry.kind,
+        description=entry.description.strip(),
+        value_date=date,
+        posted_at=now,
+        actor_id=getattr(actor, "pk", None),
+        actor_username=username,
+        reverses=reverses,
+        metadata=dict(metadata or {}),
+    )
     return Posted(row, True)
 
 
@@ -174,19 +200,6 @@ INSERT_TRANSACTION = (
 def _write(cursor, header: list, moves: list[tuple[int, int]]) -> int | None:
     """Insert the transaction, its postings and the new balances; None if the key was taken."""
     pairs = [v for move in moves for v in move]
-    if connection.vendor == "postgresql":
-        values = ", ".join(["(%s::bigint, %s::bigint)"] * len(moves))
-        cursor.execute(
-            f"WITH t AS ({INSERT_TRANSACTION}), "  # noqa: S608
-            "p AS (INSERT INTO ledger_posting (transaction_id, account_id, amount_pence) "
-            f"SELECT t.id, v.account_id, v.pence FROM t, (VALUES {values}) AS v(account_id, pence)"
-            " RETURNING account_id, amount_pence) "
-            "UPDATE ledger_account a SET balance_pence = a.balance_pence + p.amount_pence "
-            "FROM p WHERE a.id = p.account_id RETURNING (SELECT id FROM t)",
-            header + pairs,
-        )
-        row = cursor.fetchone()
-        return None if row is None else row[0]
     cursor.execute(INSERT_TRANSACTION, header)
     row = cursor.fetchone()
     if row is None:
@@ -206,11 +219,90 @@ def _write(cursor, header: list, moves: list[tuple[int, int]]) -> int | None:
     return row[0]
 
 
+def _closed(code: str, closed_to: dt.date) -> ValidationError:
+    return refuse(
+        "value_date",
+        f"The books of {code} are closed to {closed_to:%d %B %Y} (a "
+        "statement was issued): date it later",
+    )
+
+
+def _below_floor(i: int, code: str, name: str, new: int, floor: int) -> ValidationError:
+    limit = "0" if floor == 0 else pence_text(floor)
+    return refuse(
+        f"legs.{i}.pence",
+        f"Refused: this would take {name} ({code}) to "
+        f"{pence_text(new)}, below its limit of {limit}",
+    )
+
+
+def _post_postgresql(entry: Entry, actor, date: dt.date, metadata, reverses) -> Posted:
+    """The same path as ``_post`` in one call of the database function ``ledger_post``
+    (migration 0003): one round trip, which is its own transaction unless the caller is in
+    one (decision 033)."""
+    keeps_all, keeps = keeper_organisations(actor)
+    fp, now = rules.fingerprint(entry), clock.now()
+    username = getattr(actor, "username", None) or "system"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT * FROM ledger_post(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, "
+            "%s::text[], %s::bigint[], %s::bigint[], %s)",
+            [
+                entry.key,
+                fp,
+                entry.kind,
+                entry.description.strip(),
+                date,
+                now,
+                getattr(actor, "pk", None),
+                username,
+                reverses.pk if reverses else None,
+                json.dumps(dict(metadata or {})),
+                [leg.account for leg in entry.legs],
+                [leg.pence for leg in entry.legs],
+                keeps,
+                keeps_all,
+            ],
+        )
+        outcome, tx_id, leg, code, name, amount, limit, closed_to = cursor.fetchone()
+    if outcome == "posted":
+        row = Transaction(
+            id=tx_id,
+            key=entry.key,
+            fingerprint=fp,
+            kind=entry.kind,
+            description=entry.description.strip(),
+            value_date=date,
+            posted_at=now,
+            actor_id=getattr(actor, "pk", None),
+            actor_username=username,
+            reverses=reverses,
+            metadata=dict(metadata or {}),
+        )
+        return Posted(row, True)
+    if outcome == "already":
+        return Posted(Transaction.objects.get(pk=tx_id), False)
+    if outcome == "key_reused":
+        raise _key_reused(entry.key)
+    if outcome == "no_account":
+        raise refuse(f"legs.{leg}.account", f"There is no account {code}")
+    if outcome == "forbidden":
+        raise PermissionDenied(f"You do not have permission to {POLICY.labels[Action.POST]}.")
+    if outcome == "closed":
+        raise _closed(code, closed_to)
+    if outcome == "below_floor":
+        raise _below_floor(leg, code, name, amount, limit)
+    raise RuntimeError(f"ledger_post answered {outcome!r}")
+
+
+def _key_reused(key: str) -> ValidationError:
+    return refuse("key", f"The idempotency key {key} was already used for a different transaction")
+
+
 def _already_posted(entry: Entry, fp: str) -> Posted:
     existing = Transaction.objects.get(key=entry.key)
     if existing.fingerprint != fp:
-        raise refuse("key", f"The idempotency key {entry.key} was already used for a "
-                            "different transaction")  # fmt: skip
+        raise _key_reused(entry.key)
     return Posted(existing, False)
 
 
@@ -226,8 +318,12 @@ def reverse(original: Transaction, key: str, reason: str, actor) -> Posted:
         Leg(code, pence)
         for code, pence in original.postings.values_list("account__code", "amount_pence")
     )
-    return post(Entry(key, f"Reversal of {original.key}: {reason.strip()}", legs, "reversal"),
-                actor, reverses=original, metadata={"reverses": original.key})  # fmt: skip
+    return post(
+        Entry(key, f"Reversal of {original.key}: {reason.strip()}", legs, "reversal"),
+        actor,
+        reverses=original,
+        metadata={"reverses": original.key},
+    )
 
 
 @dataclass(frozen=True)
@@ -249,13 +345,23 @@ def statement_figures(account: Account, start: dt.date, end: dt.date) -> Stateme
     rows = Posting.objects.filter(account=account)
     figures = rows.aggregate(
         opening=Sum("amount_pence", filter=Q(transaction__value_date__lt=start)),
-        money_in=Sum("amount_pence", filter=Q(transaction__value_date__gte=start,
-                                              transaction__value_date__lte=end,
-                                              amount_pence__gt=0)),
-        money_out=Sum("amount_pence", filter=Q(transaction__value_date__gte=start,
-                                               transaction__value_date__lte=end,
-                                               amount_pence__lt=0)),
-    )  # fmt: skip
+        money_in=Sum(
+            "amount_pence",
+            filter=Q(
+                transaction__value_date__gte=start,
+                transaction__value_date__lte=end,
+                amount_pence__gt=0,
+            ),
+        ),
+        money_out=Sum(
+            "amount_pence",
+            filter=Q(
+                transaction__value_date__gte=start,
+                transaction__value_date__lte=end,
+                amount_pence__lt=0,
+            ),
+        ),
+    )
     opening, money_in = int(figures["opening"] or 0), int(figures["money_in"] or 0)
     return StatementFigures(account, start, end, opening, money_in, -int(figures["money_out"] or 0))
 
@@ -273,12 +379,24 @@ def issue_statement(account: Account, start: dt.date, end: dt.date, actor) -> St
             raise refuse("period_start", "A statement already covers part of this period")
         f = statement_figures(account, start, end)
         statement = Statement.objects.create(
-            account=account, period_start=start, period_end=end, opening_pence=f.opening_pence,
-            money_in_pence=f.money_in_pence, money_out_pence=f.money_out_pence,
-            closing_pence=f.closing_pence, issued_at=clock.now(),
+            account=account,
+            period_start=start,
+            period_end=end,
+            opening_pence=f.opening_pence,
+            money_in_pence=f.money_in_pence,
+            money_out_pence=f.money_out_pence,
+            closing_pence=f.closing_pence,
+            issued_at=clock.now(),
             issued_by=getattr(actor, "username", None) or "system",
-        )  # fmt: skip
-        audit.record(actor, "create", statement, after={
-            "account": account.code, "period": f"{start} to {end}",
-            "closing_pence": f.closing_pence})  # fmt: skip
+        )
+        audit.record(
+            actor,
+            "create",
+            statement,
+            after={
+                "account": account.code,
+                "period": f"{start} to {end}",
+                "closing_pence": f.closing_pence,
+            },
+        )
     return statement

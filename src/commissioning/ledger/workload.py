@@ -82,8 +82,9 @@ def plan(writer: int, count: int, budgets: int, max_pence: int, prefix: str) -> 
     return out
 
 
-def write(items: Iterable[Planned], username: str, out: Path) -> None:
-    """Post each planned transaction once, appending its outcome to ``out``."""
+def write(items: Iterable[Planned], username: str, out: Path, post=None) -> None:
+    """Post each planned transaction once (with ``services.post``, or the ``post`` given: the
+    benchmark's baseline), appending its outcome to ``out``."""
     from django.core.exceptions import ValidationError
     from django.db import connection
 
@@ -99,7 +100,7 @@ def write(items: Iterable[Planned], username: str, out: Path) -> None:
             entry = Entry(p.key, "Load test", (Leg(p.source, -p.pence), Leg(p.target, p.pence)),
                           "spend" if p.target.startswith("LOAD-SPEND") else "virement")  # fmt: skip
             try:
-                posted = services.post(entry, actor)
+                posted = (post or services.post)(entry, actor)
             except ValidationError:
                 log.write(f"refused {p.key}\n")
                 continue
@@ -107,17 +108,17 @@ def write(items: Iterable[Planned], username: str, out: Path) -> None:
     connection.close()
 
 
-def _child(items, username, out, ready, go) -> None:
+def _child(items, username, out, ready, go, post) -> None:
     from django.db import connections
 
     for c in connections.all():
         c.close()  # the parent's connection must not be shared
     ready.release()
     go.wait()
-    write(items, username, out)
+    write(items, username, out, post)
 
 
-def start_writers(plans: list[list[Planned]], username: str, out_dir: Path):
+def start_writers(plans: list[list[Planned]], username: str, out_dir: Path, post=None):
     """Fork one process per plan; they start posting together when ``go`` is set. Returns the
     processes and the event to set."""
     from django.db import connections
@@ -128,8 +129,9 @@ def start_writers(plans: list[list[Planned]], username: str, out_dir: Path):
     ready, go = ctx.Semaphore(0), ctx.Event()
     procs = []
     for w, items in enumerate(plans):
-        proc = ctx.Process(target=_child, args=(items, username, out_dir / f"writer-{w}.log",
-                                                ready, go), daemon=True)  # fmt: skip
+        log = out_dir / f"writer-{w}.log"
+        proc = ctx.Process(target=_child, args=(items, username, log, ready, go, post),
+                           daemon=True)  # fmt: skip
         proc.start()
         procs.append(proc)
     for _ in procs:
