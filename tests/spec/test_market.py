@@ -155,3 +155,28 @@ def test_shares_and_hhi():
         rs.Options(max_km=50),
     )
     assert alternatives.tolist() == [2, 1]
+
+
+def test_a_consortium_weighs_what_its_members_weigh_together():
+    import polars as pl
+
+    from commissioning.engine.market.concentration import negotiating_weight
+
+    flows = pl.DataFrame({
+        "area": ["a1", "a1", "a2", "a3", "a3"],
+        "provider": ["P", "Q", "P", "P", "Q"],
+        "patients": [30, 10, 20, 50, 50],
+    })  # fmt: skip
+    areas = pl.DataFrame({"area": ["a1", "a2", "a3"], "commissioner_code": ["A", "B", "C"],
+                          "population": [4000, 1000, 10000]})  # fmt: skip
+    w = (
+        negotiating_weight(flows, areas, ["A", "B"])
+        .filter(pl.col("provider") == "P")
+        .row(0, named=True)
+    )
+    # P: 100 patients, 50 from members (A 30, B 20); A is the largest member alone (30%).
+    assert (w["patients"], w["consortium_patients"]) == (100, 50)
+    assert (w["activity_share"], w["largest_member"], w["largest_member_share"]) == (0.5, "A", 0.3)
+    # Catchment: a1 4000 x 30/40 = 3000, a2 1000 x 1 = 1000, a3 10000 x 1/2 = 5000.
+    assert w["catchment_population"] == pytest.approx(9000)
+    assert w["population_share"] == pytest.approx(4000 / 9000)

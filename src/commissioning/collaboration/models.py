@@ -179,3 +179,40 @@ class YearEndSettlement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pool} {self.year_start}/{(self.year_start + 1) % 100:02d}"
+
+
+class Consortium(models.Model):
+    """Commissioners commissioning together for a service or a provider under a collaborative
+    commissioning agreement, one of them co-ordinating (DOMAIN.md section 8)."""
+
+    class Scope(models.TextChoices):
+        SERVICE = "service", "A service"
+        PROVIDER = "provider", "A provider"
+
+    name = models.CharField(max_length=200)
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    service = models.CharField(max_length=200, blank=True)
+    provider = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    co_ordinating = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="co-ordinating commissioner",
+    )
+    members = models.ManyToManyField("organisations.Organisation", related_name="consortia")
+    decision_rules = models.TextField(help_text="How the members decide together")
+    agreement_date = models.DateField(help_text="When the agreement was signed")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "consortia"
+
+    def __str__(self) -> str:
+        return self.name

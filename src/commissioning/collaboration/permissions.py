@@ -22,6 +22,7 @@ class Action(StrEnum):
     VIEW_COLLABORATION = "view_collaboration"
     RECORD_ARRANGEMENT = "record_arrangement"
     DECIDE_PRIMARY_CARE = "decide_primary_care"
+    FORM_CONSORTIUM = "form_consortium"
 
 
 DECIDING = frozenset({Role.COMMISSIONER})
@@ -54,15 +55,19 @@ POLICY = Policy(
         Action.VIEW_COLLABORATION: VIEWERS,
         Action.RECORD_ARRANGEMENT: DECIDING | {Role.ADMINISTRATOR},
         Action.DECIDE_PRIMARY_CARE: DECIDING,
+        Action.FORM_CONSORTIUM: DECIDING,
     },
     rules={
         Action.RECORD_ARRANGEMENT: _records,
         Action.DECIDE_PRIMARY_CARE: lambda user, obj: may_decide(user, *obj),
+        # obj: the co-ordinating commissioner's id
+        Action.FORM_CONSORTIUM: lambda user, org_id: has_role_at(user, org_id, DECIDING),
     },
     labels={
         Action.VIEW_COLLABORATION: "see commissioning together",
         Action.RECORD_ARRANGEMENT: "record this co-commissioning arrangement (NHS England does)",
         Action.DECIDE_PRIMARY_CARE: "take this primary care decision",
+        Action.FORM_CONSORTIUM: "record a consortium co-ordinated by this commissioner",
     },
 )
 can = POLICY.can

@@ -3,6 +3,7 @@ the rules, writes all or nothing and records the change in the audit trail."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -11,11 +12,15 @@ from django.db import transaction
 from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.organisations.models import Organisation, User
-from commissioning.organisations.vocabulary import OrganisationType
+from commissioning.organisations.vocabulary import (
+    COMMISSIONER_TYPES,
+    PROVIDER_TYPES,
+    OrganisationType,
+)
 from commissioning.validation import Problems, refuse
 
 from .cocommissioning import Body, Function, Model, arrangement_problems, consulted, decider
-from .models import CoCommissioningArrangement, PrimaryCareDecision
+from .models import CoCommissioningArrangement, Consortium, PrimaryCareDecision
 from .permissions import Action, require
 
 
@@ -143,3 +148,86 @@ def decide(arrangement: CoCommissioningArrangement, cmd: DecisionInput, actor):
             after={"function": function.value, "decided_as": body.value, "subject": made.subject},
         )
     return made
+
+
+@dataclass(frozen=True)
+class ConsortiumInput:
+    name: str
+    scope: str
+    co_ordinating_id: int
+    member_ids: Sequence[int]
+    decision_rules: str
+    agreement_date: dt.date
+    service: str = ""
+    provider_id: int | None = None
+
+
+def form_consortium(cmd: ConsortiumInput, actor) -> Consortium:
+    """Commissioners form a consortium under a collaborative commissioning agreement; the
+    co-ordinating commissioner's commissioner records it."""
+    problems = Problems()
+    members = list(Organisation.objects.filter(pk__in=cmd.member_ids))
+    if not cmd.name.strip():
+        problems.add("name", "Name the consortium")
+    if len(members) < 2:
+        problems.add("member_ids", "A consortium has at least two commissioners")
+    if any(m.org_type not in COMMISSIONER_TYPES for m in members):
+        problems.add(
+            "member_ids",
+            "Every member is a commissioner (an ICB, NHS England or a local authority)",
+        )
+    if cmd.co_ordinating_id not in {m.pk for m in members}:
+        problems.add("co_ordinating_id", "The co-ordinating commissioner is one of the members")
+    if cmd.scope == Consortium.Scope.SERVICE and not cmd.service.strip():
+        problems.add("service", "Name the service the consortium commissions")
+    elif cmd.scope == Consortium.Scope.PROVIDER:
+        provider = Organisation.objects.filter(pk=cmd.provider_id).first()
+        if provider is None or provider.org_type not in PROVIDER_TYPES:
+            problems.add("provider_id", "Choose the provider the consortium commissions from")
+    elif cmd.scope not in Consortium.Scope.values:
+        problems.add("scope", "Choose a service or a provider")
+    if not cmd.decision_rules.strip():
+        problems.add("decision_rules", "Say how the members decide together")
+    problems.raise_if_any()
+    require(actor, Action.FORM_CONSORTIUM, cmd.co_ordinating_id)
+    with transaction.atomic():
+        consortium = Consortium.objects.create(
+            name=cmd.name.strip(),
+            scope=cmd.scope,
+            service=cmd.service.strip(),
+            provider_id=cmd.provider_id if cmd.scope == Consortium.Scope.PROVIDER else None,
+            co_ordinating_id=cmd.co_ordinating_id,
+            decision_rules=cmd.decision_rules.strip(),
+            agreement_date=cmd.agreement_date,
+            created_at=clock.now(),
+        )
+        consortium.members.set(members)
+        audit.record(
+            actor,
+            "create",
+            consortium,
+            after={
+                "name": consortium.name,
+                "members": sorted(m.code for m in members),
+                "co_ordinating_id": cmd.co_ordinating_id,
+                "scope": cmd.scope,
+            },
+        )
+    return consortium
+
+
+def negotiating_weight(consortium: Consortium, market=None):
+    """The consortium's share of each provider's activity and catchment population against
+    its largest member alone, from the market the workspace models (``market.data``)."""
+    import polars as pl
+
+    from commissioning.engine.market.concentration import negotiating_weight as weigh
+    from commissioning.market import data
+
+    market = market or data.load_market()
+    codes = [m.code for m in consortium.members.all()]
+    table = weigh(market.flows, market.areas, codes)
+    if consortium.scope == Consortium.Scope.PROVIDER and consortium.provider_id:
+        table = table.filter(pl.col("provider") == consortium.provider.code)
+    names = market.providers.select(pl.col("code").alias("provider"), "name")
+    return table.join(names, on="provider", how="left")

@@ -77,3 +77,57 @@ def provider_shares(flows: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
         .sort("patients", descending=True)
         .collect()
     )
+
+
+def negotiating_weight(
+    flows: pl.LazyFrame | pl.DataFrame,
+    areas: pl.LazyFrame | pl.DataFrame,
+    members: list[str],
+) -> pl.DataFrame:
+    """A consortium's weight with each provider its members use, against each member alone.
+
+    ``flows``: area, provider, patients; ``areas``: area, commissioner_code, population.
+    Per provider:
+
+    - ``activity_share``: the consortium's share of the provider's patients (activity is the
+      measure of commissioned income: under activity-based payment income follows it), and
+      ``largest_member`` / ``largest_member_share``: the most any one member has alone;
+    - ``population_share``: the consortium's share of the provider's catchment population,
+      each area's population apportioned to providers by their share of its patients (the
+      catchment method of the Office for Health Improvement and Disparities' NHS acute trust
+      catchment populations).
+    """
+    f = flows.lazy().join(
+        areas.lazy().select("area", "commissioner_code", "population"), on="area", how="left"
+    )
+    f = f.with_columns(
+        served=pl.col("population") * pl.col("patients") / pl.col("patients").sum().over("area"),
+        member=pl.col("commissioner_code").is_in(members),
+    )
+    by_member = (
+        f.filter(pl.col("member"))
+        .group_by("provider", "commissioner_code")
+        .agg(pl.col("patients").sum().alias("member_patients"))
+        .sort(["provider", "member_patients", "commissioner_code"], descending=[False, True, False])
+        .group_by("provider", maintain_order=True)
+        .agg(
+            pl.col("commissioner_code").first().alias("largest_member"),
+            pl.col("member_patients").first().alias("largest_member_patients"),
+        )
+    )
+    totals = f.group_by("provider").agg(
+        pl.col("patients").sum().alias("patients"),
+        pl.col("patients").filter(pl.col("member")).sum().alias("consortium_patients"),
+        pl.col("served").sum().alias("catchment_population"),
+        pl.col("served").filter(pl.col("member")).sum().alias("consortium_population"),
+    )
+    return (
+        totals.join(by_member, on="provider", how="inner")
+        .with_columns(
+            activity_share=pl.col("consortium_patients") / pl.col("patients"),
+            largest_member_share=pl.col("largest_member_patients") / pl.col("patients"),
+            population_share=pl.col("consortium_population") / pl.col("catchment_population"),
+        )
+        .sort("consortium_patients", descending=True)
+        .collect()
+    )
