@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("commissioning.contracts.urls")),
     path("", include("commissioning.quality.urls")),
     path("", include("commissioning.market.urls")),
+    path("", include("commissioning.collaboration.urls")),
     path("", include("commissioning.web.urls")),
 ]

@@ -1,3 +1,5 @@
+from commissioning.collaboration.permissions import Action as TogetherAction
+from commissioning.collaboration.permissions import can as can_together
 from commissioning.contracts.permissions import Action as ContractAction
 from commissioning.contracts.permissions import can as can_contract
 from commissioning.market.permissions import Action as MarketAction
@@ -25,5 +27,6 @@ def navigation(request):
         "can_view_contracts": can_contract(user, ContractAction.VIEW_CONTRACT),
         "can_view_quality": can_quality(user, QualityAction.VIEW_QUALITY),
         "can_view_market": can_market(user, MarketAction.VIEW_MARKET),
+        "can_view_together": can_together(user, TogetherAction.VIEW_COLLABORATION),
         "is_admin": user.is_staff,
     }

@@ -91,9 +91,10 @@ def pounds(pence) -> str:
     if pence is None or pence == "":
         return ""
     pence = int(pence)
+    sign, pence = ("−" if pence < 0 else ""), abs(pence)
     if pence % 100 == 0:
-        return f"£{pence // 100:,}"
-    return f"£{pence / 100:,.2f}"
+        return f"{sign}£{pence // 100:,}"
+    return f"{sign}£{pence // 100:,}.{pence % 100:02d}"
 
 
 @register.simple_tag

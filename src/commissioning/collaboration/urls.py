@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("together/", views.workspace, name="together"),
+    path("together/consortia/<int:pk>/", views.consortium, name="together-consortium"),
+    path(
+        "together/consortia/<int:pk>/weight.csv",
+        views.consortium_csv,
+        name="together-consortium-csv",
+    ),
+    path("together/primary-care/<int:pk>/", views.arrangement, name="together-arrangement"),
+    path("together/pools/<int:pk>/", views.pool, name="together-pool"),
+    path("together/pools/<int:pk>/figures.csv", views.pool_csv, name="together-pool-csv"),
+]

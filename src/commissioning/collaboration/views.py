@@ -1,0 +1,224 @@
+"""Commissioning together: consortia and their negotiating weight, primary care
+co-commissioning (who decides each function, and the decisions), and pooled budgets (the
+agreement, contributions, spending by scheme, the year-end risk share). Tables export as CSV."""
+
+from __future__ import annotations
+
+from django.db.models import Sum
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from commissioning.ledger.models import Posting
+from commissioning.ledger.rules import pence_text
+from commissioning.market import data
+from commissioning.web.http import csv_response, guard, submit
+
+from . import pooled, risk_share, services
+from .cocommissioning import Body, Function, Model, consulted, decider
+from .forms import DecisionForm
+from .models import CoCommissioningArrangement, Consortium, PooledBudget
+from .permissions import Action, can, may_decide
+
+
+def workspace(request):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    return render(
+        request,
+        "together/workspace.html",
+        {
+            "consortia": Consortium.objects.select_related("co_ordinating").prefetch_related(
+                "members"
+            ),
+            "arrangements": CoCommissioningArrangement.objects.select_related("commissioner"),
+            "pools": PooledBudget.objects.select_related("host", "pool_account"),
+        },
+    )
+
+
+def _weight(consortium):
+    try:
+        return services.negotiating_weight(consortium), None
+    except data.NoMarketData:
+        return None, "The synthetic health economy has not been generated yet (make demo)."
+
+
+def consortium(request, pk):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    c = get_object_or_404(Consortium.objects.select_related("co_ordinating", "provider"), pk=pk)
+    table, missing = _weight(c)
+    rows = list(table.head(25).iter_rows(named=True)) if table is not None else []
+    return render(request, "together/consortium.html", {"c": c, "rows": rows, "missing": missing})
+
+
+def consortium_csv(request, pk):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    c = get_object_or_404(Consortium, pk=pk)
+    table, missing = _weight(c)
+    guard(table is not None, missing or "")
+    response, writer = csv_response(f"consortium-{c.pk}-negotiating-weight.csv")
+    columns = [
+        "provider",
+        "name",
+        "patients",
+        "consortium_patients",
+        "activity_share",
+        "largest_member",
+        "largest_member_share",
+        "catchment_population",
+        "consortium_population",
+        "population_share",
+    ]
+    writer.writerow(columns)
+    for row in table.select(columns).iter_rows():
+        writer.writerow(row)
+    return response
+
+
+def arrangement(request, pk):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    a = get_object_or_404(
+        CoCommissioningArrangement.objects.select_related(
+            "commissioner", "nhs_england"
+        ).prefetch_related("joint_committee"),
+        pk=pk,
+    )
+    model = Model(a.model)
+    covered = [Function(f) for f in a.functions]
+    rows = []
+    for f in Function:
+        body = decider(model, f, covered)
+        rows.append(
+            {
+                "function": f,
+                "body": body,
+                "consulted": consulted(model, f),
+                "may": may_decide(request.user, a, f),
+                "who": a.nhs_england if body is Body.NHS_ENGLAND else a.commissioner,
+            }
+        )
+    form = DecisionForm(request.POST or None)
+    if any(r["may"] for r in rows):
+        done = submit(
+            request,
+            form,
+            lambda: services.decide(a, services.DecisionInput(**form.cleaned_data), request.user),
+            "The decision is recorded.",
+            reverse("together-arrangement", args=[a.pk]),
+        )
+        if done:
+            return done
+    return render(
+        request,
+        "together/arrangement.html",
+        {
+            "a": a,
+            "model": model,
+            "rows": rows,
+            "form": form,
+            "may_any": any(r["may"] for r in rows),
+            "decisions": a.decisions.select_related("decided_by"),
+        },
+    )
+
+
+def _pool_figures(pool):
+    partners = []
+    for p in pool.partners.select_related("organisation", "account"):
+        paid = (
+            Posting.objects.filter(
+                account=pool.pool_account,
+                transaction__kind="contribution",
+                transaction__metadata__partner=p.organisation.code,
+            ).aggregate(total=Sum("amount_pence"))["total"]
+            or 0
+        )
+        partners.append({"p": p, "paid": paid, "due": p.contribution_pence - paid})
+    schemes = []
+    for s in pool.schemes.select_related("lead__organisation", "spend_account"):
+        spent = s.spend_account.balance_pence
+        schemes.append({"s": s, "spent": spent, "variance": s.budget_pence - spent})
+    return partners, schemes
+
+
+def _policy_words(policy: risk_share.Policy) -> list[str]:
+    bearer = {
+        risk_share.Bearer.OWN: "each by the partner leading the overspending scheme",
+        risk_share.Bearer.PRO_RATA: "in proportion to contributions",
+        risk_share.Bearer.FIXED: "in fixed shares: "
+        + ", ".join(f"{k} {v}" for k, v in policy.fixed_shares.items()),
+    }[policy.overspend_bearer]
+    words = [
+        f"{i}. {step.label}"
+        + (
+            f" (up to {pence_text(policy.risk_pool_pence)})"
+            if step is risk_share.Step.RISK_POOL
+            else ""
+        )
+        + (f", {bearer}" if step is risk_share.Step.OUTSIDE_POOL else "")
+        for i, step in enumerate(policy.steps, start=1)
+    ]
+    words.append(
+        "Underspends stay in the pool."
+        if policy.underspend is risk_share.Underspend.RETAIN
+        else "Underspends are returned to partners in proportion to contributions."
+    )
+    return words
+
+
+def pool(request, pk):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    p = get_object_or_404(
+        PooledBudget.objects.select_related("host", "fund_manager", "pool_account"), pk=pk
+    )
+    partners, schemes = _pool_figures(p)
+    return render(
+        request,
+        "together/pool.html",
+        {
+            "p": p,
+            "partners": partners,
+            "schemes": schemes,
+            "policy": _policy_words(pooled.policy_from_json(p.risk_policy)),
+            "settlements": p.settlements.order_by("-year_start"),
+        },
+    )
+
+
+def pool_csv(request, pk):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    p = get_object_or_404(PooledBudget, pk=pk)
+    partners, schemes = _pool_figures(p)
+    response, writer = csv_response(f"pooled-budget-{p.pk}.csv")
+    writer.writerow(
+        [
+            "kind",
+            "name",
+            "lead or partner",
+            "budget or agreed (pence)",
+            "spent or paid (pence)",
+            "variance or due (pence)",
+        ]
+    )
+    for r in schemes:
+        writer.writerow(
+            [
+                "scheme",
+                r["s"].name,
+                r["s"].lead.organisation.code,
+                r["s"].budget_pence,
+                r["spent"],
+                r["variance"],
+            ]
+        )
+    for r in partners:
+        writer.writerow(
+            [
+                "partner",
+                r["p"].organisation.display_name,
+                r["p"].organisation.code,
+                r["p"].contribution_pence,
+                r["paid"],
+                r["due"],
+            ]
+        )
+    return response

@@ -1,0 +1,68 @@
+"""The Commissioning together pages: every figure from the ledger, CSV exports, who decides
+each primary care function, recording a decision from the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from commissioning.collaboration import pooled, services
+from commissioning.collaboration.models import PrimaryCareDecision
+from commissioning.organisations.models import Membership, Organisation, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client, bcf):
+    icb, _ = bcf.pool.partners.all()
+    pooled.contribute(icb, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
+    care, _ = bcf.pool.schemes.all()
+    pooled.record_spend(care, 1_234_567, "s-1", "Placements", bcf.people["XL001"],
+                        dt.date(2025, 6, 30))  # fmt: skip
+    client.force_login(bcf.people["XC001"])
+    return client, bcf
+
+
+def test_the_pool_page_shows_the_ledger_figures_and_exports_them(signed_in):
+    client, bcf = signed_in
+    page = client.get("/together/").content.decode()
+    assert "Better Care Fund 2025/26" in page and "£47,654.33" in page  # 60,000 - 12,345.67
+    page = client.get(f"/together/pools/{bcf.pool.pk}/").content.decode()
+    assert "£60,000" in page and "£12,345.67" in page and "£40,000" in page  # due: council
+    assert "Covered from other schemes&#x27; underspends" in page
+    csv = client.get(f"/together/pools/{bcf.pool.pk}/figures.csv").content.decode()
+    assert "scheme,Intermediate care,XC001,6000000,1234567,4765433" in csv.replace("\r", "")
+
+
+def test_who_decides_and_a_decision_recorded_from_the_page(client, bcf):
+    nhse = Organisation.objects.create(code="Y56", name="NHS England London",
+                                       org_type="nhse_region")  # fmt: skip
+    boss = User.objects.create(username="nhse-commissioner")
+    Membership.objects.create(user=boss, organisation=nhse, role="commissioner")
+    icb_commissioner = User.objects.create(username="icb-commissioner")
+    Membership.objects.create(user=icb_commissioner, organisation=bcf.icb, role="commissioner")
+    arrangement = services.record_arrangement(services.ArrangementInput(
+        bcf.icb.pk, nhse.pk, 2026, "delegated", [f.value for f in services.Function
+                                                 if f.value != "gp_performance_management"]),
+        boss)  # fmt: skip
+    client.force_login(icb_commissioner)
+    url = f"/together/primary-care/{arrangement.pk}/"
+    page = client.get(url).content.decode()
+    assert "Delegated commissioning" in page and "Record a decision" in page
+    refused = client.post(url, {"function": "gp_performance_management", "subject": "A GP",
+                                "decision": "Suspend"})  # fmt: skip
+    assert refused.status_code == 403  # NHS England's, under every model
+    done = client.post(url, {"function": "practice_mergers", "subject": "Merger of A and B",
+                             "decision": "Approved"}, follow=True)  # fmt: skip
+    assert "The decision is recorded." in done.content.decode()
+    assert PrimaryCareDecision.objects.get().decided_as == "commissioner"
+
+
+def test_people_outside_commissioning_cannot_see_the_pages(client, bcf):
+    holder = User.objects.create(username="holder")
+    Membership.objects.create(user=holder, organisation=bcf.icb, role="budget_holder")
+    client.force_login(holder)
+    assert client.get("/together/").status_code == 403
+    assert client.get(f"/together/pools/{bcf.pool.pk}/figures.csv").status_code == 403
