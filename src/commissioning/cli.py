@@ -289,6 +289,8 @@ def demo_setup(
     else:
         console.print("  Commissioning cycles: already there; nothing changed.")
     console.print("  " + demo.load_demo_measurements())
+    together = demo.load_demo_together()
+    console.print("  Commissioning together: " + ("; ".join(together) or "already there") + ".")
     table = Table(title="Demo accounts (one per role, then the other people in the demo)")
     for column in ("Role", "Username", "Password", "Works at"):
         table.add_column(column, no_wrap=True)
@@ -297,6 +299,13 @@ def demo_setup(
     table.add_section()
     for account in others:
         table.add_row(account.role, account.username, account.password, account.organisation)
+    for username, org in (("council-finance", "XL001"), ("nhse-commissioner", "XR001")):
+        table.add_row(
+            "Finance lead" if "finance" in username else "Commissioner",
+            username,
+            f"demo-{username}",
+            org,
+        )
     # Wide enough for every row even when the output is not a terminal.
     Console(width=max(console.width, 160)).print(table)
 

@@ -9,6 +9,9 @@ from typer.testing import CliRunner
 from commissioning.audit.chain import verify_chain
 from commissioning.audit.models import Revision
 from commissioning.cli import app
+from commissioning.collaboration.models import YearEndSettlement
+from commissioning.ledger.models import Account
+from commissioning.ledger.verify import verify_ledger
 from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.organisations.vocabulary import Role
 from commissioning.quality.models import QualityMeasurement
@@ -21,13 +24,15 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     settings.DATA_DIR = tmp_path
     settings.SYNTH_DIR = tmp_path / "synth"
     first = runner.invoke(app, ["demo-setup", "--spells", "4000", "--years", "1"])
-    assert first.exit_code == 0, first.output
+    assert first.exit_code == 0, (first.output, repr(first.exception))
     assert Organisation.objects.filter(code="RJD", is_synthetic=False).exists()
     assert Organisation.objects.filter(org_type="icb", is_synthetic=True).count() == 42
     assert (settings.SYNTH_DIR / "spells" / "2021-22.parquet").exists()
     assert {u.username for u in User.objects.all()} == {r.value.replace("_", "-") for r in Role} | {
         "bidder",
         "senate-adviser",
+        "council-finance",
+        "nhse-commissioner",
     }
     rep = Membership.objects.get(user__username="provider-representative")
     assert rep.organisation.code == "RJE"
@@ -44,6 +49,22 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     _the_demo_ships_a_completed_cycle_and_cycles_in_progress()
     assert "Quality schedule figures: 120 synthetic monthly figures on 5 lines." in said
     assert QualityMeasurement.objects.filter(source="demo").count() == 120
+    assert (
+        "Commissioning together: a consortium; delegated primary care co-commissioning "
+        "with a decision; a Better Care Fund pool, a year of spending, settled."
+    ) in said
+    settlement = YearEndSettlement.objects.get()
+    # Intermediate care overspends by £216,000 (12 x £318,000 against £3.6m); the other
+    # schemes underspend by £102,000 and £0: the underspend, then the £50,000 risk pool,
+    # then the ICB (its scheme) meet it.
+    assert settlement.figures["covered"] == {
+        "other_underspends": 102_000_00,
+        "risk_pool": 50_000_00,
+        "uncommitted_schemes": 0,
+        "outside_pool": 64_000_00,
+    }
+    assert Account.objects.get(code="BCF-2025-XL001").balance_pence == 0  # met in full
+    assert verify_ledger().ok
 
     revisions = Revision.objects.count()
     second = runner.invoke(app, ["demo-setup", "--spells", "4000", "--years", "1"])
@@ -52,6 +73,7 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     again = " ".join(second.output.split())
     assert "Commissioning cycles: already there; nothing changed." in again
     assert "Quality schedule figures: already there; nothing changed." in again
+    assert "Commissioning together: already there." in again
     assert Revision.objects.count() == revisions
     assert verify_chain().ok
 

@@ -66,6 +66,7 @@ class PoolInput:
     partners: Sequence[PartnerInput] = ()
     schemes: Sequence[SchemeInput] = ()
     policy: risk_share.Policy = field(default_factory=risk_share.Policy)
+    overdraft_pence: int = 0  # how far the host lets the pool go below £0 before year end
 
 
 def policy_to_json(policy: risk_share.Policy) -> dict:
@@ -89,7 +90,8 @@ def policy_from_json(data: dict) -> risk_share.Policy:
 
 
 def create_pool(cmd: PoolInput, actor) -> PooledBudget:
-    """Record the agreement and open the pool's accounts: the pooled fund (hosted, floor 0),
+    """Record the agreement and open the pool's accounts: the pooled fund (hosted; its floor
+    is minus the overdraft the host agrees, £0 by default, until the year-end risk share),
     a risk pool if the policy has one, and a spend account per scheme."""
     problems = Problems()
     if cmd.kind not in PooledBudget.Kind.values:
@@ -97,6 +99,8 @@ def create_pool(cmd: PoolInput, actor) -> PooledBudget:
     for name in ("name", *AGREEMENT_FIELDS):
         if not str(getattr(cmd, name)).strip():
             problems.add(name, "The written agreement must state this (SI 2000/617, reg 7)")
+    if cmd.overdraft_pence < 0:
+        problems.add("overdraft_pence", "An overdraft is £0 or more")
     if cmd.end_date <= cmd.start_date:
         problems.add("end_date", "The agreement ends after it starts")
     for i, review in enumerate(cmd.review_dates):
@@ -140,7 +144,14 @@ def create_pool(cmd: PoolInput, actor) -> PooledBudget:
     problems.raise_if_any()
     with transaction.atomic():
         pool_account = ledger.open_account(
-            ledger.AccountInput(cmd.code, f"{cmd.name}: pooled fund", "pool", host.pk), actor
+            ledger.AccountInput(
+                cmd.code,
+                f"{cmd.name}: pooled fund",
+                "pool",
+                host.pk,
+                floor_pence=-cmd.overdraft_pence,
+            ),
+            actor,
         )
         risk_account = None
         if cmd.policy.risk_pool_pence:
@@ -249,9 +260,11 @@ def financial_year(year_start: int) -> tuple[dt.date, dt.date]:
 
 
 def settle_year(pool: PooledBudget, year_start: int, actor) -> YearEndSettlement:
-    """Apply the agreement's risk share to the year's spending by scheme, move the money on
-    the ledger (risk pool and partners' extra contributions in; returned underspend out) and
-    keep the settlement. Each movement has an idempotency key, so a retry moves nothing twice."""
+    """Apply the agreement's risk share to the year's spending by scheme, move the money the
+    host controls on the ledger (the risk pool into the fund; returned underspend out to the
+    partners) and keep the settlement, with what each partner owes towards the overspend
+    (each pays it from its own budget: ``pay_share``). Each movement has an idempotency key,
+    so a retry moves nothing twice."""
     start, end = financial_year(year_start)
     if end >= clock.today():
         raise refuse("year_start", "The year is settled once it has ended")
@@ -290,17 +303,6 @@ def settle_year(pool: PooledBudget, year_start: int, actor) -> YearEndSettlement
                     risk,
                 )
             )
-        for code, pence in result.partners_pay.items():
-            if pence:
-                moves.append(
-                    (
-                        f"{prefix}-extra-{code}",
-                        f"{code} meets its share of the overspend",
-                        by_code[code].account.code,
-                        fund,
-                        pence,
-                    )
-                )
         for code, pence in result.returned.items():
             if pence:
                 moves.append(
@@ -356,3 +358,27 @@ def settle_year(pool: PooledBudget, year_start: int, actor) -> YearEndSettlement
         )
         audit.record(actor, "create", settlement, after=figures)
     return settlement
+
+
+def pay_share(settlement: YearEndSettlement, partner: PoolPartner, actor) -> ledger.Posted:
+    """A partner pays what the year-end settlement says it owes towards the overspend, from
+    its own budget into the pool (once: the key is the settlement's and the partner's)."""
+    code = partner.organisation.code
+    owed = settlement.figures["partners"].get(code, {}).get("pays_pence", 0)
+    if owed <= 0:
+        raise refuse("partner", f"{partner.organisation.display_name} owes nothing this year")
+    pool = settlement.pool
+    _, end = financial_year(settlement.year_start)
+    key = f"pool-{pool.pk}-{settlement.year_start}-extra-{code}"
+    entry = Entry(
+        key,
+        f"{code} meets its share of the {settlement} overspend",
+        (Leg(partner.account.code, -owed), Leg(pool.pool_account.code, owed)),
+        "risk_share",
+    )
+    return ledger.post(
+        entry,
+        actor,
+        value_date=end,
+        metadata={"pool": pool.pk, "year": settlement.year_start, "partner": code},
+    )

@@ -196,6 +196,16 @@ def load_demo_cycles() -> list[str]:
     )
 
 
+def load_demo_together() -> list[str]:
+    """Consortium, co-commissioning and a Better Care Fund pool (``demo_together``)."""
+    from .demo_together import load_demo_together as load
+
+    def person(username, last_name, org, role):
+        return _person(username, f"demo-{username}", last_name, org, role)
+
+    return load(_home_commissioner(), person)
+
+
 def load_demo_measurements(months: int = 24) -> str:
     """Synthetic monthly figures for every numeric line of the demo contracts' quality
     schedules, so that the quality workspace has SPC charts to show. Each line's figures come

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from commissioning.collaboration import pooled
 from commissioning.collaboration.models import PooledBudget, YearEndSettlement
@@ -101,4 +101,32 @@ def test_underspend_returned_pro_rata_moves_money_back_once(bcf):
     assert Account.objects.get(code="BCF-2025-XL001").balance_pence == 0
     assert Transaction.objects.filter(key__startswith=f"pool-{pool.pk}-2025").count() == 2
     assert YearEndSettlement.objects.count() == 1
+    assert verify_ledger().ok
+
+
+def test_an_overspend_beyond_the_underspends_is_paid_by_the_lead_partner_once(bcf):
+    pool = bcf.pool
+    pool.pool_account.floor_pence = -1_000_000  # the host agrees an overdraft until year end
+    Account.objects.filter(pk=pool.pool_account_id).update(floor_pence=-1_000_000)
+    icb, council = pool.partners.all()
+    pooled.contribute(icb, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
+    pooled.contribute(council, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
+    care, adaptations = pool.schemes.all()
+    pooled.record_spend(
+        care, 6_700_000, "s-1", "Placements", bcf.people["XL001"], dt.date(2025, 9, 30)
+    )
+    pooled.record_spend(
+        adaptations, 3_900_000, "s-2", "Adaptations", bcf.people["XL001"], dt.date(2025, 9, 30)
+    )
+    settlement = pooled.settle_year(pool, 2025, bcf.people["XL001"])
+    # 700,000 over, 100,000 under: 600,000 falls on the ICB, which leads intermediate care.
+    assert settlement.figures["partners"]["XC001"]["pays_pence"] == 600_000
+    with pytest.raises(PermissionDenied):  # the host cannot take it from the ICB's budget
+        pooled.pay_share(settlement, icb, bcf.people["XL001"])
+    paid = pooled.pay_share(settlement, icb, bcf.people["XC001"])
+    again = pooled.pay_share(settlement, icb, bcf.people["XC001"])
+    assert paid.created and not again.created
+    assert Account.objects.get(pk=pool.pool_account_id).balance_pence == 0
+    with pytest.raises(ValidationError, match="owes nothing"):
+        pooled.pay_share(settlement, council, bcf.people["XL001"])
     assert verify_ledger().ok

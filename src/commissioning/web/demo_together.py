@@ -1,0 +1,184 @@
+"""The demo's commissioning together: a consortium of the home ICB and its neighbour, the
+home ICB's delegated primary care co-commissioning with a decision taken under it, and a
+Better Care Fund pool with the home ICB and a synthetic county council, a year of
+contributions and spending, settled at year end. Built through the services; run again, it
+changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from commissioning import clock
+from commissioning.collaboration import pooled, services
+from commissioning.collaboration.cocommissioning import SHAREABLE
+from commissioning.collaboration.models import PooledBudget
+from commissioning.collaboration.risk_share import Bearer, Policy
+from commissioning.ledger import services as ledger
+from commissioning.ledger.models import Account
+from commissioning.ledger.rules import Entry, Leg
+from commissioning.organisations.models import Organisation, User
+from commissioning.organisations.permissions import SYSTEM
+from commissioning.organisations.services import OrganisationData, upsert_organisation_unchecked
+from commissioning.organisations.vocabulary import OrganisationType, Role
+
+POOL_CODE = "BCF-2025-XL001"
+SCHEMES = [  # name, lead ("icb" or "council"), budget in pounds, monthly spend in pounds
+    ("Intermediate care and reablement", "icb", 3_600_000, 318_000),
+    ("Disabled facilities grant: home adaptations", "council", 1_200_000, 91_500),
+    ("Carers' breaks and support", "council", 600_000, 50_000),
+]
+
+
+def _org(code, name, org_type) -> Organisation:
+    data = OrganisationData(
+        code=code, name=name, org_type=OrganisationType(org_type), is_synthetic=True
+    )
+    return upsert_organisation_unchecked(data, SYSTEM).organisation
+
+
+def load_demo_together(home: Organisation, person) -> list[str]:
+    """``person(username, last_name, org, role)`` makes (or finds) a demo account."""
+    if PooledBudget.objects.filter(pool_account__code=POOL_CODE).exists():
+        return []
+    system = SYSTEM
+    council = _org("XL001", "Synthetic County Council", "local_authority")
+    nhse = _org("XR001", "NHS England (synthetic region)", "nhse_region")
+    neighbour = (
+        Organisation.objects.filter(org_type="icb", is_synthetic=True)
+        .exclude(pk=home.pk)
+        .order_by("code")
+        .first()
+    )
+    commissioner = User.objects.get(username="commissioner")
+    icb_finance = User.objects.get(username="finance-lead")
+    council_finance = person("council-finance", "Council finance lead", council, Role.FINANCE_LEAD)
+    nhse_lead = person("nhse-commissioner", "NHS England commissioner", nhse, Role.COMMISSIONER)
+    built = []
+    with transaction.atomic():
+        if neighbour is not None:
+            services.form_consortium(
+                services.ConsortiumInput(
+                    name="Elective orthopaedics consortium",
+                    scope="service",
+                    co_ordinating_id=home.pk,
+                    member_ids=[home.pk, neighbour.pk],
+                    decision_rules="Unanimity on the service model; otherwise a majority weighted "
+                    "by population, the co-ordinating commissioner signing as agent",
+                    agreement_date=dt.date(2026, 4, 1),
+                    service="Elective orthopaedics",
+                ),
+                commissioner,
+            )
+            built.append("a consortium")
+        arrangement = services.record_arrangement(
+            services.ArrangementInput(
+                home.pk, nhse.pk, 2026, "delegated", [f.value for f in SHAREABLE]
+            ),
+            nhse_lead,
+        )
+        services.decide(
+            arrangement,
+            services.DecisionInput(
+                "practice_mergers",
+                "Merger of two synthetic practices into one partnership",
+                "Approved from 1 October 2026, with the list of both practices kept open",
+            ),
+            commissioner,
+        )
+        built.append("delegated primary care co-commissioning with a decision")
+        for org in (home, council):
+            fund = f"{org.code}-ALLOCATION"
+            if not Account.objects.filter(code=fund).exists():
+                ledger.open_account(
+                    ledger.AccountInput(fund, "Allocation", "funding", None), system
+                )
+                ledger.open_account(
+                    ledger.AccountInput(
+                        f"{org.code}-BCF", "Better Care Fund budget", "budget", org.pk
+                    ),
+                    system,
+                )
+                ledger.post(
+                    Entry(
+                        f"demo-allocation-{org.code}",
+                        "BCF allocation 2025/26",
+                        (Leg(fund, -5_000_000_00), Leg(f"{org.code}-BCF", 5_000_000_00)),
+                    ),
+                    system,
+                    value_date=dt.date(2025, 4, 1),
+                )
+        leads = {"icb": home, "council": council}
+        pool = pooled.create_pool(
+            pooled.PoolInput(
+                code=POOL_CODE,
+                name="Better Care Fund 2025/26",
+                kind="bcf",
+                host_id=council.pk,
+                fund_manager_id=council_finance.pk,
+                aims_and_outcomes="Fewer emergency admissions of people over 65; people home from "
+                "hospital sooner; more people still at home 91 days after reablement",
+                functions_covered="NHS: community health services; council: adult social care and "
+                "the disabled facilities grant",
+                people_and_services="Adults at risk of admission or delayed discharge, and carers",
+                resources_provided="The council hosts the pool and its accounts; the ICB seconds "
+                "two discharge co-ordinators",
+                management_and_monitoring="Monthly to a joint management group; quarterly and "
+                "annually to the Health and Wellbeing Board",
+                variation_and_termination="Contributions varied by agreement of both partners; "
+                "six months' notice to end",
+                start_date=dt.date(2025, 4, 1),
+                end_date=dt.date(2026, 3, 31),
+                review_dates=[dt.date(2025, 10, 1)],
+                partners=[
+                    pooled.PartnerInput(home.pk, 3_300_000_00, f"{home.code}-BCF"),
+                    pooled.PartnerInput(council.pk, 2_100_000_00, "XL001-BCF"),
+                ],
+                schemes=[
+                    pooled.SchemeInput(n, leads[lead].pk, budget * 100)
+                    for n, lead, budget, _ in SCHEMES
+                ],
+                policy=Policy(risk_pool_pence=50_000_00, overspend_bearer=Bearer.OWN),
+                overdraft_pence=200_000_00,
+            ),
+            council_finance,
+        )
+        partners = {p.organisation_id: p for p in pool.partners.all()}
+        pooled.contribute(
+            partners[home.pk], 3_300_000_00, "demo-bcf-icb", icb_finance, dt.date(2025, 4, 1)
+        )
+        pooled.contribute(
+            partners[council.pk],
+            2_100_000_00,
+            "demo-bcf-council",
+            council_finance,
+            dt.date(2025, 4, 1),
+        )
+        ledger.post(
+            Entry(
+                "demo-bcf-risk",
+                "Risk pool for 2025/26",
+                (Leg("XL001-BCF", -50_000_00), Leg(f"{POOL_CODE}-RISK", 50_000_00)),
+            ),
+            council_finance,
+            value_date=dt.date(2025, 4, 1),
+        )
+        for scheme, (_, _, _, monthly) in zip(pool.schemes.all(), SCHEMES, strict=True):
+            for m in range(12):
+                month = dt.date(2025 + (3 + m) // 12, (3 + m) % 12 + 1, 28)
+                pooled.record_spend(
+                    scheme,
+                    monthly * 100,
+                    f"demo-bcf-{scheme.pk}-{m}",
+                    f"Spending in {month:%B %Y}",
+                    council_finance,
+                    month,
+                )
+        if clock.today() > dt.date(2026, 3, 31):
+            settlement = pooled.settle_year(pool, 2025, council_finance)
+            pooled.pay_share(settlement, partners[home.pk], icb_finance)
+            built.append("a Better Care Fund pool, a year of spending, settled")
+        else:
+            built.append("a Better Care Fund pool and a year of spending")
+    return built
