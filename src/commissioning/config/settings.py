@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "commissioning.market",
     "commissioning.ledger",
     "commissioning.collaboration",
+    "commissioning.specialised",
     "commissioning.api",
     "commissioning.web",
 ]

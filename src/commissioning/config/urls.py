@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("commissioning.quality.urls")),
     path("", include("commissioning.market.urls")),
     path("", include("commissioning.collaboration.urls")),
+    path("", include("commissioning.specialised.urls")),
     path("", include("commissioning.web.urls")),
 ]

@@ -9,6 +9,8 @@ from commissioning.quality.permissions import Action as QualityAction
 from commissioning.quality.permissions import can as can_quality
 from commissioning.selection.permissions import Action as SelectionAction
 from commissioning.selection.permissions import can as can_select
+from commissioning.specialised.permissions import Action as SpecialisedAction
+from commissioning.specialised.permissions import can as can_specialised
 from commissioning.specifications.permissions import Action as SpecAction
 from commissioning.specifications.permissions import can as can_spec
 
@@ -28,5 +30,6 @@ def navigation(request):
         "can_view_quality": can_quality(user, QualityAction.VIEW_QUALITY),
         "can_view_market": can_market(user, MarketAction.VIEW_MARKET),
         "can_view_together": can_together(user, TogetherAction.VIEW_COLLABORATION),
+        "can_view_specialised": can_specialised(user, SpecialisedAction.VIEW_FINANCE),
         "is_admin": user.is_staff,
     }

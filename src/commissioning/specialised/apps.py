@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SpecialisedConfig(AppConfig):
+    name = "commissioning.specialised"
+    verbose_name = "Specialised commissioning finance"
