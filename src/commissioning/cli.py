@@ -291,6 +291,7 @@ def demo_setup(
     console.print("  " + demo.load_demo_measurements())
     together = demo.load_demo_together()
     console.print("  Commissioning together: " + ("; ".join(together) or "already there") + ".")
+    console.print("  Specialised commissioning: " + demo.load_demo_specialised() + ".")
     table = Table(title="Demo accounts (one per role, then the other people in the demo)")
     for column in ("Role", "Username", "Password", "Works at"):
         table.add_column(column, no_wrap=True)
@@ -299,7 +300,11 @@ def demo_setup(
     table.add_section()
     for account in others:
         table.add_row(account.role, account.username, account.password, account.organisation)
-    for username, org in (("council-finance", "XL001"), ("nhse-commissioner", "XR001")):
+    for username, org in (
+        ("council-finance", "XL001"),
+        ("nhse-commissioner", "XR001"),
+        ("nhse-finance", "XR001"),
+    ):
         table.add_row(
             "Finance lead" if "finance" in username else "Commissioner",
             username,

@@ -15,6 +15,8 @@ from commissioning.ledger.verify import verify_ledger
 from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.organisations.vocabulary import Role
 from commissioning.quality.models import QualityMeasurement
+from commissioning.specialised.models import LineBudget
+from commissioning.specialised.services import position as services_position
 
 pytestmark = pytest.mark.django_db
 runner = CliRunner()
@@ -33,6 +35,7 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
         "senate-adviser",
         "council-finance",
         "nhse-commissioner",
+        "nhse-finance",
     }
     rep = Membership.objects.get(user__username="provider-representative")
     assert rep.organisation.code == "RJE"
@@ -64,6 +67,9 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
         "outside_pool": 64_000_00,
     }
     assert Account.objects.get(code="BCF-2025-XL001").balance_pence == 0  # met in full
+    assert "Specialised commissioning: 6 specialised service lines, April to October 2026." in said
+    alerts = {b.line: services_position(b).alert for b in LineBudget.objects.all()}
+    assert alerts["ACC"] and not any(v for k, v in alerts.items() if k != "ACC"), alerts
     assert verify_ledger().ok
 
     revisions = Revision.objects.count()
@@ -74,6 +80,7 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     assert "Commissioning cycles: already there; nothing changed." in again
     assert "Quality schedule figures: already there; nothing changed." in again
     assert "Commissioning together: already there." in again
+    assert "Specialised commissioning: already there." in again
     assert Revision.objects.count() == revisions
     assert verify_chain().ok
 

@@ -206,6 +206,16 @@ def load_demo_together() -> list[str]:
     return load(_home_commissioner(), person)
 
 
+def load_demo_specialised() -> str:
+    """Specialised commissioning budgets and spend (``demo_together``)."""
+    from .demo_together import load_demo_specialised as load
+
+    def person(username, last_name, org, role):
+        return _person(username, f"demo-{username}", last_name, org, role)
+
+    return load(person)
+
+
 def load_demo_measurements(months: int = 24) -> str:
     """Synthetic monthly figures for every numeric line of the demo contracts' quality
     schedules, so that the quality workspace has SPC charts to show. Each line's figures come

@@ -182,3 +182,40 @@ def load_demo_together(home: Organisation, person) -> list[str]:
         else:
             built.append("a Better Care Fund pool and a year of spending")
     return built
+
+
+SPECIALISED = {  # line: (annual budget in £, monthly spend in £ from April, drift per month)
+    "ACC": (48_000_000, 3_840_000, 150_000),  # adult critical care: climbing from August
+    "CHEMO": (36_000_000, 2_880_000, 0),
+    "RENAL": (30_000_000, 2_400_000, 0),
+    "NICU": (18_000_000, 1_440_000, 0),
+    "SECURE": (42_000_000, 3_360_000, 0),
+    "CARDSURG": (24_000_000, 1_920_000, 0),
+}
+
+
+def load_demo_specialised(person) -> str:
+    """NHS England's specialised service line budgets for 2026/27 and their spend from April
+    to October 2026, adult critical care climbing from August (an SPC alert)."""
+    import numpy as np
+
+    from commissioning.specialised import services as specialised
+    from commissioning.specialised.models import LineBudget
+
+    nhse = _org("XR001", "NHS England (synthetic region)", "nhse_region")
+    if LineBudget.objects.filter(commissioner=nhse).exists():
+        return "already there"
+    finance = person("nhse-finance", "NHS England finance lead", nhse, Role.FINANCE_LEAD)
+    rng = np.random.default_rng(7)
+    with transaction.atomic():
+        for line, (budget, monthly, drift) in SPECIALISED.items():
+            b = specialised.set_budget(
+                specialised.BudgetInput(nhse.pk, line, 2026, budget * 100), finance
+            )
+            for m in range(7):  # April to October 2026
+                climb = drift * max(0, m - 3)
+                spend = int(monthly + climb + rng.normal(0, monthly * 0.015))
+                specialised.record_month(
+                    b, dt.date(2026, 4 + m, 1), spend * 100, int(spend / 2_000), finance
+                )
+    return f"{len(SPECIALISED)} specialised service lines, April to October 2026"
