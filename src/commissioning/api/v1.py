@@ -162,5 +162,7 @@ def list_ae_attendances(
 
 
 from .cycle import router as cycle_router  # noqa: E402  (registered after the shared handlers)
+from .together import router as together_router  # noqa: E402
 
 api.add_router("/", cycle_router)
+api.add_router("/", together_router)
