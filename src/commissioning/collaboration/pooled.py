@@ -382,3 +382,80 @@ def pay_share(settlement: YearEndSettlement, partner: PoolPartner, actor) -> led
         value_date=end,
         metadata={"pool": pool.pk, "year": settlement.year_start, "partner": code},
     )
+
+
+QUARTERS = (
+    ("Q1 (April to June)", 4),
+    ("Q2 (July to September)", 7),
+    ("Q3 (October to December)", 10),
+    ("Q4 (January to March)", 1),
+)
+
+
+def quarters(year_start: int) -> list[tuple[str, dt.date, dt.date]]:
+    out = []
+    for label, first in QUARTERS:
+        year = year_start + (first < 4)
+        start = dt.date(year, first, 1)
+        last = first + 2
+        end = dt.date(year, last, 31 if last in (3, 12) else 30)
+        out.append((label, start, end))
+    return out
+
+
+@dataclass(frozen=True)
+class QuarterReport:
+    label: str
+    start: dt.date
+    end: dt.date
+    contributions: int
+    spend_by_scheme: dict[str, int]
+    spend_to_date: int
+    budget_to_date: int
+    balance_at_end: int
+
+    @property
+    def spend(self) -> int:
+        return sum(self.spend_by_scheme.values())
+
+    @property
+    def variance_to_date(self) -> int:
+        return self.budget_to_date - self.spend_to_date
+
+
+def report(pool: PooledBudget, year_start: int) -> list[QuarterReport]:
+    """The pool's quarterly report for a financial year (the quarterly and annual reporting
+    of regulation 9 of SI 2000/617): contributions received, spend by scheme, spend and budget
+    to date (the schemes' budgets phased in equal quarters) and the fund's balance at the end
+    of each quarter. The annual report is the four quarters with their totals."""
+    schemes = list(pool.schemes.select_related("spend_account"))
+    budget = sum(s.budget_pence for s in schemes)
+    out, to_date = [], 0
+    for n, (label, start, end) in enumerate(quarters(year_start), start=1):
+        fund = ledger.statement_figures(pool.pool_account, start, end)
+        received = _contributions(pool, start, end)
+        by_scheme = {}
+        for s in schemes:
+            f = ledger.statement_figures(s.spend_account, start, end)
+            by_scheme[s.name] = f.money_in_pence - f.money_out_pence
+        to_date += sum(by_scheme.values())
+        out.append(
+            QuarterReport(
+                label, start, end, received, by_scheme, to_date, budget * n // 4, fund.closing_pence
+            )
+        )
+    return out
+
+
+def _contributions(pool: PooledBudget, start: dt.date, end: dt.date) -> int:
+    from django.db.models import Sum
+
+    from commissioning.ledger.models import Posting
+
+    total = Posting.objects.filter(
+        account=pool.pool_account,
+        transaction__kind="contribution",
+        transaction__value_date__gte=start,
+        transaction__value_date__lte=end,
+    ).aggregate(total=Sum("amount_pence"))["total"]
+    return int(total or 0)

@@ -13,4 +13,7 @@ urlpatterns = [
     path("together/primary-care/<int:pk>/", views.arrangement, name="together-arrangement"),
     path("together/pools/<int:pk>/", views.pool, name="together-pool"),
     path("together/pools/<int:pk>/figures.csv", views.pool_csv, name="together-pool-csv"),
+    path(
+        "together/pools/<int:pk>/report.csv", views.pool_report_csv, name="together-pool-report-csv"
+    ),
 ]

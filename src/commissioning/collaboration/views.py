@@ -171,6 +171,7 @@ def pool(request, pk):
         PooledBudget.objects.select_related("host", "fund_manager", "pool_account"), pk=pk
     )
     partners, schemes = _pool_figures(p)
+    year = _pool_year(p)
     return render(
         request,
         "together/pool.html",
@@ -178,6 +179,8 @@ def pool(request, pk):
             "p": p,
             "partners": partners,
             "schemes": schemes,
+            "year": year,
+            "quarters": pooled.report(p, year),
             "policy": _policy_words(pooled.policy_from_json(p.risk_policy)),
             "settlements": p.settlements.order_by("-year_start"),
         },
@@ -221,4 +224,61 @@ def pool_csv(request, pk):
                 r["due"],
             ]
         )
+    return response
+
+
+def _pool_year(p) -> int:
+    return p.start_date.year if p.start_date.month >= 4 else p.start_date.year - 1
+
+
+def pool_report_csv(request, pk):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    p = get_object_or_404(PooledBudget, pk=pk)
+    year = _pool_year(p)
+    quarters = pooled.report(p, year)
+    response, writer = csv_response(f"pooled-budget-{p.pk}-{year}-report.csv")
+    names = list(quarters[0].spend_by_scheme) if quarters else []
+    writer.writerow(
+        [
+            "quarter",
+            "from",
+            "to",
+            "contributions (pence)",
+            *[f"{n} (pence)" for n in names],
+            "spend (pence)",
+            "spend to date (pence)",
+            "budget to date (pence)",
+            "variance to date (pence)",
+            "fund balance at end (pence)",
+        ]
+    )
+    for q in quarters:
+        writer.writerow(
+            [
+                q.label,
+                q.start,
+                q.end,
+                q.contributions,
+                *[q.spend_by_scheme[n] for n in names],
+                q.spend,
+                q.spend_to_date,
+                q.budget_to_date,
+                q.variance_to_date,
+                q.balance_at_end,
+            ]
+        )
+    writer.writerow(
+        [
+            "Year",
+            quarters[0].start,
+            quarters[-1].end,
+            sum(q.contributions for q in quarters),
+            *[sum(q.spend_by_scheme[n] for q in quarters) for n in names],
+            sum(q.spend for q in quarters),
+            quarters[-1].spend_to_date,
+            quarters[-1].budget_to_date,
+            quarters[-1].variance_to_date,
+            quarters[-1].balance_at_end,
+        ]
+    )
     return response

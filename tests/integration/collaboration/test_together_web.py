@@ -32,6 +32,19 @@ def test_the_pool_page_shows_the_ledger_figures_and_exports_them(signed_in):
     page = client.get(f"/together/pools/{bcf.pool.pk}/").content.decode()
     assert "£60,000" in page and "£12,345.67" in page and "£40,000" in page  # due: council
     assert "Covered from other schemes&#x27; underspends" in page
+    assert "Q1 (April to June)" in page
+    report = client.get(f"/together/pools/{bcf.pool.pk}/report.csv").content.decode()
+    rows = [r.split(",") for r in report.replace("\r", "").splitlines()]
+    # Q1: £60,000 in, £12,345.67 out of intermediate care; the year row totals the quarters.
+    assert rows[1][:6] == [
+        "Q1 (April to June)",
+        "2025-04-01",
+        "2025-06-30",
+        "6000000",
+        "1234567",
+        "0",
+    ]
+    assert rows[-1][0] == "Year" and rows[-1][3] == "6000000" and rows[-1][-1] == "4765433"
     csv = client.get(f"/together/pools/{bcf.pool.pk}/figures.csv").content.decode()
     assert "scheme,Intermediate care,XC001,6000000,1234567,4765433" in csv.replace("\r", "")
 
