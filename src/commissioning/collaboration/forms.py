@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from commissioning.web.forms import NHSForm
+from commissioning.web.forms import MoneyField, NHSForm
 
 from .cocommissioning import Function
 
@@ -24,3 +24,21 @@ class DecisionForm(NHSForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class SpendForm(NHSForm):
+    scheme = forms.ChoiceField(label="Scheme")
+    amount = MoneyField(label="Amount")
+    value_date = forms.DateField(label="Date of the spending")
+    description = forms.CharField(label="What it paid for", max_length=200)
+    key = forms.CharField(widget=forms.HiddenInput)  # one per form shown: a resubmission posts once
+
+    def __init__(self, *args, schemes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheme"].choices = [(s.pk, s.name) for s in schemes]
+
+
+class ContributionForm(NHSForm):
+    amount = MoneyField(label="Amount paid into the pool")
+    value_date = forms.DateField(label="Date paid")
+    key = forms.CharField(widget=forms.HiddenInput)

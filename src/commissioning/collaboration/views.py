@@ -4,18 +4,22 @@ agreement, contributions, spending by scheme, the year-end risk share). Tables e
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from commissioning.ledger.models import Posting
+from commissioning.ledger.models import Posting, Transaction
+from commissioning.ledger.permissions import Action as LedgerAction
+from commissioning.ledger.permissions import can as can_ledger
 from commissioning.ledger.rules import pence_text
 from commissioning.market import data
-from commissioning.web.http import csv_response, guard, submit
+from commissioning.web.http import act, csv_response, guard, submit
 
 from . import pooled, risk_share, services
 from .cocommissioning import Body, Function, Model, consulted, decider
-from .forms import DecisionForm
+from .forms import ContributionForm, DecisionForm, SpendForm
 from .models import CoCommissioningArrangement, Consortium, PooledBudget
 from .permissions import Action, can, may_decide
 
@@ -172,10 +176,91 @@ def pool(request, pk):
     )
     partners, schemes = _pool_figures(p)
     year = _pool_year(p)
+    user = request.user
+    keeps_pool = can_ledger(user, LedgerAction.POST, p.pool_account)
+    mine = [r["p"] for r in partners if can_ledger(user, LedgerAction.POST, r["p"].account)]
+    spend_form = SpendForm(
+        request.POST if request.POST.get("form") == "spend" else None,
+        schemes=[r["s"] for r in schemes],
+        initial={"key": f"web-{uuid.uuid4()}"},
+    )
+    pay_form = ContributionForm(
+        request.POST if request.POST.get("form") == "contribution" else None,
+        initial={"key": f"web-{uuid.uuid4()}"},
+    )
+    then = reverse("together-pool", args=[p.pk])
+    if request.method == "POST":
+        step = request.POST.get("form")
+        if step == "spend":
+            guard(keeps_pool)
+            scheme = {str(r["s"].pk): r["s"] for r in schemes}.get(request.POST.get("scheme"))
+            done = submit(
+                request,
+                spend_form,
+                lambda: pooled.record_spend(
+                    scheme,
+                    spend_form.cleaned_data["amount"],
+                    spend_form.cleaned_data["key"],
+                    spend_form.cleaned_data["description"],
+                    user,
+                    spend_form.cleaned_data["value_date"],
+                ),
+                "The spending is recorded.",
+                then,
+                rename={"legs.0.pence": "amount", "value_date": "value_date"},
+            )
+            if done:
+                return done
+        elif step == "contribution":
+            guard(bool(mine))
+            done = submit(
+                request,
+                pay_form,
+                lambda: pooled.contribute(
+                    mine[0],
+                    pay_form.cleaned_data["amount"],
+                    pay_form.cleaned_data["key"],
+                    user,
+                    pay_form.cleaned_data["value_date"],
+                ),
+                "The contribution is recorded.",
+                then,
+                rename={"legs.0.pence": "amount"},
+            )
+            if done:
+                return done
+        elif step == "settle":
+            guard(keeps_pool)
+            return act(
+                request, lambda: pooled.settle_year(p, year, user), "The year is settled.", then
+            )
+        elif step == "pay_share":
+            settlement = p.settlements.filter(year_start=year).first()
+            guard(bool(mine) and settlement is not None)
+            return act(
+                request,
+                lambda: pooled.pay_share(settlement, mine[0], user),
+                "Your share of the overspend is paid into the pool.",
+                then,
+            )
+    owed = None
+    settled = p.settlements.filter(year_start=year).first()
+    if settled and mine:
+        owed = settled.figures["partners"].get(mine[0].organisation.code, {}).get("pays_pence")
+        paid = Transaction.objects.filter(
+            key=f"pool-{p.pk}-{year}-extra-{mine[0].organisation.code}"
+        ).exists()
+        owed = None if paid else owed
     return render(
         request,
         "together/pool.html",
         {
+            "keeps_pool": keeps_pool,
+            "my_partner": mine[0] if mine else None,
+            "spend_form": spend_form,
+            "pay_form": pay_form,
+            "settled": settled,
+            "owed": owed,
             "p": p,
             "partners": partners,
             "schemes": schemes,

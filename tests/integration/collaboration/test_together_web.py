@@ -79,3 +79,59 @@ def test_people_outside_commissioning_cannot_see_the_pages(client, bcf):
     client.force_login(holder)
     assert client.get("/together/").status_code == 403
     assert client.get(f"/together/pools/{bcf.pool.pk}/figures.csv").status_code == 403
+
+
+def test_the_host_records_spending_settles_and_the_partner_pays_its_share(client, bcf):
+    pool = bcf.pool
+    from commissioning.ledger.models import Account
+
+    Account.objects.filter(pk=pool.pool_account_id).update(floor_pence=-1_000_000)
+    icb, council = pool.partners.all()
+    pooled.contribute(icb, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
+    pooled.contribute(council, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
+    care, adaptations = pool.schemes.all()
+    pooled.record_spend(
+        adaptations, 4_000_000, "s-a", "Adaptations", bcf.people["XL001"], dt.date(2025, 6, 1)
+    )
+    client.force_login(bcf.people["XL001"])  # the council hosts the pool
+    url = f"/together/pools/{pool.pk}/"
+    page = client.get(url).content.decode()
+    assert "Record spending from the pool" in page
+    bad = client.post(
+        url,
+        {
+            "form": "spend",
+            "scheme": care.pk,
+            "amount": "x",
+            "value_date": "2025-05-01",
+            "description": "Beds",
+            "key": "w1",
+        },
+    )
+    assert "Enter an amount in pounds" in bad.content.decode()
+    done = client.post(url, {"form": "spend", "scheme": care.pk, "amount": "61,000",
+                             "value_date": "2025-05-01", "description": "Beds", "key": "w1"},
+                       follow=True)  # fmt: skip
+    assert "The spending is recorded." in done.content.decode()
+    again = client.post(
+        url,
+        {
+            "form": "spend",
+            "scheme": care.pk,
+            "amount": "61,000",
+            "value_date": "2025-05-01",
+            "description": "Beds",
+            "key": "w1",
+        },
+    )
+    assert again.status_code == 302  # the same form sent twice posts once
+    assert Account.objects.get(pk=care.spend_account_id).balance_pence == 6_100_000
+    client.post(url, {"form": "settle"}, follow=True)
+    client.force_login(bcf.people["XC001"])
+    page = client.get(url).content.decode()
+    # £61,000 on a £60,000 scheme, the other exactly on budget: the ICB's scheme, its £1,000.
+    assert "owes £1,000 towards the overspend" in page
+    done = client.post(url, {"form": "pay_share"}, follow=True).content.decode()
+    assert "Your share of the overspend is paid into the pool." in done
+    assert "owes £1,000" not in done
+    assert Account.objects.get(pk=pool.pool_account_id).balance_pence == 0
