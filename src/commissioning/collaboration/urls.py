@@ -4,6 +4,8 @@ from . import views
 
 urlpatterns = [
     path("together/", views.workspace, name="together"),
+    path("together/consortia/new/", views.new_consortium, name="together-new-consortium"),
+    path("together/primary-care/new/", views.new_arrangement, name="together-new-arrangement"),
     path("together/consortia/<int:pk>/", views.consortium, name="together-consortium"),
     path(
         "together/consortia/<int:pk>/weight.csv",

@@ -15,13 +15,16 @@ from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
 from commissioning.ledger.rules import pence_text
 from commissioning.market import data
+from commissioning.organisations.models import Organisation, User
+from commissioning.organisations.permissions import has_role_at
+from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, PROVIDER_TYPES, Role
 from commissioning.web.http import act, csv_response, guard, submit
 
 from . import pooled, risk_share, services
 from .cocommissioning import Body, Function, Model, consulted, decider
-from .forms import ContributionForm, DecisionForm, SpendForm
+from .forms import ArrangementForm, ConsortiumForm, ContributionForm, DecisionForm, SpendForm
 from .models import CoCommissioningArrangement, Consortium, PooledBudget
-from .permissions import Action, can, may_decide
+from .permissions import DECIDING, Action, can, may_decide
 
 
 def workspace(request):
@@ -367,3 +370,105 @@ def pool_report_csv(request, pk):
         ]
     )
     return response
+
+
+def _commissioners():
+    return Organisation.objects.filter(org_type__in=list(COMMISSIONER_TYPES)).order_by("name")
+
+
+def new_consortium(request):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    mine = [o for o in _commissioners() if can(request.user, Action.FORM_CONSORTIUM, o.pk)]
+    guard(
+        bool(mine), "Only a commissioner records a consortium, as its co-ordinating commissioner."
+    )
+    form = ConsortiumForm(
+        request.POST or None,
+        commissioners=_commissioners(),
+        providers=Organisation.objects.filter(
+            org_type__in=list(PROVIDER_TYPES), close_date__isnull=True
+        )
+        .exclude(org_type="gp_practice")
+        .order_by("name"),
+        mine=mine,
+    )
+    done = submit(
+        request,
+        form,
+        lambda: services.form_consortium(
+            services.ConsortiumInput(
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                co_ordinating_id=int(form.cleaned_data["co_ordinating_id"]),
+                member_ids=[int(m) for m in form.cleaned_data["member_ids"]],
+                decision_rules=form.cleaned_data["decision_rules"],
+                agreement_date=form.cleaned_data["agreement_date"],
+                service=form.cleaned_data["service"],
+                provider_id=int(form.cleaned_data["provider_id"])
+                if form.cleaned_data["provider_id"]
+                else None,
+            ),
+            request.user,
+        ),
+        "The consortium is recorded.",
+        lambda c: reverse("together-consortium", args=[c.pk]),
+    )
+    return done or render(
+        request,
+        "together/new.html",
+        {
+            "form": form,
+            "title": "Record a consortium",
+            "intro": "Commissioners commissioning together for a service or from a provider, "
+            "under a collaborative commissioning agreement. You record it as the "
+            "co-ordinating commissioner.",
+            "button": "Record the consortium",
+        },
+    )
+
+
+def new_arrangement(request):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    regions = [
+        o
+        for o in Organisation.objects.filter(org_type="nhse_region")
+        if has_role_at(request.user, o.pk, DECIDING | {Role.ADMINISTRATOR})
+    ]
+    guard(bool(regions), "NHS England records co-commissioning arrangements.")
+    form = ArrangementForm(
+        request.POST or None,
+        commissioners=Organisation.objects.filter(org_type="icb").order_by("name"),
+        people=User.objects.filter(memberships__role="commissioner")
+        .distinct()
+        .order_by("last_name", "username"),
+    )
+    done = submit(
+        request,
+        form,
+        lambda: services.record_arrangement(
+            services.ArrangementInput(
+                commissioner_id=int(form.cleaned_data["commissioner_id"]),
+                nhs_england_id=regions[0].pk,
+                year_start=form.cleaned_data["year_start"],
+                model=form.cleaned_data["model"],
+                functions=form.cleaned_data["functions"],
+                in_special_measures=form.cleaned_data["in_special_measures"],
+                joint_committee=[int(u) for u in form.cleaned_data["joint_committee"]],
+            ),
+            request.user,
+        ),
+        "The arrangement is recorded.",
+        lambda a: reverse("together-arrangement", args=[a.pk]),
+    )
+    return done or render(
+        request,
+        "together/new.html",
+        {
+            "form": form,
+            "title": "Record a primary care co-commissioning arrangement",
+            "intro": f"For {regions[0].display_name}: the model an integrated care board "
+            "commissions primary care under for a year. Delegated commissioning covers "
+            "every function; joint commissioning the functions its committee decides.",
+            "button": "Record the arrangement",
+        },
+    )

@@ -135,3 +135,57 @@ def test_the_host_records_spending_settles_and_the_partner_pays_its_share(client
     assert "Your share of the overspend is paid into the pool." in done
     assert "owes £1,000" not in done
     assert Account.objects.get(pk=pool.pool_account_id).balance_pence == 0
+
+
+def test_a_commissioner_records_a_consortium_and_nhs_england_an_arrangement(client, bcf):
+    from commissioning.collaboration.models import CoCommissioningArrangement, Consortium
+
+    other = Organisation.objects.create(code="XC002", name="NHS Other ICB", org_type="icb")
+    commissioner = User.objects.create(username="icb-commissioner")
+    Membership.objects.create(user=commissioner, organisation=bcf.icb, role="commissioner")
+    client.force_login(commissioner)
+    form = {
+        "name": "Stroke consortium",
+        "scope": "service",
+        "service": "",
+        "member_ids": [bcf.icb.pk, other.pk],
+        "co_ordinating_id": bcf.icb.pk,
+        "decision_rules": "Unanimity",
+        "agreement_date": "2026-04-01",
+    }
+    refused = client.post("/together/consortia/new/", form).content.decode()
+    assert "Name the service the consortium commissions" in refused
+    assert not Consortium.objects.exists()
+    done = client.post("/together/consortia/new/", {**form, "service": "Stroke"}, follow=True)
+    assert "The consortium is recorded." in done.content.decode()
+    assert set(Consortium.objects.get().members.values_list("code", flat=True)) == {
+        "XC001",
+        "XC002",
+    }
+    assert client.get("/together/primary-care/new/").status_code == 403  # NHS England's
+
+    nhse = Organisation.objects.create(
+        code="Y56", name="NHS England London", org_type="nhse_region"
+    )
+    boss = User.objects.create(username="nhse-boss")
+    Membership.objects.create(user=boss, organisation=nhse, role="commissioner")
+    client.force_login(boss)
+    cherry = {
+        "commissioner_id": other.pk,
+        "year_start": 2026,
+        "model": "delegated",
+        "functions": ["practice_mergers"],
+    }
+    page = client.post("/together/primary-care/new/", cherry).content.decode()
+    assert "no cherry-picking" in page
+    joint = {
+        "commissioner_id": other.pk,
+        "year_start": 2026,
+        "model": "joint",
+        "functions": ["practice_mergers", "new_practices"],
+        "joint_committee": [boss.pk, commissioner.pk],
+    }
+    done = client.post("/together/primary-care/new/", joint, follow=True)
+    assert "The arrangement is recorded." in done.content.decode()
+    a = CoCommissioningArrangement.objects.get()
+    assert (a.model, a.nhs_england_id, a.joint_committee.count()) == ("joint", nhse.pk, 2)
