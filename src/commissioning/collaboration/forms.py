@@ -107,3 +107,106 @@ class ArrangementForm(NHSForm):
         self.fields["joint_committee"].choices = [
             (u.pk, u.get_full_name() or u.username) for u in people
         ]
+
+
+PARTNER_ROWS, SCHEME_ROWS = 4, 8
+
+
+class PoolForm(NHSForm):
+    """A pooled budget's written agreement, partners, schemes and risk share. Blank partner
+    and scheme rows are ignored."""
+
+    code = forms.CharField(
+        label="Ledger code for the pooled fund",
+        max_length=50,
+        help_text="For example BCF-2026-XL001",
+    )
+    name = forms.CharField(label="Name", max_length=200)
+    kind = forms.ChoiceField(
+        label="Kind",
+        widget=forms.RadioSelect,
+        choices=[
+            ("bcf", "Better Care Fund (Section 75 pooled fund)"),
+            ("section_75", "Section 75 pooled fund"),
+        ],
+    )
+    start_date = forms.DateField(label="Agreement starts")
+    end_date = forms.DateField(label="Agreement ends")
+    review_date = forms.DateField(label="Review date", required=False)
+    aims_and_outcomes = forms.CharField(label="Aims and outcomes", widget=forms.Textarea)
+    functions_covered = forms.CharField(label="Functions covered", widget=forms.Textarea)
+    people_and_services = forms.CharField(
+        label="People and kinds of services covered", widget=forms.Textarea
+    )
+    resources_provided = forms.CharField(
+        label="Staff, goods, services and accommodation each partner provides",
+        widget=forms.Textarea,
+    )
+    management_and_monitoring = forms.CharField(
+        label="How the fund is managed and monitored", widget=forms.Textarea
+    )
+    variation_and_termination = forms.CharField(
+        label="How contributions are varied, and the agreement varied or ended",
+        widget=forms.Textarea,
+    )
+    fund_manager_id = forms.ChoiceField(label="Pooled fund manager")
+    overdraft = MoneyField(
+        label="Overdraft the host agrees until year end", min_pence=0, required=False
+    )
+    risk_pool = MoneyField(label="Risk pool", min_pence=0, required=False)
+    overspend_bearer = forms.ChoiceField(
+        label="What reaches the partners is met",
+        widget=forms.RadioSelect,
+        choices=[
+            ("own", "By the partner leading the overspending scheme"),
+            ("pro_rata", "In proportion to contributions"),
+            ("fixed", "Equally (50/50 between two partners)"),
+        ],
+    )
+    underspend = forms.ChoiceField(
+        label="Underspends",
+        widget=forms.RadioSelect,
+        choices=[
+            ("retain", "Stay in the pool"),
+            ("return_pro_rata", "Are returned in proportion to contributions"),
+        ],
+    )
+
+    def __init__(self, *args, partners=(), accounts=(), managers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fund_manager_id"].choices = [
+            (u.pk, u.get_full_name() or u.username) for u in managers
+        ]
+        orgs = [("", "—"), *_choices(partners)]
+        budgets = [("", "—"), *[(a.code, f"{a.name} ({a.code})") for a in accounts]]
+        for i in range(1, PARTNER_ROWS + 1):
+            self.fields[f"partner_{i}"] = forms.ChoiceField(
+                label=f"Partner {i}", choices=orgs, required=False
+            )
+            self.fields[f"partner_{i}_account"] = forms.ChoiceField(
+                label=f"Partner {i}: budget the contribution comes from",
+                choices=budgets,
+                required=False,
+            )
+            self.fields[f"partner_{i}_amount"] = MoneyField(
+                label=f"Partner {i}: contribution", required=False, min_pence=0
+            )
+        for i in range(1, SCHEME_ROWS + 1):
+            self.fields[f"scheme_{i}"] = forms.CharField(
+                label=f"Scheme {i}", required=False, max_length=200
+            )
+            self.fields[f"scheme_{i}_lead"] = forms.ChoiceField(
+                label=f"Scheme {i}: lead partner", choices=orgs, required=False
+            )
+            self.fields[f"scheme_{i}_budget"] = MoneyField(
+                label=f"Scheme {i}: budget", required=False, min_pence=0
+            )
+
+    def rows(self, prefix: str, count: int, *parts: str) -> list[tuple[int, tuple]]:
+        data = self.cleaned_data
+        out = []
+        for i in range(1, count + 1):
+            values = tuple(data.get(f"{prefix}_{i}{p}") for p in parts)
+            if any(v not in (None, "") for v in values):
+                out.append((i, values))
+        return out

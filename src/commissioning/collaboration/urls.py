@@ -13,6 +13,7 @@ urlpatterns = [
         name="together-consortium-csv",
     ),
     path("together/primary-care/<int:pk>/", views.arrangement, name="together-arrangement"),
+    path("together/pools/new/", views.new_pool, name="together-new-pool"),
     path("together/pools/<int:pk>/", views.pool, name="together-pool"),
     path("together/pools/<int:pk>/figures.csv", views.pool_csv, name="together-pool-csv"),
     path(

@@ -10,6 +10,7 @@ import pytest
 from commissioning.collaboration import pooled, services
 from commissioning.collaboration.models import PrimaryCareDecision
 from commissioning.organisations.models import Membership, Organisation, User
+from tests.integration.collaboration.conftest import AGREEMENT
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +190,46 @@ def test_a_commissioner_records_a_consortium_and_nhs_england_an_arrangement(clie
     assert "The arrangement is recorded." in done.content.decode()
     a = CoCommissioningArrangement.objects.get()
     assert (a.model, a.nhs_england_id, a.joint_committee.count()) == ("joint", nhse.pk, 2)
+
+
+def test_the_hosts_finance_lead_records_a_pooled_budget(client, bcf):
+    from commissioning.collaboration.models import PooledBudget
+
+    client.force_login(bcf.people["XL001"])
+    form = {
+        "code": "S75-2026-XL001",
+        "name": "Learning disability pool 2026/27",
+        "kind": "section_75",
+        "start_date": "2026-04-01",
+        "end_date": "2027-03-31",
+        "review_date": "2026-10-01",
+        **AGREEMENT,
+        "fund_manager_id": bcf.people["XL001"].pk,
+        "overdraft": "",
+        "risk_pool": "10,000",
+        "overspend_bearer": "pro_rata",
+        "underspend": "retain",
+        "partner_1": bcf.council.pk,
+        "partner_1_account": "XL001-BCF",
+        "partner_1_amount": "400,000",
+        "partner_2": bcf.icb.pk,
+        "partner_2_account": "XL001-BCF",  # not the ICB's budget
+        "partner_2_amount": "600,000",
+        "scheme_1": "Supported living",
+        "scheme_1_lead": bcf.council.pk,
+        "scheme_1_budget": "1,000,000",
+    }
+    page = client.post("/together/pools/new/", form).content.decode()
+    assert "Choose a budget of this partner" in page
+    assert PooledBudget.objects.count() == 1  # the fixture's; nothing half-saved
+    done = client.post(
+        "/together/pools/new/", {**form, "partner_2_account": "XC001-BCF"}, follow=True
+    )
+    assert "The pooled budget is recorded." in done.content.decode()
+    pool = PooledBudget.objects.get(name="Learning disability pool 2026/27")
+    assert pool.risk_policy["overspend_bearer"] == "pro_rata"
+    assert pool.risk_pool_account.code == "S75-2026-XL001-RISK"
+    assert sorted(pool.partners.values_list("contribution_pence", flat=True)) == [
+        40_000_000,
+        60_000_000,
+    ]
