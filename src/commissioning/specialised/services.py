@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.engine.quality.spc import Improvement, SpcOptions, spc_reference
 from commissioning.ledger import services as ledger
@@ -100,6 +101,12 @@ def record_month(line: LineBudget, month: dt.date, spend_pence: int, activity: i
     month = month.replace(day=1)
     if not month_index(line, month):
         raise refuse("month", f"The month is outside {line}")
+    if month > clock.today():
+        raise refuse(
+            "month",
+            f"{month:%B %Y} has not begun: record a month's actual spend "
+            "once it is under way or over",
+        )
     if spend_pence < 0:
         raise refuse("spend_pence", "Spend is £0 or more (record a refund as a correction)")
     if activity < 0:

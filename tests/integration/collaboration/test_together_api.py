@@ -69,9 +69,9 @@ def test_the_pool_and_the_month_end_as_json(client, bcf):
         "XC001": 6_000_000,
         "XL001": 0,
     }
-    line = specialised.set_budget(specialised.BudgetInput(bcf.icb.pk, "HIV", 2026, 1_200_000),
+    line = specialised.set_budget(specialised.BudgetInput(bcf.icb.pk, "HIV", 2025, 1_200_000),
                                   _finance_at(bcf.icb, bcf))  # fmt: skip
-    specialised.record_month(line, dt.date(2026, 4, 1), 100_000, 10, _finance_at(bcf.icb, bcf))
+    specialised.record_month(line, dt.date(2025, 4, 1), 100_000, 10, _finance_at(bcf.icb, bcf))
     rows = client.get("/api/v1/specialised/XC001/month-end", **bearer(bcf.people["XC001"]))
     assert rows.status_code == 200
     assert rows.json()[0]["forecast_outturn_pence"] == 1_200_000

@@ -19,9 +19,9 @@ def books(client, db):
     org = Organisation.objects.create(code="Y56", name="NHS England London", org_type="nhse_region")
     finance = User.objects.create(username="finance")
     Membership.objects.create(user=finance, organisation=org, role="finance_lead")
-    line = services.set_budget(services.BudgetInput(org.pk, "RENAL", 2026, 1_200_000_00), finance)
+    line = services.set_budget(services.BudgetInput(org.pk, "RENAL", 2025, 1_200_000_00), finance)
     for i, pounds in enumerate([100_000] * 6 + [130_000, 160_000, 190_000]):
-        services.record_month(line, dt.date(2026, 4 + i, 1), pounds * 100, 50, finance)
+        services.record_month(line, dt.date(2025, 4 + i, 1), pounds * 100, 50, finance)
     client.force_login(finance)
     return client, line
 
@@ -42,13 +42,13 @@ def test_the_month_end_page_and_its_exports(books):
 def test_a_month_recorded_from_the_page(books):
     client, line = books
     done = client.post(f"/specialised/lines/{line.pk}/",
-                       {"month": "2027-01-01", "spend_pence": "150,000.50", "activity": "48"},
+                       {"month": "2026-01-01", "spend_pence": "150,000.50", "activity": "48"},
                        follow=True)  # fmt: skip
     assert "The month is recorded." in done.content.decode()
-    assert MonthlyActual.objects.get(month=dt.date(2027, 1, 1)).spend_pence == 15_000_050
+    assert MonthlyActual.objects.get(month=dt.date(2026, 1, 1)).spend_pence == 15_000_050
     bad = client.post(
         f"/specialised/lines/{line.pk}/",
-        {"month": "2027-06-01", "spend_pence": "1", "activity": "1"},
+        {"month": "2026-06-01", "spend_pence": "1", "activity": "1"},
     )
     assert "outside" in bad.content.decode()
 

@@ -25,14 +25,14 @@ def nhse(db):
         user = User.objects.create(username=role)
         Membership.objects.create(user=user, organisation=org, role=role)
         people[role] = user
-    line = services.set_budget(services.BudgetInput(org.pk, "ACC", 2026, 12_000_000_00),
+    line = services.set_budget(services.BudgetInput(org.pk, "ACC", 2025, 12_000_000_00),
                                people["finance_lead"])  # fmt: skip
     return org, people, line
 
 
 def record(line, user, spends):
     for i, pounds in enumerate(spends):
-        month = dt.date(2026 + (3 + i) // 12, (3 + i) % 12 + 1, 1)
+        month = dt.date(2025 + (3 + i) // 12, (3 + i) % 12 + 1, 1)
         services.record_month(line, month, pounds * 100, 100 + i, user)
 
 
@@ -40,12 +40,12 @@ def test_a_month_moves_money_from_the_budget_and_a_correction_reverses_it(nhse):
     _, people, line = nhse
     record(line, people["finance_lead"], [1_000_000])
     assert Account.objects.get(pk=line.budget_account_id).balance_pence == 11_000_000_00
-    services.record_month(line, dt.date(2026, 4, 15), 950_000_00, 98, people["finance_lead"])
+    services.record_month(line, dt.date(2025, 4, 15), 950_000_00, 98, people["finance_lead"])
     actual = MonthlyActual.objects.get()
     assert (actual.spend_pence, actual.activity, actual.version) == (950_000_00, 98, 2)
     assert Account.objects.get(pk=line.spend_account_id).balance_pence == 950_000_00
     assert Transaction.objects.filter(kind="reversal").count() == 1
-    again = services.record_month(line, dt.date(2026, 4, 1), 950_000_00, 98,
+    again = services.record_month(line, dt.date(2025, 4, 1), 950_000_00, 98,
                                   people["finance_lead"])  # fmt: skip
     assert again.version == 2  # the same figure again changes nothing
     assert verify_ledger().ok
@@ -62,16 +62,16 @@ def test_the_month_end_position_forecasts_and_alerts(nhse):
     assert p.figures.forecast_variance == -1_800_000_00
     assert p.variation_icon == "concern_high"
     assert "special cause of concern" in p.alert and "forecast overspend" in p.alert
-    steady = services.position(line, up_to=dt.date(2026, 9, 1))
+    steady = services.position(line, up_to=dt.date(2025, 9, 1))
     assert steady.figures.forecast == 12_000_000_00 and steady.alert == ""
 
 
 def test_months_outside_the_year_and_negative_figures_are_refused(nhse):
     _, people, line = nhse
     with pytest.raises(ValidationError, match="outside"):
-        services.record_month(line, dt.date(2027, 4, 1), 1, 1, people["finance_lead"])
+        services.record_month(line, dt.date(2026, 4, 1), 1, 1, people["finance_lead"])
     with pytest.raises(ValidationError) as refused:
-        services.record_month(line, dt.date(2026, 5, 1), -1, 1, people["finance_lead"])
+        services.record_month(line, dt.date(2025, 5, 1), -1, 1, people["finance_lead"])
     assert "spend_pence" in refused.value.message_dict
 
 
@@ -81,7 +81,7 @@ def test_only_the_commissioners_finance_lead_sets_budgets_and_records_spend(nhse
         with pytest.raises(PermissionDenied):
             services.record_month(line, dt.date(2026, 4, 1), 1, 1, people[role])
         with pytest.raises(PermissionDenied):
-            services.set_budget(services.BudgetInput(org.pk, "RENAL", 2026, 1), people[role])
+            services.set_budget(services.BudgetInput(org.pk, "RENAL", 2025, 1), people[role])
     other = Organisation.objects.create(
         code="Y61", name="NHS England South", org_type="nhse_region"
     )
@@ -89,3 +89,11 @@ def test_only_the_commissioners_finance_lead_sets_budgets_and_records_spend(nhse
     Membership.objects.create(user=outsider, organisation=other, role="finance_lead")
     with pytest.raises(PermissionDenied):
         services.record_month(line, dt.date(2026, 4, 1), 1, 1, outsider)
+
+
+def test_a_month_that_has_not_begun_is_refused(nhse):
+    org, people, _ = nhse
+    line = services.set_budget(services.BudgetInput(org.pk, "BURNS", 2090, 1_200),
+                               people["finance_lead"])  # fmt: skip
+    with pytest.raises(ValidationError, match="has not begun"):
+        services.record_month(line, dt.date(2091, 2, 1), 100, 1, people["finance_lead"])
