@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from commissioning.web.forms import NHSForm
+from commissioning.web.forms import MoneyField, NHSForm
 
 from .models import Contract
 
@@ -45,3 +45,12 @@ class ContractForm(NHSForm):
         self.fields["associate_ids"].choices = [
             (o.pk, f"{o.display_name} ({o.code})") for o in associates
         ]
+
+
+class VariationForm(NHSForm):
+    description = forms.CharField(
+        label="What the variation changes", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    value_change_pence = MoneyField(
+        label="Change to the contract's value (negative to reduce)", required=False, min_pence=None
+    )

@@ -7,6 +7,17 @@ urlpatterns = [
     path("decisions/<int:pk>/contracts/new/", views.contract_new, name="contract-new"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
     path("contracts/<int:pk>/sign/", views.contract_sign, name="contract-sign"),
+    path("contracts/<int:pk>/variations/", views.variation_propose, name="variation-propose"),
+    path(
+        "contracts/<int:pk>/variations/<int:number>/approve/",
+        views.variation_approve,
+        name="variation-approve",
+    ),
+    path(
+        "contracts/<int:pk>/variations/<int:number>/sign/",
+        views.variation_sign,
+        name="variation-sign",
+    ),
     path(
         "contracts/<int:pk>/quality-schedule.csv",
         views.contract_schedule_csv,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -19,9 +20,9 @@ from commissioning.selection.services import state_of
 from commissioning.web.http import act, csv_response, guard, submit
 
 from . import services
-from .forms import ContractForm
+from .forms import ContractForm, VariationForm
 from .models import Contract, QualityScheduleItem
-from .permissions import Action, can, signing_side
+from .permissions import Action, associate_represented, can, signing_side
 
 
 def contract_list(request):
@@ -118,7 +119,83 @@ def contract_detail(request, pk):
             "requirements": [i for i in schedule if i.kind == QualityScheduleItem.REQUIREMENT],
             "may_sign": side is not None and not signed,
             "side": side,
+            "variations": _variations(contract, request.user),
+            "may_propose": contract.status == Contract.Status.SIGNED
+            and can(request.user, Action.PROPOSE_VARIATION, contract),
+            "variation_form": VariationForm(),
         },
+    )
+
+
+def _variations(contract, user):
+    """Each variation with who has approved it, who has not, and what this person may do."""
+    may_approve = can(user, Action.APPROVE_VARIATION, contract)
+    may_sign = can(user, Action.SIGN_VARIATION, contract)
+    mine = associate_represented(user, contract)
+    out = []
+    for v in contract.variations.prefetch_related("approvals__organisation"):
+        approved = {a.organisation_id for a in v.approvals.all()}
+        waiting = [o for o in contract.associates if o.pk not in approved]
+        proposed = v.status == v.Status.PROPOSED
+        out.append(
+            {
+                "v": v,
+                "approvals": list(v.approvals.all()),
+                "waiting": waiting,
+                "may_approve": proposed and may_approve and mine not in approved,
+                "may_sign": proposed and may_sign and not waiting,
+            }
+        )
+    return out
+
+
+@require_POST
+def variation_propose(request, pk):
+    contract = _contract(request, pk)
+    guard(can(request.user, Action.PROPOSE_VARIATION, contract))
+    form = VariationForm(request.POST)
+    then = reverse("contract", args=[contract.pk])
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(then)
+    return act(
+        request,
+        lambda: services.propose_variation(
+            contract,
+            services.VariationInput(
+                form.cleaned_data["description"], form.cleaned_data["value_change_pence"] or 0
+            ),
+            request.user,
+        ),
+        lambda v: (
+            f"Variation {v.number} is proposed: each associate "
+            "commissioner approves it, then the co-ordinating commissioner signs."
+        ),
+        then,
+    )
+
+
+@require_POST
+def variation_approve(request, pk, number):
+    contract = _contract(request, pk)
+    variation = get_object_or_404(contract.variations, number=number)
+    return act(
+        request,
+        lambda: services.approve_variation(variation, request.user),
+        f"Your approval of variation {number} is recorded.",
+        reverse("contract", args=[contract.pk]),
+    )
+
+
+@require_POST
+def variation_sign(request, pk, number):
+    contract = _contract(request, pk)
+    variation = get_object_or_404(contract.variations, number=number)
+    return act(
+        request,
+        lambda: services.sign_variation(variation, request.user),
+        f"Variation {number} is signed for the commissioners.",
+        reverse("contract", args=[contract.pk]),
     )
 
 

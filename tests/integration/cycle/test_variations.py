@@ -64,3 +64,22 @@ def test_a_variation_needs_a_signed_contract_and_a_description(cycle):
             cycle.contract, contracts.VariationInput(" "), cycle.e.contract_manager
         )
     assert refused.value.message_dict == {"description": ["Describe the variation"]}
+
+
+def test_the_contract_page_takes_a_variation_from_proposal_to_signature(cycle, client):
+    cycle.signed()
+    url = f"/contracts/{cycle.contract.pk}/"
+    client.force_login(cycle.e.contract_manager)
+    client.post(f"{url}variations/", {"description": "Weekend clinics",
+                                      "value_change_pence": "12,500"})  # fmt: skip
+    client.force_login(cycle.e.commissioner)
+    page = client.get(url).content.decode()
+    assert "Variation 1" in page and "Waiting for: NHS Synthetic Neighbour ICB" in page
+    assert "Sign variation 1" not in page  # not until the associate approves
+    client.force_login(cycle.e.other_commissioner)
+    done = client.post(f"{url}variations/1/approve/", follow=True).content.decode()
+    assert "Your approval of variation 1 is recorded." in done
+    client.force_login(cycle.e.commissioner)
+    done = client.post(f"{url}variations/1/sign/", follow=True).content.decode()
+    assert "Variation 1 is signed for the commissioners." in done
+    assert ContractVariation.objects.get().value_change_pence == 1_250_000
