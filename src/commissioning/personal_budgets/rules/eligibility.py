@@ -1,0 +1,80 @@
+"""NHS Continuing Healthcare: the Decision Support Tool's indication (National Framework for
+NHS Continuing Healthcare and NHS-funded Nursing Care, 2018; DOMAIN.md section 6).
+
+Needs are rated in twelve care domains as No needs, Low, Moderate, High, Severe or Priority;
+not every domain goes up to Priority or Severe (the highest level of each is below, as in the
+2018 tool). A clear recommendation of eligibility is expected where there is a Priority need in
+any domain, or Severe needs in two or more domains. Otherwise there is no points threshold:
+the multidisciplinary team judges on the nature, intensity, complexity and unpredictability of
+the needs. The tool indicates; the recorded professional judgement decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Level(IntEnum):
+    NO_NEEDS = 0
+    LOW = 1
+    MODERATE = 2
+    HIGH = 3
+    SEVERE = 4
+    PRIORITY = 5
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").capitalize()
+
+
+# Domain: the highest level the tool allows in it.
+DOMAINS: dict[str, Level] = {
+    "breathing": Level.PRIORITY,
+    "nutrition": Level.SEVERE,
+    "continence": Level.HIGH,
+    "skin_integrity": Level.SEVERE,
+    "mobility": Level.SEVERE,
+    "communication": Level.HIGH,
+    "psychological_emotional": Level.HIGH,
+    "cognition": Level.SEVERE,
+    "behaviour": Level.PRIORITY,
+    "drug_therapies_medication": Level.PRIORITY,
+    "altered_states_of_consciousness": Level.PRIORITY,
+    "other_significant_care_needs": Level.SEVERE,
+}
+
+
+@dataclass(frozen=True)
+class Indication:
+    likely_eligible: bool
+    reason: str
+
+
+def problems(ratings: Mapping[str, Level]) -> dict[str, str]:
+    """Every domain rated once, at a level the domain has."""
+    out = {}
+    for domain, ceiling in DOMAINS.items():
+        if domain not in ratings:
+            out[domain] = "Rate this domain (No needs if there are none)"
+        elif ratings[domain] > ceiling:
+            out[domain] = f"The highest level in this domain is {ceiling.label}"
+    for domain in ratings:
+        if domain not in DOMAINS:
+            out[domain] = "Not a care domain of the Decision Support Tool"
+    return out
+
+
+def indicate(ratings: Mapping[str, Level]) -> Indication:
+    priority = [d for d, level in ratings.items() if level == Level.PRIORITY]
+    severe = [d for d, level in ratings.items() if level == Level.SEVERE]
+    if priority:
+        return Indication(True, f"A Priority need ({priority[0].replace('_', ' ')})")
+    if len(severe) >= 2:
+        return Indication(True, f"Severe needs in {len(severe)} domains")
+    return Indication(
+        False,
+        "No Priority need and fewer than two Severe: the team judges on "
+        "the nature, intensity, complexity and unpredictability of the needs",
+    )
