@@ -93,3 +93,22 @@ def test_payments_must_stop_without_consent_and_may_stop_otherwise():
     assert dp.must_stop(dp.StopGround.CONSENT_ABSENT_OR_WITHDRAWN)
     assert not any(dp.must_stop(g) for g in dp.StopGround
                    if g is not dp.StopGround.CONSENT_ABSENT_OR_WITHDRAWN)  # fmt: skip
+
+
+def test_the_indicative_budget_comes_from_the_allocation_table():
+    from commissioning.personal_budgets.rules.budget_setting import (
+        AllocationTable,
+        PlannedService,
+        indicative_budget,
+        shortfall,
+    )
+
+    table = AllocationTable(pence_per_point=50_000, minimum_pence=100_000,
+                            maximum_pence=5_000_000)  # fmt: skip
+    assert indicative_budget(table, no_needs()) == 100_000  # the floor
+    # Severe mobility (10) + High continence (6) = 16 points x £500.
+    assert indicative_budget(table, no_needs(mobility="SEVERE", continence="HIGH")) == 800_000
+    all_priority = {d: Level.PRIORITY if m == Level.PRIORITY else m for d, m in DOMAINS.items()}
+    assert indicative_budget(table, all_priority) == 5_000_000  # the ceiling
+    plan = [PlannedService("Personal assistant", 700_000), PlannedService("Hydrotherapy", 150_000)]
+    assert shortfall(800_000, plan) == 50_000 and shortfall(850_000, plan) == 0
