@@ -56,7 +56,7 @@ def test_a_pool_settled_and_paid_and_the_specialised_month_end(browser, live_ser
     nhs_england = Person(browser, live_server, "nhse-finance")
     try:
         page = host.sign_in()
-        page.get_by_role("link", name="Commissioning together").click()
+        page.get_by_role("link", name="Together", exact=True).click()
         assert _violations(page) == []
         page.get_by_role("link", name="Better Care Fund 2025/26").click()
         page.get_by_text("Record spending from the pool").click()
@@ -82,7 +82,7 @@ def test_a_pool_settled_and_paid_and_the_specialised_month_end(browser, live_ser
         assert Account.objects.get(pk=pool.pool_account_id).balance_pence == 0
 
         page = nhs_england.sign_in()
-        page.get_by_role("link", name="Specialised finance").click()
+        page.get_by_role("link", name="Specialised", exact=True).click()
         expect(page.locator(".nhsuk-tag--red").first).to_contain_text(
             "Special cause of concern in monthly spend"
         )

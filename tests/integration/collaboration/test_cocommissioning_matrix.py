@@ -142,3 +142,34 @@ def test_arrangements_are_refused_with_the_field_named(world):
     fine = services.ArrangementInput(world.other.pk, world.nhse.pk, 2026, "greater_involvement")
     with pytest.raises(PermissionDenied):
         services.record_arrangement(fine, icb_commissioner)
+
+
+def test_an_arrangement_names_each_bad_field(world):
+    recorder = world.people[Role.COMMISSIONER, "nhse"]
+    bad = services.ArrangementInput(
+        world.nhse.pk,
+        world.icb.pk,
+        1999,
+        "shared",
+        ["practice_mergers", "tea"],
+        joint_committee=[1],
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.record_arrangement(bad, recorder)
+    assert set(refused.value.message_dict) == {
+        "commissioner_id",
+        "nhs_england_id",
+        "model",
+        "functions",
+        "year_start",
+        "joint_committee",
+    }
+    joint = services.ArrangementInput(
+        world.other.pk, world.nhse.pk, 2026, "joint", ["practice_mergers"]
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.record_arrangement(joint, recorder)
+    assert "Name the members" in refused.value.message_dict["joint_committee"][0]
+    again = services.ArrangementInput(world.icb.pk, world.nhse.pk, 2026, "greater_involvement")
+    with pytest.raises(ValidationError, match="already has an arrangement"):
+        services.record_arrangement(again, recorder)

@@ -71,3 +71,16 @@ def test_a_consortium_is_refused_with_the_field_named(members):
     Membership.objects.create(user=outsider, organisation=orgs[1], role="commissioner")
     with pytest.raises(PermissionDenied):
         services.form_consortium(consortium_input(orgs), outsider)
+
+
+def test_the_consortium_page_and_its_csv(members, client):
+    market, orgs, lead = members
+    consortium = services.form_consortium(consortium_input(orgs), lead)
+    client.force_login(lead)
+    page = client.get(f"/together/consortia/{consortium.pk}/").content.decode()
+    assert "Negotiating weight" in page and "Largest member alone" in page
+    csv = client.get(f"/together/consortia/{consortium.pk}/weight.csv").content.decode()
+    header, first = csv.splitlines()[:2]
+    assert header.startswith("provider,name,patients,consortium_patients,activity_share")
+    table = services.negotiating_weight(consortium, market)
+    assert first.split(",")[0] == table["provider"][0]
