@@ -86,7 +86,6 @@ def write(items: Iterable[Planned], username: str, out: Path, post=None) -> None
     """Post each planned transaction once (with ``services.post``, or the ``post`` given: the
     benchmark's baseline), appending its outcome to ``out``."""
     from django.core.exceptions import ValidationError
-    from django.db import connection
 
     from commissioning.organisations.models import User
 
@@ -105,7 +104,6 @@ def write(items: Iterable[Planned], username: str, out: Path, post=None) -> None
                 log.write(f"refused {p.key}\n")
                 continue
             log.write(f"{'posted' if posted.created else 'already'} {p.key}\n")
-    connection.close()
 
 
 def _child(items, username, out, ready, go, post) -> None:
@@ -116,6 +114,7 @@ def _child(items, username, out, ready, go, post) -> None:
     ready.release()
     go.wait()
     write(items, username, out, post)
+    connections.close_all()
 
 
 def start_writers(plans: list[list[Planned]], username: str, out_dir: Path, post=None):
