@@ -35,7 +35,8 @@ def _org(code, name, org_type) -> Organisation:
     data = OrganisationData(
         code=code, name=name, org_type=OrganisationType(org_type), is_synthetic=True
     )
-    return upsert_organisation_unchecked(data, SYSTEM).organisation
+    with transaction.atomic():  # the service records the change in the audit trail
+        return upsert_organisation_unchecked(data, SYSTEM).organisation
 
 
 def load_demo_together(home: Organisation, person) -> list[str]:
