@@ -116,7 +116,7 @@ def _post(entry: Entry, actor, date: dt.date, metadata, reverses) -> Posted:
     statements insert the transaction, its postings and the new balances. Plain SQL through
     Django's connection: the ORM would spend more time building these statements than the
     database spends running them."""
-    # Only placeholders ("%s") are put into the SQL text below; every value is a parameter.
+    # Only "%s" parameter markers are joined into the SQL text below; every value is bound.
     codes = [leg.account for leg in entry.legs]
     marks = ", ".join(["%s"] * len(codes))
     lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else ""
