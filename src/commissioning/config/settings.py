@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "commissioning.ledger",
     "commissioning.collaboration",
     "commissioning.specialised",
+    "commissioning.personal_budgets",
     "commissioning.api",
     "commissioning.web",
 ]

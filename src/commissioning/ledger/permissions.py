@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from commissioning.organisations.permissions import Policy, has_role_at
+from commissioning.organisations.permissions import Policy, SystemActor, has_role_at
 from commissioning.organisations.vocabulary import Role
 
 
@@ -70,3 +70,17 @@ POLICY = Policy(
 )
 can = POLICY.can
 require = POLICY.require
+
+
+class OnBehalf(SystemActor):
+    """A service that has already made its own permission check posts on the ledger for a
+    person who keeps no books (a budget holder paying from their personal health budget, a
+    care coordinator recording what the NHS paid): the ledger trusts that check, and records
+    the real person as the actor. Only services construct it, after ``require``."""
+
+    def __init__(self, user) -> None:
+        self.pk = getattr(user, "pk", None)
+        self.username = getattr(user, "username", None) or "system"
+
+    def __str__(self) -> str:
+        return self.username
