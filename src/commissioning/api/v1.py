@@ -161,8 +161,10 @@ def list_ae_attendances(
     return qs
 
 
+from .budgets import router as budgets_router  # noqa: E402
 from .cycle import router as cycle_router  # noqa: E402  (registered after the shared handlers)
 from .together import router as together_router  # noqa: E402
 
 api.add_router("/", cycle_router)
 api.add_router("/", together_router)
+api.add_router("/", budgets_router)

@@ -47,7 +47,21 @@ def workspace(request):
             ),
             "arrangements": CoCommissioningArrangement.objects.select_related("commissioner"),
             "pools": PooledBudget.objects.select_related("host", "pool_account"),
+            "programmes": _phb_programmes(request.user),
         },
+    )
+
+
+def _phb_programmes(user):
+    """The commissioners whose personal health budget programme (totals and the IPC cohort)
+    this person may see."""
+    from commissioning.organisations.permissions import current_memberships
+    from commissioning.personal_budgets.permissions import Action as PhbAction
+    from commissioning.personal_budgets.permissions import can as can_phb
+
+    orgs = {m.organisation for m in current_memberships(user)}
+    return sorted(
+        (o for o in orgs if can_phb(user, PhbAction.VIEW_PROGRAMME, o.pk)), key=lambda o: o.name
     )
 
 

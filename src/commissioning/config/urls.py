@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("commissioning.market.urls")),
     path("", include("commissioning.collaboration.urls")),
     path("", include("commissioning.specialised.urls")),
+    path("", include("commissioning.personal_budgets.urls")),
     path("", include("commissioning.ledger.urls")),
     path("", include("commissioning.web.urls")),
 ]

@@ -579,6 +579,7 @@ class Paid:
     payment: Payment
     flagged: bool
     reason: str
+    created: bool = True
 
 
 def record_payment(person: Person, cmd: PaymentInput, actor) -> Paid:
@@ -638,9 +639,8 @@ def record_payment(person: Person, cmd: PaymentInput, actor) -> Paid:
                 ) from exc
             raise
         if not posted.created:
-            return Paid(
-                Payment.objects.get(transaction=posted.transaction), False, "Already recorded"
-            )
+            done = Payment.objects.get(transaction=posted.transaction)
+            return Paid(done, done.flagged, "Already recorded", created=False)
         payment = Payment.objects.create(
             person=person,
             plan=plan,

@@ -15,6 +15,23 @@ from commissioning.specifications.permissions import Action as SpecAction
 from commissioning.specifications.permissions import can as can_spec
 
 
+def budgets_link(user) -> str | None:
+    """ "My budget" for a holder, representative or nominee; "PHBs" for a care coordinator
+    or an auditor (who see records); nothing for the rest."""
+    from commissioning.organisations.vocabulary import Role
+    from commissioning.personal_budgets.models import Person
+
+    if (
+        Person.objects.filter(holder=user).exists()
+        or Person.objects.filter(representative=user).exists()
+        or Person.objects.filter(nominee=user).exists()
+    ):
+        return "My budget"
+    if roles_of(user) & {Role.CARE_COORDINATOR}:
+        return "PHBs"
+    return None
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -31,5 +48,6 @@ def navigation(request):
         "can_view_market": can_market(user, MarketAction.VIEW_MARKET),
         "can_view_together": can_together(user, TogetherAction.VIEW_COLLABORATION),
         "can_view_specialised": can_specialised(user, SpecialisedAction.VIEW_FINANCE),
+        "budgets_link": budgets_link(user),
         "is_admin": user.is_staff,
     }

@@ -1,0 +1,528 @@
+"""The pages of personal health budgets: the coordinator's caseload and each person's record,
+the holder's own view in plain language, forms for every step, the plan and monthly
+statements as documents (CSV). Every request for a person's record goes through ``_record``:
+it is logged, allowed or not, and a refusal looks the same whether or not the record exists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from commissioning import clock
+from commissioning.organisations.models import Organisation
+from commissioning.organisations.permissions import current_memberships
+from commissioning.organisations.vocabulary import Role
+from commissioning.web.http import act, csv_response, submit
+
+from . import forms as f
+from . import services as phb
+from .models import Payment, Plan, Reconsideration
+from .permissions import PROGRAMME_READERS, Action, can, relationship
+
+REFUSED = (
+    "You cannot see this record. Only the person, the people they have chosen and their care "
+    "team can."
+)
+
+
+def _record(request, pk: int, what: str, action=Action.VIEW_RECORD):
+    person = phb.open_record(request.user, pk, what, "web", action)
+    if person is None:
+        raise PermissionDenied(REFUSED)
+    return person
+
+
+def _url(person, name="phb-person", **kw):
+    return reverse(name, kwargs={"pk": person.pk, **kw})
+
+
+def index(request):
+    """The caseload (coordinators), the records an auditor reads, or the holder's own."""
+    people = list(phb.records_of(request.user))
+    own = [
+        p
+        for p in people
+        if relationship(request.user, p) in ("holder", "representative", "nominee")
+    ]
+    if own and len(own) == len(people) and len(own) == 1:
+        return redirect(_url(own[0]))
+    coordinating = [
+        m.organisation for m in current_memberships(request.user) if m.role == Role.CARE_COORDINATOR
+    ]
+    programmes = [
+        m.organisation for m in current_memberships(request.user) if m.role in PROGRAMME_READERS
+    ]
+    if not people and not coordinating and not programmes:
+        raise PermissionDenied(
+            "Personal health budgets are seen by the person, their care team and auditors."
+        )
+    for p in people:
+        phb.log_access(request.user, p.pk, "caseload", "web", True)
+    mine = [p for p in people if p.coordinator_id == request.user.pk]
+    flagged = Payment.objects.filter(person__in=mine, flagged=True, flag_cleared=False).count()
+    pending = Reconsideration.objects.filter(person__in=mine, outcome="pending").count()
+    return render(
+        request,
+        "personal_budgets/index.html",
+        {
+            "people": people,
+            "own": own,
+            "reviews": phb.review_list(mine),
+            "coordinating": coordinating,
+            "programmes": sorted(set(programmes), key=lambda o: o.name),
+            "flagged": flagged,
+            "pending": pending,
+        },
+    )
+
+
+def new_person(request):
+    orgs = [
+        m.organisation for m in current_memberships(request.user) if m.role == Role.CARE_COORDINATOR
+    ]
+    if not orgs:
+        raise PermissionDenied("Care coordinators record people for personal health budgets.")
+    org = orgs[0]
+    form = f.PersonForm(request.POST or None)
+    done = submit(
+        request,
+        form,
+        lambda: phb.record_person(phb.PersonInput(org.pk, **form.cleaned_data), request.user),
+        "Recorded. Next: the needs assessment, or the care and support plan.",
+        lambda person: _url(person),
+    )
+    return done or render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": "Record a person for a personal health budget",
+            "caption": org.display_name,
+            "submit": "Record the person",
+            "cancel": reverse("phb"),
+            "lede": "Only what the budget needs: the person will be on your caseload.",
+        },
+    )
+
+
+def person(request, pk: int):
+    p = _record(request, pk, "record")
+    rel = relationship(request.user, p)
+    plan = phb.current_plan(p)
+    context = {
+        "p": p,
+        "rel": rel,
+        "own": rel in ("holder", "representative", "nominee"),
+        "manage": can(request.user, Action.MANAGE_RECORD, p),
+        "may_spend": can(request.user, Action.RECORD_SPEND, p)
+        and p.status == "active"
+        and plan is not None,
+        "may_ask": can(request.user, Action.REQUEST_RECONSIDERATION, p),
+        "plan": plan,
+        "plans": list(p.plans.all()),
+        "balance": p.budget_account.balance_pence,
+        "payments": list(p.payments.select_related("service").order_by("-paid_on", "-pk")[:50]),
+        "statements": phb.statements(p)[:12],
+        "next_review": phb.next_review(p),
+        "reviews": list(p.reviews.all()),
+        "assessments": list(p.assessments.all()),
+        "notices": list(p.repayment_notices.all()),
+        "stops": list(p.stop_decisions.all()),
+        "reconsiderations": list(p.reconsiderations.all()),
+        "today": clock.today(),
+    }
+    if plan:
+        context["spent"] = sum(x.amount_pence for x in p.payments.filter(plan=plan))
+    return render(request, "personal_budgets/person.html", context)
+
+
+def _form_page(request, p, form, call, success, title, submit_label, lede="", then=None):
+    done = submit(request, form, call, success, then or _url(p), getattr(form, "rename_map", None))
+    return done or render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": title,
+            "caption": p.reference,
+            "submit": submit_label,
+            "cancel": _url(p),
+            "back": _url(p),
+            "lede": lede,
+        },
+    )
+
+
+def assessment(request, pk: int):
+    p = _record(request, pk, "assessment", Action.MANAGE_RECORD)
+    form = f.AssessmentForm(request.POST or None)
+    form.rename_map = {f"ratings.{d}": f"rating_{d}" for d in phb.eligibility.DOMAINS}
+    return _form_page(
+        request,
+        p,
+        form,
+        lambda: phb.assess(
+            p,
+            phb.AssessmentInput(
+                form.cleaned_data["assessed_on"],
+                form.ratings(),
+                form.cleaned_data["decision"],
+                form.cleaned_data["decision_reasons"],
+            ),
+            request.user,
+        ),
+        lambda a: (
+            f"Assessment recorded. The tool indicates: {a.indication}. "
+            f"The team's decision: {a.get_decision_display()}."
+        ),
+        "Needs assessment (Decision Support Tool)",
+        "Record the assessment",
+        "Rate each of the twelve care domains. One Priority, or Severe in two or more domains, "
+        "indicates eligibility; the team's judgement decides.",
+    )
+
+
+def new_plan(request, pk: int):
+    p = _record(request, pk, "plan", Action.MANAGE_RECORD)
+    current = phb.current_plan(p)
+    initial = {"start_date": clock.today()}
+    if current:
+        initial.update(
+            {
+                k: getattr(current, k)
+                for k in (
+                    "needs",
+                    "outcomes",
+                    "risks",
+                    "contingency",
+                    "mode",
+                    "recipient",
+                    "third_party_name",
+                    "amount_pence",
+                )
+            }
+        )
+        for i, s in enumerate(current.services.all()[: f.SERVICE_ROWS]):
+            initial.update(
+                {
+                    f"service_{i}_name": s.name,
+                    f"service_{i}_category": s.category,
+                    f"service_{i}_provider": s.provider,
+                    f"service_{i}_annual_cost_pence": s.annual_cost_pence,
+                }
+            )
+    form = f.PlanForm(request.POST or None, initial=initial)
+    indicative = phb.indicative_for(p)
+
+    def call():
+        form.rename_map = form.rename()
+        d = form.cleaned_data
+        return phb.draft_plan(
+            p,
+            phb.PlanInput(
+                d["start_date"],
+                d["needs"],
+                d["outcomes"],
+                d["risks"],
+                d["contingency"],
+                d["mode"],
+                d["amount_pence"],
+                form.services(),
+                d["recipient"],
+                d["third_party_name"],
+                d["third_party_independent"],
+                d["reduction_reasons"],
+                d["pool_id"],
+                form.funding(),
+            ),
+            request.user,
+        )
+
+    lede = "A new version of the care and support plan, in draft until the person and you agree it."
+    if indicative is not None:
+        lede += (
+            " Indicative budget from the resource allocation table: "
+            f"£{indicative / 100:,.2f} a year."
+        )
+    return _form_page(
+        request,
+        p,
+        form,
+        call,
+        lambda plan: f"{plan} saved as a draft. Agree it with the person to start it.",
+        "Care and support plan",
+        "Save the draft",
+        lede,
+        then=lambda plan: reverse("phb-plan", kwargs={"pk": p.pk, "version": plan.version}),
+    )
+
+
+def plan(request, pk: int, version: int):
+    p = _record(request, pk, "plan")
+    the_plan = get_object_or_404(Plan, person=p, version=version)
+    form = f.AgreeForm(
+        request.POST or None, initial={"agreed_on": clock.today(), "agreed_by": "person"}
+    )
+    manage = can(request.user, Action.MANAGE_RECORD, p)
+    if request.method == "POST":
+        if not manage:
+            raise PermissionDenied(REFUSED)
+        done = submit(
+            request,
+            form,
+            lambda: phb.agree_plan(the_plan, phb.AgreeInput(**form.cleaned_data), request.user),
+            "Plan agreed: the budget is set to its amount.",
+            _url(p),
+        )
+        if done:
+            return done
+    return render(
+        request,
+        "personal_budgets/plan.html",
+        {
+            "p": p,
+            "plan": the_plan,
+            "form": form,
+            "manage": manage and the_plan.status == "draft",
+            "own": relationship(request.user, p) in ("holder", "representative", "nominee"),
+        },
+    )
+
+
+def plan_csv(request, pk: int, version: int):
+    p = _record(request, pk, "plan document")
+    the_plan = get_object_or_404(Plan, person=p, version=version)
+    response, w = csv_response(f"{p.reference}-plan-v{version}.csv")
+    w.writerow(
+        [
+            "Care and support plan",
+            p.reference,
+            f"version {the_plan.version}",
+            the_plan.get_status_display(),
+        ]
+    )
+    for label, value in (
+        ("Starts", the_plan.start_date),
+        ("Needs", the_plan.needs),
+        ("Outcomes", the_plan.outcomes),
+        ("Risks", the_plan.risks),
+        ("Contingency", the_plan.contingency),
+        ("How the budget is held", the_plan.get_mode_display()),
+        ("Annual budget (pounds)", f"{the_plan.amount_pence / 100:.2f}"),
+    ):
+        w.writerow([label, value])
+    w.writerow([])
+    w.writerow(["Service", "Kind", "Provider", "Cost a year (pounds)"])
+    for s in the_plan.services.all():
+        w.writerow(
+            [s.name, s.get_category_display(), s.provider, f"{s.annual_cost_pence / 100:.2f}"]
+        )
+    return response
+
+
+def pay(request, pk: int):
+    p = _record(request, pk, "payment", Action.RECORD_SPEND)
+    plan_ = phb.current_plan(p)
+    form = f.PaymentForm(
+        request.POST or None,
+        plan=plan_,
+        initial={"key": uuid.uuid4().hex, "paid_on": clock.today()},
+    )
+    done = submit(
+        request,
+        form,
+        lambda: phb.record_payment(p, phb.PaymentInput(**form.cleaned_data), request.user),
+        lambda paid: f"Payment recorded. {paid.reason}",
+        _url(p),
+    )
+    return done or render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": "Record a payment from the budget",
+            "caption": p.reference,
+            "submit": "Record the payment",
+            "cancel": _url(p),
+            "back": _url(p),
+            "lede": f"£{p.budget_account.balance_pence / 100:,.2f} left. Alcohol, tobacco, "
+            "gambling, "
+            "debt repayment, anything unlawful, and NHS services such as emergency care or GP "
+            "appointments cannot be bought.",
+        },
+    )
+
+
+def statement(request, pk: int, year: int, month: int, fmt: str = "html"):
+    p = _record(request, pk, "statement")
+    if (
+        fmt not in ("html", "csv")
+        or not 1 <= month <= 12
+        or dt.date(year, month, 1) > clock.today()
+    ):
+        raise Http404
+    s = phb.statement(p, year, month)
+    if fmt == "csv":
+        response, w = csv_response(f"{p.reference}-statement-{year}-{month:02d}.csv")
+        w.writerow(["Statement", p.reference, f"{s.start:%B %Y}"])
+        w.writerow(["Opening balance (pounds)", f"{s.opening_pence / 100:.2f}"])
+        w.writerow(["Money in (pounds)", f"{s.money_in_pence / 100:.2f}"])
+        w.writerow(["Money out (pounds)", f"{s.money_out_pence / 100:.2f}"])
+        w.writerow(["Closing balance (pounds)", f"{s.closing_pence / 100:.2f}"])
+        w.writerow([])
+        w.writerow(["Date", "Paid to", "What", "Kind", "Amount (pounds)", "In the plan"])
+        for x in s.payments:
+            w.writerow(
+                [
+                    x.paid_on,
+                    x.payee,
+                    x.description,
+                    x.get_category_display(),
+                    f"{x.amount_pence / 100:.2f}",
+                    "no: flagged for review" if x.flagged else "yes",
+                ]
+            )
+        return response
+    return render(
+        request,
+        "personal_budgets/statement.html",
+        {
+            "p": p,
+            "s": s,
+            "own": relationship(request.user, p) in ("holder", "representative", "nominee"),
+        },
+    )
+
+
+def review(request, pk: int):
+    p = _record(request, pk, "review", Action.MANAGE_RECORD)
+    form = f.ReviewForm(request.POST or None, initial={"held_on": clock.today()})
+    return _form_page(
+        request,
+        p,
+        form,
+        lambda: phb.record_review(p, phb.ReviewInput(**form.cleaned_data), request.user),
+        "Review recorded.",
+        "Record a review",
+        "Record the review",
+        f"Next review due {phb.next_review(p) or 'once a plan is agreed'}.",
+    )
+
+
+def repayment(request, pk: int):
+    p = _record(request, pk, "repayment", Action.MANAGE_RECORD)
+    form = f.RepaymentForm(request.POST or None)
+    return _form_page(
+        request,
+        p,
+        form,
+        lambda: phb.issue_repayment_notice(
+            p, phb.RepaymentInput(**form.cleaned_data), request.user
+        ),
+        "Repayment notice issued.",
+        "Require repayment of a direct payment",
+        "Issue the notice",
+        "The notice states the reasons, the amount, the deadline and who must repay "
+        "(regulation 15). The person may ask for reconsideration.",
+    )
+
+
+def stop(request, pk: int):
+    p = _record(request, pk, "stopping", Action.MANAGE_RECORD)
+    form = f.StopForm(request.POST or None)
+    return _form_page(
+        request,
+        p,
+        form,
+        lambda: phb.stop_direct_payments(p, phb.StopInput(**form.cleaned_data), request.user),
+        "Direct payments stopped.",
+        "Stop direct payments",
+        "Stop the direct payments",
+        "You must stop when consent is absent or withdrawn; you may stop on the other grounds "
+        "(regulation 17). No payment can be recorded afterwards; a new plan held another way "
+        "restarts the budget.",
+    )
+
+
+def reconsider(request, pk: int):
+    p = _record(request, pk, "reconsideration", Action.REQUEST_RECONSIDERATION)
+    form = f.ReconsiderationForm(request.POST or None)
+    return _form_page(
+        request,
+        p,
+        form,
+        lambda: phb.request_reconsideration(
+            p, phb.ReconsiderationInput(**form.cleaned_data), request.user
+        ),
+        "Your request has been sent to the care coordinator.",
+        "Ask for a decision to be reconsidered",
+        "Send the request",
+        "You have the right to ask for a decision to be looked at again. "
+        "You will be told the outcome and the reasons.",
+    )
+
+
+def decide(request, pk: int, rid: int):
+    p = _record(request, pk, "reconsideration", Action.MANAGE_RECORD)
+    r = get_object_or_404(Reconsideration, person=p, pk=rid)
+    form = f.DecideForm(request.POST or None)
+    return _form_page(
+        request,
+        p,
+        form,
+        lambda: phb.decide_reconsideration(r, phb.DecideInput(**form.cleaned_data), request.user),
+        "Decision recorded.",
+        "Decide a reconsideration request",
+        "Record the decision",
+        f"{r.get_about_display()}: {r.grounds}",
+    )
+
+
+def link(request, pk: int):
+    p = _record(request, pk, "sign-in", Action.MANAGE_RECORD)
+    form = f.LinkForm(request.POST or None)
+    return _form_page(
+        request,
+        p,
+        form,
+        lambda: phb.link_sign_in(
+            p, form.cleaned_data["link"], form.cleaned_data["username"], request.user
+        ),
+        "Sign-in linked.",
+        "Give a sign-in access to this record",
+        "Link the sign-in",
+        "The person, their representative or their nominee then sees this record, and nothing "
+        "else.",
+    )
+
+
+@require_POST
+def clear(request, pk: int, payment_id: int):
+    p = _record(request, pk, "payment", Action.MANAGE_RECORD)
+    payment = get_object_or_404(Payment, person=p, pk=payment_id)
+    return act(
+        request, lambda: phb.clear_flag(payment, request.user), "Marked as reviewed.", _url(p)
+    )
+
+
+def programme(request, code: str):
+    org = get_object_or_404(Organisation, code=code)
+    if not can(request.user, Action.VIEW_PROGRAMME, org.pk):
+        raise PermissionDenied("Your role does not give you access to this programme.")
+    from . import ipc
+
+    return render(
+        request,
+        "personal_budgets/programme.html",
+        {
+            "org": org,
+            "totals": phb.programme(org, request.user),
+            "cohort": ipc.cohort_for(org),
+        },
+    )
