@@ -47,6 +47,15 @@ class PersonForm(NHSForm):
         help_text="Such a person may not receive direct payments",
     )
 
+    def clean_nhs_number(self):
+        from .rules import nhs_number
+
+        value = self.cleaned_data["nhs_number"]
+        problem = nhs_number.problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
 
 class AssessmentForm(NHSForm):
     assessed_on = forms.DateField(label="Date of the assessment", widget=DateInput)

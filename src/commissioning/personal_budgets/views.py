@@ -220,8 +220,10 @@ def new_plan(request, pk: int):
     form = f.PlanForm(request.POST or None, initial=initial)
     indicative = phb.indicative_for(p)
 
+    if request.method == "POST" and form.is_valid():
+        form.rename_map = form.rename()  # the service's services.N.field -> the row's fields
+
     def call():
-        form.rename_map = form.rename()
         d = form.cleaned_data
         return phb.draft_plan(
             p,
