@@ -65,7 +65,7 @@ def budget(db):
     icb = Organisation.objects.create(code="XC001", name="NHS Test ICB", org_type="icb")
     coord = User.objects.create_user(username="coord", password="x")
     Membership.objects.create(user=coord, organisation=icb, role="care_coordinator")
-    holder = User.objects.create_user(username="holder", password="x")
+    User.objects.create_user(username="holder", password="x")
     person = phb.record_person(
         phb.PersonInput(icb.pk, valid_nhs_number(943476591), "Holder", dt.date(1960, 1, 1), "chc"),
         coord,
