@@ -292,6 +292,7 @@ def demo_setup(
     together = demo.load_demo_together()
     console.print("  Commissioning together: " + ("; ".join(together) or "already there") + ".")
     console.print("  Specialised commissioning: " + demo.load_demo_specialised() + ".")
+    console.print("  Personal health budgets: " + demo.load_demo_budgets() + ".")
     table = Table(title="Demo accounts (one per role, then the other people in the demo)")
     for column in ("Role", "Username", "Password", "Works at"):
         table.add_column(column, no_wrap=True)
@@ -300,17 +301,13 @@ def demo_setup(
     table.add_section()
     for account in others:
         table.add_row(account.role, account.username, account.password, account.organisation)
-    for username, org in (
-        ("council-finance", "XL001"),
-        ("nhse-commissioner", "XR001"),
-        ("nhse-finance", "XR001"),
+    for role, username, org in (
+        ("Finance lead", "council-finance", "XL001"),
+        ("Commissioner", "nhse-commissioner", "XR001"),
+        ("Finance lead", "nhse-finance", "XR001"),
+        ("A budget holder's representative", "family-representative", "(a parent)"),
     ):
-        table.add_row(
-            "Finance lead" if "finance" in username else "Commissioner",
-            username,
-            f"demo-{username}",
-            org,
-        )
+        table.add_row(role, username, f"demo-{username}", org)
     # Wide enough for every row even when the output is not a terminal.
     Console(width=max(console.width, 160)).print(table)
 

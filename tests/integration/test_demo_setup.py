@@ -36,6 +36,7 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
         "council-finance",
         "nhse-commissioner",
         "nhse-finance",
+        "family-representative",
     }
     rep = Membership.objects.get(user__username="provider-representative")
     assert rep.organisation.code == "RJE"
@@ -70,6 +71,11 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     assert "Specialised commissioning: 6 specialised service lines, April to October 2026." in said
     alerts = {b.line: services_position(b).alert for b in LineBudget.objects.all()}
     assert alerts["ACC"] and not any(v for k, v in alerts.items() if k != "ACC"), alerts
+    assert "Personal health budgets: 3 people on the care coordinator's caseload" in said
+    from commissioning.personal_budgets.models import Payment, Person
+
+    assert Person.objects.count() == 3
+    assert Payment.objects.filter(flagged=True).count() == 1
     assert verify_ledger().ok
 
     revisions = Revision.objects.count()
@@ -81,6 +87,7 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     assert "Quality schedule figures: already there; nothing changed." in again
     assert "Commissioning together: already there." in again
     assert "Specialised commissioning: already there." in again
+    assert "Personal health budgets: already there." in again
     assert Revision.objects.count() == revisions
     assert verify_chain().ok
 

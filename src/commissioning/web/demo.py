@@ -216,6 +216,16 @@ def load_demo_specialised() -> str:
     return load(person)
 
 
+def load_demo_budgets() -> str:
+    """Personal health budgets on the care coordinator's caseload (``demo_budgets``)."""
+    from .demo_budgets import load_demo_budgets as load
+
+    def person(username, last_name, org, role):
+        return _person(username, f"demo-{username}", last_name, org, role)
+
+    return load(_home_commissioner(), person)
+
+
 def load_demo_measurements(months: int = 24) -> str:
     """Synthetic monthly figures for every numeric line of the demo contracts' quality
     schedules, so that the quality workspace has SPC charts to show. Each line's figures come
