@@ -22,7 +22,7 @@ from commissioning.web.http import act, csv_response, submit
 
 from . import forms as f
 from . import services as phb
-from .models import Payment, Plan, Reconsideration
+from .models import Access, Payment, Plan, Reconsideration
 from .permissions import PROGRAMME_READERS, Action, can, relationship
 
 REFUSED = (
@@ -137,6 +137,12 @@ def person(request, pk: int):
         "reconsiderations": list(p.reconsiderations.all()),
         "today": clock.today(),
     }
+    from commissioning.ledger.permissions import Action as LedgerAction
+    from commissioning.ledger.permissions import can as can_ledger
+
+    context["ledger_link"] = can_ledger(request.user, LedgerAction.VIEW_LEDGER)
+    if rel in ("auditor", "coordinator"):
+        context["accesses"] = list(Access.objects.filter(person_id=p.pk)[:25])
     if plan:
         context["spent"] = sum(x.amount_pence for x in p.payments.filter(plan=plan))
     return render(request, "personal_budgets/person.html", context)
@@ -266,15 +272,14 @@ def new_plan(request, pk: int):
 
 
 def plan(request, pk: int, version: int):
-    p = _record(request, pk, "plan")
+    agreeing = request.method == "POST"
+    p = _record(request, pk, "plan", Action.MANAGE_RECORD if agreeing else Action.VIEW_RECORD)
     the_plan = get_object_or_404(Plan, person=p, version=version)
     form = f.AgreeForm(
         request.POST or None, initial={"agreed_on": clock.today(), "agreed_by": "person"}
     )
     manage = can(request.user, Action.MANAGE_RECORD, p)
-    if request.method == "POST":
-        if not manage:
-            raise PermissionDenied(REFUSED)
+    if agreeing:
         done = submit(
             request,
             form,

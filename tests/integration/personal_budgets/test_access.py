@@ -183,3 +183,17 @@ def test_programme_totals_have_no_personal_data(client, programme):
     client.force_login(programme.provider)
     assert client.get(f"/budgets/programme/{programme.icb.code}/").status_code == 403
     assert phb.programme(programme.icb, programme.finance)["people"] == 2
+
+
+def test_the_auditor_sees_who_looked_and_who_was_refused(client, programme):
+    client.force_login(programme.other_holder)
+    client.get(f"/budgets/people/{programme.person.pk}/")
+    client.force_login(programme.auditor)
+    body = client.get(f"/budgets/people/{programme.person.pk}/").content.decode()
+    assert "Who has looked at this record" in body
+    assert "holder-b" in body and "Refused" in body
+    client.force_login(programme.holder)
+    assert (
+        "Who has looked"
+        not in client.get(f"/budgets/people/{programme.person.pk}/").content.decode()
+    )
