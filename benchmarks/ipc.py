@@ -1,4 +1,4 @@
-"""Benchmark: the IPC cohort of the synthetic England (issue 7; no target number is set).
+"""Benchmark: the IPC cohort of the synthetic England (issue 7 sets no target number).
 
 Baseline, measured in the same run: simulate every resident one by one (each group drawn for
 each person, in chunks of areas so memory stays bounded) and count the cohort per
