@@ -71,10 +71,12 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     assert "Specialised commissioning: 6 specialised service lines, April to October 2026." in said
     alerts = {b.line: services_position(b).alert for b in LineBudget.objects.all()}
     assert alerts["ACC"] and not any(v for k, v in alerts.items() if k != "ACC"), alerts
-    assert "Personal health budgets: 3 people on the care coordinator's caseload" in said
+    assert "Personal health budgets: 4 people on the care coordinator's caseload" in said
+    assert "an integrated budget through a pooled fund" in said
     from commissioning.personal_budgets.models import Payment, Person
 
-    assert Person.objects.count() == 3
+    assert Person.objects.count() == 4
+    assert Person.objects.filter(plans__pool__isnull=False).count() == 1
     assert Payment.objects.filter(flagged=True).count() == 1
     assert verify_ledger().ok
 

@@ -3,15 +3,23 @@ a continuing healthcare budget held as a direct payment by the demo budget holde
 spending, one purchase outside the plan waiting for review, a review held); a child's
 continuing care budget paid to a parent as representative (its first review overdue, a
 reconsideration request waiting); a section 117 after-care budget held by an independent
-third party. The people are fictional and their NHS numbers are in the 999 range, which the
-NHS keeps for testing. Built through the services; run again, it changes nothing."""
+third party; a young person's integrated budget blending NHS, social care and education
+money through a Section 75 pool hosted by the demo council. The people are fictional and
+their NHS numbers are in the 999 range, which the NHS keeps for testing. Built through the
+services; run again, it changes nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
+
 from commissioning import clock
+from commissioning.collaboration import pooled
+from commissioning.ledger import services as ledger
+from commissioning.ledger.rules import Entry, Leg
 from commissioning.organisations.models import Organisation, User
+from commissioning.organisations.permissions import SYSTEM
 from commissioning.organisations.vocabulary import Role
 from commissioning.personal_budgets import services as phb
 from commissioning.personal_budgets.models import Person
@@ -206,8 +214,108 @@ def load_demo_budgets(home: Organisation, person) -> str:
         "third_party",
         third_party="Independent Living Trust (synthetic)",
     )
+    # 4. An integrated personal budget: NHS, social care and education money blended
+    # through a Section 75 pooled fund hosted by the council.
+    integrated = _integrated_budget(home, coord, today)
     return (
-        "3 people on the care coordinator's caseload (a direct payment with "
+        "4 people on the care coordinator's caseload (a direct payment with "
         f"{mary.payments.count()} payments, one outside the plan; a child's budget paid to a "
-        "representative, review overdue; a third-party budget)"
+        "representative, review overdue; a third-party budget"
+        + ("; an integrated budget through a pooled fund)" if integrated else ")")
     )
+
+
+def _integrated_budget(home: Organisation, coord, today: dt.date) -> bool:
+    """A young person's integrated budget, funded through an integrated personal budgets
+    pool between the home ICB and the demo council (when the council is in the demo)."""
+    council = Organisation.objects.filter(code="XL001").first()
+    hosts = User.objects.filter(username="council-finance").first()
+    icb_finance = User.objects.filter(username="finance-lead").first()
+    if council is None or hosts is None or icb_finance is None:
+        return False
+    year = today.year if today.month >= 4 else today.year - 1
+    with transaction.atomic():
+        for org, pence in ((home, 90_000_00), (council, 60_000_00)):
+            fund, budget = f"{org.code}-IPB-ALLOCATION", f"{org.code}-IPB"
+            ledger.open_account(ledger.AccountInput(fund, "Allocation", "funding", None), SYSTEM)
+            ledger.open_account(
+                ledger.AccountInput(budget, "Integrated personal budgets", "budget", org.pk),
+                SYSTEM,
+            )
+            ledger.post(
+                Entry(
+                    f"demo-ipb-allocation-{org.code}",
+                    "Integrated personal budgets allocation",
+                    (Leg(fund, -pence), Leg(budget, pence)),
+                ),
+                SYSTEM,
+                value_date=dt.date(year, 4, 1),
+            )
+        pool = pooled.create_pool(
+            pooled.PoolInput(
+                code=f"IPB-{year}-XL001",
+                name=f"Integrated personal budgets {year}/{(year + 1) % 100:02d}",
+                kind="section_75",
+                host_id=council.pk,
+                fund_manager_id=hosts.pk,
+                aims_and_outcomes="One plan and one budget for people with complex needs across "
+                "health, social care and education",
+                functions_covered="NHS: continuing care and community services; council: adult "
+                "and children's social care, special educational needs",
+                people_and_services="People in the integrated personal commissioning cohort",
+                resources_provided="The council hosts the fund; the ICB's care coordinators plan",
+                management_and_monitoring="Quarterly to the Health and Wellbeing Board",
+                variation_and_termination="By agreement of both partners; six months' notice",
+                start_date=dt.date(year, 4, 1),
+                end_date=dt.date(year + 1, 3, 31),
+                partners=[
+                    pooled.PartnerInput(home.pk, 90_000_00, f"{home.code}-IPB"),
+                    pooled.PartnerInput(council.pk, 60_000_00, "XL001-IPB"),
+                ],
+                schemes=[pooled.SchemeInput("Integrated personal budgets", council.pk, 150_000_00)],
+            ),
+            hosts,
+        )
+        partners = {p.organisation_id: p for p in pool.partners.all()}
+        pooled.contribute(
+            partners[home.pk], 90_000_00, "demo-ipb-icb", icb_finance, dt.date(year, 4, 1)
+        )
+        pooled.contribute(
+            partners[council.pk], 60_000_00, "demo-ipb-council", hosts, dt.date(year, 4, 1)
+        )
+    sam = phb.record_person(
+        phb.PersonInput(home.pk, _number(999_100_300), "Sam Example", dt.date(2009, 2, 14), "ltc"),
+        coord,
+    )
+    plan = phb.draft_plan(
+        sam,
+        phb.PlanInput(
+            start_date=add_months(today.replace(day=1), -2),
+            needs="Autism with complex needs and epilepsy; moving from school to college",
+            outcomes="Go to college three days a week; fewer seizures; time with friends",
+            risks="Seizures at college: staff trained, a rescue plan agreed",
+            contingency="The family and the short breaks service cover if support falls through",
+            mode="direct_payment",
+            recipient="patient",
+            amount_pence=2_400_000,
+            services=(
+                phb.ServiceLine(
+                    "Epilepsy specialist nurse support", "therapy", 600_000, "Community team"
+                ),
+                phb.ServiceLine(
+                    "Personal assistant for college days",
+                    "personal_care",
+                    1_200_000,
+                    "Self-employed PA",
+                ),
+                phb.ServiceLine(
+                    "Travel training and transport", "transport", 500_000, "Travel Trainers"
+                ),
+            ),
+            pool_id=pool.pk,
+            funding={"nhs": 1_000_000, "social_care": 900_000, "education": 500_000},
+        ),
+        coord,
+    )
+    phb.agree_plan(plan, phb.AgreeInput("person", plan.start_date), coord)
+    return True
