@@ -189,6 +189,12 @@ class Plan(models.Model):
         return f"Care and support plan, version {self.version}"
 
     @property
+    def funding_lines(self) -> list[tuple[str, int]]:
+        """An integrated budget's shares, labelled: [("NHS", pence), ("Social care", ...)]."""
+        labels = {"nhs": "NHS", "social_care": "Social care", "education": "Education"}
+        return [(labels.get(k, k), v) for k, v in self.funding.items()]
+
+    @property
     def total_cost_pence(self) -> int:
         return sum(s.annual_cost_pence for s in self.services.all())
 

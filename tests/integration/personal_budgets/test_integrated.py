@@ -21,7 +21,7 @@ from .conftest import plan_input, valid_nhs_number
 pytestmark = pytest.mark.django_db
 
 
-def test_integrated_budget_through_a_pooled_budget(bcf):  # noqa: F811
+def test_integrated_budget_through_a_pooled_budget(bcf, client):  # noqa: F811
     pool = bcf.pool
     icb_partner, council_partner = pool.partners.all()
     pooled.contribute(icb_partner, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
@@ -55,4 +55,12 @@ def test_integrated_budget_through_a_pooled_budget(bcf):  # noqa: F811
     assert Account.objects.get(pk=pool.pool_account_id).balance_pence == before - 1_200_000
     assert Account.objects.get(pk=person.budget_account_id).balance_pence == 1_200_000
     assert phb.programme(bcf.icb, coord)["integrated"] == 1
+    assert plan.funding_lines == [
+        ("NHS", 600_000),
+        ("Social care", 400_000),
+        ("Education", 200_000),
+    ]
     assert verify_ledger().ok
+    client.force_login(coord)
+    page = client.get(f"/budgets/people/{person.pk}/plans/1/").content.decode()
+    assert "NHS £6,000 · Social care £4,000 · Education £2,000" in page
