@@ -190,9 +190,10 @@ class Plan(models.Model):
 
     @property
     def funding_lines(self) -> list[tuple[str, int]]:
-        """An integrated budget's shares, labelled: [("NHS", pence), ("Social care", ...)]."""
+        """An integrated budget's shares, labelled, always in the order NHS, social care,
+        education (PostgreSQL's jsonb does not keep the order keys were written in)."""
         labels = {"nhs": "NHS", "social_care": "Social care", "education": "Education"}
-        return [(labels.get(k, k), v) for k, v in self.funding.items()]
+        return [(label, self.funding[k]) for k, label in labels.items() if k in self.funding]
 
     @property
     def total_cost_pence(self) -> int:
