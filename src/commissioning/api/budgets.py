@@ -16,14 +16,9 @@ from commissioning.personal_budgets.permissions import Action
 
 router = Router(tags=["personal health budgets"])
 
-REFUSED = "You cannot see this record."
-
 
 def _person(request, pk: int, what: str, action=Action.VIEW_RECORD):
-    person = phb.open_record(request.user, pk, what, "api", action)
-    if person is None:
-        raise PermissionDenied(REFUSED)
-    return person
+    return phb.require_record(request.user, pk, what, "api", action)
 
 
 class PersonOut(Schema):
@@ -136,11 +131,9 @@ def _plan(plan: Plan) -> dict:
 def list_people(request):
     """The records the caller may see: their own, their caseload, or (auditors) their
     commissioner's. Each is logged as accessed."""
-    out = []
-    for p in phb.records_of(request.user).select_related("budget_account"):
-        phb.log_access(request.user, p.pk, "list", "api", True)
-        out.append(_out(p))
-    return out
+    people = list(phb.records_of(request.user).select_related("budget_account"))
+    phb.log_access(request.user, [p.pk for p in people], "list", "api", True)
+    return [_out(p) for p in people]
 
 
 @router.get("/budgets/people/{pk}", response=PersonOut)
@@ -153,7 +146,7 @@ def get_plan(request, pk: int, version: int):
     p = _person(request, pk, "plan document")
     plan = p.plans.filter(version=version).first()
     if plan is None:
-        raise PermissionDenied(REFUSED)
+        raise PermissionDenied(phb.REFUSED)
     return _plan(plan)
 
 

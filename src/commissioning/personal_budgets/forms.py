@@ -7,16 +7,14 @@ from django import forms
 
 from commissioning.web.forms import DateInput, MoneyField, NHSForm
 
-from .models import Entitlement, NeedsAssessment, Plan, Reconsideration
+from .models import Entitlement, NeedsAssessment, Plan, Reconsideration, choices_of
 from .rules.direct_payments import RepaymentGround, StopGround
 from .rules.eligibility import DOMAINS, Level
 from .rules.holding import MODE_LABELS, Recipient
 from .rules.spending import Category
 
 SERVICE_ROWS = 4
-CATEGORY_CHOICES = [("", "Choose")] + [
-    (c.value, c.value.replace("_", " ").capitalize()) for c in Category
-]
+CATEGORY_CHOICES = [("", "Choose"), *choices_of(Category)]
 RECIPIENTS = [
     ("", "Not a direct payment"),
     ("patient", "The person"),
@@ -217,20 +215,16 @@ class ReviewForm(NHSForm):
 class RepaymentForm(NHSForm):
     ground = forms.ChoiceField(
         label="Ground (regulation 15)",
-        choices=[(g.value, _label(g.value)) for g in RepaymentGround],
+        choices=choices_of(RepaymentGround),
     )
     reasons = forms.CharField(label="Reasons, for the person", widget=forms.Textarea)
     amount_pence = MoneyField(label="Amount to repay")
     deadline = forms.DateField(label="Repay by", widget=DateInput)
-    repayer = forms.ChoiceField(
-        label="Who must repay", choices=[(r.value, _label(r.value)) for r in Recipient]
-    )
+    repayer = forms.ChoiceField(label="Who must repay", choices=choices_of(Recipient))
 
 
 class StopForm(NHSForm):
-    ground = forms.ChoiceField(
-        label="Ground (regulation 17)", choices=[(g.value, _label(g.value)) for g in StopGround]
-    )
+    ground = forms.ChoiceField(label="Ground (regulation 17)", choices=choices_of(StopGround))
     reasons = forms.CharField(label="Reasons, for the person", widget=forms.Textarea)
 
 

@@ -16,6 +16,13 @@ from .rules.holding import Mode, Recipient
 from .rules.nhs_number import display
 from .rules.spending import Category
 
+FUNDING_SOURCES = {"nhs": "NHS", "social_care": "Social care", "education": "Education"}
+
+
+def choices_of(enum) -> list[tuple[str, str]]:
+    """Choices from a rules enum: its values, labelled in sentence case."""
+    return [(m.value, m.value.replace("_", " ").capitalize()) for m in enum]
+
 
 class Entitlement(models.TextChoices):
     CONTINUING_HEALTHCARE = "chc", "NHS Continuing Healthcare (a right since October 2014)"
@@ -151,9 +158,12 @@ class Plan(models.Model):
         "who receives the direct payment",
         max_length=20,
         blank=True,
-        choices=[(r.value, r.value.capitalize()) for r in Recipient],
+        choices=choices_of(Recipient),
     )
     third_party_name = models.CharField("third-party organisation", max_length=200, blank=True)
+    third_party_independent = models.BooleanField(
+        "the third party is independent of the person and the NHS", default=False
+    )
     amount_pence = models.BigIntegerField("annual budget")
     indicative_pence = models.BigIntegerField("indicative budget", null=True, blank=True)
     reduction_reasons = models.TextField(blank=True)
@@ -192,8 +202,9 @@ class Plan(models.Model):
     def funding_lines(self) -> list[tuple[str, int]]:
         """An integrated budget's shares, labelled, always in the order NHS, social care,
         education (PostgreSQL's jsonb does not keep the order keys were written in)."""
-        labels = {"nhs": "NHS", "social_care": "Social care", "education": "Education"}
-        return [(label, self.funding[k]) for k, label in labels.items() if k in self.funding]
+        return [
+            (label, self.funding[k]) for k, label in FUNDING_SOURCES.items() if k in self.funding
+        ]
 
     @property
     def total_cost_pence(self) -> int:
@@ -203,9 +214,7 @@ class Plan(models.Model):
 class PlannedService(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="services")
     name = models.CharField(max_length=200)
-    category = models.CharField(
-        max_length=30, choices=[(c.value, c.value.replace("_", " ").capitalize()) for c in Category]
-    )
+    category = models.CharField(max_length=30, choices=choices_of(Category))
     provider = models.CharField(max_length=200, blank=True)
     annual_cost_pence = models.BigIntegerField()
 
@@ -267,7 +276,7 @@ class RepaymentNotice(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="repayment_notices")
     ground = models.CharField(
         max_length=40,
-        choices=[(g.value, g.value.replace("_", " ").capitalize()) for g in RepaymentGround],
+        choices=choices_of(RepaymentGround),
     )
     reasons = models.TextField()
     amount_pence = models.BigIntegerField()
@@ -275,7 +284,7 @@ class RepaymentNotice(models.Model):
     repayer = models.CharField(
         "who must repay",
         max_length=20,
-        choices=[(r.value, r.value.capitalize()) for r in Recipient],
+        choices=choices_of(Recipient),
     )
     issued_on = models.DateField()
     issued_by = models.ForeignKey(
@@ -293,7 +302,7 @@ class StopDecision(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="stop_decisions")
     ground = models.CharField(
         max_length=40,
-        choices=[(g.value, g.value.replace("_", " ").capitalize()) for g in StopGround],
+        choices=choices_of(StopGround),
     )
     reasons = models.TextField()
     decided_on = models.DateField()

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q, Sum
 
 from commissioning import clock
 from commissioning.audit import chain as audit
@@ -26,9 +26,12 @@ from commissioning.ledger.models import Account
 from commissioning.ledger.permissions import OnBehalf
 from commissioning.ledger.rules import Entry, Leg
 from commissioning.organisations.models import Organisation
-from commissioning.validation import Problems, refuse
+from commissioning.organisations.permissions import current_memberships
+from commissioning.organisations.vocabulary import Role
+from commissioning.validation import NON_FIELD, Problems, refuse
 
 from .models import (
+    FUNDING_SOURCES,
     Access,
     Entitlement,
     NeedsAssessment,
@@ -48,7 +51,6 @@ from .rules.direct_payments import RepaymentNotice as NoticeRule
 from .rules.holding import Holding, Mode, Recipient
 from .rules.holding import problems as holding_problems
 
-FUNDING_SOURCES = {"nhs": "NHS", "social_care": "Social care", "education": "Education"}
 CHC_BASED = {Entitlement.CONTINUING_HEALTHCARE, Entitlement.CHILDRENS_CONTINUING_CARE}
 
 
@@ -66,15 +68,25 @@ def allocation_table() -> budget_setting.AllocationTable:
 # ---------------------------------------------------------------- access log
 
 
-def log_access(user, person_id: int | None, what: str, channel: str, allowed: bool) -> None:
-    """Every access to a person's record, allowed or refused, by ids only."""
-    Access.objects.create(
-        user_id=getattr(user, "pk", None),
-        username=getattr(user, "username", "") or "anonymous",
-        person_id=person_id,
-        what=what[:40],
-        channel=channel,
-        allowed=allowed,
+REFUSED = (
+    "You cannot see this record. Only the person, the people they have chosen and their care "
+    "team can."
+)
+
+
+def log_access(user, person_ids, what: str, channel: str, allowed: bool) -> None:
+    """Every access to people's records, allowed or refused, by ids only (one insert for a
+    list of records)."""
+    Access.objects.bulk_create(
+        Access(
+            user_id=getattr(user, "pk", None),
+            username=getattr(user, "username", "") or "anonymous",
+            person_id=pk,
+            what=what[:40],
+            channel=channel,
+            allowed=allowed,
+        )
+        for pk in person_ids
     )
 
 
@@ -83,18 +95,22 @@ def open_record(user, person_id: int, what: str, channel: str = "web", action=Ac
     way. ``None`` when refused, whether or not the record exists (nothing leaks)."""
     person = Person.objects.select_related("commissioner").filter(pk=person_id).first()
     allowed = person is not None and can(user, action, person)
-    log_access(user, person_id, what, channel, allowed)
+    log_access(user, [person_id], what, channel, allowed)
     return person if allowed else None
+
+
+def require_record(user, person_id: int, what: str, channel: str, action=Action.VIEW_RECORD):
+    """``open_record`` for the pages and the API: the same refusal whether or not the record
+    exists."""
+    person = open_record(user, person_id, what, channel, action)
+    if person is None:
+        raise PermissionDenied(REFUSED)
+    return person
 
 
 def records_of(user):
     """The people whose records the user may see: their own (as holder, representative or
     nominee), their caseload, or (auditors) their commissioner's."""
-    from django.db.models import Q
-
-    from commissioning.organisations.permissions import current_memberships
-    from commissioning.organisations.vocabulary import Role
-
     if not getattr(user, "is_authenticated", False):
         return Person.objects.none()
     coordinating = [
@@ -408,9 +424,6 @@ def _plan_problems(person: Person, cmd: PlanInput) -> Problems:
     return p
 
 
-NON_FIELD = "__all__"
-
-
 def draft_plan(person: Person, cmd: PlanInput, actor) -> Plan:
     """A new version of the care and support plan, in draft until agreed."""
     require(actor, Action.MANAGE_RECORD, person)
@@ -429,6 +442,7 @@ def draft_plan(person: Person, cmd: PlanInput, actor) -> Plan:
             mode=cmd.mode,
             recipient=cmd.recipient if cmd.mode == Mode.DIRECT_PAYMENT else "",
             third_party_name=cmd.third_party_name.strip() if cmd.mode == Mode.THIRD_PARTY else "",
+            third_party_independent=cmd.mode == Mode.THIRD_PARTY and cmd.third_party_independent,
             amount_pence=cmd.amount_pence,
             indicative_pence=indicative_for(person),
             reduction_reasons=cmd.reduction_reasons.strip(),
@@ -502,8 +516,8 @@ def agree_plan(plan: Plan, cmd: AgreeInput, actor) -> Plan:
         services,
         plan.recipient,
         plan.third_party_name,
-        plan.mode != Mode.THIRD_PARTY or bool(plan.third_party_name),
-        plan.reduction_reasons or "-",
+        plan.third_party_independent,
+        plan.reduction_reasons,
         plan.pool_id,
         plan.funding,
     )
@@ -964,8 +978,6 @@ def programme(org: Organisation, actor) -> dict:
     """The commissioner's programme without personal data: people by basis and by way of
     holding, the money allocated and spent."""
     require(actor, Action.VIEW_PROGRAMME, org.pk)
-    from django.db.models import Count, Sum
-
     people = Person.objects.filter(commissioner=org)
     plans = Plan.objects.filter(person__commissioner=org, status=Plan.Status.AGREED)
     return {

@@ -25,17 +25,9 @@ from . import services as phb
 from .models import Access, Payment, Plan, Reconsideration
 from .permissions import PROGRAMME_READERS, Action, can, relationship
 
-REFUSED = (
-    "You cannot see this record. Only the person, the people they have chosen and their care "
-    "team can."
-)
-
 
 def _record(request, pk: int, what: str, action=Action.VIEW_RECORD):
-    person = phb.open_record(request.user, pk, what, "web", action)
-    if person is None:
-        raise PermissionDenied(REFUSED)
-    return person
+    return phb.require_record(request.user, pk, what, "web", action)
 
 
 def _url(person, name="phb-person", **kw):
@@ -62,8 +54,7 @@ def index(request):
         raise PermissionDenied(
             "Personal health budgets are seen by the person, their care team and auditors."
         )
-    for p in people:
-        phb.log_access(request.user, p.pk, "caseload", "web", True)
+    phb.log_access(request.user, [p.pk for p in people], "caseload", "web", True)
     mine = [p for p in people if p.coordinator_id == request.user.pk]
     flagged = Payment.objects.filter(person__in=mine, flagged=True, flag_cleared=False).count()
     pending = Reconsideration.objects.filter(person__in=mine, outcome="pending").count()
