@@ -40,6 +40,11 @@ class ServiceOut(Schema):
     annual_cost_pence: int
 
 
+class FundingOut(Schema):
+    source: str
+    pence: int
+
+
 class PlanOut(Schema):
     version: int
     status: str
@@ -53,6 +58,9 @@ class PlanOut(Schema):
     amount_pence: int
     agreed_on: dt.date | None
     services: list[ServiceOut]
+    pooled_budget: str | None = None  # an integrated budget: the pool it is funded through
+    scheme: str | None = None  # and the pool's scheme it is charged to
+    funding: list[FundingOut] = []
 
 
 class PaymentOut(Schema):
@@ -124,6 +132,9 @@ def _plan(plan: Plan) -> dict:
             )
         },
         "services": list(plan.services.all()),
+        "pooled_budget": plan.pool.name if plan.pool_id else None,
+        "scheme": plan.scheme.name if plan.scheme_id else None,
+        "funding": [{"source": label, "pence": pence} for label, pence in plan.funding_lines],
     }
 
 

@@ -11,17 +11,22 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 
 from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.ledger import services as ledger
-from commissioning.ledger.models import Account
+from commissioning.ledger.models import Account, Posting, Transaction
 from commissioning.ledger.rules import Entry, Leg
 from commissioning.organisations.models import Organisation, User
 from commissioning.validation import Problems, refuse
 
 from . import risk_share
 from .models import PooledBudget, PoolPartner, PoolScheme, YearEndSettlement
+
+# The ledger kind of a transaction that moves a pool's money to (or back from) a person's
+# integrated personal budget; its metadata "schemes" says how much each scheme is charged.
+INTEGRATED_BUDGET = "integrated_budget"
 
 AGREEMENT_FIELDS = (
     "aims_and_outcomes",
@@ -255,6 +260,29 @@ def record_spend(
     )
 
 
+def scheme_spend(
+    scheme: PoolScheme, start: dt.date | None = None, end: dt.date | None = None
+) -> int:
+    """What a scheme spent, between two dates inclusive (or ever): the spending recorded on
+    its spend account, plus the integrated personal budgets charged to it (money moved from the
+    pooled fund to people's budgets, less any a later plan returned). Both are on the ledger."""
+    if start is None:
+        direct = scheme.spend_account.balance_pence
+    else:
+        figures = ledger.statement_figures(scheme.spend_account, start, end)
+        direct = figures.money_in_pence - figures.money_out_pence
+    moved = Transaction.objects.filter(
+        kind=INTEGRATED_BUDGET, postings__account_id=scheme.pool.pool_account_id
+    )
+    if start is not None:
+        moved = moved.filter(value_date__gte=start, value_date__lte=end)
+    key = str(scheme.pk)
+    return direct + sum(
+        int(metadata.get("schemes", {}).get(key, 0))
+        for metadata in moved.values_list("metadata", flat=True)
+    )
+
+
 def financial_year(year_start: int) -> tuple[dt.date, dt.date]:
     return dt.date(year_start, 4, 1), dt.date(year_start + 1, 3, 31)
 
@@ -272,14 +300,10 @@ def settle_year(pool: PooledBudget, year_start: int, actor) -> YearEndSettlement
     partners = list(pool.partners.select_related("organisation", "account"))
     by_code = {p.organisation.code: p for p in partners}
     schemes = []
-    for s in pool.schemes.select_related("lead__organisation", "spend_account"):
-        spent = ledger.statement_figures(s.spend_account, start, end)
+    for s in pool.schemes.select_related("pool", "lead__organisation", "spend_account"):
         schemes.append(
             risk_share.Scheme(
-                s.name,
-                s.lead.organisation.code,
-                s.budget_pence,
-                spent.money_in_pence - spent.money_out_pence,
+                s.name, s.lead.organisation.code, s.budget_pence, scheme_spend(s, start, end)
             )
         )
     result = risk_share.settle(
@@ -428,7 +452,7 @@ def report(pool: PooledBudget, year_start: int) -> list[QuarterReport]:
     of regulation 9 of SI 2000/617): contributions received, spend by scheme, spend and budget
     to date (the schemes' budgets phased in equal quarters) and the fund's balance at the end
     of each quarter. The annual report is the four quarters with their totals."""
-    schemes = list(pool.schemes.select_related("spend_account"))
+    schemes = list(pool.schemes.select_related("pool", "spend_account"))
     budget = sum(s.budget_pence for s in schemes)
     out, to_date = [], 0
     for n, (label, start, end) in enumerate(quarters(year_start), start=1):
@@ -436,8 +460,7 @@ def report(pool: PooledBudget, year_start: int) -> list[QuarterReport]:
         received = _contributions(pool, start, end)
         by_scheme = {}
         for s in schemes:
-            f = ledger.statement_figures(s.spend_account, start, end)
-            by_scheme[s.name] = f.money_in_pence - f.money_out_pence
+            by_scheme[s.name] = scheme_spend(s, start, end)
         to_date += sum(by_scheme.values())
         out.append(
             QuarterReport(
@@ -448,10 +471,6 @@ def report(pool: PooledBudget, year_start: int) -> list[QuarterReport]:
 
 
 def _contributions(pool: PooledBudget, start: dt.date, end: dt.date) -> int:
-    from django.db.models import Sum
-
-    from commissioning.ledger.models import Posting
-
     total = Posting.objects.filter(
         account=pool.pool_account,
         transaction__kind="contribution",

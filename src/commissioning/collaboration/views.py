@@ -164,8 +164,8 @@ def _pool_figures(pool):
         )
         partners.append({"p": p, "paid": paid, "due": p.contribution_pence - paid})
     schemes = []
-    for s in pool.schemes.select_related("lead__organisation", "spend_account"):
-        spent = s.spend_account.balance_pence
+    for s in pool.schemes.select_related("pool", "lead__organisation", "spend_account"):
+        spent = pooled.scheme_spend(s)
         schemes.append({"s": s, "spent": spent, "variance": s.budget_pence - spent})
     return partners, schemes
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from commissioning.collaboration.models import PoolScheme
 from commissioning.web.forms import DateInput, MoneyField, NHSForm
 
 from .models import Entitlement, NeedsAssessment, Plan, Reconsideration, choices_of
@@ -109,8 +110,8 @@ class PlanForm(NHSForm):
         help_text="Needed if the budget is lower than in the current plan",
     )
 
-    pool_id = forms.TypedChoiceField(
-        label="Integrated budget: the pooled budget it is funded through",
+    scheme_id = forms.TypedChoiceField(
+        label="Integrated budget: the pooled budget and scheme it is charged to",
         required=False,
         coerce=int,
         empty_value=None,
@@ -122,10 +123,9 @@ class PlanForm(NHSForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from commissioning.collaboration.models import PooledBudget
-
-        self.fields["pool_id"].choices = [("", "Not an integrated budget")] + [
-            (pool.pk, pool.name) for pool in PooledBudget.objects.order_by("name")
+        self.fields["scheme_id"].choices = [("", "Not an integrated budget")] + [
+            (scheme.pk, f"{scheme.pool.name}: {scheme.name}")
+            for scheme in PoolScheme.objects.select_related("pool").order_by("pool__name", "pk")
         ]
         for i in range(SERVICE_ROWS):
             n = i + 1

@@ -175,6 +175,14 @@ class Plan(models.Model):
         related_name="integrated_plans",
         help_text="An integrated budget is funded from this pool",
     )
+    scheme = models.ForeignKey(
+        "collaboration.PoolScheme",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="integrated_plans",
+        help_text="The pool's scheme an integrated budget is charged to (its spending)",
+    )
     funding = models.JSONField(default=dict, help_text="{nhs|social_care|education: pence}")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -21,6 +21,8 @@ from django.db.models import Count, Max, Q, Sum
 
 from commissioning import clock
 from commissioning.audit import chain as audit
+from commissioning.collaboration.models import PoolScheme
+from commissioning.collaboration.pooled import INTEGRATED_BUDGET
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Account
 from commissioning.ledger.permissions import OnBehalf
@@ -326,7 +328,9 @@ class PlanInput:
     third_party_name: str = ""
     third_party_independent: bool = False
     reduction_reasons: str = ""
-    pool_id: int | None = None
+    scheme_id: int | None = (
+        None  # an integrated budget: the pooled budget's scheme it is charged to
+    )
     funding: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -407,11 +411,9 @@ def _plan_problems(person: Person, cmd: PlanInput) -> Problems:
             "A reduction needs written reasons for the person "
             "(they may ask for it to be reconsidered)",
         )
-    if cmd.pool_id is not None:
-        from commissioning.collaboration.models import PooledBudget
-
-        if not PooledBudget.objects.filter(pk=cmd.pool_id).exists():
-            p.add("pool_id", "Choose a pooled budget")
+    if cmd.scheme_id is not None:
+        if not PoolScheme.objects.filter(pk=cmd.scheme_id).exists():
+            p.add("scheme_id", "Choose one of the pooled budgets' schemes")
         unknown = set(cmd.funding) - set(FUNDING_SOURCES)
         if unknown:
             p.add("funding", "Funding comes from the NHS, social care or education")
@@ -420,7 +422,11 @@ def _plan_problems(person: Person, cmd: PlanInput) -> Problems:
         ):
             p.add("funding", "The NHS, social care and education shares must add up to the budget")
     elif cmd.funding:
-        p.add("pool_id", "An integrated budget is funded through a pooled budget: choose it")
+        p.add(
+            "scheme_id",
+            "An integrated budget is funded through a pooled budget: choose the scheme "
+            "it is charged to",
+        )
     return p
 
 
@@ -446,7 +452,8 @@ def draft_plan(person: Person, cmd: PlanInput, actor) -> Plan:
             amount_pence=cmd.amount_pence,
             indicative_pence=indicative_for(person),
             reduction_reasons=cmd.reduction_reasons.strip(),
-            pool_id=cmd.pool_id,
+            pool_id=_pool_of(cmd.scheme_id),
+            scheme_id=cmd.scheme_id,
             funding=dict(cmd.funding),
             created_by=actor,
         )
@@ -474,6 +481,12 @@ def _source_account(plan: Plan) -> str:
     if plan.pool_id:
         return plan.pool.pool_account.code
     return _funding_code(plan.person.commissioner_id)
+
+
+def _pool_of(scheme_id: int | None) -> int | None:
+    if scheme_id is None:
+        return None
+    return PoolScheme.objects.values_list("pool_id", flat=True).get(pk=scheme_id)
 
 
 @dataclass(frozen=True)
@@ -518,7 +531,7 @@ def agree_plan(plan: Plan, cmd: AgreeInput, actor) -> Plan:
         plan.third_party_name,
         plan.third_party_independent,
         plan.reduction_reasons,
-        plan.pool_id,
+        plan.scheme_id,
         plan.funding,
     )
     _plan_problems(person, again).raise_if_any()
@@ -534,25 +547,38 @@ def agree_plan(plan: Plan, cmd: AgreeInput, actor) -> Plan:
         plan.agreed_coordinator = actor
         plan.save(update_fields=["status", "agreed_by", "agreed_on", "agreed_coordinator"])
         moves: dict[str, int] = {}
+        # An integrated budget is spending of the pool's scheme it is charged to: the
+        # transaction says how much each scheme is charged (less what a previous plan
+        # returns), which the pool's reports and year-end settlement count.
+        charged: dict[str, int] = {}
         moves[_source_account(plan)] = moves.get(_source_account(plan), 0) - plan.amount_pence
+        if plan.scheme_id:
+            charged[str(plan.scheme_id)] = plan.amount_pence
         budget = person.budget_account.code
         moves[budget] = plan.amount_pence
         if previous is not None:
             src = _source_account(previous)
             moves[src] = moves.get(src, 0) + previous.amount_pence
             moves[budget] -= previous.amount_pence
+            if previous.scheme_id:
+                key = str(previous.scheme_id)
+                charged[key] = charged.get(key, 0) - previous.amount_pence
         legs = tuple(Leg(code, pence) for code, pence in moves.items() if pence)
         if legs:
+            metadata: dict = {"plan": plan.pk}
+            if charged:
+                metadata["schemes"] = charged
             try:
                 ledger.post(
                     Entry(
                         f"{person.reference}-plan-{plan.version}",
                         f"{person.reference}: budget of plan version {plan.version}",
                         legs,
+                        INTEGRATED_BUDGET if charged else "transfer",
                     ),
                     OnBehalf(actor),
                     value_date=on,
-                    metadata={"plan": plan.pk},
+                    metadata=metadata,
                 )
             except ValidationError as exc:
                 raise refuse(

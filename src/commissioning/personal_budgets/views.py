@@ -237,7 +237,7 @@ def new_plan(request, pk: int):
                 d["third_party_name"],
                 d["third_party_independent"],
                 d["reduction_reasons"],
-                d["pool_id"],
+                d["scheme_id"],
                 form.funding(),
             ),
             request.user,

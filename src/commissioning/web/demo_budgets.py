@@ -312,7 +312,7 @@ def _integrated_budget(home: Organisation, coord, today: dt.date) -> bool:
                     "Travel training and transport", "transport", 500_000, "Travel Trainers"
                 ),
             ),
-            pool_id=pool.pk,
+            scheme_id=pool.schemes.get().pk,
             funding={"nhs": 1_000_000, "social_care": 900_000, "education": 500_000},
         ),
         coord,

@@ -1,6 +1,7 @@
 """Integrated personal commissioning: an integrated budget blends NHS, social care and
 education funding through a pooled budget; the money moves from the pooled fund to the
-person's budget on the ledger when the plan is agreed."""
+person's budget on the ledger when the plan is agreed, as spending of the pool's scheme the
+plan is charged to (in the pool's reports and its year-end settlement)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.django_db
 def test_integrated_budget_through_a_pooled_budget(bcf, client):  # noqa: F811
     pool = bcf.pool
     icb_partner, council_partner = pool.partners.all()
+    _, adaptations = pool.schemes.all()
     pooled.contribute(icb_partner, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
     pooled.contribute(council_partner, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
     coord = User.objects.create_user(username="coord", password="x")
@@ -39,17 +41,24 @@ def test_integrated_budget_through_a_pooled_budget(bcf, client):  # noqa: F811
         phb.draft_plan(
             person,
             plan_input(
-                mode="notional", pool_id=pool.pk, funding={"nhs": 600_000, "social_care": 400_000}
+                mode="notional",
+                scheme_id=adaptations.pk,
+                funding={"nhs": 600_000, "social_care": 400_000},
             ),
             coord,
         )
     assert "add up to the budget" in exc.value.message_dict["funding"][0]
     with pytest.raises(ValidationError) as exc:
         phb.draft_plan(person, plan_input(mode="notional", funding={"nhs": 1_200_000}), coord)
-    assert "pooled budget" in exc.value.message_dict["pool_id"][0]
+    assert "pooled budget" in exc.value.message_dict["scheme_id"][0]
+    with pytest.raises(ValidationError) as exc:
+        phb.draft_plan(
+            person, plan_input(mode="notional", scheme_id=10**6, funding={"nhs": 1_200_000}), coord
+        )
+    assert "schemes" in exc.value.message_dict["scheme_id"][0]
     funding = {"nhs": 600_000, "social_care": 400_000, "education": 200_000}
     plan = phb.draft_plan(
-        person, plan_input(mode="notional", pool_id=pool.pk, funding=funding), coord
+        person, plan_input(mode="notional", scheme_id=adaptations.pk, funding=funding), coord
     )
     phb.agree_plan(plan, phb.AgreeInput("person"), coord)
     assert Account.objects.get(pk=pool.pool_account_id).balance_pence == before - 1_200_000
@@ -64,3 +73,98 @@ def test_integrated_budget_through_a_pooled_budget(bcf, client):  # noqa: F811
     client.force_login(coord)
     page = client.get(f"/budgets/people/{person.pk}/plans/1/").content.decode()
     assert "NHS £6,000 · Social care £4,000 · Education £2,000" in page
+    assert "charged to its scheme Home adaptations" in page
+    assert plan.pool_id == pool.pk
+    api = client.get(f"/api/v1/budgets/people/{person.pk}/plans/1").json()
+    assert (api["pooled_budget"], api["scheme"]) == ("Better Care Fund 2025/26", "Home adaptations")
+    assert api["funding"][0] == {"source": "NHS", "pence": 600_000}
+    # The plan form offers each pool's schemes; shares without a scheme are refused by name.
+    url = f"/budgets/people/{person.pk}/plans/new/"
+    assert "Better Care Fund 2025/26: Home adaptations" in client.get(url).content.decode()
+    form = {
+        "start_date": "2026-10-01",
+        "needs": "College",
+        "outcomes": "Go to college",
+        "risks": "Seizures",
+        "contingency": "Family",
+        "mode": "notional",
+        "amount_pence": "12,000",
+        "service_0_name": "Personal assistant",
+        "service_0_category": "personal_care",
+        "service_0_annual_cost_pence": "12,000",
+        "funding_nhs": "7,000",
+        "funding_social_care": "5,000",
+    }
+    refused = client.post(url, form).content.decode()
+    assert "choose the scheme it is charged to" in refused
+    assert person.plans.count() == 1
+    saved = client.post(url, form | {"scheme_id": str(adaptations.pk)})
+    assert saved.status_code == 302
+    assert person.plans.get(version=2).scheme_id == adaptations.pk
+
+
+def test_an_integrated_budget_is_spending_of_its_scheme_in_the_reports_and_settlement(bcf):  # noqa: F811
+    """Before plans were charged to a scheme, the money left the fund unreported: the quarterly
+    report's spend did not reconcile with the fund, and a settlement returning underspend
+    would have tried to return money the fund no longer held."""
+    pool = bcf.pool
+    pool.risk_policy = {**pool.risk_policy, "underspend": "return_pro_rata"}
+    pool.save()
+    icb_partner, council_partner = pool.partners.all()
+    care, adaptations = pool.schemes.all()
+    host = bcf.people["XL001"]
+    pooled.contribute(icb_partner, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
+    pooled.contribute(council_partner, 4_000_000, "c-la", host, dt.date(2025, 4, 1))
+    pooled.record_spend(care, 5_000_000, "s-1", "Placements", host, dt.date(2025, 6, 30))
+    coord = User.objects.create_user(username="coord", password="x")
+    Membership.objects.create(user=coord, organisation=bcf.icb, role="care_coordinator")
+    person = phb.record_person(
+        phb.PersonInput(
+            bcf.icb.pk, valid_nhs_number(700800901), "Young person", dt.date(2009, 5, 1), "ltc"
+        ),
+        coord,
+    )
+    first = phb.draft_plan(
+        person,
+        plan_input(
+            mode="notional",
+            start_date=dt.date(2025, 7, 1),
+            scheme_id=adaptations.pk,
+            funding={"nhs": 700_000, "social_care": 500_000},
+        ),
+        coord,
+    )
+    phb.agree_plan(first, phb.AgreeInput("person", dt.date(2025, 7, 1)), coord)
+    # A new plan with a smaller budget: the difference goes back to the pool, charged back.
+    second = phb.draft_plan(
+        person,
+        plan_input(
+            amount=1_100_000,
+            mode="notional",
+            start_date=dt.date(2025, 10, 1),
+            scheme_id=adaptations.pk,
+            funding={"nhs": 600_000, "social_care": 500_000},
+            reduction_reasons="Physiotherapy now from the community team",
+        ),
+        coord,
+    )
+    phb.agree_plan(second, phb.AgreeInput("person", dt.date(2025, 10, 1)), coord)
+
+    assert pooled.scheme_spend(adaptations) == 1_100_000
+    quarters = pooled.report(pool, 2025)
+    assert [q.spend_by_scheme["Home adaptations"] for q in quarters] == [0, 1_200_000, -100_000, 0]
+    assert [q.spend_by_scheme["Intermediate care"] for q in quarters] == [5_000_000, 0, 0, 0]
+    # The report reconciles: what is in the fund is what came in less what was spent.
+    for q in quarters:
+        assert q.balance_at_end == 10_000_000 - q.spend_to_date
+
+    # Underspends: intermediate care 1,000,000, home adaptations 2,900,000; returned 60:40
+    # and the fund is left empty (without the integrated budget, 4,000,000 would have been
+    # asked of a fund holding 3,900,000).
+    settlement = pooled.settle_year(pool, 2025, host)
+    spend = {s["name"]: s["spend_pence"] for s in settlement.figures["schemes"]}
+    assert spend == {"Intermediate care": 5_000_000, "Home adaptations": 1_100_000}
+    returned = {c: p["returned_pence"] for c, p in settlement.figures["partners"].items()}
+    assert returned == {"XC001": 2_340_000, "XL001": 1_560_000}
+    assert Account.objects.get(pk=pool.pool_account_id).balance_pence == 0
+    assert verify_ledger().ok
