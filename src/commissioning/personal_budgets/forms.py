@@ -223,6 +223,12 @@ class RepaymentForm(NHSForm):
     repayer = forms.ChoiceField(label="Who must repay", choices=choices_of(Recipient))
 
 
+class RepaidForm(NHSForm):
+    key = forms.CharField(widget=forms.HiddenInput)
+    amount_pence = MoneyField(label="Amount received")
+    received_on = forms.DateField(label="Date received", widget=DateInput)
+
+
 class StopForm(NHSForm):
     ground = forms.ChoiceField(label="Ground (regulation 17)", choices=choices_of(StopGround))
     reasons = forms.CharField(label="Reasons, for the person", widget=forms.Textarea)

@@ -305,6 +305,34 @@ class RepaymentNotice(models.Model):
     def __str__(self) -> str:
         return f"Repayment notice {self.pk}"
 
+    @property
+    def repaid_pence(self) -> int:
+        return sum(r.amount_pence for r in self.repayments.all())
+
+    @property
+    def outstanding_pence(self) -> int:
+        return self.amount_pence - self.repaid_pence
+
+
+class Repayment(models.Model):
+    """Money received against a repayment notice (regulation 15), on the ledger."""
+
+    notice = models.ForeignKey(RepaymentNotice, on_delete=models.PROTECT, related_name="repayments")
+    amount_pence = models.BigIntegerField()
+    received_on = models.DateField()
+    transaction = models.OneToOneField(
+        "ledger.Transaction", on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["notice", "received_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"Repayment {self.pk}"
+
 
 class StopDecision(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="stop_decisions")

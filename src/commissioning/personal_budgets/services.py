@@ -42,13 +42,20 @@ from .models import (
     Plan,
     PlannedService,
     Reconsideration,
+    Repayment,
     RepaymentNotice,
     Review,
     StopDecision,
 )
 from .permissions import Action, can, require
 from .rules import budget_setting, eligibility, nhs_number, reviews, spending
-from .rules.direct_payments import RepaymentGround, StopGround, must_stop, notice_problems
+from .rules.direct_payments import (
+    RepaymentGround,
+    StopGround,
+    must_stop,
+    notice_problems,
+    recovers_spending,
+)
 from .rules.direct_payments import RepaymentNotice as NoticeRule
 from .rules.holding import Holding, Mode, Recipient
 from .rules.holding import problems as holding_problems
@@ -886,6 +893,107 @@ def issue_repayment_notice(person: Person, cmd: RepaymentInput, actor) -> Repaym
             after={"ground": n.ground, "amount_pence": n.amount_pence},
         )
     return n
+
+
+@dataclass(frozen=True)
+class RepaidInput:
+    amount_pence: int | None
+    received_on: dt.date | None
+    key: str  # the form's one-time reference: a double submit records once
+
+
+@dataclass(frozen=True)
+class Repaid:
+    repayment: Repayment
+    created: bool = True
+
+
+def record_repayment(notice: RepaymentNotice, cmd: RepaidInput, actor) -> Repaid:
+    """Money received against a repayment notice goes back on the ledger to where the budget
+    came from (the commissioner's programme, or the pooled budget's scheme for an integrated
+    budget). Money that was spent wrongly (outside the plan, theft, fraud) recovers spending;
+    on the other grounds it comes off the budget's unspent balance
+    (``rules.direct_payments.recovers_spending``). Never more than the notice still asks."""
+    person = notice.person
+    require(actor, Action.MANAGE_RECORD, person)
+    p = Problems()
+    if cmd.amount_pence is None or cmd.amount_pence <= 0:
+        p.add("amount_pence", "Enter the amount repaid")
+    on = cmd.received_on
+    if on is None:
+        p.add("received_on", "Enter the date the money was received")
+    elif on > clock.today():
+        p.add("received_on", "The date received cannot be in the future")
+    elif on < notice.issued_on:
+        p.add(
+            "received_on",
+            f"The notice was issued on {notice.issued_on:%-d %B %Y}: money received "
+            "before then is not a repayment of it",
+        )
+    if not (cmd.key or "").strip():
+        p.add("key", "A repayment needs a reference")
+    p.raise_if_any()
+    key = f"{person.reference}-repaid-{cmd.key.strip()}"
+    with transaction.atomic():
+        Person.objects.select_for_update().get(pk=person.pk)
+        done = Repayment.objects.filter(transaction__key=key).first()
+        if done is not None:
+            return Repaid(done, created=False)
+        outstanding = notice.outstanding_pence
+        if outstanding <= 0:
+            raise refuse(NON_FIELD, "This notice has been repaid in full")
+        if cmd.amount_pence > outstanding:
+            raise refuse(
+                "amount_pence",
+                f"Only £{outstanding / 100:,.2f} is still to be repaid on this notice",
+            )
+        spent = recovers_spending(RepaymentGround(notice.ground))
+        account = person.spend_account if spent else person.budget_account
+        held = Account.objects.get(pk=account.pk).balance_pence
+        if cmd.amount_pence > held:
+            what = "has been spent from" if spent else "is left unspent in"
+            raise refuse("amount_pence", f"Only £{held / 100:,.2f} {what} the budget to be repaid")
+        plan = current_plan(person)
+        metadata: dict = {"repayment_notice": notice.pk}
+        kind = "repayment"
+        if plan is not None and plan.scheme_id:
+            metadata["schemes"] = {str(plan.scheme_id): -cmd.amount_pence}
+            kind = INTEGRATED_BUDGET
+        source = (
+            _source_account(plan) if plan is not None else _funding_code(person.commissioner_id)
+        )
+        try:
+            posted = ledger.post(
+                Entry(
+                    key,
+                    f"{person.reference}: repayment under notice {notice.pk}",
+                    (Leg(account.code, -cmd.amount_pence), Leg(source, cmd.amount_pence)),
+                    kind,
+                ),
+                OnBehalf(actor),
+                value_date=on,
+                metadata=metadata,
+            )
+        except ValidationError as exc:  # the books closed to that date, or spent meanwhile
+            short = any("below its limit" in m for m in exc.messages)
+            raise refuse(
+                "amount_pence" if short else "received_on", " ".join(exc.messages)
+            ) from exc
+        repayment = Repayment.objects.create(
+            notice=notice,
+            amount_pence=cmd.amount_pence,
+            received_on=on,
+            transaction=posted.transaction,
+            recorded_by=actor,
+        )
+        audit.record(
+            actor,
+            "create",
+            repayment,
+            object_repr=f"Repayment from {person.reference}",
+            after={"notice": notice.pk, "amount_pence": repayment.amount_pence},
+        )
+    return Repaid(repayment)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path(P + "reviews/new/", views.review, name="phb-review"),
     path(P + "repayment/new/", views.repayment, name="phb-repayment"),
+    path(P + "repayment/<int:notice>/repaid/", views.repaid, name="phb-repaid"),
     path(P + "stop/", views.stop, name="phb-stop"),
     path(P + "reconsideration/new/", views.reconsider, name="phb-reconsider"),
     path(P + "reconsideration/<int:rid>/decide/", views.decide, name="phb-decide"),

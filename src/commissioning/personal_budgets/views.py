@@ -22,7 +22,7 @@ from commissioning.web.http import act, csv_response, submit
 
 from . import forms as f
 from . import services as phb
-from .models import Access, Payment, Plan, Reconsideration
+from .models import Access, Payment, Plan, Reconsideration, RepaymentNotice
 from .permissions import PROGRAMME_READERS, Action, can, relationship
 
 
@@ -123,7 +123,7 @@ def person(request, pk: int):
         "next_review": phb.next_review(p),
         "reviews": list(p.reviews.all()),
         "assessments": list(p.assessments.all()),
-        "notices": list(p.repayment_notices.all()),
+        "notices": list(p.repayment_notices.prefetch_related("repayments")),
         "stops": list(p.stop_decisions.all()),
         "reconsiderations": list(p.reconsiderations.all()),
         "today": clock.today(),
@@ -428,6 +428,26 @@ def repayment(request, pk: int):
         "Issue the notice",
         "The notice states the reasons, the amount, the deadline and who must repay "
         "(regulation 15). The person may ask for reconsideration.",
+    )
+
+
+def repaid(request, pk: int, notice: int):
+    p = _record(request, pk, "repayment", Action.MANAGE_RECORD)
+    n = get_object_or_404(RepaymentNotice, pk=notice, person=p)
+    form = f.RepaidForm(
+        request.POST or None, initial={"key": uuid.uuid4().hex, "received_on": clock.today()}
+    )
+    return _form_page(
+        request,
+        p,
+        form,
+        lambda: phb.record_repayment(n, phb.RepaidInput(**form.cleaned_data), request.user),
+        "Repayment recorded.",
+        "Record money repaid",
+        "Record the repayment",
+        f"Notice of {n.issued_on:%-d %B %Y}: £{n.outstanding_pence / 100:,.2f} still to be "
+        f"repaid of £{n.amount_pence / 100:,.2f}, by {n.deadline:%-d %B %Y}. The money goes "
+        "back to where the budget came from.",
     )
 
 

@@ -32,6 +32,8 @@ def _web_urls(pk: int, version: int = 1) -> list[tuple[str, str]]:
         ("POST", f"{base}/plans/{version}/"),
         ("GET", f"{base}/reviews/new/"),
         ("GET", f"{base}/repayment/new/"),
+        ("GET", f"{base}/repayment/1/repaid/"),
+        ("POST", f"{base}/repayment/1/repaid/"),
         ("GET", f"{base}/stop/"),
         ("GET", f"{base}/reconsideration/new/"),
         ("GET", f"{base}/sign-in/"),

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from commissioning import clock
 from commissioning.collaboration import pooled
 from commissioning.ledger.models import Account
 from commissioning.ledger.verify import verify_ledger
@@ -167,4 +168,43 @@ def test_an_integrated_budget_is_spending_of_its_scheme_in_the_reports_and_settl
     returned = {c: p["returned_pence"] for c, p in settlement.figures["partners"].items()}
     assert returned == {"XC001": 2_340_000, "XL001": 1_560_000}
     assert Account.objects.get(pk=pool.pool_account_id).balance_pence == 0
+    assert verify_ledger().ok
+
+
+def test_money_repaid_on_an_integrated_budget_goes_back_to_the_pool_and_its_scheme(bcf):  # noqa: F811
+    pool = bcf.pool
+    icb_partner, council_partner = pool.partners.all()
+    _, adaptations = pool.schemes.all()
+    pooled.contribute(icb_partner, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
+    pooled.contribute(council_partner, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
+    coord = User.objects.create_user(username="coord", password="x")
+    Membership.objects.create(user=coord, organisation=bcf.icb, role="care_coordinator")
+    person = phb.record_person(
+        phb.PersonInput(
+            bcf.icb.pk, valid_nhs_number(700800902), "Young adult", dt.date(2004, 5, 1), "ltc"
+        ),
+        coord,
+    )
+    plan = phb.draft_plan(
+        person,
+        plan_input(scheme_id=adaptations.pk, funding={"nhs": 700_000, "social_care": 500_000}),
+        coord,
+    )
+    phb.agree_plan(plan, phb.AgreeInput("person"), coord)
+    assert pooled.scheme_spend(adaptations) == 1_200_000
+    fund = Account.objects.get(pk=pool.pool_account_id).balance_pence
+    notice = phb.issue_repayment_notice(
+        person,
+        phb.RepaymentInput(
+            "substantial_unused_balance",
+            "Unspent for six months",
+            200_000,
+            clock.today() + dt.timedelta(days=28),
+            "patient",
+        ),
+        coord,
+    )
+    phb.record_repayment(notice, phb.RepaidInput(200_000, clock.today(), "r"), coord)
+    assert Account.objects.get(pk=pool.pool_account_id).balance_pence == fund + 200_000
+    assert pooled.scheme_spend(adaptations) == 1_000_000
     assert verify_ledger().ok

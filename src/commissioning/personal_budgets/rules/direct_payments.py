@@ -27,6 +27,20 @@ class RepaymentNotice:
     repayer: str  # who must repay: the patient, the representative or the nominee
 
 
+SPENT_GROUNDS = frozenset(
+    {RepaymentGround.USED_OUTSIDE_PLAN, RepaymentGround.THEFT_FRAUD_OR_OFFENCE}
+)
+
+
+def recovers_spending(ground: RepaymentGround) -> bool:
+    """Money repaid for being used outside the plan, or taken by theft, fraud or another
+    offence, was spent: repaying it recovers spending. On the other grounds of regulation 15
+    (a change in the plan or circumstances, a substantial unused balance, the person's death)
+    it is money not yet spent: it comes off the budget's unspent balance. Either way it goes
+    back to where the budget came from."""
+    return ground in SPENT_GROUNDS
+
+
 def notice_problems(notice: RepaymentNotice, issued: dt.date) -> dict[str, str]:
     """Regulation 15: written notice stating the reasons, the amount, the deadline and who
     must repay."""
