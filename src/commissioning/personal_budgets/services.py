@@ -335,9 +335,8 @@ class PlanInput:
     third_party_name: str = ""
     third_party_independent: bool = False
     reduction_reasons: str = ""
-    scheme_id: int | None = (
-        None  # an integrated budget: the pooled budget's scheme it is charged to
-    )
+    # An integrated budget: the pooled budget's scheme it is charged to.
+    scheme_id: int | None = None
     funding: Mapping[str, int] = field(default_factory=dict)
 
 

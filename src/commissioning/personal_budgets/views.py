@@ -201,10 +201,14 @@ def new_plan(request, pk: int):
                     "mode",
                     "recipient",
                     "third_party_name",
+                    "third_party_independent",
                     "amount_pence",
+                    "scheme_id",
                 )
             }
         )
+        # An integrated budget's next version stays charged to its scheme, with its shares.
+        initial.update({f"funding_{k}": v for k, v in current.funding.items()})
         for i, s in enumerate(current.services.all()[: f.SERVICE_ROWS]):
             initial.update(
                 {

@@ -6,6 +6,7 @@ plan is charged to (in the pool's reports and its year-end settlement)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -81,7 +82,11 @@ def test_integrated_budget_through_a_pooled_budget(bcf, client):  # noqa: F811
     assert api["funding"][0] == {"source": "NHS", "pence": 600_000}
     # The plan form offers each pool's schemes; shares without a scheme are refused by name.
     url = f"/budgets/people/{person.pk}/plans/new/"
-    assert "Better Care Fund 2025/26: Home adaptations" in client.get(url).content.decode()
+    blank = client.get(url).content.decode()
+    assert "Better Care Fund 2025/26: Home adaptations" in blank
+    # The next version starts from this one: still charged to its scheme, with its shares.
+    assert re.search(rf'<option value="{adaptations.pk}" selected>', blank)
+    assert 'name="funding_education" value="2,000.00"' in blank
     form = {
         "start_date": "2026-10-01",
         "needs": "College",
