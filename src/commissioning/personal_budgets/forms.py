@@ -9,10 +9,12 @@ from commissioning.collaboration.models import PoolScheme
 from commissioning.web.forms import DateInput, MoneyField, NHSForm
 
 from .models import Entitlement, NeedsAssessment, Plan, Reconsideration, choices_of
+from .rules import nhs_number
 from .rules.direct_payments import RepaymentGround, StopGround
 from .rules.eligibility import DOMAINS, Level
 from .rules.holding import MODE_LABELS, Recipient
 from .rules.spending import Category
+from .services import ServiceLine
 
 SERVICE_ROWS = 4
 CATEGORY_CHOICES = [("", "Choose"), *choices_of(Category)]
@@ -47,8 +49,6 @@ class PersonForm(NHSForm):
     )
 
     def clean_nhs_number(self):
-        from .rules import nhs_number
-
         value = self.cleaned_data["nhs_number"]
         problem = nhs_number.problem(value)
         if problem:
@@ -141,8 +141,6 @@ class PlanForm(NHSForm):
             )
 
     def services(self):
-        from .services import ServiceLine
-
         out = []
         for i in range(SERVICE_ROWS):
             name = self.cleaned_data.get(f"service_{i}_name", "")

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning import clock
+from commissioning.ledger.permissions import Action as LedgerAction
+from commissioning.ledger.permissions import can as can_ledger
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import Role
@@ -128,9 +130,6 @@ def person(request, pk: int):
         "reconsiderations": list(p.reconsiderations.all()),
         "today": clock.today(),
     }
-    from commissioning.ledger.permissions import Action as LedgerAction
-    from commissioning.ledger.permissions import can as can_ledger
-
     context["ledger_link"] = can_ledger(request.user, LedgerAction.VIEW_LEDGER)
     if rel in ("auditor", "coordinator"):
         context["accesses"] = list(Access.objects.filter(person_id=p.pk)[:25])
