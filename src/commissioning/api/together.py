@@ -133,6 +133,7 @@ class SchemeOut(Schema):
     lead_code: str
     budget_pence: int
     spent_pence: int
+    integrated_personal_budgets_pence: int = 0  # of the spent: people's integrated budgets
 
 
 class PoolOut(Schema):
@@ -175,6 +176,7 @@ def get_pool(request, pool_id: int):
                 lead_code=r["s"].lead.organisation.code,
                 budget_pence=r["s"].budget_pence,
                 spent_pence=r["spent"],
+                integrated_personal_budgets_pence=r["integrated"],
             )
             for r in schemes
         ],

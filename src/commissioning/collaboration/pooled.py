@@ -271,13 +271,21 @@ def scheme_spend(
     else:
         figures = ledger.statement_figures(scheme.spend_account, start, end)
         direct = figures.money_in_pence - figures.money_out_pence
+    return direct + integrated_budgets(scheme, start, end)
+
+
+def integrated_budgets(
+    scheme: PoolScheme, start: dt.date | None = None, end: dt.date | None = None
+) -> int:
+    """The integrated personal budgets charged to a scheme, between two dates inclusive (or
+    ever): each is a movement on the pool's account whose transaction names the scheme."""
     moved = Transaction.objects.filter(
         kind=INTEGRATED_BUDGET, postings__account_id=scheme.pool.pool_account_id
     )
     if start is not None:
         moved = moved.filter(value_date__gte=start, value_date__lte=end)
     key = str(scheme.pk)
-    return direct + sum(
+    return sum(
         int(metadata.get("schemes", {}).get(key, 0))
         for metadata in moved.values_list("metadata", flat=True)
     )

@@ -166,7 +166,14 @@ def _pool_figures(pool):
     schemes = []
     for s in pool.schemes.select_related("pool", "lead__organisation", "spend_account"):
         spent = pooled.scheme_spend(s)
-        schemes.append({"s": s, "spent": spent, "variance": s.budget_pence - spent})
+        schemes.append(
+            {
+                "s": s,
+                "spent": spent,
+                "integrated": pooled.integrated_budgets(s),
+                "variance": s.budget_pence - spent,
+            }
+        )
     return partners, schemes
 
 
@@ -290,6 +297,7 @@ def pool(request, pk):
             "p": p,
             "partners": partners,
             "schemes": schemes,
+            "integrated_total": sum(r["integrated"] for r in schemes),
             "year": year,
             "quarters": pooled.report(p, year),
             "policy": _policy_words(pooled.policy_from_json(p.risk_policy)),
@@ -311,6 +319,7 @@ def pool_csv(request, pk):
             "budget or agreed (pence)",
             "spent or paid (pence)",
             "variance or due (pence)",
+            "of which integrated personal budgets (pence)",
         ]
     )
     for r in schemes:
@@ -322,6 +331,7 @@ def pool_csv(request, pk):
                 r["s"].budget_pence,
                 r["spent"],
                 r["variance"],
+                r["integrated"],
             ]
         )
     for r in partners:
@@ -333,6 +343,7 @@ def pool_csv(request, pk):
                 r["p"].contribution_pence,
                 r["paid"],
                 r["due"],
+                "",
             ]
         )
     return response

@@ -109,7 +109,10 @@ def test_integrated_budget_through_a_pooled_budget(bcf, client):  # noqa: F811
     assert person.plans.get(version=2).scheme_id == adaptations.pk
 
 
-def test_an_integrated_budget_is_spending_of_its_scheme_in_the_reports_and_settlement(bcf):  # noqa: F811
+def test_an_integrated_budget_is_spending_of_its_scheme_in_the_reports_and_settlement(
+    bcf,  # noqa: F811
+    client,
+):
     """Before plans were charged to a scheme, the money left the fund unreported: the quarterly
     report's spend did not reconcile with the fund, and a settlement returning underspend
     would have tried to return money the fund no longer held."""
@@ -157,6 +160,14 @@ def test_an_integrated_budget_is_spending_of_its_scheme_in_the_reports_and_settl
     phb.agree_plan(second, phb.AgreeInput("person", dt.date(2025, 10, 1)), coord)
 
     assert pooled.scheme_spend(adaptations) == 1_100_000
+    assert pooled.integrated_budgets(adaptations) == 1_100_000
+    client.force_login(host)
+    page = client.get(f"/together/pools/{pool.pk}/").content.decode()
+    assert "of which integrated personal budgets £11,000" in page
+    figures = client.get(f"/together/pools/{pool.pk}/figures.csv").content.decode()
+    assert "scheme,Home adaptations,XL001,4000000,1100000,2900000,1100000" in figures
+    api = client.get(f"/api/v1/pools/{pool.pk}").json()
+    assert api["schemes"][1]["integrated_personal_budgets_pence"] == 1_100_000
     quarters = pooled.report(pool, 2025)
     assert [q.spend_by_scheme["Home adaptations"] for q in quarters] == [0, 1_200_000, -100_000, 0]
     assert [q.spend_by_scheme["Intermediate care"] for q in quarters] == [5_000_000, 0, 0, 0]
