@@ -10,6 +10,7 @@ from django.db.models import Sum
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from commissioning import clock
 from commissioning.ledger.models import Posting, Transaction
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
@@ -298,6 +299,8 @@ def pool(request, pk):
             "partners": partners,
             "schemes": schemes,
             "integrated_total": sum(r["integrated"] for r in schemes),
+            "year_end": pooled.financial_year(year)[1],
+            "year_ended": pooled.financial_year(year)[1] < clock.today(),
             "year": year,
             "quarters": pooled.report(p, year),
             "policy": _policy_words(pooled.policy_from_json(p.risk_policy)),

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from commissioning import clock
 from commissioning.collaboration import pooled, services
 from commissioning.collaboration.models import PrimaryCareDecision
 from commissioning.organisations.models import Membership, Organisation, User
@@ -233,3 +234,17 @@ def test_the_hosts_finance_lead_records_a_pooled_budget(client, bcf):
         40_000_000,
         60_000_000,
     ]
+
+
+def test_the_year_is_offered_for_settlement_only_once_it_has_ended(client, bcf):
+    host = bcf.people["XL001"]
+    client.force_login(host)
+    url = f"/together/pools/{bcf.pool.pk}/"
+    with clock.recorded_as(dt.datetime(2026, 3, 31, 12)):
+        page = client.get(url).content.decode()
+    assert "The year can be settled once it has ended, after 31 March 2026." in page
+    assert "Settle 2025/26 by the risk share" not in page
+    with clock.recorded_as(dt.datetime(2026, 4, 1, 12)):
+        page = client.get(url).content.decode()
+    assert "Settle 2025/26 by the risk share" in page
+    assert "can be settled once it has ended" not in page
