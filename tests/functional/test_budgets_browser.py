@@ -1,6 +1,7 @@
 """In a real browser (headless Chromium), issue 7's proof: a care coordinator writes and
 agrees a care and support plan; the budget holder signs in, sees it, and a prohibited
-purchase is refused with its reason. Every page is checked with axe-core."""
+purchase is refused with its reason; the coordinator requires part of the unused balance
+back and records the money repaid. Every page is checked with axe-core."""
 
 from __future__ import annotations
 
@@ -91,6 +92,36 @@ def test_plan_agreed_seen_by_holder_prohibited_refused(browser, live_server):  #
         ).to_be_visible()
         assert _violations(page) == []
         assert person.payments.count() == 0
+
+        # The coordinator requires part of the unused balance back and records the money
+        # received (a mistyped amount first).
+        page = coordinator.page
+        page.goto(f"{live_server.url}/budgets/people/{person.pk}/")
+        page.get_by_role("link", name="Require repayment").click()
+        page.get_by_label("Ground (regulation 15)").select_option("substantial_unused_balance")
+        page.get_by_label("Reasons, for the person").fill("Money unspent since the summer")
+        page.get_by_label("Amount to repay").fill("500")
+        page.get_by_label("Repay by").fill(f"{phb.clock.today() + dt.timedelta(days=28):%Y-%m-%d}")
+        page.get_by_label("Who must repay").select_option("patient")
+        page.get_by_role("button", name="Issue the notice").click()
+        expect(banner(page)).to_contain_text("Repayment notice issued")
+        assert _violations(page) == []
+        page.get_by_role("link", name="Record money repaid").click()
+        expect(page.get_by_text("£500.00 still to be repaid of £500.00")).to_be_visible()
+        assert _violations(page) == []
+        page.get_by_label("Amount received").fill("5,000")
+        page.get_by_role("button", name="Record the repayment").click()
+        expect(
+            page.get_by_role("link", name="Only £500.00 is still to be repaid on this notice")
+        ).to_be_visible()
+        assert _violations(page) == []
+        page.get_by_label("Amount received").fill("500")
+        page.get_by_role("button", name="Record the repayment").click()
+        expect(banner(page)).to_contain_text("Repayment recorded")
+        expect(page.get_by_text("Repaid in full")).to_be_visible()
+        expect(page.get_by_text("£9,000 left of £9,500 a year")).to_be_visible()
+        expect(page.get_by_text("£0 paid, £500 repaid, £9,000 left")).to_be_visible()
+        assert _violations(page) == []
     finally:
         coordinator.close()
         budget_holder.close()

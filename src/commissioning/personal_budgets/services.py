@@ -741,10 +741,19 @@ class MonthStatement:
     money_out_pence: int
     closing_pence: int
     payments: list
+    repayments: list  # money repaid from the unspent budget under a repayment notice
 
     @property
     def start(self) -> dt.date:
         return dt.date(self.year, self.month, 1)
+
+    @property
+    def paid_pence(self) -> int:
+        return sum(x.amount_pence for x in self.payments)
+
+    @property
+    def repaid_pence(self) -> int:
+        return sum(x.amount_pence for x in self.repayments)
 
 
 def _months(first: dt.date, last: dt.date):
@@ -759,8 +768,23 @@ def statement(person: Person, year: int, month: int) -> MonthStatement:
     end = dt.date(year, month, calendar.monthrange(year, month)[1])
     f = ledger.statement_figures(person.budget_account, start, end)
     payments = list(person.payments.filter(paid_on__gte=start, paid_on__lte=end))
+    repayments = list(
+        Repayment.objects.filter(
+            notice__person=person,
+            received_on__gte=start,
+            received_on__lte=end,
+            transaction__postings__account_id=person.budget_account_id,
+        ).select_related("notice")
+    )
     return MonthStatement(
-        year, month, f.opening_pence, f.money_in_pence, f.money_out_pence, f.closing_pence, payments
+        year,
+        month,
+        f.opening_pence,
+        f.money_in_pence,
+        f.money_out_pence,
+        f.closing_pence,
+        payments,
+        repayments,
     )
 
 

@@ -389,6 +389,17 @@ def statement(request, pk: int, year: int, month: int, fmt: str = "html"):
                     "no: flagged for review" if x.flagged else "yes",
                 ]
             )
+        for r in s.repayments:
+            w.writerow(
+                [
+                    r.received_on,
+                    "Repaid to the NHS",
+                    f"Under the repayment notice of {r.notice.issued_on:%-d %B %Y}",
+                    "Repayment",
+                    f"{r.amount_pence / 100:.2f}",
+                    "",
+                ]
+            )
         return response
     return render(
         request,

@@ -109,4 +109,9 @@ def test_the_coordinator_records_a_repayment_on_the_page(client, programme):
     client.force_login(programme.holder)
     own = client.get(f"/budgets/people/{p.pk}/").content.decode()
     assert "Repaid in full" in own and url not in own
+    today = clock.today()
+    month = client.get(f"/budgets/people/{p.pk}/statements/{today:%Y-%m}/").content.decode()
+    assert "Repaid from the budget" in month
+    csv = client.get(f"/budgets/people/{p.pk}/statements/{today:%Y-%m}.csv").content.decode()
+    assert "Repayment,500.00" in csv
     assert client.get(url).status_code == 403
