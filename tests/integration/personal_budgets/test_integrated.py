@@ -176,8 +176,8 @@ def test_an_integrated_budget_is_spending_of_its_scheme_in_the_reports_and_settl
         assert q.balance_at_end == 10_000_000 - q.spend_to_date
 
     # Underspends: intermediate care 1,000,000, home adaptations 2,900,000; returned 60:40
-    # and the fund is left empty (without the integrated budget, 4,000,000 would have been
-    # asked of a fund holding 3,900,000).
+    # and the fund is left empty (without counting the integrated budget, 5,000,000 would
+    # have been asked of a fund holding 3,900,000).
     settlement = pooled.settle_year(pool, 2025, host)
     spend = {s["name"]: s["spend_pence"] for s in settlement.figures["schemes"]}
     assert spend == {"Intermediate care": 5_000_000, "Home adaptations": 1_100_000}
