@@ -266,12 +266,19 @@ def scheme_spend(
     """What a scheme spent, between two dates inclusive (or ever): the spending recorded on
     its spend account, plus the integrated personal budgets charged to it (money moved from the
     pooled fund to people's budgets, less any a later plan returned). Both are on the ledger."""
+    return sum(scheme_spend_parts(scheme, start, end))
+
+
+def scheme_spend_parts(
+    scheme: PoolScheme, start: dt.date | None = None, end: dt.date | None = None
+) -> tuple[int, int]:
+    """``scheme_spend`` in its two parts: (on the spend account, integrated personal budgets)."""
     if start is None:
         direct = scheme.spend_account.balance_pence
     else:
         figures = ledger.statement_figures(scheme.spend_account, start, end)
         direct = figures.money_in_pence - figures.money_out_pence
-    return direct + integrated_budgets(scheme, start, end)
+    return direct, integrated_budgets(scheme, start, end)
 
 
 def integrated_budgets(

@@ -166,14 +166,10 @@ def _pool_figures(pool):
         partners.append({"p": p, "paid": paid, "due": p.contribution_pence - paid})
     schemes = []
     for s in pool.schemes.select_related("pool", "lead__organisation", "spend_account"):
-        spent = pooled.scheme_spend(s)
+        direct, integrated = pooled.scheme_spend_parts(s)
+        spent = direct + integrated
         schemes.append(
-            {
-                "s": s,
-                "spent": spent,
-                "integrated": pooled.integrated_budgets(s),
-                "variance": s.budget_pence - spent,
-            }
+            {"s": s, "spent": spent, "integrated": integrated, "variance": s.budget_pence - spent}
         )
     return partners, schemes
 

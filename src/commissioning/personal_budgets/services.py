@@ -788,12 +788,14 @@ def statement(person: Person, year: int, month: int) -> MonthStatement:
     )
 
 
-def statements(person: Person) -> list[MonthStatement]:
-    """A statement for every month since the first plan was agreed, newest first."""
+def statements(person: Person, latest: int | None = None) -> list[MonthStatement]:
+    """A statement for every month since the first plan was agreed (or only the ``latest``
+    months), newest first. Each month is a few queries, so only the months shown are built."""
     first = person.plans.exclude(agreed_on=None).order_by("agreed_on").first()
     if first is None:
         return []
-    return [statement(person, y, m) for y, m in _months(first.agreed_on, clock.today())][::-1]
+    months = list(_months(first.agreed_on, clock.today()))[::-1][:latest]
+    return [statement(person, y, m) for y, m in months]
 
 
 # ---------------------------------------------------------------- reviews

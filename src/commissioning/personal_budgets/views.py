@@ -121,7 +121,7 @@ def person(request, pk: int):
         "plans": list(p.plans.all()),
         "balance": p.budget_account.balance_pence,
         "payments": list(p.payments.select_related("service").order_by("-paid_on", "-pk")[:50]),
-        "statements": phb.statements(p)[:12],
+        "statements": phb.statements(p, latest=12),
         "next_review": phb.next_review(p),
         "reviews": list(p.reviews.all()),
         "assessments": list(p.assessments.all()),
@@ -335,28 +335,17 @@ def pay(request, pk: int):
         plan=plan_,
         initial={"key": uuid.uuid4().hex, "paid_on": clock.today()},
     )
-    done = submit(
+    return _form_page(
         request,
+        p,
         form,
         lambda: phb.record_payment(p, phb.PaymentInput(**form.cleaned_data), request.user),
         lambda paid: f"Payment recorded. {paid.reason}",
-        _url(p),
-    )
-    return done or render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": "Record a payment from the budget",
-            "caption": p.reference,
-            "submit": "Record the payment",
-            "cancel": _url(p),
-            "back": _url(p),
-            "lede": f"£{p.budget_account.balance_pence / 100:,.2f} left. Alcohol, tobacco, "
-            "gambling, "
-            "debt repayment, anything unlawful, and NHS services such as emergency care or GP "
-            "appointments cannot be bought.",
-        },
+        "Record a payment from the budget",
+        "Record the payment",
+        f"£{p.budget_account.balance_pence / 100:,.2f} left. Alcohol, tobacco, gambling, "
+        "debt repayment, anything unlawful, and NHS services such as emergency care or GP "
+        "appointments cannot be bought.",
     )
 
 

@@ -24,20 +24,26 @@ from .conftest import plan_input, valid_nhs_number
 pytestmark = pytest.mark.django_db
 
 
+def _funded_pool_and_person(fixture, number: int, name: str, born: dt.date):
+    """Both partners pay their contributions in; a care coordinator of the ICB records a
+    person on the long-term conditions basis."""
+    icb_partner, council_partner = fixture.pool.partners.all()
+    pooled.contribute(icb_partner, 6_000_000, "c-icb", fixture.people["XC001"], dt.date(2025, 4, 1))
+    pooled.contribute(
+        council_partner, 4_000_000, "c-la", fixture.people["XL001"], dt.date(2025, 4, 1)
+    )
+    coord = User.objects.create_user(username="coord", password="x")
+    Membership.objects.create(user=coord, organisation=fixture.icb, role="care_coordinator")
+    person = phb.record_person(
+        phb.PersonInput(fixture.icb.pk, valid_nhs_number(number), name, born, "ltc"), coord
+    )
+    return coord, person
+
+
 def test_integrated_budget_through_a_pooled_budget(bcf, client):  # noqa: F811
     pool = bcf.pool
-    icb_partner, council_partner = pool.partners.all()
     _, adaptations = pool.schemes.all()
-    pooled.contribute(icb_partner, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
-    pooled.contribute(council_partner, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
-    coord = User.objects.create_user(username="coord", password="x")
-    Membership.objects.create(user=coord, organisation=bcf.icb, role="care_coordinator")
-    person = phb.record_person(
-        phb.PersonInput(
-            bcf.icb.pk, valid_nhs_number(700800900), "Young person", dt.date(2009, 5, 1), "ltc"
-        ),
-        coord,
-    )
+    coord, person = _funded_pool_and_person(bcf, 700800900, "Young person", dt.date(2009, 5, 1))
     before = Account.objects.get(pk=pool.pool_account_id).balance_pence
     with pytest.raises(ValidationError) as exc:
         phb.draft_plan(
@@ -119,20 +125,10 @@ def test_an_integrated_budget_is_spending_of_its_scheme_in_the_reports_and_settl
     pool = bcf.pool
     pool.risk_policy = {**pool.risk_policy, "underspend": "return_pro_rata"}
     pool.save()
-    icb_partner, council_partner = pool.partners.all()
     care, adaptations = pool.schemes.all()
     host = bcf.people["XL001"]
-    pooled.contribute(icb_partner, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
-    pooled.contribute(council_partner, 4_000_000, "c-la", host, dt.date(2025, 4, 1))
+    coord, person = _funded_pool_and_person(bcf, 700800901, "Young person", dt.date(2009, 5, 1))
     pooled.record_spend(care, 5_000_000, "s-1", "Placements", host, dt.date(2025, 6, 30))
-    coord = User.objects.create_user(username="coord", password="x")
-    Membership.objects.create(user=coord, organisation=bcf.icb, role="care_coordinator")
-    person = phb.record_person(
-        phb.PersonInput(
-            bcf.icb.pk, valid_nhs_number(700800901), "Young person", dt.date(2009, 5, 1), "ltc"
-        ),
-        coord,
-    )
     first = phb.draft_plan(
         person,
         plan_input(
@@ -189,18 +185,8 @@ def test_an_integrated_budget_is_spending_of_its_scheme_in_the_reports_and_settl
 
 def test_money_repaid_on_an_integrated_budget_goes_back_to_the_pool_and_its_scheme(bcf):  # noqa: F811
     pool = bcf.pool
-    icb_partner, council_partner = pool.partners.all()
     _, adaptations = pool.schemes.all()
-    pooled.contribute(icb_partner, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
-    pooled.contribute(council_partner, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
-    coord = User.objects.create_user(username="coord", password="x")
-    Membership.objects.create(user=coord, organisation=bcf.icb, role="care_coordinator")
-    person = phb.record_person(
-        phb.PersonInput(
-            bcf.icb.pk, valid_nhs_number(700800902), "Young adult", dt.date(2004, 5, 1), "ltc"
-        ),
-        coord,
-    )
+    coord, person = _funded_pool_and_person(bcf, 700800902, "Young adult", dt.date(2004, 5, 1))
     plan = phb.draft_plan(
         person,
         plan_input(scheme_id=adaptations.pk, funding={"nhs": 700_000, "social_care": 500_000}),
