@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -134,8 +135,10 @@ def check_inputs(providers: Providers, areas: Areas) -> None:
         seen: set[str] = set()
         for row, code in enumerate(codes, start=1):
             if not code:
-                raise InputError(f"row {row}, column '{'code' if what == 'provider' else 'area'}'"
-                                 f": the {what} code is empty")  # fmt: skip
+                raise InputError(
+                    f"row {row}, column '{'code' if what == 'provider' else 'area'}'"
+                    f": the {what} code is empty"
+                )
             if code in seen:
                 raise InputError(f"row {row}: {what} code {code} appears more than once")
             seen.add(code)
@@ -149,8 +152,12 @@ def check_inputs(providers: Providers, areas: Areas) -> None:
                 f"row {bad[0] + 1}, column '{name}': {values[bad[0]]:g} is not allowed "
                 f"(a {label}'s {name} must be 0 or more)"
             )
-    for name, values in (("easting", providers.easting), ("northing", providers.northing),
-                         ("easting", areas.easting), ("northing", areas.northing)):  # fmt: skip
+    for name, values in (
+        ("easting", providers.easting),
+        ("northing", providers.northing),
+        ("easting", areas.easting),
+        ("northing", areas.northing),
+    ):
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
             raise InputError(f"row {bad[0] + 1}, column '{name}': the value is missing")
@@ -170,8 +177,9 @@ def pairs_within(providers: Providers, areas: Areas, options: Options):
     k = len(providers.codes)
     for lo in range(0, len(area_xy), PAIR_BLOCK):  # bounded memory: a block of areas at a time
         within = np.nextafter(radius_m, np.inf)  # a provider exactly at the limit is in reach
-        metres, provider = tree.query(area_xy[lo : lo + PAIR_BLOCK], k=k,
-                                      distance_upper_bound=within)  # fmt: skip
+        metres, provider = tree.query(
+            area_xy[lo : lo + PAIR_BLOCK], k=k, distance_upper_bound=within
+        )
         metres, provider = metres.reshape(len(metres), -1), provider.reshape(len(provider), -1)
         keep = np.isfinite(metres)  # sorted nearest first; beyond the radius is inf
         rows, _ = np.nonzero(keep)
@@ -261,8 +269,10 @@ class ResilienceModel:
                 raise InputError(f"provider {code}: not in the providers file")
         for code, fraction in cuts.items():
             if not 0 <= fraction <= 1:
-                raise InputError(f"provider {code}: a capacity cut is a fraction between 0 and 1"
-                                 f" (it is {fraction:g})")  # fmt: skip
+                raise InputError(
+                    f"provider {code}: a capacity cut is a fraction between 0 and 1"
+                    f" (it is {fraction:g})"
+                )
         return Scenario(fail, cuts)
 
     def _upper(self, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -278,8 +288,9 @@ class ResilienceModel:
 
     def _set_capacity(self, h, rows: np.ndarray, upper: np.ndarray) -> None:
         if len(rows):
-            h.changeRowsBounds(len(rows), self.capacity_rows[rows],
-                               np.full(len(rows), -highspy.kHighsInf), upper)  # fmt: skip
+            h.changeRowsBounds(
+                len(rows), self.capacity_rows[rows], np.full(len(rows), -highspy.kHighsInf), upper
+            )
 
     def solve(self, scenario: Scenario | None = None, flows: bool = False) -> Result:
         """Solve one scenario. The first call solves the baseline (no failure) and keeps its
@@ -335,18 +346,31 @@ class ResilienceModel:
                 break
             self.priced_rounds += 1
             start, index = self._entries(enter)
-            h.addCols(len(enter), self.km[enter], np.zeros(len(enter)),
-                      np.full(len(enter), highspy.kHighsInf), len(index),
-                      start[:-1].astype(np.int32), index, np.ones(len(index)))  # fmt: skip
+            h.addCols(
+                len(enter),
+                self.km[enter],
+                np.zeros(len(enter)),
+                np.full(len(enter), highspy.kHighsInf),
+                len(index),
+                start[:-1].astype(np.int32),
+                index,
+                np.ones(len(index)),
+            )
             self.columns = np.concatenate([self.columns, enter])
             self.in_model[enter] = True
             h.setOptionValue("simplex_strategy", PRIMAL)
         x = np.asarray(h.getSolution().col_value)
         flow = np.zeros(self.n_pairs)
         flow[self.columns] = x[self.n_areas :]
-        return self._result(scenario, float(h.getInfo().objective_function_value), flow,
-                            x[: self.n_areas], time.perf_counter() - started, iterations,
-                            flows)  # fmt: skip
+        return self._result(
+            scenario,
+            float(h.getInfo().objective_function_value),
+            flow,
+            x[: self.n_areas],
+            time.perf_counter() - started,
+            iterations,
+            flows,
+        )
 
     def solve_cold(self, scenario: Scenario) -> Result:
         """The scenario as the full LP (every pair within reach a column) solved from scratch
@@ -360,9 +384,15 @@ class ResilienceModel:
         _check_optimal(cold)
         seconds = time.perf_counter() - started
         x = np.asarray(cold.getSolution().col_value)
-        return self._result(scenario, float(cold.getInfo().objective_function_value),
-                            x[self.n_areas :], x[: self.n_areas], seconds,
-                            int(cold.getInfo().simplex_iteration_count), False)  # fmt: skip
+        return self._result(
+            scenario,
+            float(cold.getInfo().objective_function_value),
+            x[self.n_areas :],
+            x[: self.n_areas],
+            seconds,
+            int(cold.getInfo().simplex_iteration_count),
+            False,
+        )
 
     def sweep(
         self, progress: Callable[[str], None] | None = None, workers: int = SWEEP_WORKERS
@@ -414,9 +444,10 @@ class ResilienceModel:
         for code, fraction in scenario.cuts.items():
             capacity[self.index[code]] *= 1 - fraction
         full = [
-            c for j, c in enumerate(self.providers.codes)
+            c
+            for j, c in enumerate(self.providers.codes)
             if c not in failed and capacity[j] > 0 and load[j] >= capacity[j] - TOLERANCE
-        ]  # fmt: skip
+        ]
         short = np.flatnonzero(unmet > TOLERANCE)
         short = short[np.argsort(-unmet[short], kind="stable")]
         baseline = self.baseline.patient_km if self.baseline is not None else patient_km
@@ -434,10 +465,14 @@ class ResilienceModel:
         if flows:
             used = np.flatnonzero(flow > TOLERANCE)
             result.flows = [
-                (self.areas.codes[self.area_of[k]], self.providers.codes[self.provider_of[k]],
-                 float(flow[k]), float(self.km[k]))
+                (
+                    self.areas.codes[self.area_of[k]],
+                    self.providers.codes[self.provider_of[k]],
+                    float(flow[k]),
+                    float(self.km[k]),
+                )
                 for k in used
-            ]  # fmt: skip
+            ]
         return result
 
 
@@ -447,8 +482,26 @@ def _check_optimal(h) -> None:
         raise RuntimeError(f"HiGHS did not find an optimum: {h.modelStatusToString(status)}")
 
 
+_CONSOLE = threading.Lock()
+
+
+def _new_highs() -> highspy.Highs:
+    """A HiGHS instance, its licence banner sent to standard error. HiGHS 1.16 writes the
+    banner to the process's standard output as the first instance is made, before any option
+    can silence it, and `market stress` promises JSON alone on standard output."""
+    with _CONSOLE:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            os.dup2(2, 1)
+            return highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 def _solver():
-    h = highspy.Highs()
+    h = _new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     # Devex pricing in the dual simplex: cheaper iterations than steepest edge on this
@@ -461,12 +514,18 @@ def _solver():
 
 
 def providers_from_columns(codes: Sequence[str], easting, northing, capacity) -> Providers:
-    return Providers(list(codes), np.asarray(easting, dtype=np.float64),
-                     np.asarray(northing, dtype=np.float64),
-                     np.asarray(capacity, dtype=np.float64))  # fmt: skip
+    return Providers(
+        list(codes),
+        np.asarray(easting, dtype=np.float64),
+        np.asarray(northing, dtype=np.float64),
+        np.asarray(capacity, dtype=np.float64),
+    )
 
 
 def areas_from_columns(codes: Sequence[str], easting, northing, demand) -> Areas:
-    return Areas(list(codes), np.asarray(easting, dtype=np.float64),
-                 np.asarray(northing, dtype=np.float64),
-                 np.asarray(demand, dtype=np.float64))  # fmt: skip
+    return Areas(
+        list(codes),
+        np.asarray(easting, dtype=np.float64),
+        np.asarray(northing, dtype=np.float64),
+        np.asarray(demand, dtype=np.float64),
+    )
