@@ -27,4 +27,9 @@ urlpatterns = [
     path(P + "reconsideration/<int:rid>/decide/", views.decide, name="phb-decide"),
     path(P + "sign-in/", views.link, name="phb-link"),
     path("budgets/programme/<str:code>/", views.programme, name="phb-programme"),
+    path(
+        "budgets/programme/<str:code>/programme.csv",
+        views.programme_csv,
+        name="phb-programme-csv",
+    ),
 ]

@@ -15,12 +15,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning import clock
+from commissioning.engine import disclosure
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import Role
 from commissioning.web.http import act, csv_response, submit
+from commissioning.web.templatetags.nhs import pounds
 
 from . import forms as f
 from . import services as phb
@@ -532,10 +534,43 @@ def clear(request, pk: int, payment_id: int):
     )
 
 
-def programme(request, code: str):
+def _programme(request, code: str):
     org = get_object_or_404(Organisation, code=code)
     if not can(request.user, Action.VIEW_PROGRAMME, org.pk):
         raise PermissionDenied("Your role does not give you access to this programme.")
+    return org, phb.programme(org, request.user)
+
+
+def _shown_text(figure: disclosure.Shown, money: bool = False) -> str:
+    if not figure.suppressed:
+        return pounds(figure.value) if money else f"{figure.value:,}"
+    if money:
+        return f"Not shown: {disclosure.SUPPRESSED_TEXT} people"
+    return disclosure.SUPPRESSED_TEXT
+
+
+def _programme_rows(fig: phb.Programme) -> list[tuple[str, str, disclosure.Shown, str]]:
+    """Every figure of the programme page, in order: (section, what, figure, as shown)."""
+    counts = [
+        ("Totals", "People with a budget record", fig.people),
+        ("Totals", "Agreed plans", fig.agreed_plans),
+        ("Totals", "Integrated budgets (through a pooled budget)", fig.integrated),
+    ]
+    money = [
+        ("Money", "Allocated in agreed plans, a year", fig.allocated_pence),
+        ("Money", "Spent, less spending recovered by repayments", fig.spent_pence),
+    ]
+    groups = [("By basis of entitlement", k, v) for k, v in fig.by_entitlement.items()]
+    groups += [("By way of holding the budget", k, v) for k, v in fig.by_mode.items()]
+    return (
+        [(s, what, v, _shown_text(v)) for s, what, v in counts]
+        + [(s, what, v, _shown_text(v, money=True)) for s, what, v in money]
+        + [(s, what, v, _shown_text(v)) for s, what, v in groups]
+    )
+
+
+def programme(request, code: str):
+    org, fig = _programme(request, code)
     from . import ipc
 
     return render(
@@ -543,7 +578,29 @@ def programme(request, code: str):
         "personal_budgets/programme.html",
         {
             "org": org,
-            "totals": phb.programme(org, request.user),
+            "rows": _programme_rows(fig),
+            "threshold": disclosure.SUPPRESSION_THRESHOLD,
+            "multiple": disclosure.ROUNDING_MULTIPLE,
             "cohort": ipc.cohort_for(org),
         },
     )
+
+
+def programme_csv(request, code: str):
+    org, fig = _programme(request, code)
+    response, w = csv_response(f"{org.code}-personal-health-budgets.csv")
+    w.writerow(["Section", "Figure", "Value", "Note"])
+    for section, what, figure, _text in _programme_rows(fig):
+        money = section == "Money"
+        if figure.suppressed:
+            value = ""
+            note = (
+                f"not shown: {disclosure.SUPPRESSED_TEXT} people behind it"
+                if money
+                else f"not shown: {disclosure.SUPPRESSED_TEXT}"
+            )
+        else:
+            value = f"{figure.value / 100:.2f}" if money else figure.value
+            note = "pounds" if money else f"rounded to the nearest {disclosure.ROUNDING_MULTIPLE}"
+        w.writerow([section, what, value, note])
+    return response

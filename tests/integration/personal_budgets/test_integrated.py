@@ -71,7 +71,7 @@ def test_integrated_budget_through_a_pooled_budget(bcf, client):  # noqa: F811
     phb.agree_plan(plan, phb.AgreeInput("person"), coord)
     assert Account.objects.get(pk=pool.pool_account_id).balance_pence == before - 1_200_000
     assert Account.objects.get(pk=person.budget_account_id).balance_pence == 1_200_000
-    assert phb.programme(bcf.icb, coord)["integrated"] == 1
+    assert phb.programme_counts(bcf.icb).integrated == 1
     assert plan.funding_lines == [
         ("NHS", 600_000),
         ("Social care", 400_000),
