@@ -1,13 +1,16 @@
 """In a real browser (headless Chromium): the council's finance lead opens the Better Care
 Fund pool it hosts, records spending (a mistyped amount first), settles the year; the ICB's
 finance lead sees what it owes and pays it; NHS England's finance lead reads the specialised
-month end with its alert. Every page is checked with axe-core."""
+month end with its alert. In November, the host records a commitment (a mistyped amount
+first), sees the forecast change and releases it. Every page is checked with axe-core."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+import time_machine
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from commissioning.collaboration import pooled
@@ -17,6 +20,7 @@ from commissioning.specialised import services as specialised
 from tests.functional.test_browser import CHROMIUM, _violations
 from tests.functional.test_cycle_browser import PASSWORD, Person, banner, browser  # noqa: F401
 from tests.integration.collaboration.conftest import bcf  # noqa: F401
+from tests.integration.collaboration.test_commitments import year  # noqa: F401
 
 pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +64,7 @@ def test_a_pool_settled_and_paid_and_the_specialised_month_end(browser, live_ser
         assert _violations(page) == []
         page.get_by_role("link", name="Better Care Fund 2025/26").click()
         page.get_by_text("Record spending from the pool").click()
-        page.get_by_label("Scheme", exact=True).select_option(label="Intermediate care")
+        page.get_by_label("Scheme", exact=True).first.select_option(label="Intermediate care")
         page.get_by_label("Amount").first.fill("sixty-one thousand")
         page.get_by_label("Date of the spending").fill("2025-05-01")
         page.get_by_label("What it paid for").fill("Step-down beds")
@@ -96,3 +100,63 @@ def test_a_pool_settled_and_paid_and_the_specialised_month_end(browser, live_ser
     finally:
         for person in (host, partner, nhs_england):
             person.close()
+
+
+def test_a_commitment_recorded_and_released_changes_the_forecast(browser, live_server, bcf, year):  # noqa: F811
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: `make test` installs it from Debian")
+    _sign_in_ready(bcf.people["XL001"], bcf.people["XC001"])
+    host = Person(browser, live_server, "finance-xl001")
+    partner = Person(browser, live_server, "finance-xc001")
+    november = timezone.make_aware(dt.datetime(2025, 11, 15, 10))
+    try:
+        with time_machine.travel(november, tick=True):
+            page = host.sign_in()
+            page.goto(f"{live_server.url}/together/pools/{bcf.pool.pk}/")
+            expect(page.get_by_text("Forecast for 2025/26 at 31 October 2025")).to_be_visible()
+            uncommitted = page.get_by_role("listitem").filter(
+                has_text="Covered by cutting uncommitted scheme spending: £"
+            )
+            expect(uncommitted).to_have_text(
+                "Covered by cutting uncommitted scheme spending: £3,000"
+            )
+            assert _violations(page) == []
+            page.get_by_text("Record a commitment").click()
+            page.get_by_label("Scheme", exact=True).last.select_option(label="Intermediate care")
+            page.get_by_label("Order or contract reference").fill("IC-4")
+            page.get_by_label("Supplier or provider").fill("Hospice at home")
+            page.get_by_label("What it is for", exact=True).fill("Night sits")
+            page.get_by_label("Amount committed").fill("three thousand")
+            page.get_by_role("button", name="Record the commitment").click()
+            expect(page.get_by_text("There is a problem")).to_be_visible()
+            assert _violations(page) == []
+            page.get_by_label("Amount committed").fill("3,000")
+            page.get_by_role("button", name="Record the commitment").click()
+            expect(banner(page)).to_contain_text("Commitment IC-4 is recorded.")
+            expect(uncommitted).to_have_text("Covered by cutting uncommitted scheme spending: £0")
+            page.get_by_text("Release IC-4").click()
+            form = page.locator("form").filter(
+                has=page.locator(f"input[name=commitment][value='{_pk('IC-4')}']")
+            )
+            form.get_by_label("Why the commitment is released").fill("Sits no longer needed")
+            form.get_by_role("button", name="Release what is outstanding").click()
+            expect(banner(page)).to_contain_text("Commitment IC-4 is released.")
+            expect(uncommitted).to_have_text(
+                "Covered by cutting uncommitted scheme spending: £3,000"
+            )
+            assert _violations(page) == []
+
+            page = partner.sign_in()
+            page.goto(f"{live_server.url}/together/pools/{bcf.pool.pk}/")
+            expect(page.get_by_text("If the year ends as forecast")).to_be_visible()
+            expect(page.get_by_text("Record a commitment")).to_have_count(0)
+            assert _violations(page) == []
+    finally:
+        for person in (host, partner):
+            person.close()
+
+
+def _pk(reference: str) -> int:
+    from commissioning.collaboration.models import SchemeCommitment
+
+    return SchemeCommitment.objects.get(reference=reference).pk

@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from commissioning import clock
 from commissioning.audit.chain import verify_chain
 from commissioning.audit.models import Revision
 from commissioning.cli import app
-from commissioning.collaboration.models import YearEndSettlement
+from commissioning.collaboration import pooled
+from commissioning.collaboration.models import PooledBudget, SchemeCommitment, YearEndSettlement
 from commissioning.ledger.models import Account
 from commissioning.ledger.verify import verify_ledger
 from commissioning.organisations.models import Membership, Organisation, User
@@ -55,7 +57,8 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     assert QualityMeasurement.objects.filter(source="demo").count() == 120
     assert (
         "Commissioning together: a consortium; delegated primary care co-commissioning "
-        "with a decision; a Better Care Fund pool, a year of spending, settled."
+        "with a decision; a Better Care Fund pool, a year of spending, settled; this year's "
+        "Better Care Fund with commitments and a forecast."
     ) in said
     settlement = YearEndSettlement.objects.get()
     # Intermediate care overspends by £216,000 (12 x £318,000 against £3.6m); the other
@@ -68,6 +71,15 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
         "outside_pool": 64_000_00,
     }
     assert Account.objects.get(code="BCF-2025-XL001").balance_pence == 0  # met in full
+    # This year's pool forecasts intermediate care over budget; the agreement's order meets it.
+    today = clock.today()
+    year = today.year if today.month >= 4 else today.year - 1
+    this_year = PooledBudget.objects.get(pool_account__code=f"BCF-{year}-XL001")
+    assert SchemeCommitment.objects.filter(scheme__pool=this_year).exists()
+    forecast = pooled.forecast(this_year, this_year.start_date.year)
+    if forecast is not None:  # after the first complete month (the year did not just end)
+        result = forecast.settlement
+        assert sum(result.covered.values()) == result.total_overspend > 0
     assert "Specialised commissioning: 6 specialised service lines, April to October 2026." in said
     alerts = {b.line: services_position(b).alert for b in LineBudget.objects.all()}
     assert alerts["ACC"] and not any(v for k, v in alerts.items() if k != "ACC"), alerts

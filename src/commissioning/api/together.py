@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
+from commissioning.collaboration import pooled
 from commissioning.collaboration import services as together
 from commissioning.collaboration.models import CoCommissioningArrangement, PooledBudget
 from commissioning.collaboration.permissions import Action as TogetherAction
@@ -134,6 +135,7 @@ class SchemeOut(Schema):
     budget_pence: int
     spent_pence: int
     integrated_personal_budgets_pence: int = 0  # of the spent: people's integrated budgets
+    committed_pence: int = 0  # outstanding commitments: ordered or contracted, not yet spent
 
 
 class PoolOut(Schema):
@@ -177,6 +179,7 @@ def get_pool(request, pool_id: int):
                 budget_pence=r["s"].budget_pence,
                 spent_pence=r["spent"],
                 integrated_personal_budgets_pence=r["integrated"],
+                committed_pence=pooled.committed(r["s"]),
             )
             for r in schemes
         ],

@@ -33,9 +33,41 @@ class SpendForm(NHSForm):
     description = forms.CharField(label="What it paid for", max_length=200)
     key = forms.CharField(widget=forms.HiddenInput)  # one per form shown: a resubmission posts once
 
+    commitment = forms.ChoiceField(
+        label="Against a commitment (optional)",
+        required=False,
+        help_text="Spending against a commitment reduces what is outstanding on it",
+    )
+
+    def __init__(self, *args, schemes=(), commitments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheme"].choices = [(s.pk, s.name) for s in schemes]
+        self.fields["commitment"].choices = [("", "None")] + [
+            (c.pk, f"{c.reference}: {c.supplier} ({c.scheme.name})") for c in commitments
+        ]
+
+
+class CommitmentForm(NHSForm):
+    scheme = forms.ChoiceField(label="Scheme")
+    reference = forms.CharField(label="Order or contract reference", max_length=60)
+    supplier = forms.CharField(label="Supplier or provider", max_length=200)
+    description = forms.CharField(label="What it is for", max_length=200)
+    amount = MoneyField(label="Amount committed")
+    made_on = forms.DateField(label="Date committed")
+    key = forms.CharField(widget=forms.HiddenInput)
+
     def __init__(self, *args, schemes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scheme"].choices = [(s.pk, s.name) for s in schemes]
+
+
+class ReleaseForm(NHSForm):
+    reason = forms.CharField(
+        label="Why the commitment is released",
+        max_length=200,
+        help_text="For example: the order was cancelled; the contract came in under its value",
+        error_messages={"required": "Say why the commitment is released"},
+    )
 
 
 class ContributionForm(NHSForm):

@@ -166,6 +166,38 @@ class PoolScheme(models.Model):
         return self.name
 
 
+class SchemeCommitment(models.Model):
+    """Money a scheme has committed (an order placed or a contract signed) but not yet spent.
+    A memorandum record: the money stays in the pooled fund until it is spent, and the spending
+    recorded against a commitment (its ledger transactions name it) reduces what is
+    outstanding. What a scheme plans to spend beyond its commitments is uncommitted: the risk
+    share's "cut uncommitted scheme spending" step can only cut that."""
+
+    scheme = models.ForeignKey(PoolScheme, on_delete=models.PROTECT, related_name="commitments")
+    reference = models.CharField("order or contract reference", max_length=60)
+    supplier = models.CharField(max_length=200)
+    description = models.CharField("what it is for", max_length=200)
+    amount_pence = models.BigIntegerField()
+    made_on = models.DateField("date committed")
+    key = models.CharField(max_length=100, unique=True, help_text="The form's one-time key")
+    released_on = models.DateField(null=True, blank=True)
+    release_reason = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["scheme", "made_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "reference"], name="one_commitment_per_reference"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.scheme})"
+
+
 class YearEndSettlement(models.Model):
     pool = models.ForeignKey(PooledBudget, on_delete=models.PROTECT, related_name="settlements")
     year_start = models.PositiveSmallIntegerField()

@@ -6,10 +6,11 @@ nothing, and records the change in the audit trail."""
 from __future__ import annotations
 
 import datetime as dt
+from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
@@ -17,12 +18,21 @@ from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Account, Posting, Transaction
-from commissioning.ledger.rules import Entry, Leg
+from commissioning.ledger.permissions import Action as LedgerAction
+from commissioning.ledger.permissions import can as can_ledger
+from commissioning.ledger.rules import Entry, Leg, pence_text
 from commissioning.organisations.models import Organisation, User
-from commissioning.validation import Problems, refuse
+from commissioning.validation import NON_FIELD, Problems, refuse
 
+from . import forecast as forecasting
 from . import risk_share
-from .models import PooledBudget, PoolPartner, PoolScheme, YearEndSettlement
+from .models import (
+    PooledBudget,
+    PoolPartner,
+    PoolScheme,
+    SchemeCommitment,
+    YearEndSettlement,
+)
 
 # The ledger kind of a transaction that moves a pool's money to (or back from) a person's
 # integrated personal budget; its metadata "schemes" says how much each scheme is charged.
@@ -246,8 +256,10 @@ def record_spend(
     description: str,
     actor,
     value_date: dt.date | None = None,
+    commitment: SchemeCommitment | None = None,
 ) -> ledger.Posted:
-    """Spending on a scheme, paid from the pooled fund."""
+    """Spending on a scheme, paid from the pooled fund; against one of the scheme's
+    commitments if one is named (never more than it still has outstanding)."""
     pool = scheme.pool
     entry = Entry(
         key,
@@ -255,9 +267,161 @@ def record_spend(
         (Leg(pool.pool_account.code, -pence), Leg(scheme.spend_account.code, pence)),
         "spend",
     )
-    return ledger.post(
-        entry, actor, value_date=value_date, metadata={"pool": pool.pk, "scheme": scheme.pk}
+    metadata = {"pool": pool.pk, "scheme": scheme.pk}
+    if commitment is None:
+        return ledger.post(entry, actor, value_date=value_date, metadata=metadata)
+    with transaction.atomic():
+        # The commitment's row lock serialises spending against it (PostgreSQL; SQLite
+        # serialises every writer anyway).
+        locked = SchemeCommitment.objects.select_for_update().filter(pk=commitment.pk).first()
+        if locked is None or locked.scheme_id != scheme.pk:
+            raise refuse("commitment", "Choose one of this scheme's commitments")
+        if not Transaction.objects.filter(key=key).exists():  # a retry is answered by the ledger
+            left = outstanding(locked)
+            if locked.released_on is not None:
+                raise refuse("commitment", f"Commitment {locked.reference} has been released")
+            if isinstance(pence, int) and pence > left:
+                raise refuse(
+                    "amount",
+                    f"Only {pence_text(left)} is outstanding on commitment {locked.reference}",
+                )
+        return ledger.post(
+            entry, actor, value_date=value_date, metadata=metadata | {"commitment": locked.pk}
+        )
+
+
+@dataclass(frozen=True)
+class CommitmentInput:
+    scheme_id: int | None
+    reference: str
+    supplier: str
+    description: str
+    amount_pence: int | None
+    made_on: dt.date | None
+    key: str
+
+
+def _keeps(pool: PooledBudget, actor) -> None:
+    if not can_ledger(actor, LedgerAction.POST, pool.pool_account):
+        raise PermissionDenied("Only those who keep the pooled fund record its commitments")
+
+
+def commit(cmd: CommitmentInput, actor) -> SchemeCommitment:
+    """Record money a scheme has committed (an order placed or a contract signed). The same
+    form's key twice records it once."""
+    scheme = (
+        PoolScheme.objects.select_related("pool__pool_account").filter(pk=cmd.scheme_id).first()
     )
+    if scheme is None:
+        raise refuse("scheme_id", "Choose the scheme the commitment is for")
+    _keeps(scheme.pool, actor)
+    done = SchemeCommitment.objects.filter(key=cmd.key).first()
+    if done is not None and cmd.key:
+        return done
+    problems = Problems()
+    for name, message in (
+        ("reference", "Give the order or contract reference"),
+        ("supplier", "Name the supplier or provider"),
+        ("description", "Say what the commitment is for"),
+    ):
+        if not getattr(cmd, name).strip():
+            problems.add(name, message)
+    if not cmd.key.strip():
+        problems.add(NON_FIELD, "The form has expired: open it again")
+    if cmd.amount_pence is None or cmd.amount_pence <= 0:
+        problems.add("amount_pence", "Enter the amount committed, more than £0")
+    pool = scheme.pool
+    if cmd.made_on is None:
+        problems.add("made_on", "Enter the date the commitment was made")
+    elif cmd.made_on > clock.today():
+        problems.add("made_on", "The date committed cannot be in the future")
+    elif not pool.start_date <= cmd.made_on <= pool.end_date:
+        problems.add(
+            "made_on",
+            f"The date committed falls within the agreement ({pool.start_date:%-d %B %Y} to "
+            f"{pool.end_date:%-d %B %Y})",
+        )
+    reference = cmd.reference.strip()
+    if reference and scheme.commitments.filter(reference=reference).exists():
+        problems.add("reference", f"{reference} is already recorded for {scheme.name}")
+    problems.raise_if_any()
+    with transaction.atomic():
+        made = SchemeCommitment.objects.create(
+            scheme=scheme,
+            reference=reference,
+            supplier=cmd.supplier.strip(),
+            description=cmd.description.strip(),
+            amount_pence=cmd.amount_pence,
+            made_on=cmd.made_on,
+            key=cmd.key.strip(),
+            recorded_by=actor,
+        )
+        audit.record(
+            actor,
+            "create",
+            made,
+            after={
+                "scheme": scheme.name,
+                "reference": made.reference,
+                "supplier": made.supplier,
+                "amount_pence": made.amount_pence,
+                "made_on": made.made_on.isoformat(),
+            },
+        )
+    return made
+
+
+def release(commitment: SchemeCommitment, reason: str, actor) -> SchemeCommitment:
+    """Release what is left of a commitment (the order was cancelled, the contract came in
+    under its value): nothing more is outstanding on it."""
+    _keeps(commitment.scheme.pool, actor)
+    if not reason.strip():
+        raise refuse("reason", "Say why the commitment is released")
+    with transaction.atomic():
+        locked = SchemeCommitment.objects.select_for_update().get(pk=commitment.pk)
+        if locked.released_on is not None:
+            raise refuse("reason", f"Commitment {locked.reference} is already released")
+        left = outstanding(locked)
+        locked.released_on = clock.today()
+        locked.release_reason = reason.strip()[:200]
+        locked.save(update_fields=["released_on", "release_reason"])
+        audit.record(
+            actor,
+            "update",
+            locked,
+            before={"released_on": None},
+            after={
+                "released_on": locked.released_on.isoformat(),
+                "reason": locked.release_reason,
+                "outstanding_released_pence": left,
+            },
+        )
+    return locked
+
+
+def spent_against(commitment: SchemeCommitment) -> int:
+    """What has been spent against a commitment: the postings to its scheme's spend account
+    whose transactions name it."""
+    total = Posting.objects.filter(
+        account_id=commitment.scheme.spend_account_id,
+        transaction__metadata__commitment=commitment.pk,
+    ).aggregate(total=Sum("amount_pence"))["total"]
+    return int(total or 0)
+
+
+def outstanding(commitment: SchemeCommitment, spent: int | None = None) -> int:
+    """What is still to be spent on a commitment: nothing once released (or overspent).
+    ``spent``: what ``spent_against`` says, if the caller has it already."""
+    if commitment.released_on is not None:
+        return 0
+    if spent is None:
+        spent = spent_against(commitment)
+    return max(0, commitment.amount_pence - spent)
+
+
+def committed(scheme: PoolScheme) -> int:
+    """A scheme's outstanding commitments."""
+    return sum(outstanding(c) for c in scheme.commitments.filter(released_on=None))
 
 
 def scheme_spend(
@@ -493,3 +657,53 @@ def _contributions(pool: PooledBudget, start: dt.date, end: dt.date) -> int:
         transaction__value_date__lte=end,
     ).aggregate(total=Sum("amount_pence"))["total"]
     return int(total or 0)
+
+
+def _months(year_start: int) -> list[tuple[dt.date, dt.date]]:
+    out = []
+    for n in range(12):
+        year, month = year_start + (n + 3) // 12, (n + 3) % 12 + 1
+        out.append((dt.date(year, month, 1), dt.date(year, month, monthrange(year, month)[1])))
+    return out
+
+
+@dataclass(frozen=True)
+class Forecast:
+    year_start: int
+    as_at: dt.date  # the end of the last complete month
+    months: int
+    schemes: list[forecasting.SchemeForecast]
+    settlement: risk_share.Settlement
+
+    @property
+    def budget_pence(self) -> int:
+        return sum(s.budget_pence for s in self.schemes)
+
+    @property
+    def forecast_pence(self) -> int:
+        return sum(s.forecast_pence for s in self.schemes)
+
+
+def forecast(pool: PooledBudget, year_start: int) -> Forecast | None:
+    """The year's forecast by scheme at the end of the last complete month, and the risk share
+    applied to it (``forecast.if_the_year_ends_as_forecast``). ``None`` before the year's first
+    month is complete, and once the year has ended (then it is settled, not forecast)."""
+    today = clock.today()
+    done = [(a, b) for a, b in _months(year_start) if b < today]
+    if not done or len(done) == 12:
+        return None
+    schemes = []
+    for s in pool.schemes.select_related("pool", "lead__organisation", "spend_account"):
+        monthly = [scheme_spend(s, a, b) for a, b in done]
+        schemes.append(
+            forecasting.forecast_scheme(
+                s.name, s.lead.organisation.code, s.budget_pence, monthly, committed(s)
+            )
+        )
+    contributions = {
+        p.organisation.code: p.contribution_pence
+        for p in pool.partners.select_related("organisation")
+    }
+    policy = policy_from_json(pool.risk_policy)
+    settlement = forecasting.if_the_year_ends_as_forecast(policy, contributions, schemes)
+    return Forecast(year_start, done[-1][1], len(done), schemes, settlement)

@@ -17,6 +17,11 @@ urlpatterns = [
     path("together/pools/<int:pk>/", views.pool, name="together-pool"),
     path("together/pools/<int:pk>/figures.csv", views.pool_csv, name="together-pool-csv"),
     path(
+        "together/pools/<int:pk>/forecast.csv",
+        views.pool_forecast_csv,
+        name="together-pool-forecast-csv",
+    ),
+    path(
         "together/pools/<int:pk>/report.csv", views.pool_report_csv, name="together-pool-report-csv"
     ),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -27,13 +28,15 @@ from .forms import (
     PARTNER_ROWS,
     SCHEME_ROWS,
     ArrangementForm,
+    CommitmentForm,
     ConsortiumForm,
     ContributionForm,
     DecisionForm,
     PoolForm,
+    ReleaseForm,
     SpendForm,
 )
-from .models import CoCommissioningArrangement, Consortium, PooledBudget
+from .models import CoCommissioningArrangement, Consortium, PooledBudget, SchemeCommitment
 from .permissions import DECIDING, Action, can, may_decide
 
 
@@ -174,6 +177,37 @@ def _pool_figures(pool):
     return partners, schemes
 
 
+def _commitments(pool) -> list[dict]:
+    rows = []
+    for c in SchemeCommitment.objects.filter(scheme__pool=pool).select_related(
+        "scheme__spend_account"
+    ):
+        spent = pooled.spent_against(c)
+        rows.append({"c": c, "spent": spent, "outstanding": pooled.outstanding(c, spent)})
+    return rows
+
+
+def _forecast_rows(pool, year: int):
+    """The forecast and what the risk share would do with it, ready for the page and CSV."""
+    f = pooled.forecast(pool, year)
+    if f is None:
+        return None
+    result = f.settlement
+    steps = [(step.label, pence) for step, pence in result.covered.items()]
+    partners = {
+        p.organisation.code: p.organisation for p in pool.partners.select_related("organisation")
+    }
+    by_partner = [
+        (
+            partners[code].display_name if code in partners else code,
+            result.partners_pay.get(code, 0),
+            result.returned.get(code, 0),
+        )
+        for code in sorted(set(result.partners_pay) | set(result.returned))
+    ]
+    return {"f": f, "steps": steps, "partners": by_partner, "result": result}
+
+
 def _policy_words(policy: risk_share.Policy) -> list[str]:
     bearer = {
         risk_share.Bearer.OWN: "each by the partner leading the overspending scheme",
@@ -209,14 +243,26 @@ def pool(request, pk):
     user = request.user
     keeps_pool = can_ledger(user, LedgerAction.POST, p.pool_account)
     mine = [r["p"] for r in partners if can_ledger(user, LedgerAction.POST, r["p"].account)]
+    commitments = _commitments(p)
+    open_commitments = {str(r["c"].pk): r["c"] for r in commitments if r["outstanding"] > 0}
     spend_form = SpendForm(
         request.POST if request.POST.get("form") == "spend" else None,
         schemes=[r["s"] for r in schemes],
+        commitments=open_commitments.values(),
         initial={"key": f"web-{uuid.uuid4()}"},
     )
+    commit_form = CommitmentForm(
+        request.POST if request.POST.get("form") == "commit" else None,
+        schemes=[r["s"] for r in schemes],
+        initial={"key": f"web-{uuid.uuid4()}", "made_on": clock.today()},
+        prefix="commit",  # its fields' ids differ from the spending form's
+    )
+    releasing = request.POST.get("commitment") if request.POST.get("form") == "release" else None
+    release_form = ReleaseForm(request.POST if releasing else None)
     pay_form = ContributionForm(
         request.POST if request.POST.get("form") == "contribution" else None,
         initial={"key": f"web-{uuid.uuid4()}"},
+        prefix="pay",
     )
     then = reverse("together-pool", args=[p.pk])
     if request.method == "POST":
@@ -234,10 +280,47 @@ def pool(request, pk):
                     spend_form.cleaned_data["description"],
                     user,
                     spend_form.cleaned_data["value_date"],
+                    open_commitments.get(spend_form.cleaned_data["commitment"]),
                 ),
                 "The spending is recorded.",
                 then,
                 rename={"legs.0.pence": "amount", "value_date": "value_date"},
+            )
+            if done:
+                return done
+        elif step == "commit":
+            guard(keeps_pool)
+            done = submit(
+                request,
+                commit_form,
+                lambda: pooled.commit(
+                    pooled.CommitmentInput(
+                        int(commit_form.cleaned_data["scheme"]),
+                        commit_form.cleaned_data["reference"],
+                        commit_form.cleaned_data["supplier"],
+                        commit_form.cleaned_data["description"],
+                        commit_form.cleaned_data["amount"],
+                        commit_form.cleaned_data["made_on"],
+                        commit_form.cleaned_data["key"],
+                    ),
+                    user,
+                ),
+                lambda c: f"Commitment {c.reference} is recorded.",
+                then,
+                rename={"scheme_id": "scheme", "amount_pence": "amount"},
+            )
+            if done:
+                return done
+        elif step == "release":
+            guard(keeps_pool)
+            target = {str(r["c"].pk): r["c"] for r in commitments}.get(releasing)
+            guard(target is not None)
+            done = submit(
+                request,
+                release_form,
+                lambda: pooled.release(target, release_form.cleaned_data["reason"], user),
+                lambda c: f"Commitment {c.reference} is released.",
+                then,
             )
             if done:
                 return done
@@ -288,6 +371,11 @@ def pool(request, pk):
             "keeps_pool": keeps_pool,
             "my_partner": mine[0] if mine else None,
             "spend_form": spend_form,
+            "commit_form": commit_form,
+            "release_form": release_form,
+            "releasing": releasing,
+            "commitments": commitments,
+            "forecast": _forecast_rows(p, year),
             "pay_form": pay_form,
             "settled": settled,
             "owed": owed,
@@ -314,10 +402,10 @@ def pool_csv(request, pk):
         [
             "kind",
             "name",
-            "lead or partner",
-            "budget or agreed (pence)",
-            "spent or paid (pence)",
-            "variance or due (pence)",
+            "lead, partner or scheme",
+            "budget, agreed or committed (pence)",
+            "spent, paid or spent against (pence)",
+            "variance, due or outstanding (pence)",
             "of which integrated personal budgets (pence)",
         ]
     )
@@ -331,6 +419,18 @@ def pool_csv(request, pk):
                 r["spent"],
                 r["variance"],
                 r["integrated"],
+            ]
+        )
+    for r in _commitments(p):
+        writer.writerow(
+            [
+                "commitment",
+                f"{r['c'].reference}: {r['c'].supplier}",
+                r["c"].scheme.name,
+                r["c"].amount_pence,
+                r["spent"],
+                r["outstanding"],
+                "",
             ]
         )
     for r in partners:
@@ -611,3 +711,52 @@ def new_pool(request):
             "button": "Record the pooled budget",
         },
     )
+
+
+def pool_forecast_csv(request, pk):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    p = get_object_or_404(PooledBudget, pk=pk)
+    year = _pool_year(p)
+    rows = _forecast_rows(p, year)
+    if rows is None:
+        raise Http404("There is no forecast: the year has not had a complete month, or has ended")
+    f = rows["f"]
+    response, writer = csv_response(f"pooled-budget-{p.pk}-{year}-forecast.csv")
+    writer.writerow(["Forecast at", f.as_at.isoformat(), f"{f.months} complete months"])
+    writer.writerow(
+        [
+            "scheme",
+            "lead",
+            "budget (pence)",
+            "spent to date (pence)",
+            "committed (pence)",
+            "forecast outturn (pence)",
+            "under (+) or over (-) (pence)",
+            "uncommitted (pence)",
+        ]
+    )
+    for s in f.schemes:
+        writer.writerow(
+            [
+                s.name,
+                s.lead,
+                s.budget_pence,
+                s.spent_pence,
+                s.committed_pence,
+                s.forecast_pence,
+                s.variance_pence,
+                s.uncommitted_pence,
+            ]
+        )
+    writer.writerow([])
+    writer.writerow(["If the year ends as forecast", "pence"])
+    writer.writerow(["Forecast overspend", rows["result"].total_overspend])
+    for label, pence in rows["steps"]:
+        writer.writerow([label, pence])
+    writer.writerow([])
+    writer.writerow(
+        ["partner", "would pay towards the overspend (pence)", "would get back (pence)"]
+    )
+    for name, pays, back in rows["partners"]:
+        writer.writerow([name, pays, back])
+    return response

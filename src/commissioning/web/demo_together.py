@@ -1,7 +1,8 @@
 """The demo's commissioning together: a consortium of the home ICB and its neighbour, the
 home ICB's delegated primary care co-commissioning with a decision taken under it, and a
 Better Care Fund pool with the home ICB and a synthetic county council, a year of
-contributions and spending, settled at year end. Built through the services; run again, it
+contributions and spending, settled at year end, and this year's pool part-way through, with
+commitments and a forecast. Built through the services; run again, it
 changes nothing."""
 
 from __future__ import annotations
@@ -182,7 +183,125 @@ def load_demo_together(home: Organisation, person) -> list[str]:
             built.append("a Better Care Fund pool, a year of spending, settled")
         else:
             built.append("a Better Care Fund pool and a year of spending")
+        if _this_years_pool(home, council, icb_finance, council_finance):
+            built.append("this year's Better Care Fund with commitments and a forecast")
     return built
+
+
+# This year's schemes: monthly spend in pounds from April, and how much more each month from
+# July (intermediate care under winter pressure early).
+THIS_YEAR = [(318_000, 12_000), (85_000, 0), (50_000, 0)]
+
+
+def _this_years_pool(home, council, icb_finance, council_finance) -> bool:
+    """The current financial year's Better Care Fund, part-way through: the months complete
+    so far spent, intermediate care climbing, commitments on two schemes, so that the pool
+    page forecasts an overspend and shows how the agreement would meet it."""
+    today = clock.today()
+    year = today.year if today.month >= 4 else today.year - 1
+    if year <= 2025:
+        return False  # the 2025/26 pool above is the current one
+    code = f"BCF-{year}-XL001"
+    leads = {"icb": home, "council": council}
+    for org in (home, council):
+        ledger.post(
+            Entry(
+                f"demo-allocation-{org.code}-{year}",
+                f"BCF allocation {year}/{(year + 1) % 100:02d}",
+                (
+                    Leg(f"{org.code}-ALLOCATION", -5_000_000_00),
+                    Leg(f"{org.code}-BCF", 5_000_000_00),
+                ),
+            ),
+            SYSTEM,
+            value_date=dt.date(year, 4, 1),
+        )
+    first = PooledBudget.objects.get(pool_account__code=POOL_CODE)
+    pool = pooled.create_pool(
+        pooled.PoolInput(
+            code=code,
+            name=f"Better Care Fund {year}/{(year + 1) % 100:02d}",
+            kind="bcf",
+            host_id=council.pk,
+            fund_manager_id=council_finance.pk,
+            **{name: getattr(first, name) for name in pooled.AGREEMENT_FIELDS},
+            start_date=dt.date(year, 4, 1),
+            end_date=dt.date(year + 1, 3, 31),
+            review_dates=[dt.date(year, 10, 1)],
+            partners=[
+                pooled.PartnerInput(home.pk, 3_300_000_00, f"{home.code}-BCF"),
+                pooled.PartnerInput(council.pk, 2_100_000_00, "XL001-BCF"),
+            ],
+            schemes=[
+                pooled.SchemeInput(n, leads[lead].pk, budget * 100)
+                for n, lead, budget, _ in SCHEMES
+            ],
+            policy=Policy(risk_pool_pence=50_000_00, overspend_bearer=Bearer.OWN),
+            overdraft_pence=200_000_00,
+        ),
+        council_finance,
+    )
+    partners = {p.organisation_id: p for p in pool.partners.all()}
+    for org, pence, who in (
+        (home, 3_300_000_00, icb_finance),
+        (council, 2_100_000_00, council_finance),
+    ):
+        pooled.contribute(
+            partners[org.pk], pence, f"demo-bcf-{year}-{org.code}", who, dt.date(year, 4, 1)
+        )
+    ledger.post(
+        Entry(
+            f"demo-bcf-{year}-risk",
+            f"Risk pool for {year}/{(year + 1) % 100:02d}",
+            (Leg("XL001-BCF", -50_000_00), Leg(f"{code}-RISK", 50_000_00)),
+        ),
+        council_finance,
+        value_date=dt.date(year, 4, 1),
+    )
+    care, adaptations, carers = pool.schemes.all()
+    made = dt.date(year, 6, 1) if dt.date(year, 6, 1) <= today else today
+    stairlifts = pooled.commit(
+        pooled.CommitmentInput(
+            adaptations.pk,
+            f"DFG-{year}-014",
+            "Synthetic Stairlifts Ltd",
+            "Stairlifts and ramps framework call-off",
+            400_000_00,
+            made,
+            f"demo-commit-{year}-dfg",
+        ),
+        council_finance,
+    )
+    if dt.date(year, 10, 1) <= today:
+        pooled.commit(
+            pooled.CommitmentInput(
+                care.pk,
+                f"IC-{year}-007",
+                "Synthetic Care Homes Ltd",
+                "Winter step-down beds, November to March",
+                900_000_00,
+                dt.date(year, 10, 1),
+                f"demo-commit-{year}-winter",
+            ),
+            council_finance,
+        )
+    for m in range(12):
+        month = dt.date(year + (3 + m) // 12, (3 + m) % 12 + 1, 28)
+        if month >= today:
+            break
+        for scheme, (monthly, rise) in zip((care, adaptations, carers), THIS_YEAR, strict=True):
+            pence = (monthly + rise * max(0, m - 2)) * 100
+            against = scheme == adaptations and m >= 3 and pooled.outstanding(stairlifts) >= pence
+            pooled.record_spend(
+                scheme,
+                pence,
+                f"demo-bcf-{year}-{scheme.pk}-{m}",
+                f"Spending in {month:%B %Y}",
+                council_finance,
+                month,
+                commitment=stairlifts if against else None,
+            )
+    return True
 
 
 SPECIALISED = {  # line: (annual budget in £, monthly spend in £ from April, drift per month)

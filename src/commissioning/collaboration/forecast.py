@@ -1,0 +1,73 @@
+"""The in-year forecast of a pooled budget's schemes, and what the risk share would do if the
+year ended as forecast. Pure functions, integer pence.
+
+The pooled fund manager reports on under- and overspends and proposes an action plan for the
+partners to decide (DOMAIN.md section 5). Agreements meet an overspend in an order that
+includes cutting uncommitted scheme spending, which only means something before the year
+ends: at year end everything has been spent or not. So the order is applied here to the
+forecast, the early warning, and at year end to what was spent (``pooled.settle_year``).
+
+- **Forecast outturn**: spend to date plus the run rate of the last three complete months
+  times the months left (the rule of the specialised commissioning month end,
+  ``specialised.rules.forecast_outturn``), and never less than what is spent and committed:
+  money committed (an order placed, a contract signed) will be spent.
+- **Uncommitted**: what the forecast expects the scheme to spend in the rest of the year
+  beyond its commitments, ``forecast − spent − committed`` (never below 0). This is what the
+  partners could still decide not to spend; committed money cannot be cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from commissioning.specialised.rules import forecast_outturn
+
+from . import risk_share
+
+
+@dataclass(frozen=True)
+class SchemeForecast:
+    name: str
+    lead: str
+    budget_pence: int
+    spent_pence: int  # to the end of the last complete month
+    committed_pence: int  # outstanding commitments
+    forecast_pence: int
+
+    @property
+    def uncommitted_pence(self) -> int:
+        return max(0, self.forecast_pence - self.spent_pence - self.committed_pence)
+
+    @property
+    def variance_pence(self) -> int:
+        """Budget minus forecast: positive under budget, negative over."""
+        return self.budget_pence - self.forecast_pence
+
+    def as_scheme(self) -> risk_share.Scheme:
+        return risk_share.Scheme(
+            self.name, self.lead, self.budget_pence, self.forecast_pence, self.uncommitted_pence
+        )
+
+
+def forecast_scheme(
+    name: str, lead: str, budget_pence: int, monthly: Sequence[int], committed_pence: int
+) -> SchemeForecast:
+    """``monthly``: the scheme's spending in each complete month of the year, April first."""
+    if not 1 <= len(monthly) <= 12:
+        raise ValueError("A forecast needs between one and twelve complete months")
+    if committed_pence < 0:
+        raise ValueError("Outstanding commitments cannot be negative")
+    spent = sum(monthly)
+    forecast = max(forecast_outturn(monthly), spent + committed_pence)
+    return SchemeForecast(name, lead, budget_pence, spent, committed_pence, forecast)
+
+
+def if_the_year_ends_as_forecast(
+    policy: risk_share.Policy,
+    contributions: Mapping[str, int],
+    schemes: Sequence[SchemeForecast],
+) -> risk_share.Settlement:
+    """The risk share applied to the forecast: which step would cover how much of the
+    forecast overspend, and what each partner would pay or get back."""
+    return risk_share.settle(policy, contributions, [s.as_scheme() for s in schemes])
