@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
 
 from commissioning import clock
 from commissioning.audit import chain as audit
@@ -344,31 +344,45 @@ def commit(cmd: CommitmentInput, actor) -> SchemeCommitment:
     reference = cmd.reference.strip()
     if reference and scheme.commitments.filter(reference=reference).exists():
         problems.add("reference", f"{reference} is already recorded for {scheme.name}")
+    made = SchemeCommitment(
+        scheme=scheme,
+        reference=reference,
+        supplier=cmd.supplier.strip(),
+        description=cmd.description.strip(),
+        amount_pence=cmd.amount_pence,
+        made_on=cmd.made_on,
+        key=cmd.key.strip(),
+        recorded_by=actor,
+    )
+    if not problems:  # lengths and the like, as the model defines them
+        problems.check_model(made, exclude=["scheme", "recorded_by", "released_on"])
     problems.raise_if_any()
-    with transaction.atomic():
-        made = SchemeCommitment.objects.create(
-            scheme=scheme,
-            reference=reference,
-            supplier=cmd.supplier.strip(),
-            description=cmd.description.strip(),
-            amount_pence=cmd.amount_pence,
-            made_on=cmd.made_on,
-            key=cmd.key.strip(),
-            recorded_by=actor,
-        )
-        audit.record(
-            actor,
-            "create",
-            made,
-            after={
-                "scheme": scheme.name,
-                "reference": made.reference,
-                "supplier": made.supplier,
-                "amount_pence": made.amount_pence,
-                "made_on": made.made_on.isoformat(),
-            },
-        )
+    try:
+        with transaction.atomic():
+            made.save()
+            _record_commitment(actor, made)
+    except IntegrityError:
+        # The same form, or the same reference, recorded at the same moment by someone else.
+        done = SchemeCommitment.objects.filter(key=made.key).first()
+        if done is not None:
+            return done
+        raise refuse("reference", f"{reference} is already recorded for {scheme.name}") from None
     return made
+
+
+def _record_commitment(actor, made: SchemeCommitment) -> None:
+    audit.record(
+        actor,
+        "create",
+        made,
+        after={
+            "scheme": made.scheme.name,
+            "reference": made.reference,
+            "supplier": made.supplier,
+            "amount_pence": made.amount_pence,
+            "made_on": made.made_on.isoformat(),
+        },
+    )
 
 
 def release(commitment: SchemeCommitment, reason: str, actor) -> SchemeCommitment:
@@ -377,13 +391,15 @@ def release(commitment: SchemeCommitment, reason: str, actor) -> SchemeCommitmen
     _keeps(commitment.scheme.pool, actor)
     if not reason.strip():
         raise refuse("reason", "Say why the commitment is released")
+    if len(reason.strip()) > 200:
+        raise refuse("reason", "Say why in at most 200 characters")
     with transaction.atomic():
         locked = SchemeCommitment.objects.select_for_update().get(pk=commitment.pk)
         if locked.released_on is not None:
             raise refuse("reason", f"Commitment {locked.reference} is already released")
         left = outstanding(locked)
         locked.released_on = clock.today()
-        locked.release_reason = reason.strip()[:200]
+        locked.release_reason = reason.strip()
         locked.save(update_fields=["released_on", "release_reason"])
         audit.record(
             actor,
@@ -401,11 +417,16 @@ def release(commitment: SchemeCommitment, reason: str, actor) -> SchemeCommitmen
 
 def spent_against(commitment: SchemeCommitment) -> int:
     """What has been spent against a commitment: the postings to its scheme's spend account
-    whose transactions name it."""
-    total = Posting.objects.filter(
-        account_id=commitment.scheme.spend_account_id,
-        transaction__metadata__commitment=commitment.pk,
-    ).aggregate(total=Sum("amount_pence"))["total"]
+    whose transactions name it, and those of their reversals (a reversed spend gives the
+    commitment back)."""
+    total = (
+        Posting.objects.filter(account_id=commitment.scheme.spend_account_id)
+        .filter(
+            Q(transaction__metadata__commitment=commitment.pk)
+            | Q(transaction__reverses__metadata__commitment=commitment.pk)
+        )
+        .aggregate(total=Sum("amount_pence"))["total"]
+    )
     return int(total or 0)
 
 
@@ -674,14 +695,6 @@ class Forecast:
     months: int
     schemes: list[forecasting.SchemeForecast]
     settlement: risk_share.Settlement
-
-    @property
-    def budget_pence(self) -> int:
-        return sum(s.budget_pence for s in self.schemes)
-
-    @property
-    def forecast_pence(self) -> int:
-        return sum(s.forecast_pence for s in self.schemes)
 
 
 def forecast(pool: PooledBudget, year_start: int) -> Forecast | None:

@@ -14,6 +14,7 @@ from commissioning import clock
 from commissioning.audit.models import Revision
 from commissioning.collaboration import pooled
 from commissioning.collaboration.models import SchemeCommitment
+from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Transaction
 from commissioning.ledger.verify import verify_ledger
 
@@ -274,3 +275,19 @@ def test_the_pool_api_shows_each_schemes_outstanding_commitments(client, bcf, ye
 
     pool = client.get(f"/api/v1/pools/{bcf.pool.pk}", **bearer(bcf.people["XC001"])).json()
     assert [s["committed_pence"] for s in pool["schemes"]] == [2_700_000, 2_250_000]
+
+
+def test_a_reversed_spend_gives_the_commitment_back(bcf, year):
+    october = Transaction.objects.get(key="ha-10")
+    ledger.reverse(october, "rev-ha-10", "Invoice paid twice", bcf.people["XL001"])
+    assert pooled.spent_against(year.ha1) == 0
+    assert pooled.outstanding(year.ha1) == 2_500_000
+
+
+def test_a_reference_longer_than_the_record_holds_is_refused_by_field(bcf, year):
+    with clock.recorded_as(NOVEMBER), pytest.raises(ValidationError) as exc:
+        _commit(year.care, "X" * 61, 1_000, dt.date(2025, 5, 1), "k-long", bcf.people["XL001"])
+    assert "at most 60 characters" in exc.value.message_dict["reference"][0]
+    with pytest.raises(ValidationError, match="at most 200 characters"):
+        pooled.release(year.ic1, "x" * 201, bcf.people["XL001"])
+    assert not SchemeCommitment.objects.filter(key="k-long").exists()
