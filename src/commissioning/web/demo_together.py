@@ -32,6 +32,46 @@ SCHEMES = [  # name, lead ("icb" or "council"), budget in pounds, monthly spend 
 ]
 
 
+AGREEMENT = dict(
+    aims_and_outcomes="Fewer emergency admissions of people over 65; people home from hospital "
+    "sooner; more people still at home 91 days after reablement",
+    functions_covered="NHS: community health services; council: adult social care and the "
+    "disabled facilities grant",
+    people_and_services="Adults at risk of admission or delayed discharge, and carers",
+    resources_provided="The council hosts the pool and its accounts; the ICB seconds two "
+    "discharge co-ordinators",
+    management_and_monitoring="Monthly to a joint management group; quarterly and annually to "
+    "the Health and Wellbeing Board",
+    variation_and_termination="Contributions varied by agreement of both partners; six months' "
+    "notice to end",
+)
+
+
+def _bcf(year: int, home, council, council_finance) -> pooled.PoolInput:
+    """The demo's Better Care Fund agreement for a financial year (the same each year)."""
+    leads = {"icb": home, "council": council}
+    return pooled.PoolInput(
+        code=f"BCF-{year}-XL001",
+        name=f"Better Care Fund {year}/{(year + 1) % 100:02d}",
+        kind="bcf",
+        host_id=council.pk,
+        fund_manager_id=council_finance.pk,
+        **AGREEMENT,
+        start_date=dt.date(year, 4, 1),
+        end_date=dt.date(year + 1, 3, 31),
+        review_dates=[dt.date(year, 10, 1)],
+        partners=[
+            pooled.PartnerInput(home.pk, 3_300_000_00, f"{home.code}-BCF"),
+            pooled.PartnerInput(council.pk, 2_100_000_00, "XL001-BCF"),
+        ],
+        schemes=[
+            pooled.SchemeInput(n, leads[lead].pk, budget * 100) for n, lead, budget, _ in SCHEMES
+        ],
+        policy=Policy(risk_pool_pence=50_000_00, overspend_bearer=Bearer.OWN),
+        overdraft_pence=200_000_00,
+    )
+
+
 def _org(code, name, org_type) -> Organisation:
     data = OrganisationData(
         code=code, name=name, org_type=OrganisationType(org_type), is_synthetic=True
@@ -111,41 +151,7 @@ def load_demo_together(home: Organisation, person) -> list[str]:
                     system,
                     value_date=dt.date(2025, 4, 1),
                 )
-        leads = {"icb": home, "council": council}
-        pool = pooled.create_pool(
-            pooled.PoolInput(
-                code=POOL_CODE,
-                name="Better Care Fund 2025/26",
-                kind="bcf",
-                host_id=council.pk,
-                fund_manager_id=council_finance.pk,
-                aims_and_outcomes="Fewer emergency admissions of people over 65; people home from "
-                "hospital sooner; more people still at home 91 days after reablement",
-                functions_covered="NHS: community health services; council: adult social care and "
-                "the disabled facilities grant",
-                people_and_services="Adults at risk of admission or delayed discharge, and carers",
-                resources_provided="The council hosts the pool and its accounts; the ICB seconds "
-                "two discharge co-ordinators",
-                management_and_monitoring="Monthly to a joint management group; quarterly and "
-                "annually to the Health and Wellbeing Board",
-                variation_and_termination="Contributions varied by agreement of both partners; "
-                "six months' notice to end",
-                start_date=dt.date(2025, 4, 1),
-                end_date=dt.date(2026, 3, 31),
-                review_dates=[dt.date(2025, 10, 1)],
-                partners=[
-                    pooled.PartnerInput(home.pk, 3_300_000_00, f"{home.code}-BCF"),
-                    pooled.PartnerInput(council.pk, 2_100_000_00, "XL001-BCF"),
-                ],
-                schemes=[
-                    pooled.SchemeInput(n, leads[lead].pk, budget * 100)
-                    for n, lead, budget, _ in SCHEMES
-                ],
-                policy=Policy(risk_pool_pence=50_000_00, overspend_bearer=Bearer.OWN),
-                overdraft_pence=200_000_00,
-            ),
-            council_finance,
-        )
+        pool = pooled.create_pool(_bcf(2025, home, council, council_finance), council_finance)
         partners = {p.organisation_id: p for p in pool.partners.all()}
         pooled.contribute(
             partners[home.pk], 3_300_000_00, "demo-bcf-icb", icb_finance, dt.date(2025, 4, 1)
@@ -202,7 +208,6 @@ def _this_years_pool(home, council, icb_finance, council_finance) -> bool:
     if year <= 2025:
         return False  # the 2025/26 pool above is the current one
     code = f"BCF-{year}-XL001"
-    leads = {"icb": home, "council": council}
     for org in (home, council):
         ledger.post(
             Entry(
@@ -216,31 +221,7 @@ def _this_years_pool(home, council, icb_finance, council_finance) -> bool:
             SYSTEM,
             value_date=dt.date(year, 4, 1),
         )
-    first = PooledBudget.objects.get(pool_account__code=POOL_CODE)
-    pool = pooled.create_pool(
-        pooled.PoolInput(
-            code=code,
-            name=f"Better Care Fund {year}/{(year + 1) % 100:02d}",
-            kind="bcf",
-            host_id=council.pk,
-            fund_manager_id=council_finance.pk,
-            **{name: getattr(first, name) for name in pooled.AGREEMENT_FIELDS},
-            start_date=dt.date(year, 4, 1),
-            end_date=dt.date(year + 1, 3, 31),
-            review_dates=[dt.date(year, 10, 1)],
-            partners=[
-                pooled.PartnerInput(home.pk, 3_300_000_00, f"{home.code}-BCF"),
-                pooled.PartnerInput(council.pk, 2_100_000_00, "XL001-BCF"),
-            ],
-            schemes=[
-                pooled.SchemeInput(n, leads[lead].pk, budget * 100)
-                for n, lead, budget, _ in SCHEMES
-            ],
-            policy=Policy(risk_pool_pence=50_000_00, overspend_bearer=Bearer.OWN),
-            overdraft_pence=200_000_00,
-        ),
-        council_finance,
-    )
+    pool = pooled.create_pool(_bcf(year, home, council, council_finance), council_finance)
     partners = {p.organisation_id: p for p in pool.partners.all()}
     for org, pence, who in (
         (home, 3_300_000_00, icb_finance),
