@@ -50,10 +50,29 @@ def workspace(request):
                 "members"
             ),
             "arrangements": CoCommissioningArrangement.objects.select_related("commissioner"),
-            "pools": PooledBudget.objects.select_related("host", "pool_account"),
+            "pools": [
+                (p, _pool_outlook(p))
+                for p in PooledBudget.objects.select_related("host", "pool_account")
+            ],
             "programmes": _phb_programmes(request.user),
         },
     )
+
+
+def _pool_outlook(pool) -> tuple[str, str]:
+    """How the pool's year stands, for the list: (words, NHS tag colour)."""
+    year = _pool_year(pool)
+    settled = pool.settlements.filter(year_start=year).first()
+    if settled is not None:
+        over = settled.figures["total_overspend"]
+        return ("Settled" + (f": {pence_text(over)} overspent" if over else ": within budget")), ""
+    f = pooled.forecast(pool, year)
+    if f is None:
+        return "No forecast yet (the year's first month is not complete, or the year has ended)", ""
+    over, at = f.settlement.total_overspend, f"{f.as_at:%-d %B %Y}"
+    if over:
+        return f"Overspend of {pence_text(over)} forecast at {at}", "red"
+    return f"On or under budget, forecast at {at}", "green"
 
 
 def _phb_programmes(user):

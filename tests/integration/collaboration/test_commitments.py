@@ -291,3 +291,22 @@ def test_a_reference_longer_than_the_record_holds_is_refused_by_field(bcf, year)
     with pytest.raises(ValidationError, match="at most 200 characters"):
         pooled.release(year.ic1, "x" * 201, bcf.people["XL001"])
     assert not SchemeCommitment.objects.filter(key="k-long").exists()
+
+
+def test_the_together_page_warns_of_a_forecast_overspend(client, bcf, year):
+    client.force_login(bcf.people["XC001"])
+    with clock.recorded_as(NOVEMBER):
+        page = client.get("/together/").content.decode()
+    assert "Overspend of £12,000.00 forecast at 31 October 2025" in page
+    with clock.recorded_as(dt.datetime(2025, 4, 20, 12)):
+        page = client.get("/together/").content.decode()
+    assert "No forecast yet" in page
+
+
+def test_a_settled_year_says_so_on_the_together_page(client, bcf, year):
+    with clock.recorded_as(dt.datetime(2026, 4, 2, 12)):
+        pooled.settle_year(bcf.pool, 2025, bcf.people["XL001"])
+        client.force_login(bcf.people["XC001"])
+        page = client.get("/together/").content.decode()
+    # Seven months spent: intermediate care 4,200,000 of 6,000,000, adaptations 1,750,000.
+    assert "Settled: within budget" in page
