@@ -34,6 +34,7 @@ class SchemeForecast:
     spent_pence: int  # to the end of the last complete month
     committed_pence: int  # outstanding commitments
     forecast_pence: int
+    monthly: tuple[int, ...] = ()  # each complete month's spending, April first
 
     @property
     def uncommitted_pence(self) -> int:
@@ -60,7 +61,9 @@ def forecast_scheme(
         raise ValueError("Outstanding commitments cannot be negative")
     spent = sum(monthly)
     forecast = max(forecast_outturn(monthly), spent + committed_pence)
-    return SchemeForecast(name, lead, budget_pence, spent, committed_pence, forecast)
+    return SchemeForecast(
+        name, lead, budget_pence, spent, committed_pence, forecast, tuple(monthly)
+    )
 
 
 def if_the_year_ends_as_forecast(

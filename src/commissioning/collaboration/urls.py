@@ -21,6 +21,12 @@ urlpatterns = [
         views.pool_forecast_csv,
         name="together-pool-forecast-csv",
     ),
+    # after the CSV: any other suffix is a chart format (svg or png)
+    path(
+        "together/pools/<int:pk>/forecast.<str:fmt>",
+        views.pool_forecast_chart,
+        name="together-pool-forecast-chart",
+    ),
     path(
         "together/pools/<int:pk>/report.csv", views.pool_report_csv, name="together-pool-report-csv"
     ),

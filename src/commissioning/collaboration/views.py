@@ -20,9 +20,11 @@ from commissioning.market import data
 from commissioning.organisations.models import Organisation, User
 from commissioning.organisations.permissions import current_memberships, has_role_at
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, PROVIDER_TYPES, Role
+from commissioning.quality.charts import response as chart_response
 from commissioning.web.http import act, csv_response, guard, submit
 
 from . import pooled, risk_share, services
+from .charts import forecast_chart
 from .cocommissioning import Body, Function, Model, consulted, decider
 from .forms import (
     PARTNER_ROWS,
@@ -779,3 +781,14 @@ def pool_forecast_csv(request, pk):
     for name, pays, back in rows["partners"]:
         writer.writerow([name, pays, back])
     return response
+
+
+def pool_forecast_chart(request, pk, fmt):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    p = get_object_or_404(PooledBudget, pk=pk)
+    year = _pool_year(p)
+    f = pooled.forecast(p, year)
+    if f is None:
+        raise Http404("There is no forecast: the year has not had a complete month, or has ended")
+    figure = forecast_chart(f.schemes, f"{p.name}: spending and forecast at {f.as_at:%-d %B %Y}")
+    return chart_response(figure, fmt, f"pooled-budget-{p.pk}-{year}-forecast")

@@ -310,3 +310,19 @@ def test_a_settled_year_says_so_on_the_together_page(client, bcf, year):
         page = client.get("/together/").content.decode()
     # Seven months spent: intermediate care 4,200,000 of 6,000,000, adaptations 1,750,000.
     assert "Settled: within budget" in page
+
+
+def test_the_forecast_chart_exports_as_svg_and_png_for_a_board_paper(client, bcf, year):
+    client.force_login(bcf.people["XC001"])
+    url = f"/together/pools/{bcf.pool.pk}/forecast"
+    with clock.recorded_as(NOVEMBER):
+        svg = client.get(url + ".svg")
+        png = client.get(url + ".png")
+        assert client.get(url + ".gif").status_code == 404
+        page = client.get(f"/together/pools/{bcf.pool.pk}/").content.decode()
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    assert png["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG")
+    assert "forecast.png" in png["Content-Disposition"]
+    assert f'src="/together/pools/{bcf.pool.pk}/forecast.svg"' in page
+    with clock.recorded_as(dt.datetime(2026, 4, 2, 12)):
+        assert client.get(url + ".svg").status_code == 404

@@ -59,3 +59,23 @@ def test_forecast_covers_spent_and_committed_and_its_parts_add_up(monthly, commi
     assert f.forecast_pence >= f.spent_pence + f.committed_pence
     assert f.spent_pence + f.committed_pence + f.uncommitted_pence == f.forecast_pence
     assert f.variance_pence == budget - f.forecast_pence
+
+
+def test_the_forecast_chart_draws_one_panel_per_scheme_with_its_figures():
+    from commissioning.collaboration.charts import forecast_chart
+
+    care = forecast.forecast_scheme("Care", "XC001", 6_000_000, [600_000] * 7, 2_700_000)
+    carers = forecast.forecast_scheme("Carers", "XL001", 600_000, [50_000], 0)
+    figure = forecast_chart([care, carers], "Pool")
+    first, second = figure.axes
+    spent, projected = first.lines[0], first.lines[1]
+    assert list(spent.get_ydata()) == [6_000 * k for k in range(1, 8)]  # pounds, cumulative
+    assert list(projected.get_ydata()) == [42_000, 72_000]  # to the forecast outturn in March
+    assert first.lines[2].get_ydata()[0] == 60_000  # the budget
+    assert second.get_title(loc="left") == "Carers" and list(second.lines[0].get_ydata()) == [500]
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == [
+        "Spent",
+        "Forecast",
+        "Budget",
+        "Committed",
+    ]
