@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.pagination import paginate
 
 from commissioning.collaboration import pooled
 from commissioning.collaboration import services as together
-from commissioning.collaboration.models import CoCommissioningArrangement, PooledBudget
+from commissioning.collaboration.models import (
+    CoCommissioningArrangement,
+    PooledBudget,
+    SchemeCommitment,
+)
 from commissioning.collaboration.permissions import Action as TogetherAction
 from commissioning.collaboration.permissions import can as can_together
 from commissioning.ledger import services as ledger
@@ -26,6 +32,8 @@ from commissioning.specialised import services as specialised
 from commissioning.specialised.models import LineBudget
 from commissioning.specialised.permissions import Action as FinanceAction
 from commissioning.specialised.permissions import can as can_finance
+
+from .pagination import Pagination
 
 router = Router()
 
@@ -184,6 +192,139 @@ def get_pool(request, pool_id: int):
             for r in schemes
         ],
         settlements=[{"year_start": s.year_start, **s.figures} for s in p.settlements.all()],
+    )
+
+
+class CommitmentIn(Schema):
+    scheme_id: int
+    reference: str
+    supplier: str
+    description: str
+    amount_pence: int
+    made_on: dt.date
+    key: str  # the same key sent again returns the commitment already recorded (200)
+
+
+class CommitmentOut(Schema):
+    id: int
+    scheme: str
+    reference: str
+    supplier: str
+    description: str
+    amount_pence: int
+    made_on: dt.date
+    spent_against_pence: int
+    outstanding_pence: int
+    released_on: dt.date | None
+    release_reason: str
+
+
+def _commitment_out(c: SchemeCommitment) -> CommitmentOut:
+    spent = pooled.spent_against(c)
+    return CommitmentOut(
+        id=c.pk,
+        scheme=c.scheme.name,
+        reference=c.reference,
+        supplier=c.supplier,
+        description=c.description,
+        amount_pence=c.amount_pence,
+        made_on=c.made_on,
+        spent_against_pence=spent,
+        outstanding_pence=pooled.outstanding(c, spent),
+        released_on=c.released_on,
+        release_reason=c.release_reason,
+    )
+
+
+@router.get(
+    "/pools/{pool_id}/commitments",
+    response=list[CommitmentOut],
+    tags=["commissioning together"],
+)
+@paginate(Pagination)
+def list_commitments(request, pool_id: int):
+    """A pooled budget's commitments: orders and contracts, what has been spent against each
+    and what is outstanding."""
+    _allow(can_together(request.user, TogetherAction.VIEW_COLLABORATION), "see pooled budgets")
+    pool = get_object_or_404(PooledBudget, pk=pool_id)
+    rows = SchemeCommitment.objects.filter(scheme__pool=pool).select_related(
+        "scheme__spend_account"
+    )
+    return [_commitment_out(c) for c in rows]
+
+
+@router.post(
+    "/pools/{pool_id}/commitments",
+    response={200: CommitmentOut, 201: CommitmentOut},
+    tags=["commissioning together"],
+)
+def record_commitment(request, pool_id: int, body: CommitmentIn):
+    """Record a scheme's commitment (those who keep the pooled fund; 403 otherwise). The same
+    ``key`` again returns the commitment already recorded (200); a problem is 422 by field."""
+    pool = get_object_or_404(PooledBudget, pk=pool_id)
+    if not pool.schemes.filter(pk=body.scheme_id).exists():
+        raise ValidationError({"scheme_id": [f"Choose one of the schemes of {pool.name}"]})
+    existed = SchemeCommitment.objects.filter(key=body.key).exists()
+    made = pooled.commit(pooled.CommitmentInput(**body.dict()), request.user)
+    return (200 if existed else 201), _commitment_out(made)
+
+
+class ForecastSchemeOut(Schema):
+    name: str
+    lead_code: str
+    budget_pence: int
+    spent_pence: int
+    committed_pence: int
+    forecast_pence: int
+    variance_pence: int
+    uncommitted_pence: int
+
+
+class ForecastOut(Schema):
+    as_at: dt.date
+    months: int
+    schemes: list[ForecastSchemeOut]
+    total_overspend_pence: int
+    covered_pence: dict[str, int]  # by step of the agreement's order
+    partners: dict[str, dict[str, int]]  # code -> would pay, would get back
+
+
+@router.get("/pools/{pool_id}/forecast", response=ForecastOut, tags=["commissioning together"])
+def get_forecast(request, pool_id: int):
+    """The year's forecast by scheme at the end of the last complete month, and what the risk
+    share would do if the year ended as forecast (404 before a month is complete or after the
+    year)."""
+    _allow(can_together(request.user, TogetherAction.VIEW_COLLABORATION), "see pooled budgets")
+    pool = get_object_or_404(PooledBudget, pk=pool_id)
+    f = pooled.forecast(pool, pooled.pool_year(pool))
+    if f is None:
+        raise Http404("There is no forecast: the year has not had a complete month, or has ended")
+    result = f.settlement
+    return ForecastOut(
+        as_at=f.as_at,
+        months=f.months,
+        schemes=[
+            ForecastSchemeOut(
+                name=s.name,
+                lead_code=s.lead,
+                budget_pence=s.budget_pence,
+                spent_pence=s.spent_pence,
+                committed_pence=s.committed_pence,
+                forecast_pence=s.forecast_pence,
+                variance_pence=s.variance_pence,
+                uncommitted_pence=s.uncommitted_pence,
+            )
+            for s in f.schemes
+        ],
+        total_overspend_pence=result.total_overspend,
+        covered_pence={step.value: pence for step, pence in result.covered.items()},
+        partners={
+            code: {
+                "pays_pence": result.partners_pay.get(code, 0),
+                "returned_pence": result.returned.get(code, 0),
+            }
+            for code in sorted(set(result.partners_pay) | set(result.returned))
+        },
     )
 
 

@@ -483,6 +483,11 @@ def integrated_budgets(
     )
 
 
+def pool_year(pool: PooledBudget) -> int:
+    """The financial year (its first calendar year) the pool's agreement starts in."""
+    return pool.start_date.year if pool.start_date.month >= 4 else pool.start_date.year - 1
+
+
 def financial_year(year_start: int) -> tuple[dt.date, dt.date]:
     return dt.date(year_start, 4, 1), dt.date(year_start + 1, 3, 31)
 

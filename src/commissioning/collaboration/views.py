@@ -63,7 +63,7 @@ def workspace(request):
 
 def _pool_outlook(pool) -> tuple[str, str]:
     """How the pool's year stands, for the list: (words, NHS tag colour)."""
-    year = _pool_year(pool)
+    year = pooled.pool_year(pool)
     settled = pool.settlements.filter(year_start=year).first()
     if settled is not None:
         over = settled.figures["total_overspend"]
@@ -260,7 +260,7 @@ def pool(request, pk):
         PooledBudget.objects.select_related("host", "fund_manager", "pool_account"), pk=pk
     )
     partners, schemes = _pool_figures(p)
-    year = _pool_year(p)
+    year = pooled.pool_year(p)
     user = request.user
     keeps_pool = can_ledger(user, LedgerAction.POST, p.pool_account)
     mine = [r["p"] for r in partners if can_ledger(user, LedgerAction.POST, r["p"].account)]
@@ -469,14 +469,10 @@ def pool_csv(request, pk):
     return response
 
 
-def _pool_year(p) -> int:
-    return p.start_date.year if p.start_date.month >= 4 else p.start_date.year - 1
-
-
 def pool_report_csv(request, pk):
     guard(can(request.user, Action.VIEW_COLLABORATION))
     p = get_object_or_404(PooledBudget, pk=pk)
-    year = _pool_year(p)
+    year = pooled.pool_year(p)
     quarters = pooled.report(p, year)
     response, writer = csv_response(f"pooled-budget-{p.pk}-{year}-report.csv")
     names = list(quarters[0].spend_by_scheme) if quarters else []
@@ -737,7 +733,7 @@ def new_pool(request):
 def pool_forecast_csv(request, pk):
     guard(can(request.user, Action.VIEW_COLLABORATION))
     p = get_object_or_404(PooledBudget, pk=pk)
-    year = _pool_year(p)
+    year = pooled.pool_year(p)
     rows = _forecast_rows(p, year)
     if rows is None:
         raise Http404("There is no forecast: the year has not had a complete month, or has ended")
@@ -786,7 +782,7 @@ def pool_forecast_csv(request, pk):
 def pool_forecast_chart(request, pk, fmt):
     guard(can(request.user, Action.VIEW_COLLABORATION))
     p = get_object_or_404(PooledBudget, pk=pk)
-    year = _pool_year(p)
+    year = pooled.pool_year(p)
     f = pooled.forecast(p, year)
     if f is None:
         raise Http404("There is no forecast: the year has not had a complete month, or has ended")

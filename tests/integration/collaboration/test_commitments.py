@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -326,3 +327,60 @@ def test_the_forecast_chart_exports_as_svg_and_png_for_a_board_paper(client, bcf
     assert f'src="/together/pools/{bcf.pool.pk}/forecast.svg"' in page
     with clock.recorded_as(dt.datetime(2026, 4, 2, 12)):
         assert client.get(url + ".svg").status_code == 404
+
+
+def test_commitments_and_the_forecast_over_the_api(client, bcf, year):
+    host, partner = bcf.people["XL001"], bcf.people["XC001"]
+    url = f"/api/v1/pools/{bcf.pool.pk}"
+    body = {
+        "scheme_id": year.care.pk,
+        "reference": "IC-5",
+        "supplier": "Hospice at home",
+        "description": "Night sits",
+        "amount_pence": 300_000,
+        "made_on": "2025-11-01",
+        "key": "api-ic5",
+    }
+    with clock.recorded_as(NOVEMBER):
+        first = client.post(
+            url + "/commitments", json.dumps(body), content_type="application/json", **bearer(host)
+        )
+        again = client.post(
+            url + "/commitments", json.dumps(body), content_type="application/json", **bearer(host)
+        )
+        refused = client.post(
+            url + "/commitments",
+            json.dumps(body | {"key": "api-x", "reference": "IC-6", "amount_pence": 0}),
+            content_type="application/json",
+            **bearer(host),
+        )
+        other_pool = client.post(
+            url + "/commitments",
+            json.dumps(body | {"key": "api-y", "scheme_id": 999_999}),
+            content_type="application/json",
+            **bearer(host),
+        )
+        not_keeper = client.post(
+            url + "/commitments",
+            json.dumps(body | {"key": "api-z", "reference": "IC-7"}),
+            content_type="application/json",
+            **bearer(partner),
+        )
+        forecast = client.get(url + "/forecast", **bearer(partner)).json()
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert first.json()["outstanding_pence"] == 300_000
+    assert refused.status_code == 422 and "amount_pence" in refused.content.decode()
+    assert other_pool.status_code == 422 and "scheme_id" in other_pool.content.decode()
+    assert not_keeper.status_code == 403
+    assert not SchemeCommitment.objects.filter(reference__in=["IC-6", "IC-7"]).exists()
+    assert forecast["as_at"] == "2025-10-31" and forecast["months"] == 7
+    care = forecast["schemes"][0]
+    assert (care["committed_pence"], care["uncommitted_pence"]) == (3_000_000, 0)
+    assert forecast["covered_pence"]["outside_pool"] == 1_200_000
+    assert forecast["partners"]["XC001"]["pays_pence"] == 1_200_000
+    listed = client.get(url + "/commitments", **bearer(partner)).json()
+    assert [c["reference"] for c in listed["items"]] == ["IC-1", "IC-5", "HA-1"]
+    assert listed["items"][2]["spent_against_pence"] == 250_000
+    with clock.recorded_as(dt.datetime(2026, 4, 2, 12)):
+        assert client.get(url + "/forecast", **bearer(partner)).status_code == 404
