@@ -2,7 +2,8 @@
 Fund pool it hosts, records spending (a mistyped amount first), settles the year; the ICB's
 finance lead sees what it owes and pays it; NHS England's finance lead reads the specialised
 month end with its alert. In November, the host records a commitment (a mistyped amount
-first), sees the forecast change and releases it. Every page is checked with axe-core."""
+first), sees the forecast change, releases it and proposes an action plan, which the ICB's
+finance lead agrees (after a refusal without reasons). Every page is checked with axe-core."""
 
 from __future__ import annotations
 
@@ -145,12 +146,26 @@ def test_a_commitment_recorded_and_released_changes_the_forecast(browser, live_s
                 "Covered by cutting uncommitted scheme spending: £3,000"
             )
             assert _violations(page) == []
+            page.get_by_role("link", name="Propose an action plan").click()
+            assert _violations(page) == []
+            page.get_by_label("The actions proposed").fill("Stop the spring step-down beds")
+            page.get_by_label("Uncommitted spending Intermediate care will not make").fill("3,000")
+            page.get_by_role("button", name="Propose the plan").click()
+            expect(banner(page)).to_contain_text("The action plan is proposed to the partners.")
 
             page = partner.sign_in()
             page.goto(f"{live_server.url}/together/pools/{bcf.pool.pk}/")
             expect(page.get_by_text("If the year ends as forecast")).to_be_visible()
             expect(page.get_by_text("Record a commitment")).to_have_count(0)
             assert _violations(page) == []
+            page.get_by_role("link", name="Decide on this plan for your organisation").click()
+            page.get_by_role("radio", name="Do not agree").check()
+            page.get_by_role("button", name="Record the decision").click()
+            expect(page.get_by_text("Give the reasons for disagreeing").first).to_be_visible()
+            assert _violations(page) == []
+            page.get_by_role("radio", name="Agree the plan").check()
+            page.get_by_role("button", name="Record the decision").click()
+            expect(banner(page)).to_contain_text("The plan is now: Proposed: waiting")
     finally:
         for person in (host, partner):
             person.close()

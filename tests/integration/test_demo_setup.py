@@ -80,6 +80,10 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     if forecast is not None:  # after the first complete month (the year did not just end)
         result = forecast.settlement
         assert sum(result.covered.values()) == result.total_overspend > 0
+        plan = this_year.action_plans.get()  # the council agreed; the ICB has to decide
+        assert plan.status == "proposed" and plan.decisions.get().partner.organisation.code == (
+            "XL001"
+        )
     assert "Specialised commissioning: 6 specialised service lines, April to October 2026." in said
     alerts = {b.line: services_position(b).alert for b in LineBudget.objects.all()}
     assert alerts["ACC"] and not any(v for k, v in alerts.items() if k != "ACC"), alerts

@@ -14,13 +14,21 @@ forecast, the early warning, and at year end to what was spent (``pooled.settle_
 - **Uncommitted**: what the forecast expects the scheme to spend in the rest of the year
   beyond its commitments, ``forecast − spent − committed`` (never below 0). This is what the
   partners could still decide not to spend; committed money cannot be cut.
+- **Action plan**: the fund manager proposes actions for a forecast overspend, with the
+  uncommitted spending each scheme will not make (a cut is at most the scheme's uncommitted
+  spending); the partners, as the management group, decide: the plan is agreed when every
+  partner agrees and rejected when any partner disagrees (each partner bears its own risks
+  unless the agreement says otherwise, so none can be bound by the others). An agreed plan's
+  cuts come off the forecast.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
+from commissioning.ledger.rules import pence_text
 from commissioning.specialised.rules import forecast_outturn
 
 from . import risk_share
@@ -64,6 +72,49 @@ def forecast_scheme(
     return SchemeForecast(
         name, lead, budget_pence, spent, committed_pence, forecast, tuple(monthly)
     )
+
+
+def with_cuts(s: SchemeForecast, cut_pence: int) -> SchemeForecast:
+    """The scheme's forecast once an agreed plan stops ``cut_pence`` of its uncommitted
+    spending (never below what is spent and committed)."""
+    if cut_pence < 0:
+        raise ValueError("A cut cannot be negative")
+    forecast = max(s.forecast_pence - cut_pence, s.spent_pence + s.committed_pence)
+    return replace(s, forecast_pence=forecast)
+
+
+def cut_problems(cuts: Mapping[str, int], schemes: Sequence[SchemeForecast]) -> dict[str, str]:
+    """What is wrong with an action plan's cuts, by scheme name: a cut is more than £0 and at
+    most the scheme's uncommitted spending (committed money cannot be cut)."""
+    by_name = {s.name: s for s in schemes}
+    out = {}
+    for name, pence in cuts.items():
+        if name not in by_name:
+            out[name] = "Not a scheme of this pool"
+        elif pence <= 0:
+            out[name] = "A cut is more than £0"
+        elif pence > by_name[name].uncommitted_pence:
+            out[name] = (
+                f"At most its uncommitted spending, {pence_text(by_name[name].uncommitted_pence)}"
+                ": committed money cannot be cut"
+            )
+    return out
+
+
+class PlanStatus(StrEnum):
+    PROPOSED = "proposed"
+    AGREED = "agreed"
+    REJECTED = "rejected"
+
+
+def plan_status(decisions: Mapping[str, bool], partners: Sequence[str]) -> PlanStatus:
+    """The management group's decision so far: ``decisions`` is each partner's agreement
+    (True) or disagreement (False) recorded so far."""
+    if any(decisions.get(p) is False for p in partners):
+        return PlanStatus.REJECTED
+    if partners and all(decisions.get(p) is True for p in partners):
+        return PlanStatus.AGREED
+    return PlanStatus.PROPOSED
 
 
 def if_the_year_ends_as_forecast(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from commissioning.ledger.rules import pence_text
 from commissioning.web.forms import MoneyField, NHSForm
 
 from .cocommissioning import SHAREABLE, Function, Model
@@ -67,6 +68,43 @@ class ReleaseForm(NHSForm):
         max_length=200,
         help_text="For example: the order was cancelled; the contract came in under its value",
         error_messages={"required": "Say why the commitment is released"},
+    )
+
+
+class ActionPlanForm(NHSForm):
+    actions = forms.CharField(
+        label="The actions proposed",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What will be done about the forecast overspend, by whom and by when",
+    )
+
+    def __init__(self, *args, schemes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for s in schemes:  # SchemeForecast rows with the scheme's id
+            self.fields[f"cut_{s['pk']}"] = MoneyField(
+                label=f"Uncommitted spending {s['name']} will not make (optional)",
+                required=False,
+                help_text=f"At most {pence_text(s['uncommitted'])}, its uncommitted spending",
+            )
+
+    def cuts(self) -> dict[int, int]:
+        return {
+            int(name.removeprefix("cut_")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("cut_") and value
+        }
+
+
+class PlanDecisionForm(NHSForm):
+    agrees = forms.ChoiceField(
+        label="Your decision for your organisation",
+        choices=[("yes", "Agree the plan"), ("no", "Do not agree")],
+        widget=forms.RadioSelect,
+    )
+    reasons = forms.CharField(
+        label="Reasons (needed if you do not agree)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

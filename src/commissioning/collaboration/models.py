@@ -198,6 +198,64 @@ class SchemeCommitment(models.Model):
         return f"{self.reference} ({self.scheme})"
 
 
+class ActionPlan(models.Model):
+    """The pooled fund manager's proposed actions for a forecast overspend, with the uncommitted
+    spending each scheme will not make; the partners decide (``forecast.plan_status``)."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed: waiting for the partners"
+        AGREED = "agreed", "Agreed by every partner"
+        REJECTED = "rejected", "Rejected"
+
+    pool = models.ForeignKey(PooledBudget, on_delete=models.PROTECT, related_name="action_plans")
+    year_start = models.PositiveSmallIntegerField()
+    actions = models.TextField("the actions proposed")
+    cuts = models.JSONField(help_text="{scheme id: pence of uncommitted spending not to make}")
+    forecast_overspend_pence = models.BigIntegerField(help_text="The forecast when proposed")
+    forecast_as_at = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pool", "-proposed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "year_start"],
+                condition=models.Q(status="proposed"),
+                name="one_open_action_plan_per_pool_year",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Action plan {self.pk} for {self.pool}"
+
+
+class ActionPlanDecision(models.Model):
+    """One partner's decision on an action plan, as a member of the management group."""
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.PROTECT, related_name="decisions")
+    partner = models.ForeignKey(PoolPartner, on_delete=models.PROTECT, related_name="+")
+    agrees = models.BooleanField()
+    reasons = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["plan", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "partner"], name="one_decision_per_partner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{'Agreed' if self.agrees else 'Disagreed'}: {self.partner} on {self.plan}"
+
+
 class YearEndSettlement(models.Model):
     pool = models.ForeignKey(PooledBudget, on_delete=models.PROTECT, related_name="settlements")
     year_start = models.PositiveSmallIntegerField()

@@ -17,6 +17,16 @@ urlpatterns = [
     path("together/pools/<int:pk>/", views.pool, name="together-pool"),
     path("together/pools/<int:pk>/figures.csv", views.pool_csv, name="together-pool-csv"),
     path(
+        "together/pools/<int:pk>/action-plan/",
+        views.propose_action_plan,
+        name="together-propose-plan",
+    ),
+    path(
+        "together/pools/<int:pk>/action-plans/<int:plan_pk>/decide/",
+        views.decide_action_plan,
+        name="together-decide-plan",
+    ),
+    path(
         "together/pools/<int:pk>/forecast.csv",
         views.pool_forecast_csv,
         name="together-pool-forecast-csv",

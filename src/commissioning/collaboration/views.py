@@ -29,16 +29,24 @@ from .cocommissioning import Body, Function, Model, consulted, decider
 from .forms import (
     PARTNER_ROWS,
     SCHEME_ROWS,
+    ActionPlanForm,
     ArrangementForm,
     CommitmentForm,
     ConsortiumForm,
     ContributionForm,
     DecisionForm,
+    PlanDecisionForm,
     PoolForm,
     ReleaseForm,
     SpendForm,
 )
-from .models import CoCommissioningArrangement, Consortium, PooledBudget, SchemeCommitment
+from .models import (
+    ActionPlan,
+    CoCommissioningArrangement,
+    Consortium,
+    PooledBudget,
+    SchemeCommitment,
+)
 from .permissions import DECIDING, Action, can, may_decide
 
 
@@ -196,6 +204,26 @@ def _pool_figures(pool):
             {"s": s, "spent": spent, "integrated": integrated, "variance": s.budget_pence - spent}
         )
     return partners, schemes
+
+
+def _plans(pool, year: int, mine) -> list[dict]:
+    """The year's action plans, newest first, with each partner's decision and whether the
+    person looking decides for a partner that has not yet decided."""
+    names = {str(s.pk): s.name for s in pool.schemes.all()}
+    out = []
+    for plan in pool.action_plans.filter(year_start=year).prefetch_related(
+        "decisions__partner__organisation"
+    ):
+        decided = {d.partner_id for d in plan.decisions.all()}
+        out.append(
+            {
+                "plan": plan,
+                "cuts": [(names.get(k, k), v) for k, v in plan.cuts.items()],
+                "decisions": plan.decisions.all(),
+                "my_turn": plan.status == "proposed" and any(m.pk not in decided for m in mine),
+            }
+        )
+    return out
 
 
 def _commitments(pool) -> list[dict]:
@@ -378,6 +406,7 @@ def pool(request, pk):
                 then,
             )
     owed = None
+    forecast_rows = _forecast_rows(p, year)
     settled = p.settlements.filter(year_start=year).first()
     if settled and mine:
         owed = settled.figures["partners"].get(mine[0].organisation.code, {}).get("pays_pence")
@@ -396,7 +425,14 @@ def pool(request, pk):
             "release_form": release_form,
             "releasing": releasing,
             "commitments": commitments,
-            "forecast": _forecast_rows(p, year),
+            "forecast": forecast_rows,
+            "plans": _plans(p, year, mine),
+            "may_propose": (
+                user.pk == p.fund_manager_id
+                and forecast_rows is not None
+                and forecast_rows["result"].total_overspend > 0
+                and not p.action_plans.filter(year_start=year, status="proposed").exists()
+            ),
             "pay_form": pay_form,
             "settled": settled,
             "owed": owed,
@@ -788,3 +824,83 @@ def pool_forecast_chart(request, pk, fmt):
         raise Http404("There is no forecast: the year has not had a complete month, or has ended")
     figure = forecast_chart(f.schemes, f"{p.name}: spending and forecast at {f.as_at:%-d %B %Y}")
     return chart_response(figure, fmt, f"pooled-budget-{p.pk}-{year}-forecast")
+
+
+def _scheme_rows(p, f) -> list[dict]:
+    """The forecast's schemes with their ids (both follow the schemes' order)."""
+    return [
+        {"pk": s.pk, "name": row.name, "uncommitted": row.uncommitted_pence}
+        for s, row in zip(p.schemes.all(), f.schemes, strict=True)
+    ]
+
+
+def propose_action_plan(request, pk):
+    """The pooled fund manager proposes an action plan for a forecast overspend."""
+    p = get_object_or_404(PooledBudget.objects.select_related("fund_manager"), pk=pk)
+    guard(request.user.pk == p.fund_manager_id)
+    f = pooled.forecast(p, pooled.pool_year(p))
+    rows = _scheme_rows(p, f) if f is not None else []
+    form = ActionPlanForm(request.POST or None, schemes=rows)
+    then = reverse("together-pool", args=[p.pk])
+    done = submit(
+        request,
+        form,
+        lambda: pooled.propose_action_plan(
+            p, pooled.ActionPlanInput(form.cleaned_data["actions"], form.cuts()), request.user
+        ),
+        "The action plan is proposed to the partners.",
+        then,
+        rename={f"cuts.{r['pk']}": f"cut_{r['pk']}" for r in rows},
+    )
+    if f is None or not f.settlement.total_overspend:
+        intro = "No overspend is forecast now, so there is nothing to plan for."
+    else:
+        intro = (
+            f"An overspend of {pence_text(f.settlement.total_overspend)} is forecast at "
+            f"{f.as_at:%-d %B %Y}. Say what will be done, and how much uncommitted spending each "
+            "scheme will not make (committed money cannot be cut). Every partner decides; "
+            "once all agree, the cuts come off the forecast."
+        )
+    return done or render(
+        request,
+        "together/new.html",
+        {"form": form, "title": f"Propose an action plan for {p.name}", "intro": intro,
+         "button": "Propose the plan"},
+    )  # fmt: skip
+
+
+def decide_action_plan(request, pk, plan_pk):
+    """A partner's finance lead decides on the action plan for their organisation."""
+    plan = get_object_or_404(ActionPlan.objects.select_related("pool"), pk=plan_pk, pool_id=pk)
+    mine = [
+        partner
+        for partner in plan.pool.partners.select_related("organisation", "account")
+        if can_ledger(request.user, LedgerAction.POST, partner.account)
+    ]
+    guard(bool(mine))
+    form = PlanDecisionForm(request.POST or None)
+    done = submit(
+        request,
+        form,
+        lambda: pooled.decide_action_plan(
+            plan,
+            mine[0],
+            form.cleaned_data["agrees"] == "yes",
+            form.cleaned_data["reasons"],
+            request.user,
+        ),
+        lambda decided: (
+            f"Your decision is recorded. The plan is now: {decided.get_status_display()}."
+        ),
+        reverse("together-pool", args=[pk]),
+    )
+    return done or render(
+        request,
+        "together/new.html",
+        {
+            "form": form,
+            "title": f"Decide on the action plan for {plan.pool.name}",
+            "intro": f"For {mine[0].organisation.display_name}. The plan: {plan.actions}",
+            "button": "Record the decision",
+        },
+    )

@@ -282,6 +282,21 @@ def _this_years_pool(home, council, icb_finance, council_finance) -> bool:
                 month,
                 commitment=stairlifts if against else None,
             )
+    f = pooled.forecast(pool, year)
+    if f is not None and f.settlement.total_overspend:
+        # The fund manager's action plan, waiting for the ICB's decision (the council agrees).
+        cut = min(150_000_00, f.schemes[0].uncommitted_pence)
+        plan = pooled.propose_action_plan(
+            pool,
+            pooled.ActionPlanInput(
+                "Do not open the spring step-down beds that are not yet contracted; review "
+                "every reablement package over six weeks; report weekly to the joint "
+                "management group until the forecast is back within budget.",
+                {care.pk: cut} if cut else {},
+            ),
+            council_finance,
+        )
+        pooled.decide_action_plan(plan, partners[council.pk], True, "", council_finance)
     return True
 
 
