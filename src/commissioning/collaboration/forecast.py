@@ -27,11 +27,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TypeVar
 
 from commissioning.ledger.rules import pence_text
 from commissioning.specialised.rules import forecast_outturn
 
 from . import risk_share
+
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -83,19 +86,19 @@ def with_cuts(s: SchemeForecast, cut_pence: int) -> SchemeForecast:
     return replace(s, forecast_pence=forecast)
 
 
-def cut_problems(cuts: Mapping[str, int], schemes: Sequence[SchemeForecast]) -> dict[str, str]:
-    """What is wrong with an action plan's cuts, by scheme name: a cut is more than £0 and at
-    most the scheme's uncommitted spending (committed money cannot be cut)."""
-    by_name = {s.name: s for s in schemes}
+def cut_problems(cuts: Mapping[K, int], schemes: Mapping[K, SchemeForecast]) -> dict[K, str]:
+    """What is wrong with an action plan's cuts, by scheme (keyed alike): a cut is more than
+    £0 and at most the scheme's uncommitted spending (committed money cannot be cut)."""
     out = {}
-    for name, pence in cuts.items():
-        if name not in by_name:
-            out[name] = "Not a scheme of this pool"
+    for key, pence in cuts.items():
+        scheme = schemes.get(key)
+        if scheme is None:
+            out[key] = "Not a scheme of this pool"
         elif pence <= 0:
-            out[name] = "A cut is more than £0"
-        elif pence > by_name[name].uncommitted_pence:
-            out[name] = (
-                f"At most its uncommitted spending, {pence_text(by_name[name].uncommitted_pence)}"
+            out[key] = "A cut is more than £0"
+        elif pence > scheme.uncommitted_pence:
+            out[key] = (
+                f"At most its uncommitted spending, {pence_text(scheme.uncommitted_pence)}"
                 ": committed money cannot be cut"
             )
     return out

@@ -759,14 +759,10 @@ def propose_action_plan(pool: PooledBudget, cmd: ActionPlanInput, actor) -> Acti
     problems = Problems()
     if not cmd.actions.strip():
         problems.add("actions", "Say what will be done about the forecast overspend")
-    names = {s.pk: s.name for s in pool.schemes.all()}
-    unknown = [k for k in cmd.cuts if k not in names]
-    for k in unknown:
-        problems.add(f"cuts.{k}", "Not a scheme of this pool")
-    by_name = {names[k]: v for k, v in cmd.cuts.items() if k in names}
-    ids = {v: k for k, v in names.items()}
-    for name, message in forecasting.cut_problems(by_name, f.schemes).items():
-        problems.add(f"cuts.{ids[name]}", message)
+    # The forecast follows the schemes' order.
+    by_id = {s.pk: row for s, row in zip(pool.schemes.all(), f.schemes, strict=True)}
+    for scheme_id, message in forecasting.cut_problems(cmd.cuts, by_id).items():
+        problems.add(f"cuts.{scheme_id}", message)
     if pool.action_plans.filter(year_start=year, status=ActionPlan.Status.PROPOSED).exists():
         problems.add(NON_FIELD, "An action plan is already waiting for the partners' decision")
     problems.raise_if_any()

@@ -864,9 +864,13 @@ def propose_action_plan(request, pk):
     return done or render(
         request,
         "together/new.html",
-        {"form": form, "title": f"Propose an action plan for {p.name}", "intro": intro,
-         "button": "Propose the plan"},
-    )  # fmt: skip
+        {
+            "form": form,
+            "title": f"Propose an action plan for {p.name}",
+            "intro": intro,
+            "button": "Propose the plan",
+        },
+    )
 
 
 def decide_action_plan(request, pk, plan_pk):
@@ -878,6 +882,9 @@ def decide_action_plan(request, pk, plan_pk):
         if can_ledger(request.user, LedgerAction.POST, partner.account)
     ]
     guard(bool(mine))
+    decided = set(plan.decisions.values_list("partner_id", flat=True))
+    # Someone who keeps more than one partner's budget decides for each in turn.
+    mine = [m for m in mine if m.pk not in decided] or mine
     form = PlanDecisionForm(request.POST or None)
     done = submit(
         request,

@@ -93,13 +93,14 @@ def test_an_action_plan_is_agreed_by_every_partner_and_rejected_by_any():
 def test_a_cut_is_at_most_the_uncommitted_spending_and_comes_off_the_forecast():
     care = forecast.forecast_scheme("Care", "XC001", 6_000_000, [600_000] * 7, 2_700_000)
     adapt = forecast.forecast_scheme("Adapt", "XL001", 4_000_000, [250_000] * 7, 2_250_000)
-    assert forecast.cut_problems({"Care": 300_000}, [care, adapt]) == {}
-    problems = forecast.cut_problems({"Care": 300_001, "Adapt": 1, "Other": 5}, [care, adapt])
+    schemes = {"Care": care, "Adapt": adapt}
+    assert forecast.cut_problems({"Care": 300_000}, schemes) == {}
+    problems = forecast.cut_problems({"Care": 300_001, "Adapt": 1, "Other": 5}, schemes)
     assert problems["Care"] == (
         "At most its uncommitted spending, £3,000.00: committed money cannot be cut"
     )
     assert "£0.00" in problems["Adapt"] and problems["Other"] == "Not a scheme of this pool"
-    assert forecast.cut_problems({"Care": 0}, [care]) == {"Care": "A cut is more than £0"}
+    assert forecast.cut_problems({"Care": 0}, schemes) == {"Care": "A cut is more than £0"}
     cut = forecast.with_cuts(care, 300_000)
     assert (cut.forecast_pence, cut.uncommitted_pence) == (6_900_000, 0)
     assert forecast.with_cuts(care, 10**9).forecast_pence == 4_200_000 + 2_700_000
