@@ -89,11 +89,12 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     assert alerts["ACC"] and not any(v for k, v in alerts.items() if k != "ACC"), alerts
     assert "Personal health budgets: 4 people on the care coordinator's caseload" in said
     assert "an integrated budget through a pooled fund" in said
-    from commissioning.personal_budgets.models import Payment, Person
+    from commissioning.personal_budgets.models import Payment, Person, RefusedPayment
 
     assert Person.objects.count() == 4
     assert Person.objects.filter(plans__pool__isnull=False).count() == 1
     assert Payment.objects.filter(flagged=True).count() == 1
+    assert RefusedPayment.objects.get().category == "gambling"  # kept, nothing paid
     assert verify_ledger().ok
 
     revisions = Revision.objects.count()

@@ -264,6 +264,33 @@ class Payment(models.Model):
         return f"Payment {self.pk}"
 
 
+class RefusedPayment(models.Model):
+    """A payment the spending rules refused (a prohibited purchase, or more than is left):
+    nothing was paid and nothing is on the ledger, but the attempt is kept so that the care
+    coordinator can see a pattern (repeated attempts can be a sign the plan is not meeting the
+    person's needs, or of a safeguarding concern) and talk it through at the review."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="refused_payments")
+    category = models.CharField(
+        max_length=30, choices=PlannedService._meta.get_field("category").choices
+    )
+    payee = models.CharField(max_length=200)
+    description = models.CharField(max_length=300)
+    amount_pence = models.BigIntegerField()
+    attempted_on = models.DateField(help_text="The date the payment was for")
+    reason = models.CharField(max_length=300)
+    attempted_at = models.DateTimeField()
+    attempted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["person", "-attempted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Refused payment {self.pk}"
+
+
 class Review(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reviews")
     held_on = models.DateField()

@@ -43,6 +43,7 @@ from .models import (
     Plan,
     PlannedService,
     Reconsideration,
+    RefusedPayment,
     Repayment,
     RepaymentNotice,
     Review,
@@ -661,7 +662,45 @@ def record_payment(person: Person, cmd: PaymentInput, actor) -> Paid:
             raise refuse("service_id", "Choose a service from the current plan")
     verdict = spending.judge(spending.Category(cmd.category), in_plan=service is not None)
     if not verdict.allowed:
+        _keep_refusal(person, cmd, paid_on, verdict.reason, actor)
         raise refuse("category", verdict.reason)
+    try:
+        return _pay(person, plan, service, verdict, cmd, paid_on, actor)
+    except _OverBudget as exc:
+        _keep_refusal(person, cmd, paid_on, exc.message, actor)
+        raise refuse("amount_pence", exc.message) from None
+
+
+class _OverBudget(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _keep_refusal(person: Person, cmd: PaymentInput, paid_on: dt.date, reason: str, actor):
+    """Keep a refused attempt (its own write: the refused payment left nothing behind)."""
+    with transaction.atomic():
+        refused = RefusedPayment.objects.create(
+            person=person,
+            category=cmd.category,
+            payee=cmd.payee.strip()[:200],
+            description=cmd.description.strip()[:300],
+            amount_pence=cmd.amount_pence,
+            attempted_on=paid_on,
+            reason=reason[:300],
+            attempted_at=clock.now(),
+            attempted_by=actor,
+        )
+        audit.record(
+            actor,
+            "create",
+            refused,
+            object_repr=f"Refused payment from {person.reference}",
+            after={"amount_pence": refused.amount_pence, "category": refused.category},
+        )
+
+
+def _pay(person, plan, service, verdict, cmd: PaymentInput, paid_on: dt.date, actor) -> Paid:
     with transaction.atomic():
         try:
             posted = ledger.post(
@@ -681,8 +720,8 @@ def record_payment(person: Person, cmd: PaymentInput, actor) -> Paid:
         except ValidationError as exc:
             if any("below its limit" in m for m in exc.messages):
                 left = Account.objects.get(pk=person.budget_account_id).balance_pence
-                raise refuse(
-                    "amount_pence", f"Refused: only £{left / 100:,.2f} is left in the budget"
+                raise _OverBudget(
+                    f"Refused: only £{left / 100:,.2f} is left in the budget"
                 ) from exc
             raise
         if not posted.created:

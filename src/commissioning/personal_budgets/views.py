@@ -123,6 +123,7 @@ def person(request, pk: int):
         "plans": list(p.plans.all()),
         "balance": p.budget_account.balance_pence,
         "payments": list(p.payments.select_related("service").order_by("-paid_on", "-pk")[:50]),
+        "refused": list(p.refused_payments.all()[:25]),
         "statements": phb.statements(p, latest=12),
         "next_review": phb.next_review(p),
         "reviews": list(p.reviews.all()),

@@ -10,8 +10,10 @@ services; run again, it changes nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from commissioning import clock
@@ -145,6 +147,20 @@ def load_demo_budgets(home: Organisation, person) -> str:
         ),
         holder,
     )
+    # A purchase the rules refuse: kept on the record for the coordinator to see.
+    with contextlib.suppress(ValidationError):
+        phb.record_payment(
+            mary,
+            phb.PaymentInput(
+                "demo-refused",
+                4_500,
+                "gambling",
+                "Online bingo",
+                "Bingo credits",
+                start + dt.timedelta(days=45),
+            ),
+            holder,
+        )
     phb.record_review(
         mary,
         phb.ReviewInput(

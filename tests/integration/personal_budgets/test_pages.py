@@ -145,6 +145,13 @@ def test_holder_pays_and_a_prohibited_purchase_is_refused_with_its_reason(client
     client.post(f"/budgets/people/{p.pk}/payments/{payment.pk}/reviewed")
     payment.refresh_from_db()
     assert payment.flag_cleared
+    # The refused bet was kept: the coordinator and the holder both see it, nothing was paid.
+    record = client.get(f"/budgets/people/{p.pk}/").content.decode()
+    assert "Refused payment attempts" in record and "Bookmaker" in record
+    assert "a personal health budget cannot be used for gambling" in record
+    client.force_login(programme.holder)
+    record = client.get(f"/budgets/people/{p.pk}/").content.decode()
+    assert "Payments that were refused" in record and "Nothing was paid for these" in record
 
 
 def test_reconsideration_review_repayment_and_stopping_pages(client, programme):

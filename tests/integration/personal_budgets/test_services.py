@@ -165,6 +165,19 @@ def test_prohibited_purchase_refused_with_reason_and_nothing_moves(programme):
         "Refused: alcohol cannot be bought with a personal health budget."
     ]
     assert balance(p) == 1_200_000 and p.payments.count() == 0
+    # Nothing paid, but the attempt is kept for the coordinator to see.
+    refused = p.refused_payments.get()
+    assert (refused.category, refused.amount_pence, refused.payee) == (
+        "alcohol",
+        2_000,
+        "Off licence",
+    )
+    assert refused.reason == "Refused: alcohol cannot be bought with a personal health budget."
+    assert refused.attempted_by == programme.holder
+    # Incomplete input is not an attempt: nothing is kept.
+    with pytest.raises(ValidationError):
+        phb.record_payment(p, phb.PaymentInput("k2", None, "alcohol", "", "Wine"), programme.holder)
+    assert p.refused_payments.count() == 1
 
 
 def test_spending_in_plan_and_out_of_plan(programme):
@@ -206,6 +219,8 @@ def test_overspend_refused_with_what_is_left(programme):
         )
     assert "£12,000.00 is left" in exc.value.message_dict["amount_pence"][0]
     assert p.payments.count() == 0
+    assert p.refused_payments.get().reason == "Refused: only £12,000.00 is left in the budget"
+    assert verify_ledger().ok
 
 
 def test_who_may_record_spending(programme):
