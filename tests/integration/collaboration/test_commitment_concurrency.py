@@ -6,7 +6,6 @@ is outstanding is the commitment less exactly the accepted spends, and never bel
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
 import random
 
 import pytest
@@ -18,6 +17,7 @@ from commissioning.collaboration.models import PoolScheme, SchemeCommitment
 from commissioning.ledger.models import Transaction
 from commissioning.ledger.verify import verify_ledger
 from commissioning.organisations.models import User
+from tests.forked import run_together, start_child
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,10 +27,7 @@ WRITERS, EACH, COMMITTED = 8, 40, 1_000_000
 def _writer(scheme_id: int, commitment_id: int, username: str, writer: int, out: str, ready, go):
     from django.core.exceptions import ValidationError
 
-    for c in connections.all():
-        c.close()  # the parent's connection must not be shared
-    ready.release()
-    go.wait()
+    start_child(ready, go)
     rng = random.Random(writer)
     user = User.objects.get(username=username)
     scheme = PoolScheme.objects.select_related("pool__pool_account", "spend_account").get(
@@ -67,26 +64,13 @@ def test_concurrent_spends_never_exceed_a_commitment(bcf, tmp_path):
             ),
             host,
         )  # fmt: skip
-    for c in connections.all():
-        c.close()
-    ctx = mp.get_context("fork")
-    ready, go = ctx.Semaphore(0), ctx.Event()
-    procs = [
-        ctx.Process(
-            target=_writer,
-            args=(adaptations.pk, ha1.pk, host.username, w, str(tmp_path / f"w{w}.log"), ready, go),
-            daemon=True,
-        )
-        for w in range(WRITERS)
-    ]
-    for p in procs:
-        p.start()
-    for _ in procs:
-        ready.acquire()
-    go.set()
-    for p in procs:
-        p.join(timeout=300)
-        assert p.exitcode == 0
+    run_together(
+        _writer,
+        [
+            (adaptations.pk, ha1.pk, host.username, w, str(tmp_path / f"w{w}.log"))
+            for w in range(WRITERS)
+        ],
+    )
     lines = [ln.split() for f in tmp_path.glob("w*.log") for ln in f.read_text().splitlines()]
     assert len(lines) == WRITERS * EACH
     spent = {key: int(pence) for status, key, pence in lines if status == "spent"}

@@ -196,33 +196,22 @@ def test_the_pool_page_records_commitments_and_shows_the_forecast(client, bcf, y
         assert "Forecast for 2025/26 at 31 October 2025" in page
         assert "Covered by cutting uncommitted scheme spending: £3,000" in page
         assert "Met by partners from outside the pool: £9,000" in page
+        form = {
+            "form": "commit",
+            "commit-scheme": year.care.pk,
+            "commit-reference": "IC-4",
+            "commit-supplier": "Hospice",
+            "commit-description": "Night sits",
+            "commit-made_on": "2025-11-01",
+        }
         refused = client.post(
-            url,
-            {
-                "form": "commit",
-                "commit-scheme": year.care.pk,
-                "commit-reference": "IC-4",
-                "commit-supplier": "Hospice",
-                "commit-description": "Night sits",
-                "commit-amount": "abc",
-                "commit-made_on": "2025-11-01",
-                "commit-key": "web-1",
-            },
+            url, form | {"commit-amount": "abc", "commit-key": "web-1"}
         ).content.decode()
         assert "There is a problem" in refused and "Amount committed: " in refused
         assert not SchemeCommitment.objects.filter(reference="IC-4").exists()
         page = client.post(
             url,
-            {
-                "form": "commit",
-                "commit-scheme": year.care.pk,
-                "commit-reference": "IC-4",
-                "commit-supplier": "Hospice",
-                "commit-description": "Night sits",
-                "commit-amount": "3000",
-                "commit-made_on": "2025-11-01",
-                "commit-key": "web-2",
-            },
+            form | {"commit-amount": "3000", "commit-key": "web-2"},
             follow=True,
         ).content.decode()
         assert "Commitment IC-4 is recorded." in page

@@ -7,7 +7,6 @@ exactly once with its payment record, the refused ones left nothing behind, and
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
 import random
 
 import pytest
@@ -19,6 +18,7 @@ from commissioning.ledger.verify import verify_ledger
 from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.personal_budgets import services as phb
 from commissioning.personal_budgets.models import Payment
+from tests.forked import run_together, start_child
 
 from .conftest import ELIGIBLE, plan_input, valid_nhs_number
 
@@ -31,10 +31,7 @@ BUDGET = 1_200_000
 def _writer(person_id: int, username: str, writer: int, out: str, ready, go) -> None:
     from django.core.exceptions import ValidationError
 
-    for c in connections.all():
-        c.close()  # the parent's connection must not be shared
-    ready.release()
-    go.wait()
+    start_child(ready, go)
     rng = random.Random(writer)
     user = User.objects.get(username=username)
     person = phb.Person.objects.get(pk=person_id)
@@ -78,26 +75,9 @@ def budget(db):
 
 
 def test_concurrent_spends_never_exceed_the_budget(budget, tmp_path):
-    for c in connections.all():
-        c.close()
-    ctx = mp.get_context("fork")
-    ready, go = ctx.Semaphore(0), ctx.Event()
-    procs = [
-        ctx.Process(
-            target=_writer,
-            args=(budget.pk, "holder", w, str(tmp_path / f"w{w}.log"), ready, go),
-            daemon=True,
-        )
-        for w in range(WRITERS)
-    ]
-    for p in procs:
-        p.start()
-    for _ in procs:
-        ready.acquire()
-    go.set()
-    for p in procs:
-        p.join(timeout=300)
-        assert p.exitcode == 0
+    run_together(
+        _writer, [(budget.pk, "holder", w, str(tmp_path / f"w{w}.log")) for w in range(WRITERS)]
+    )
     lines = [ln.split() for f in tmp_path.glob("w*.log") for ln in f.read_text().splitlines()]
     assert len(lines) == WRITERS * EACH
     paid = {key: int(pence) for status, key, pence in lines if status == "paid"}
