@@ -165,6 +165,7 @@ def get_pool(request, pool_id: int):
 
     p = get_object_or_404(PooledBudget.objects.select_related("host", "pool_account"), pk=pool_id)
     partners, schemes = _pool_figures(p)
+    committed = pooled.committed(p)
     return PoolOut(
         id=p.pk,
         name=p.name,
@@ -187,7 +188,7 @@ def get_pool(request, pool_id: int):
                 budget_pence=r["s"].budget_pence,
                 spent_pence=r["spent"],
                 integrated_personal_budgets_pence=r["integrated"],
-                committed_pence=pooled.committed(r["s"]),
+                committed_pence=committed.get(r["s"].pk, 0),
             )
             for r in schemes
         ],
@@ -219,8 +220,8 @@ class CommitmentOut(Schema):
     release_reason: str
 
 
-def _commitment_out(c: SchemeCommitment) -> CommitmentOut:
-    spent = pooled.spent_against(c)
+def _commitment_out(r: pooled.CommitmentPosition) -> CommitmentOut:
+    c = r.commitment
     return CommitmentOut(
         id=c.pk,
         scheme=c.scheme.name,
@@ -229,8 +230,8 @@ def _commitment_out(c: SchemeCommitment) -> CommitmentOut:
         description=c.description,
         amount_pence=c.amount_pence,
         made_on=c.made_on,
-        spent_against_pence=spent,
-        outstanding_pence=pooled.outstanding(c, spent),
+        spent_against_pence=r.spent_pence,
+        outstanding_pence=r.outstanding_pence,
         released_on=c.released_on,
         release_reason=c.release_reason,
     )
@@ -247,10 +248,7 @@ def list_commitments(request, pool_id: int):
     and what is outstanding."""
     _allow(can_together(request.user, TogetherAction.VIEW_COLLABORATION), "see pooled budgets")
     pool = get_object_or_404(PooledBudget, pk=pool_id)
-    rows = SchemeCommitment.objects.filter(scheme__pool=pool).select_related(
-        "scheme__spend_account"
-    )
-    return [_commitment_out(c) for c in rows]
+    return [_commitment_out(r) for r in pooled.commitments(pool)]
 
 
 @router.post(
@@ -266,7 +264,9 @@ def record_commitment(request, pool_id: int, body: CommitmentIn):
         raise ValidationError({"scheme_id": [f"Choose one of the schemes of {pool.name}"]})
     existed = SchemeCommitment.objects.filter(key=body.key).exists()
     made = pooled.commit(pooled.CommitmentInput(**body.dict()), request.user)
-    return (200 if existed else 201), _commitment_out(made)
+    spent = pooled.spent_against(made)
+    position = pooled.CommitmentPosition(made, spent, pooled.outstanding(made, spent))
+    return (200 if existed else 201), _commitment_out(position)
 
 
 class ForecastSchemeOut(Schema):

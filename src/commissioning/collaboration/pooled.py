@@ -417,16 +417,21 @@ def release(commitment: SchemeCommitment, reason: str, actor) -> SchemeCommitmen
     return locked
 
 
+def _against(lookup: str, value) -> Q:
+    """Postings whose transaction's metadata matches ``lookup=value`` (``commitment=pk``, or
+    ``has_key="commitment"``), or whose transaction reverses one that does: a reversed spend
+    gives the commitment back, and the ledger does not copy metadata to a reversal."""
+    return Q(**{f"transaction__metadata__{lookup}": value}) | Q(
+        **{f"transaction__reverses__metadata__{lookup}": value}
+    )
+
+
 def spent_against(commitment: SchemeCommitment) -> int:
     """What has been spent against a commitment: the postings to its scheme's spend account
-    whose transactions name it, and those of their reversals (a reversed spend gives the
-    commitment back)."""
+    whose transactions name it, and those of their reversals."""
     total = (
         Posting.objects.filter(account_id=commitment.scheme.spend_account_id)
-        .filter(
-            Q(transaction__metadata__commitment=commitment.pk)
-            | Q(transaction__reverses__metadata__commitment=commitment.pk)
-        )
+        .filter(_against("commitment", commitment.pk))
         .aggregate(total=Sum("amount_pence"))["total"]
     )
     return int(total or 0)
@@ -442,9 +447,40 @@ def outstanding(commitment: SchemeCommitment, spent: int | None = None) -> int:
     return max(0, commitment.amount_pence - spent)
 
 
-def committed(scheme: PoolScheme) -> int:
-    """A scheme's outstanding commitments."""
-    return sum(outstanding(c) for c in scheme.commitments.filter(released_on=None))
+@dataclass(frozen=True)
+class CommitmentPosition:
+    commitment: SchemeCommitment
+    spent_pence: int
+    outstanding_pence: int
+
+
+def commitments(pool: PooledBudget) -> list[CommitmentPosition]:
+    """Every commitment of the pool with what was spent against it and what is outstanding:
+    two reads for the pool, not one per commitment."""
+    made = list(
+        SchemeCommitment.objects.filter(scheme__pool=pool).select_related("scheme__spend_account")
+    )
+    spent: dict[int, int] = {}
+    postings = (
+        Posting.objects.filter(account_id__in={c.scheme.spend_account_id for c in made})
+        .filter(_against("has_key", "commitment"))
+        .values_list("amount_pence", "transaction__metadata", "transaction__reverses__metadata")
+    )
+    for pence, metadata, reversed_metadata in postings:
+        pk = (metadata or {}).get("commitment") or (reversed_metadata or {}).get("commitment")
+        spent[int(pk)] = spent.get(int(pk), 0) + pence
+    return [
+        CommitmentPosition(c, spent.get(c.pk, 0), outstanding(c, spent.get(c.pk, 0))) for c in made
+    ]
+
+
+def committed(pool: PooledBudget) -> dict[int, int]:
+    """Each scheme's outstanding commitments, by scheme id."""
+    out: dict[int, int] = {}
+    for row in commitments(pool):
+        key = row.commitment.scheme_id
+        out[key] = out.get(key, 0) + row.outstanding_pence
+    return out
 
 
 def scheme_spend(
@@ -488,6 +524,36 @@ def integrated_budgets(
 def pool_year(pool: PooledBudget) -> int:
     """The financial year (its first calendar year) the pool's agreement starts in."""
     return pool.start_date.year if pool.start_date.month >= 4 else pool.start_date.year - 1
+
+
+def spend_by_month(
+    pool: PooledBudget, months: Sequence[tuple[dt.date, dt.date]]
+) -> dict[int, list[int]]:
+    """Each scheme's spending (as ``scheme_spend`` counts it) in each of ``months`` (calendar
+    months, in order), by scheme id: two reads for the whole pool, not two per scheme and
+    month."""
+    index = {(a.year, a.month): i for i, (a, _) in enumerate(months)}
+    first, last = months[0][0], months[-1][1]
+    schemes = {s.spend_account_id: s.pk for s in pool.schemes.all()}
+    out = {pk: [0] * len(months) for pk in schemes.values()}
+    postings = Posting.objects.filter(
+        account_id__in=schemes,
+        transaction__value_date__gte=first,
+        transaction__value_date__lte=last,
+    ).values_list("account_id", "transaction__value_date", "amount_pence")
+    for account_id, day, pence in postings:
+        out[schemes[account_id]][index[(day.year, day.month)]] += pence
+    moved = Transaction.objects.filter(
+        kind=INTEGRATED_BUDGET,
+        postings__account_id=pool.pool_account_id,
+        value_date__gte=first,
+        value_date__lte=last,
+    ).values_list("value_date", "metadata")
+    for day, metadata in moved:
+        for scheme_id, pence in metadata.get("schemes", {}).items():
+            if int(scheme_id) in out:
+                out[int(scheme_id)][index[(day.year, day.month)]] += int(pence)
+    return out
 
 
 def financial_year(year_start: int) -> tuple[dt.date, dt.date]:
@@ -616,22 +682,25 @@ def pay_share(settlement: YearEndSettlement, partner: PoolPartner, actor) -> led
 
 
 QUARTERS = (
-    ("Q1 (April to June)", 4),
-    ("Q2 (July to September)", 7),
-    ("Q3 (October to December)", 10),
-    ("Q4 (January to March)", 1),
+    "Q1 (April to June)",
+    "Q2 (July to September)",
+    "Q3 (October to December)",
+    "Q4 (January to March)",
 )
 
 
-def quarters(year_start: int) -> list[tuple[str, dt.date, dt.date]]:
+def _months(year_start: int) -> list[tuple[dt.date, dt.date]]:
+    """The financial year's twelve months, April first: (first day, last day)."""
     out = []
-    for label, first in QUARTERS:
-        year = year_start + (first < 4)
-        start = dt.date(year, first, 1)
-        last = first + 2
-        end = dt.date(year, last, 31 if last in (3, 12) else 30)
-        out.append((label, start, end))
+    for n in range(12):
+        year, month = year_start + (n + 3) // 12, (n + 3) % 12 + 1
+        out.append((dt.date(year, month, 1), dt.date(year, month, monthrange(year, month)[1])))
     return out
+
+
+def quarters(year_start: int) -> list[tuple[str, dt.date, dt.date]]:
+    months = _months(year_start)
+    return [(label, months[3 * n][0], months[3 * n + 2][1]) for n, label in enumerate(QUARTERS)]
 
 
 @dataclass(frozen=True)
@@ -661,13 +730,12 @@ def report(pool: PooledBudget, year_start: int) -> list[QuarterReport]:
     of each quarter. The annual report is the four quarters with their totals."""
     schemes = list(pool.schemes.select_related("pool", "spend_account"))
     budget = sum(s.budget_pence for s in schemes)
+    monthly = spend_by_month(pool, _months(year_start))
     out, to_date = [], 0
     for n, (label, start, end) in enumerate(quarters(year_start), start=1):
         fund = ledger.statement_figures(pool.pool_account, start, end)
         received = _contributions(pool, start, end)
-        by_scheme = {}
-        for s in schemes:
-            by_scheme[s.name] = scheme_spend(s, start, end)
+        by_scheme = {s.name: sum(monthly[s.pk][3 * (n - 1) : 3 * n]) for s in schemes}
         to_date += sum(by_scheme.values())
         out.append(
             QuarterReport(
@@ -685,14 +753,6 @@ def _contributions(pool: PooledBudget, start: dt.date, end: dt.date) -> int:
         transaction__value_date__lte=end,
     ).aggregate(total=Sum("amount_pence"))["total"]
     return int(total or 0)
-
-
-def _months(year_start: int) -> list[tuple[dt.date, dt.date]]:
-    out = []
-    for n in range(12):
-        year, month = year_start + (n + 3) // 12, (n + 3) % 12 + 1
-        out.append((dt.date(year, month, 1), dt.date(year, month, monthrange(year, month)[1])))
-    return out
 
 
 @dataclass(frozen=True)
@@ -714,11 +774,16 @@ def forecast(pool: PooledBudget, year_start: int) -> Forecast | None:
     if not done or len(done) == 12:
         return None
     cuts = agreed_cuts(pool, year_start)
+    monthly = spend_by_month(pool, done)
+    outstanding_by_scheme = committed(pool)
     schemes = []
     for s in pool.schemes.select_related("pool", "lead__organisation", "spend_account"):
-        monthly = [scheme_spend(s, a, b) for a, b in done]
         made = forecasting.forecast_scheme(
-            s.name, s.lead.organisation.code, s.budget_pence, monthly, committed(s)
+            s.name,
+            s.lead.organisation.code,
+            s.budget_pence,
+            monthly[s.pk],
+            outstanding_by_scheme.get(s.pk, 0),
         )
         schemes.append(forecasting.with_cuts(made, cuts.get(s.pk, 0)))
     contributions = {

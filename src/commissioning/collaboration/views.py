@@ -45,7 +45,6 @@ from .models import (
     CoCommissioningArrangement,
     Consortium,
     PooledBudget,
-    SchemeCommitment,
 )
 from .permissions import DECIDING, Action, can, may_decide
 
@@ -227,13 +226,10 @@ def _plans(pool, year: int, mine) -> list[dict]:
 
 
 def _commitments(pool) -> list[dict]:
-    rows = []
-    for c in SchemeCommitment.objects.filter(scheme__pool=pool).select_related(
-        "scheme__spend_account"
-    ):
-        spent = pooled.spent_against(c)
-        rows.append({"c": c, "spent": spent, "outstanding": pooled.outstanding(c, spent)})
-    return rows
+    return [
+        {"c": r.commitment, "spent": r.spent_pence, "outstanding": r.outstanding_pence}
+        for r in pooled.commitments(pool)
+    ]
 
 
 def _forecast_rows(pool, year: int):

@@ -51,7 +51,7 @@ class Shown:
     """A figure after disclosure control: ``value`` is ``None`` when it is not shown."""
 
     value: int | None
-    rounded: bool = False  # a count rounded to the nearest 5
+    rounded: bool = False  # a count (rounded to the nearest 5); otherwise a total of money
 
     @property
     def suppressed(self) -> bool:

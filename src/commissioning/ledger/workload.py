@@ -106,13 +106,42 @@ def write(items: Iterable[Planned], username: str, out: Path, post=None) -> None
             log.write(f"{'posted' if posted.created else 'already'} {p.key}\n")
 
 
-def _child(items, username, out, ready, go, post) -> None:
+def child_ready(ready, go) -> None:
+    """In a forked process: drop the connections inherited from the parent (they must not be
+    shared), say it is ready, and wait until every process may start."""
     from django.db import connections
 
     for c in connections.all():
-        c.close()  # the parent's connection must not be shared
+        c.close()
     ready.release()
     go.wait()
+
+
+def start_together(target, args_per_process):
+    """Fork one process per tuple of arguments, calling ``target(*args, ready, go)``; return
+    once every one has called ``child_ready``. They start when the returned event ``go`` is set.
+    Returns the processes and ``go``."""
+    from django.db import connections
+
+    for c in connections.all():
+        c.close()
+    ctx = mp.get_context("fork")
+    ready, go = ctx.Semaphore(0), ctx.Event()
+    procs = [
+        ctx.Process(target=target, args=(*args, ready, go), daemon=True)
+        for args in args_per_process
+    ]
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        ready.acquire()
+    return procs, go
+
+
+def _child(items, username, out, post, ready, go) -> None:
+    from django.db import connections
+
+    child_ready(ready, go)
     write(items, username, out, post)
     connections.close_all()
 
@@ -120,22 +149,10 @@ def _child(items, username, out, ready, go, post) -> None:
 def start_writers(plans: list[list[Planned]], username: str, out_dir: Path, post=None):
     """Fork one process per plan; they start posting together when ``go`` is set. Returns the
     processes and the event to set."""
-    from django.db import connections
-
-    for c in connections.all():
-        c.close()
-    ctx = mp.get_context("fork")
-    ready, go = ctx.Semaphore(0), ctx.Event()
-    procs = []
-    for w, items in enumerate(plans):
-        log = out_dir / f"writer-{w}.log"
-        proc = ctx.Process(target=_child, args=(items, username, log, ready, go, post),
-                           daemon=True)  # fmt: skip
-        proc.start()
-        procs.append(proc)
-    for _ in procs:
-        ready.acquire()
-    return procs, go
+    return start_together(
+        _child,
+        [(items, username, out_dir / f"writer-{w}.log", post) for w, items in enumerate(plans)],
+    )
 
 
 def outcomes(out_dir: Path) -> dict[str, list[str]]:

@@ -27,7 +27,7 @@ from commissioning.engine import disclosure
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Account
 from commissioning.ledger.permissions import OnBehalf
-from commissioning.ledger.rules import Entry, Leg
+from commissioning.ledger.rules import Entry, Leg, pence_text
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import Role
@@ -409,7 +409,7 @@ def _plan_problems(person: Person, cmd: PlanInput) -> Problems:
             p.add(
                 "amount_pence",
                 "The budget must cover the full cost of every service in the "
-                f"plan: it is £{short / 100:,.2f} short",
+                f"plan: it is {pence_text(short)} short",
             )
     previous = current_plan(person)
     reduced = previous and cmd.amount_pence and cmd.amount_pence < previous.amount_pence
@@ -721,7 +721,7 @@ def _pay(person, plan, service, verdict, cmd: PaymentInput, paid_on: dt.date, ac
             if any("below its limit" in m for m in exc.messages):
                 left = Account.objects.get(pk=person.budget_account_id).balance_pence
                 raise _OverBudget(
-                    f"Refused: only £{left / 100:,.2f} is left in the budget"
+                    f"Refused: only {pence_text(left)} is left in the budget"
                 ) from exc
             raise
         if not posted.created:
@@ -1010,14 +1010,14 @@ def record_repayment(notice: RepaymentNotice, cmd: RepaidInput, actor) -> Repaid
         if cmd.amount_pence > outstanding:
             raise refuse(
                 "amount_pence",
-                f"Only £{outstanding / 100:,.2f} is still to be repaid on this notice",
+                f"Only {pence_text(outstanding)} is still to be repaid on this notice",
             )
         spent = recovers_spending(RepaymentGround(notice.ground))
         account = person.spend_account if spent else person.budget_account
         held = Account.objects.get(pk=account.pk).balance_pence
         if cmd.amount_pence > held:
             what = "has been spent from" if spent else "is left unspent in"
-            raise refuse("amount_pence", f"Only £{held / 100:,.2f} {what} the budget to be repaid")
+            raise refuse("amount_pence", f"Only {pence_text(held)} {what} the budget to be repaid")
         plan = current_plan(person)
         metadata: dict = {"repayment_notice": notice.pk}
         kind = "repayment"

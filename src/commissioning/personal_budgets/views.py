@@ -18,6 +18,7 @@ from commissioning import clock
 from commissioning.engine import disclosure
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
+from commissioning.ledger.rules import pence_text
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import Role
@@ -253,7 +254,7 @@ def new_plan(request, pk: int):
     if indicative is not None:
         lede += (
             " Indicative budget from the resource allocation table: "
-            f"£{indicative / 100:,.2f} a year."
+            f"{pence_text(indicative)} a year."
         )
     return _form_page(
         request,
@@ -346,7 +347,7 @@ def pay(request, pk: int):
         lambda paid: f"Payment recorded. {paid.reason}",
         "Record a payment from the budget",
         "Record the payment",
-        f"£{p.budget_account.balance_pence / 100:,.2f} left. Alcohol, tobacco, gambling, "
+        f"{pence_text(p.budget_account.balance_pence)} left. Alcohol, tobacco, gambling, "
         "debt repayment, anything unlawful, and NHS services such as emergency care or GP "
         "appointments cannot be bought.",
     )
@@ -451,8 +452,8 @@ def repaid(request, pk: int, notice: int):
         "Repayment recorded.",
         "Record money repaid",
         "Record the repayment",
-        f"Notice of {n.issued_on:%-d %B %Y}: £{n.outstanding_pence / 100:,.2f} still to be "
-        f"repaid of £{n.amount_pence / 100:,.2f}, by {n.deadline:%-d %B %Y}. The money goes "
+        f"Notice of {n.issued_on:%-d %B %Y}: {pence_text(n.outstanding_pence)} still to be "
+        f"repaid of {pence_text(n.amount_pence)}, by {n.deadline:%-d %B %Y}. The money goes "
         "back to where the budget came from.",
     )
 
@@ -542,32 +543,29 @@ def _programme(request, code: str):
     return org, phb.programme(org, request.user)
 
 
-def _shown_text(figure: disclosure.Shown, money: bool = False) -> str:
-    if not figure.suppressed:
-        return pounds(figure.value) if money else f"{figure.value:,}"
-    if money:
-        return f"Not shown: {disclosure.SUPPRESSED_TEXT} people"
-    return disclosure.SUPPRESSED_TEXT
+def _shown_text(figure: disclosure.Shown) -> str:
+    """A count (rounded) or a total of money, as the page shows it."""
+    if figure.suppressed:
+        return (
+            disclosure.SUPPRESSED_TEXT
+            if figure.rounded
+            else (f"Not shown: {disclosure.SUPPRESSED_TEXT} people")
+        )
+    return f"{figure.value:,}" if figure.rounded else pounds(figure.value)
 
 
 def _programme_rows(fig: phb.Programme) -> list[tuple[str, str, disclosure.Shown, str]]:
     """Every figure of the programme page, in order: (section, what, figure, as shown)."""
-    counts = [
+    rows = [
         ("Totals", "People with a budget record", fig.people),
         ("Totals", "Agreed plans", fig.agreed_plans),
         ("Totals", "Integrated budgets (through a pooled budget)", fig.integrated),
-    ]
-    money = [
         ("Money", "Allocated in agreed plans, a year", fig.allocated_pence),
         ("Money", "Spent, less spending recovered by repayments", fig.spent_pence),
     ]
-    groups = [("By basis of entitlement", k, v) for k, v in fig.by_entitlement.items()]
-    groups += [("By way of holding the budget", k, v) for k, v in fig.by_mode.items()]
-    return (
-        [(s, what, v, _shown_text(v)) for s, what, v in counts]
-        + [(s, what, v, _shown_text(v, money=True)) for s, what, v in money]
-        + [(s, what, v, _shown_text(v)) for s, what, v in groups]
-    )
+    rows += [("By basis of entitlement", k, v) for k, v in fig.by_entitlement.items()]
+    rows += [("By way of holding the budget", k, v) for k, v in fig.by_mode.items()]
+    return [(section, what, v, _shown_text(v)) for section, what, v in rows]
 
 
 def programme(request, code: str):
@@ -592,16 +590,14 @@ def programme_csv(request, code: str):
     response, w = csv_response(f"{org.code}-personal-health-budgets.csv")
     w.writerow(["Section", "Figure", "Value", "Note"])
     for section, what, figure, _text in _programme_rows(fig):
-        money = section == "Money"
         if figure.suppressed:
             value = ""
-            note = (
-                f"not shown: {disclosure.SUPPRESSED_TEXT} people behind it"
-                if money
-                else f"not shown: {disclosure.SUPPRESSED_TEXT}"
+            note = f"not shown: {disclosure.SUPPRESSED_TEXT}" + (
+                "" if figure.rounded else " people behind it"
             )
+        elif figure.rounded:
+            value, note = figure.value, f"rounded to the nearest {disclosure.ROUNDING_MULTIPLE}"
         else:
-            value = f"{figure.value / 100:.2f}" if money else figure.value
-            note = "pounds" if money else f"rounded to the nearest {disclosure.ROUNDING_MULTIPLE}"
+            value, note = f"{figure.value / 100:.2f}", "pounds"
         w.writerow([section, what, value, note])
     return response

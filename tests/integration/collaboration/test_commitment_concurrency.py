@@ -17,7 +17,7 @@ from commissioning.collaboration.models import PoolScheme, SchemeCommitment
 from commissioning.ledger.models import Transaction
 from commissioning.ledger.verify import verify_ledger
 from commissioning.organisations.models import User
-from tests.forked import run_together, start_child
+from tests.forked import child_ready, run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,7 @@ WRITERS, EACH, COMMITTED = 8, 40, 1_000_000
 def _writer(scheme_id: int, commitment_id: int, username: str, writer: int, out: str, ready, go):
     from django.core.exceptions import ValidationError
 
-    start_child(ready, go)
+    child_ready(ready, go)
     rng = random.Random(writer)
     user = User.objects.get(username=username)
     scheme = PoolScheme.objects.select_related("pool__pool_account", "spend_account").get(

@@ -66,8 +66,8 @@ def year(bcf):
 def test_spending_against_a_commitment_reduces_what_is_outstanding(bcf, year):
     assert pooled.spent_against(year.ha1) == 250_000
     assert pooled.outstanding(year.ha1) == 2_250_000
-    assert pooled.committed(year.adaptations) == 2_250_000
-    assert pooled.committed(year.care) == 2_700_000
+    assert pooled.committed(bcf.pool)[year.adaptations.pk] == 2_250_000
+    assert pooled.committed(bcf.pool)[year.care.pk] == 2_700_000
     assert verify_ledger().ok
 
 

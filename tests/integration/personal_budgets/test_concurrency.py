@@ -18,7 +18,7 @@ from commissioning.ledger.verify import verify_ledger
 from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.personal_budgets import services as phb
 from commissioning.personal_budgets.models import Payment
-from tests.forked import run_together, start_child
+from tests.forked import child_ready, run_together
 
 from .conftest import ELIGIBLE, plan_input, valid_nhs_number
 
@@ -31,7 +31,7 @@ BUDGET = 1_200_000
 def _writer(person_id: int, username: str, writer: int, out: str, ready, go) -> None:
     from django.core.exceptions import ValidationError
 
-    start_child(ready, go)
+    child_ready(ready, go)
     rng = random.Random(writer)
     user = User.objects.get(username=username)
     person = phb.Person.objects.get(pk=person_id)
