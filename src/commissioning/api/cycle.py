@@ -16,7 +16,6 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
@@ -56,6 +55,7 @@ from commissioning.specifications.permissions import can as can_spec
 from commissioning.specifications.queries.specifications_visible_to import (
     specifications_visible_to,
 )
+from commissioning.web.http import download
 
 from .pagination import Pagination
 
@@ -768,9 +768,7 @@ def download_document(request, document_id: int):
         can_select(request.user, SelectionAction.DOWNLOAD_DOCUMENT, document),
         "download this document",
     )
-    response = HttpResponse(bytes(document.content), content_type=document.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
-    return response
+    return download(bytes(document.content), document.content_type, document.filename)
 
 
 # --- Provider selection ------------------------------------------------------------------------

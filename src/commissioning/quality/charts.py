@@ -26,14 +26,13 @@ FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 
 def response(figure, fmt: str, name: str):
     """The figure as an HTTP response: SVG inline, PNG as a download named ``name``.png."""
-    from django.http import Http404, HttpResponse
+    from django.http import Http404
+
+    from commissioning.web.http import download
 
     if fmt not in FORMATS:
         raise Http404("Charts export as svg or png")
-    out = HttpResponse(render(figure, fmt), content_type=FORMATS[fmt])
-    if fmt == "png":
-        out["Content-Disposition"] = f'attachment; filename="{name}.png"'
-    return out
+    return download(render(figure, fmt), FORMATS[fmt], f"{name}.{fmt}", attachment=fmt == "png")
 
 
 def render(figure, fmt: str) -> bytes:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,7 +17,7 @@ from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, PROVIDER_
 from commissioning.specifications.models import ServiceSpecification
 from commissioning.specifications.permissions import Action as SpecAction
 from commissioning.specifications.permissions import can as can_spec
-from commissioning.web.http import act, csv_response, guard, submit
+from commissioning.web.http import act, csv_response, download, guard, submit
 
 from . import services as sel
 from .forms import (
@@ -185,10 +184,7 @@ def document_download(request, pk):
         Document.objects.select_related("advice__request", "proposal"), pk=pk
     )
     guard(can(request.user, Action.DOWNLOAD_DOCUMENT, document))
-    response = HttpResponse(bytes(document.content), content_type=document.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download(bytes(document.content), document.content_type, document.filename)
 
 
 # --- Setting up a selection ---------------------------------------------------------------------
@@ -1015,8 +1011,6 @@ def decision_record_pdf(request, pk):
     process = _process(request, pk)
     guard(can(request.user, Action.VIEW_DECISION_RECORD, process))
     pdf = render_decision_record(build(process, request.user))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="decision-record-{process.specification.reference}.pdf"'
+    return download(
+        pdf, "application/pdf", f"decision-record-{process.specification.reference}.pdf"
     )
-    return response
