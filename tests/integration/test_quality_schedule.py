@@ -181,3 +181,33 @@ def test_recording_and_uploading_on_the_page(client, schedule):
     done = client.post(url, {"form": "upload", "file": upload}, follow=True).content.decode()
     assert "Figures recorded: 1 added, 1 corrected" in done
     assert QualityMeasurement.objects.filter(item=item, source="uploaded").count() == 2
+
+
+def test_a_rival_bidder_never_sees_another_providers_contract_quality(client, schedule):
+    """Issue 16, finding 3: the contract was refused to a rival provider but its quality pages,
+    figures and exports were not. They follow the contract's own policy now."""
+    e, contract, item = schedule
+    q.record_measurements(item, _rows([93.1, 94.0, 92.2]), "entered", e.provider)
+    pages = [
+        reverse("quality-contract", args=[contract.pk]),
+        reverse("quality-contract-csv", args=[contract.pk]),
+        reverse("quality-item", args=[item.pk]),
+        reverse("quality-item-csv", args=[item.pk]),
+        reverse("quality-item-chart", args=[item.pk, "svg"]),
+        reverse("quality-item-chart", args=[item.pk, "png"]),
+    ]
+    client.force_login(e.rival)
+    assert client.get(reverse("contract", args=[contract.pk])).status_code == 403
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert contract.reference not in response.content.decode(errors="replace"), url
+    provider_page = client.get(reverse("quality-provider", args=[e.rje.code])).content.decode()
+    assert contract.reference not in provider_page
+    assert client.post(pages[2], {"month": "2025-01", "value": "1"}).status_code == 403
+    for user in (e.provider, e.contract_manager, e.quality_lead):
+        client.force_login(user)
+        for url in pages:
+            assert client.get(url).status_code == 200, (user.username, url)
+        page = client.get(reverse("quality-provider", args=[e.rje.code])).content.decode()
+        assert contract.reference in page

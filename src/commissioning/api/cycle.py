@@ -24,6 +24,7 @@ from commissioning.contracts import services as contract_services
 from commissioning.contracts.models import Contract
 from commissioning.contracts.permissions import Action as ContractAction
 from commissioning.contracts.permissions import can as can_contract
+from commissioning.contracts.permissions import visible_contracts
 from commissioning.organisations.models import Organisation, User
 from commissioning.organisations.permissions import organisations_of, roles_of
 from commissioning.organisations.vocabulary import Role
@@ -1178,10 +1179,7 @@ def list_contracts(request):
     """Contracts you may see: your organisation's, as a party or as the provider."""
     _allow(can_contract(request.user, ContractAction.VIEW_CONTRACT), "see contracts")
     qs = Contract.objects.select_related("provider").prefetch_related("parties__organisation")
-    if Role.AUDITOR not in roles_of(request.user):
-        mine = organisations_of(request.user)
-        qs = qs.filter(Q(provider_id__in=mine) | Q(parties__organisation_id__in=mine)).distinct()
-    return qs.order_by("-created_at")
+    return visible_contracts(request.user, qs).order_by("-created_at")
 
 
 @router.get("/contracts/{contract_id}", response=ContractOut, tags=["contracts"])

@@ -54,6 +54,28 @@ def _may_view(user, contract) -> bool:
     return bool(parties & organisations_of(user))
 
 
+def visible_contracts(user, contracts):
+    """The contracts (a queryset) this user may see: the same answer as
+    ``can(user, VIEW_CONTRACT, contract)`` for each, in one query. Pages and API lists of
+    contracts, and every page built on a contract's data (its quality schedule and figures),
+    use this or ``can``."""
+    from django.db.models import Q
+
+    from commissioning.organisations.permissions import SystemActor
+
+    if isinstance(user, SystemActor):
+        return contracts
+    roles = roles_of(user)
+    if not roles & POLICY.allowed[Action.VIEW_CONTRACT]:
+        return contracts.none()
+    if Role.AUDITOR in roles:
+        return contracts
+    mine = organisations_of(user)
+    return contracts.filter(
+        Q(provider_id__in=mine) | Q(parties__organisation_id__in=mine)
+    ).distinct()
+
+
 def associate_represented(user, contract) -> int | None:
     """The associate commissioner a person approves for (a commissioner there), if any."""
     for p in contract.parties.all():

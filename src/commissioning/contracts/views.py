@@ -6,15 +6,13 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning import clock
 from commissioning.organisations.models import Organisation
-from commissioning.organisations.permissions import organisations_of, roles_of
-from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, Role
+from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.selection.models import Decision
 from commissioning.selection.services import state_of
 from commissioning.web.http import act, csv_response, guard, submit
@@ -22,17 +20,17 @@ from commissioning.web.http import act, csv_response, guard, submit
 from . import services
 from .forms import ContractForm, VariationForm
 from .models import Contract, QualityScheduleItem
-from .permissions import Action, associate_represented, can, signing_side
+from .permissions import Action, associate_represented, can, signing_side, visible_contracts
 
 
 def contract_list(request):
     guard(can(request.user, Action.VIEW_CONTRACT))
-    qs = Contract.objects.select_related("provider", "specification").prefetch_related(
-        "parties__organisation"
+    qs = visible_contracts(
+        request.user,
+        Contract.objects.select_related("provider", "specification").prefetch_related(
+            "parties__organisation"
+        ),
     )
-    if Role.AUDITOR not in roles_of(request.user):
-        mine = organisations_of(request.user)
-        qs = qs.filter(Q(provider_id__in=mine) | Q(parties__organisation_id__in=mine)).distinct()
     page = Paginator(qs.order_by("-created_at"), 25).get_page(request.GET.get("page"))
     return render(request, "contracts/list.html", {"page": page})
 

@@ -7,7 +7,9 @@ escalation, closure) by the commissioners, contract managers and quality leads o
 commissioning organisation (a party to the case's contract, if it has one). A provider's
 representatives see the cases about their own organisation; auditors read everything. A
 contract's quality figures are recorded by its commissioners' managers and by the provider's
-representatives.
+representatives. A contract's quality schedule and its figures are the contract's data: they
+are seen by exactly those who may see the contract (its parties, its provider and auditors;
+never a rival bidder), by the contract's own policy.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Action(StrEnum):
     MANAGE_CASE = "manage_case"
     LOAD_MORTALITY = "load_mortality"
     RECORD_MEASUREMENT = "record_measurement"
+    VIEW_CONTRACT_QUALITY = "view_contract_quality"
 
 
 STAFF = frozenset(Role) - {Role.BUDGET_HOLDER, Role.CARE_COORDINATOR}
@@ -61,6 +64,18 @@ def _may_view(user, case) -> bool:
     if Role.AUDITOR in roles or (roles & COMMISSIONER_SIDE and commissioning_organisations(user)):
         return True
     return has_role_at(user, case.provider_id, {Role.PROVIDER_REPRESENTATIVE})
+
+
+def _contract_of(obj):
+    """A contract, or the contract of a quality schedule line."""
+    return getattr(obj, "contract", None) or obj
+
+
+def _may_view_contract(user, obj) -> bool:
+    from commissioning.contracts.permissions import Action as ContractAction
+    from commissioning.contracts.permissions import can as can_contract
+
+    return can_contract(user, ContractAction.VIEW_CONTRACT, _contract_of(obj))
 
 
 def _may_record(user, item) -> bool:
@@ -102,12 +117,14 @@ POLICY = Policy(
         Action.MANAGE_CASE: MANAGERS,
         Action.LOAD_MORTALITY: frozenset({Role.QUALITY_LEAD, Role.ADMINISTRATOR}),
         Action.RECORD_MEASUREMENT: MANAGERS | {Role.PROVIDER_REPRESENTATIVE},
+        Action.VIEW_CONTRACT_QUALITY: STAFF,
     },
     rules={
         Action.RAISE_CONCERN: _may_raise,
         Action.VIEW_CASE: _may_view,
         Action.MANAGE_CASE: _may_manage,
         Action.RECORD_MEASUREMENT: _may_record,
+        Action.VIEW_CONTRACT_QUALITY: _may_view_contract,
     },
     labels={
         Action.VIEW_QUALITY: "see the quality workspace",
@@ -116,6 +133,7 @@ POLICY = Policy(
         Action.MANAGE_CASE: "manage this escalation case",
         Action.LOAD_MORTALITY: "load mortality results",
         Action.RECORD_MEASUREMENT: "record this contract's quality figures",
+        Action.VIEW_CONTRACT_QUALITY: "see this contract's quality figures",
     },
 )
 can = POLICY.can

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning.contracts.models import Contract
+from commissioning.contracts.permissions import visible_contracts
 from commissioning.engine.quality.funnel import Overdispersion
 from commissioning.organisations.models import Organisation
 from commissioning.web.http import act, csv_response, guard, submit
@@ -256,10 +257,11 @@ def mortality_csv(request):
 def provider(request, code):
     guard(can(request.user, Action.VIEW_QUALITY))
     org = get_object_or_404(Organisation, code=code)
-    contracts = (
+    contracts = visible_contracts(
+        request.user,
         Contract.objects.filter(provider=org)
         .select_related("specification")
-        .prefetch_related("quality_schedule__indicator")
+        .prefetch_related("quality_schedule__indicator"),
     )
     ae_points, ae_icons = queries.ae_spc(code)
     icons = ae_icons.row(0, named=True) if not ae_icons.is_empty() else {}
@@ -305,11 +307,18 @@ def _needs_attention(row) -> bool:
     )
 
 
-def contract_quality(request, pk):
-    guard(can(request.user, Action.VIEW_QUALITY))
+def _contract(request, pk) -> Contract:
+    """A contract whose quality pages are asked for, to those who may see the contract."""
     contract = get_object_or_404(
-        Contract.objects.select_related("provider", "specification"), pk=pk
+        Contract.objects.select_related("provider", "specification").prefetch_related("parties"),
+        pk=pk,
     )
+    guard(can(request.user, Action.VIEW_CONTRACT_QUALITY, contract))
+    return contract
+
+
+def contract_quality(request, pk):
+    contract = _contract(request, pk)
     rows = _schedule_rows(contract)
     context = {
         "contract": contract,
@@ -322,8 +331,7 @@ def contract_quality(request, pk):
 
 
 def contract_quality_csv(request, pk):
-    guard(can(request.user, Action.VIEW_QUALITY))
-    contract = get_object_or_404(Contract, pk=pk)
+    contract = _contract(request, pk)
     response, writer = csv_response(f"quality-schedule-{contract.reference}.csv")
     writer.writerow(["contract", "line", "dimension", "title", "month", *SPC_COLUMNS[1:],
                      "target", "variation", "assurance"])  # fmt: skip
@@ -340,20 +348,22 @@ SPC_COLUMNS = ["period", "value", "mean", "lpl", "upl", "near_lpl", "near_upl", 
                "rule"]  # fmt: skip
 
 
-def _item(pk):
+def _item(request, pk):
+    """A line of a contract's quality schedule, to those who may see the contract."""
     from commissioning.contracts.models import QualityScheduleItem
 
-    return get_object_or_404(
+    item = get_object_or_404(
         QualityScheduleItem.objects.select_related(
             "contract__provider", "contract__specification", "indicator"
         ),
         pk=pk,
     )
+    guard(can(request.user, Action.VIEW_CONTRACT_QUALITY, item))
+    return item
 
 
 def schedule_item(request, pk):
-    guard(can(request.user, Action.VIEW_QUALITY))
-    item = _item(pk)
+    item = _item(request, pk)
     may_record = can(request.user, Action.RECORD_MEASUREMENT, item)
     entry = upload = None
     if request.method == "POST":
@@ -416,8 +426,7 @@ def _recorded(counts):
 
 
 def schedule_item_chart(request, pk, fmt):
-    guard(can(request.user, Action.VIEW_QUALITY))
-    item = _item(pk)
+    item = _item(request, pk)
     points, _, target = queries.schedule_spc(item)
     if not points:
         raise Http404("No figures have been recorded for this line yet")
@@ -428,8 +437,7 @@ def schedule_item_chart(request, pk, fmt):
 
 
 def schedule_item_csv(request, pk):
-    guard(can(request.user, Action.VIEW_QUALITY))
-    item = _item(pk)
+    item = _item(request, pk)
     points, icons, target = queries.schedule_spc(item)
     response, writer = csv_response(f"quality-{item.contract.reference}-{item.pk}.csv")
     writer.writerow(["contract", "title", *SPC_COLUMNS, "target", "variation", "assurance"])
