@@ -8,6 +8,9 @@ Raising inside the service's ``transaction.atomic()`` undoes everything already 
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -59,3 +62,49 @@ class Problems:
 def refuse(field: str, message: str) -> ValidationError:
     """A single-field problem, for ``raise refuse(...)``."""
     return ValidationError({field or NON_FIELD: [message]})
+
+
+def stored_decimal(value: Decimal, field: models.DecimalField) -> Decimal:
+    """``value`` as the database will keep it: rounded to the field's decimal places (half up,
+    as people round). Raises ``ValueError`` with a message naming the limit when the rounded
+    value does not fit the field's digits (99999999999.9999 rounds up to 100000000000.000,
+    which does not fit 14 digits with 3 after the point), so a check is made on what is
+    stored, not on what was typed."""
+    places = field.decimal_places
+    whole_digits = field.max_digits - places
+    limit = Decimal(10) ** whole_digits
+    try:
+        rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        rounded = None
+    if rounded is None or not rounded.is_finite() or abs(rounded) >= limit:
+        raise ValueError(
+            f"Enter a number between -{limit - 1:,}.{'9' * places} and {limit - 1:,}.{'9' * places}"
+            f" (at most {whole_digits} digits before the decimal point)"
+        )
+    return rounded
+
+
+# The largest sum of money any one figure may be: £1 trillion, far beyond any NHS budget and
+# far inside the database's 64-bit integers of pence, so totals of many figures cannot overflow.
+MAX_PENCE = 100_000_000_000_000
+
+
+# The months and dates the platform records figures for: nothing before the NHS's records
+# in this platform could begin, nothing so far ahead that date arithmetic (a standstill, a
+# statement's month end) could run off the calendar.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+EARLIEST_MONTH = dt.date(2000, 1, 1)
+
+
+def date_problem(value: dt.date | None, earliest: dt.date = EARLIEST_DATE,
+                 latest: dt.date = LATEST_DATE) -> str | None:  # fmt: skip
+    """Why a date is outside the range the platform records, or None."""
+    if value is None:
+        return None
+    if value < earliest:
+        return f"Enter a date on or after {earliest.day} {earliest:%B %Y}"
+    if value > latest:
+        return f"Enter a date on or before {latest.day} {latest:%B %Y}"
+    return None

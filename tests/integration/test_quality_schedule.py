@@ -211,3 +211,51 @@ def test_a_rival_bidder_never_sees_another_providers_contract_quality(client, sc
             assert client.get(url).status_code == 200, (user.username, url)
         page = client.get(reverse("quality-provider", args=[e.rje.code])).content.decode()
         assert contract.reference in page
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "message"),
+    [
+        (b"month,value\n2025-01,99999999999.9999\n",
+         "Enter a number between -99,999,999,999.999 and 99,999,999,999.999"),
+        (b"month,value\n0001-01,5\n", "Enter a month from January 2000 onwards"),
+        (b"month,value\n2025-01,5\n2025-02,\"6\0\"\n",
+         "Row 3, column value: 6\x00 is not a number"),
+        (b"month,value\n2025-01,5\n2025-02,\"" + b"9" * 140_000 + b"\"\n",
+         "Row 3: the file is not a CSV file that can be read (field larger than field limit"),
+    ],
+)  # fmt: skip
+def test_one_figure_cannot_break_a_contracts_quality_pages(client, schedule, csv_text, message):
+    """Issue 16, finding 4: a value that rounded beyond the column's 14 digits, or a month of
+    0001-01, was stored and then five quality URLs of the contract answered 500; a malformed
+    CSV raised csv.Error. Each is now a message naming the row and the limit, and nothing is
+    stored."""
+    e, contract, item = schedule
+    client.force_login(e.provider)
+    url = reverse("quality-item", args=[item.pk])
+    upload = SimpleUploadedFile("figures.csv", csv_text)
+    refused = client.post(url, {"form": "upload", "file": upload})
+    assert refused.status_code == 200
+    assert message in refused.content.decode()
+    assert not QualityMeasurement.objects.filter(item=item).exists()
+    for page in (
+        url,
+        reverse("quality-contract", args=[contract.pk]),
+        reverse("quality-contract-csv", args=[contract.pk]),
+        reverse("quality-item-csv", args=[item.pk]),
+    ):
+        assert client.get(page).status_code == 200
+
+
+def test_the_largest_figure_that_fits_is_kept_exactly(schedule):
+    e, _, item = schedule
+    q.record_measurements(
+        item, [q.MeasurementInput(MONTHS[0], Decimal("99999999999.9994"))], "entered", e.provider
+    )
+    assert QualityMeasurement.objects.get(item=item).value == Decimal("99999999999.999")
+    with pytest.raises(ValidationError) as refused:
+        q.record_measurements(
+            item, [q.MeasurementInput(MONTHS[1], Decimal("-99999999999.9995"))], "entered",
+            e.provider,
+        )  # fmt: skip
+    assert "at most 11 digits before the decimal point" in str(refused.value)

@@ -18,7 +18,7 @@ from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.contracts.models import Contract
 from commissioning.organisations.models import Organisation
-from commissioning.validation import Problems, refuse
+from commissioning.validation import EARLIEST_MONTH, Problems, refuse, stored_decimal
 
 from . import rules
 from .models import (
@@ -329,6 +329,7 @@ def escalate_case(case: EscalationCase, escalated_to: str, outcome: str, actor) 
 
 MEASUREMENT_FIELDS = ("item_id", "period", "value", "source")
 MAX_UPLOAD_ROWS = 600  # fifty years of months: more is not a quality schedule
+VALUE_FIELD = QualityMeasurement._meta.get_field("value")
 
 
 @dataclass(frozen=True)
@@ -343,13 +344,25 @@ def parse_measurements(text: str) -> list[MeasurementInput]:
     are good."""
     problems = Problems()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        raise _unreadable(1, exc) from None
+    header = {(h or "").strip().lower(): h for h in fieldnames}
     missing = [c for c in ("month", "value") if c not in header]
     if missing:
         raise refuse("file", f"The file must have the columns month and value (missing: "
                              f"{', '.join(missing)})")  # fmt: skip
     rows = []
-    for number, raw in enumerate(reader, start=2):
+    numbered: list[tuple[int, dict]] = []
+    try:
+        for raw in reader:
+            numbered.append((len(numbered) + 2, raw))
+            if len(numbered) > MAX_UPLOAD_ROWS:
+                break
+    except csv.Error as exc:
+        raise _unreadable(len(numbered) + 2, exc) from None
+    for number, raw in numbered:
         if len(rows) >= MAX_UPLOAD_ROWS:
             raise refuse("file", f"The file has more than {MAX_UPLOAD_ROWS} rows")
         month = (raw[header["month"]] or "").strip()
@@ -369,6 +382,10 @@ def parse_measurements(text: str) -> list[MeasurementInput]:
         problems.add("file", "The file has no rows of figures")
     problems.raise_if_any()
     return rows
+
+
+def _unreadable(line: int, exc: csv.Error):
+    return refuse("file", f"Row {line}: the file is not a CSV file that can be read ({exc})")
 
 
 def parse_month(text: str) -> dt.date | None:
@@ -398,10 +415,13 @@ def record_measurements(item, rows: Sequence[MeasurementInput], source: str, act
         problems.add("source", "Unknown source of the figures")
     this_month = clock.today().replace(day=1)
     seen: dict[dt.date, int] = {}
+    values: dict[int, Decimal] = {}
     for i, row in enumerate(rows):
         label = "period" if len(rows) == 1 else f"rows.{i}.period"
         if row.period is None:
             problems.add(label, "Enter the month the figure is for")
+        elif row.period < EARLIEST_MONTH:
+            problems.add(label, f"Enter a month from {EARLIEST_MONTH:%B %Y} onwards")
         elif row.period.replace(day=1) > this_month:
             problems.add(label, f"{row.period:%B %Y} has not started yet")
         elif row.period.replace(day=1) in seen:
@@ -411,8 +431,11 @@ def record_measurements(item, rows: Sequence[MeasurementInput], source: str, act
         value_label = "value" if len(rows) == 1 else f"rows.{i}.value"
         if row.value is None:
             problems.add(value_label, "Enter the figure as a number")
-        elif abs(row.value) >= Decimal("1e11"):
-            problems.add(value_label, "The figure is too large")
+        else:
+            try:
+                values[i] = stored_decimal(row.value, VALUE_FIELD)
+            except ValueError as exc:
+                problems.add(value_label, str(exc))
     if not rows:
         problems.add("rows", "There are no figures to record")
     problems.raise_if_any()
@@ -425,9 +448,9 @@ def record_measurements(item, rows: Sequence[MeasurementInput], source: str, act
                 item=item, period__in=list(seen)
             )
         }
-        for row in rows:
+        for i, row in enumerate(rows):
             period = row.period.replace(day=1)
-            value = row.value.quantize(Decimal("0.001"))
+            value = values[i]
             current = existing.get(period)
             if current is None:
                 m = QualityMeasurement.objects.create(

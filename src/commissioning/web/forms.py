@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
+from commissioning.validation import MAX_PENCE, date_problem
+
 NON_FIELD = "__all__"
 
 
@@ -22,6 +24,14 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _date_in_range(value) -> None:
+    """Every date typed into a form is within the range the platform records (year 1 passes
+    Django's date field, and date arithmetic on it then fails)."""
+    problem = date_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 class NHSForm(forms.Form):
@@ -39,6 +49,8 @@ class NHSForm(forms.Form):
                 widget.attrs.setdefault("rows", 4)
             if isinstance(widget, forms.DateInput) and not isinstance(widget, DateInput):
                 field.widget = DateInput(widget.attrs)
+            if isinstance(field, forms.DateField):
+                field.validators.append(_date_in_range)
 
     def add_service_errors(self, error: ValidationError, rename: Mapping[str, str] | None = None):
         """Put each problem a service reported against the form field it concerns."""
@@ -61,8 +73,9 @@ class MoneyField(forms.CharField):
     widget = forms.TextInput(attrs={"inputmode": "decimal", "class": "nhsuk-input--width-10"})
     prefix = "£"
 
-    def __init__(self, *args, min_pence: int | None = 1, **kwargs):
+    def __init__(self, *args, min_pence: int | None = 1, max_pence: int = MAX_PENCE, **kwargs):
         self.min_pence = min_pence
+        self.max_pence = max_pence
         super().__init__(*args, **kwargs)
 
     def prepare_value(self, value):
@@ -81,6 +94,10 @@ class MoneyField(forms.CharField):
             raise ValidationError(
                 "Enter an amount in pounds, like 1,250,000 or 1,250,000.50"
             ) from None
+        if not amount.is_finite():
+            raise ValidationError("Enter an amount in pounds, like 1,250,000 or 1,250,000.50")
+        if abs(amount) * 100 > self.max_pence:
+            raise ValidationError(f"Enter an amount up to £{self.max_pence // 100:,}")
         if amount.as_tuple().exponent < -2:
             raise ValidationError("Enter pounds and pence only: at most two decimal places")
         pence = int(amount * 100)
