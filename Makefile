@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+CSS := build/static/nhsuk-frontend.css
 export DJANGO_SETTINGS_MODULE := commissioning.config.settings
 
 .PHONY: demo test setup setup-test lint ci-postgres serve demo-data lock clean bench
@@ -22,7 +23,7 @@ test: setup-test
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered
 
-setup: $(STAMP) $(NODE_STAMP)
+setup: $(STAMP) $(NODE_STAMP) $(CSS)
 
 setup-test: setup
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -41,6 +42,13 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The NHS.UK frontend compiled without its web fonts (they load from a CDN) and with its images
+# from this site's static files (src/commissioning/web/nhsuk.scss).
+$(CSS): $(NODE_STAMP) src/commissioning/web/nhsuk.scss
+	mkdir -p $(dir $@)
+	node_modules/.bin/sass --pkg-importer=node --style=compressed --no-source-map --quiet \
+		src/commissioning/web/nhsuk.scss $@
+
 ## Run the suite against PostgreSQL (as CI does); needs a server at DATABASE_URL
 ci-postgres: setup-test
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/commissioning} $(VENV)/bin/pytest
@@ -58,4 +66,4 @@ bench: setup
 	$(PY) benchmarks/synth.py
 
 clean:
-	rm -rf $(VENV) node_modules var staticfiles
+	rm -rf $(VENV) node_modules var staticfiles build

@@ -318,6 +318,7 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
 ) -> None:
     """Serve the platform (Django's server: for the demo, not for production)."""
+    os.environ.setdefault("COMMISSIONING_DEMO", "1")
     _django()
     from django.core.management import call_command
 

@@ -2,39 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.functional.conftest import violations
 
 pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            "Chromium is missing: `make test` installs it from Debian (apt-get install chromium)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    # Playwright runs an event loop in this thread; Django's database calls from the test
-    # body happen before and after it, never inside it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_commissioner_signs_in_and_finds_mid_staffordshire(
@@ -95,19 +67,6 @@ def test_search_as_you_type_updates_results_with_htmx(
     page.close()
 
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    rules = "['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']"
-    result = page.evaluate(f"async () => await axe.run(document, {{runOnly: {rules}}})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-    ]
-
-
 def test_main_pages_have_no_wcag_aa_violations(browser, live_server, make_user, reference_dir):
     """axe-core (the engine behind most accessibility checkers) finds no WCAG 2.2 A/AA issue."""
     from commissioning.organisations.permissions import SYSTEM
@@ -119,10 +78,10 @@ def test_main_pages_have_no_wcag_aa_violations(browser, live_server, make_user, 
     page = browser.new_page()
     # The checker itself must catch a known fault, or a clean result would mean nothing.
     page.set_content('<html lang="en"><title>t</title><main><input type="text"></main></html>')
-    assert any(v.startswith("label") for v in _violations(page))
+    assert any(v.startswith("label") for v in violations(page))
     found = {}
     page.goto(f"{live_server.url}/sign-in/")
-    found["sign-in"] = _violations(page)
+    found["sign-in"] = violations(page)
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Sign in").click()
@@ -135,6 +94,6 @@ def test_main_pages_have_no_wcag_aa_violations(browser, live_server, make_user, 
         ("about", "/about-the-data/"),
     ]:
         page.goto(f"{live_server.url}{path}")
-        found[name] = _violations(page)
+        found[name] = violations(page)
     page.close()
     assert {k: v for k, v in found.items() if v} == {}

@@ -13,14 +13,14 @@ from playwright.sync_api import expect
 from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.personal_budgets import services as phb
 from commissioning.personal_budgets.models import Plan
-from tests.functional.test_browser import CHROMIUM, _violations
-from tests.functional.test_cycle_browser import PASSWORD, Person, banner, browser  # noqa: F401
+from tests.functional.conftest import CHROMIUM, violations
+from tests.functional.test_cycle_browser import PASSWORD, Person, banner
 from tests.integration.personal_budgets.conftest import ELIGIBLE, valid_nhs_number
 
 pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
 
 
-def test_plan_agreed_seen_by_holder_prohibited_refused(browser, live_server):  # noqa: F811
+def test_plan_agreed_seen_by_holder_prohibited_refused(browser, live_server):
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: `make test` installs it from Debian")
     icb = Organisation.objects.create(code="XC001", name="NHS Test ICB", org_type="icb")
@@ -42,9 +42,9 @@ def test_plan_agreed_seen_by_holder_prohibited_refused(browser, live_server):  #
     try:
         page = coordinator.sign_in()
         page.get_by_role("link", name="PHBs", exact=True).click()
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_role("link", name="Margaret Example").first.click()
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_role("link", name="Write the care and support plan").click()
         page.get_by_label("The plan starts on").fill("2026-06-01")
         page.get_by_label("Health and wellbeing needs").fill("Help to breathe safely at night")
@@ -59,11 +59,11 @@ def test_plan_agreed_seen_by_holder_prohibited_refused(browser, live_server):  #
         page.get_by_label("Service 1: cost a year").fill("9,500")
         page.get_by_role("button", name="Save the draft").click()
         expect(page.get_by_text("it is £500.00 short").first).to_be_visible()
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_label("Annual budget").fill("9,500")
         page.get_by_role("button", name="Save the draft").click()
         expect(banner(page)).to_contain_text("saved as a draft")
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_role("button", name="Agree the plan").click()
         expect(banner(page)).to_contain_text("Plan agreed")
         assert Plan.objects.get(person=person).status == "agreed"
@@ -72,11 +72,11 @@ def test_plan_agreed_seen_by_holder_prohibited_refused(browser, live_server):  #
         page.get_by_role("link", name="My budget", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Your personal health budget")
         expect(page.get_by_text("You have £9,500 left")).to_be_visible()
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_role("link", name="Care and support plan, version 1").click()
         expect(page.get_by_text("Personal assistant")).to_be_visible()
         expect(page.get_by_text("Stay at home; visit the allotment")).to_be_visible()
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_role("link", name="Back").click()
         page.get_by_role("link", name="Record a payment").click()
         page.get_by_label("What it is for").select_option("alcohol")
@@ -90,7 +90,7 @@ def test_plan_agreed_seen_by_holder_prohibited_refused(browser, live_server):  #
                 "link", name="Refused: alcohol cannot be bought with a personal health budget."
             )
         ).to_be_visible()
-        assert _violations(page) == []
+        assert violations(page) == []
         assert person.payments.count() == 0
 
         # The coordinator requires part of the unused balance back and records the money
@@ -105,23 +105,23 @@ def test_plan_agreed_seen_by_holder_prohibited_refused(browser, live_server):  #
         page.get_by_label("Who must repay").select_option("patient")
         page.get_by_role("button", name="Issue the notice").click()
         expect(banner(page)).to_contain_text("Repayment notice issued")
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_role("link", name="Record money repaid").click()
         expect(page.get_by_text("£500.00 still to be repaid of £500.00")).to_be_visible()
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_label("Amount received").fill("5,000")
         page.get_by_role("button", name="Record the repayment").click()
         expect(
             page.get_by_role("link", name="Only £500.00 is still to be repaid on this notice")
         ).to_be_visible()
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_label("Amount received").fill("500")
         page.get_by_role("button", name="Record the repayment").click()
         expect(banner(page)).to_contain_text("Repayment recorded")
         expect(page.get_by_text("Repaid in full")).to_be_visible()
         expect(page.get_by_text("£9,000 left of £9,500 a year")).to_be_visible()
         expect(page.get_by_text("£0 paid, £500 repaid, £9,000 left")).to_be_visible()
-        assert _violations(page) == []
+        assert violations(page) == []
     finally:
         coordinator.close()
         budget_holder.close()

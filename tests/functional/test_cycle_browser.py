@@ -14,24 +14,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.cycle import PASSWORD, PDF, Cycle, build_economy, indicator
-from tests.functional.test_browser import CHROMIUM, LAUNCH_ARGS, _violations
+from tests.functional.conftest import CHROMIUM, violations
 
 pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
 
 START = timezone.make_aware(dt.datetime(2026, 3, 2, 9, 0))  # a Monday
-
-
-@pytest.fixture(scope="module")
-def browser():
-    import os
-
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 class Person:
@@ -44,7 +31,7 @@ class Person:
     def sign_in(self):
         if self.page is not None:
             self.page.context.close()
-        self.page = self.browser.new_context().new_page()
+        self.page = self.browser.new_page()
         self.page.goto(f"{self.url}/sign-in/")
         self.page.get_by_label("Username").fill(self.username)
         self.page.get_by_label("Password").fill(PASSWORD)
@@ -308,6 +295,6 @@ def test_the_cycle_pages_have_no_wcag_aa_violations(browser, live_server):
             page = person.sign_in()
             for name, path in paths:
                 page.goto(f"{live_server.url}{path}")
-                found[name] = _violations(page)
+                found[name] = violations(page)
             person.close()
     assert {k: v for k, v in found.items() if v} == {}

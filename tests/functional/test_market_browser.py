@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.cycle import Cycle, build_economy
-from tests.functional.test_browser import CHROMIUM, _violations
-from tests.functional.test_cycle_browser import Person, banner, browser  # noqa: F401
+from tests.functional.conftest import CHROMIUM, violations
+from tests.functional.test_cycle_browser import Person, banner
 from tests.synth import write_economy
 
 pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
@@ -33,7 +33,7 @@ def map_drawn(page) -> None:
     )
 
 
-def test_a_stress_test_and_a_continuity_decision(browser, live_server, synth):  # noqa: F811
+def test_a_stress_test_and_a_continuity_decision(browser, live_server, synth):
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: `make test` installs it from Debian")
     contract = Cycle(build_economy()).signed().contract
@@ -45,13 +45,13 @@ def test_a_stress_test_and_a_continuity_decision(browser, live_server, synth):  
         page.get_by_label("Show a provider's catchment").select_option("RJE")
         page.get_by_role("button", name="Show on the map").click()
         map_drawn(page)
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_label("Providers that fail").select_option("RJE")
         page.get_by_role("button", name="Run the stress test").click()
         expect(banner(page)).to_contain_text("Stress test finished")
         expect(page.get_by_text("Extra travel")).to_be_visible()
         map_drawn(page)
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_role("link", name="Continuity of services").first.click()
         page.get_by_role("link", name="Hyper-acute stroke unit").click()
         page.get_by_role("button", name="Gather the evidence").click()
@@ -59,7 +59,7 @@ def test_a_stress_test_and_a_continuity_decision(browser, live_server, synth):  
         page.get_by_label("Removing this service would make other related services").check()
         page.get_by_label("Which services depend on it").fill("Thrombectomy at the same site")
         page.get_by_label("Yes: designate it").check()
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_role("button", name="Record the decision").click()
         expect(banner(page)).to_contain_text("Decision recorded")
         expect(page.get_by_text("Designated a Commissioner Requested Service")).to_be_visible()

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.cycle import Cycle, build_economy
-from tests.functional.test_browser import CHROMIUM, _violations
-from tests.functional.test_cycle_browser import Person, banner, browser  # noqa: F401
+from tests.functional.conftest import CHROMIUM, violations
+from tests.functional.test_cycle_browser import Person, banner
 
 pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +48,7 @@ FIGURES = "month,value\n" + "\n".join(
 )
 
 
-def test_figures_to_a_concern_to_a_remedial_action_plan(browser, live_server, tmp_path):  # noqa: F811
+def test_figures_to_a_concern_to_a_remedial_action_plan(browser, live_server, tmp_path):
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: `make test` installs it from Debian")
     contract = Cycle(build_economy()).signed().contract
@@ -67,7 +67,7 @@ def test_figures_to_a_concern_to_a_remedial_action_plan(browser, live_server, tm
         expect(page.get_by_text("Special cause variation: concern (lower)")).to_be_visible()
         expect(page.locator("figure img")).to_be_visible()
         assert page.locator("figure img").evaluate("img => img.naturalWidth") > 0
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_label("Month", exact=True).fill("2026-13")
         page.get_by_role("button", name="Record the figure").click()
         expect(page.locator(".nhsuk-error-summary")).to_contain_text("Enter the month as year")
@@ -77,14 +77,14 @@ def test_figures_to_a_concern_to_a_remedial_action_plan(browser, live_server, tm
         page.goto(f"{live_server.url}/quality/contracts/{contract.pk}/")
         callout = page.locator(".nhsuk-warning-callout")
         expect(callout).to_contain_text("Brain imaging within 1 hour of arrival")
-        assert _violations(page) == []
+        assert violations(page) == []
         callout.get_by_role("link", name="Raise a quality concern").click()
         page.get_by_label("Summary").fill("Brain imaging within the hour below 90% since March")
         page.get_by_label("What is the concern, and what is it based on?").fill(
             "Eight months below the contract threshold; a shift on the SPC chart."
         )
         page.get_by_label("Raised by a commissioner").check()
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_role("button", name="Open the case").click()
         expect(banner(page)).to_contain_text("opened")
         expect(page.get_by_role("link", name=contract.reference)).to_be_visible()
@@ -97,7 +97,7 @@ def test_figures_to_a_concern_to_a_remedial_action_plan(browser, live_server, tm
         page.get_by_role("button", name="Record the agreed plan").click()
         expect(banner(page)).to_contain_text("Remedial action plan agreed")
         expect(page.get_by_text("Night CT rota in place")).to_be_visible()
-        assert _violations(page) == []
+        assert violations(page) == []
     finally:
         provider.close()
         lead.close()

@@ -18,8 +18,8 @@ from commissioning.collaboration import pooled
 from commissioning.ledger.models import Account
 from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.specialised import services as specialised
-from tests.functional.test_browser import CHROMIUM, _violations
-from tests.functional.test_cycle_browser import PASSWORD, Person, banner, browser  # noqa: F401
+from tests.functional.conftest import CHROMIUM, violations
+from tests.functional.test_cycle_browser import PASSWORD, Person, banner
 from tests.integration.collaboration.conftest import bcf  # noqa: F401
 from tests.integration.collaboration.test_commitments import year  # noqa: F401
 
@@ -62,7 +62,7 @@ def test_a_pool_settled_and_paid_and_the_specialised_month_end(browser, live_ser
     try:
         page = host.sign_in()
         page.get_by_role("link", name="Together", exact=True).click()
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_role("link", name="Better Care Fund 2025/26").click()
         page.get_by_text("Record spending from the pool").click()
         page.get_by_label("Scheme", exact=True).first.select_option(label="Intermediate care")
@@ -71,13 +71,13 @@ def test_a_pool_settled_and_paid_and_the_specialised_month_end(browser, live_ser
         page.get_by_label("What it paid for").fill("Step-down beds")
         page.get_by_role("button", name="Record the spending").click()
         expect(page.get_by_text("There is a problem")).to_be_visible()
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_label("Amount").first.fill("61,000")
         page.get_by_role("button", name="Record the spending").click()
         expect(banner(page)).to_contain_text("The spending is recorded.")
         page.get_by_role("button", name="Settle 2025/26 by the risk share").click()
         expect(banner(page)).to_contain_text("The year is settled.")
-        assert _violations(page) == []
+        assert violations(page) == []
 
         page = partner.sign_in()
         page.goto(f"{live_server.url}/together/pools/{pool.pk}/")
@@ -91,13 +91,13 @@ def test_a_pool_settled_and_paid_and_the_specialised_month_end(browser, live_ser
         expect(page.locator(".nhsuk-tag--red").first).to_contain_text(
             "Special cause of concern in monthly spend"
         )
-        assert _violations(page) == []
+        assert violations(page) == []
         page.get_by_role("link", name="Adult critical care").click()
         page.wait_for_function(
             "() => { const i = document.querySelector('figure img');"
             " return i && i.complete && i.naturalWidth > 0; }"
         )
-        assert _violations(page) == []
+        assert violations(page) == []
     finally:
         for person in (host, partner, nhs_england):
             person.close()
@@ -121,7 +121,7 @@ def test_a_commitment_recorded_and_released_changes_the_forecast(browser, live_s
             expect(uncommitted).to_have_text(
                 "Covered by cutting uncommitted scheme spending: £3,000"
             )
-            assert _violations(page) == []
+            assert violations(page) == []
             page.get_by_text("Record a commitment").click()
             page.get_by_label("Scheme", exact=True).last.select_option(label="Intermediate care")
             page.get_by_label("Order or contract reference").fill("IC-4")
@@ -130,7 +130,7 @@ def test_a_commitment_recorded_and_released_changes_the_forecast(browser, live_s
             page.get_by_label("Amount committed").fill("three thousand")
             page.get_by_role("button", name="Record the commitment").click()
             expect(page.get_by_text("There is a problem")).to_be_visible()
-            assert _violations(page) == []
+            assert violations(page) == []
             page.get_by_label("Amount committed").fill("3,000")
             page.get_by_role("button", name="Record the commitment").click()
             expect(banner(page)).to_contain_text("Commitment IC-4 is recorded.")
@@ -145,9 +145,9 @@ def test_a_commitment_recorded_and_released_changes_the_forecast(browser, live_s
             expect(uncommitted).to_have_text(
                 "Covered by cutting uncommitted scheme spending: £3,000"
             )
-            assert _violations(page) == []
+            assert violations(page) == []
             page.get_by_role("link", name="Propose an action plan").click()
-            assert _violations(page) == []
+            assert violations(page) == []
             page.get_by_label("The actions proposed").fill("Stop the spring step-down beds")
             page.get_by_label("Uncommitted spending Intermediate care will not make").fill("3,000")
             page.get_by_role("button", name="Propose the plan").click()
@@ -157,12 +157,12 @@ def test_a_commitment_recorded_and_released_changes_the_forecast(browser, live_s
             page.goto(f"{live_server.url}/together/pools/{bcf.pool.pk}/")
             expect(page.get_by_text("If the year ends as forecast")).to_be_visible()
             expect(page.get_by_text("Record a commitment")).to_have_count(0)
-            assert _violations(page) == []
+            assert violations(page) == []
             page.get_by_role("link", name="Decide on this plan for your organisation").click()
             page.get_by_role("radio", name="Do not agree").check()
             page.get_by_role("button", name="Record the decision").click()
             expect(page.get_by_text("Give the reasons for disagreeing").first).to_be_visible()
-            assert _violations(page) == []
+            assert violations(page) == []
             page.get_by_role("radio", name="Agree the plan").check()
             page.get_by_role("button", name="Record the decision").click()
             expect(banner(page)).to_contain_text("The plan is now: Proposed: waiting")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -125,11 +128,17 @@ def test_auditor_sees_revisions_and_checks_the_chain(client, make_user, trusts):
 def test_static_frontend_is_served_locally(client):
     from django.contrib.staticfiles import finders
 
-    assert finders.find("nhsuk/nhsuk-frontend.min.css")
-    assert finders.find("htmx/htmx.min.js")
+    css = finders.find("build/nhsuk-frontend.css")
+    assert css and finders.find("htmx/htmx.min.js")
     page = client.get(reverse("login")).content.decode()
-    assert "/static/nhsuk/nhsuk-frontend.min.css" in page
+    assert "/static/build/nhsuk-frontend.css" in page
     assert "https://" not in page.split("<body")[0]  # nothing in <head> loads from elsewhere
+    # The NHS.UK frontend's own CSS loads its fonts from assets.nhs.uk; ours loads nothing
+    # from anywhere else, and every image it names is one of our static files.
+    text = Path(css).read_text()
+    assert "assets.nhs.uk" not in text and "@font-face" not in text
+    for url in re.findall(r'url\("?(/static/[^")]+)', text):
+        assert finders.find(url.removeprefix("/static/")), url
 
 
 def test_synthetic_spells_are_shown_and_exported(signed_in, trusts, settings, tmp_path):

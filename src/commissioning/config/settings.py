@@ -4,7 +4,13 @@
   default is an embedded SQLite file in ``var/`` (WAL mode, immediate transactions).
 - ``COMMISSIONING_DATA_DIR``: where the database, landing area for fetched files and the
   synthetic economy's Parquet files live (default ``var/`` in the working tree).
-- ``DJANGO_SECRET_KEY`` and ``DJANGO_DEBUG``: set both in production.
+- ``COMMISSIONING_PRODUCTION=1``: production mode (docs/security.md): it refuses to start
+  without ``DJANGO_SECRET_KEY`` of its own, with ``DJANGO_DEBUG`` or with the demo's
+  conveniences; cookies are secure, HSTS is sent and plain HTTP is redirected to HTTPS.
+- ``DJANGO_SECRET_KEY``: required in production. Elsewhere a random key is made once and kept
+  in the data directory (never a public string).
+- ``DJANGO_DEBUG=1``: Django's debug pages, for development only (off unless asked for).
+- ``COMMISSIONING_DEMO=1``: set by ``commissioning serve`` for the local demo.
 """
 
 from __future__ import annotations
@@ -13,17 +19,31 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 DATA_DIR = Path(os.environ.get("COMMISSIONING_DATA_DIR", BASE_DIR / "var")).resolve()
 REFERENCE_DIR = BASE_DIR / "data" / "reference"
 NODE_MODULES = BASE_DIR / "node_modules"
 
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
-# The development key only ever serves the embedded demo; production must set its own.
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "insecure-demo-key-set-DJANGO_SECRET_KEY-in-production"
-)
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "0").strip().lower() in ("1", "true", "yes", "on")
+
+
+PRODUCTION = _flag("COMMISSIONING_PRODUCTION")
+DEMO = _flag("COMMISSIONING_DEMO")
+# Off unless asked for; production refuses to start with it on (check commissioning.E002).
+DEBUG = _flag("DJANGO_DEBUG")
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+if PRODUCTION:
+    # No fallback: with none set, check commissioning.E001 refuses to start and says why.
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+else:
+    from .keys import local_secret_key
+
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or local_secret_key(DATA_DIR)
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -34,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "commissioning.audit",
     "commissioning.organisations",
     "commissioning.reference",
@@ -53,11 +74,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "commissioning.config.security.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "commissioning.config.security.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "commissioning.web.middleware.LoginRequiredMiddleware",
 ]
@@ -81,7 +106,6 @@ TEMPLATES = [
     },
 ]
 
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 _default_db = f"sqlite:///{DATA_DIR / 'commissioning.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -113,28 +137,87 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from finders; it warns if this is absent
-# The NHS.UK frontend and htmx come from npm (package.json) and are served from node_modules,
-# never from a CDN and never copied into the repository.
+# The NHS.UK frontend and htmx come from npm (package.json) and are served from node_modules
+# (the frontend's CSS compiled by `make setup`), never from a CDN and never copied into the
+# repository.
 STATICFILES_DIRS = [
+    # The NHS.UK frontend's CSS compiled without its CDN fonts (Makefile, web/nhsuk.scss).
+    ("build", BASE_DIR / "build" / "static"),
     ("nhsuk", NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"),
     ("htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
 WHITENOISE_USE_FINDERS = True
 
+# Uploads (commissioning.config.uploads): at most 10 files a request (a proposal's or advice's
+# documents), 105 MB a request (a file's own limit is its form's); form fields and JSON bodies (the API carries
+# documents in base64) at most 15 MB held in memory.
+FILE_UPLOAD_HANDLERS = ["commissioning.config.uploads.BoundedUploadHandler"]
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+MAX_UPLOAD_REQUEST_BYTES = 105 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if not DEBUG:
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sessions end after 30 minutes without a request and after 10 hours whatever the activity
+# (commissioning.config.security.SessionLifetimeMiddleware); the cookie ends with the browser.
+SESSION_IDLE_SECONDS = int(os.environ.get("COMMISSIONING_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_MAX_SECONDS = int(os.environ.get("COMMISSIONING_SESSION_MAX_HOURS", "10")) * 3600
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # HSTS is sent only on requests that came over TLS (SecurityMiddleware).
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_SSL_REDIRECT = os.environ.get("COMMISSIONING_SSL_REDIRECT", "1") == "1"
+    if os.environ.get("COMMISSIONING_BEHIND_TLS_PROXY") == "1":
+        # The proxy that ends TLS says so; only set this behind a proxy that always sets it.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSRF_TRUSTED_ORIGINS = [
+        o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+    ]
+
+# Content Security Policy (django-csp): everything from this origin; no inline script except
+# by the page's nonce (the base template's one line), no inline style, no plugins, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): no page needs any of these.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
+        "fullscreen", "geolocation", "gyroscope", "magnetometer", "microphone", "midi",
+        "payment", "publickey-credentials-get", "screen-wake-lock", "usb", "xr-spatial-tracking",
+    )
+}  # fmt: skip
 
 # Logs never contain personal data (docs/security.md): log records name objects by id only.
+# A refused request is one line naming the actor by id, never a traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusals": {"()": "commissioning.config.logs.RefusalLogFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"django.request": {"filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 

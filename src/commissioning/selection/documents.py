@@ -44,6 +44,11 @@ ACCEPTED_LABEL = (
 class DocumentInput:
     filename: str
     content: bytes
+    size: int | None = None  # as the upload handler measured it (a file too large is not read)
+
+    @property
+    def length(self) -> int:
+        return self.size if self.size is not None else len(self.content)
 
 
 @dataclass(frozen=True)
@@ -68,10 +73,10 @@ def check_document(doc: DocumentInput) -> tuple[CheckedDocument | None, str]:
     suffix = PurePath(name).suffix.lower()
     if suffix not in ACCEPTED:
         return None, f"{name} is not a file type the platform accepts ({ACCEPTED_LABEL})"
+    if doc.length > MAX_DOCUMENT_BYTES:
+        return None, f"{name} is larger than 10 MB"
     if not doc.content:
         return None, f"{name} is empty"
-    if len(doc.content) > MAX_DOCUMENT_BYTES:
-        return None, f"{name} is larger than 10 MB"
     content_type, magic = ACCEPTED[suffix]
     if magic is None:
         try:

@@ -44,9 +44,12 @@ class DocumentsField(forms.FileField):
 
 
 def documents_from(files) -> tuple[DocumentInput, ...]:
-    """Uploaded files as service inputs; a file over the limit is read only up to it plus one
-    byte, so the service refuses it without holding it all in memory."""
-    return tuple(DocumentInput(f.name, f.read(MAX_DOCUMENT_BYTES + 1)) for f in files)
+    """Uploaded files as service inputs. A file's size comes from the upload handler: one over
+    the limit is never read (the service refuses it by its size)."""
+    return tuple(
+        DocumentInput(f.name, f.read() if f.size <= MAX_DOCUMENT_BYTES else b"", size=f.size)
+        for f in files
+    )
 
 
 def _org_label(org: Organisation) -> str:

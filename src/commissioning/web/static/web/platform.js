@@ -1,0 +1,8 @@
+// Behaviour the pages need beyond htmx, attached by data attributes: the Content Security
+// Policy allows no inline event handlers.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-print]");
+  if (button) {
+    window.print();
+  }
+});
