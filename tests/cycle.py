@@ -23,6 +23,7 @@ from commissioning.organisations.models import (
     User,
 )
 from commissioning.organisations.permissions import SYSTEM
+from commissioning.organisations.services import save_budget, save_delegated_authority
 from commissioning.reference.services import ingest_file
 from commissioning.selection import services as sel
 from commissioning.selection.documents import DocumentInput
@@ -92,12 +93,15 @@ def build_economy() -> Economy:
     network = _org("XN001", "Cardiovascular Strategic Clinical Network", "clinical_network",
                    is_synthetic=True)  # fmt: skip
     senate = _org("XS001", "Synthetic Clinical Senate", "clinical_senate", is_synthetic=True)
-    budget = Budget.objects.create(
-        organisation=icb,
-        code="XC001-ACUTE-2026",
-        name="Acute services",
-        financial_year=2026,
-        amount_pence=50_000_000_00,
+    budget = save_budget(
+        Budget(
+            organisation=icb,
+            code="XC001-ACUTE-2026",
+            name="Acute services",
+            financial_year=2026,
+            amount_pence=50_000_000_00,
+        ),
+        SYSTEM,
     )
     economy = Economy(icb, other, rje, rwe, network, senate, budget)
     u = economy.users
@@ -118,11 +122,14 @@ def build_economy() -> Economy:
         "administrator", icb, "administrator", is_staff=True, is_superuser=True
     )
     u["other_commissioner"] = _user("other-commissioner", other, "commissioner")
-    DelegatedAuthority.objects.create(
-        user=u["commissioner"],
-        budget=budget,
-        limit_pence=20_000_000_00,
-        start_date=dt.date(2026, 1, 1),
+    save_delegated_authority(
+        DelegatedAuthority(
+            user=u["commissioner"],
+            budget=budget,
+            limit_pence=20_000_000_00,
+            start_date=dt.date(2026, 1, 1),
+        ),
+        SYSTEM,
     )
     return economy
 

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from commissioning import clock
 from commissioning.audit.chain import verify_chain
 from commissioning.audit.models import Revision
+from commissioning.audit.reconcile import reconcile
 from commissioning.cli import app
 from commissioning.collaboration import pooled
 from commissioning.collaboration.models import PooledBudget, SchemeCommitment, YearEndSettlement
@@ -95,7 +96,10 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     assert Person.objects.filter(plans__pool__isnull=False).count() == 1
     assert Payment.objects.filter(flagged=True).count() == 1
     assert RefusedPayment.objects.get().category == "gambling"  # kept, nothing paid
-    assert verify_ledger().ok
+    ledger = verify_ledger()
+    assert ledger.ok and ledger.unrecorded_authority == 0, ledger
+    # Every record decisions and money rest on is in step with the audit trail.
+    assert reconcile() is None
 
     revisions = Revision.objects.count()
     second = runner.invoke(app, ["demo-setup", "--spells", "4000", "--years", "1"])

@@ -22,9 +22,9 @@ from commissioning.collaboration.models import (
 from commissioning.collaboration.permissions import Action as TogetherAction
 from commissioning.collaboration.permissions import can as can_together
 from commissioning.ledger import services as ledger
-from commissioning.ledger.models import Account
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
+from commissioning.ledger.reading import readable_account
 from commissioning.ledger.rules import Entry, Leg
 from commissioning.ledger.verify import verify_ledger
 from commissioning.organisations.models import Organisation
@@ -84,8 +84,7 @@ class VerifyOut(Schema):
 @router.get("/ledger/accounts/{code}", response=AccountOut, tags=["ledger"])
 def get_account(request, code: str):
     """An account and its balance (the sum of its postings)."""
-    _allow(can_ledger(request.user, LedgerAction.VIEW_LEDGER), "see the ledger")
-    a = get_object_or_404(Account.objects.select_related("owner"), code=code)
+    a = readable_account(request.user, code, "api")
     return AccountOut(
         code=a.code,
         name=a.name,

@@ -149,8 +149,8 @@ STATICFILES_DIRS = [
 WHITENOISE_USE_FINDERS = True
 
 # Uploads (commissioning.config.uploads): at most 10 files a request (a proposal's or advice's
-# documents), 105 MB a request (a file's own limit is its form's); form fields and JSON bodies (the API carries
-# documents in base64) at most 15 MB held in memory.
+# documents) and 105 MB a request (a file's own limit is its form's); form fields and JSON
+# bodies (the API carries documents in base64) at most 15 MB held in memory.
 FILE_UPLOAD_HANDLERS = ["commissioning.config.uploads.BoundedUploadHandler"]
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 MAX_UPLOAD_REQUEST_BYTES = 105 * 1024 * 1024

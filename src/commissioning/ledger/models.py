@@ -4,6 +4,13 @@ postings, and issued statements.
 ``Account.balance_pence`` is kept alongside the postings so that a writer checks a budget's
 limit by locking one row instead of summing its history; ``commissioning ledger verify``
 proves that every balance still equals the sum of its postings.
+
+Every account has an owner: the organisation accountable for it, whose finance leads alone
+may draw on it. Each account's postings form a hash chain (``Posting.seq`` and
+``Posting.chain``; the account keeps the head), extended under the account's row lock that
+every writer already takes, so tampering with the journal (an edited amount, a deleted
+transaction) breaks a chain ``ledger verify`` names, and an anchor kept outside the database
+detects a chain rewritten whole (decision 039).
 """
 
 from __future__ import annotations
@@ -18,8 +25,8 @@ class Account(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=[(k.value, v) for k, v in KIND_LABELS.items()])
     owner = models.ForeignKey(
-        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="ledger_accounts", help_text="The organisation accountable for it",
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="ledger_accounts",
+        help_text="The organisation accountable for it: only its finance leads draw on it",
     )  # fmt: skip
     floor_pence = models.BigIntegerField(
         null=True, blank=True,
@@ -28,6 +35,8 @@ class Account(models.Model):
     )  # fmt: skip
     balance_pence = models.BigIntegerField(default=0, editable=False)
     opened_at = models.DateTimeField()
+    chain_seq = models.BigIntegerField(default=0, editable=False)
+    chain_hash = models.CharField(max_length=64, default="0" * 64, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -53,6 +62,14 @@ class Transaction(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
     metadata = models.JSONField(default=dict, blank=True)
+    authority = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="On what authority money left its accounts: a finance lead of their owner "
+        "(keeper), a service acting for a person after its own check (service), or the command "
+        "line (system)",
+    )
+    digest = models.CharField(max_length=64, default="", editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -66,11 +83,14 @@ class Posting(models.Model):
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="postings")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
     amount_pence = models.BigIntegerField()
+    seq = models.BigIntegerField(null=True, help_text="Position in its account's chain, from 1")
+    chain = models.CharField(max_length=64, default="")
 
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=~models.Q(amount_pence=0), name="posting_not_zero")
+            models.CheckConstraint(condition=~models.Q(amount_pence=0), name="posting_not_zero"),
+            models.UniqueConstraint(fields=["account", "seq"], name="one_posting_per_link"),
         ]
 
     def __str__(self) -> str:

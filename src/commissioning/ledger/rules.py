@@ -154,3 +154,39 @@ def pounds_to_pence(text: str) -> int:
     if pence != pence.to_integral_value():
         raise ValueError(f"{text!r} has fractions of a penny")
     return int(pence)
+
+
+# --- The journal's hash chains (decision 039) -------------------------------------------------
+
+GENESIS = "0" * 64
+
+
+def canonical(value) -> str:
+    """JSON with sorted keys and no spaces: the same text from the same data on any database."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def transaction_digest(
+    *,
+    key: str,
+    fingerprint: str,
+    value_date: str,
+    posted_at: str,
+    actor_id: int | None,
+    actor_username: str,
+    reverses_id: int | None,
+    metadata: Mapping,
+    authority: Mapping,
+) -> str:
+    """SHA-256 of everything a transaction says besides its postings (which its fingerprint
+    and the postings' own links cover): ``value_date`` as ISO text, ``posted_at`` as UTC ISO
+    text with microseconds."""
+    body = canonical([key, fingerprint, value_date, posted_at, actor_id, actor_username,
+                      reverses_id, metadata, authority])  # fmt: skip
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def posting_link(prev: str, digest: str, account_id: int, pence: int, seq: int) -> str:
+    """One link of an account's chain. PostgreSQL's ``ledger_post`` computes the same text and
+    hash: ``prev|digest|account_id|pence|seq``."""
+    return hashlib.sha256(f"{prev}|{digest}|{account_id}|{pence}|{seq}".encode()).hexdigest()

@@ -25,7 +25,7 @@ from commissioning.validation import Problems, refuse
 
 from . import rules
 from .models import Account, Posting, Statement, Transaction
-from .permissions import POLICY, Action, keeper_organisations, require
+from .permissions import POLICY, Action, OnBehalf, authority_of, keeper_organisations, require
 from .rules import AccountKind, Entry, Leg, pence_text
 
 ACCOUNT_FIELDS = ("code", "name", "kind", "owner_id", "floor_pence")
@@ -48,6 +48,8 @@ def open_account(cmd: AccountInput, actor) -> Account:
         problems.add("kind", f"Choose one of: {', '.join(k.value for k in AccountKind)}")
         kind = AccountKind.SPEND
     floor = rules.default_floor(kind) if cmd.floor_pence == "default" else cmd.floor_pence
+    if cmd.owner_id is None:
+        raise refuse("owner_id", "Say which organisation is accountable for the account")
     account = Account(
         code=cmd.code.strip(),
         name=cmd.name.strip(),
@@ -104,26 +106,96 @@ class _Locked:
     owner_id: int | None
     floor_pence: int | None
     balance_pence: int
+    chain_seq: int
+    chain_hash: str
     closed_to: dt.date | None
+
+
+def _may_draw(actor, account: _Locked) -> None:
+    """Money leaves an account only on the authority the transaction records: a service
+    acting for a person draws only on the accounts it named; anyone else must keep the books
+    of the account's owner."""
+    if isinstance(actor, OnBehalf):
+        if account.code not in actor.accounts:
+            raise PermissionDenied(f"You do not have permission to {POLICY.labels[Action.POST]}.")
+        return
+    require(actor, Action.POST, account)
+
+
+@dataclass(frozen=True)
+class _Header:
+    """A transaction's fields as inserted, and the digest its postings' links carry."""
+
+    key: str
+    fingerprint: str
+    kind: str
+    description: str
+    value_date: dt.date
+    posted_at: dt.datetime
+    actor_id: int | None
+    actor_username: str
+    reverses_id: int | None
+    metadata: dict
+    authority: dict
+
+    @property
+    def digest(self) -> str:
+        return rules.transaction_digest(
+            key=self.key,
+            fingerprint=self.fingerprint,
+            value_date=self.value_date.isoformat(),
+            posted_at=self.posted_at.astimezone(dt.UTC).isoformat(),
+            actor_id=self.actor_id,
+            actor_username=self.actor_username,
+            reverses_id=self.reverses_id,
+            metadata=self.metadata,
+            authority=self.authority,
+        )
+
+    def row(self, tx_id: int, reverses) -> Transaction:
+        return Transaction(
+            id=tx_id, key=self.key, fingerprint=self.fingerprint, kind=self.kind,
+            description=self.description, value_date=self.value_date, posted_at=self.posted_at,
+            actor_id=self.actor_id, actor_username=self.actor_username, reverses=reverses,
+            metadata=self.metadata, authority=self.authority, digest=self.digest,
+        )  # fmt: skip
+
+
+def _header(entry: Entry, actor, date: dt.date, metadata, reverses) -> _Header:
+    return _Header(
+        key=entry.key,
+        fingerprint=rules.fingerprint(entry),
+        kind=entry.kind,
+        description=entry.description.strip(),
+        value_date=date,
+        posted_at=clock.now(),
+        actor_id=getattr(actor, "pk", None),
+        actor_username=getattr(actor, "username", None) or "system",
+        reverses_id=reverses.pk if reverses else None,
+        metadata=dict(metadata or {}),
+        authority=authority_of(actor),
+    )
 
 
 def _post(entry: Entry, actor, date: dt.date, metadata, reverses) -> Posted:
     """The hot path on databases other than PostgreSQL (which runs the same steps in its
-    function ``ledger_post``, decision 033). First statement: lock the accounts' rows (in id
-    order), read their balances and closed periods, and look up the idempotency key. Then,
-    in order: every account exists; money leaves only accounts the actor keeps; the key (the
-    same request again returns what was posted); closed periods; floors. Then three
-    statements insert the transaction, its postings and the new balances. Plain SQL through
-    Django's connection: the ORM would spend more time building these statements than the
-    database spends running them."""
+    function ``ledger_post``, decisions 033 and 039). First statement: lock the accounts' rows
+    (in id order), read their balances, chain heads and closed periods, and look up the
+    idempotency key. Then, in order: every account exists; money leaves only accounts the
+    actor may draw on; the key (the same request again returns what was posted); closed
+    periods; floors. Then three statements insert the transaction, its postings (each linked
+    into its account's chain) and the new balances and chain heads. Plain SQL through Django's
+    connection: the ORM would spend more time building these statements than the database
+    spends running them."""
     # Only "%s" parameter markers are joined into the SQL text below; every value is bound.
     codes = [leg.account for leg in entry.legs]
     marks = ", ".join(["%s"] * len(codes))
     lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else ""
-    fp = rules.fingerprint(entry)
+    head = _header(entry, actor, date, metadata, reverses)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT a.id, a.code, a.name, a.owner_id, a.floor_pence, a.balance_pence, "  # noqa: S608
+            "a.chain_seq, a.chain_hash, "
             "(SELECT MAX(s.period_end) FROM ledger_statement s WHERE s.account_id = a.id), "
             "(SELECT t.id FROM ledger_transaction t WHERE t.key = %s) "
             f"FROM ledger_account a WHERE a.code IN ({marks}) ORDER BY a.id{lock}",
@@ -132,17 +204,17 @@ def _post(entry: Entry, actor, date: dt.date, metadata, reverses) -> Posted:
         rows = cursor.fetchall()
         accounts = {}
         for row in rows:
-            closed = row[6]
+            closed = row[8]
             if isinstance(closed, str):  # SQLite returns the aggregate's date as text
                 closed = dt.date.fromisoformat(closed)
-            accounts[row[1]] = _Locked(*row[:6], closed)
+            accounts[row[1]] = _Locked(*row[:8], closed)
         for i, leg in enumerate(entry.legs):
             if leg.account not in accounts:
                 raise refuse(f"legs.{i}.account", f"There is no account {leg.account}")
             if leg.pence < 0:
-                require(actor, Action.POST, accounts[leg.account])
-        if rows[0][7] is not None:
-            return _already_posted(entry, fp)
+                _may_draw(actor, accounts[leg.account])
+        if rows[0][9] is not None:
+            return _already_posted(entry, head.fingerprint)
         for leg in entry.legs:
             account = accounts[leg.account]
             if account.closed_to is not None and account.closed_to >= date:
@@ -154,67 +226,62 @@ def _post(entry: Entry, actor, date: dt.date, metadata, reverses) -> Posted:
             code, new, floor = broken[0]
             raise _below_floor(codes.index(code), code, accounts[code].name, new, floor)
 
-        now = clock.now()
-        username = getattr(actor, "username", None) or "system"
         ops = connection.ops
-        header = [
-            entry.key,
-            fp,
-            entry.kind,
-            entry.description.strip(),
-            ops.adapt_datefield_value(date),
-            ops.adapt_datetimefield_value(now),
-            getattr(actor, "pk", None),
-            username,
-            reverses.pk if reverses else None,
-            json.dumps(dict(metadata or {})),
-        ]
-        moves = [(accounts[leg.account].id, leg.pence) for leg in entry.legs]
-        tx_id = _write(cursor, header, moves)
+        values = [
+            head.key, head.fingerprint, head.kind, head.description,
+            ops.adapt_datefield_value(head.value_date),
+            ops.adapt_datetimefield_value(head.posted_at), head.actor_id, head.actor_username,
+            head.reverses_id, json.dumps(head.metadata), json.dumps(head.authority), head.digest,
+        ]  # fmt: skip
+        digest = head.digest
+        links = []
+        for leg in entry.legs:
+            a = accounts[leg.account]
+            a.chain_seq += 1
+            a.chain_hash = rules.posting_link(a.chain_hash, digest, a.id, leg.pence, a.chain_seq)
+            links.append((a.id, leg.pence, a.chain_seq, a.chain_hash))
+        tx_id = _write(cursor, values, links, accounts.values())
     if tx_id is None:  # a writer on other accounts committed the same key meanwhile
-        return _already_posted(entry, fp)
+        return _already_posted(entry, head.fingerprint)
     # The row as inserted (not read back: the writer already knows every field).
-    row = Transaction(
-        id=tx_id,
-        key=entry.key,
-        fingerprint=fp,
-        kind=entry.kind,
-        description=entry.description.strip(),
-        value_date=date,
-        posted_at=now,
-        actor_id=getattr(actor, "pk", None),
-        actor_username=username,
-        reverses=reverses,
-        metadata=dict(metadata or {}),
-    )
-    return Posted(row, True)
+    return Posted(head.row(tx_id, reverses), True)
 
 
 INSERT_TRANSACTION = (
     "INSERT INTO ledger_transaction (key, fingerprint, kind, description, value_date, "
-    "posted_at, actor_id, actor_username, reverses_id, metadata) VALUES "
-    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING RETURNING id"
+    "posted_at, actor_id, actor_username, reverses_id, metadata, authority, digest) VALUES "
+    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING RETURNING id"
 )
 
 
-def _write(cursor, header: list, moves: list[tuple[int, int]]) -> int | None:
-    """Insert the transaction, its postings and the new balances; None if the key was taken."""
-    pairs = [v for move in moves for v in move]
+def _write(cursor, header: list, links: list[tuple[int, int, int, str]], accounts) -> int | None:
+    """Insert the transaction, its postings and the new balances and chain heads; None if the
+    key was taken."""
     cursor.execute(INSERT_TRANSACTION, header)
     row = cursor.fetchone()
     if row is None:
         return None
-    ids = [account for account, _ in moves]
     cursor.execute(
-        "INSERT INTO ledger_posting (transaction_id, account_id, amount_pence) VALUES "  # noqa: S608
-        + ", ".join(["(%s, %s, %s)"] * len(moves)),
-        [v for account, pence in moves for v in (row[0], account, pence)],
+        "INSERT INTO ledger_posting (transaction_id, account_id, amount_pence, seq, chain) "
+        "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(links)),
+        [v for account, pence, seq, chain in links for v in (row[0], account, pence, seq, chain)],
     )
+    moved: dict[int, int] = {}
+    for account, pence, _, _ in links:
+        moved[account] = moved.get(account, 0) + pence
+    touched = [a for a in accounts if a.id in moved]
     cursor.execute(
         "UPDATE ledger_account SET balance_pence = balance_pence + CASE id "  # noqa: S608
-        + " ".join(["WHEN %s THEN %s"] * len(moves))
-        + f" END WHERE id IN ({', '.join(['%s'] * len(ids))})",
-        pairs + ids,
+        + " ".join(["WHEN %s THEN %s"] * len(touched))
+        + " END, chain_seq = CASE id "
+        + " ".join(["WHEN %s THEN %s"] * len(touched))
+        + " END, chain_hash = CASE id "
+        + " ".join(["WHEN %s THEN %s"] * len(touched))
+        + f" END WHERE id IN ({', '.join(['%s'] * len(touched))})",
+        [v for a in touched for v in (a.id, moved[a.id])]
+        + [v for a in touched for v in (a.id, a.chain_seq)]
+        + [v for a in touched for v in (a.id, a.chain_hash)]
+        + [a.id for a in touched],
     )
     return row[0]
 
@@ -238,48 +305,38 @@ def _below_floor(i: int, code: str, name: str, new: int, floor: int) -> Validati
 
 def _post_postgresql(entry: Entry, actor, date: dt.date, metadata, reverses) -> Posted:
     """The same path as ``_post`` in one call of the database function ``ledger_post``
-    (migration 0003): one round trip, which is its own transaction unless the caller is in
-    one (decision 033)."""
+    (migrations 0003 and 0005): one round trip, which is its own transaction unless the caller
+    is in one (decisions 033 and 039)."""
     keeps_all, keeps = keeper_organisations(actor)
-    fp, now = rules.fingerprint(entry), clock.now()
-    username = getattr(actor, "username", None) or "system"
+    grants = sorted(actor.accounts) if isinstance(actor, OnBehalf) else []
+    head = _header(entry, actor, date, metadata, reverses)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT * FROM ledger_post(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, "
-            "%s::text[], %s::bigint[], %s::bigint[], %s)",
+            "%s::text[], %s::bigint[], %s::bigint[], %s, %s::text[], %s::jsonb, %s)",
             [
-                entry.key,
-                fp,
-                entry.kind,
-                entry.description.strip(),
-                date,
-                now,
-                getattr(actor, "pk", None),
-                username,
-                reverses.pk if reverses else None,
-                json.dumps(dict(metadata or {})),
+                head.key,
+                head.fingerprint,
+                head.kind,
+                head.description,
+                head.value_date,
+                head.posted_at,
+                head.actor_id,
+                head.actor_username,
+                head.reverses_id,
+                json.dumps(head.metadata),
                 [leg.account for leg in entry.legs],
                 [leg.pence for leg in entry.legs],
                 keeps,
                 keeps_all,
+                grants,
+                json.dumps(head.authority),
+                head.digest,
             ],
         )
         outcome, tx_id, leg, code, name, amount, limit, closed_to = cursor.fetchone()
     if outcome == "posted":
-        row = Transaction(
-            id=tx_id,
-            key=entry.key,
-            fingerprint=fp,
-            kind=entry.kind,
-            description=entry.description.strip(),
-            value_date=date,
-            posted_at=now,
-            actor_id=getattr(actor, "pk", None),
-            actor_username=username,
-            reverses=reverses,
-            metadata=dict(metadata or {}),
-        )
-        return Posted(row, True)
+        return Posted(head.row(tx_id, reverses), True)
     if outcome == "already":
         return Posted(Transaction.objects.get(pk=tx_id), False)
     if outcome == "key_reused":

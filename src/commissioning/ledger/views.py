@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.core.paginator import Paginator
 from django.db.models import F, Sum, Window
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -17,14 +17,13 @@ from commissioning import clock
 from commissioning.web.http import act, csv_response, guard
 
 from . import services
-from .models import Account, Posting
+from .models import Posting
 from .permissions import Action, can
+from .reading import posted_by, readable_account
 
 
 def _account(request, code):
-    account = get_object_or_404(Account.objects.select_related("owner"), code=code)
-    guard(can(request.user, Action.VIEW_LEDGER))
-    return account
+    return readable_account(request.user, code, "web")
 
 
 def _postings(account):
@@ -43,6 +42,9 @@ def _postings(account):
 def account(request, code):
     a = _account(request, code)
     page = Paginator(_postings(a), 50).get_page(request.GET.get("page"))
+    who = posted_by(a, (p.transaction for p in page))
+    for p in page:
+        p.posted_by = who[p.transaction_id]
     today = clock.today()
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     return render(
@@ -72,20 +74,31 @@ def account_csv(request, code):
             "posted by",
         ]
     )
-    for p in _postings(a).order_by("transaction__value_date", "id").iterator():
-        t = p.transaction
-        writer.writerow(
-            [
-                t.value_date,
-                t.key,
-                t.description,
-                p.amount_pence,
-                p.running,
-                t.posted_at.isoformat(),
-                t.actor_username,
-            ]
-        )
+    postings = _postings(a).order_by("transaction__value_date", "id")
+    for chunk in _chunks(postings.iterator(chunk_size=2000), 2000):
+        who = posted_by(a, (p.transaction for p in chunk))
+        for p in chunk:
+            _row(writer, p, who[p.transaction_id])
     return response
+
+
+def _chunks(items, size):
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _row(writer, p, who: str) -> None:
+    t = p.transaction
+    writer.writerow(
+        [t.value_date, t.key, t.description, p.amount_pence, p.running, t.posted_at.isoformat(),
+         who]
+    )  # fmt: skip
 
 
 @require_POST

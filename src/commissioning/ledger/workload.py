@@ -43,7 +43,7 @@ def set_up_books(owner, actor, budgets: int, pence_each: int) -> None:
     from . import services
     from .rules import Entry, Leg
 
-    services.open_account(services.AccountInput(FUNDING, "Allocation", "funding", None), actor)
+    services.open_account(services.AccountInput(FUNDING, "Allocation", "funding", owner.pk), actor)
     for i in range(budgets):
         services.open_account(
             services.AccountInput(budget_code(i), f"Budget {i}", "budget", owner.pk), actor

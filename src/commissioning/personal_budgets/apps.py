@@ -4,3 +4,33 @@ from django.apps import AppConfig
 class PersonalBudgetsConfig(AppConfig):
     name = "commissioning.personal_budgets"
     verbose_name = "Personal health budgets"
+
+    def ready(self) -> None:
+        """A person's budget and spend accounts on the ledger are theirs: the ledger reads them
+        by this app's policy (and logs each read on the person's access log), and lets this
+        app's service draw only on the accounts ``may_draw`` confirms (decision 039)."""
+        from django.db.models import Q
+
+        from commissioning.ledger.permissions import Holder, register
+
+        from . import permissions, services
+        from .models import Person
+
+        def holder_of(account):
+            return Person.objects.filter(
+                Q(budget_account_id=account.pk) | Q(spend_account_id=account.pk)
+            ).first()
+
+        def may_read(user, person, account) -> bool:
+            return permissions.can(user, permissions.Action.VIEW_RECORD, person)
+
+        def record_read(user, person, allowed: bool, channel: str) -> None:
+            services.log_access(user, [person.pk], "ledger account", channel, allowed)
+
+        register(Holder(services.SERVICE, holder_of, may_read, record_read, services.may_draw))
+
+        # What ``audit verify`` reconciles with the trail (audit.reconcile).
+        from commissioning.audit.reconcile import track
+
+        track("personal_budgets.plan", ("amount_pence", "mode"))
+        track("personal_budgets.payment", ("amount_pence", "paid_on", "flagged", "flag_cleared"))

@@ -152,6 +152,33 @@ def _funding_code(commissioner_id: int) -> str:
     return f"PHB-FUND-{commissioner_id}"
 
 
+SERVICE = "personal_budgets"
+
+
+def _acting_for(actor, person: Person, *draws: str) -> OnBehalf:
+    """This service acting on the ledger for ``person`` after its own permission check: it
+    may draw on the accounts ``draws`` names, each of which ``may_draw`` confirms is one of the
+    person's own accounts or a source of their budget."""
+    for code in draws:
+        if not may_draw(person.pk, Account.objects.get(code=code)):
+            raise PermissionDenied(f"The personal budget service may not draw on {code}")
+    return OnBehalf(actor, SERVICE, person.pk, draws)
+
+
+def may_draw(person_id: int, account) -> bool:
+    """The accounts the personal budget service may draw on for a person: their budget and
+    spend accounts, their commissioner's personal health budget fund, and the pooled fund of
+    any pool one of their plans is charged to (an integrated budget)."""
+    person = Person.objects.filter(pk=person_id).first()
+    if person is None:
+        return False
+    if account.pk in (person.budget_account_id, person.spend_account_id):
+        return True
+    if account.code == _funding_code(person.commissioner_id):
+        return True
+    return Plan.objects.filter(person=person, pool__pool_account=account).exists()
+
+
 def record_person(cmd: PersonInput, actor) -> Person:
     """A new person on the coordinator's caseload, with their budget's accounts opened."""
     require(actor, Action.CREATE_PERSON, cmd.commissioner_id)
@@ -171,7 +198,6 @@ def record_person(cmd: PersonInput, actor) -> Person:
     if cmd.entitlement not in Entitlement.values:
         p.add("entitlement", "Choose the basis of entitlement")
     p.raise_if_any()
-    on_behalf = OnBehalf(actor)
     with transaction.atomic():
         person = Person.objects.create(
             nhs_number=number,
@@ -183,6 +209,7 @@ def record_person(cmd: PersonInput, actor) -> Person:
             commissioner_id=cmd.commissioner_id,
             coordinator=actor,
         )
+        on_behalf = _acting_for(actor, person)
         if not Account.objects.filter(code=_funding_code(cmd.commissioner_id)).exists():
             ledger.open_account(
                 ledger.AccountInput(
@@ -584,7 +611,7 @@ def agree_plan(plan: Plan, cmd: AgreeInput, actor) -> Plan:
                         legs,
                         INTEGRATED_BUDGET if charged else "transfer",
                     ),
-                    OnBehalf(actor),
+                    _acting_for(actor, person, *(leg.account for leg in legs if leg.pence < 0)),
                     value_date=on,
                     metadata=metadata,
                 )
@@ -713,7 +740,7 @@ def _pay(person, plan, service, verdict, cmd: PaymentInput, paid_on: dt.date, ac
                     ),
                     kind="spend",
                 ),
-                OnBehalf(actor),
+                _acting_for(actor, person, person.budget_account.code),
                 value_date=paid_on,
                 metadata={"plan": plan.pk},
             )
@@ -745,7 +772,11 @@ def _pay(person, plan, service, verdict, cmd: PaymentInput, paid_on: dt.date, ac
             "create",
             payment,
             object_repr=f"Payment from {person.reference}",
-            after={"amount_pence": payment.amount_pence, "flagged": payment.flagged},
+            after={
+                "amount_pence": payment.amount_pence,
+                "paid_on": payment.paid_on.isoformat(),
+                "flagged": payment.flagged,
+            },
         )
     return Paid(payment, verdict.flag_for_review, verdict.reason)
 
@@ -1035,7 +1066,7 @@ def record_repayment(notice: RepaymentNotice, cmd: RepaidInput, actor) -> Repaid
                     (Leg(account.code, -cmd.amount_pence), Leg(source, cmd.amount_pence)),
                     kind,
                 ),
-                OnBehalf(actor),
+                _acting_for(actor, person, account.code),
                 value_date=on,
                 metadata=metadata,
             )

@@ -134,7 +134,9 @@ def person(request, pk: int):
         "reconsiderations": list(p.reconsiderations.all()),
         "today": clock.today(),
     }
-    context["ledger_link"] = can_ledger(request.user, LedgerAction.VIEW_LEDGER)
+    context["ledger_link"] = p.budget_account is not None and can_ledger(
+        request.user, LedgerAction.VIEW_LEDGER, p.budget_account
+    )
     if rel in ("auditor", "coordinator"):
         context["accesses"] = list(Access.objects.filter(person_id=p.pk)[:25])
     if plan:

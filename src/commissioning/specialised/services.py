@@ -23,7 +23,12 @@ from . import rules
 from .models import LineBudget, MonthlyActual
 from .permissions import Action, require
 
-FUNDING = "NHSE-SPECIALISED-ALLOCATION"
+
+def funding_code(commissioner_id: int) -> str:
+    """The commissioner's own allocation for specialised services: every ledger account has an
+    owner, and only the owner's finance leads draw on it (one national account that every
+    region drew on let any finance lead anywhere take money from it)."""
+    return f"SPEC-{commissioner_id}-ALLOCATION"
 
 
 @dataclass(frozen=True)
@@ -47,10 +52,14 @@ def set_budget(cmd: BudgetInput, actor) -> LineBudget:
             commissioner_id=cmd.commissioner_id, line=cmd.line, year_start=cmd.year_start
         ).exists():
             raise refuse("line", "This line already has a budget that year")
-        if not ledger.Account.objects.filter(code=FUNDING).exists():
+        funding = funding_code(cmd.commissioner_id)
+        if not ledger.Account.objects.filter(code=funding).exists():
             ledger.open_account(
                 ledger.AccountInput(
-                    FUNDING, "Specialised commissioning allocation", "funding", None
+                    funding,
+                    "Specialised commissioning allocation",
+                    "funding",
+                    cmd.commissioner_id,
                 ),
                 actor,
             )
@@ -66,7 +75,7 @@ def set_budget(cmd: BudgetInput, actor) -> LineBudget:
             Entry(
                 f"{code}-allocation",
                 f"Budget for {name}",
-                (Leg(FUNDING, -cmd.budget_pence), Leg(code, cmd.budget_pence)),
+                (Leg(funding, -cmd.budget_pence), Leg(code, cmd.budget_pence)),
             ),
             actor,
             value_date=dt.date(cmd.year_start, 4, 1),

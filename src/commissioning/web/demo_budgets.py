@@ -253,7 +253,7 @@ def _integrated_budget(home: Organisation, coord, today: dt.date) -> bool:
     with transaction.atomic():
         for org, pence in ((home, 90_000_00), (council, 60_000_00)):
             fund, budget = f"{org.code}-IPB-ALLOCATION", f"{org.code}-IPB"
-            ledger.open_account(ledger.AccountInput(fund, "Allocation", "funding", None), SYSTEM)
+            ledger.open_account(ledger.AccountInput(fund, "Allocation", "funding", org.pk), SYSTEM)
             ledger.open_account(
                 ledger.AccountInput(budget, "Integrated personal budgets", "budget", org.pk),
                 SYSTEM,

@@ -34,6 +34,7 @@ from commissioning.organisations.models import (
     User,
 )
 from commissioning.organisations.permissions import SYSTEM
+from commissioning.organisations.services import save_budget, save_delegated_authority
 from commissioning.selection import services as sel
 from commissioning.selection.documents import DocumentInput
 from commissioning.selection.models import Proposal
@@ -692,36 +693,27 @@ def unsolicited(home, people, today) -> None:
 def load_cycles(home: Organisation, people: DemoPeople, network, senate, rival) -> list[str]:
     """Build each demo cycle that is not there yet; say what was built."""
     today = clock.today()
-    budget, _ = Budget.objects.get_or_create(
-        code=f"{home.code}-ACS",
-        defaults={
-            "organisation": home,
-            "name": "Acute and community services",
-            "financial_year": today.year if today.month >= 4 else today.year - 1,
-            "amount_pence": 400_000_000_00,
-        },
+    budget = Budget.objects.filter(code=f"{home.code}-ACS").first() or save_budget(
+        Budget(
+            code=f"{home.code}-ACS",
+            organisation=home,
+            name="Acute and community services",
+            financial_year=today.year if today.month >= 4 else today.year - 1,
+            amount_pence=400_000_000_00,
+        ),
+        SYSTEM,
     )
     if not DelegatedAuthority.objects.filter(user=people.commissioner, budget=budget).exists():
-        with transaction.atomic():
-            from commissioning.audit import chain as audit
-
-            delegation = DelegatedAuthority.objects.create(
+        save_delegated_authority(
+            DelegatedAuthority(
                 user=people.commissioner,
                 budget=budget,
                 limit_pence=25_000_000_00,
                 start_date=today - dt.timedelta(days=400),
                 reference="Scheme of reservation and delegation, board minute 24/117 (demo)",
-            )
-            audit.record(
-                SYSTEM,
-                "create",
-                delegation,
-                after={
-                    "user_id": people.commissioner.pk,
-                    "budget_id": budget.pk,
-                    "limit_pence": delegation.limit_pence,
-                },
-            )
+            ),
+            SYSTEM,
+        )
     built = []
     steps: list[tuple[str, Callable[[], None]]] = [
         (STROKE, lambda: stroke_cycle(home, network, senate, rival, budget, people, today)),

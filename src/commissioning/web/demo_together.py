@@ -134,7 +134,7 @@ def load_demo_together(home: Organisation, person) -> list[str]:
             fund = f"{org.code}-ALLOCATION"
             if not Account.objects.filter(code=fund).exists():
                 ledger.open_account(
-                    ledger.AccountInput(fund, "Allocation", "funding", None), system
+                    ledger.AccountInput(fund, "Allocation", "funding", org.pk), system
                 )
                 ledger.open_account(
                     ledger.AccountInput(

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 
 from commissioning.audit.chain import verify_chain
 from commissioning.audit.models import Revision, object_type_label
+from commissioning.audit.reconcile import reconcile
 from commissioning.organisations.models import Membership, Organisation, SmallArea
 from commissioning.organisations.permissions import Action, can, require, roles_of
 from commissioning.organisations.vocabulary import ORGANISATION_TYPE_LABELS, PROVIDER_TYPES
@@ -185,7 +186,10 @@ def audit_log(request):
     if object_type:
         qs = qs.filter(object_type=object_type)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    report = verify_chain() if request.GET.get("verify") == "1" else None
+    report = unreconciled = None
+    if request.GET.get("verify") == "1":
+        report = verify_chain()
+        unreconciled = reconcile() if report.ok else None
     types = [
         (t, object_type_label(t))
         for t in Revision.objects.values_list("object_type", flat=True)
@@ -195,7 +199,13 @@ def audit_log(request):
     return render(
         request,
         "web/audit.html",
-        {"page": page, "report": report, "object_type": object_type, "types": types},
+        {
+            "page": page,
+            "report": report,
+            "unreconciled": unreconciled,
+            "object_type": object_type,
+            "types": types,
+        },
     )
 
 

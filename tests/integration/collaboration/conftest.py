@@ -39,7 +39,7 @@ def bcf(db):
             ledger.AccountInput(f"{org.code}-BCF", "BCF budget", "budget", org.pk), user
         )
         ledger.open_account(
-            ledger.AccountInput(f"{org.code}-FUND", "Allocation", "funding", None), user
+            ledger.AccountInput(f"{org.code}-FUND", "Allocation", "funding", org.pk), user
         )
         ledger.post(
             Entry(

@@ -21,7 +21,7 @@ def books(client, db):
     finance = User.objects.create(username="finance")
     Membership.objects.create(user=finance, organisation=icb, role="finance_lead")
     for code, kind, owner in (
-        ("FUND", "funding", None),
+        ("FUND", "funding", icb.pk),
         ("BUDGET", "budget", icb.pk),
         ("SPEND", "spend", icb.pk),
     ):

@@ -29,7 +29,7 @@ def books(make_user):
     open_ = lambda code, kind, owner=icb, **kw: ledger.open_account(  # noqa: E731
         ledger.AccountInput(code, code.title(), kind, owner.pk if owner else None, **kw), finance
     )
-    allocation = open_("ALLOCATION", "funding", owner=None)
+    allocation = open_("ALLOCATION", "funding")
     budget = open_("CARDIAC", "budget")
     spend = open_("CARDIAC-SPEND", "spend")
     ledger.post(Entry("alloc-1", "Allocation for cardiac services",

@@ -1,6 +1,8 @@
 """Who may do what with the ledger: every role x action, through the services themselves
 (on PostgreSQL the posting rule runs inside the database function, so this matrix checks it
-there too)."""
+there too). Every account has an owner: nobody but its owner's finance leads draws on it, an
+allocation included (issue 16, finding 2: a council finance lead took £1,000,000 out of an
+ICB's allocation), and reading is scoped to the owner (finding 1)."""
 
 from __future__ import annotations
 
@@ -27,10 +29,12 @@ MATRIX = {
     "open_account":    ".    .    .    Y    .    .    .    .    .    Y",
     "post_out_own":    ".    .    .    Y    .    .    .    .    .    Y",
     "post_out_other":  ".    .    .    .    .    .    .    .    .    .",
+    "draw_other_fund": ".    .    .    .    .    .    .    .    .    .",
     "post_into_other": ".    .    .    Y    .    .    .    .    .    Y",
     "issue_statement": ".    .    .    Y    .    .    .    .    .    Y",
     "verify":          ".    .    .    Y    .    .    .    .    Y    Y",
-    "view":            "Y    Y    .    Y    .    .    .    .    Y    Y",
+    "view_own":        "Y    Y    .    Y    .    .    .    .    Y    Y",
+    "view_other":      ".    .    .    .    .    .    .    .    .    .",
 }
 # fmt: on
 ROLES = [
@@ -52,7 +56,8 @@ def books(db):
     mine = Organisation.objects.create(code="XC001", name="NHS Test ICB", org_type="icb")
     other = Organisation.objects.create(code="XC002", name="NHS Other ICB", org_type="icb")
     for code, owner, kind in (
-        ("FUND", None, "funding"),
+        ("FUND", mine, "funding"),
+        ("OTHER-FUND", other, "funding"),
         ("MINE", mine, "budget"),
         ("MINE-SPEND", mine, "spend"),
         ("OTHER", other, "budget"),
@@ -86,8 +91,12 @@ def attempt(action: str, user, mine) -> bool:
             Account.objects.get(code="MINE"), dt.date(2020, 4, 1), dt.date(2020, 4, 30), user),
         "verify": lambda: can(user, Action.VERIFY_LEDGER) or (_ for _ in ()).throw(
             PermissionDenied()),
-        "view": lambda: can(user, Action.VIEW_LEDGER) or (_ for _ in ()).throw(
-            PermissionDenied()),
+        "draw_other_fund": lambda: ledger.post(
+            Entry("k4", "Take", (Leg("OTHER-FUND", -1), Leg("MINE", 1))), user),
+        "view_own": lambda: can(user, Action.VIEW_LEDGER, Account.objects.get(code="MINE"))
+            or (_ for _ in ()).throw(PermissionDenied()),
+        "view_other": lambda: can(user, Action.VIEW_LEDGER, Account.objects.get(code="OTHER"))
+            or (_ for _ in ()).throw(PermissionDenied()),
     }  # fmt: skip
     with transaction.atomic():
         try:
