@@ -70,3 +70,32 @@ def cycle(economy):
     from tests.cycle import Cycle
 
     return Cycle(economy)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_completes_two_step_sign_in(monkeypatch):
+    """``client.force_login`` stands for a completed sign-in: the password and, for someone who
+    must use two-step sign-in, the code from their authenticator app (a confirmed device of
+    their own, verified in the session, as ``web.two_factor`` leaves it). The two-step pages
+    themselves are tested by signing in through them."""
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from commissioning.organisations.permissions import needs_two_factor
+
+        user.__dict__.pop("_needs_two_factor", None)
+        if needs_two_factor(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            device = device or TOTPDevice.objects.create(user=user, name="Test app")
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+        user.__dict__.pop("_needs_two_factor", None)
+
+    monkeypatch.setattr(Client, "force_login", force_login)

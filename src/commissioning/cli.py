@@ -303,10 +303,15 @@ def ledger_verify() -> None:
 
 @token_app.command("create")
 def token_create(
-    username: str, name: Annotated[str, typer.Option(help="What the token is for")] = "API client"
+    username: str,
+    name: Annotated[str, typer.Option(help="What the token is for")] = "API client",
+    days: Annotated[int, typer.Option(help="How long it lasts (1 to 366 days)")] = 90,
 ) -> None:
-    """Create an API token for a user; it is shown once and stored only as a hash."""
+    """Create an API token for a user; it is shown once and stored only as a hash, and it
+    expires (rotate it before: `api-token rotate`, or POST /api/v1/tokens/rotate)."""
     _django()
+    from django.core.exceptions import ValidationError
+
     from commissioning.api.tokens import issue_token
     from commissioning.organisations.models import User
     from commissioning.organisations.permissions import SYSTEM
@@ -314,11 +319,37 @@ def token_create(
     user = User.objects.filter(username=username).first()
     if user is None:
         raise _fail(f"no user called {username!r}")
-    token, raw = issue_token(user, name, SYSTEM)
-    console.print(f"Token for {username} ({token.name}): {raw}")
+    try:
+        token, raw = issue_token(user, name, SYSTEM, days)
+    except ValidationError as exc:
+        raise _fail(" ".join(exc.messages)) from exc
+    console.print(f"Token for {username} ({token.name}), until {token.expires_at:%d %B %Y}: {raw}")
     console.print(
         "Send it as the header  Authorization: Bearer <token>. It will not be shown again."
     )
+
+
+@token_app.command("rotate")
+def token_rotate(
+    prefix: Annotated[str, typer.Argument(help="The token's first 8 characters")],
+    days: Annotated[int, typer.Option(help="How long the new one lasts (1 to 366 days)")] = 90,
+) -> None:
+    """Issue a token's successor and revoke the token, at once (the new one is shown once)."""
+    _django()
+    from django.core.exceptions import ValidationError
+
+    from commissioning.api.models import ApiToken
+    from commissioning.api.tokens import rotate_token
+    from commissioning.organisations.permissions import SYSTEM
+
+    token = ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
+    if token is None:
+        raise _fail(f"no token in force begins {prefix!r}")
+    try:
+        new, raw = rotate_token(token, SYSTEM, days)
+    except ValidationError as exc:
+        raise _fail(" ".join(exc.messages)) from exc
+    console.print(f"Token {prefix}… revoked. Its successor, until {new.expires_at:%d %B %Y}: {raw}")
 
 
 def _demo_failure(years: int, start: tuple[int, int] = (2021, 4)) -> str:
@@ -374,6 +405,7 @@ def demo_setup(
     console.print("  Commissioning together: " + ("; ".join(together) or "already there") + ".")
     console.print("  Specialised commissioning: " + demo.load_demo_specialised() + ".")
     console.print("  Personal health budgets: " + demo.load_demo_budgets() + ".")
+    console.print("  " + demo.give_demo_authenticators())
     table = Table(title="Demo accounts (one per role, then the other people in the demo)")
     for column in ("Role", "Username", "Password", "Works at"):
         table.add_column(column, no_wrap=True)
@@ -391,6 +423,11 @@ def demo_setup(
         table.add_row(role, username, f"demo-{username}", org)
     # Wide enough for every row even when the output is not a terminal.
     Console(width=max(console.width, 160)).print(table)
+    console.print(
+        "Finance leads, care coordinators, auditors, the administrator and budget holders sign "
+        "in in two steps; in the demo (`commissioning serve`) the second step's page shows the "
+        "demo account's current code."
+    )
 
 
 @app.command()

@@ -31,17 +31,52 @@ class Person:
     def sign_in(self):
         if self.page is not None:
             self.page.context.close()
+        needs_code = two_step_device(self.username) is not None
         self.page = self.browser.new_page()
         self.page.goto(f"{self.url}/sign-in/")
         self.page.get_by_label("Username").fill(self.username)
         self.page.get_by_label("Password").fill(PASSWORD)
         self.page.get_by_role("button", name="Sign in").click()
+        if needs_code:
+            # The second step, with the code the person's authenticator app shows.
+            self.page.wait_for_url(f"{self.url}/sign-in/two-step/**")
+            code = two_step_code(self.username)
+            self.page.get_by_label("Code from your authenticator app").fill(code)
+            self.page.get_by_role("button", name="Continue").click()
         self.page.wait_for_url(f"{self.url}/")
         return self.page
 
     def close(self):
         if self.page is not None:
             self.page.context.close()
+
+
+def two_step_device(username: str):
+    """The authenticator of someone who must sign in in two steps (made the first time)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from commissioning.organisations.models import User
+    from commissioning.organisations.permissions import needs_two_factor
+
+    user = User.objects.prefetch_related("memberships").get(username=username)
+    if not needs_two_factor(user):
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+
+
+def two_step_code(username: str) -> str:
+    """The code the person's app shows now, or the next one if this one was used (a code is
+    accepted once)."""
+    import time
+
+    from django_otp.oath import totp
+
+    device = two_step_device(username)
+    device.refresh_from_db()
+    now_t = int((time.time() - device.t0) // device.step)
+    drift = max(0, device.last_t + 1 - now_t)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, drift):06d}"
 
 
 def banner(page):

@@ -5,7 +5,8 @@ from .models import ApiToken
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "user", "prefix", "created_at", "expires_at", "last_used_at",
+                    "revoked_at")  # fmt: skip
     readonly_fields = (
         "user",
         "name",
@@ -14,6 +15,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "created_at",
         "last_used_at",
         "revoked_at",
+        "expires_at",
+        "replaced_by",
     )
 
     def has_add_permission(self, request):

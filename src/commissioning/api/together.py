@@ -19,8 +19,6 @@ from commissioning.collaboration.models import (
     PooledBudget,
     SchemeCommitment,
 )
-from commissioning.collaboration.permissions import Action as TogetherAction
-from commissioning.collaboration.permissions import can as can_together
 from commissioning.ledger import services as ledger
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
@@ -159,10 +157,11 @@ class PoolOut(Schema):
 @router.get("/pools/{pool_id}", response=PoolOut, tags=["commissioning together"])
 def get_pool(request, pool_id: int):
     """A pooled budget: contributions agreed and paid, spend by scheme, year-end settlements."""
-    _allow(can_together(request.user, TogetherAction.VIEW_COLLABORATION), "see pooled budgets")
     from commissioning.collaboration.views import _pool_figures
 
-    p = get_object_or_404(PooledBudget.objects.select_related("host", "pool_account"), pk=pool_id)
+    p = pooled.readable_pool(
+        request.user, pool_id, PooledBudget.objects.select_related("host", "pool_account")
+    )
     partners, schemes = _pool_figures(p)
     committed = pooled.committed(p)
     return PoolOut(
@@ -245,8 +244,7 @@ def _commitment_out(r: pooled.CommitmentPosition) -> CommitmentOut:
 def list_commitments(request, pool_id: int):
     """A pooled budget's commitments: orders and contracts, what has been spent against each
     and what is outstanding."""
-    _allow(can_together(request.user, TogetherAction.VIEW_COLLABORATION), "see pooled budgets")
-    pool = get_object_or_404(PooledBudget, pk=pool_id)
+    pool = pooled.readable_pool(request.user, pool_id)
     return [_commitment_out(r) for r in pooled.commitments(pool)]
 
 
@@ -258,7 +256,7 @@ def list_commitments(request, pool_id: int):
 def record_commitment(request, pool_id: int, body: CommitmentIn):
     """Record a scheme's commitment (those who keep the pooled fund; 403 otherwise). The same
     ``key`` again returns the commitment already recorded (200); a problem is 422 by field."""
-    pool = get_object_or_404(PooledBudget, pk=pool_id)
+    pool = pooled.readable_pool(request.user, pool_id)
     if not pool.schemes.filter(pk=body.scheme_id).exists():
         raise ValidationError({"scheme_id": [f"Choose one of the schemes of {pool.name}"]})
     existed = SchemeCommitment.objects.filter(key=body.key).exists()
@@ -293,8 +291,7 @@ def get_forecast(request, pool_id: int):
     """The year's forecast by scheme at the end of the last complete month, and what the risk
     share would do if the year ended as forecast (404 before a month is complete or after the
     year)."""
-    _allow(can_together(request.user, TogetherAction.VIEW_COLLABORATION), "see pooled budgets")
-    pool = get_object_or_404(PooledBudget, pk=pool_id)
+    pool = pooled.readable_pool(request.user, pool_id)
     f = pooled.forecast(pool, pooled.pool_year(pool))
     if f is None:
         raise Http404("There is no forecast: the year has not had a complete month, or has ended")

@@ -12,15 +12,27 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, NinjaAPI, Schema
 from ninja.pagination import paginate
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from commissioning.organisations.models import Organisation
-from commissioning.organisations.permissions import Action, can
+from commissioning.organisations.permissions import Action, can, needs_two_factor
 from commissioning.organisations.vocabulary import OrganisationType
 from commissioning.reference.models import AEAttendance
 
 from .pagination import Pagination
-from .tokens import user_for_token
+from .tokens import rotate_token, user_for_token
+
+
+class VerifiedSessionAuth(SessionAuth):
+    """A signed-in browser session, if it has taken every step its user must take: someone who
+    must use two-step sign-in (``needs_two_factor``) and has not entered their code yet is
+    not signed in as far as the API is concerned (401)."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is not None and needs_two_factor(user) and not user.is_verified():
+            return None
+        return user
 
 
 class TokenAuth(HttpBearer):
@@ -45,7 +57,7 @@ api = NinjaAPI(
         "Licence v3.0."
     ),
     urls_namespace="api-v1",
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), VerifiedSessionAuth()],
     docs_url=None,  # the interactive docs page loads scripts from a CDN; the JSON is enough
     openapi_url="/openapi.json",
 )
@@ -98,6 +110,20 @@ class AEAttendanceOut(Schema):
 def _require(request, action: Action) -> None:
     if not can(request.user, action):
         raise PermissionDenied(f"You do not have permission to {action.value.replace('_', ' ')}.")
+
+
+class RotatedTokenOut(Schema):
+    token: str = Field(description="The new token: send it from now on (it is shown only once)")
+    prefix: str
+    expires_at: dt.datetime
+
+
+@api.post("/tokens/rotate", response={201: RotatedTokenOut}, tags=["tokens"], auth=[TokenAuth()])
+def rotate(request):
+    """Rotate the bearer token this request was sent with: its successor is issued (for the
+    same person and purpose, for another 90 days) and this one stops working at once."""
+    new, raw = rotate_token(request.user.api_token, request.user)
+    return 201, RotatedTokenOut(token=raw, prefix=new.prefix, expires_at=new.expires_at)
 
 
 @api.get("/organisations", response=list[OrganisationOut], tags=["organisations"])

@@ -232,6 +232,19 @@ def create_pool(cmd: PoolInput, actor) -> PooledBudget:
     return pool
 
 
+def readable_pool(user, pk, queryset=None) -> PooledBudget:
+    """A pooled budget, to the staff of the partners its agreement names (the one loader of
+    every pool page, export and API answer)."""
+    from django.shortcuts import get_object_or_404
+
+    from .permissions import Action as TogetherAction
+    from .permissions import require as require_together
+
+    pool = get_object_or_404(queryset if queryset is not None else PooledBudget.objects, pk=pk)
+    require_together(user, TogetherAction.VIEW_POOL, pool)
+    return pool
+
+
 def contribute(
     partner: PoolPartner, pence: int, key: str, actor, value_date: dt.date | None = None
 ) -> ledger.Posted:

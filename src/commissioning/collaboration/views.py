@@ -46,7 +46,7 @@ from .models import (
     Consortium,
     PooledBudget,
 )
-from .permissions import DECIDING, Action, can, may_decide
+from .permissions import DECIDING, Action, can, may_decide, visible_pools
 
 
 def workspace(request):
@@ -61,7 +61,9 @@ def workspace(request):
             "arrangements": CoCommissioningArrangement.objects.select_related("commissioner"),
             "pools": [
                 (p, _pool_outlook(p))
-                for p in PooledBudget.objects.select_related("host", "pool_account")
+                for p in visible_pools(
+                    request.user, PooledBudget.objects.select_related("host", "pool_account")
+                )
             ],
             "programmes": _phb_programmes(request.user),
         },
@@ -279,9 +281,10 @@ def _policy_words(policy: risk_share.Policy) -> list[str]:
 
 
 def pool(request, pk):
-    guard(can(request.user, Action.VIEW_COLLABORATION))
-    p = get_object_or_404(
-        PooledBudget.objects.select_related("host", "fund_manager", "pool_account"), pk=pk
+    p = pooled.readable_pool(
+        request.user,
+        pk,
+        PooledBudget.objects.select_related("host", "fund_manager", "pool_account"),
     )
     partners, schemes = _pool_figures(p)
     year = pooled.pool_year(p)
@@ -447,8 +450,7 @@ def pool(request, pk):
 
 
 def pool_csv(request, pk):
-    guard(can(request.user, Action.VIEW_COLLABORATION))
-    p = get_object_or_404(PooledBudget, pk=pk)
+    p = pooled.readable_pool(request.user, pk)
     partners, schemes = _pool_figures(p)
     response, writer = csv_response(f"pooled-budget-{p.pk}.csv")
     writer.writerow(
@@ -502,8 +504,7 @@ def pool_csv(request, pk):
 
 
 def pool_report_csv(request, pk):
-    guard(can(request.user, Action.VIEW_COLLABORATION))
-    p = get_object_or_404(PooledBudget, pk=pk)
+    p = pooled.readable_pool(request.user, pk)
     year = pooled.pool_year(p)
     quarters = pooled.report(p, year)
     response, writer = csv_response(f"pooled-budget-{p.pk}-{year}-report.csv")
@@ -763,8 +764,7 @@ def new_pool(request):
 
 
 def pool_forecast_csv(request, pk):
-    guard(can(request.user, Action.VIEW_COLLABORATION))
-    p = get_object_or_404(PooledBudget, pk=pk)
+    p = pooled.readable_pool(request.user, pk)
     year = pooled.pool_year(p)
     rows = _forecast_rows(p, year)
     if rows is None:
@@ -812,8 +812,7 @@ def pool_forecast_csv(request, pk):
 
 
 def pool_forecast_chart(request, pk, fmt):
-    guard(can(request.user, Action.VIEW_COLLABORATION))
-    p = get_object_or_404(PooledBudget, pk=pk)
+    p = pooled.readable_pool(request.user, pk)
     year = pooled.pool_year(p)
     f = pooled.forecast(p, year)
     if f is None:
@@ -832,7 +831,7 @@ def _scheme_rows(p, f) -> list[dict]:
 
 def propose_action_plan(request, pk):
     """The pooled fund manager proposes an action plan for a forecast overspend."""
-    p = get_object_or_404(PooledBudget.objects.select_related("fund_manager"), pk=pk)
+    p = pooled.readable_pool(request.user, pk, PooledBudget.objects.select_related("fund_manager"))
     guard(request.user.pk == p.fund_manager_id)
     f = pooled.forecast(p, pooled.pool_year(p))
     rows = _scheme_rows(p, f) if f is not None else []
@@ -871,6 +870,7 @@ def propose_action_plan(request, pk):
 
 def decide_action_plan(request, pk, plan_pk):
     """A partner's finance lead decides on the action plan for their organisation."""
+    pooled.readable_pool(request.user, pk)
     plan = get_object_or_404(ActionPlan.objects.select_related("pool"), pk=plan_pk, pool_id=pk)
     mine = [
         partner

@@ -95,22 +95,28 @@ def chain_violation() -> str | None:
 def authority_violation() -> str | None:
     """Money left each account on an authority that held when it was posted."""
     from django.db.models import Exists, OuterRef
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
 
     from commissioning.organisations.models import Membership
 
     from .permissions import HOLDERS, KEEPERS
 
     debits = Posting.objects.filter(amount_pence__lt=0).select_related("transaction", "account")
+    # Authority is judged on the day the person acted (when it was posted), not the value
+    # date, which may lie in the past.
     keeper = Membership.objects.filter(
         user_id=OuterRef("transaction__actor_id"),
         organisation_id=OuterRef("account__owner_id"),
         role__in=[r.value for r in KEEPERS],
+        status="active",
     ).filter(
-        Q(start_date__isnull=True) | Q(start_date__lte=OuterRef("transaction__value_date")),
-        Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("transaction__value_date")),
+        Q(start_date__isnull=True) | Q(start_date__lte=OuterRef("posted_on")),
+        Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("posted_on")),
     )
     unauthorised = (
         debits.filter(transaction__authority__basis="keeper")
+        .annotate(posted_on=TruncDate("transaction__posted_at"))
         .annotate(kept=Exists(keeper))
         .filter(kept=False)
         .order_by("transaction_id")
@@ -118,8 +124,9 @@ def authority_violation() -> str | None:
     )
     if unauthorised:
         t = unauthorised.transaction
+        day = timezone.localdate(t.posted_at)
         return (f"transaction {t.key} drew on {unauthorised.account.code} but {t.actor_username} "
-                f"was not a finance lead of its owner on {t.value_date}")  # fmt: skip
+                f"was not a finance lead of its owner on {day}")  # fmt: skip
     for p in debits.filter(transaction__authority__basis="service").order_by("transaction_id"):
         t = p.transaction
         holder = HOLDERS.get(t.authority.get("service"))

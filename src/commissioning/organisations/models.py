@@ -90,7 +90,13 @@ class Organisation(models.Model):
 
 
 class Membership(models.Model):
-    """A person's role in an organisation, for a period."""
+    """A person's role in an organisation, for a period. A role that reads personal data or
+    moves money, given by an administrator, is *awaiting approval* (and gives nothing) until a
+    second administrator approves it (``services.approve_membership``)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting a second administrator's approval"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(
@@ -99,6 +105,16 @@ class Membership(models.Model):
     role = models.CharField(max_length=30, choices=[(k.value, v) for k, v in ROLE_LABELS.items()])
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    requested_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The administrator who gave the role (empty: the command line)",
+    )  # fmt: skip
+    approved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The second administrator who approved it",
+    )  # fmt: skip
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["organisation__name", "role"]

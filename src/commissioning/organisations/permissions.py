@@ -22,6 +22,7 @@ class Action(StrEnum):
     VIEW_DIRECTORY = "view_directory"
     EDIT_ORGANISATION = "edit_organisation"
     MANAGE_MEMBERSHIPS = "manage_memberships"
+    APPROVE_MEMBERSHIPS = "approve_memberships"
     VIEW_PEOPLE = "view_people"
     INGEST_REFERENCE_DATA = "ingest_reference_data"
     LOAD_SYNTHETIC_ECONOMY = "load_synthetic_economy"
@@ -52,6 +53,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.VIEW_DIRECTORY: frozenset(Role),
     Action.EDIT_ORGANISATION: frozenset({Role.ADMINISTRATOR}),
     Action.MANAGE_MEMBERSHIPS: frozenset({Role.ADMINISTRATOR}),
+    Action.APPROVE_MEMBERSHIPS: frozenset({Role.ADMINISTRATOR}),
     Action.VIEW_PEOPLE: _STAFF_ROLES,
     Action.INGEST_REFERENCE_DATA: frozenset({Role.ADMINISTRATOR}),
     Action.LOAD_SYNTHETIC_ECONOMY: frozenset({Role.ADMINISTRATOR}),
@@ -66,12 +68,14 @@ ALLOWED: dict[Action, frozenset[Role]] = {
 
 
 def current_memberships(user, on: dt.date | None = None) -> list:
-    """Memberships that have started and not ended on ``on`` (today by default)."""
+    """Memberships that are in force on ``on`` (today by default): started, not ended, and
+    not awaiting a second administrator's approval. Every permission reads roles from here."""
     today = on or dt.date.today()
     return [
         m
         for m in user.memberships.all()
-        if (m.start_date is None or m.start_date <= today)
+        if m.status == "active"
+        and (m.start_date is None or m.start_date <= today)
         and (m.end_date is None or m.end_date >= today)
     ]
 
@@ -166,6 +170,38 @@ class Policy:
         if not self.can(user, action, obj):
             what = self.labels.get(action) or str(action.value).replace("_", " ")
             raise PermissionDenied(f"You do not have permission to {what}.")
+
+
+# Roles that read personal data or move public money. Each needs a second administrator's
+# approval to be given (``services.approve_membership``) and two-step sign-in to be used.
+SENSITIVE_ROLES = frozenset(
+    {Role.FINANCE_LEAD, Role.CARE_COORDINATOR, Role.AUDITOR, Role.ADMINISTRATOR}
+)
+# Apps add who else must use two-step sign-in (personal budgets: the people linked to a
+# person's record), so this module imports none of them.
+TWO_FACTOR_HOOKS: list[Callable[[Any], bool]] = []
+
+
+def needs_two_factor(user) -> bool:
+    """Whether ``user`` must use two-step sign-in: staff and superusers, anyone holding a role
+    that reads personal data or moves money (budget holders included), and whoever an app
+    says (``TWO_FACTOR_HOOKS``). Decided once a request (the answer is kept on the user)."""
+    if (
+        user is None
+        or not getattr(user, "is_authenticated", False)
+        or isinstance(user, SystemActor)
+    ):
+        return False
+    cached = getattr(user, "_needs_two_factor", None)
+    if cached is None:
+        cached = bool(
+            user.is_superuser
+            or user.is_staff
+            or roles_of(user) & (SENSITIVE_ROLES | {Role.BUDGET_HOLDER})
+            or any(hook(user) for hook in TWO_FACTOR_HOOKS)
+        )
+        user._needs_two_factor = cached
+    return cached
 
 
 def has_role_at(user, organisation_id: int | None, roles: frozenset[Role] | set[Role]) -> bool:

@@ -9,11 +9,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from commissioning.audit import chain as audit
 
 from .models import Budget, DelegatedAuthority, Membership, Organisation, User
-from .permissions import Action, require, roles_at
+from .permissions import SENSITIVE_ROLES, Action, SystemActor, require, roles_at
 from .vocabulary import COMMISSIONER_TYPES, OrganisationType, Role
 
 ORGANISATION_FIELDS = (
@@ -120,6 +121,10 @@ def save_organisation(data: OrganisationData, actor) -> UpsertResult:
         return upsert_organisation_unchecked(data, actor)
 
 
+MEMBERSHIP_FIELDS = ("user_id", "organisation_id", "role", "start_date", "end_date", "status",
+                     "requested_by_id", "approved_by_id")  # fmt: skip
+
+
 def add_membership(
     user: User,
     organisation: Organisation,
@@ -128,28 +133,66 @@ def add_membership(
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
 ) -> Membership:
-    """Give a person a role in an organisation (administrators only)."""
+    """Give a person a role in an organisation (administrators only). A role that reads
+    personal data or moves money (``SENSITIVE_ROLES``) given by an administrator waits for a
+    second administrator's approval and gives nothing until then; the command line (the
+    operator on the server) gives it at once."""
     require(actor, Action.MANAGE_MEMBERSHIPS)
+    role = Role(role)
+    by_person = not isinstance(actor, SystemActor)
     with transaction.atomic():
         membership = Membership(
             user=user,
             organisation=organisation,
-            role=Role(role).value,
+            role=role.value,
             start_date=start_date,
             end_date=end_date,
+            status=Membership.Status.AWAITING_APPROVAL
+            if by_person and role in SENSITIVE_ROLES
+            else Membership.Status.ACTIVE,
+            requested_by=actor if by_person else None,
         )
         membership.full_clean()
         if end_date and start_date and end_date < start_date:
             raise ValidationError({"end_date": "The end date must not be before the start date."})
         membership.save()
-        audit.record(
-            actor,
-            "create",
-            membership,
-            after=audit.snapshot(
-                membership, ("user_id", "organisation_id", "role", "start_date", "end_date")
-            ),
-        )
+        after = audit.snapshot(membership, MEMBERSHIP_FIELDS)
+        audit.record(actor, "create", membership, after=after)
+        return membership
+
+
+def approval_problem(membership: Membership, actor) -> str | None:
+    """Why ``actor`` may not approve the membership, or None."""
+    if membership.status != Membership.Status.AWAITING_APPROVAL:
+        return "This role is not awaiting approval"
+    if getattr(actor, "pk", None) in (membership.requested_by_id, membership.user_id):
+        return ("A second administrator must approve it: not the one who gave the role, and not "
+                "the person it is for")  # fmt: skip
+    return None
+
+
+def approve_membership(membership: Membership, actor) -> Membership:
+    """A second administrator approves a role that reads personal data or moves money; it is
+    in force from now (an administrator's role also lets its holder into the admin)."""
+    require(actor, Action.APPROVE_MEMBERSHIPS)
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        problem = approval_problem(membership, actor)
+        if problem:
+            raise ValidationError({"status": problem})
+        before = audit.snapshot(membership, ("status", "approved_by_id"))
+        membership.status = Membership.Status.ACTIVE
+        membership.approved_by = actor
+        membership.approved_at = timezone.now()
+        membership.save(update_fields=["status", "approved_by", "approved_at"])
+        audit.record(actor, "update", membership, before=before,
+                     after=audit.snapshot(membership, ("status", "approved_by_id")))  # fmt: skip
+        if membership.role == Role.ADMINISTRATOR and not membership.user.is_staff:
+            user = membership.user
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+            audit.record(actor, "update", user, before={"is_staff": False},
+                         after={"is_staff": True})  # fmt: skip
         return membership
 
 

@@ -29,6 +29,18 @@ class PersonalBudgetsConfig(AppConfig):
 
         register(Holder(services.SERVICE, holder_of, may_read, record_read, services.may_draw))
 
+        # The person, their representative and their nominee see a record of health and money:
+        # they sign in in two steps, whatever their role.
+        from commissioning.organisations.permissions import TWO_FACTOR_HOOKS
+
+        def linked_to_a_record(user) -> bool:
+            return Person.objects.filter(
+                Q(holder=user) | Q(representative=user) | Q(nominee=user)
+            ).exists()
+
+        if linked_to_a_record not in TWO_FACTOR_HOOKS:
+            TWO_FACTOR_HOOKS.append(linked_to_a_record)
+
         # What ``audit verify`` reconciles with the trail (audit.reconcile).
         from commissioning.audit.reconcile import track
 

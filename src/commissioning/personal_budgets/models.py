@@ -418,6 +418,24 @@ class Reconsideration(models.Model):
         return f"Reconsideration request {self.pk}"
 
 
+class SignInNotice(models.Model):
+    """What the person is told when someone is given (or loses) a sign-in to their record: who
+    (the account's username and how they stand to the person), by whom and when. Shown on the
+    record to the person and those who see it."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="sign_in_notices")
+    at = models.DateTimeField()
+    link = models.CharField(max_length=20)  # holder, representative or nominee
+    username = models.CharField(max_length=150, blank=True, help_text="Empty: the link removed")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Sign-in notice {self.pk}"
+
+
 class AccessQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("The access log is append-only.")

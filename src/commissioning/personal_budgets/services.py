@@ -47,6 +47,7 @@ from .models import (
     Repayment,
     RepaymentNotice,
     Review,
+    SignInNotice,
     StopDecision,
 )
 from .permissions import Action, can, require
@@ -265,6 +266,12 @@ def link_sign_in(person: Person, link: str, username: str, actor) -> Person:
             raise refuse("username", "There is no active sign-in with this username")
         if user.pk == person.coordinator_id:
             raise refuse("username", "The care coordinator cannot also hold the budget")
+        if not is_citizen(user):
+            raise refuse(
+                "username",
+                "This sign-in belongs to someone who works for an organisation: link the "
+                "person's own sign-in (one with no role at any organisation)",
+            )
     with transaction.atomic():
         before = getattr(person, f"{link}_id")
         setattr(person, link, user)
@@ -272,7 +279,21 @@ def link_sign_in(person: Person, link: str, username: str, actor) -> Person:
         audit.record(
             actor, "update", person, before={link: before}, after={link: getattr(user, "pk", None)}
         )
+        # The person is told, on their record, who can now see it (or no longer can).
+        SignInNotice.objects.create(
+            person=person, at=clock.now(), link=link, username=getattr(user, "username", ""),
+            by=actor,
+        )  # fmt: skip
     return person
+
+
+def is_citizen(user) -> bool:
+    """A sign-in of one's own: not staff, not a superuser, and no role at any organisation
+    but that of a budget holder (whatever its status or dates: a role awaiting approval, or
+    ended, still belongs to someone who works there)."""
+    if user.is_staff or user.is_superuser:
+        return False
+    return not user.memberships.exclude(role=Role.BUDGET_HOLDER).exists()
 
 
 # ---------------------------------------------------------------- assessment

@@ -128,6 +128,7 @@ def person(request, pk: int):
         "statements": phb.statements(p, latest=12),
         "next_review": phb.next_review(p),
         "reviews": list(p.reviews.all()),
+        "sign_in_notices": list(p.sign_in_notices.select_related("by")[:25]),
         "assessments": list(p.assessments.all()),
         "notices": list(p.repayment_notices.prefetch_related("repayments")),
         "stops": list(p.stop_decisions.all()),

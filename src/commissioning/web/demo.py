@@ -291,3 +291,27 @@ def _demo_series(item, target, n: int, rng, slipping: bool):
         values[-7:] -= sign * 8.0
     upper = 100.0 if target.target <= 100 else None
     return np.clip(values, 0, upper)
+
+
+def give_demo_authenticators() -> str:
+    """Every demo account that must sign in in two steps gets an authenticator device, once.
+    The demo (and only the demo: production refuses to start with COMMISSIONING_DEMO) shows
+    its current code on the second step's page, so nobody needs an app to try the platform."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from commissioning.organisations.permissions import needs_two_factor
+
+    from .two_factor import DEMO_DEVICE
+
+    given = 0
+    for user in User.objects.filter(first_name="Demo").prefetch_related("memberships"):
+        if not needs_two_factor(user):
+            continue
+        if not TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE).exists():
+            TOTPDevice.objects.create(user=user, name=DEMO_DEVICE, confirmed=True)
+            given += 1
+    return (
+        f"Two-step sign-in: {given} demo accounts given a demo authenticator."
+        if given
+        else ("Two-step sign-in: demo authenticators already there.")
+    )

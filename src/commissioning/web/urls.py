@@ -1,12 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import two_factor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", auth_views.LoginView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-in/two-step/", two_factor.verify, name="two-factor"),
+    path("sign-in/two-step/set-up/", two_factor.setup, name="two-factor-setup"),
     path("organisations/", views.directory, name="directory"),
     path("organisations.csv", views.directory_csv, name="directory-csv"),
     path("organisations/<str:code>/", views.organisation, name="organisation"),

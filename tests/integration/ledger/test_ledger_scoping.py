@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Account, Transaction
@@ -118,7 +119,7 @@ def test_verify_names_a_draw_that_had_no_authority(bcf, monkeypatch):  # noqa: F
     assert not report.ok
     assert report.violation == (
         "transaction take-2 drew on XC001-FUND but finance-xl001 was not a finance lead of its "
-        "owner on " + str(Transaction.objects.get(key="take-2").posted_at.date())
+        "owner on " + str(timezone.localdate(Transaction.objects.get(key="take-2").posted_at))
     )
 
 

@@ -14,6 +14,7 @@ COLUMNS = [
     Action.VIEW_DIRECTORY,
     Action.EDIT_ORGANISATION,
     Action.MANAGE_MEMBERSHIPS,
+    Action.APPROVE_MEMBERSHIPS,
     Action.VIEW_PEOPLE,
     Action.INGEST_REFERENCE_DATA,
     Action.LOAD_SYNTHETIC_ECONOMY,
@@ -24,18 +25,18 @@ COLUMNS = [
     Action.MANAGE_BUDGETS,
     Action.GRANT_DELEGATED_AUTHORITY,
 ]
-#                               dir  edit memb ppl  ingst synth act  pop  audit verify budg deleg
+# columns: dir edit memb appr ppl ingst synth act pop audit verify budg deleg
 MATRIX = {
-    Role.COMMISSIONER:            "Y    .    .    Y    .     .     Y    Y    .     .      .    .",
-    Role.CONTRACT_MANAGER:        "Y    .    .    Y    .     .     Y    Y    .     .      .    .",
-    Role.QUALITY_LEAD:            "Y    .    .    Y    .     .     Y    Y    .     .      .    .",
-    Role.FINANCE_LEAD:            "Y    .    .    Y    .     .     Y    Y    .     .      Y    .",
-    Role.CLINICAL_ADVISER:        "Y    .    .    Y    .     .     Y    Y    .     .      .    .",
-    Role.PROVIDER_REPRESENTATIVE: "Y    .    .    Y    .     .     Y    .    .     .      .    .",
-    Role.BUDGET_HOLDER:           "Y    .    .    .    .     .     .    .    .     .      .    .",
-    Role.CARE_COORDINATOR:        "Y    .    .    Y    .     .     Y    Y    .     .      .    .",
-    Role.AUDITOR:                 "Y    .    .    Y    .     .     Y    Y    Y     Y      .    .",
-    Role.ADMINISTRATOR:           "Y    Y    Y    Y    Y     Y     Y    Y    Y     Y      Y    Y",
+    Role.COMMISSIONER:            "Y  .  .  .  Y  .  .  Y  Y  .  .  .  .",
+    Role.CONTRACT_MANAGER:        "Y  .  .  .  Y  .  .  Y  Y  .  .  .  .",
+    Role.QUALITY_LEAD:            "Y  .  .  .  Y  .  .  Y  Y  .  .  .  .",
+    Role.FINANCE_LEAD:            "Y  .  .  .  Y  .  .  Y  Y  .  .  Y  .",
+    Role.CLINICAL_ADVISER:        "Y  .  .  .  Y  .  .  Y  Y  .  .  .  .",
+    Role.PROVIDER_REPRESENTATIVE: "Y  .  .  .  Y  .  .  Y  .  .  .  .  .",
+    Role.BUDGET_HOLDER:           "Y  .  .  .  .  .  .  .  .  .  .  .  .",
+    Role.CARE_COORDINATOR:        "Y  .  .  .  Y  .  .  Y  Y  .  .  .  .",
+    Role.AUDITOR:                 "Y  .  .  .  Y  .  .  Y  Y  Y  Y  .  .",
+    Role.ADMINISTRATOR:           "Y  Y  Y  Y  Y  Y  Y  Y  Y  Y  Y  Y  Y",
 }  # fmt: skip
 
 CASES = [
