@@ -937,6 +937,7 @@ def list_clarifications(request, process_id: int):
 )
 def ask_clarification(request, process_id: int, payload: ClarificationIn):
     process = _process(request, process_id)
+    _allow(can_select(request.user, SelectionAction.ASK_CLARIFICATION, process), "ask a question")
     provider = _org(payload.provider_code, "provider_code")
     asked = sel.ask_clarification(
         process, sel.ClarificationInput(provider.pk, payload.question), request.user

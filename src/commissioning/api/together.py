@@ -324,14 +324,14 @@ def get_forecast(request, pool_id: int):
     )
 
 
-class DecisionIn(Schema):
+class PrimaryCareDecisionIn(Schema):
     function: str
     subject: str
     decision: str
     consultation: str = ""
 
 
-class DecisionOut(Schema):
+class PrimaryCareDecisionOut(Schema):
     id: int
     function: str
     decided_as: str
@@ -339,15 +339,17 @@ class DecisionOut(Schema):
 
 @router.post(
     "/primary-care/arrangements/{arrangement_id}/decisions",
-    response={201: DecisionOut},
+    response={201: PrimaryCareDecisionOut},
     tags=["commissioning together"],
 )
-def decide(request, arrangement_id: int, body: DecisionIn):
+def decide(request, arrangement_id: int, body: PrimaryCareDecisionIn):
     """Record a primary care decision; only the body the co-commissioning model gives the
     function to may take it (403 otherwise)."""
     a = get_object_or_404(CoCommissioningArrangement, pk=arrangement_id)
     made = together.decide(a, together.DecisionInput(**body.dict()), request.user)
-    return 201, DecisionOut(id=made.pk, function=made.function, decided_as=made.decided_as)
+    return 201, PrimaryCareDecisionOut(
+        id=made.pk, function=made.function, decided_as=made.decided_as
+    )
 
 
 class LinePositionOut(Schema):

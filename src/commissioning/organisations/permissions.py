@@ -145,6 +145,11 @@ def require(user, action: Action, obj=None) -> None:
         raise PermissionDenied(f"You do not have permission to {action.value.replace('_', ' ')}.")
 
 
+# ``Policy.can(user, action)`` asks about the roles alone; an explicit object, even None, is
+# judged by the action's rule.
+ROLE_ONLY = object()
+
+
 @dataclass(frozen=True)
 class Policy:
     """Who may do what in one app: roles allowed per action, and object-level rules.
@@ -158,15 +163,21 @@ class Policy:
     rules: Mapping[Any, Callable[[Any, Any], bool]] = field(default_factory=dict)
     labels: Mapping[Any, str] = field(default_factory=dict)
 
-    def can(self, user, action, obj=None) -> bool:
+    def can(self, user, action, obj=ROLE_ONLY) -> bool:
+        """Whether ``user`` may take ``action``: on ``obj`` if one is given (its rule decides),
+        or at all (the roles alone) if none is. An object that is missing (``None``, say a
+        proposal's selection when it was made to none) is refused, never taken as the role
+        question: a rule cannot be skipped by an attribute being empty."""
         if isinstance(user, SystemActor):
             return True
         if not roles_of(user) & self.allowed[action]:
             return False
         rule = self.rules.get(action)
-        return obj is None or rule is None or bool(rule(user, obj))
+        if obj is ROLE_ONLY or rule is None:
+            return True
+        return obj is not None and bool(rule(user, obj))
 
-    def require(self, user, action, obj=None) -> None:
+    def require(self, user, action, obj=ROLE_ONLY) -> None:
         if not self.can(user, action, obj):
             what = self.labels.get(action) or str(action.value).replace("_", " ")
             raise PermissionDenied(f"You do not have permission to {what}.")

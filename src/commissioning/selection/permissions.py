@@ -85,8 +85,25 @@ def is_evaluator(user, process) -> bool:
     return process.evaluators.filter(user_id=user.pk).exists()
 
 
-def _commissioner_at(user, obj) -> bool:
+def commissioner_at(user, obj) -> bool:
     return has_role_at(user, commissioner_id(obj), COMMISSIONER)
+
+
+def free_of_conflict(user, process, provider_id: int | None = None) -> tuple[bool, str]:
+    """Whether ``user`` may take part in judging ``process`` (for ``provider_id``'s proposal,
+    or the process as a whole) given the interests they declared and how each is managed
+    (regulation 21): a person who has not declared, whose interest is not yet managed, or who
+    is excluded, takes no part. With the reason, for the refusal. The services apply it when
+    someone the policy allows scores or decides, after the state of the process (whose
+    refusals come first)."""
+    from .models import ConflictDeclaration
+    from .rules.conflicts import Declaration, Management, may_take_part
+
+    declarations = [
+        Declaration(d.has_interest, d.provider_id, Management(d.management))
+        for d in ConflictDeclaration.objects.filter(process=process, user_id=user.pk)
+    ]
+    return may_take_part(declarations, provider_id)
 
 
 def _team_at(user, obj) -> bool:
@@ -135,7 +152,7 @@ def _may_view_proposal(user, proposal) -> bool:
 
 
 def _may_declare(user, process) -> bool:
-    return _commissioner_at(user, process) or is_evaluator(user, process)
+    return commissioner_at(user, process) or is_evaluator(user, process)
 
 
 def _may_score(user, proposal) -> bool:
@@ -199,24 +216,24 @@ POLICY = Policy(
         Action.DOWNLOAD_DOCUMENT: STAFF,
     },
     rules={
-        Action.REQUEST_ADVICE: _commissioner_at,
+        Action.REQUEST_ADVICE: commissioner_at,
         Action.GIVE_ADVICE: _may_give_advice,
         Action.VIEW_ADVICE: _may_view_advice,
         Action.VIEW_SELECTION: _may_view_selection,
-        Action.MANAGE_SELECTION: _commissioner_at,
+        Action.MANAGE_SELECTION: commissioner_at,
         Action.SUBMIT_PROPOSAL: _may_submit,
         Action.VIEW_PROPOSAL: _may_view_proposal,
-        Action.RESPOND_TO_PROPOSAL: _commissioner_at,
+        Action.RESPOND_TO_PROPOSAL: commissioner_at,
         Action.ANSWER_CLARIFICATION: _may_answer,
         Action.DECLARE_INTERESTS: _may_declare,
         Action.SCORE_PROPOSAL: _may_score,
         Action.VIEW_EVALUATION: _may_view_evaluation,
-        Action.MODERATE_SCORES: _commissioner_at,
-        Action.DECIDE: _commissioner_at,
-        Action.PUBLISH_NOTICE: _commissioner_at,
-        Action.WITHDRAW_DECISION: _commissioner_at,
+        Action.MODERATE_SCORES: commissioner_at,
+        Action.DECIDE: commissioner_at,
+        Action.PUBLISH_NOTICE: commissioner_at,
+        Action.WITHDRAW_DECISION: commissioner_at,
         Action.MAKE_REPRESENTATION: _bid,
-        Action.RESPOND_TO_REPRESENTATION: _commissioner_at,
+        Action.RESPOND_TO_REPRESENTATION: commissioner_at,
         Action.VIEW_DECISION: _may_view_decision,
         Action.VIEW_DECISION_RECORD: lambda user, process: (
             is_auditor(user) or _team_at(user, process)

@@ -24,8 +24,8 @@ from commissioning.specifications.services import new_version_unchecked
 from commissioning.validation import Problems, refuse
 
 from ..models import Advice, Decision, Proposal, Representation, SelectionProcess
-from ..permissions import Action, require
-from ..queries.evaluation_for_process import declarations_by_user, evaluation_for_process
+from ..permissions import Action, free_of_conflict, require
+from ..queries.evaluation_for_process import evaluation_for_process
 from ..rules.authority import Delegation, authority_problem
 from ..rules.award import (
     Outcome,
@@ -36,7 +36,6 @@ from ..rules.award import (
     representation_window_open,
     standstill_state,
 )
-from ..rules.conflicts import may_take_part
 from ._common import text
 
 DECISION_FIELDS = ("process_id", "outcome", "rationale", "departs_from_ranking", "value_pence",
@@ -92,7 +91,7 @@ def decide(process: SelectionProcess, cmd: DecisionInput, actor) -> Decision:
             f"Proposals may be submitted until {process.proposals_deadline:%-d %B %Y}; decide "
             "after that day.",
         )
-    allowed, why = may_take_part(declarations_by_user(process).get(actor.pk, []))
+    allowed, why = free_of_conflict(actor, process)
     if not allowed:
         raise PermissionDenied(why)
     submitted = {

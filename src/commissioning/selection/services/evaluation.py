@@ -19,9 +19,8 @@ from commissioning.organisations.models import Organisation
 from commissioning.validation import Problems, refuse
 
 from ..models import ConflictDeclaration, ModeratedScore, Proposal, Score, SelectionProcess
-from ..permissions import Action, require
-from ..queries.evaluation_for_process import declarations_by_user
-from ..rules.conflicts import Management, may_take_part
+from ..permissions import Action, free_of_conflict, require
+from ..rules.conflicts import Management
 from ..rules.evaluation import Criterion, score_problem
 from ._common import text
 
@@ -154,9 +153,7 @@ def score_proposal(proposal: Proposal, scores: Mapping[str, CriterionScore], act
             "Scoring starts after the last day for proposals "
             f"({process.proposals_deadline:%-d %B %Y}), so that every bidder is treated alike.",
         )
-    allowed, why = may_take_part(
-        declarations_by_user(process).get(actor.pk, []), proposal.provider_id
-    )
+    allowed, why = free_of_conflict(actor, process, proposal.provider_id)
     if not allowed:
         raise PermissionDenied(why)
     problems = Problems()
@@ -203,6 +200,7 @@ def moderate_proposal(
     part has scored. Moderated scores may be revised until the decision is taken."""
     from ..queries.evaluation_for_process import evaluation_for_process
 
+    # A proposal made to no selection (unsolicited) is answered, never scored or moderated.
     require(actor, Action.MODERATE_SCORES, proposal.process)
     process = SelectionProcess.objects.get(pk=proposal.process_id)
     if process.status != SelectionProcess.Status.INVITING:

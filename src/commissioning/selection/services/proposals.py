@@ -258,10 +258,10 @@ def respond_to_proposal(proposal: Proposal, response: str, actor) -> Proposal:
 
 def ask_clarification(process: SelectionProcess, cmd: ClarificationInput, actor) -> Clarification:
     """A bidder asks a question while proposals are invited."""
+    require(actor, Action.ASK_CLARIFICATION, process)
     provider = Organisation.objects.filter(pk=cmd.provider_id).first() if cmd.provider_id else None
     if provider is None:
         raise refuse("provider_id", "Choose the provider you are asking for")
-    require(actor, Action.ASK_CLARIFICATION, process)
     require(actor, Action.SUBMIT_PROPOSAL, provider)
     if not text(cmd.question):
         raise refuse("question", "Write your question")

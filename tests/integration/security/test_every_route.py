@@ -1,0 +1,746 @@
+"""Every page, export and API operation, as every demo account and anonymously, answers exactly
+as its policy says (issue 16, "Done when").
+
+The routes are derived from the URL configuration and the operations from the OpenAPI
+document, so a new page or API operation cannot escape: it fails here until ``routes.py`` says
+who may use it. Each is requested with real objects of the demo's data (the objects the demo
+does not make, an escalation case, a stress test, a representation and so on, are made through
+the services first). For each account the answer must be what the policy of the data's owner
+says: allowed, the page (or, for a write, anything but a refusal: the form's problems, the
+service's refusal by field); refused, 403 (the API's 401 and the sign-in redirect for someone
+not signed in); and a refused answer never carries the object's data. Writes are attempted
+inside a transaction rolled back after each, so every account meets the same state. Every
+CSV an account may download is checked for cells a spreadsheet would run.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from typer.testing import CliRunner
+
+from commissioning import clock
+from commissioning.api.tokens import issue_token
+from commissioning.api.v1 import api
+from commissioning.cli import app
+from commissioning.collaboration import permissions as together
+from commissioning.collaboration.models import CoCommissioningArrangement, PooledBudget
+from commissioning.contracts import permissions as contracts
+from commissioning.contracts import services as contract_services
+from commissioning.contracts.models import Contract
+from commissioning.ledger import permissions as ledger
+from commissioning.ledger.models import Account
+from commissioning.market import services as market_services
+from commissioning.organisations import permissions as orgs
+from commissioning.organisations.models import Organisation, User
+from commissioning.organisations.permissions import has_role_at
+from commissioning.personal_budgets import permissions as phb
+from commissioning.personal_budgets import services as phb_services
+from commissioning.personal_budgets.models import Person
+from commissioning.quality import services as quality_services
+from commissioning.selection import permissions as sel
+from commissioning.selection import services as sel_services
+from commissioning.selection.models import Decision, Proposal, SelectionProcess
+from commissioning.specialised import permissions as specialised
+from commissioning.specifications import permissions as specs
+from commissioning.specifications.models import ServiceSpecification
+
+from . import routes as r
+
+pytestmark = pytest.mark.django_db
+FORMULA = ("=", "+", "@", "\t", "\r")
+
+
+# --- the demo, and what it does not make ---------------------------------------------------------
+
+
+def _build_demo(settings, tmp_path) -> None:
+    settings.DATA_DIR = tmp_path
+    settings.SYNTH_DIR = tmp_path / "synth"
+    done = CliRunner().invoke(app, ["demo-setup", "--spells", "4000", "--years", "1"])
+    assert done.exit_code == 0, done.output
+    users = {u.username: u for u in User.objects.all()}
+    contract = Contract.objects.get()
+    case = quality_services.raise_concern(
+        quality_services.ConcernInput(
+            contract.provider_id,
+            "commissioner",
+            "Brain imaging times falling",
+            "Below target for three months",
+            contract_id=contract.pk,
+        ),
+        users["quality-lead"],
+    )
+    quality_services.issue_notice(
+        case,
+        quality_services.NoticeInput("Imaging", clock.today() + dt.timedelta(days=10)),
+        users["quality-lead"],
+    )
+    quality_services.agree_plan(
+        case,
+        quality_services.PlanInput(
+            "A rota",
+            [
+                quality_services.MilestoneInput(
+                    "Second scanner staffed", clock.today() + dt.timedelta(days=30)
+                )
+            ],
+        ),
+        users["quality-lead"],
+    )
+    market_services.start_stress_test(
+        market_services.StressInput(fail=("RJE",)), users["commissioner"]
+    )
+    contract_services.propose_variation(
+        contract,
+        contract_services.VariationInput("Weekend scanning", 100_000_00),
+        users["commissioner"],
+    )
+    decision = Decision.objects.get()
+    during_standstill = dt.datetime.combine(
+        decision.notice_published_on + dt.timedelta(days=1), dt.time(10)
+    )
+    with time_machine.travel(during_standstill):
+        sel_services.make_representation(
+            decision,
+            Organisation.objects.get(code="RTG").pk,
+            "Price was scored wrongly",
+            users["bidder"],
+        )
+    person = next(
+        p
+        for p in Person.objects.order_by("pk")
+        if (plan := phb_services.current_plan(p)) and plan.mode == "direct_payment"
+    )
+    phb_services.issue_repayment_notice(
+        person,
+        phb_services.RepaymentInput(
+            "substantial_unused_balance",
+            "Unused for three months",
+            10_000,
+            clock.today() + dt.timedelta(days=28),
+            "patient",
+        ),
+        users["care-coordinator"],
+    )
+
+
+# --- who asks ----------------------------------------------------------------------------------
+
+
+class Actor:
+    def __init__(self, user: User | None):
+        self.user = user
+        self.name = user.username if user else "anonymous"
+        self.client = Client(raise_request_exception=False)
+        if user is not None:
+            self.client.force_login(user)
+            self.token = issue_token(user, "matrix", user)[1]
+        self.fresh()
+
+    def fresh(self) -> None:
+        """The user as a request sees it: memberships as they are now (nothing cached)."""
+        if self.user is not None:
+            self.user = User.objects.prefetch_related("memberships").get(pk=self.user.pk)
+
+
+def _walk(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, str]]:
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            namespace = getattr(p, "namespace", None)
+            if namespace in ("admin", "api-v1"):
+                continue
+            yield from _walk(p, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield p.name, prefix + str(p.pattern)
+
+
+def _csv_cells(response) -> list[str]:
+    return [c for row in csv.reader(io.StringIO(response.content.decode())) for c in row]
+
+
+def _text(response) -> str:
+    if response.get("Content-Type", "").startswith(("text/", "application/json")):
+        return response.content.decode(errors="replace")
+    return ""
+
+
+class Report:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.requests = 0
+        self.allowed = 0
+        self.refused = 0
+
+    def check(self, what: str, actor: Actor, response, may: bool, also_ok, markers, api=False,
+              conflicted: bool = False):  # fmt: skip
+        self.requests += 1
+        status = response.status_code
+        anonymous = actor.user is None
+        if status >= 500:
+            self.problems.append(f"{what} as {actor.name}: {status}")
+            return
+        if anonymous:
+            refused_as = (401,) if api else (302,)
+            if status not in refused_as:
+                self.problems.append(f"{what} as anonymous: {status}, expected {refused_as}")
+            elif not api and "/sign-in/" not in response.get("Location", ""):
+                self.problems.append(f"{what} as anonymous: redirected elsewhere than sign-in")
+        elif may:
+            self.allowed += 1
+            refused = status in (401, 403) and not conflicted
+            if refused or (status not in (200, *also_ok) and also_ok != "any"):
+                self.problems.append(f"{what} as {actor.name}: {status}, the policy allows it")
+            if response.get("Content-Type", "").startswith("text/csv") and status == 200:
+                bad = [c for c in _csv_cells(response) if c.startswith(FORMULA)]
+                if bad:
+                    self.problems.append(f"{what}: CSV cells a spreadsheet would run: {bad[:3]}")
+        else:
+            self.refused += 1
+            if status != 403:
+                self.problems.append(f"{what} as {actor.name}: {status}, the policy refuses it")
+        if (anonymous or not may) and markers:
+            body = _text(response)
+            leaked = [m for m in markers if m and m in body]
+            if leaked:
+                self.problems.append(f"{what} as {actor.name}: refused, but shows {leaked}")
+
+
+def _rolled_back(call):
+    with transaction.atomic():
+        response = call()
+        transaction.set_rollback(True)
+    return response
+
+
+def test_every_route_answers_as_its_policy_says(settings, tmp_path):
+    _build_demo(settings, tmp_path)
+    actors = [Actor(u) for u in User.objects.order_by("username")] + [Actor(None)]
+    assert len(actors) == 17  # the 16 demo accounts and someone not signed in
+    report = Report()
+
+    # Every page of the URL configuration.
+    names = {}
+    for name, pattern in _walk(get_resolver()):
+        names[name] = pattern
+    missing = sorted(set(names) - set(r.WEB) - r.PUBLIC)
+    assert missing == [], f"routes with no entry in routes.WEB: {missing}"
+    for name in sorted(set(names) - r.PUBLIC):
+        route = r.WEB[name]
+        objects = route.objects()
+        assert objects, f"{name}: the demo has nothing to request it with"
+        for kw in objects:
+            url = reverse(name, kwargs=kw)
+            markers = route.markers(kw)
+            for actor in actors:
+                may = actor.user is not None and route.allowed(actor.user, kw)
+                if route.method == "GET":
+                    response = actor.client.get(url)
+                else:
+                    response = _rolled_back(lambda a=actor, u=url: a.client.post(u, {}))
+                also_ok = "any" if route.method != "GET" else route.also_ok
+                report.check(f"{route.method} {url}", actor, response, may, also_ok, markers)
+
+    # Every operation of the API's OpenAPI document.
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    operations = {
+        _op_name(op["operationId"]): (method.upper(), path, op)
+        for path, methods in schema["paths"].items()
+        for method, op in methods.items()
+    }
+    missing = sorted(set(operations) - set(API))
+    assert missing == [], f"API operations with no entry in API: {missing}"
+    for name, (method, path, op) in sorted(operations.items()):
+        route = API[name]
+        objects = route.objects()
+        assert objects, f"{name}: the demo has nothing to request it with"
+        for kw in objects:
+            url = path.format(**kw)
+            body = route.body(kw) if route.body else _body(schema, op)
+            for actor in actors:
+                may = actor.user is not None and route.allowed(actor.user, kw)
+                token = actor.user and actor.token
+                if name == "rotate" and actor.user:  # rotating ends a token: rotate a copy
+                    token = issue_token(actor.user, "copy", actor.user)[1]
+                auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+                if method == "GET":
+                    response = actor.client.get(url, **auth)
+                else:
+                    response = _rolled_back(
+                        lambda a=actor, m=method, u=url, b=body, h=auth: a.client.generic(
+                            m, u, json.dumps(b), "application/json", **h
+                        )
+                    )
+                also_ok = "any" if method != "GET" else route.also_ok
+                markers = route.markers(kw)
+                # Someone the policy lets score or decide is still kept out by a conflict of
+                # interest (regulation 21), once the state of the process would let them act.
+                conflicted = may and name in CONFLICTS and not CONFLICTS[name](actor.user, kw)
+                report.check(f"{method} {url}", actor, response, may, also_ok, markers, api=True,
+                             conflicted=conflicted)  # fmt: skip
+
+    # The admin is for administrators.
+    for actor in actors:
+        response = actor.client.get("/admin/")
+        may = actor.user is not None and actor.user.is_staff and actor.user.is_active
+        if actor.user is None or not may:
+            ok = response.status_code == 302 and "/admin/login/" in response["Location"]
+        else:
+            ok = response.status_code == 200
+        report.requests += 1
+        if not ok:
+            report.problems.append(f"/admin/ as {actor.name}: {response.status_code}")
+
+    print(f"every route: {report.requests} requests, {report.allowed} allowed and "
+          f"{report.refused} refused to signed-in accounts")  # fmt: skip
+    assert report.problems == [], "\n".join(report.problems)
+    # Both sides of every rule were exercised, on thousands of requests.
+    assert report.requests > 3000 and report.allowed > 300 and report.refused > 1000, vars(report)
+
+
+# --- the API's table ---------------------------------------------------------------------------
+
+
+def _op_name(operation_id: str) -> str:
+    """``commissioning_api_cycle_get_contract`` -> ``get_contract``; the two operations named
+    ``decide`` (a selection's decision, a primary care decision) keep their module's name."""
+    module, function = operation_id.removeprefix("commissioning_api_").split("_", 1)
+    return f"{module}_{function}" if function == "decide" else function
+
+
+def api_route(objects, allowed, body=None, also_ok=(), markers=lambda kw: []):
+    route = r.Route(objects, allowed, "API", also_ok, markers)
+    object.__setattr__(route, "body", body)
+    return route
+
+
+def renamed(objects, **names):
+    """Objects of a web route with their keys renamed for the API's path parameters."""
+    return lambda: [{names.get(k, k): v for k, v in kw.items()} for kw in objects()]
+
+
+def by(rule, **names):
+    """A web route's rule, for keyword arguments named as the API names them."""
+    back = {v: k for k, v in names.items()}
+    return lambda user, kw: rule(user, {back.get(k, k): v for k, v in kw.items()})
+
+
+def _example(schema: dict, spec: dict, depth: int = 0):
+    if "$ref" in spec:
+        return _example(
+            schema, schema["components"]["schemas"][spec["$ref"].rsplit("/", 1)[1]], depth + 1
+        )
+    if "anyOf" in spec:
+        return _example(schema, next(s for s in spec["anyOf"] if s.get("type") != "null"), depth)
+    if "enum" in spec:
+        return spec["enum"][-1]
+    kind = spec.get("type")
+    if kind == "object":
+        return {
+            k: _example(schema, v, depth + 1)
+            for k, v in spec.get("properties", {}).items()
+            if k in spec.get("required", [])
+        }
+    if kind == "array":
+        return []
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.5
+    if kind == "boolean":
+        return False
+    if spec.get("format") == "date":
+        return clock.today().isoformat()
+    return "x"
+
+
+def _body(schema, op) -> dict:
+    body = op.get("requestBody")
+    if not body:
+        return {}
+    return _example(schema, body["content"]["application/json"]["schema"])
+
+
+def icb_code() -> str:
+    return Organisation.objects.get(pk=ServiceSpecification.objects.first().commissioner_id).code
+
+
+def spec_body(kw):
+    return {
+        "commissioner_code": icb_code(),
+        "title": "Falls prevention",
+        "service_description": "x",
+        "population": "x",
+        "area": "x",
+        "annual_activity": 10,
+        "activity_unit": "visits",
+        "financial_envelope_pence": 100_00,
+        "term_months": 12,
+    }
+
+
+def proposal_body(kw):
+    return {
+        "provider_code": "RJE",
+        "description": "x",
+        "capacity": 1,
+        "total_price_pence": 100,
+        "addressed_to_code": icb_code(),
+        "title": "x",
+    }
+
+
+def rje_rep(user) -> bool:
+    return has_role_at(
+        user, Organisation.objects.get(code="RJE").pk, {orgs.Role.PROVIDER_REPRESENTATIVE}
+    )
+
+
+def writes_specs_here(user, kw) -> bool:
+    icb = Organisation.objects.get(code=icb_code())
+    return specs.can(user, specs.Action.WRITE_SPECIFICATION, ServiceSpecification(commissioner=icb))
+
+
+def proposes_for_rje_on(user, kw) -> bool:
+    process = SelectionProcess.objects.get(pk=kw["process_id"])
+    return (
+        r.process_view(user, {"pk": process.pk})
+        and sel.can(user, sel.Action.SUBMIT_PROPOSAL)
+        and rje_rep(user)
+    )
+
+
+def commits_to(user, kw) -> bool:
+    pool = PooledBudget.objects.get(pk=kw["pool_id"])
+    return r.pool_may(user, {"pk": pool.pk}) and ledger.can(
+        user, ledger.Action.POST, pool.pool_account
+    )
+
+
+def commitment_body(kw):
+    pool = PooledBudget.objects.get(pk=kw["pool_id"])
+    return {
+        "scheme_id": pool.schemes.first().pk,
+        "reference": "PO-1",
+        "supplier": "x",
+        "description": "x",
+        "amount_pence": 100,
+        "made_on": clock.today().isoformat(),
+        "key": "matrix-commitment",
+    }
+
+
+def decides_primary_care(user, kw) -> bool:
+    a = CoCommissioningArrangement.objects.get(pk=kw["arrangement_id"])
+    function = a.functions[0] if a.functions else "practice_mergers"
+    return together.can(user, together.Action.DECIDE_PRIMARY_CARE, (a, function))
+
+
+def primary_care_body(kw):
+    a = CoCommissioningArrangement.objects.get(pk=kw["arrangement_id"])
+    return {
+        "function": a.functions[0] if a.functions else "practice_mergers",
+        "subject": "x",
+        "decision": "x",
+    }
+
+
+def transaction_body(kw):
+    return {
+        "key": "matrix-tx",
+        "description": "Allocation",
+        "legs": [
+            {"account": f"{icb_code()}-ALLOCATION", "pence": -100},
+            {"account": f"{icb_code()}-BCF", "pence": 100},
+        ],
+    }
+
+
+def draws_icb_allocation(user, kw) -> bool:
+    return ledger.can(
+        user, ledger.Action.POST, Account.objects.get(code=f"{icb_code()}-ALLOCATION")
+    )
+
+
+def reads_finance(user, kw) -> bool:
+    org = Organisation.objects.get(code=kw["commissioner_code"])
+    return specialised.can(user, specialised.Action.VIEW_FINANCE, org.pk)
+
+
+def contract_body(kw):
+    decision = Decision.objects.get(pk=kw["decision_id"])
+    proposal = Proposal.objects.filter(process=decision.process).order_by("pk").first()
+    return {"proposal_id": proposal.pk, "start_date": "2027-04-01", "end_date": "2030-03-31"}
+
+
+def represents_rtg(user, kw) -> bool:
+    """The body names RTG: only its representatives may make that representation."""
+    rtg = Organisation.objects.get(code="RTG")
+    return dec(r.decision_may(sel.Action.MAKE_REPRESENTATION))(user, kw) and has_role_at(
+        user, rtg.pk, {orgs.Role.PROVIDER_REPRESENTATIVE}
+    )
+
+
+def representation_body(kw):
+    return {"provider_code": "RTG", "grounds": "x"}
+
+
+def dec(rule):
+    return by(rule, pk="decision_id")
+
+
+P = {"pk": "process_id"}
+S = {"pk": "spec_id"}
+PR = {"pk": "proposal_id"}
+D = {"pk": "decision_id"}
+C = {"pk": "contract_id"}
+
+API: dict[str, r.Route] = {
+    "rotate": api_route(r.none, r.anyone, body=lambda kw: {}),
+    "list_organisations": api_route(r.none, r.org_may(orgs.Action.VIEW_DIRECTORY)),
+    "get_organisation": api_route(r.codes("RJE"), r.org_may(orgs.Action.VIEW_DIRECTORY)),
+    "list_children": api_route(r.codes("RJE"), r.org_may(orgs.Action.VIEW_DIRECTORY)),
+    "list_ae_attendances": api_route(r.none, r.org_may(orgs.Action.VIEW_ACTIVITY)),
+    "list_indicators": api_route(
+        r.none, lambda u, kw: specs.can(u, specs.Action.VIEW_SPECIFICATION)
+    ),
+    "list_specifications": api_route(
+        r.none, lambda u, kw: specs.can(u, specs.Action.VIEW_SPECIFICATION)
+    ),
+    "create_specification": api_route(r.none, writes_specs_here, body=spec_body),
+    "get_specification": api_route(
+        renamed(r.pks(ServiceSpecification), **S),
+        by(r.spec_view, **S),
+        markers=lambda kw: r.spec_title({"pk": kw["spec_id"]}),
+    ),
+    "update_specification": api_route(
+        renamed(r.pks(ServiceSpecification), **S),
+        by(r.spec_may(specs.Action.WRITE_SPECIFICATION), **S),
+    ),
+    "change_status": api_route(
+        renamed(r.pks(ServiceSpecification), **S),
+        by(r.spec_may(specs.Action.CHANGE_SPECIFICATION_STATUS), **S),
+    ),
+    "start_new_version": api_route(
+        renamed(r.pks(ServiceSpecification), **S),
+        by(r.spec_may(specs.Action.START_NEW_VERSION), **S),
+    ),
+    "add_outcome": api_route(
+        renamed(r.pks(ServiceSpecification), **S),
+        by(r.spec_may(specs.Action.WRITE_SPECIFICATION), **S),
+    ),
+    "remove_outcome": api_route(
+        renamed(r.outcomes, pk="spec_id", outcome_pk="outcome_id"),
+        by(r.spec_may(specs.Action.WRITE_SPECIFICATION), **S),
+    ),
+    "add_quality_requirement": api_route(
+        renamed(r.pks(ServiceSpecification), **S),
+        by(r.spec_may(specs.Action.WRITE_SPECIFICATION), **S),
+    ),
+    "remove_quality_requirement": api_route(
+        renamed(r.requirements, pk="spec_id", requirement_pk="requirement_id"),
+        by(r.spec_may(specs.Action.WRITE_SPECIFICATION), **S),
+    ),
+    "request_advice": api_route(
+        renamed(r.pks(ServiceSpecification), **S),
+        by(r.on_spec_may(sel.Action.REQUEST_ADVICE), **S),
+        body=lambda kw: {
+            "source": "scn_cardiovascular",
+            "organisation_code": "XN001",
+            "question": "x",
+            "due_date": "2027-01-31",
+        },
+    ),
+    "list_advice_requests": api_route(r.none, lambda u, kw: sel.can(u, sel.Action.VIEW_ADVICE)),
+    "get_advice_request": api_route(
+        renamed(r.pks(r.AdviceRequest), pk="request_id"), by(r.advice_view, pk="request_id")
+    ),
+    "give_advice": api_route(
+        renamed(r.pks(r.AdviceRequest), pk="request_id"),
+        lambda u, kw: sel.can(
+            u, sel.Action.GIVE_ADVICE, r.AdviceRequest.objects.get(pk=kw["request_id"])
+        ),
+    ),
+    "download_document": api_route(
+        renamed(r.pks(r.Document), pk="document_id"), by(r.document_may, pk="document_id")
+    ),
+    "set_up_selection": api_route(
+        renamed(r.pks(ServiceSpecification), **S),
+        by(r.on_spec_may(sel.Action.MANAGE_SELECTION), **S),
+        body=lambda kw: {"budget_code": f"{icb_code()}-ACS"},
+    ),
+    "get_selection": api_route(renamed(r.pks(SelectionProcess), **P), by(r.process_view, **P)),
+    "invite_proposals": api_route(
+        renamed(r.pks(SelectionProcess), **P), by(r.process_may(sel.Action.MANAGE_SELECTION), **P)
+    ),
+    "add_evaluator": api_route(
+        renamed(r.pks(SelectionProcess), **P),
+        by(r.process_may(sel.Action.MANAGE_SELECTION), **P),
+        body=lambda kw: {"username": "finance-lead"},
+    ),
+    "list_proposals": api_route(renamed(r.pks(SelectionProcess), **P), by(r.process_view, **P)),
+    "create_proposal": api_route(
+        renamed(r.pks(SelectionProcess), **P), proposes_for_rje_on, body=proposal_body
+    ),
+    "create_unsolicited_proposal": api_route(
+        r.none,
+        lambda u, kw: sel.can(u, sel.Action.SUBMIT_PROPOSAL) and rje_rep(u),
+        body=proposal_body,
+    ),
+    "get_proposal": api_route(renamed(r.pks(Proposal), **PR), by(r.proposal_view, **PR)),
+    "update_proposal": api_route(
+        renamed(r.pks(Proposal), **PR),
+        by(r.proposal_may(sel.Action.SUBMIT_PROPOSAL), **PR),
+        body=proposal_body,
+    ),
+    "submit_proposal": api_route(
+        renamed(r.pks(Proposal), **PR), by(r.proposal_may(sel.Action.SUBMIT_PROPOSAL), **PR)
+    ),
+    "withdraw_proposal": api_route(
+        renamed(r.pks(Proposal), **PR), by(r.proposal_may(sel.Action.SUBMIT_PROPOSAL), **PR)
+    ),
+    "respond_to_proposal": api_route(
+        renamed(r.pks(Proposal), **PR), by(r.proposal_may(sel.Action.RESPOND_TO_PROPOSAL), **PR)
+    ),
+    "list_clarifications": api_route(
+        renamed(r.pks(SelectionProcess), **P), by(r.process_view, **P)
+    ),
+    "ask_clarification": api_route(
+        renamed(r.pks(SelectionProcess), **P), by(r.process_may(sel.Action.ASK_CLARIFICATION), **P)
+    ),
+    "answer_clarification": api_route(
+        renamed(r.pks(r.Clarification), pk="clarification_id"),
+        by(r.of_clarification, pk="clarification_id"),
+    ),
+    "declare_interests": api_route(
+        renamed(r.pks(SelectionProcess), **P), by(r.process_may(sel.Action.DECLARE_INTERESTS), **P)
+    ),
+    "list_declarations": api_route(
+        renamed(r.pks(SelectionProcess), **P), by(r.process_may(sel.Action.VIEW_EVALUATION), **P)
+    ),
+    "manage_declaration": api_route(
+        renamed(r.pks(r.ConflictDeclaration), pk="declaration_id"),
+        by(r.of_declaration, pk="declaration_id"),
+    ),
+    "score_proposal": api_route(
+        renamed(r.pks(Proposal), **PR), by(r.proposal_may(sel.Action.SCORE_PROPOSAL), **PR)
+    ),
+    "moderate_proposal": api_route(
+        renamed(r.pks(Proposal), **PR), by(r.proposal_may(sel.Action.MODERATE_SCORES, True), **PR)
+    ),
+    "get_evaluation": api_route(
+        renamed(r.pks(SelectionProcess), **P), by(r.process_may(sel.Action.VIEW_EVALUATION), **P)
+    ),
+    "cycle_decide": api_route(
+        renamed(r.pks(SelectionProcess), **P), by(r.process_may(sel.Action.DECIDE), **P)
+    ),
+    "get_decision": api_route(renamed(r.pks(Decision), **D), dec(r.decision_may())),
+    "publish_notice": api_route(
+        renamed(r.pks(Decision), **D), dec(r.decision_may(sel.Action.PUBLISH_NOTICE))
+    ),
+    "withdraw_decision": api_route(
+        renamed(r.pks(Decision), **D), dec(r.decision_may(sel.Action.WITHDRAW_DECISION))
+    ),
+    "list_representations": api_route(renamed(r.pks(Decision), **D), dec(r.decision_may())),
+    "make_representation": api_route(
+        renamed(r.pks(Decision), **D), represents_rtg, body=representation_body
+    ),
+    "respond_to_representation": api_route(
+        renamed(r.pks(r.Representation), pk="representation_id"),
+        by(r.of_representation, pk="representation_id"),
+    ),
+    "create_contract": api_route(
+        renamed(r.pks(Decision), **D),
+        lambda u, kw: contracts.can(
+            u, contracts.Action.CREATE_CONTRACT, Decision.objects.get(pk=kw["decision_id"])
+        ),
+        body=contract_body,
+    ),
+    "list_contracts": api_route(
+        r.none, lambda u, kw: contracts.can(u, contracts.Action.VIEW_CONTRACT)
+    ),
+    "get_contract": api_route(
+        renamed(r.pks(Contract), **C),
+        by(r.contract_may(), **C),
+        markers=lambda kw: r.contract_reference({"pk": kw["contract_id"]}),
+    ),
+    "sign_contract": api_route(
+        renamed(r.pks(Contract), **C), by(r.contract_may(contracts.Action.SIGN_CONTRACT), **C)
+    ),
+    "get_account": api_route(r.accounts, r.account_may(), markers=r.account_markers),
+    "post_transaction": api_route(r.none, draws_icb_allocation, body=transaction_body),
+    "verify": api_route(r.none, lambda u, kw: ledger.can(u, ledger.Action.VERIFY_LEDGER)),
+    "get_pool": api_route(renamed(r.pks(PooledBudget), pk="pool_id"), by(r.pool_may, pk="pool_id")),
+    "list_commitments": api_route(
+        renamed(r.pks(PooledBudget), pk="pool_id"), by(r.pool_may, pk="pool_id")
+    ),
+    "record_commitment": api_route(
+        renamed(r.pks(PooledBudget), pk="pool_id"), commits_to, body=commitment_body
+    ),
+    "get_forecast": api_route(
+        renamed(r.pks(PooledBudget), pk="pool_id"), by(r.pool_may, pk="pool_id"), also_ok=(404,)
+    ),
+    "together_decide": api_route(
+        lambda: [
+            {"arrangement_id": a.pk} for a in CoCommissioningArrangement.objects.order_by("pk")
+        ],
+        decides_primary_care,
+        body=primary_care_body,
+    ),
+    "list_people": api_route(r.none, r.anyone),
+    "get_person": api_route(
+        r.people, r.person_may(phb.Action.VIEW_RECORD), markers=r.person_markers
+    ),
+    "get_plan": api_route(r.plans, r.person_may(phb.Action.VIEW_RECORD), markers=r.person_markers),
+    "get_statement": api_route(
+        r.statements, r.person_may(phb.Action.VIEW_RECORD), markers=r.person_markers
+    ),
+    "post_payment": api_route(r.people, r.person_may(phb.Action.RECORD_SPEND)),
+    "month_end": api_route(
+        lambda: [
+            {"commissioner_code": o.code}
+            for o in Organisation.objects.filter(specialised_budgets__isnull=False).distinct()
+        ],
+        reads_finance,
+    ),
+}
+
+
+def _free_to_score(user, kw) -> bool:
+    proposal = Proposal.objects.get(pk=kw["proposal_id"])
+    return sel.free_of_conflict(user, proposal.process, proposal.provider_id)[0]
+
+
+def _free_to_decide(user, kw) -> bool:
+    return sel.free_of_conflict(user, SelectionProcess.objects.get(pk=kw["process_id"]))[0]
+
+
+CONFLICTS = {"score_proposal": _free_to_score, "cycle_decide": _free_to_decide}
+
+
+def test_every_api_schema_has_a_name_of_its_own():
+    """Two schemas of one name are one schema in the OpenAPI document: a client would send the
+    wrong fields (a primary care decision's for a selection's decision, until this test)."""
+    from ninja import Schema
+
+    import commissioning.api.v1  # noqa: F401  (every router loaded)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [s for s in subclasses(Schema) if s.__module__.startswith("commissioning.")]
+    names = {}
+    for schema in ours:
+        names.setdefault(schema.__name__, set()).add(f"{schema.__module__}.{schema.__qualname__}")
+    assert {n: m for n, m in names.items() if len(m) > 1} == {}
