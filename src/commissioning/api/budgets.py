@@ -3,8 +3,6 @@ payments, for the same people as the web pages and through the same services. Ev
 for a person's record is logged; a refusal is the same 403 whether or not the record exists,
 so nothing about another person leaks."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
@@ -14,10 +12,12 @@ from commissioning.personal_budgets import services as phb
 from commissioning.personal_budgets.models import Plan
 from commissioning.personal_budgets.permissions import Action
 
+from .types import Id, Input, Month, Year
+
 router = Router(tags=["personal health budgets"])
 
 
-def _person(request, pk: int, what: str, action=Action.VIEW_RECORD):
+def _person(request, pk: Id, what: str, action=Action.VIEW_RECORD):
     return phb.require_record(request.user, pk, what, "api", action)
 
 
@@ -83,7 +83,7 @@ class StatementOut(Schema):
     payments: list[PaymentOut]
 
 
-class PaymentIn(Schema):
+class PaymentIn(Input):
     key: str
     amount_pence: int
     category: str
@@ -148,12 +148,12 @@ def list_people(request):
 
 
 @router.get("/budgets/people/{pk}", response=PersonOut)
-def get_person(request, pk: int):
+def get_person(request, pk: Id):
     return _out(_person(request, pk, "record"))
 
 
 @router.get("/budgets/people/{pk}/plans/{version}", response=PlanOut)
-def get_plan(request, pk: int, version: int):
+def get_plan(request, pk: Id, version: Id):
     p = _person(request, pk, "plan document")
     plan = p.plans.filter(version=version).first()
     if plan is None:
@@ -162,10 +162,8 @@ def get_plan(request, pk: int, version: int):
 
 
 @router.get("/budgets/people/{pk}/statements/{year}/{month}", response=StatementOut)
-def get_statement(request, pk: int, year: int, month: int):
+def get_statement(request, pk: Id, year: Year, month: Month):
     p = _person(request, pk, "statement")
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-        raise PermissionDenied("Give a month from 1 to 12 and a year.")
     s = phb.statement(p, year, month)
     return {
         **{
@@ -184,7 +182,7 @@ def get_statement(request, pk: int, year: int, month: int):
 
 
 @router.post("/budgets/people/{pk}/payments", response={201: PaidOut, 200: PaidOut})
-def post_payment(request, pk: int, body: PaymentIn):
+def post_payment(request, pk: Id, body: PaymentIn):
     """A payment from the budget. Prohibited purchases are refused (422) with the reason;
     spending outside the plan is paid and flagged; the same key again returns the payment
     already recorded (200)."""

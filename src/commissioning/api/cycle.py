@@ -59,6 +59,7 @@ from commissioning.specifications.queries.specifications_visible_to import (
 from commissioning.web.http import download
 
 from .pagination import Pagination
+from .types import Id, Input
 
 router = Router()
 
@@ -68,8 +69,12 @@ def _allow(allowed: bool, what: str) -> None:
         raise PermissionDenied(f"You do not have permission to {what}.")
 
 
-def _org(code: str | None, field: str) -> Organisation | None:
-    if not code:
+def _org(code: str | None, field: str, required: bool = True) -> Organisation | None:
+    """The organisation a body names by ODS code: a missing required one, or an unknown one,
+    is a 422 naming the field (an optional one may be left out)."""
+    if not (code or "").strip():
+        if required:
+            raise ValidationError({field: ["Give the organisation's ODS code"]})
         return None
     org = Organisation.objects.filter(code=code.upper()).first()
     if org is None:
@@ -93,7 +98,7 @@ def _documents(items: "list[DocumentIn]") -> tuple[DocumentInput, ...]:
 # --- Schemas -----------------------------------------------------------------------------------
 
 
-class DocumentIn(Schema):
+class DocumentIn(Input):
     filename: str = Field(max_length=200)
     content_base64: str = Field(description="The file's bytes, base64-encoded (at most 10 MB)")
 
@@ -119,7 +124,7 @@ class IndicatorOut(Schema):
     confirmed: bool = Field(description="False: not confirmed against a published edition")
 
 
-class OutcomeIn(Schema):
+class OutcomeIn(Input):
     indicator_id: int
     baseline: Decimal
     target: Decimal
@@ -137,7 +142,7 @@ class OutcomeOut(Schema):
     measurement: str
 
 
-class QualityRequirementIn(Schema):
+class QualityRequirementIn(Input):
     dimension: Literal["safe", "effective", "experience"]
     requirement: str
     threshold: str
@@ -150,7 +155,7 @@ class QualityRequirementOut(QualityRequirementIn):
     id: int
 
 
-class SpecificationFields(Schema):
+class SpecificationFields(Input):
     title: str
     service_description: str
     population: str
@@ -195,12 +200,12 @@ class SpecificationOut(SpecificationFields):
         return process.first()
 
 
-class StatusIn(Schema):
+class StatusIn(Input):
     status: Literal["draft", "consultation", "approved", "retired"]
     reason: str = ""
 
 
-class AdviceRequestIn(Schema):
+class AdviceRequestIn(Input):
     source: Literal[
         "scn_cancer",
         "scn_cardiovascular",
@@ -251,7 +256,7 @@ class AdviceRequestOut(Schema):
         return getattr(obj, "advice", None) if obj.answered else None
 
 
-class AdviceIn(Schema):
+class AdviceIn(Input):
     recommendation: Literal["support", "support_with_changes", "do_not_support", "no_view"]
     summary: str
     clinical_evidence: str = ""
@@ -260,7 +265,7 @@ class AdviceIn(Schema):
     documents: list[DocumentIn] = []
 
 
-class SelectionIn(Schema):
+class SelectionIn(Input):
     budget_code: str
     route: Literal[
         "",
@@ -313,7 +318,7 @@ class SelectionOut(Schema):
         return [e.user.username for e in obj.evaluators.select_related("user")]
 
 
-class InvitationIn(Schema):
+class InvitationIn(Input):
     weights: dict[
         Literal["quality_innovation", "value", "integration", "access", "social_value"], int
     ]
@@ -321,11 +326,11 @@ class InvitationIn(Schema):
     evaluators: list[str] = Field([], description="Usernames of the evaluators")
 
 
-class EvaluatorIn(Schema):
+class EvaluatorIn(Input):
     username: str
 
 
-class ProposalIn(Schema):
+class ProposalIn(Input):
     provider_code: str
     description: str
     capacity: int
@@ -360,16 +365,16 @@ class ProposalOut(Schema):
         return list(obj.documents.defer("content"))
 
 
-class ResponseIn(Schema):
+class ResponseIn(Input):
     response: str
 
 
-class ClarificationIn(Schema):
+class ClarificationIn(Input):
     provider_code: str
     question: str
 
 
-class AnswerIn(Schema):
+class AnswerIn(Input):
     answer: str
 
 
@@ -382,7 +387,7 @@ class ClarificationOut(Schema):
     yours: bool
 
 
-class DeclarationIn(Schema):
+class DeclarationIn(Input):
     has_interest: bool
     description: str = ""
     provider_code: str | None = None
@@ -402,17 +407,17 @@ class DeclarationOut(Schema):
         return obj.provider.code if obj.provider_id else None
 
 
-class ManagementIn(Schema):
+class ManagementIn(Input):
     management: Literal["proceed", "exclude_provider", "exclude_process"]
     note: str
 
 
-class CriterionScoreIn(Schema):
+class CriterionScoreIn(Input):
     score: int = Field(ge=0, le=5)
     reason: str
 
 
-class ScoresIn(Schema):
+class ScoresIn(Input):
     scores: dict[
         Literal["quality_innovation", "value", "integration", "access", "social_value"],
         CriterionScoreIn,
@@ -428,7 +433,7 @@ class ProposalEvaluationOut(Schema):
     rank: int | None
 
 
-class DecisionIn(Schema):
+class DecisionIn(Input):
     outcome: Literal["award", "not_award", "change_specification"]
     rationale: str
     awarded_proposal_ids: list[int] = []
@@ -463,7 +468,7 @@ class DecisionOut(Schema):
     new_version_id: int | None = None
 
 
-class RepresentationIn(Schema):
+class RepresentationIn(Input):
     provider_code: str
     grounds: str
 
@@ -479,16 +484,16 @@ class RepresentationOut(Schema):
     responded_on: dt.date | None
 
 
-class RepresentationResponseIn(Schema):
+class RepresentationResponseIn(Input):
     decision_stands: bool
     response: str
 
 
-class WithdrawalIn(Schema):
+class WithdrawalIn(Input):
     reason: str
 
 
-class ContractIn(Schema):
+class ContractIn(Input):
     proposal_id: int
     start_date: dt.date
     end_date: dt.date
@@ -568,7 +573,7 @@ def list_indicators(request, domain: Literal[1, 2, 3, 4, 5] | None = None):
 # --- Specifications ----------------------------------------------------------------------------
 
 
-def _spec(request, pk: int) -> ServiceSpecification:
+def _spec(request, pk: Id) -> ServiceSpecification:
     spec = get_object_or_404(ServiceSpecification.objects.select_related("commissioner"), pk=pk)
     _allow(can_spec(request.user, SpecAction.VIEW_SPECIFICATION, spec), "see this specification")
     return spec
@@ -608,12 +613,12 @@ def create_specification(request, payload: SpecificationIn):
 
 
 @router.get("/specifications/{spec_id}", response=SpecificationOut, tags=["specifications"])
-def get_specification(request, spec_id: int):
+def get_specification(request, spec_id: Id):
     return _spec(request, spec_id)
 
 
 @router.patch("/specifications/{spec_id}", response=SpecificationOut, tags=["specifications"])
-def update_specification(request, spec_id: int, payload: SpecificationFields):
+def update_specification(request, spec_id: Id, payload: SpecificationFields):
     """Change a draft, or a specification in consultation (an approved one needs a new version)."""
     return spec_services.update_specification(
         _spec(request, spec_id), _spec_input(payload), request.user
@@ -621,7 +626,7 @@ def update_specification(request, spec_id: int, payload: SpecificationFields):
 
 
 @router.post("/specifications/{spec_id}/status", response=SpecificationOut, tags=["specifications"])
-def change_status(request, spec_id: int, payload: StatusIn):
+def change_status(request, spec_id: Id, payload: StatusIn):
     return spec_services.change_status(
         _spec(request, spec_id), payload.status, request.user, payload.reason
     )
@@ -630,7 +635,7 @@ def change_status(request, spec_id: int, payload: StatusIn):
 @router.post(
     "/specifications/{spec_id}/versions", response={201: SpecificationOut}, tags=["specifications"]
 )
-def start_new_version(request, spec_id: int):
+def start_new_version(request, spec_id: Id):
     """Start changing an approved specification: a new draft version."""
     return 201, spec_services.start_new_version(_spec(request, spec_id), request.user)
 
@@ -638,7 +643,7 @@ def start_new_version(request, spec_id: int):
 @router.post(
     "/specifications/{spec_id}/outcomes", response={201: OutcomeOut}, tags=["specifications"]
 )
-def add_outcome(request, spec_id: int, payload: OutcomeIn):
+def add_outcome(request, spec_id: Id, payload: OutcomeIn):
     return 201, spec_services.add_outcome(
         _spec(request, spec_id), spec_services.OutcomeInput(**payload.dict()), request.user
     )
@@ -647,7 +652,7 @@ def add_outcome(request, spec_id: int, payload: OutcomeIn):
 @router.delete(
     "/specifications/{spec_id}/outcomes/{outcome_id}", response={204: None}, tags=["specifications"]
 )
-def remove_outcome(request, spec_id: int, outcome_id: int):
+def remove_outcome(request, spec_id: Id, outcome_id: Id):
     spec = _spec(request, spec_id)
     spec_services.remove_outcome(
         get_object_or_404(SpecificationOutcome, pk=outcome_id, specification=spec), request.user
@@ -660,7 +665,7 @@ def remove_outcome(request, spec_id: int, outcome_id: int):
     response={201: QualityRequirementOut},
     tags=["specifications"],
 )
-def add_quality_requirement(request, spec_id: int, payload: QualityRequirementIn):
+def add_quality_requirement(request, spec_id: Id, payload: QualityRequirementIn):
     return 201, spec_services.add_quality_requirement(
         _spec(request, spec_id),
         spec_services.QualityRequirementInput(**payload.dict()),
@@ -673,7 +678,7 @@ def add_quality_requirement(request, spec_id: int, payload: QualityRequirementIn
     response={204: None},
     tags=["specifications"],
 )
-def remove_quality_requirement(request, spec_id: int, requirement_id: int):
+def remove_quality_requirement(request, spec_id: Id, requirement_id: Id):
     spec = _spec(request, spec_id)
     spec_services.remove_quality_requirement(
         get_object_or_404(QualityRequirement, pk=requirement_id, specification=spec), request.user
@@ -689,7 +694,7 @@ def remove_quality_requirement(request, spec_id: int, requirement_id: int):
     response={201: AdviceRequestOut},
     tags=["clinical advice"],
 )
-def request_advice(request, spec_id: int, payload: AdviceRequestIn):
+def request_advice(request, spec_id: Id, payload: AdviceRequestIn):
     clinician = None
     if payload.clinician_username:
         clinician = User.objects.filter(username=payload.clinician_username).first()
@@ -733,7 +738,7 @@ def list_advice_requests(request, waiting: bool = False):
 
 
 @router.get("/advice-requests/{request_id}", response=AdviceRequestOut, tags=["clinical advice"])
-def get_advice_request(request, request_id: int):
+def get_advice_request(request, request_id: Id):
     advice_request = get_object_or_404(AdviceRequest, pk=request_id)
     _allow(can_select(request.user, SelectionAction.VIEW_ADVICE, advice_request), "see this advice")
     return advice_request
@@ -742,7 +747,7 @@ def get_advice_request(request, request_id: int):
 @router.post(
     "/advice-requests/{request_id}/advice", response={201: AdviceOut}, tags=["clinical advice"]
 )
-def give_advice(request, request_id: int, payload: AdviceIn):
+def give_advice(request, request_id: Id, payload: AdviceIn):
     """Answer a request for advice (with any documents): final once given."""
     advice_request = get_object_or_404(AdviceRequest, pk=request_id)
     return 201, sel.give_advice(
@@ -760,7 +765,7 @@ def give_advice(request, request_id: int, payload: AdviceIn):
 
 
 @router.get("/documents/{document_id}", tags=["clinical advice"], response={200: None})
-def download_document(request, document_id: int):
+def download_document(request, document_id: Id):
     """A document's bytes, to anyone who may see what it is attached to."""
     document = get_object_or_404(
         Document.objects.select_related("advice__request", "proposal"), pk=document_id
@@ -775,7 +780,7 @@ def download_document(request, document_id: int):
 # --- Provider selection ------------------------------------------------------------------------
 
 
-def _process(request, pk: int) -> SelectionProcess:
+def _process(request, pk: Id) -> SelectionProcess:
     process = get_object_or_404(
         SelectionProcess.objects.select_related("specification", "budget", "incumbent"), pk=pk
     )
@@ -786,7 +791,7 @@ def _process(request, pk: int) -> SelectionProcess:
 @router.post(
     "/specifications/{spec_id}/selection", response={201: SelectionOut}, tags=["provider selection"]
 )
-def set_up_selection(request, spec_id: int, payload: SelectionIn):
+def set_up_selection(request, spec_id: Id, payload: SelectionIn):
     """Record the facts; the regime's process and its reasons are worked out and kept."""
     from commissioning.organisations.models import Budget
 
@@ -794,7 +799,7 @@ def set_up_selection(request, spec_id: int, payload: SelectionIn):
     budget = Budget.objects.filter(code=payload.budget_code).first()
     if budget is None:
         raise ValidationError({"budget_code": [f"No budget has code {payload.budget_code}"]})
-    incumbent = _org(payload.incumbent_code, "incumbent_code")
+    incumbent = _org(payload.incumbent_code, "incumbent_code", required=False)
     values = payload.dict(exclude={"budget_code", "incumbent_code"})
     return 201, sel.set_up_selection(
         spec,
@@ -806,7 +811,7 @@ def set_up_selection(request, spec_id: int, payload: SelectionIn):
 
 
 @router.get("/selections/{process_id}", response=SelectionOut, tags=["provider selection"])
-def get_selection(request, process_id: int):
+def get_selection(request, process_id: Id):
     return _process(request, process_id)
 
 
@@ -821,7 +826,7 @@ def _user_ids(usernames: list[str], field: str) -> tuple[int, ...]:
 @router.post(
     "/selections/{process_id}/invitation", response=SelectionOut, tags=["provider selection"]
 )
-def invite_proposals(request, process_id: int, payload: InvitationIn):
+def invite_proposals(request, process_id: Id, payload: InvitationIn):
     """Publish the weights and the deadline and name the evaluators."""
     return sel.invite_proposals(
         _process(request, process_id),
@@ -837,7 +842,7 @@ def invite_proposals(request, process_id: int, payload: InvitationIn):
 @router.post(
     "/selections/{process_id}/evaluators", response={201: SelectionOut}, tags=["provider selection"]
 )
-def add_evaluator(request, process_id: int, payload: EvaluatorIn):
+def add_evaluator(request, process_id: Id, payload: EvaluatorIn):
     process = _process(request, process_id)
     sel.add_evaluator(process, _user_ids([payload.username], "username")[0], request.user)
     return 201, process
@@ -846,7 +851,7 @@ def add_evaluator(request, process_id: int, payload: EvaluatorIn):
 # --- Proposals ---------------------------------------------------------------------------------
 
 
-def _proposal(request, pk: int) -> Proposal:
+def _proposal(request, pk: Id) -> Proposal:
     proposal = get_object_or_404(
         Proposal.objects.select_related("provider", "addressed_to", "process"), pk=pk
     )
@@ -856,7 +861,7 @@ def _proposal(request, pk: int) -> Proposal:
 
 def _proposal_input(payload: ProposalIn) -> sel.ProposalInput:
     provider = _org(payload.provider_code, "provider_code")
-    addressed = _org(payload.addressed_to_code, "addressed_to_code")
+    addressed = _org(payload.addressed_to_code, "addressed_to_code", required=False)
     return sel.ProposalInput(
         provider.pk,
         payload.title,
@@ -871,7 +876,7 @@ def _proposal_input(payload: ProposalIn) -> sel.ProposalInput:
 
 @router.get("/selections/{process_id}/proposals", response=list[ProposalOut], tags=["proposals"])
 @paginate(Pagination)
-def list_proposals(request, process_id: int):
+def list_proposals(request, process_id: Id):
     """The proposals of a selection that you may see: your own, or (for the commissioner's team)
     every submitted one."""
     process = _process(request, process_id)
@@ -883,7 +888,7 @@ def list_proposals(request, process_id: int):
 
 
 @router.post("/selections/{process_id}/proposals", response={201: ProposalOut}, tags=["proposals"])
-def create_proposal(request, process_id: int, payload: ProposalIn):
+def create_proposal(request, process_id: Id, payload: ProposalIn):
     """Start a draft proposal in answer to an invitation (submit it separately)."""
     return 201, sel.create_proposal(
         _process(request, process_id), _proposal_input(payload), request.user
@@ -897,29 +902,29 @@ def create_unsolicited_proposal(request, payload: ProposalIn):
 
 
 @router.get("/proposals/{proposal_id}", response=ProposalOut, tags=["proposals"])
-def get_proposal(request, proposal_id: int):
+def get_proposal(request, proposal_id: Id):
     return _proposal(request, proposal_id)
 
 
 @router.patch("/proposals/{proposal_id}", response=ProposalOut, tags=["proposals"])
-def update_proposal(request, proposal_id: int, payload: ProposalIn):
+def update_proposal(request, proposal_id: Id, payload: ProposalIn):
     return sel.update_proposal(
         _proposal(request, proposal_id), _proposal_input(payload), request.user
     )
 
 
 @router.post("/proposals/{proposal_id}/submit", response=ProposalOut, tags=["proposals"])
-def submit_proposal(request, proposal_id: int):
+def submit_proposal(request, proposal_id: Id):
     return sel.submit_proposal(_proposal(request, proposal_id), request.user)
 
 
 @router.post("/proposals/{proposal_id}/withdraw", response=ProposalOut, tags=["proposals"])
-def withdraw_proposal(request, proposal_id: int):
+def withdraw_proposal(request, proposal_id: Id):
     return sel.withdraw_proposal(_proposal(request, proposal_id), request.user)
 
 
 @router.post("/proposals/{proposal_id}/response", response=ProposalOut, tags=["proposals"])
-def respond_to_proposal(request, proposal_id: int, payload: ResponseIn):
+def respond_to_proposal(request, proposal_id: Id, payload: ResponseIn):
     """The commissioner's response to an unsolicited proposal."""
     return sel.respond_to_proposal(_proposal(request, proposal_id), payload.response, request.user)
 
@@ -927,7 +932,7 @@ def respond_to_proposal(request, proposal_id: int, payload: ResponseIn):
 @router.get(
     "/selections/{process_id}/clarifications", response=list[ClarificationOut], tags=["proposals"]
 )
-def list_clarifications(request, process_id: int):
+def list_clarifications(request, process_id: Id):
     """Questions and published answers, as bidders see them (never who asked)."""
     return clarifications_for_bidders(_process(request, process_id), request.user)
 
@@ -935,7 +940,7 @@ def list_clarifications(request, process_id: int):
 @router.post(
     "/selections/{process_id}/clarifications", response={201: ClarificationOut}, tags=["proposals"]
 )
-def ask_clarification(request, process_id: int, payload: ClarificationIn):
+def ask_clarification(request, process_id: Id, payload: ClarificationIn):
     process = _process(request, process_id)
     _allow(can_select(request.user, SelectionAction.ASK_CLARIFICATION, process), "ask a question")
     provider = _org(payload.provider_code, "provider_code")
@@ -950,7 +955,7 @@ def ask_clarification(request, process_id: int, payload: ClarificationIn):
 @router.post(
     "/clarifications/{clarification_id}/answer", response=ClarificationOut, tags=["proposals"]
 )
-def answer_clarification(request, clarification_id: int, payload: AnswerIn):
+def answer_clarification(request, clarification_id: Id, payload: AnswerIn):
     clarification = get_object_or_404(Clarification, pk=clarification_id)
     process = _process(request, clarification.process_id)
     sel.answer_clarification(clarification, payload.answer, request.user)
@@ -965,8 +970,8 @@ def answer_clarification(request, clarification_id: int, payload: AnswerIn):
 @router.post(
     "/selections/{process_id}/declarations", response={201: DeclarationOut}, tags=["evaluation"]
 )
-def declare_interests(request, process_id: int, payload: DeclarationIn):
-    provider = _org(payload.provider_code, "provider_code")
+def declare_interests(request, process_id: Id, payload: DeclarationIn):
+    provider = _org(payload.provider_code, "provider_code", required=False)
     return 201, sel.declare_interests(
         _process(request, process_id),
         sel.DeclarationInput(
@@ -979,7 +984,7 @@ def declare_interests(request, process_id: int, payload: DeclarationIn):
 @router.get(
     "/selections/{process_id}/declarations", response=list[DeclarationOut], tags=["evaluation"]
 )
-def list_declarations(request, process_id: int):
+def list_declarations(request, process_id: Id):
     process = _process(request, process_id)
     _allow(can_select(request.user, SelectionAction.VIEW_EVALUATION, process), "see the evaluation")
     return list(process.declarations.select_related("user", "provider"))
@@ -988,7 +993,7 @@ def list_declarations(request, process_id: int):
 @router.post(
     "/declarations/{declaration_id}/management", response=DeclarationOut, tags=["evaluation"]
 )
-def manage_declaration(request, declaration_id: int, payload: ManagementIn):
+def manage_declaration(request, declaration_id: Id, payload: ManagementIn):
     declaration = get_object_or_404(
         ConflictDeclaration.objects.select_related("process"), pk=declaration_id
     )
@@ -1001,14 +1006,14 @@ def _scores(payload: ScoresIn) -> dict[str, sel.CriterionScore]:
 
 
 @router.post("/proposals/{proposal_id}/scores", response={201: dict[str, int]}, tags=["evaluation"])
-def score_proposal(request, proposal_id: int, payload: ScoresIn):
+def score_proposal(request, proposal_id: Id, payload: ScoresIn):
     """Your own scores of a proposal, all five key criteria at once; final."""
     saved = sel.score_proposal(_proposal(request, proposal_id), _scores(payload), request.user)
     return 201, {s.criterion: s.score for s in saved}
 
 
 @router.post("/proposals/{proposal_id}/moderation", response=dict[str, int], tags=["evaluation"])
-def moderate_proposal(request, proposal_id: int, payload: ScoresIn):
+def moderate_proposal(request, proposal_id: Id, payload: ScoresIn):
     saved = sel.moderate_proposal(_proposal(request, proposal_id), _scores(payload), request.user)
     return {m.criterion: m.score for m in saved}
 
@@ -1016,7 +1021,7 @@ def moderate_proposal(request, proposal_id: int, payload: ScoresIn):
 @router.get(
     "/selections/{process_id}/evaluation", response=list[ProposalEvaluationOut], tags=["evaluation"]
 )
-def get_evaluation(request, process_id: int):
+def get_evaluation(request, process_id: Id):
     """Every submitted proposal's scores by evaluator, moderated scores, weighted total and rank."""
     process = _process(request, process_id)
     _allow(can_select(request.user, SelectionAction.VIEW_EVALUATION, process), "see the evaluation")
@@ -1063,7 +1068,7 @@ def _decision_out(request, decision: Decision) -> dict:
     return out
 
 
-def _decision(request, pk: int) -> Decision:
+def _decision(request, pk: Id) -> Decision:
     decision = get_object_or_404(
         Decision.objects.select_related("process__specification", "decided_by"), pk=pk
     )
@@ -1072,7 +1077,7 @@ def _decision(request, pk: int) -> Decision:
 
 
 @router.post("/selections/{process_id}/decisions", response={201: DecisionOut}, tags=["decisions"])
-def decide(request, process_id: int, payload: DecisionIn):
+def decide(request, process_id: Id, payload: DecisionIn):
     """Take the decision. Only a commissioner with delegated authority for the budget may."""
     decision = sel.decide(
         _process(request, process_id),
@@ -1089,18 +1094,18 @@ def decide(request, process_id: int, payload: DecisionIn):
 
 
 @router.get("/decisions/{decision_id}", response=DecisionOut, tags=["decisions"])
-def get_decision(request, decision_id: int):
+def get_decision(request, decision_id: Id):
     return _decision_out(request, _decision(request, decision_id))
 
 
 @router.post("/decisions/{decision_id}/notice", response=DecisionOut, tags=["decisions"])
-def publish_notice(request, decision_id: int):
+def publish_notice(request, decision_id: Id):
     """Record that the notice (of intention to award, or of award) was published today."""
     return _decision_out(request, sel.publish_notice(_decision(request, decision_id), request.user))
 
 
 @router.post("/decisions/{decision_id}/withdrawal", response=DecisionOut, tags=["decisions"])
-def withdraw_decision(request, decision_id: int, payload: WithdrawalIn):
+def withdraw_decision(request, decision_id: Id, payload: WithdrawalIn):
     return _decision_out(
         request,
         sel.withdraw_decision(_decision(request, decision_id), payload.reason, request.user),
@@ -1110,7 +1115,7 @@ def withdraw_decision(request, decision_id: int, payload: WithdrawalIn):
 @router.get(
     "/decisions/{decision_id}/representations", response=list[RepresentationOut], tags=["decisions"]
 )
-def list_representations(request, decision_id: int):
+def list_representations(request, decision_id: Id):
     decision = _decision(request, decision_id)
     reps = decision.representations.select_related("provider")
     if can_select(request.user, SelectionAction.RESPOND_TO_REPRESENTATION, decision) or can_select(
@@ -1125,7 +1130,7 @@ def list_representations(request, decision_id: int):
     response={201: RepresentationOut},
     tags=["decisions"],
 )
-def make_representation(request, decision_id: int, payload: RepresentationIn):
+def make_representation(request, decision_id: Id, payload: RepresentationIn):
     provider = _org(payload.provider_code, "provider_code")
     return 201, sel.make_representation(
         _decision(request, decision_id), provider.pk, payload.grounds, request.user
@@ -1135,7 +1140,7 @@ def make_representation(request, decision_id: int, payload: RepresentationIn):
 @router.post(
     "/representations/{representation_id}/response", response=RepresentationOut, tags=["decisions"]
 )
-def respond_to_representation(request, representation_id: int, payload: RepresentationResponseIn):
+def respond_to_representation(request, representation_id: Id, payload: RepresentationResponseIn):
     representation = get_object_or_404(
         Representation.objects.select_related("decision__process"), pk=representation_id
     )
@@ -1148,7 +1153,7 @@ def respond_to_representation(request, representation_id: int, payload: Represen
 # --- Contracts ---------------------------------------------------------------------------------
 
 
-def _contract(request, pk: int) -> Contract:
+def _contract(request, pk: Id) -> Contract:
     contract = get_object_or_404(
         Contract.objects.select_related("provider").prefetch_related("parties__organisation"), pk=pk
     )
@@ -1157,9 +1162,11 @@ def _contract(request, pk: int) -> Contract:
 
 
 @router.post("/decisions/{decision_id}/contracts", response={201: ContractOut}, tags=["contracts"])
-def create_contract(request, decision_id: int, payload: ContractIn):
+def create_contract(request, decision_id: Id, payload: ContractIn):
     """Make the contract for an awarded proposal, once standstill allows."""
-    associates = [_org(code, "associate_codes") for code in payload.associate_codes]
+    associates = [
+        _org(code, f"associate_codes.{i}") for i, code in enumerate(payload.associate_codes)
+    ]
     contract = contract_services.create_contract(
         _decision(request, decision_id),
         contract_services.ContractInput(
@@ -1184,12 +1191,12 @@ def list_contracts(request):
 
 
 @router.get("/contracts/{contract_id}", response=ContractOut, tags=["contracts"])
-def get_contract(request, contract_id: int):
+def get_contract(request, contract_id: Id):
     return _contract(request, contract_id)
 
 
 @router.post("/contracts/{contract_id}/signatures", response=ContractOut, tags=["contracts"])
-def sign_contract(request, contract_id: int):
+def sign_contract(request, contract_id: Id):
     """Sign for the side you represent (the provider, or the co-ordinating commissioner)."""
     contract_services.sign_contract(_contract(request, contract_id), request.user)
     return _contract(request, contract_id)

@@ -6,7 +6,7 @@ from ninja.pagination import PageNumberPagination
 
 class Pagination(PageNumberPagination):
     class Input(Schema):
-        page: int = Field(1, ge=1)
+        page: int = Field(1, ge=1, le=1_000_000)
         page_size: int = Field(50, ge=1, le=500)
 
     def paginate_queryset(self, queryset, pagination: Input, **params):

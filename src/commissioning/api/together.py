@@ -2,8 +2,6 @@
 pooled budgets, primary care decisions and the specialised month-end position. Money is
 integer pence; the same services and permission checks as the web pages."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +30,7 @@ from commissioning.specialised.permissions import Action as FinanceAction
 from commissioning.specialised.permissions import can as can_finance
 
 from .pagination import Pagination
+from .types import Id, Input
 
 router = Router()
 
@@ -50,12 +49,12 @@ class AccountOut(Schema):
     balance_pence: int
 
 
-class LegIn(Schema):
+class LegIn(Input):
     account: str
     pence: int
 
 
-class TransactionIn(Schema):
+class TransactionIn(Input):
     key: str
     description: str
     kind: str = "transfer"
@@ -155,7 +154,7 @@ class PoolOut(Schema):
 
 
 @router.get("/pools/{pool_id}", response=PoolOut, tags=["commissioning together"])
-def get_pool(request, pool_id: int):
+def get_pool(request, pool_id: Id):
     """A pooled budget: contributions agreed and paid, spend by scheme, year-end settlements."""
     from commissioning.collaboration.views import _pool_figures
 
@@ -194,7 +193,7 @@ def get_pool(request, pool_id: int):
     )
 
 
-class CommitmentIn(Schema):
+class CommitmentIn(Input):
     scheme_id: int
     reference: str
     supplier: str
@@ -241,7 +240,7 @@ def _commitment_out(r: pooled.CommitmentPosition) -> CommitmentOut:
     tags=["commissioning together"],
 )
 @paginate(Pagination)
-def list_commitments(request, pool_id: int):
+def list_commitments(request, pool_id: Id):
     """A pooled budget's commitments: orders and contracts, what has been spent against each
     and what is outstanding."""
     pool = pooled.readable_pool(request.user, pool_id)
@@ -253,7 +252,7 @@ def list_commitments(request, pool_id: int):
     response={200: CommitmentOut, 201: CommitmentOut},
     tags=["commissioning together"],
 )
-def record_commitment(request, pool_id: int, body: CommitmentIn):
+def record_commitment(request, pool_id: Id, body: CommitmentIn):
     """Record a scheme's commitment (those who keep the pooled fund; 403 otherwise). The same
     ``key`` again returns the commitment already recorded (200); a problem is 422 by field."""
     pool = pooled.readable_pool(request.user, pool_id)
@@ -287,7 +286,7 @@ class ForecastOut(Schema):
 
 
 @router.get("/pools/{pool_id}/forecast", response=ForecastOut, tags=["commissioning together"])
-def get_forecast(request, pool_id: int):
+def get_forecast(request, pool_id: Id):
     """The year's forecast by scheme at the end of the last complete month, and what the risk
     share would do if the year ended as forecast (404 before a month is complete or after the
     year)."""
@@ -324,7 +323,7 @@ def get_forecast(request, pool_id: int):
     )
 
 
-class PrimaryCareDecisionIn(Schema):
+class PrimaryCareDecisionIn(Input):
     function: str
     subject: str
     decision: str
@@ -342,7 +341,7 @@ class PrimaryCareDecisionOut(Schema):
     response={201: PrimaryCareDecisionOut},
     tags=["commissioning together"],
 )
-def decide(request, arrangement_id: int, body: PrimaryCareDecisionIn):
+def decide(request, arrangement_id: Id, body: PrimaryCareDecisionIn):
     """Record a primary care decision; only the body the co-commissioning model gives the
     function to may take it (403 otherwise)."""
     a = get_object_or_404(CoCommissioningArrangement, pk=arrangement_id)
