@@ -180,8 +180,8 @@ def test_role_by_action_matrix(loaded):
         got = {
             role
             for role in ROLES
-            if can(economy.users[role], action, case if action in
-                   (Action.VIEW_CASE, Action.MANAGE_CASE) else None)
+            if can(economy.users[role], action,
+                   *((case,) if action in (Action.VIEW_CASE, Action.MANAGE_CASE) else ()))
         }  # fmt: skip
         assert got == allowed, action
     # The case list's query gives the same answer as the rule, case by case, for everyone.

@@ -12,7 +12,7 @@ from commissioning.personal_budgets import services as phb
 from commissioning.personal_budgets.models import Plan
 from commissioning.personal_budgets.permissions import Action
 
-from .types import Id, Input, Month, Year
+from .types import Id, Month, RequestBody, Year
 
 router = Router(tags=["personal health budgets"])
 
@@ -83,7 +83,7 @@ class StatementOut(Schema):
     payments: list[PaymentOut]
 
 
-class PaymentIn(Input):
+class PaymentIn(RequestBody):
     key: str
     amount_pence: int
     category: str

@@ -59,7 +59,7 @@ from commissioning.specifications.queries.specifications_visible_to import (
 from commissioning.web.http import download
 
 from .pagination import Pagination
-from .types import Id, Input
+from .types import Id, RequestBody
 
 router = Router()
 
@@ -98,7 +98,7 @@ def _documents(items: "list[DocumentIn]") -> tuple[DocumentInput, ...]:
 # --- Schemas -----------------------------------------------------------------------------------
 
 
-class DocumentIn(Input):
+class DocumentIn(RequestBody):
     filename: str = Field(max_length=200)
     content_base64: str = Field(description="The file's bytes, base64-encoded (at most 10 MB)")
 
@@ -124,7 +124,7 @@ class IndicatorOut(Schema):
     confirmed: bool = Field(description="False: not confirmed against a published edition")
 
 
-class OutcomeIn(Input):
+class OutcomeIn(RequestBody):
     indicator_id: int
     baseline: Decimal
     target: Decimal
@@ -142,7 +142,7 @@ class OutcomeOut(Schema):
     measurement: str
 
 
-class QualityRequirementIn(Input):
+class QualityRequirementIn(RequestBody):
     dimension: Literal["safe", "effective", "experience"]
     requirement: str
     threshold: str
@@ -155,7 +155,7 @@ class QualityRequirementOut(QualityRequirementIn):
     id: int
 
 
-class SpecificationFields(Input):
+class SpecificationFields(RequestBody):
     title: str
     service_description: str
     population: str
@@ -200,12 +200,12 @@ class SpecificationOut(SpecificationFields):
         return process.first()
 
 
-class StatusIn(Input):
+class StatusIn(RequestBody):
     status: Literal["draft", "consultation", "approved", "retired"]
     reason: str = ""
 
 
-class AdviceRequestIn(Input):
+class AdviceRequestIn(RequestBody):
     source: Literal[
         "scn_cancer",
         "scn_cardiovascular",
@@ -256,7 +256,7 @@ class AdviceRequestOut(Schema):
         return getattr(obj, "advice", None) if obj.answered else None
 
 
-class AdviceIn(Input):
+class AdviceIn(RequestBody):
     recommendation: Literal["support", "support_with_changes", "do_not_support", "no_view"]
     summary: str
     clinical_evidence: str = ""
@@ -265,7 +265,7 @@ class AdviceIn(Input):
     documents: list[DocumentIn] = []
 
 
-class SelectionIn(Input):
+class SelectionIn(RequestBody):
     budget_code: str
     route: Literal[
         "",
@@ -318,7 +318,7 @@ class SelectionOut(Schema):
         return [e.user.username for e in obj.evaluators.select_related("user")]
 
 
-class InvitationIn(Input):
+class InvitationIn(RequestBody):
     weights: dict[
         Literal["quality_innovation", "value", "integration", "access", "social_value"], int
     ]
@@ -326,11 +326,11 @@ class InvitationIn(Input):
     evaluators: list[str] = Field([], description="Usernames of the evaluators")
 
 
-class EvaluatorIn(Input):
+class EvaluatorIn(RequestBody):
     username: str
 
 
-class ProposalIn(Input):
+class ProposalIn(RequestBody):
     provider_code: str
     description: str
     capacity: int
@@ -365,16 +365,16 @@ class ProposalOut(Schema):
         return list(obj.documents.defer("content"))
 
 
-class ResponseIn(Input):
+class ResponseIn(RequestBody):
     response: str
 
 
-class ClarificationIn(Input):
+class ClarificationIn(RequestBody):
     provider_code: str
     question: str
 
 
-class AnswerIn(Input):
+class AnswerIn(RequestBody):
     answer: str
 
 
@@ -387,7 +387,7 @@ class ClarificationOut(Schema):
     yours: bool
 
 
-class DeclarationIn(Input):
+class DeclarationIn(RequestBody):
     has_interest: bool
     description: str = ""
     provider_code: str | None = None
@@ -407,17 +407,17 @@ class DeclarationOut(Schema):
         return obj.provider.code if obj.provider_id else None
 
 
-class ManagementIn(Input):
+class ManagementIn(RequestBody):
     management: Literal["proceed", "exclude_provider", "exclude_process"]
     note: str
 
 
-class CriterionScoreIn(Input):
+class CriterionScoreIn(RequestBody):
     score: int = Field(ge=0, le=5)
     reason: str
 
 
-class ScoresIn(Input):
+class ScoresIn(RequestBody):
     scores: dict[
         Literal["quality_innovation", "value", "integration", "access", "social_value"],
         CriterionScoreIn,
@@ -433,7 +433,7 @@ class ProposalEvaluationOut(Schema):
     rank: int | None
 
 
-class DecisionIn(Input):
+class DecisionIn(RequestBody):
     outcome: Literal["award", "not_award", "change_specification"]
     rationale: str
     awarded_proposal_ids: list[int] = []
@@ -468,7 +468,7 @@ class DecisionOut(Schema):
     new_version_id: int | None = None
 
 
-class RepresentationIn(Input):
+class RepresentationIn(RequestBody):
     provider_code: str
     grounds: str
 
@@ -484,16 +484,16 @@ class RepresentationOut(Schema):
     responded_on: dt.date | None
 
 
-class RepresentationResponseIn(Input):
+class RepresentationResponseIn(RequestBody):
     decision_stands: bool
     response: str
 
 
-class WithdrawalIn(Input):
+class WithdrawalIn(RequestBody):
     reason: str
 
 
-class ContractIn(Input):
+class ContractIn(RequestBody):
     proposal_id: int
     start_date: dt.date
     end_date: dt.date

@@ -30,7 +30,7 @@ from commissioning.specialised.permissions import Action as FinanceAction
 from commissioning.specialised.permissions import can as can_finance
 
 from .pagination import Pagination
-from .types import Id, Input
+from .types import Id, RequestBody
 
 router = Router()
 
@@ -49,12 +49,12 @@ class AccountOut(Schema):
     balance_pence: int
 
 
-class LegIn(Input):
+class LegIn(RequestBody):
     account: str
     pence: int
 
 
-class TransactionIn(Input):
+class TransactionIn(RequestBody):
     key: str
     description: str
     kind: str = "transfer"
@@ -193,7 +193,7 @@ def get_pool(request, pool_id: Id):
     )
 
 
-class CommitmentIn(Input):
+class CommitmentIn(RequestBody):
     scheme_id: int
     reference: str
     supplier: str
@@ -323,7 +323,7 @@ def get_forecast(request, pool_id: Id):
     )
 
 
-class PrimaryCareDecisionIn(Input):
+class PrimaryCareDecisionIn(RequestBody):
     function: str
     subject: str
     decision: str

@@ -2,8 +2,8 @@
 the database with a number it cannot store (a 64-bit column, an amount beyond any budget):
 refused as a 422 that names the field, not a 500.
 
-- ``Input``: the base of every request body. Whole numbers fit a 64-bit column; an amount in
-  pence (a field named ``*_pence``) is at most £1 trillion either way (``MAX_PENCE``).
+- ``RequestBody``: the base of every request body. Whole numbers fit a 64-bit column; an
+  amount in pence (a field named ``*_pence``) is at most £1 trillion either way.
 - ``Id``, ``Year``, ``Month``: path parameters (an object's id is a positive 64-bit number).
 """
 
@@ -22,7 +22,7 @@ Year = Annotated[int, Path(ge=2000, le=2100)]
 Month = Annotated[int, Path(ge=1, le=12)]
 
 
-class Input(Schema):
+class RequestBody(Schema):
     @field_validator("*", mode="after")
     @classmethod
     def _fits(cls, value, info: ValidationInfo):

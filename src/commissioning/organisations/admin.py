@@ -112,7 +112,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     """Roles awaiting a second administrator's approval, and every role given, with who gave
     and who approved it. Approve with the action; nothing is added, changed or deleted here."""
 
@@ -121,15 +121,6 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("status", "role")
     search_fields = ("user__username", "organisation__code", "organisation__name")
     actions = ["approve"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Approve the selected roles (as the second administrator)")
     def approve(self, request, queryset):

@@ -12,22 +12,10 @@ from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Account, Posting, Transaction
 from commissioning.ledger.rules import Entry, Leg
 from commissioning.ledger.verify import verify_ledger
+from tests.guards import drop_database_guards
 from tests.integration.ledger.test_ledger import books  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-def _unguarded(*tables):
-    """Switch the journal's triggers off for the rest of the test's transaction (rolled back
-    with it): what someone with direct write access to the database could do."""
-    with connection.cursor() as c:
-        if connection.vendor == "postgresql":  # every trigger, for this transaction only
-            c.execute("SET LOCAL session_replication_role = replica")
-        else:
-            c.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            for (name,) in c.fetchall():
-                if name.startswith(tables):
-                    c.execute(f"DROP TRIGGER {name}")
 
 
 def _spends(books):  # noqa: F811
@@ -39,7 +27,7 @@ def _spends(books):  # noqa: F811
 
 def test_an_edited_amount_is_named(books):  # noqa: F811
     _spends(books)
-    _unguarded("ledger_posting", "ledger_account")
+    drop_database_guards(("ledger_posting", "ledger_account"))
     with connection.cursor() as c:
         p = Posting.objects.get(transaction__key="s-2", account__code="CARDIAC")
         q = Posting.objects.get(transaction__key="s-2", account__code="CARDIAC-SPEND")
@@ -57,7 +45,7 @@ def test_an_edited_amount_is_named(books):  # noqa: F811
 
 def test_an_edited_description_is_named(books):  # noqa: F811
     _spends(books)
-    _unguarded("ledger_transaction")
+    drop_database_guards(("ledger_transaction",))
     with connection.cursor() as c:
         c.execute("UPDATE ledger_transaction SET description = 'Consultancy' WHERE key = 's-1'")
     # The fingerprint covers the description; the digest covers the fingerprint.
@@ -75,7 +63,7 @@ def test_an_edited_description_is_named(books):  # noqa: F811
 ])  # fmt: skip
 def test_a_deleted_transaction_with_the_balances_put_right_is_named(books, key, says):  # noqa: F811
     _spends(books)
-    _unguarded("ledger_posting", "ledger_transaction")
+    drop_database_guards(("ledger_posting", "ledger_transaction"))
     t = Transaction.objects.get(key=key)
     with connection.cursor() as c:
         for p in t.postings.all():

@@ -75,7 +75,7 @@ def none() -> list[dict]:
     return [{}]
 
 
-def pks(model, key: str = "pk", limit: int = 6, **filters) -> Callable[[], list[dict]]:
+def pks(model, key: str = "pk", limit: int = 3, **filters) -> Callable[[], list[dict]]:
     return lambda: [
         {key: pk}
         for pk in model.objects.filter(**filters)
@@ -391,18 +391,29 @@ def accounts() -> list[dict]:
 
 
 def people() -> list[dict]:
-    return [{"pk": pk} for pk in Person.objects.order_by("pk").values_list("pk", flat=True)]
+    """A person who holds their own budget and one whose representative holds it."""
+    holder = Person.objects.filter(holder__isnull=False).order_by("pk").first()
+    represented = Person.objects.filter(representative__isnull=False).order_by("pk").first()
+    return [{"pk": p.pk} for p in (holder, represented) if p is not None]
+
+
+def proposals() -> list[dict]:
+    """A proposal of each provider to a selection, and one made to none (unsolicited)."""
+    chosen = {}
+    for p in Proposal.objects.order_by("-pk"):
+        chosen.setdefault((p.provider_id, p.process_id is None), p.pk)
+    return [{"pk": pk} for pk in sorted(chosen.values())]
 
 
 def plans() -> list[dict]:
     from commissioning.personal_budgets.models import Plan
 
-    return [{"pk": p.person_id, "version": p.version} for p in Plan.objects.order_by("pk")[:3]]
+    return [{"pk": p.person_id, "version": p.version} for p in Plan.objects.order_by("pk")[:2]]
 
 
 def statements() -> list[dict]:
     out = []
-    for p in Payment.objects.order_by("pk")[:2]:
+    for p in Payment.objects.order_by("pk")[:1]:
         out.append({"pk": p.person_id, "year": p.paid_on.year, "month": p.paid_on.month})
     return out
 
@@ -412,7 +423,7 @@ def statement_files() -> list[dict]:
 
 
 def payments() -> list[dict]:
-    return [{"pk": p.person_id, "payment_id": p.pk} for p in Payment.objects.order_by("pk")[:2]]
+    return [{"pk": p.person_id, "payment_id": p.pk} for p in Payment.objects.order_by("pk")[:1]]
 
 
 def notices() -> list[dict]:
@@ -534,14 +545,14 @@ WEB: dict[str, Route] = {
     ),
     "opportunities": Route(none, lambda u, kw: sel.can(u, sel.Action.SUBMIT_PROPOSAL)),
     "proposal-unsolicited-new": Route(none, writes_proposals),
-    "proposal": Route(pks(Proposal), proposal_view),
-    "proposal-edit": Route(pks(Proposal), proposal_may(sel.Action.SUBMIT_PROPOSAL), also_ok=(302,)),
-    "proposal-submit": Route(pks(Proposal), proposal_may(sel.Action.SUBMIT_PROPOSAL), "POST"),
-    "proposal-withdraw": Route(pks(Proposal), proposal_may(sel.Action.SUBMIT_PROPOSAL), "POST"),
-    "proposal-respond": Route(pks(Proposal), proposal_may(sel.Action.RESPOND_TO_PROPOSAL), "POST"),
-    "score": Route(pks(Proposal), proposal_may(sel.Action.SCORE_PROPOSAL), also_ok=(302,)),
+    "proposal": Route(proposals, proposal_view),
+    "proposal-edit": Route(proposals, proposal_may(sel.Action.SUBMIT_PROPOSAL), also_ok=(302,)),
+    "proposal-submit": Route(proposals, proposal_may(sel.Action.SUBMIT_PROPOSAL), "POST"),
+    "proposal-withdraw": Route(proposals, proposal_may(sel.Action.SUBMIT_PROPOSAL), "POST"),
+    "proposal-respond": Route(proposals, proposal_may(sel.Action.RESPOND_TO_PROPOSAL), "POST"),
+    "score": Route(proposals, proposal_may(sel.Action.SCORE_PROPOSAL), also_ok=(302,)),
     "moderate": Route(
-        pks(Proposal), proposal_may(sel.Action.MODERATE_SCORES, on_process=True), also_ok=(302,)
+        proposals, proposal_may(sel.Action.MODERATE_SCORES, on_process=True), also_ok=(302,)
     ),
     "decision": Route(pks(Decision), decision_may()),
     "notice-publish": Route(pks(Decision), decision_may(sel.Action.PUBLISH_NOTICE), "POST"),

@@ -596,20 +596,20 @@ API: dict[str, r.Route] = {
         lambda u, kw: sel.can(u, sel.Action.SUBMIT_PROPOSAL) and rje_rep(u),
         body=proposal_body,
     ),
-    "get_proposal": api_route(renamed(r.pks(Proposal), **PR), by(r.proposal_view, **PR)),
+    "get_proposal": api_route(renamed(r.proposals, **PR), by(r.proposal_view, **PR)),
     "update_proposal": api_route(
-        renamed(r.pks(Proposal), **PR),
+        renamed(r.proposals, **PR),
         by(r.proposal_may(sel.Action.SUBMIT_PROPOSAL), **PR),
         body=proposal_body,
     ),
     "submit_proposal": api_route(
-        renamed(r.pks(Proposal), **PR), by(r.proposal_may(sel.Action.SUBMIT_PROPOSAL), **PR)
+        renamed(r.proposals, **PR), by(r.proposal_may(sel.Action.SUBMIT_PROPOSAL), **PR)
     ),
     "withdraw_proposal": api_route(
-        renamed(r.pks(Proposal), **PR), by(r.proposal_may(sel.Action.SUBMIT_PROPOSAL), **PR)
+        renamed(r.proposals, **PR), by(r.proposal_may(sel.Action.SUBMIT_PROPOSAL), **PR)
     ),
     "respond_to_proposal": api_route(
-        renamed(r.pks(Proposal), **PR), by(r.proposal_may(sel.Action.RESPOND_TO_PROPOSAL), **PR)
+        renamed(r.proposals, **PR), by(r.proposal_may(sel.Action.RESPOND_TO_PROPOSAL), **PR)
     ),
     "list_clarifications": api_route(
         renamed(r.pks(SelectionProcess), **P), by(r.process_view, **P)
@@ -632,10 +632,10 @@ API: dict[str, r.Route] = {
         by(r.of_declaration, pk="declaration_id"),
     ),
     "score_proposal": api_route(
-        renamed(r.pks(Proposal), **PR), by(r.proposal_may(sel.Action.SCORE_PROPOSAL), **PR)
+        renamed(r.proposals, **PR), by(r.proposal_may(sel.Action.SCORE_PROPOSAL), **PR)
     ),
     "moderate_proposal": api_route(
-        renamed(r.pks(Proposal), **PR), by(r.proposal_may(sel.Action.MODERATE_SCORES, True), **PR)
+        renamed(r.proposals, **PR), by(r.proposal_may(sel.Action.MODERATE_SCORES, True), **PR)
     ),
     "get_evaluation": api_route(
         renamed(r.pks(SelectionProcess), **P), by(r.process_may(sel.Action.VIEW_EVALUATION), **P)

@@ -26,6 +26,7 @@ from commissioning.ledger.rules import GENESIS, Entry, Leg
 from commissioning.ledger.verify import verify_ledger
 from commissioning.organisations.permissions import SYSTEM
 from commissioning.selection.models import Decision, Score
+from tests.guards import drop_database_guards
 from tests.integration.ledger.test_ledger import books  # noqa: F401
 from tests.integration.personal_budgets.conftest import programme  # noqa: F401
 
@@ -37,18 +38,6 @@ def _events(n: int) -> None:
     for i in range(n):
         with transaction.atomic():
             record(SYSTEM, "event", object_type="test.thing", object_id=str(i), after={"i": i})
-
-
-def _drop_guards() -> None:
-    """What someone with full rights on the database could do (undone with the test's
-    transaction)."""
-    with connection.cursor() as c:
-        if connection.vendor == "postgresql":  # every trigger, for this transaction only
-            c.execute("SET LOCAL session_replication_role = replica")
-        else:
-            c.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            for (name,) in c.fetchall():
-                c.execute(f"DROP TRIGGER {name}")
 
 
 def _truncate_trail(keep: int) -> None:
@@ -82,7 +71,7 @@ def test_an_anchor_names_a_trail_cut_back_and_its_head_wound_back(key):
     _events(20)
     document = anchoring.make_anchor(signing)
     assert anchoring.anchor_problems(document, public) == []
-    _drop_guards()
+    drop_database_guards()
     _truncate_trail(10)
     assert verify_chain().ok  # the chain alone cannot see it
     today = document["statement"]["made_at"][:10]
@@ -96,7 +85,7 @@ def test_an_anchor_names_a_trail_rewritten_whole(key):
     signing, public = key
     _events(6)
     document = anchoring.make_anchor(signing)
-    _drop_guards()
+    drop_database_guards()
     prev = Revision.objects.get(seq=3).hash
     with connection.cursor() as c:
         for rev in Revision.objects.filter(seq__gte=4).order_by("seq"):
@@ -119,7 +108,7 @@ def test_an_anchor_names_ledger_transactions_deleted_and_the_chains_rebuilt(book
         ledger.post(Entry(f"s-{i}", "Spend", (Leg("CARDIAC", -100), Leg("CARDIAC-SPEND", 100))),
                     books.finance)  # fmt: skip
     document = anchoring.make_anchor(signing)
-    _drop_guards()
+    drop_database_guards()
     t = Transaction.objects.get(key="s-2")
     with connection.cursor() as c:
         for p in t.postings.all():
@@ -172,7 +161,7 @@ def test_the_command_line_makes_a_key_anchors_and_checks(tmp_path, books):  # no
                              public])  # fmt: skip
     assert ok.exit_code == 0, ok.output
     assert "still in place" in ok.output
-    _drop_guards()
+    drop_database_guards()
     _truncate_trail(1)
     broken = runner.invoke(app, ["audit", "verify", "--anchor", str(anchor_path),
                                  "--public-key", public])  # fmt: skip
