@@ -55,7 +55,22 @@ def _fuzz(operation, mode, callers, problems) -> None:
     fuzz()
 
 
-def test_no_operation_answers_500_and_every_refusal_says_what(cycle):
+@pytest.fixture
+def one_connection():
+    """Requests go through the WSGI handler, which closes the database connection after each
+    (``close_old_connections``): on PostgreSQL that would end the test's transaction. As
+    Django's own test client does, keep it open."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_no_operation_answers_500_and_every_refusal_says_what(cycle, one_connection):
     cycle.signed()
     people = cycle.e.users
     callers = [
