@@ -35,14 +35,18 @@ BUDGETS, BUDGET_PENCE, MAX_PENCE = 8, 2_000_000, 10_000  # asks ~20M of 16M
 
 
 def naive_post(entry, actor):
-    """The baseline: the same checks and writes through the ORM, one query at a time."""
+    """The baseline: the same checks and writes through the ORM, one query at a time (the
+    authority, the digest and each posting's link in its account's chain included, so that
+    ``ledger verify`` passes on what it posted too)."""
+    import datetime as dt
+
     from django.core.exceptions import ValidationError
     from django.db import transaction
 
     from commissioning import clock
     from commissioning.ledger import rules
     from commissioning.ledger.models import Account, Posting, Transaction
-    from commissioning.ledger.permissions import Action, require
+    from commissioning.ledger.permissions import Action, authority_of, require
     from commissioning.ledger.services import Posted
 
     fp = rules.fingerprint(entry)
@@ -61,15 +65,25 @@ def naive_post(entry, actor):
             low = a.floor_pence is not None and a.balance_pence + leg.pence < a.floor_pence
             if leg.pence < 0 and low:
                 raise ValidationError("below its limit")
+        value_date, posted_at, authority = clock.today(), clock.now(), authority_of(actor)
+        digest = rules.transaction_digest(
+            key=entry.key, fingerprint=fp, value_date=value_date.isoformat(),
+            posted_at=posted_at.astimezone(dt.UTC).isoformat(), actor_id=actor.pk,
+            actor_username=actor.username, reverses_id=None, metadata={}, authority=authority,
+        )  # fmt: skip
         tx = Transaction.objects.create(key=entry.key, fingerprint=fp, kind=entry.kind,
-                                        description=entry.description, value_date=clock.today(),
-                                        posted_at=clock.now(), actor_id=actor.pk,
-                                        actor_username=actor.username)  # fmt: skip
+                                        description=entry.description, value_date=value_date,
+                                        posted_at=posted_at, actor_id=actor.pk,
+                                        actor_username=actor.username, metadata={},
+                                        authority=authority, digest=digest)  # fmt: skip
         for leg in entry.legs:
             a = accounts[leg.account]
-            Posting.objects.create(transaction=tx, account=a, amount_pence=leg.pence)
+            a.chain_seq += 1
+            a.chain_hash = rules.posting_link(a.chain_hash, digest, a.id, leg.pence, a.chain_seq)
+            Posting.objects.create(transaction=tx, account=a, amount_pence=leg.pence,
+                                   seq=a.chain_seq, chain=a.chain_hash)  # fmt: skip
             a.balance_pence += leg.pence
-            a.save(update_fields=["balance_pence"])
+            a.save(update_fields=["balance_pence", "chain_seq", "chain_hash"])
     return Posted(tx, True)
 
 
