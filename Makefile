@@ -43,11 +43,11 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 # The NHS.UK frontend compiled without its web fonts (they load from a CDN) and with its images
-# from this site's static files (src/commissioning/web/nhsuk.scss).
-$(CSS): $(NODE_STAMP) src/commissioning/web/nhsuk.scss
+# from this site's static files (src/commissioning/ui/nhsuk.scss).
+$(CSS): $(NODE_STAMP) src/commissioning/ui/nhsuk.scss
 	mkdir -p $(dir $@)
 	node_modules/.bin/sass --pkg-importer=node --style=compressed --no-source-map --quiet \
-		src/commissioning/web/nhsuk.scss $@
+		src/commissioning/ui/nhsuk.scss $@
 
 ## Run the suite against PostgreSQL (as CI does); needs a server at DATABASE_URL
 ci-postgres: setup-test

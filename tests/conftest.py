@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: the "ci" profile (the default) draws the same examples every run, so the
+# suite cannot pass on one run and fail on the next; "explore" draws new random examples
+# each run, and more of them, to look for what the fixed ones miss:
+#   HYPOTHESIS_PROFILE=explore .venv/bin/pytest tests/unit tests/spec
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "data" / "reference"

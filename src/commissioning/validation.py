@@ -85,11 +85,6 @@ def stored_decimal(value: Decimal, field: models.DecimalField) -> Decimal:
     return rounded
 
 
-# The largest sum of money any one figure may be: £1 trillion, far beyond any NHS budget and
-# far inside the database's 64-bit integers of pence, so totals of many figures cannot overflow.
-MAX_PENCE = 100_000_000_000_000
-
-
 # The months and dates the platform records figures for: nothing before the NHS's records
 # in this platform could begin, nothing so far ahead that date arithmetic (a standstill, a
 # statement's month end) could run off the calendar.

@@ -1,4 +1,4 @@
-"""Risk models on covariate cells (STATISTICS.md section 3): the same estimates as on rows."""
+"""Risk models on covariate cells (docs/statistics.md section 3): the same estimates as on rows."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The SHMI pipeline (STATISTICS.md sections 2–4): the fast grid engine against statsmodels on
+"""The SHMI pipeline (docs/statistics.md sections 2–4): the fast grid engine against statsmodels on
 the rows, the monthly CUSUM and its thresholds, and a known failure found."""
 
 from __future__ import annotations

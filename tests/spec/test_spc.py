@@ -1,6 +1,6 @@
 """SPC ("Making Data Count" XmR charts): the specification, run on every engine.
 
-Expected values are worked by hand from STATISTICS.md section 1 (and its two public checks);
+Expected values are worked by hand from docs/statistics.md section 1 (and its two public checks);
 the same tests run on the reference engine and on the Polars engine, and a property test checks
 that the two engines agree on random series.
 """

@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from commissioning.collaboration import pooled
@@ -17,6 +17,7 @@ from commissioning.collaboration.models import (
     PooledBudget,
     SchemeCommitment,
 )
+from commissioning.collaboration.queries import pool_figures
 from commissioning.ledger import services as ledger
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
@@ -156,12 +157,10 @@ class PoolOut(Schema):
 @router.get("/pools/{pool_id}", response=PoolOut, tags=["commissioning together"])
 def get_pool(request, pool_id: Id):
     """A pooled budget: contributions agreed and paid, spend by scheme, year-end settlements."""
-    from commissioning.collaboration.views import _pool_figures
-
     p = pooled.readable_pool(
         request.user, pool_id, PooledBudget.objects.select_related("host", "pool_account")
     )
-    partners, schemes = _pool_figures(p)
+    partners, schemes = pool_figures(p)
     committed = pooled.committed(p)
     return PoolOut(
         id=p.pk,
@@ -379,23 +378,72 @@ def month_end(request, commissioner_code: str):
     )
     lines = LineBudget.objects.filter(commissioner=org)
     latest = max(lines.values_list("year_start", flat=True), default=None)
-    out = []
-    for line in lines.filter(year_start=latest):
-        p = specialised.position(line)
-        f = p.figures
-        out.append(
-            LinePositionOut(
-                line=line.line,
-                name=line.get_line_display(),
-                year_start=line.year_start,
-                budget_pence=f.budget,
-                plan_to_date_pence=f.plan_to_date,
-                actual_to_date_pence=f.actual_to_date,
-                forecast_outturn_pence=f.forecast,
-                forecast_variance_pence=f.forecast_variance,
-                months=len(p.months),
-                variation_icon=p.variation_icon,
-                alert=p.alert,
-            )
-        )
-    return out
+    return [_line_position(line) for line in lines.filter(year_start=latest)]
+
+
+def _line_position(line: LineBudget) -> LinePositionOut:
+    p = specialised.position(line)
+    f = p.figures
+    return LinePositionOut(
+        line=line.line,
+        name=line.get_line_display(),
+        year_start=line.year_start,
+        budget_pence=f.budget,
+        plan_to_date_pence=f.plan_to_date,
+        actual_to_date_pence=f.actual_to_date,
+        forecast_outturn_pence=f.forecast,
+        forecast_variance_pence=f.forecast_variance,
+        months=len(p.months),
+        variation_icon=p.variation_icon,
+        alert=p.alert,
+    )
+
+
+class MonthIn(RequestBody):
+    month: dt.date = Field(description="Any day of the month the figures are for")
+    spend_pence: int = Field(ge=0)
+    activity: int = Field(ge=0, description="Activity in the line's unit (spells, patients)")
+
+
+@router.post(
+    "/specialised/lines/{line_id}/months",
+    response=LinePositionOut,
+    tags=["specialised commissioning"],
+)
+def record_month(request, line_id: Id, payload: MonthIn):
+    """Record a service line's spend and activity for a month (a finance lead of its
+    commissioner); the answer is the line's month-end position."""
+    line = get_object_or_404(LineBudget.objects.select_related("commissioner"), pk=line_id)
+    _allow(can_finance(request.user, FinanceAction.VIEW_FINANCE, line.commissioner_id),
+           "see this commissioner's specialised budgets")  # fmt: skip
+    _allow(can_finance(request.user, FinanceAction.MANAGE_FINANCE, line.commissioner_id),
+           "record this commissioner's specialised spending")  # fmt: skip
+    specialised.record_month(
+        line, payload.month, payload.spend_pence, payload.activity, request.user
+    )
+    return _line_position(line)
+
+
+class StatementIn(RequestBody):
+    month: dt.date = Field(description="Any day of the month the statement is for (ended)")
+
+
+class IssuedStatementOut(Schema):
+    account: str
+    period_start: dt.date
+    period_end: dt.date
+    opening_pence: int
+    closing_pence: int
+
+
+@router.post(
+    "/ledger/accounts/{code}/statements", response={201: IssuedStatementOut}, tags=["ledger"]
+)
+def issue_statement(request, code: str, payload: StatementIn):
+    """Issue (and so close) an account's statement for a month that has ended."""
+    a = readable_account(request.user, code, "api")
+    start = payload.month.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    s = ledger.issue_statement(a, start, end, request.user)
+    return 201, {"account": a.code, "period_start": s.period_start, "period_end": s.period_end,
+                 "opening_pence": s.opening_pence, "closing_pence": s.closing_pence}  # fmt: skip

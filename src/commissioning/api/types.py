@@ -14,7 +14,7 @@ from typing import Annotated
 from ninja import Path, Schema
 from pydantic import ValidationInfo, field_validator
 
-from commissioning.validation import MAX_PENCE
+from commissioning.money import MAX_PENCE, pounds
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="An id (a positive whole number)")]
@@ -29,6 +29,6 @@ class RequestBody(Schema):
         if isinstance(value, int) and not isinstance(value, bool):
             limit = MAX_PENCE if (info.field_name or "").endswith("_pence") else MAX_ID
             if not -limit <= value <= limit:
-                what = f"£{MAX_PENCE // 100:,}" if limit == MAX_PENCE else f"{MAX_ID:,}"
+                what = pounds(MAX_PENCE) if limit == MAX_PENCE else f"{MAX_ID:,}"
                 raise ValueError(f"must be at most {what} either way")
         return value

@@ -187,10 +187,28 @@ def list_ae_attendances(
     return qs
 
 
-from .budgets import router as budgets_router  # noqa: E402
-from .cycle import router as cycle_router  # noqa: E402  (registered after the shared handlers)
-from .together import router as together_router  # noqa: E402
+# One module per app, registered after the shared handlers above.
+from . import (  # noqa: E402
+    advice,
+    budgets,
+    collaboration,
+    contracts,
+    market,
+    quality,
+    selection,
+    specifications,
+    together,
+)
 
-api.add_router("/", cycle_router)
-api.add_router("/", together_router)
-api.add_router("/", budgets_router)
+for module in (
+    specifications,
+    advice,
+    selection,
+    contracts,
+    quality,
+    market,
+    collaboration,
+    together,
+    budgets,
+):
+    api.add_router("/", module.router)

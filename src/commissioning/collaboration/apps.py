@@ -32,3 +32,12 @@ class CollaborationConfig(AppConfig):
             return any(has_role_at(user, org, READERS) for org in parties)
 
         register(Holder("pooled_budgets", holder_of, may_read))
+
+        # Its page in the site's menu, shown to those the page's policy lets in.
+        from commissioning.ui.navigation import Entry, register
+
+        from .permissions import Action, can
+
+        register(
+            Entry(70, "together", "Together", lambda user: can(user, Action.VIEW_COLLABORATION))
+        )

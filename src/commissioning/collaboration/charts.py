@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from itertools import accumulate
 
+from commissioning import money
 from commissioning.quality.charts import BLUE, GREY, RED, plt
 
 from .forecast import SchemeForecast
@@ -20,14 +21,16 @@ def forecast_chart(schemes: list[SchemeForecast], title: str):
     figure, axes = plt.subplots(1, panels, figsize=(4.2 * panels, 3.6), squeeze=False)
     for ax, s in zip(axes[0], schemes, strict=False):
         done = len(s.monthly)
-        cumulative = [p / 100 for p in accumulate(s.monthly)]
+        cumulative = [money.for_chart(p) for p in accumulate(s.monthly)]
         ax.plot(range(done), cumulative, color=BLUE, linewidth=2, marker="o", markersize=3,
                 label="Spent")  # fmt: skip
-        ax.plot([done - 1, 11], [cumulative[-1], s.forecast_pence / 100], color=BLUE,
+        ax.plot([done - 1, 11], [cumulative[-1], money.for_chart(s.forecast_pence)], color=BLUE,
                 linestyle="--", linewidth=1.5, label="Forecast")  # fmt: skip
-        ax.axhline(s.budget_pence / 100, color=RED, linestyle=":", linewidth=1.5, label="Budget")
+        ax.axhline(
+            money.for_chart(s.budget_pence), color=RED, linestyle=":", linewidth=1.5, label="Budget"
+        )
         if s.committed_pence:
-            ax.bar(done - 1, s.committed_pence / 100, bottom=cumulative[-1], width=0.4,
+            ax.bar(done - 1, money.for_chart(s.committed_pence), bottom=cumulative[-1], width=0.4,
                    color=GREY, alpha=0.5, label="Committed")  # fmt: skip
         ax.set_title(s.name, loc="left", fontsize=9, wrap=True)
         ax.set_xticks(range(12), MONTHS, fontsize=7)

@@ -1,7 +1,7 @@
 """Primary care co-commissioning: who decides each primary care function under each model.
 
 Source: NHS England, *Next steps towards primary care co-commissioning* (November 2014), as
-summarised in DOMAIN.md section 4:
+summarised in docs/domain.md section 4:
 
 - three models: **greater involvement** (the CCG works with the NHS England area team on
   decisions, which stay NHS England's; no new governance), **joint commissioning** (a joint

@@ -2,7 +2,7 @@
 year ended as forecast. Pure functions, integer pence.
 
 The pooled fund manager reports on under- and overspends and proposes an action plan for the
-partners to decide (DOMAIN.md section 5). Agreements meet an overspend in an order that
+partners to decide (docs/domain.md section 5). Agreements meet an overspend in an order that
 includes cutting uncommitted scheme spending, which only means something before the year
 ends: at year end everything has been spent or not. So the order is applied here to the
 forecast, the early warning, and at year end to what was spent (``pooled.settle_year``).
@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TypeVar
 
-from commissioning.ledger.rules import pence_text
+from commissioning import money
 from commissioning.specialised.rules import forecast_outturn
 
 from . import risk_share
@@ -98,7 +98,8 @@ def cut_problems(cuts: Mapping[K, int], schemes: Mapping[K, SchemeForecast]) -> 
             out[key] = "A cut is more than £0"
         elif pence > scheme.uncommitted_pence:
             out[key] = (
-                f"At most its uncommitted spending, {pence_text(scheme.uncommitted_pence)}"
+                f"At most its uncommitted spending, "
+                f"{money.pounds_and_pence(scheme.uncommitted_pence)}"
                 ": committed money cannot be cut"
             )
     return out

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from commissioning.ledger.rules import pence_text
-from commissioning.web.forms import MoneyField, NHSForm
+from commissioning import money
+from commissioning.ui.forms import MoneyField, NHSForm
 
 from .cocommissioning import SHAREABLE, Function, Model
 
@@ -84,7 +84,8 @@ class ActionPlanForm(NHSForm):
             self.fields[f"cut_{s['pk']}"] = MoneyField(
                 label=f"Uncommitted spending {s['name']} will not make (optional)",
                 required=False,
-                help_text=f"At most {pence_text(s['uncommitted'])}, its uncommitted spending",
+                help_text=f"At most "
+                f"{money.pounds_and_pence(s['uncommitted'])}, its uncommitted spending",
             )
 
     def cuts(self) -> dict[int, int]:

@@ -273,7 +273,7 @@ class YearEndSettlement(models.Model):
 
 class Consortium(models.Model):
     """Commissioners commissioning together for a service or a provider under a collaborative
-    commissioning agreement, one of them co-ordinating (DOMAIN.md section 8)."""
+    commissioning agreement, one of them co-ordinating (docs/domain.md section 8)."""
 
     class Scope(models.TextChoices):
         SERVICE = "service", "A service"

@@ -16,7 +16,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from commissioning.organisations.permissions import Policy, has_role_at
+from commissioning.organisations.permissions import (
+    Policy,
+    SystemActor,
+    current_memberships,
+    has_role_at,
+)
 from commissioning.organisations.vocabulary import Role
 
 from .cocommissioning import Body, Function, Model, decider
@@ -63,7 +68,6 @@ def _sees_pool(user, pool) -> bool:
 def visible_pools(user, pools):
     """The pooled budgets (a queryset) this user may see: the same answer as
     ``can(user, VIEW_POOL, pool)`` for each, in one query."""
-    from commissioning.organisations.permissions import SystemActor, current_memberships
 
     if isinstance(user, SystemActor):
         return pools

@@ -14,13 +14,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 
-from commissioning import clock
+from commissioning import clock, money
 from commissioning.audit import chain as audit
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Account, Posting, Transaction
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
-from commissioning.ledger.rules import Entry, Leg, pence_text
+from commissioning.ledger.rules import Entry, Leg
 from commissioning.organisations.models import Organisation, User
 from commissioning.validation import NON_FIELD, Problems, refuse
 
@@ -35,6 +35,8 @@ from .models import (
     SchemeCommitment,
     YearEndSettlement,
 )
+from .permissions import Action as TogetherAction
+from .permissions import require as require_together
 
 # The ledger kind of a transaction that moves a pool's money to (or back from) a person's
 # integrated personal budget; its metadata "schemes" says how much each scheme is charged.
@@ -237,9 +239,6 @@ def readable_pool(user, pk, queryset=None) -> PooledBudget:
     every pool page, export and API answer)."""
     from django.shortcuts import get_object_or_404
 
-    from .permissions import Action as TogetherAction
-    from .permissions import require as require_together
-
     pool = get_object_or_404(queryset if queryset is not None else PooledBudget.objects, pk=pk)
     require_together(user, TogetherAction.VIEW_POOL, pool)
     return pool
@@ -298,7 +297,8 @@ def record_spend(
             if isinstance(pence, int) and pence > left:
                 raise refuse(
                     "amount",
-                    f"Only {pence_text(left)} is outstanding on commitment {locked.reference}",
+                    f"Only {money.pounds_and_pence(left)} is outstanding on commitment "
+                    f"{locked.reference}",
                 )
         return ledger.post(
             entry, actor, value_date=value_date, metadata=metadata | {"commitment": locked.pk}
@@ -824,7 +824,7 @@ class ActionPlanInput:
 
 
 def propose_action_plan(pool: PooledBudget, cmd: ActionPlanInput, actor) -> ActionPlan:
-    """The pooled fund manager proposes actions for a forecast overspend (DOMAIN.md section 5:
+    """The pooled fund manager proposes actions for a forecast overspend (docs/domain.md section 5:
     the manager reports and proposes an action plan; the management group decides)."""
     if actor.pk != pool.fund_manager_id:
         raise PermissionDenied("Only the pooled fund manager proposes an action plan")

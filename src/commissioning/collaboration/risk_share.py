@@ -1,6 +1,6 @@
 """Risk share of a pooled budget (Section 75 / Better Care Fund) at year end, as data.
 
-Risk share is set locally by the partners' agreement, not by national rule (DOMAIN.md
+Risk share is set locally by the partners' agreement, not by national rule (docs/domain.md
 section 5; the patterns observed in published agreements: each partner bears its own risks
 unless stated otherwise; fixed or variable shares; overspend handled in order — cover from
 other schemes' underspends, then a risk pool, then cutting uncommitted scheme spending, then

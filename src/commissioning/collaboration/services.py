@@ -11,6 +11,8 @@ from django.db import transaction
 
 from commissioning import clock
 from commissioning.audit import chain as audit
+from commissioning.engine.market.concentration import negotiating_weight as weigh
+from commissioning.market import data
 from commissioning.organisations.models import Organisation, User
 from commissioning.organisations.vocabulary import (
     COMMISSIONER_TYPES,
@@ -220,9 +222,6 @@ def negotiating_weight(consortium: Consortium, market=None):
     """The consortium's share of each provider's activity and catchment population against
     its largest member alone, from the market the workspace models (``market.data``)."""
     import polars as pl
-
-    from commissioning.engine.market.concentration import negotiating_weight as weigh
-    from commissioning.market import data
 
     market = market or data.load_market()
     codes = [m.code for m in consortium.members.all()]

@@ -6,22 +6,20 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from commissioning import clock
-from commissioning.ledger.models import Posting, Transaction
+from commissioning import clock, money
+from commissioning.ledger.models import Account, Transaction
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
-from commissioning.ledger.rules import pence_text
 from commissioning.market import data
 from commissioning.organisations.models import Organisation, User
 from commissioning.organisations.permissions import current_memberships, has_role_at
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, PROVIDER_TYPES, Role
 from commissioning.quality.charts import response as chart_response
-from commissioning.web.http import act, csv_response, guard, submit
+from commissioning.ui.http import act, csv_response, guard, submit
 
 from . import pooled, risk_share, services
 from .charts import forecast_chart
@@ -47,6 +45,8 @@ from .models import (
     PooledBudget,
 )
 from .permissions import DECIDING, Action, can, may_decide, visible_pools
+from .queries import pool_figures
+from .workspace import sections_for
 
 
 def workspace(request):
@@ -65,7 +65,7 @@ def workspace(request):
                     request.user, PooledBudget.objects.select_related("host", "pool_account")
                 )
             ],
-            "programmes": _phb_programmes(request.user),
+            "sections": sections_for(request.user),
         },
     )
 
@@ -76,27 +76,17 @@ def _pool_outlook(pool) -> tuple[str, str]:
     settled = pool.settlements.filter(year_start=year).first()
     if settled is not None:
         over = settled.figures["total_overspend"]
-        return ("Settled" + (f": {pence_text(over)} overspent" if over else ": within budget")), ""
+        return (
+            "Settled"
+            + (f": {money.pounds_and_pence(over)} overspent" if over else ": within budget")
+        ), ""
     f = pooled.forecast(pool, year)
     if f is None:
         return "No forecast yet (the year's first month is not complete, or the year has ended)", ""
     over, at = f.settlement.total_overspend, f"{f.as_at:%-d %B %Y}"
     if over:
-        return f"Overspend of {pence_text(over)} forecast at {at}", "red"
+        return f"Overspend of {money.pounds_and_pence(over)} forecast at {at}", "red"
     return f"On or under budget, forecast at {at}", "green"
-
-
-def _phb_programmes(user):
-    """The commissioners whose personal health budget programme (totals and the IPC cohort)
-    this person may see."""
-    from commissioning.organisations.permissions import current_memberships
-    from commissioning.personal_budgets.permissions import Action as PhbAction
-    from commissioning.personal_budgets.permissions import can as can_phb
-
-    orgs = {m.organisation for m in current_memberships(user)}
-    return sorted(
-        (o for o in orgs if can_phb(user, PhbAction.VIEW_PROGRAMME, o.pk)), key=lambda o: o.name
-    )
 
 
 def _weight(consortium):
@@ -185,28 +175,6 @@ def arrangement(request, pk):
     )
 
 
-def _pool_figures(pool):
-    partners = []
-    for p in pool.partners.select_related("organisation", "account"):
-        paid = (
-            Posting.objects.filter(
-                account=pool.pool_account,
-                transaction__kind="contribution",
-                transaction__metadata__partner=p.organisation.code,
-            ).aggregate(total=Sum("amount_pence"))["total"]
-            or 0
-        )
-        partners.append({"p": p, "paid": paid, "due": p.contribution_pence - paid})
-    schemes = []
-    for s in pool.schemes.select_related("pool", "lead__organisation", "spend_account"):
-        direct, integrated = pooled.scheme_spend_parts(s)
-        spent = direct + integrated
-        schemes.append(
-            {"s": s, "spent": spent, "integrated": integrated, "variance": s.budget_pence - spent}
-        )
-    return partners, schemes
-
-
 def _plans(pool, year: int, mine) -> list[dict]:
     """The year's action plans, newest first, with each partner's decision and whether the
     person looking decides for a partner that has not yet decided."""
@@ -265,7 +233,7 @@ def _policy_words(policy: risk_share.Policy) -> list[str]:
     words = [
         f"{i}. {step.label}"
         + (
-            f" (up to {pence_text(policy.risk_pool_pence)})"
+            f" (up to {money.pounds_and_pence(policy.risk_pool_pence)})"
             if step is risk_share.Step.RISK_POOL
             else ""
         )
@@ -286,7 +254,7 @@ def pool(request, pk):
         pk,
         PooledBudget.objects.select_related("host", "fund_manager", "pool_account"),
     )
-    partners, schemes = _pool_figures(p)
+    partners, schemes = pool_figures(p)
     year = pooled.pool_year(p)
     user = request.user
     keeps_pool = can_ledger(user, LedgerAction.POST, p.pool_account)
@@ -451,7 +419,7 @@ def pool(request, pk):
 
 def pool_csv(request, pk):
     p = pooled.readable_pool(request.user, pk)
-    partners, schemes = _pool_figures(p)
+    partners, schemes = pool_figures(p)
     response, writer = csv_response(f"pooled-budget-{p.pk}.csv")
     writer.writerow(
         [
@@ -659,7 +627,6 @@ def new_arrangement(request):
 
 def new_pool(request):
     guard(can(request.user, Action.VIEW_COLLABORATION))
-    from commissioning.ledger.models import Account
 
     hosts = [
         m.organisation
@@ -851,7 +818,8 @@ def propose_action_plan(request, pk):
         intro = "No overspend is forecast now, so there is nothing to plan for."
     else:
         intro = (
-            f"An overspend of {pence_text(f.settlement.total_overspend)} is forecast at "
+            f"An overspend of "
+            f"{money.pounds_and_pence(f.settlement.total_overspend)} is forecast at "
             f"{f.as_at:%-d %B %Y}. Say what will be done, and how much uncommitted spending each "
             "scheme will not make (committed money cannot be cut). Every partner decides; "
             "once all agree, the cuts come off the forecast."

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "commissioning.ui",
     "commissioning.audit",
     "commissioning.organisations",
     "commissioning.reference",
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "commissioning.personal_budgets",
     "commissioning.api",
     "commissioning.web",
+    "commissioning.config",
 ]
 
 MIDDLEWARE = [
@@ -89,7 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "commissioning.config.security.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "commissioning.web.middleware.LoginRequiredMiddleware",
+    "commissioning.ui.middleware.LoginRequiredMiddleware",
     "commissioning.web.two_factor.TwoFactorMiddleware",
     # Last, as django-axes asks: it answers a locked-out sign-in.
     "axes.middleware.AxesMiddleware",
@@ -168,7 +170,7 @@ STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from finders; it warns if 
 # (the frontend's CSS compiled by `make setup`), never from a CDN and never copied into the
 # repository.
 STATICFILES_DIRS = [
-    # The NHS.UK frontend's CSS compiled without its CDN fonts (Makefile, web/nhsuk.scss).
+    # The NHS.UK frontend's CSS compiled without its CDN fonts (Makefile, ui/nhsuk.scss).
     ("build", BASE_DIR / "build" / "static"),
     ("nhsuk", NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"),
     ("htmx", NODE_MODULES / "htmx.org" / "dist"),

@@ -12,3 +12,17 @@ class ContractsConfig(AppConfig):
         from .services import CONTRACT_FIELDS
 
         track("contracts.contract", CONTRACT_FIELDS)
+
+        # A contract is selection's sequel to an award (selection.sequels).
+        from commissioning.selection.sequels import register
+
+        from .sequel import CONTRACTS
+
+        register(CONTRACTS)
+
+        # Its page in the site's menu, shown to those the page's policy lets in.
+        from commissioning.ui.navigation import Entry, register
+
+        from .permissions import Action, can
+
+        register(Entry(40, "contracts", "Contracts", lambda user: can(user, Action.VIEW_CONTRACT)))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from commissioning.web.forms import MoneyField, NHSForm
+from commissioning import money
+from commissioning.ui.forms import MoneyField, NHSForm
 
 from .models import Contract
 
@@ -36,7 +37,7 @@ class ContractForm(NHSForm):
     def __init__(self, *args, proposals=(), associates=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["proposal_id"].choices = [
-            (p.pk, f"{p.provider.display_name}: £{p.total_price_pence / 100:,.2f}")
+            (p.pk, f"{p.provider.display_name}: {money.pounds_and_pence(p.total_price_pence)}")
             for p in proposals
         ]
         if len(proposals) == 1:

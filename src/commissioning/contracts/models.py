@@ -1,7 +1,7 @@
 """Contracts made from an award, on the NHS Standard Contract model.
 
 The parties are a co-ordinating commissioner (acting for itself and as agent of the associate
-commissioners), the associate commissioners and the provider (DOMAIN.md section 8). The
+commissioners), the associate commissioners and the provider (docs/domain.md section 8). The
 specification's outcomes and quality requirements become the contract's quality schedule
 (Schedule 4), which quality monitoring tracks.
 """
@@ -157,7 +157,7 @@ class ContractVariation(models.Model):
     """A variation to a signed contract. The co-ordinating commissioner signs it as agent of
     the associate commissioners, so only once every associate has approved it (the NHS
     Standard Contract's co-ordinating commissioner acts for itself and as their agent,
-    DOMAIN.md section 8)."""
+    docs/domain.md section 8)."""
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Awaiting associates' approval and signature"

@@ -2,7 +2,7 @@
 
 The co-ordinating commissioner's commissioners and contract managers make the contract from
 an award; its commissioners sign for the commissioners (the co-ordinating commissioner acts
-for itself and as agent of the associates, DOMAIN.md section 8); the provider's
+for itself and as agent of the associates, docs/domain.md section 8); the provider's
 representatives sign for the provider. Staff of every party, and auditors, can read it.
 """
 
@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from commissioning.organisations.permissions import (
     Policy,
+    SystemActor,
     has_role_at,
     organisations_of,
     roles_at,
@@ -60,8 +61,6 @@ def visible_contracts(user, contracts):
     contracts, and every page built on a contract's data (its quality schedule and figures),
     use this or ``can``."""
     from django.db.models import Q
-
-    from commissioning.organisations.permissions import SystemActor
 
     if isinstance(user, SystemActor):
         return contracts

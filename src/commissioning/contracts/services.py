@@ -1,6 +1,6 @@
 """Making a contract from an award, and signing it.
 
-The contract follows the NHS Standard Contract model (DOMAIN.md section 8): a co-ordinating
+The contract follows the NHS Standard Contract model (docs/domain.md section 8): a co-ordinating
 commissioner (the commissioner that ran the selection), any associate commissioners, and the
 provider. The specification's outcomes and quality requirements become the contract's quality
 schedule. Under the Provider Selection Regime the contract may be made only once the

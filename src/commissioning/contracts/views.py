@@ -15,7 +15,7 @@ from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.selection.models import Decision
 from commissioning.selection.services import state_of
-from commissioning.web.http import act, csv_response, guard, submit
+from commissioning.ui.http import act, csv_response, guard, submit
 
 from . import services
 from .forms import ContractForm, VariationForm
@@ -68,7 +68,7 @@ def contract_new(request, pk):
     )
     return done or render(
         request,
-        "web/form_page.html",
+        "ui/form_page.html",
         {
             "form": form,
             "title": "Make the contract",

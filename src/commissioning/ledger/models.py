@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from django.db import models
 
-from .rules import KIND_LABELS, pence_text
+from commissioning import money
+
+from .rules import KIND_LABELS
 
 
 class Account(models.Model):
@@ -46,7 +48,7 @@ class Account(models.Model):
 
     @property
     def balance_text(self) -> str:
-        return pence_text(self.balance_pence)
+        return money.pounds_and_pence(self.balance_pence)
 
 
 class Transaction(models.Model):
@@ -94,7 +96,7 @@ class Posting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id}: {pence_text(self.amount_pence)}"
+        return f"{self.account_id}: {money.pounds_and_pence(self.amount_pence)}"
 
 
 class Statement(models.Model):

@@ -21,8 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from commissioning.money import MAX_PENCE, pounds_and_pence
+
 MAX_KEY = 100
-MAX_PENCE = 10**15  # £10 trillion: far above any NHS budget, well inside a 64-bit integer
 
 
 class AccountKind(StrEnum):
@@ -99,8 +100,8 @@ def entry_problems(entry: Entry) -> dict[str, str]:
     elif not any(k.endswith(".pence") for k in problems):
         total = sum(leg.pence for leg in entry.legs)
         if total != 0:
-            problems["legs"] = (f"The postings do not balance: they sum to {pence_text(total)}"
-                                " instead of £0.00")  # fmt: skip
+            problems["legs"] = (f"The postings do not balance: they sum to "
+                                f"{pounds_and_pence(total)} instead of £0.00")  # fmt: skip
     return problems
 
 
@@ -132,28 +133,6 @@ def reversal_legs(legs: Iterable[Leg]) -> tuple[Leg, ...]:
 
 def default_floor(kind: AccountKind) -> int | None:
     return 0 if kind in HOLDING_KINDS else None
-
-
-def pence_text(pence: int) -> str:
-    """-123456 -> '-£1,234.56'."""
-    sign = "-" if pence < 0 else ""
-    pounds, p = divmod(abs(int(pence)), 100)
-    return f"{sign}£{pounds:,}.{p:02d}"
-
-
-def pounds_to_pence(text: str) -> int:
-    """'1,234.56' or '£1234.5' -> 123456, exactly (no floating point)."""
-    from decimal import Decimal, InvalidOperation
-
-    cleaned = str(text).strip().replace(",", "").replace("£", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ValueError(f"{text!r} is not an amount in pounds") from exc
-    pence = value * 100
-    if pence != pence.to_integral_value():
-        raise ValueError(f"{text!r} has fractions of a penny")
-    return int(pence)
 
 
 # --- The journal's hash chains (decision 039) -------------------------------------------------

@@ -19,14 +19,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 
-from commissioning import clock
+from commissioning import clock, money
 from commissioning.audit import chain as audit
 from commissioning.validation import Problems, refuse
 
 from . import rules
 from .models import Account, Posting, Statement, Transaction
 from .permissions import POLICY, Action, OnBehalf, authority_of, keeper_organisations, require
-from .rules import AccountKind, Entry, Leg, pence_text
+from .rules import AccountKind, Entry, Leg
 
 ACCOUNT_FIELDS = ("code", "name", "kind", "owner_id", "floor_pence")
 
@@ -294,12 +294,26 @@ def _closed(code: str, closed_to: dt.date) -> ValidationError:
     )
 
 
-def _below_floor(i: int, code: str, name: str, new: int, floor: int) -> ValidationError:
-    limit = "0" if floor == 0 else pence_text(floor)
-    return refuse(
+class BelowFloor(ValidationError):
+    """Refused: the transaction would take an account below its floor (its limit). A caller
+    that must say something of its own tells it apart by its type, never by its message."""
+
+    def __init__(self, field: str, message: str, account: str, new_pence: int, floor_pence: int):
+        super().__init__({field: [message]})
+        self.account = account
+        self.new_pence = new_pence
+        self.floor_pence = floor_pence
+
+
+def _below_floor(i: int, code: str, name: str, new: int, floor: int) -> BelowFloor:
+    limit = "0" if floor == 0 else money.pounds_and_pence(floor)
+    return BelowFloor(
         f"legs.{i}.pence",
         f"Refused: this would take {name} ({code}) to "
-        f"{pence_text(new)}, below its limit of {limit}",
+        f"{money.pounds_and_pence(new)}, below its limit of {limit}",
+        code,
+        new,
+        floor,
     )
 
 

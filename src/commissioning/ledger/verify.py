@@ -25,8 +25,13 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
+from commissioning import money
+from commissioning.organisations.models import Membership
+
 from .models import Account, Posting, Statement, Transaction
-from .rules import GENESIS, pence_text, posting_link
+from .permissions import HOLDERS, KEEPERS
+from .rules import GENESIS, posting_link, transaction_digest
+from .services import statement_figures
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,6 @@ def chain_violation() -> str | None:
     """One pass over the postings in each account's order (streamed, with their transactions):
     every transaction still has the digest its postings carry, every link follows the one
     before it, and each account's chain ends at its head."""
-    from .rules import transaction_digest
 
     fields = ("account_id", "account__code", "seq", "amount_pence", "chain", "transaction__key",
               "transaction__fingerprint", "transaction__value_date", "transaction__posted_at",
@@ -97,10 +101,6 @@ def authority_violation() -> str | None:
     from django.db.models import Exists, OuterRef
     from django.db.models.functions import TruncDate
     from django.utils import timezone
-
-    from commissioning.organisations.models import Membership
-
-    from .permissions import HOLDERS, KEEPERS
 
     debits = Posting.objects.filter(amount_pence__lt=0).select_related("transaction", "account")
     # Authority is judged on the day the person acted (when it was posted), not the value
@@ -169,7 +169,7 @@ def _first_violation() -> str | None:
     if unbalanced:
         key, total, n = unbalanced
         return (f"transaction {key} does not balance: its {n} posting(s) sum to "
-                f"{pence_text(total)}")  # fmt: skip
+                f"{money.pounds_and_pence(total)}")  # fmt: skip
     drift = (
         Account.objects.annotate(posted=Coalesce(Sum("postings__amount_pence"), Value(0)))
         .exclude(balance_pence=F("posted"))
@@ -179,8 +179,8 @@ def _first_violation() -> str | None:
     )
     if drift:
         code, balance, posted = drift
-        return (f"account {code}: its balance {pence_text(balance)} is not the sum of its "
-                f"postings {pence_text(posted)}")  # fmt: skip
+        return (f"account {code}: its balance {money.pounds_and_pence(balance)} is not the "
+                f"sum of its postings {money.pounds_and_pence(posted)}")  # fmt: skip
     below = (
         Account.objects.filter(floor_pence__isnull=False, balance_pence__lt=F("floor_pence"))
         .order_by("code")
@@ -189,14 +189,14 @@ def _first_violation() -> str | None:
     )
     if below:
         code, balance, floor = below
-        return f"account {code} is at {pence_text(balance)}, below its floor of {pence_text(floor)}"
+        return (f"account {code} is at {money.pounds_and_pence(balance)}, below its floor of "
+                f"{money.pounds_and_pence(floor)}")  # fmt: skip
     for reversal in Transaction.objects.filter(reverses__isnull=False).order_by("id").iterator():
         mine = Counter(reversal.postings.values_list("account_id", "amount_pence"))
         original = Posting.objects.filter(transaction_id=reversal.reverses_id)
         theirs = Counter((a, -p) for a, p in original.values_list("account_id", "amount_pence"))
         if mine != theirs:
             return f"transaction {reversal.key} is not the exact reversal of the one it reverses"
-    from .services import statement_figures
 
     for statement in Statement.objects.select_related("account").order_by("id").iterator():
         f = statement_figures(statement.account, statement.period_start, statement.period_end)
@@ -205,6 +205,6 @@ def _first_violation() -> str | None:
         if issued != (f.opening_pence, f.money_in_pence, f.money_out_pence, f.closing_pence):
             return (f"the statement of {statement.account.code} for {statement.period_start} to "
                     f"{statement.period_end} no longer reconciles to the postings (closing "
-                    f"{pence_text(statement.closing_pence)} issued, "
-                    f"{pence_text(f.closing_pence)} now)")  # fmt: skip
+                    f"{money.pounds_and_pence(statement.closing_pence)} issued, "
+                    f"{money.pounds_and_pence(f.closing_pence)} now)")  # fmt: skip
     return None

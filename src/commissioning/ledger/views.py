@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from commissioning import clock
-from commissioning.web.http import act, csv_response, guard
+from commissioning import clock, money
+from commissioning.ui.http import act, csv_response, guard
 
 from . import services
 from .models import Posting
@@ -117,7 +117,7 @@ def issue_statement(request, code):
         lambda: services.issue_statement(a, start, end, request.user),
         lambda s: (
             f"Statement issued for {start:%B %Y}: closing balance "
-            f"{s.closing_pence / 100:,.2f} pounds. The month is now closed to postings."
+            f"{money.pounds_and_pence(s.closing_pence)}. The month is now closed to postings."
         ),
         reverse("ledger-account", args=[a.code]),
     )

@@ -18,6 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from commissioning.organisations.models import User
+
+from . import services
+from .models import Account
+from .rules import Entry, Leg
+
 FUNDING = "LOAD-FUNDING"
 
 
@@ -40,8 +46,6 @@ def spend_code(i: int) -> str:
 def set_up_books(owner, actor, budgets: int, pence_each: int) -> None:
     """A funding source, ``budgets`` budgets (floor 0) each allocated ``pence_each``, and a
     spend account per budget."""
-    from . import services
-    from .rules import Entry, Leg
 
     services.open_account(services.AccountInput(FUNDING, "Allocation", "funding", owner.pk), actor)
     for i in range(budgets):
@@ -57,9 +61,6 @@ def set_up_books(owner, actor, budgets: int, pence_each: int) -> None:
 
 def top_up(actor, budgets: int, pence_each: int, key: str) -> None:
     """Bring every budget back to ``pence_each`` (a new allocation for the shortfall)."""
-    from . import services
-    from .models import Account
-    from .rules import Entry, Leg
 
     for i in range(budgets):
         short = pence_each - Account.objects.get(code=budget_code(i)).balance_pence
@@ -86,11 +87,6 @@ def write(items: Iterable[Planned], username: str, out: Path, post=None) -> None
     """Post each planned transaction once (with ``services.post``, or the ``post`` given: the
     benchmark's baseline), appending its outcome to ``out``."""
     from django.core.exceptions import ValidationError
-
-    from commissioning.organisations.models import User
-
-    from . import services
-    from .rules import Entry, Leg
 
     # A writer acts for one person throughout: their memberships are read once.
     actor = User.objects.prefetch_related("memberships").get(username=username)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from commissioning.web.forms import NHSForm
+from commissioning.ui.forms import NHSForm
 
 
 class StressForm(NHSForm):

@@ -1,6 +1,6 @@
 """Continuity of services and the priority list as pure rules.
 
-Commissioner Requested Services (DOMAIN.md section 2, NHS England CRS policy; Monitor's
+Commissioner Requested Services (docs/domain.md section 2, NHS England CRS policy; Monitor's
 guidance of 28 March 2013): a service must continue locally if a provider fails when
 (1) there is no alternative provider close enough, OR (2) removing it would increase health
 inequalities, OR (3) removing it would make other related services unviable. The tests
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 NO_ALTERNATIVE_SHARE = 0.05
 # Test 2: the affected population is more deprived than the population served when the share
 # of it in the two most deprived deciles exceeds the share in the population served by this
-# many percentage points (a documented screen, [U] in DOMAIN.md: no published threshold).
+# many percentage points (a documented screen, [U] in docs/domain.md: no published threshold).
 INEQUALITY_MARGIN = 0.05
 
 

@@ -13,7 +13,7 @@ from commissioning.contracts.models import Contract
 from commissioning.engine.market import concentration
 from commissioning.organisations.models import Organisation
 from commissioning.quality.charts import response as chart_response
-from commissioning.web.http import act, csv_response, guard, submit
+from commissioning.ui.http import act, csv_response, guard, submit
 
 from . import charts, data, services
 from .forms import DecisionForm, StressForm

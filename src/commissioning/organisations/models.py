@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from commissioning import money
+
 from .vocabulary import ORGANISATION_TYPE_LABELS, ROLE_LABELS, tidy_name
 
 ODS_CODE = RegexValidator(
@@ -225,4 +227,4 @@ class DelegatedAuthority(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user.username} on {self.budget.code} up to £{self.limit_pence / 100:,.0f}"
+        return f"{self.user.username} on {self.budget.code} up to {money.pounds(self.limit_pence)}"

@@ -128,23 +128,6 @@ class SystemActor:
 SYSTEM = SystemActor()
 
 
-def can(user, action: Action, obj=None) -> bool:
-    if isinstance(user, SystemActor):
-        return True
-    roles = roles_of(user)
-    if not roles & ALLOWED[action]:
-        return False
-    if action is Action.VIEW_PEOPLE and obj is not None and Role.ADMINISTRATOR not in roles:
-        # Who works where is shown to colleagues in the same organisation and to admins only.
-        return obj.pk in organisations_of(user)
-    return True
-
-
-def require(user, action: Action, obj=None) -> None:
-    if not can(user, action, obj):
-        raise PermissionDenied(f"You do not have permission to {action.value.replace('_', ' ')}.")
-
-
 # ``Policy.can(user, action)`` asks about the roles alone; an explicit object, even None, is
 # judged by the action's rule.
 ROLE_ONLY = object()
@@ -167,10 +150,16 @@ class Policy:
         """Whether ``user`` may take ``action``: on ``obj`` if one is given (its rule decides),
         or at all (the roles alone) if none is. An object that is missing (``None``, say a
         proposal's selection when it was made to none) is refused, never taken as the role
-        question: a rule cannot be skipped by an attribute being empty."""
+        question: a rule cannot be skipped by an attribute being empty. An action open to
+        ``ANY_PERSON`` needs no role (a budget holder's family may hold none): a signed-in,
+        active person, and then the rule decides."""
         if isinstance(user, SystemActor):
             return True
-        if not roles_of(user) & self.allowed[action]:
+        allowed = self.allowed[action]
+        if allowed is ANY_PERSON:
+            if not is_live(user):
+                return False
+        elif not roles_of(user) & allowed:
             return False
         rule = self.rules.get(action)
         if obj is ROLE_ONLY or rule is None:
@@ -181,6 +170,30 @@ class Policy:
         if not self.can(user, action, obj):
             what = self.labels.get(action) or str(action.value).replace("_", " ")
             raise PermissionDenied(f"You do not have permission to {what}.")
+
+
+def is_live(user) -> bool:
+    """Signed in, and an account still in use."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+class _AnyPerson(frozenset):
+    """The roles of an action anyone signed in may take, if the action's rule allows."""
+
+
+ANY_PERSON: frozenset[Role] = _AnyPerson()
+
+POLICY = Policy(
+    allowed=ALLOWED,
+    rules={
+        # Who works where is shown to colleagues in the same organisation and to admins only.
+        Action.VIEW_PEOPLE: lambda user, org: (
+            Role.ADMINISTRATOR in roles_of(user) or org.pk in organisations_of(user)
+        ),
+    },
+)
+can = POLICY.can
+require = POLICY.require
 
 
 # Roles that read personal data or move public money. Each needs a second administrator's

@@ -46,3 +46,23 @@ class PersonalBudgetsConfig(AppConfig):
 
         track("personal_budgets.plan", ("amount_pence", "mode"))
         track("personal_budgets.payment", ("amount_pence", "paid_on", "flagged", "flag_cleared"))
+
+        # Its page in the site's menu: "My budget" for a holder, representative or nominee,
+        # "PHBs" for a care coordinator; nobody else.
+        from commissioning.ui.navigation import Entry, register
+
+        register(Entry(80, "phb", permissions.menu_label))
+
+        # On the Commissioning together page: the programmes this person may see.
+        from commissioning.collaboration.workspace import Section
+        from commissioning.collaboration.workspace import register as on_together_page
+
+        on_together_page(
+            Section(
+                "personal_budgets",
+                "Personal health budgets and integrated personal commissioning",
+                "Programme totals, integrated budgets and the cohort who would benefit from "
+                "integrated personal commissioning:",
+                permissions.programme_links,
+            )
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from commissioning.collaboration.models import PoolScheme
-from commissioning.web.forms import DateInput, MoneyField, NHSForm
+from commissioning.ui.forms import DateInput, MoneyField, NHSForm
 
 from .models import Entitlement, NeedsAssessment, Plan, Reconsideration, choices_of
 from .rules import nhs_number

@@ -15,11 +15,22 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.urls import reverse
 
-from commissioning.organisations.permissions import SystemActor, has_role_at
+from commissioning.organisations.permissions import (
+    ANY_PERSON,
+    Policy,
+    SystemActor,
+    current_memberships,
+    has_role_at,
+    is_live,
+    roles_of,
+)
 from commissioning.organisations.vocabulary import Role
+from commissioning.ui.navigation import Link
 
+from .models import Person
 from .rules.holding import Mode, Recipient
 
 
@@ -46,14 +57,10 @@ PROGRAMME_READERS = frozenset(
 )
 
 
-def _live(user) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
-
-
 def relationship(user, person) -> str | None:
     """How the user stands to the person: holder, representative, nominee, coordinator,
     auditor, or None."""
-    if not _live(user) or person is None or isinstance(user, SystemActor):
+    if not is_live(user) or person is None or isinstance(user, SystemActor):
         return None
     uid = user.pk
     if person.holder_id == uid:
@@ -74,40 +81,68 @@ def relationship(user, person) -> str | None:
 _OWN = {"holder", "representative", "nominee"}
 
 
-def can(user, action: Action, obj) -> bool:
-    """``obj`` is a Person, or an organisation id for CREATE_PERSON and VIEW_PROGRAMME."""
-    if isinstance(user, SystemActor):
+def _may_record_spend(user, person) -> bool:
+    """The coordinator, or whoever receives the direct payment under the agreed plan."""
+    rel = relationship(user, person)
+    if rel == "coordinator":
         return True
-    if action is Action.CREATE_PERSON:
-        return _live(user) and has_role_at(user, obj, {Role.CARE_COORDINATOR})
-    if action is Action.VIEW_PROGRAMME:
-        return _live(user) and has_role_at(user, obj, PROGRAMME_READERS)
-    rel = relationship(user, obj)
-    if action is Action.VIEW_RECORD:
-        return rel is not None
-    if action is Action.MANAGE_RECORD:
-        return rel == "coordinator"
-    if action is Action.REQUEST_RECONSIDERATION:
-        return rel in _OWN or rel == "coordinator"
-    if action is Action.RECORD_SPEND:
-        if rel == "coordinator":
-            return True
-        plan = obj.plans.filter(status="agreed").first()
-        if plan is None or plan.mode != Mode.DIRECT_PAYMENT:
-            return False
-        recipient = (
-            {
-                Recipient.PATIENT: "holder",
-                Recipient.REPRESENTATIVE: "representative",
-                Recipient.NOMINEE: "nominee",
-            }.get(Recipient(plan.recipient))
-            if plan.recipient
-            else None
-        )
-        return rel == recipient
-    raise ValueError(action)
+    plan = person.plans.filter(status="agreed").first()
+    if plan is None or plan.mode != Mode.DIRECT_PAYMENT or not plan.recipient:
+        return False
+    recipient = {
+        Recipient.PATIENT: "holder",
+        Recipient.REPRESENTATIVE: "representative",
+        Recipient.NOMINEE: "nominee",
+    }.get(Recipient(plan.recipient))
+    return rel == recipient
 
 
-def require(user, action: Action, obj) -> None:
-    if not can(user, action, obj):
-        raise PermissionDenied(f"You do not have permission to {LABELS[action]}.")
+# A person's record is read by those who stand in a relationship to them (``relationship``),
+# whatever roles they hold: a holder's family may hold none. ``obj`` is a Person, or an
+# organisation id for CREATE_PERSON and VIEW_PROGRAMME.
+POLICY = Policy(
+    allowed={
+        Action.VIEW_RECORD: ANY_PERSON,
+        Action.MANAGE_RECORD: frozenset({Role.CARE_COORDINATOR}),
+        Action.RECORD_SPEND: ANY_PERSON,
+        Action.REQUEST_RECONSIDERATION: ANY_PERSON,
+        Action.CREATE_PERSON: frozenset({Role.CARE_COORDINATOR}),
+        Action.VIEW_PROGRAMME: PROGRAMME_READERS,
+    },
+    rules={
+        Action.VIEW_RECORD: lambda user, person: relationship(user, person) is not None,
+        Action.MANAGE_RECORD: lambda user, person: relationship(user, person) == "coordinator",
+        Action.RECORD_SPEND: _may_record_spend,
+        Action.REQUEST_RECONSIDERATION: lambda user, person: (
+            relationship(user, person) in _OWN | {"coordinator"}
+        ),
+        Action.CREATE_PERSON: lambda user, org_id: has_role_at(
+            user, org_id, {Role.CARE_COORDINATOR}
+        ),
+        Action.VIEW_PROGRAMME: lambda user, org_id: has_role_at(user, org_id, PROGRAMME_READERS),
+    },
+    labels=LABELS,
+)
+can = POLICY.can
+require = POLICY.require
+
+
+def menu_label(user) -> str | None:
+    """The menu's link to personal budgets: "My budget" for a holder, representative or
+    nominee; "PHBs" for a care coordinator (who keeps the caseload); nothing for the rest."""
+    if Person.objects.filter(Q(holder=user) | Q(representative=user) | Q(nominee=user)).exists():
+        return "My budget"
+    if Role.CARE_COORDINATOR in roles_of(user):
+        return "PHBs"
+    return None
+
+
+def programme_links(user) -> list[Link]:
+    """The commissioners whose personal health budget programme (totals and the IPC cohort)
+    this person may see, as links."""
+    orgs = {m.organisation for m in current_memberships(user)}
+    return [
+        Link(o.display_name, reverse("phb-programme", args=[o.code]))
+        for o in sorted(orgs, key=lambda o: o.name)
+        if can(user, Action.VIEW_PROGRAMME, o.pk)
+    ]

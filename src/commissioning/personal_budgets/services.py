@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 
-from commissioning import clock
+from commissioning import clock, money
 from commissioning.audit import chain as audit
 from commissioning.collaboration.models import PoolScheme
 from commissioning.collaboration.pooled import INTEGRATED_BUDGET
@@ -27,7 +27,8 @@ from commissioning.engine import disclosure
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Account
 from commissioning.ledger.permissions import OnBehalf
-from commissioning.ledger.rules import Entry, Leg, pence_text
+from commissioning.ledger.rules import Entry, Leg
+from commissioning.ledger.services import BelowFloor
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import Role
@@ -457,7 +458,7 @@ def _plan_problems(person: Person, cmd: PlanInput) -> Problems:
             p.add(
                 "amount_pence",
                 "The budget must cover the full cost of every service in the "
-                f"plan: it is {pence_text(short)} short",
+                f"plan: it is {money.pounds_and_pence(short)} short",
             )
     previous = current_plan(person)
     reduced = previous and cmd.amount_pence and cmd.amount_pence < previous.amount_pence
@@ -765,13 +766,11 @@ def _pay(person, plan, service, verdict, cmd: PaymentInput, paid_on: dt.date, ac
                 value_date=paid_on,
                 metadata={"plan": plan.pk},
             )
-        except ValidationError as exc:
-            if any("below its limit" in m for m in exc.messages):
-                left = Account.objects.get(pk=person.budget_account_id).balance_pence
-                raise _OverBudget(
-                    f"Refused: only {pence_text(left)} is left in the budget"
-                ) from exc
-            raise
+        except BelowFloor as exc:
+            left = Account.objects.get(pk=person.budget_account_id).balance_pence
+            raise _OverBudget(
+                f"Refused: only {money.pounds_and_pence(left)} is left in the budget"
+            ) from exc
         if not posted.created:
             done = Payment.objects.get(transaction=posted.transaction)
             return Paid(done, done.flagged, "Already recorded", created=False)
@@ -1062,14 +1061,17 @@ def record_repayment(notice: RepaymentNotice, cmd: RepaidInput, actor) -> Repaid
         if cmd.amount_pence > outstanding:
             raise refuse(
                 "amount_pence",
-                f"Only {pence_text(outstanding)} is still to be repaid on this notice",
+                f"Only {money.pounds_and_pence(outstanding)} is still to be repaid on this notice",
             )
         spent = recovers_spending(RepaymentGround(notice.ground))
         account = person.spend_account if spent else person.budget_account
         held = Account.objects.get(pk=account.pk).balance_pence
         if cmd.amount_pence > held:
             what = "has been spent from" if spent else "is left unspent in"
-            raise refuse("amount_pence", f"Only {pence_text(held)} {what} the budget to be repaid")
+            raise refuse(
+                "amount_pence",
+                f"Only {money.pounds_and_pence(held)} {what} the budget to be repaid",
+            )
         plan = current_plan(person)
         metadata: dict = {"repayment_notice": notice.pk}
         kind = "repayment"
@@ -1092,7 +1094,7 @@ def record_repayment(notice: RepaymentNotice, cmd: RepaidInput, actor) -> Repaid
                 metadata=metadata,
             )
         except ValidationError as exc:  # the books closed to that date, or spent meanwhile
-            short = any("below its limit" in m for m in exc.messages)
+            short = isinstance(exc, BelowFloor)
             raise refuse(
                 "amount_pence" if short else "received_on", " ".join(exc.messages)
             ) from exc

@@ -14,18 +14,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from commissioning import clock
+from commissioning import clock, money
 from commissioning.engine import disclosure
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
-from commissioning.ledger.rules import pence_text
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import Role
-from commissioning.web.http import act, csv_response, submit
-from commissioning.web.templatetags.nhs import pounds
+from commissioning.ui.http import act, csv_response, submit
+from commissioning.ui.templatetags.nhs import pounds
 
 from . import forms as f
+from . import ipc
 from . import services as phb
 from .models import Access, Payment, Plan, Reconsideration, RepaymentNotice
 from .permissions import PROGRAMME_READERS, Action, can, relationship
@@ -95,7 +95,7 @@ def new_person(request):
     )
     return done or render(
         request,
-        "web/form_page.html",
+        "ui/form_page.html",
         {
             "form": form,
             "title": "Record a person for a personal health budget",
@@ -149,7 +149,7 @@ def _form_page(request, p, form, call, success, title, submit_label, lede="", th
     done = submit(request, form, call, success, then or _url(p), getattr(form, "rename_map", None))
     return done or render(
         request,
-        "web/form_page.html",
+        "ui/form_page.html",
         {
             "form": form,
             "title": title,
@@ -257,7 +257,7 @@ def new_plan(request, pk: int):
     if indicative is not None:
         lede += (
             " Indicative budget from the resource allocation table: "
-            f"{pence_text(indicative)} a year."
+            f"{money.pounds_and_pence(indicative)} a year."
         )
     return _form_page(
         request,
@@ -322,15 +322,13 @@ def plan_csv(request, pk: int, version: int):
         ("Risks", the_plan.risks),
         ("Contingency", the_plan.contingency),
         ("How the budget is held", the_plan.get_mode_display()),
-        ("Annual budget (pounds)", f"{the_plan.amount_pence / 100:.2f}"),
+        ("Annual budget (pounds)", money.plain(the_plan.amount_pence)),
     ):
         w.writerow([label, value])
     w.writerow([])
     w.writerow(["Service", "Kind", "Provider", "Cost a year (pounds)"])
     for s in the_plan.services.all():
-        w.writerow(
-            [s.name, s.get_category_display(), s.provider, f"{s.annual_cost_pence / 100:.2f}"]
-        )
+        w.writerow([s.name, s.get_category_display(), s.provider, money.plain(s.annual_cost_pence)])
     return response
 
 
@@ -350,9 +348,9 @@ def pay(request, pk: int):
         lambda paid: f"Payment recorded. {paid.reason}",
         "Record a payment from the budget",
         "Record the payment",
-        f"{pence_text(p.budget_account.balance_pence)} left. Alcohol, tobacco, gambling, "
-        "debt repayment, anything unlawful, and NHS services such as emergency care or GP "
-        "appointments cannot be bought.",
+        f"{money.pounds_and_pence(p.budget_account.balance_pence)} left. Alcohol, tobacco, "
+        "gambling, debt repayment, anything unlawful, and NHS services such as emergency care "
+        "or GP appointments cannot be bought.",
     )
 
 
@@ -368,10 +366,10 @@ def statement(request, pk: int, year: int, month: int, fmt: str = "html"):
     if fmt == "csv":
         response, w = csv_response(f"{p.reference}-statement-{year}-{month:02d}.csv")
         w.writerow(["Statement", p.reference, f"{s.start:%B %Y}"])
-        w.writerow(["Opening balance (pounds)", f"{s.opening_pence / 100:.2f}"])
-        w.writerow(["Money in (pounds)", f"{s.money_in_pence / 100:.2f}"])
-        w.writerow(["Money out (pounds)", f"{s.money_out_pence / 100:.2f}"])
-        w.writerow(["Closing balance (pounds)", f"{s.closing_pence / 100:.2f}"])
+        w.writerow(["Opening balance (pounds)", money.plain(s.opening_pence)])
+        w.writerow(["Money in (pounds)", money.plain(s.money_in_pence)])
+        w.writerow(["Money out (pounds)", money.plain(s.money_out_pence)])
+        w.writerow(["Closing balance (pounds)", money.plain(s.closing_pence)])
         w.writerow([])
         w.writerow(["Date", "Paid to", "What", "Kind", "Amount (pounds)", "In the plan"])
         for x in s.payments:
@@ -381,7 +379,7 @@ def statement(request, pk: int, year: int, month: int, fmt: str = "html"):
                     x.payee,
                     x.description,
                     x.get_category_display(),
-                    f"{x.amount_pence / 100:.2f}",
+                    money.plain(x.amount_pence),
                     "no: flagged for review" if x.flagged else "yes",
                 ]
             )
@@ -392,7 +390,7 @@ def statement(request, pk: int, year: int, month: int, fmt: str = "html"):
                     "Repaid to the NHS",
                     f"Under the repayment notice of {r.notice.issued_on:%-d %B %Y}",
                     "Repayment",
-                    f"{r.amount_pence / 100:.2f}",
+                    money.plain(r.amount_pence),
                     "",
                 ]
             )
@@ -455,9 +453,9 @@ def repaid(request, pk: int, notice: int):
         "Repayment recorded.",
         "Record money repaid",
         "Record the repayment",
-        f"Notice of {n.issued_on:%-d %B %Y}: {pence_text(n.outstanding_pence)} still to be "
-        f"repaid of {pence_text(n.amount_pence)}, by {n.deadline:%-d %B %Y}. The money goes "
-        "back to where the budget came from.",
+        f"Notice of {n.issued_on:%-d %B %Y}: {money.pounds_and_pence(n.outstanding_pence)} "
+        f"still to be repaid of {money.pounds_and_pence(n.amount_pence)}, by "
+        f"{n.deadline:%-d %B %Y}. The money goes back to where the budget came from.",
     )
 
 
@@ -573,7 +571,6 @@ def _programme_rows(fig: phb.Programme) -> list[tuple[str, str, disclosure.Shown
 
 def programme(request, code: str):
     org, fig = _programme(request, code)
-    from . import ipc
 
     return render(
         request,
@@ -601,6 +598,6 @@ def programme_csv(request, code: str):
         elif figure.rounded:
             value, note = figure.value, f"rounded to the nearest {disclosure.ROUNDING_MULTIPLE}"
         else:
-            value, note = f"{figure.value / 100:.2f}", "pounds"
+            value, note = money.plain(figure.value), "pounds"
         w.writerow([section, what, value, note])
     return response

@@ -14,6 +14,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from commissioning.ui.http import download
+
 GREY, ORANGE, BLUE, NAVY, RED = "#7f7f7f", "#ed8b00", "#005eb8", "#003087", "#d5281b"
 POINT_COLOURS = {
     "special_cause_concern": ORANGE,
@@ -27,8 +29,6 @@ FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 def response(figure, fmt: str, name: str):
     """The figure as an HTTP response: SVG inline, PNG as a download named ``name``.png."""
     from django.http import Http404
-
-    from commissioning.web.http import download
 
     if fmt not in FORMATS:
         raise Http404("Charts export as svg or png")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
-from commissioning.web.forms import NHSForm
+from commissioning.ui.forms import NHSForm
 
 from .models import EscalationCase
+from .services import parse_month
 
 SOURCES = [(v, label) for v, label in EscalationCase.Source.choices if v != "alert"]
 
@@ -119,7 +120,6 @@ class MeasurementForm(NHSForm):
     )
 
     def clean_month(self):
-        from .services import parse_month
 
         text = self.cleaned_data["month"].strip()
         month = parse_month(text)

@@ -187,6 +187,7 @@ class QualityMeasurement(models.Model):
         ENTERED = "entered", "Entered on the page"
         UPLOADED = "uploaded", "Uploaded from a file"
         DEMO = "demo", "Synthetic (demonstration)"
+        API = "api", "Sent through the API"
 
     item = models.ForeignKey(
         "contracts.QualityScheduleItem", on_delete=models.CASCADE, related_name="measurements"

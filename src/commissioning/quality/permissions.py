@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from commissioning.contracts.permissions import Action as ContractAction
+from commissioning.contracts.permissions import can as can_contract
+from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import (
     Policy,
     SystemActor,
@@ -43,7 +46,6 @@ COMMISSIONER_SIDE = MANAGERS | {Role.CLINICAL_ADVISER, Role.FINANCE_LEAD, Role.A
 
 
 def commissioning_organisations(user) -> set[int]:
-    from commissioning.organisations.models import Organisation
 
     return set(
         Organisation.objects.filter(
@@ -72,8 +74,6 @@ def _contract_of(obj):
 
 
 def _may_view_contract(user, obj) -> bool:
-    from commissioning.contracts.permissions import Action as ContractAction
-    from commissioning.contracts.permissions import can as can_contract
 
     return can_contract(user, ContractAction.VIEW_CONTRACT, _contract_of(obj))
 

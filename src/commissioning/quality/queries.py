@@ -19,6 +19,9 @@ from commissioning.engine.quality.spc import Improvement, SpcOptions, spc_polars
 from commissioning.organisations.models import Organisation
 from commissioning.reference.models import AEAttendance
 
+from .models import MortalityRun, QualityMeasurement
+from .rules import measure_target
+
 FOUR_HOUR_TARGET = 95.0
 AE_OPTIONS = SpcOptions(improvement=Improvement.INCREASE, target=FOUR_HOUR_TARGET)
 
@@ -127,14 +130,12 @@ def ae_funnel(period: dt.date, overdispersion: Overdispersion):
 
 
 def latest_run():
-    from .models import MortalityRun
 
     return MortalityRun.objects.first()
 
 
 def schedule_target(item):
     """How a quality schedule line is charted (``rules.measure_target``)."""
-    from .rules import measure_target
 
     return measure_target(
         item.kind,
@@ -147,7 +148,6 @@ def schedule_target(item):
 def schedule_spc(item, measurements=None) -> tuple[list[dict], dict, object]:
     """SPC points, icons and the target basis of one quality schedule line's monthly figures.
     ``measurements`` may be passed when already fetched (in period order)."""
-    from .models import QualityMeasurement
 
     target = schedule_target(item)
     if measurements is None:

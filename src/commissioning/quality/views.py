@@ -11,11 +11,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from commissioning.contracts.models import Contract
+from commissioning.contracts.models import Contract, QualityScheduleItem
 from commissioning.contracts.permissions import visible_contracts
 from commissioning.engine.quality.funnel import Overdispersion
 from commissioning.organisations.models import Organisation
-from commissioning.web.http import act, csv_response, guard, submit
+from commissioning.reference.models import AEAttendance
+from commissioning.ui.http import act, csv_response, guard, submit
 
 from . import charts, queries, services
 from .forms import (
@@ -350,7 +351,6 @@ SPC_COLUMNS = ["period", "value", "mean", "lpl", "upl", "near_lpl", "near_upl", 
 
 def _item(request, pk):
     """A line of a contract's quality schedule, to those who may see the contract."""
-    from commissioning.contracts.models import QualityScheduleItem
 
     item = get_object_or_404(
         QualityScheduleItem.objects.select_related(
@@ -520,7 +520,6 @@ def _int(text) -> int | None:
 
 
 def _ae_codes():
-    from commissioning.reference.models import AEAttendance
 
     return AEAttendance.objects.values_list("org_code").distinct()
 

@@ -15,3 +15,20 @@ class SelectionConfig(AppConfig):
         track("selection.score", ("proposal_id", "criterion", "score", "justification"))
         track("selection.moderatedscore", ("proposal_id", "criterion", "score", "rationale"))
         track("selection.decision", DECISION_FIELDS)
+
+        # What specifications asks of the cycle that follows a specification.
+        from commissioning.specifications.consultation import register as consult
+
+        from .consultation import SelectionConsultation
+
+        consult(SelectionConsultation())
+
+        # Its pages in the site's menu, shown to those the pages' policy lets in.
+        from commissioning.ui.navigation import Entry, register
+
+        from .permissions import Action, can
+
+        register(Entry(20, "advice-requests", "Advice requests",
+                       lambda user: can(user, Action.GIVE_ADVICE)))  # fmt: skip
+        register(Entry(30, "opportunities", "Opportunities",
+                       lambda user: can(user, Action.SUBMIT_PROPOSAL)))  # fmt: skip

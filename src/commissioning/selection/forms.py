@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django import forms
 
+from commissioning import money
 from commissioning.organisations.models import Organisation, User
 from commissioning.organisations.vocabulary import PROVIDER_TYPES, OrganisationType
-from commissioning.web.forms import MoneyField, NHSForm
+from commissioning.ui.forms import MoneyField, NHSForm
 
 from .documents import MAX_DOCUMENT_BYTES, DocumentInput
 from .models import Advice, AdviceSource
@@ -15,6 +16,7 @@ from .rules.award import Outcome
 from .rules.conflicts import Management
 from .rules.evaluation import SCALE, Criterion
 from .rules.selection_route import Route
+from .services import CriterionScore
 
 
 def required(message: str) -> dict:
@@ -413,7 +415,6 @@ class ScoresForm(NHSForm):
             )
 
     def scores(self):
-        from .services import CriterionScore
 
         return {
             c.value: CriterionScore(
@@ -461,7 +462,8 @@ class DecisionForm(NHSForm):
             (
                 p.proposal.pk,
                 f"{p.proposal.provider.display_name}: "
-                f"{p.total_percent or 'not scored'}, £{p.proposal.total_price_pence / 100:,.2f}",
+                f"{p.total_percent or 'not scored'}, "
+                f"{money.pounds_and_pence(p.proposal.total_price_pence)}",
             )
             for p in proposals
         ]

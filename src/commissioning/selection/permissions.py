@@ -17,6 +17,9 @@ from enum import StrEnum
 from commissioning.organisations.permissions import Policy, has_role_at, roles_at, roles_of
 from commissioning.organisations.vocabulary import Role
 
+from .models import ConflictDeclaration
+from .rules.conflicts import Declaration, Management, may_take_part
+
 
 class Action(StrEnum):
     REQUEST_ADVICE = "request_advice"
@@ -96,8 +99,6 @@ def free_of_conflict(user, process, provider_id: int | None = None) -> tuple[boo
     is excluded, takes no part. With the reason, for the refusal. The services apply it when
     someone the policy allows scores or decides, after the state of the process (whose
     refusals come first)."""
-    from .models import ConflictDeclaration
-    from .rules.conflicts import Declaration, Management, may_take_part
 
     declarations = [
         Declaration(d.has_interest, d.provider_id, Management(d.management))

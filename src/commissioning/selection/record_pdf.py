@@ -27,6 +27,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from commissioning import money
+
 from .queries.decision_record import DecisionRecord
 
 NHS_BLUE = colors.HexColor("#005eb8")
@@ -62,7 +64,7 @@ def _p(text, style=BODY) -> Paragraph:
 
 
 def _money(pence: int) -> str:
-    return f"£{pence / 100:,.2f}" if pence % 100 else f"£{pence // 100:,}"
+    return money.pounds(pence)
 
 
 def _date(value) -> str:

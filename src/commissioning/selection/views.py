@@ -17,7 +17,7 @@ from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, PROVIDER_
 from commissioning.specifications.models import ServiceSpecification
 from commissioning.specifications.permissions import Action as SpecAction
 from commissioning.specifications.permissions import can as can_spec
-from commissioning.web.http import act, csv_response, download, guard, submit
+from commissioning.ui.http import act, csv_response, download, guard, submit
 
 from . import services as sel
 from .forms import (
@@ -46,10 +46,13 @@ from .models import (
 )
 from .permissions import Action, can, is_evaluator
 from .queries.clarifications_for_bidders import clarifications_for_bidders
+from .queries.decision_record import decision_record as build
 from .queries.evaluation_for_process import declarations_by_user, evaluation_for_process
+from .record_pdf import render_decision_record
 from .rules.award import Outcome, needs_evaluation, representation_window_open
 from .rules.conflicts import may_take_part
 from .rules.evaluation import SCALE, Criterion
+from .sequels import sequel
 
 
 def _spec(request, pk) -> ServiceSpecification:
@@ -82,7 +85,7 @@ def _providers_of(user) -> list[Organisation]:
 
 def _form_page(request, form, title, back, **extra):
     return render(
-        request, "web/form_page.html", {"form": form, "title": title, "back": back, **extra}
+        request, "ui/form_page.html", {"form": form, "title": title, "back": back, **extra}
     )
 
 
@@ -881,9 +884,7 @@ def decision_detail(request, pk):
         and representation_window_open(state, clock.today())
         and can(user, Action.MAKE_REPRESENTATION, decision)
     )
-    from commissioning.contracts.permissions import Action as ContractAction
-    from commissioning.contracts.permissions import can as can_contract
-
+    contract = sequel("contract")
     awarded_without_contract = [
         p
         for p in decision.awarded.all()
@@ -911,7 +912,13 @@ def decision_detail(request, pk):
             and not decision.contracts.all(),
             "may_contract": state.contract_may_be_made
             and awarded_without_contract
-            and can_contract(user, ContractAction.CREATE_CONTRACT, decision),
+            and contract is not None
+            and contract.may_make(user, decision),
+            "contracts": [
+                c
+                for c in decision.contracts.all()
+                if contract is not None and contract.may_view(user, c)
+            ],
             "advice": decision.advice_considered.select_related("request__organisation")
             if team
             else [],
@@ -997,7 +1004,6 @@ def decision_withdraw(request, pk):
 
 
 def decision_record(request, pk):
-    from .queries.decision_record import decision_record as build
 
     process = _process(request, pk)
     guard(can(request.user, Action.VIEW_DECISION_RECORD, process))
@@ -1005,8 +1011,6 @@ def decision_record(request, pk):
 
 
 def decision_record_pdf(request, pk):
-    from .queries.decision_record import decision_record as build
-    from .record_pdf import render_decision_record
 
     process = _process(request, pk)
     guard(can(request.user, Action.VIEW_DECISION_RECORD, process))

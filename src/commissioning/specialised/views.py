@@ -8,11 +8,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from commissioning import money
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
 from commissioning.quality.charts import response as chart_response
 from commissioning.quality.charts import spc_chart
-from commissioning.web.http import csv_response, guard, submit
+from commissioning.ui.http import csv_response, guard, submit
 
 from . import services
 from .forms import MonthForm
@@ -149,10 +150,10 @@ def line_chart(request, pk, fmt):
     points = [
         {
             "period": pt.period,
-            "value": pt.value / 100,
-            "mean": pt.mean / 100,
-            "upl": pt.upl / 100,
-            "lpl": pt.lpl / 100,
+            "value": money.for_chart(pt.value),
+            "mean": money.for_chart(pt.mean),
+            "upl": money.for_chart(pt.upl),
+            "lpl": money.for_chart(pt.lpl),
             "point_type": pt.point_type,
         }
         for pt in p.spc_points

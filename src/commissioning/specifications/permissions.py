@@ -21,6 +21,7 @@ from commissioning.organisations.permissions import (
 )
 from commissioning.organisations.vocabulary import Role
 
+from .consultation import consultation
 from .rules.lifecycle import Status
 
 
@@ -47,8 +48,6 @@ COMMISSIONER_ONLY = frozenset({Role.COMMISSIONER})
 
 def asked_to_advise(user, specification) -> bool:
     """Whether the person, as a clinical adviser, has been asked for advice on any version."""
-    from commissioning.selection.models import AdviceRequest
-
     advising_at = [
         org_id
         for org_id in organisations_of(user)
@@ -56,12 +55,7 @@ def asked_to_advise(user, specification) -> bool:
     ]
     if not advising_at:
         return False
-    requests = AdviceRequest.objects.filter(
-        specification__reference=specification.reference, organisation_id__in=advising_at
-    )
-    return (
-        requests.filter(clinician__isnull=True).exists() or requests.filter(clinician=user).exists()
-    )
+    return consultation().asked_of(user, advising_at, specification.reference).exists()
 
 
 def _view(user, spec) -> bool:

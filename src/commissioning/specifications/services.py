@@ -17,6 +17,7 @@ from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.validation import Problems, refuse
 
+from .consultation import consultation
 from .models import OutcomeIndicator, QualityRequirement, ServiceSpecification, SpecificationOutcome
 from .permissions import Action, require
 from .rules.lifecycle import (
@@ -270,17 +271,13 @@ def remove_quality_requirement(requirement: QualityRequirement, actor) -> None:
 
 
 def readiness(spec: ServiceSpecification) -> Readiness:
-    from commissioning.selection.models import AdviceRequest
-
     return Readiness(
         outcomes=spec.outcomes.count(),
         quality_dimensions=dimensions(
             spec.quality_requirements.values_list("dimension", flat=True).distinct()
         ),
         # Advice sought on an earlier version still counts: the new version answers it.
-        advice_requests=AdviceRequest.objects.filter(
-            specification__reference=spec.reference
-        ).count(),
+        advice_requests=consultation().requests_on(spec.reference),
     )
 
 

@@ -10,19 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from commissioning import money
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, Role
-from commissioning.selection.permissions import Action as SelectionAction
-from commissioning.selection.permissions import can as can_select
-from commissioning.selection.queries.cycle_for_specification import (
-    cycle_for_specification,
-    stage_of,
-)
-from commissioning.selection.services import advice_on
-from commissioning.web.http import act, csv_response, guard, submit
+from commissioning.ui.http import act, csv_response, guard, submit
 
 from . import services
+from .consultation import consultation
 from .forms import OutcomeForm, QualityRequirementForm, SpecificationForm
 from .models import OutcomeIndicator, QualityRequirement, ServiceSpecification, SpecificationOutcome
 from .permissions import Action, can
@@ -55,7 +50,7 @@ def specification_list(request):
         qs = qs.filter(status=status)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     for spec in page:
-        spec.stage = stage_of(spec)
+        spec.stage = consultation().stage(spec)
     return render(
         request,
         "specifications/list.html",
@@ -96,7 +91,7 @@ def specification_list_csv(request):
                 s.status,
                 s.annual_activity,
                 s.activity_unit,
-                f"{s.financial_envelope_pence / 100:.2f}",
+                money.plain(s.financial_envelope_pence),
                 s.term_months,
                 s.created_at.date().isoformat(),
                 s.approved_at.date().isoformat() if s.approved_at else "",
@@ -126,7 +121,7 @@ def specification_new(request):
     )
     return done or render(
         request,
-        "web/form_page.html",
+        "ui/form_page.html",
         {
             "form": form,
             "title": "Write a service specification",
@@ -144,13 +139,8 @@ def specification_detail(request, pk):
     may_write = can(user, Action.WRITE_SPECIFICATION, spec)
     editable = is_editable(Status(spec.status))
     requirements = list(spec.quality_requirements.all())
-    steps = cycle_for_specification(spec)
     context = {
         "spec": spec,
-        "steps": steps,
-        "next_step": next(
-            (s for s in steps if s.state in ("not_started", "in_progress") and s.href), None
-        ),
         "outcomes": spec.outcomes.select_related("indicator"),
         "requirements_by_dimension": [
             (d, [r for r in requirements if r.dimension == d.value]) for d in QualityDimension
@@ -162,28 +152,11 @@ def specification_detail(request, pk):
         "may_change_status": can(user, Action.CHANGE_SPECIFICATION_STATUS, spec),
         "may_new_version": can(user, Action.START_NEW_VERSION, spec)
         and spec.status == Status.APPROVED,
-        "may_request_advice": can_select(user, SelectionAction.REQUEST_ADVICE, spec)
-        and spec.status != Status.RETIRED,
         "approval_problems": services.approval_problems(spec)
         if spec.status == Status.CONSULTATION
         else [],
     }
-    requests = spec.advice_requests.select_related("organisation", "clinician").order_by(
-        "-requested_at"
-    )
-    context["advice_requests"] = [
-        r for r in requests if can_select(user, SelectionAction.VIEW_ADVICE, r)
-    ]
-    context["advice"] = [
-        a for a in advice_on(spec) if can_select(user, SelectionAction.VIEW_ADVICE, a.request)
-    ]
-    process = getattr(spec, "selection", None)
-    context["process"] = process
-    context["may_set_up_selection"] = (
-        process is None
-        and spec.status == Status.APPROVED
-        and can_select(user, SelectionAction.MANAGE_SELECTION, spec)
-    )
+    context.update(consultation().page(user, spec))
     return render(request, "specifications/detail.html", context)
 
 
@@ -205,7 +178,7 @@ def specification_edit(request, pk):
     )
     return done or render(
         request,
-        "web/form_page.html",
+        "ui/form_page.html",
         {
             "form": form,
             "title": "Change the description",
@@ -274,7 +247,7 @@ def requirement_new(request, pk):
     )
     return done or render(
         request,
-        "web/form_page.html",
+        "ui/form_page.html",
         {
             "form": form,
             "title": "Add a quality requirement",

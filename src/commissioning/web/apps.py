@@ -6,8 +6,11 @@ class WebConfig(AppConfig):
     verbose_name = "Web pages"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        # The site's own pages in the menu (each app registers its own: ui.navigation).
+        from commissioning.organisations.permissions import Action, can
+        from commissioning.ui.navigation import Entry, register
 
-        from commissioning.config import security  # registers the production checks
-
-        user_logged_in.connect(security.mark_signed_in, dispatch_uid="session-started")
+        register(Entry(100, "directory", "Organisations"))
+        register(Entry(110, "audit", "Audit trail", lambda user: can(user, Action.VIEW_AUDIT_LOG)))
+        register(Entry(120, "about-data", "About the data"))
+        register(Entry(130, "admin:index", "Admin", lambda user: user.is_staff))

@@ -32,8 +32,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from commissioning.organisations.permissions import needs_two_factor
-
-from .forms import NHSForm
+from commissioning.ui.forms import NHSForm
 
 DEMO_DEVICE = "Demo authenticator"
 # Pages a person who has signed in with their password may open before the second step.

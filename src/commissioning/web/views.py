@@ -16,9 +16,9 @@ from commissioning.organisations.models import Membership, Organisation, SmallAr
 from commissioning.organisations.permissions import Action, can, require, roles_of
 from commissioning.organisations.vocabulary import ORGANISATION_TYPE_LABELS, PROVIDER_TYPES
 from commissioning.reference.models import IngestedFile
+from commissioning.ui.http import csv_response
 
 from .home import ROLE_HOME
-from .http import csv_response
 from .queries.ae_monthly_for_provider import ae_monthly_for_provider
 from .queries.synthetic_activity_for_provider import synthetic_activity_for_provider
 

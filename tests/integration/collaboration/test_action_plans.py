@@ -1,5 +1,5 @@
 """The pooled fund manager's action plan for a forecast overspend, decided by the partners
-(DOMAIN.md section 5): agreed when every partner agrees, rejected when any does not, and an
+(docs/domain.md section 5): agreed when every partner agrees, rejected when any does not, and an
 agreed plan's cuts come off the forecast."""
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def test_an_overspend_is_refused_whole_naming_the_budget(books):
     with pytest.raises(ValidationError) as refused:
         ledger.post(spend("s-2", 100_001), books.finance)
     message = refused.value.message_dict["legs.0.pence"][0]
-    assert "Cardiac (CARDIAC) to -£0.01, below its limit of 0" in message
+    assert "Cardiac (CARDIAC) to −£0.01, below its limit of 0" in message
     assert (Transaction.objects.count(), Posting.objects.count()) == before
     assert balance("CARDIAC") == 100_000
     ledger.post(spend("s-3", 100_000), books.finance)  # exactly to zero is allowed

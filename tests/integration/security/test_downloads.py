@@ -1,4 +1,4 @@
-"""Every download is built in one place (``web.http``): CSV cells a spreadsheet would run are
+"""Every download is built in one place (``ui.http``): CSV cells a spreadsheet would run are
 neutralised, and file names go in ``Content-Disposition`` as RFC 6266 says (issue 16,
 findings 8 and 9)."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from commissioning.personal_budgets import services as phb
-from commissioning.web.http import csv_response, download, safe_cell
+from commissioning.ui.http import csv_response, download, safe_cell
 from tests.integration.personal_budgets.conftest import programme  # noqa: F401
 
 SRC = Path(__file__).resolve().parents[3] / "src" / "commissioning"
@@ -44,7 +44,7 @@ def test_every_csv_and_download_in_the_source_is_built_by_the_one_helper():
     cover every export (69 CSV exports when the probe ran)."""
     offenders = []
     for path in SRC.rglob("*.py"):
-        if path == SRC / "web" / "http.py":
+        if path == SRC / "ui" / "http.py":
             continue
         text = path.read_text()
         if re.search(r"csv\.writer\(|Content-Disposition", text):

@@ -33,7 +33,12 @@ from commissioning.api.tokens import issue_token
 from commissioning.api.v1 import api
 from commissioning.cli import app
 from commissioning.collaboration import permissions as together
-from commissioning.collaboration.models import CoCommissioningArrangement, PooledBudget
+from commissioning.collaboration.models import (
+    CoCommissioningArrangement,
+    PooledBudget,
+    SchemeCommitment,
+    YearEndSettlement,
+)
 from commissioning.contracts import permissions as contracts
 from commissioning.contracts import services as contract_services
 from commissioning.contracts.models import Contract
@@ -46,6 +51,7 @@ from commissioning.organisations.permissions import has_role_at
 from commissioning.personal_budgets import permissions as phb
 from commissioning.personal_budgets import services as phb_services
 from commissioning.personal_budgets.models import Person
+from commissioning.quality import permissions as quality
 from commissioning.quality import services as quality_services
 from commissioning.selection import permissions as sel
 from commissioning.selection import services as sel_services
@@ -311,7 +317,7 @@ def test_every_route_answers_as_its_policy_says(settings, tmp_path):
 
 
 def _op_name(operation_id: str) -> str:
-    """``commissioning_api_cycle_get_contract`` -> ``get_contract``; the two operations named
+    """``commissioning_api_contracts_get_contract`` -> ``get_contract``; the two operations named
     ``decide`` (a selection's decision, a primary care decision) keep their module's name."""
     module, function = operation_id.removeprefix("commissioning_api_").split("_", 1)
     return f"{module}_{function}" if function == "decide" else function
@@ -498,11 +504,81 @@ def dec(rule):
     return by(rule, pk="decision_id")
 
 
+def assesses_continuity(user, kw) -> bool:
+    contract = Contract.objects.get(pk=kw["contract_id"])
+    return r.market.can(user, r.market.Action.ASSESS_CONTINUITY, contract)
+
+
+def _pool(kw) -> PooledBudget:
+    return PooledBudget.objects.get(pk=kw["pool_id"])
+
+
+def _host_partner(pool: PooledBudget):
+    return pool.partners.select_related("organisation", "account").get(organisation=pool.host)
+
+
+def reads_pool(user, pool) -> bool:
+    return together.can(user, together.Action.VIEW_POOL, pool)
+
+
+def keeps_fund(user, kw) -> bool:
+    pool = _pool(kw)
+    return reads_pool(user, pool) and ledger.can(user, ledger.Action.POST, pool.pool_account)
+
+
+def pays_for_host(user, kw) -> bool:
+    pool = _pool(kw)
+    return reads_pool(user, pool) and ledger.can(
+        user, ledger.Action.POST, _host_partner(pool).account
+    )
+
+
+def host_body(kw, **more) -> dict:
+    return {"partner": _pool(kw).host.code, **more}
+
+
+def releases(user, kw) -> bool:
+    pool = SchemeCommitment.objects.get(pk=kw["commitment_id"]).scheme.pool
+    return keeps_fund(user, {"pool_id": pool.pk})
+
+
+def decides_for_host(user, kw) -> bool:
+    plan = r.ActionPlan.objects.get(pk=kw["plan_id"])
+    return pays_for_host(user, {"pool_id": plan.pool_id})
+
+
+def region_code() -> str:
+    return Organisation.objects.filter(org_type="nhse_region").order_by("code").first().code
+
+
+def hosts_at_icb(user, kw) -> bool:
+    icb = Organisation.objects.get(code=icb_code())
+    return r.sees_together(user, kw) and any(
+        m.role in ("finance_lead", "administrator") and m.organisation_id == icb.pk
+        for m in r.current_memberships(user)
+    )
+
+
+def pool_body(kw) -> dict:
+    icb = icb_code()
+    account = Account.objects.filter(owner__code=icb, kind="budget").order_by("code").first()
+    return {
+        "code": "MATRIX-POOL", "name": "Matrix pool", "kind": "section_75", "host": icb,
+        "fund_manager": "finance-lead", "aims_and_outcomes": "a", "functions_covered": "b",
+        "people_and_services": "c", "resources_provided": "d", "management_and_monitoring": "e",
+        "variation_and_termination": "f", "start_date": "2027-04-01", "end_date": "2028-03-31",
+        "partners": [{"organisation": icb, "contribution_pence": 100,
+                      "account": account.code if account else "NONE"}],
+    }  # fmt: skip
+
+
 P = {"pk": "process_id"}
 S = {"pk": "spec_id"}
 PR = {"pk": "proposal_id"}
 D = {"pk": "decision_id"}
 C = {"pk": "contract_id"}
+LINE = {"pk": "item_id"}
+Q = {"pk": "case_id"}
 
 API: dict[str, r.Route] = {
     "rotate": api_route(r.none, r.anyone, body=lambda kw: {}),
@@ -640,7 +716,7 @@ API: dict[str, r.Route] = {
     "get_evaluation": api_route(
         renamed(r.pks(SelectionProcess), **P), by(r.process_may(sel.Action.VIEW_EVALUATION), **P)
     ),
-    "cycle_decide": api_route(
+    "selection_decide": api_route(
         renamed(r.pks(SelectionProcess), **P), by(r.process_may(sel.Action.DECIDE), **P)
     ),
     "get_decision": api_route(renamed(r.pks(Decision), **D), dec(r.decision_may())),
@@ -676,6 +752,184 @@ API: dict[str, r.Route] = {
     "sign_contract": api_route(
         renamed(r.pks(Contract), **C), by(r.contract_may(contracts.Action.SIGN_CONTRACT), **C)
     ),
+    "propose_variation": api_route(
+        renamed(r.pks(Contract), **C),
+        by(r.variation_may(contracts.Action.PROPOSE_VARIATION), **C),
+        body=lambda kw: {"description": "Ten more beds", "value_change_pence": 100},
+    ),
+    "approve_variation": api_route(
+        renamed(r.variations, **C), by(r.variation_may(contracts.Action.APPROVE_VARIATION), **C)
+    ),
+    "sign_variation": api_route(
+        renamed(r.variations, **C), by(r.variation_may(contracts.Action.SIGN_VARIATION), **C)
+    ),
+    "record_month": api_route(
+        renamed(r.pks(r.LineBudget, limit=2), pk="line_id"),
+        lambda u, kw: (
+            r.line_may(u, {"pk": kw["line_id"]})
+            and specialised.can(
+                u,
+                specialised.Action.MANAGE_FINANCE,
+                r.LineBudget.objects.get(pk=kw["line_id"]).commissioner_id,
+            )
+        ),
+    ),
+    "issue_statement": api_route(r.accounts, r.account_may(ledger.Action.ISSUE_STATEMENT)),
+    "list_schedule_lines": api_route(
+        renamed(r.pks(Contract), **C),
+        lambda u, kw: quality.can(
+            u, quality.Action.VIEW_CONTRACT_QUALITY, Contract.objects.get(pk=kw["contract_id"])
+        ),
+    ),
+    "get_schedule_line": api_route(
+        renamed(r.pks(r.QualityScheduleItem, limit=2), **LINE),
+        by(r.item_quality, **LINE),
+        markers=lambda kw: r.item_markers({"pk": kw["item_id"]}),
+    ),
+    "record_figures": api_route(
+        renamed(r.pks(r.QualityScheduleItem, limit=2), **LINE),
+        lambda u, kw: quality.can(
+            u,
+            quality.Action.RECORD_MEASUREMENT,
+            r.QualityScheduleItem.objects.get(pk=kw["item_id"]),
+        ),
+        body=lambda kw: {"figures": [{"month": "2024-01", "value": "90.5"}]},
+    ),
+    "list_cases": api_route(r.none, lambda u, kw: quality.can(u, quality.Action.VIEW_CASE)),
+    "raise_concern": api_route(
+        r.none,
+        lambda u, kw: quality.can(u, quality.Action.RAISE_CONCERN, "a concern"),
+        body=lambda kw: {
+            "provider": "RJE",
+            "source": "commissioner",
+            "summary": "Falls",
+            "description": "Falls with harm rising",
+        },
+    ),
+    "get_case": api_route(
+        renamed(r.pks(r.EscalationCase), **Q), by(r.case_may(quality.Action.VIEW_CASE), **Q)
+    ),
+    "issue_notice": api_route(
+        renamed(r.pks(r.EscalationCase), **Q),
+        by(r.case_may(quality.Action.MANAGE_CASE), **Q),
+        body=lambda kw: {"matters": "Falls", "meeting_by": "2030-01-31"},
+    ),
+    "agree_remedial_plan": api_route(
+        renamed(r.pks(r.EscalationCase), **Q),
+        by(r.case_may(quality.Action.MANAGE_CASE), **Q),
+        body=lambda kw: {
+            "summary": "Training",
+            "milestones": [{"description": "Train", "due": "2030-01-31"}],
+        },
+    ),
+    "close_case": api_route(
+        renamed(r.pks(r.EscalationCase), **Q),
+        by(r.case_may(quality.Action.MANAGE_CASE), **Q),
+        body=lambda kw: {"outcome": "Resolved"},
+    ),
+    "escalate_case": api_route(
+        renamed(r.pks(r.EscalationCase), **Q),
+        by(r.case_may(quality.Action.MANAGE_CASE), **Q),
+        body=lambda kw: {"escalated_to": "Care Quality Commission", "outcome": "Not resolved"},
+    ),
+    "complete_milestone": api_route(
+        renamed(r.pks(r.Milestone), pk="milestone_id"),
+        by(r.milestone_may, pk="milestone_id"),
+        body=lambda kw: {"completed_on": "2024-01-31"},
+    ),
+    "list_concentration": api_route(r.none, r.sees_market),
+    "list_stress_tests": api_route(r.none, r.sees_market),
+    "start_stress_test": api_route(
+        r.none,
+        lambda u, kw: r.market.can(u, r.market.Action.RUN_STRESS_TEST),
+        body=lambda kw: {"fail": ["RJE"]},
+    ),
+    "get_stress_test": api_route(renamed(r.pks(r.StressTest), pk="test_id"), r.sees_market),
+    "list_priorities": api_route(r.none, r.sees_market),
+    "get_assessment": api_route(renamed(r.pks(Contract), **C), r.sees_market, also_ok=(404,)),
+    "gather_evidence": api_route(renamed(r.pks(Contract), **C), assesses_continuity),
+    "decide_continuity": api_route(
+        renamed(r.pks(Contract), **C),
+        assesses_continuity,
+        body=lambda kw: {"designated": False, "rationale": "Alternatives exist nearby"},
+    ),
+    "list_consortia": api_route(r.none, r.sees_together),
+    "form_consortium": api_route(
+        r.none,
+        lambda u, kw: (
+            r.sees_together(u, kw)
+            and together.can(
+                u, together.Action.FORM_CONSORTIUM, Organisation.objects.get(code=icb_code()).pk
+            )
+        ),
+        body=lambda kw: {
+            "name": "Matrix consortium",
+            "scope": "service",
+            "service": "Stroke",
+            "co_ordinating": icb_code(),
+            "members": [icb_code(), "XL001"],
+            "decision_rules": "Unanimity",
+            "agreement_date": "2026-04-01",
+        },
+    ),
+    "list_arrangements": api_route(r.none, r.sees_together),
+    "record_arrangement": api_route(
+        r.none,
+        r.records_arrangements,
+        body=lambda kw: {
+            "commissioner": icb_code(),
+            "nhs_england": region_code(),
+            "year_start": 2030,
+            "model": "greater_involvement",
+        },
+    ),
+    "list_pools": api_route(r.none, r.sees_together),
+    "create_pool": api_route(r.none, hosts_at_icb, body=pool_body),
+    "contribute": api_route(
+        renamed(r.pks(PooledBudget), pk="pool_id"),
+        pays_for_host,
+        body=lambda kw: host_body(kw, amount_pence=100, key="matrix-contribution"),
+    ),
+    "record_spend": api_route(
+        renamed(r.pks(PooledBudget), pk="pool_id"),
+        keeps_fund,
+        body=lambda kw: {
+            "scheme_id": _pool(kw).schemes.order_by("pk").first().pk,
+            "amount_pence": 100,
+            "description": "Matrix spend",
+            "key": "matrix-spend",
+        },
+    ),
+    "release_commitment": api_route(
+        renamed(r.pks(SchemeCommitment), pk="commitment_id"),
+        releases,
+        body=lambda kw: {"reason": "Cancelled"},
+    ),
+    "settle_year": api_route(renamed(r.pks(PooledBudget), pk="pool_id"), keeps_fund),
+    "pay_share": api_route(
+        lambda: [
+            {"pool_id": s.pool_id, "year_start": s.year_start}
+            for s in YearEndSettlement.objects.order_by("pk")
+        ],
+        pays_for_host,
+        body=host_body,
+    ),
+    "list_action_plans": api_route(
+        renamed(r.pks(PooledBudget), pk="pool_id"), lambda u, kw: reads_pool(u, _pool(kw))
+    ),
+    "propose_action_plan": api_route(
+        renamed(r.pks(PooledBudget), pk="pool_id"),
+        lambda u, kw: reads_pool(u, _pool(kw)) and u.pk == _pool(kw).fund_manager_id,
+        body=lambda kw: {"actions": "Pause a scheme"},
+    ),
+    "decide_action_plan": api_route(
+        renamed(r.pks(r.ActionPlan), pk="plan_id"),
+        decides_for_host,
+        body=lambda kw: {
+            "partner": r.ActionPlan.objects.get(pk=kw["plan_id"]).pool.host.code,
+            "agrees": True,
+        },
+    ),
     "get_account": api_route(r.accounts, r.account_may(), markers=r.account_markers),
     "post_transaction": api_route(r.none, draws_icb_allocation, body=transaction_body),
     "verify": api_route(r.none, lambda u, kw: ledger.can(u, ledger.Action.VERIFY_LEDGER)),
@@ -705,6 +959,55 @@ API: dict[str, r.Route] = {
         r.statements, r.person_may(phb.Action.VIEW_RECORD), markers=r.person_markers
     ),
     "post_payment": api_route(r.people, r.person_may(phb.Action.RECORD_SPEND)),
+    "record_person": api_route(
+        r.none,
+        lambda u, kw: phb.can(
+            u, phb.Action.CREATE_PERSON, Organisation.objects.get(code=icb_code()).pk
+        ),
+        body=lambda kw: {
+            "commissioner": icb_code(),
+            "nhs_number": "9434765919",
+            "name": "Matrix Person",
+            "date_of_birth": "1950-01-01",
+            "entitlement": "continuing_healthcare",
+        },
+    ),
+    "link_sign_in": api_route(
+        r.people,
+        r.person_may(phb.Action.MANAGE_RECORD),
+        body=lambda kw: {"link": "nominee", "username": ""},
+        markers=r.person_markers,
+    ),
+    "assess": api_route(r.people, r.person_may(phb.Action.MANAGE_RECORD), markers=r.person_markers),
+    "draft_plan": api_route(
+        r.people, r.person_may(phb.Action.MANAGE_RECORD), markers=r.person_markers
+    ),
+    "agree_plan": api_route(
+        r.plans, r.person_may(phb.Action.MANAGE_RECORD), markers=r.person_markers
+    ),
+    "clear_flag": api_route(
+        r.payments, r.person_may(phb.Action.MANAGE_RECORD), markers=r.person_markers
+    ),
+    "record_review": api_route(
+        r.people, r.person_may(phb.Action.MANAGE_RECORD), markers=r.person_markers
+    ),
+    "issue_repayment_notice": api_route(
+        r.people, r.person_may(phb.Action.MANAGE_RECORD), markers=r.person_markers
+    ),
+    "record_repayment": api_route(
+        renamed(r.notices, notice="notice_id"),
+        r.person_may(phb.Action.MANAGE_RECORD),
+        markers=r.person_markers,
+    ),
+    "stop_direct_payments": api_route(
+        r.people, r.person_may(phb.Action.MANAGE_RECORD), markers=r.person_markers
+    ),
+    "request_reconsideration": api_route(
+        r.people, r.person_may(phb.Action.REQUEST_RECONSIDERATION), markers=r.person_markers
+    ),
+    "decide_reconsideration": api_route(
+        r.reconsiderations, r.person_may(phb.Action.MANAGE_RECORD), markers=r.person_markers
+    ),
     "month_end": api_route(
         lambda: [
             {"commissioner_code": o.code}
@@ -724,7 +1027,7 @@ def _free_to_decide(user, kw) -> bool:
     return sel.free_of_conflict(user, SelectionProcess.objects.get(pk=kw["process_id"]))[0]
 
 
-CONFLICTS = {"score_proposal": _free_to_score, "cycle_decide": _free_to_decide}
+CONFLICTS = {"score_proposal": _free_to_score, "selection_decide": _free_to_decide}
 
 
 def test_every_api_schema_has_a_name_of_its_own():

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django import forms
 
+from commissioning.ui.forms import MoneyField, NHSForm
 from commissioning.validation import stored_decimal
-from commissioning.web.forms import MoneyField, NHSForm
 
 
 class _Form(NHSForm):

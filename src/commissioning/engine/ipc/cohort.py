@@ -1,4 +1,4 @@
-"""The Integrated Personal Commissioning cohort (DOMAIN.md section 7): people with multiple
+"""The Integrated Personal Commissioning cohort (docs/domain.md section 7): people with multiple
 long-term conditions, people with severe and enduring mental illness, and people with complex
 learning disabilities or autism; the IPC operating model is meant for about 5% of a
 population.

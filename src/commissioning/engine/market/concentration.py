@@ -2,7 +2,7 @@
 
 A provider's share of an area (or of a commissioner's population) is its share of the
 patients from there; the Herfindahl–Hirschman Index is the sum of the squared percentage
-shares, from near 0 (many small providers) to 10,000 (one provider). DOMAIN.md section 3: the
+shares, from near 0 (many small providers) to 10,000 (one provider). docs/domain.md section 3: the
 2010 OFT/Competition Commission guidelines read above 1,000 as concentrated and above 2,000
 as highly concentrated ([U] there: shown as a guide, not as a test); the CMA's 2021
 guidelines apply no threshold. Market analysis of NHS services uses referral (patient) flows

@@ -1,4 +1,4 @@
-"""Named constants of the quality methods, each with its source (STATISTICS.md).
+"""Named constants of the quality methods, each with its source (docs/statistics.md).
 
 NaN/NULL policy: SPC drops points whose value is missing before calculating (a missing month
 is not a zero); a series with fewer than 2 points has no moving range, so no limits.
@@ -20,7 +20,7 @@ SHIFT_LENGTH = 7
 # Making Data Count recommends at least 12 points before limits are fixed.
 MIN_POINTS_TO_FIX = 12
 
-# --- Funnel plots (Spiegelhalter 2005, Statistics in Medicine 24:1185; STATISTICS.md §2) -------
+# --- Funnel plots (Spiegelhalter 2005, Statistics in Medicine 24:1185; docs/statistics.md §2) ---
 Z_95 = 1.959964  # two-sided 95%
 Z_998 = 3.090232  # two-sided 99.8%
 ALPHA_95 = 0.05

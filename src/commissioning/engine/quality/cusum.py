@@ -2,7 +2,7 @@
 
 Source: Steiner, Cook, Farewell & Treasure (2000) "Monitoring surgical performance using
 risk-adjusted cumulative sum charts", Biostatistics 1:441; the Imperial College mortality
-alerts (Bottle & Aylin); STATISTICS.md section 4.
+alerts (Bottle & Aylin); docs/statistics.md section 4.
 
 For patient t with modelled risk p_t and outcome y_t (1 = died), testing odds ratio R0
 against R_A:

@@ -3,7 +3,7 @@
 Source: Spiegelhalter (2005) "Funnel plots for comparing institutional performance", Statistics
 in Medicine 24:1185 (doi:10.1002/sim.1970); Spiegelhalter (2005) "Handling over-dispersion of
 performance indicators"; NHS Digital SHMI methodology; CQC's method; the NHS-R community
-FunnelPlotR package; STATISTICS.md section 2.
+FunnelPlotR package; docs/statistics.md section 2.
 
 - Exact limits (no overdispersion): for a ratio O/E, Poisson limits
   qchisq(α/2, 2E)/(2E) and qchisq(1 − α/2, 2(E + 1))/(2E); for a proportion, the interpolated

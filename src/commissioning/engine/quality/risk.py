@@ -1,7 +1,7 @@
 """Risk models fitted on covariate cells: logistic (deaths out of spells) and Poisson (counts).
 
 Source: NHS Digital, SHMI methodology specification (one logistic regression per diagnosis
-group on categorical case-mix covariates); STATISTICS.md section 3.
+group on categorical case-mix covariates); docs/statistics.md section 3.
 
 When every covariate is categorical, the likelihood of a row-level fit depends on the data only
 through the number of rows and the sum of the outcome in each unique combination of covariates

@@ -1,7 +1,7 @@
 """SHMI-style indirect standardisation of 30-day mortality on spell-level data, at national scale.
 
 Source: NHS Digital, Summary Hospital-level Mortality Indicator (SHMI) methodology
-specification; STATISTICS.md sections 2 to 4.
+specification; docs/statistics.md sections 2 to 4.
 
 - SHMI = observed deaths / expected deaths per provider over the reporting period (the last 12
   months of the data); deaths in hospital or within 30 days of discharge (``died_30d``).
@@ -58,6 +58,7 @@ from scipy.special import expit
 
 from .constants import ODDS_RATIO_ALTERNATIVE, THRESHOLD_SIMULATIONS
 from .funnel import Method, Overdispersion, funnel_numpy
+from .risk import Family, fit_rows
 from .tables import InputError
 
 WORKERS = min(4, os.cpu_count() or 1)  # threads for the scoring pass
@@ -674,7 +675,6 @@ def monthly_thresholds(
 def shmi_reference(frame: pl.DataFrame, reporting_months: int = REPORTING_MONTHS) -> pl.DataFrame:
     """Row by row with statsmodels: a logistic GLM per diagnosis group on the rows, expected
     deaths summed per provider over the last ``reporting_months`` months. For tests."""
-    from .risk import Family, fit_rows
 
     parts = []
     for _, rows in frame.group_by(GROUP, maintain_order=True):

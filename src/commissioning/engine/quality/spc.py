@@ -2,7 +2,7 @@
 
 Source: NHS England, Making Data Count; reference implementation NHS-R community
 NHSRplotthedots (``R/ptd_spc_standard.R``, ``R/ptd_calculate_point_type.R``,
-``R/ptd_calculate_assurance_type.R``); STATISTICS.md section 1.
+``R/ptd_calculate_assurance_type.R``); docs/statistics.md section 1.
 
 Per group (facet) and per rebase segment:
 

@@ -1,7 +1,7 @@
 """Setting a personal health budget: an indicative amount from a resource allocation table,
 then the care and support plan's costed services, which the budget must cover in full (the
 amount must be enough for the full cost of each service in the plan: NHS (Direct Payments)
-Regulations 2013, reg 13; DOMAIN.md section 6).
+Regulations 2013, reg 13; docs/domain.md section 6).
 
 The resource allocation table is local configuration, not national rule: points for each
 level of need in each care domain, a price per point, and a floor and ceiling. The indicative

@@ -1,5 +1,5 @@
 """Repayment and stopping of direct payments: the NHS (Direct Payments) Regulations 2013
-(SI 2013/1617), regulations 15 and 17 (DOMAIN.md section 6)."""
+(SI 2013/1617), regulations 15 and 17 (docs/domain.md section 6)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """NHS Continuing Healthcare: the Decision Support Tool's indication (National Framework for
-NHS Continuing Healthcare and NHS-funded Nursing Care, 2018; DOMAIN.md section 6).
+NHS Continuing Healthcare and NHS-funded Nursing Care, 2018; docs/domain.md section 6).
 
 Needs are rated in twelve care domains as No needs, Low, Moderate, High, Severe or Priority;
 not every domain goes up to Priority or Severe (the highest level of each is below, as in the

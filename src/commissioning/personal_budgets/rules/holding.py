@@ -1,4 +1,4 @@
-"""The three ways to hold a personal health budget (DOMAIN.md section 6) and who may receive a
+"""The three ways to hold a personal health budget (docs/domain.md section 6) and who may receive a
 direct payment under the NHS (Direct Payments) Regulations 2013 (SI 2013/1617):
 
 - a **notional** budget: no money changes hands; the NHS arranges the care in the plan;

@@ -1,4 +1,4 @@
-"""When a personal health budget is reviewed (DOMAIN.md section 6): at least once within the
+"""When a personal health budget is reviewed (docs/domain.md section 6): at least once within the
 first three months, then at least every twelve months after the last review."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What a personal health budget may not buy (DOMAIN.md section 6): goods that are prohibited
+"""What a personal health budget may not buy (docs/domain.md section 6): goods that are prohibited
 (alcohol, tobacco, gambling, debt repayment, anything unlawful) and NHS services that are
 excluded from personal health budgets (emergency or unplanned care, GP and other primary
 medical services, dental and optical treatment, planned surgical procedures; the NHS

@@ -14,6 +14,7 @@ from commissioning.specifications.rules.outcomes import QualityDimension
 
 from ..models import Decision, SelectionProcess
 from ..rules.award import Outcome, needs_evaluation
+from ..services.decisions import state_of
 
 COMPLETED, IN_PROGRESS, NOT_STARTED, CANNOT_START = (
     "completed",
@@ -39,7 +40,6 @@ def _decision(process: SelectionProcess | None) -> Decision | None:
 
 
 def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
-    from ..services.decisions import state_of
 
     editable = spec.status in (Status.DRAFT, Status.CONSULTATION)
     outcomes = spec.outcomes.count()

@@ -1,6 +1,6 @@
 """Everything a board or a review panel needs about one provider selection, in one record.
 
-Regulation 24 of the Provider Selection Regime (DOMAIN.md section 11) requires a record of:
+Regulation 24 of the Provider Selection Regime (docs/domain.md section 11) requires a record of:
 the decision makers, conflicts of interest and how they were managed, how the key criteria
 were applied and weighted, each evaluator's scores and the moderation, and the rationale. This
 record adds the specification, the clinical advice, the proposals, every date, the contract,
@@ -18,7 +18,6 @@ from django.utils import timezone
 from commissioning import clock
 from commissioning.audit.chain import ChainReport, verify_chain
 from commissioning.audit.models import Revision
-from commissioning.contracts.models import Contract, ContractParty, QualityScheduleItem
 from commissioning.specifications.models import (
     QualityRequirement,
     ServiceSpecification,
@@ -41,6 +40,8 @@ from ..models import (
     SelectionProcess,
 )
 from ..rules.award import StandstillState
+from ..sequels import audit_objects as sequel_objects
+from ..services.decisions import state_of
 from .evaluation_for_process import ProcessEvaluation, evaluation_for_process
 
 
@@ -49,7 +50,7 @@ class DecisionEntry:
     decision: Decision
     state: StandstillState
     representations: list[Representation]
-    contracts: list[Contract]
+    contracts: list  # what contracts made from the decision (decision.contracts)
 
 
 @dataclass
@@ -91,7 +92,6 @@ def audit_for(process: SelectionProcess) -> list[Revision]:
     advice = Advice.objects.filter(request__in=requests)
     proposals = Proposal.objects.filter(process=process)
     decisions = Decision.objects.filter(process=process)
-    contracts = Contract.objects.filter(decision__in=decisions)
     objects = {
         "specifications.servicespecification": _ids(versions),
         "selection.advicerequest": _ids(requests),
@@ -109,11 +109,7 @@ def audit_for(process: SelectionProcess) -> list[Revision]:
         "selection.moderatedscore": _ids(ModeratedScore.objects.filter(proposal__in=proposals)),
         "selection.decision": _ids(decisions),
         "selection.representation": _ids(Representation.objects.filter(decision__in=decisions)),
-        "contracts.contract": _ids(contracts),
-        "contracts.contractparty": _ids(ContractParty.objects.filter(contract__in=contracts)),
-        "contracts.qualityscheduleitem": _ids(
-            QualityScheduleItem.objects.filter(contract__in=contracts)
-        ),
+        **sequel_objects(decisions),
     }
     where = Q()
     for object_type, ids in objects.items():
@@ -184,8 +180,6 @@ def _timeline(spec, process, requests, proposals, decisions) -> list[tuple[dt.da
 
 
 def decision_record(process: SelectionProcess, generated_by) -> DecisionRecord:
-    from ..services.decisions import state_of
-
     spec = process.specification
     requests = list(
         AdviceRequest.objects.filter(specification__reference=spec.reference)

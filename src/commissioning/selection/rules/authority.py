@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from commissioning import money
+
 
 @dataclass(frozen=True)
 class Delegation:
@@ -47,7 +49,8 @@ def authority_problem(
     if not enough:
         highest = max(d.limit_pence for d in active)
         return None, (
-            f"Your delegated authority on this budget is up to £{highest / 100:,.2f}; this "
-            f"decision is worth £{value_pence / 100:,.2f}. Refer it to someone with a higher limit."
+            f"Your delegated authority on this budget is up to {money.pounds_and_pence(highest)}; "
+            f"this decision is worth {money.pounds_and_pence(value_pence)}. Refer it to someone "
+            "with a higher limit."
         )
     return max(enough, key=lambda d: d.limit_pence), ""

@@ -1,7 +1,7 @@
 """Award decisions, the standstill that follows them, and when the contract may be made.
 
 Sources: the Provider Selection Regime (SI 2023/1115) and NHS England's statutory guidance
-(DOMAIN.md sections 9 and 11):
+(docs/domain.md sections 9 and 11):
 
 - Direct award A must go to the existing provider, the only capable provider; direct award C
   goes to the existing provider whose contract is expiring; under direct award B every

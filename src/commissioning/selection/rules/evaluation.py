@@ -1,7 +1,7 @@
 """Evaluating proposals against the Provider Selection Regime's key criteria.
 
 Source: the Health Care Services (Provider Selection Regime) Regulations 2023, regulation 5,
-and NHS England's statutory guidance (DOMAIN.md section 9): the relevant authority must take
+and NHS England's statutory guidance (docs/domain.md section 9): the relevant authority must take
 into account all five key criteria (quality and innovation; value; integration, collaboration
 and service sustainability; improving access, reducing health inequalities and facilitating
 choice; social value) and may decide their relative importance. The weights are published

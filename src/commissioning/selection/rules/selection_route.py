@@ -1,7 +1,7 @@
 """Which Provider Selection Regime process applies, and why.
 
 Source: the Health Care Services (Provider Selection Regime) Regulations 2023 (SI 2023/1115),
-in force 1 January 2024, and NHS England's statutory guidance (DOMAIN.md section 9):
+in force 1 January 2024, and NHS England's statutory guidance (docs/domain.md section 9):
 
 - Direct award process A **must** be used where an existing service has an existing provider
   that is the only capable provider. It cannot set up a new service (or a framework).
@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from commissioning import money
 
 # Considerable-change thresholds (regulation 6 and the statutory guidance).
 CONSIDERABLE_CHANGE_VALUE_PENCE = 500_000 * 100
@@ -84,12 +86,12 @@ def considerable_change(change: ContractChange) -> tuple[bool, str]:
     if change.attributable_to_authority and big_enough and share_enough:
         return True, (
             f"the change is the authority's and raises the lifetime value by "
-            f"£{increase / 100:,.0f}, at least £500,000 and at least 25%"
+            f"{money.pounds(increase)}, at least £500,000 and at least 25%"
         )
     if not change.attributable_to_authority:
         return False, "the change is not attributable to the authority's decision"
     return False, (
-        f"the lifetime value rises by £{max(increase, 0) / 100:,.0f}, which is not both at "
+        f"the lifetime value rises by {money.pounds(max(increase, 0))}, which is not both at "
         "least £500,000 and at least 25%"
     )
 

@@ -7,7 +7,7 @@ competitive process, a standstill period of 8 working days follows, counted from
 the notice is published. If a provider makes representations during standstill, the standstill
 stays open while the authority reviews its decision; if the authority then goes ahead it must
 allow a further 5 working days before entering into the contract. Working days exclude
-Saturdays, Sundays and the bank holidays of England and Wales (DOMAIN.md sections 9 and 11).
+Saturdays, Sundays and the bank holidays of England and Wales (docs/domain.md sections 9 and 11).
 
 Bank holidays come from the ``holidays`` package (England subdivision of the United Kingdom,
 which Wales shares), which includes one-off days such as the State Funeral of Queen Elizabeth II

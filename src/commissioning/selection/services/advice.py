@@ -3,7 +3,7 @@
 Recommendation 130 (seed document 000): commissioners consult clinicians from potential
 providers and from elsewhere (strategic clinical networks, clinical senates). Advice is
 recorded against the specification and shown to the decision maker; it never changes a
-specification or a decision by itself (DOMAIN.md section 10: networks and senates are
+specification or a decision by itself (docs/domain.md section 10: networks and senates are
 advisory only).
 """
 

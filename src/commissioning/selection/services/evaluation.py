@@ -20,6 +20,7 @@ from commissioning.validation import Problems, refuse
 
 from ..models import ConflictDeclaration, ModeratedScore, Proposal, Score, SelectionProcess
 from ..permissions import Action, free_of_conflict, require
+from ..queries.evaluation_for_process import evaluation_for_process
 from ..rules.conflicts import Management
 from ..rules.evaluation import Criterion, score_problem
 from ._common import text
@@ -198,7 +199,6 @@ def moderate_proposal(
 ) -> list[ModeratedScore]:
     """Agree one score per criterion, with the rationale, once every evaluator who may take
     part has scored. Moderated scores may be revised until the decision is taken."""
-    from ..queries.evaluation_for_process import evaluation_for_process
 
     # A proposal made to no selection (unsolicited) is answered, never scored or moderated.
     require(actor, Action.MODERATE_SCORES, proposal.process)

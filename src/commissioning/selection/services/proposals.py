@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
-from commissioning import clock
+from commissioning import clock, money
 from commissioning.audit import chain as audit
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, PROVIDER_TYPES
@@ -72,7 +72,7 @@ def _validate(
         problems.add(
             "total_price_pence",
             f"The price is above the financial envelope of "
-            f"£{spec.financial_envelope_pence / 100:,.2f} over the term",
+            f"{money.pounds_and_pence(spec.financial_envelope_pence)} over the term",
         )
     outcome_ids = set(spec.outcomes.values_list("pk", flat=True))
     for outcome_id, approach in cmd.outcome_answers.items():

@@ -8,13 +8,12 @@ from django.db.models import Q, QuerySet
 from commissioning.organisations.permissions import current_memberships, roles_of
 from commissioning.organisations.vocabulary import Role
 
+from ..consultation import consultation
 from ..models import ServiceSpecification
 from ..permissions import ORGANISATION_STAFF, STAFF
 
 
 def specifications_visible_to(user) -> QuerySet[ServiceSpecification]:
-    from commissioning.selection.models import AdviceRequest
-
     roles = roles_of(user)
     qs = ServiceSpecification.objects.select_related("commissioner")
     if not roles & STAFF:
@@ -24,11 +23,9 @@ def specifications_visible_to(user) -> QuerySet[ServiceSpecification]:
     memberships = current_memberships(user)
     staff_at = [m.organisation_id for m in memberships if Role(m.role) in ORGANISATION_STAFF]
     advising_at = [m.organisation_id for m in memberships if m.role == Role.CLINICAL_ADVISER]
-    asked = AdviceRequest.objects.filter(organisation_id__in=advising_at).filter(
-        Q(clinician__isnull=True) | Q(clinician=user)
-    )
+    asked = consultation().asked_of(user, advising_at)
     return qs.filter(
         Q(status__in=["approved", "retired"])
         | Q(commissioner_id__in=staff_at)
-        | Q(reference__in=asked.values("specification__reference"))
+        | Q(reference__in=asked)
     )

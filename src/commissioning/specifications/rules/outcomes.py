@@ -1,6 +1,6 @@
 """The NHS Outcomes Framework: its five domains, and what counts as an improvement.
 
-Source: NHS Outcomes Framework indicators (HSCIC; editions 2013/14 to March 2022), DOMAIN.md
+Source: NHS Outcomes Framework indicators (HSCIC; editions 2013/14 to March 2022), docs/domain.md
 section 1. The framework has five domains:
 
 1. Preventing people from dying prematurely

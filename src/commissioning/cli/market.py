@@ -13,11 +13,9 @@ import polars as pl
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from commissioning.cli_quality import err
+from commissioning.cli.common import REFERENCE, err
 from commissioning.engine.market import resilience as rs
 from commissioning.engine.quality.tables import InputError, numeric, read_table, require_columns
-
-REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference"
 
 market_app = typer.Typer(
     help="Market analysis and resilience: stress tests of provider failure (JSON on stdout).",

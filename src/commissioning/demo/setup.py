@@ -3,15 +3,28 @@ one account per role. Everything is idempotent: running it again keeps what is t
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+from django.conf import settings
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from commissioning import clock
 from commissioning.audit import chain as audit
+from commissioning.contracts.models import Contract
+from commissioning.demo.budgets import load_demo_budgets as load_budgets
+from commissioning.demo.cycles import DemoPeople, load_cycles
+from commissioning.demo.together import load_demo_specialised as load_specialised
+from commissioning.demo.together import load_demo_together as load_together
+from commissioning.engine.quality.shmi import ShmiOptions, shmi
 from commissioning.organisations.models import Membership, Organisation, User
-from commissioning.organisations.permissions import SYSTEM
+from commissioning.organisations.permissions import SYSTEM, needs_two_factor
 from commissioning.organisations.services import (
     OrganisationData,
     add_membership,
@@ -19,8 +32,12 @@ from commissioning.organisations.services import (
 )
 from commissioning.organisations.synthetic import load_synthetic_economy as load_economy
 from commissioning.organisations.vocabulary import OrganisationType, Role
+from commissioning.quality import queries, services
+from commissioning.quality.models import MortalityRun, QualityMeasurement
+from commissioning.quality.services import load_mortality
 from commissioning.reference.fetchers import fetch
 from commissioning.reference.services import IngestReport, ingest_file
+from commissioning.web.two_factor import DEMO_DEVICE
 
 REFERENCE_FILES = (
     ("trusts", "nhs_trusts.csv"),
@@ -70,10 +87,6 @@ def load_reference_data(reference_dir: Path, landing_dir: Path) -> list[IngestRe
 
 def load_demo_mortality(synth_dir: Path) -> str:
     """Run the SHMI pipeline on the demo spells and load it for the quality workspace, once."""
-    from commissioning.engine.quality.shmi import ShmiOptions, shmi
-    from commissioning.quality.models import MortalityRun
-    from commissioning.quality.services import load_mortality
-
     run = MortalityRun.objects.first()
     if run is None:
         options = ShmiOptions()
@@ -94,8 +107,6 @@ def load_synthetic_economy(synth_dir: Path) -> str:
 
 def _home_commissioner(synth_dir: Path | None = None) -> Organisation:
     """The synthetic commissioner whose area includes the demo provider, else the first."""
-    from django.conf import settings
-
     providers = Path(synth_dir or settings.SYNTH_DIR) / "providers.parquet"
     if providers.exists():
         match = pl.read_parquet(providers).filter(pl.col("code") == DEMO_PROVIDER)
@@ -177,9 +188,7 @@ def create_other_people() -> list[DemoAccount]:
 
 
 def load_demo_cycles() -> list[str]:
-    """The completed, in-progress and open commissioning cycles (``demo_cycles``)."""
-    from .demo_cycles import DemoPeople, load_cycles
-
+    """The completed, in-progress and open commissioning cycles (``demo.cycles``)."""
     accounts = {
         u.username: u
         for u in User.objects.filter(username__in=[r.value.replace("_", "-") for r in Role])
@@ -197,33 +206,23 @@ def load_demo_cycles() -> list[str]:
 
 
 def load_demo_together() -> list[str]:
-    """Consortium, co-commissioning and a Better Care Fund pool (``demo_together``)."""
-    from .demo_together import load_demo_together as load
-
-    def person(username, last_name, org, role):
-        return _person(username, f"demo-{username}", last_name, org, role)
-
-    return load(_home_commissioner(), person)
+    """Consortium, co-commissioning and a Better Care Fund pool (``demo.together``)."""
+    return load_together(_home_commissioner(), _demo_person)
 
 
 def load_demo_specialised() -> str:
-    """Specialised commissioning budgets and spend (``demo_together``)."""
-    from .demo_together import load_demo_specialised as load
-
-    def person(username, last_name, org, role):
-        return _person(username, f"demo-{username}", last_name, org, role)
-
-    return load(person)
+    """Specialised commissioning budgets and spend (``demo.together``)."""
+    return load_specialised(_demo_person)
 
 
 def load_demo_budgets() -> str:
-    """Personal health budgets on the care coordinator's caseload (``demo_budgets``)."""
-    from .demo_budgets import load_demo_budgets as load
+    """Personal health budgets on the care coordinator's caseload (``demo.budgets``)."""
+    return load_budgets(_home_commissioner(), _demo_person)
 
-    def person(username, last_name, org, role):
-        return _person(username, f"demo-{username}", last_name, org, role)
 
-    return load(_home_commissioner(), person)
+def _demo_person(username, last_name, org, role):
+    """A demo account (password ``demo-<username>``) with one membership."""
+    return _person(username, f"demo-{username}", last_name, org, role)
 
 
 def load_demo_measurements(months: int = 24) -> str:
@@ -234,17 +233,6 @@ def load_demo_measurements(months: int = 24) -> str:
     first requirement of the first contract slips below its threshold in the last seven months,
     so the demo has a special cause of concern to find. Recorded through the service with the
     source marked as synthetic."""
-    import datetime as dt
-    import hashlib
-    from decimal import Decimal
-
-    import numpy as np
-
-    from commissioning import clock
-    from commissioning.contracts.models import Contract
-    from commissioning.quality import queries, services
-    from commissioning.quality.models import QualityMeasurement
-
     this_month = clock.today().replace(day=1)
     periods = []
     month = this_month
@@ -277,8 +265,6 @@ def load_demo_measurements(months: int = 24) -> str:
 
 
 def _demo_series(item, target, n: int, rng, slipping: bool):
-    import numpy as np
-
     if item.kind == item.OUTCOME and item.baseline is not None:
         start, goal = float(item.baseline), target.target
         spread = max(abs(goal - start) * 0.12, 0.5)
@@ -297,12 +283,6 @@ def give_demo_authenticators() -> str:
     """Every demo account that must sign in in two steps gets an authenticator device, once.
     The demo (and only the demo: production refuses to start with COMMISSIONING_DEMO) shows
     its current code on the second step's page, so nobody needs an app to try the platform."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from commissioning.organisations.permissions import needs_two_factor
-
-    from .two_factor import DEMO_DEVICE
-
     given = 0
     for user in User.objects.filter(first_name="Demo").prefetch_related("memberships"):
         if not needs_two_factor(user):

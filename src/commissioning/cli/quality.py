@@ -17,8 +17,8 @@ from typing import Annotated
 
 import polars as pl
 import typer
-from rich.console import Console
 
+from commissioning.cli.common import django_setup, err
 from commissioning.engine.quality.constants import (
     ODDS_RATIO_ALTERNATIVE,
     SHIFT_LENGTH,
@@ -32,7 +32,6 @@ quality_app = typer.Typer(
     help="Quality monitoring methods on a CSV or Parquet file (JSON on stdout by default).",
     no_args_is_help=True,
 )
-err = Console(stderr=True)
 
 
 class OutputFormat(StrEnum):
@@ -520,9 +519,7 @@ def quality_shmi(
     if monthly:
         document["monthly"] = result.monthly.to_dicts()
     if load:
-        from commissioning.cli import _django
-
-        _django()
+        django_setup()
         from commissioning.organisations.permissions import SYSTEM
         from commissioning.quality.services import load_mortality
 

@@ -23,6 +23,8 @@ from commissioning.organisations.models import Organisation, User
 from commissioning.organisations.permissions import SYSTEM
 from commissioning.organisations.services import OrganisationData, upsert_organisation_unchecked
 from commissioning.organisations.vocabulary import OrganisationType, Role
+from commissioning.specialised import services as specialised
+from commissioning.specialised.models import LineBudget
 
 POOL_CODE = "BCF-2025-XL001"
 SCHEMES = [  # name, lead ("icb" or "council"), budget in pounds, monthly spend in pounds
@@ -314,9 +316,6 @@ def load_demo_specialised(person) -> str:
     """NHS England's specialised service line budgets for 2026/27 and their spend from April
     to October 2026, adult critical care climbing from August (an SPC alert)."""
     import numpy as np
-
-    from commissioning.specialised import services as specialised
-    from commissioning.specialised.models import LineBudget
 
     nhse = _org("XR001", "NHS England (synthetic region)", "nhse_region")
     if LineBudget.objects.filter(commissioner=nhse).exists():

@@ -7,14 +7,13 @@ command takes; the rules live in the services, which report problems by command 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from commissioning.validation import MAX_PENCE, date_problem
+from commissioning import money
+from commissioning.validation import date_problem
 
 NON_FIELD = "__all__"
 
@@ -38,7 +37,7 @@ class NHSForm(forms.Form):
     """A form whose widgets carry the NHS.UK classes and whose fields render with
     ``{% nhs_field %}``. ``prefix_label`` adds a visible prefix such as £."""
 
-    template_name = "web/forms/form.html"
+    template_name = "ui/forms/form.html"
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -73,34 +72,35 @@ class MoneyField(forms.CharField):
     widget = forms.TextInput(attrs={"inputmode": "decimal", "class": "nhsuk-input--width-10"})
     prefix = "£"
 
-    def __init__(self, *args, min_pence: int | None = 1, max_pence: int = MAX_PENCE, **kwargs):
+    def __init__(
+        self, *args, min_pence: int | None = 1, max_pence: int = money.MAX_PENCE, **kwargs
+    ):
         self.min_pence = min_pence
         self.max_pence = max_pence
         super().__init__(*args, **kwargs)
 
     def prepare_value(self, value):
         if isinstance(value, int):
-            return f"{value / 100:,.2f}"
+            return money.grouped(value)
         return value
 
     def to_python(self, value):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
-        cleaned = re.sub(r"[£,\s]", "", text)
         try:
-            amount = Decimal(cleaned)
-        except InvalidOperation:
+            pence = money.parse(text, max_pence=self.max_pence)
+        except money.MoneyError as exc:
+            messages = {
+                money.MoneyError.TOO_LARGE: f"Enter an amount up to {money.pounds(self.max_pence)}",
+                money.MoneyError.FRACTION_OF_A_PENNY: "Enter pounds and pence only: at most two "
+                "decimal places",
+            }
             raise ValidationError(
-                "Enter an amount in pounds, like 1,250,000 or 1,250,000.50"
+                messages.get(
+                    exc.reason, "Enter an amount in pounds, like 1,250,000 or 1,250,000.50"
+                )
             ) from None
-        if not amount.is_finite():
-            raise ValidationError("Enter an amount in pounds, like 1,250,000 or 1,250,000.50")
-        if abs(amount) * 100 > self.max_pence:
-            raise ValidationError(f"Enter an amount up to £{self.max_pence // 100:,}")
-        if amount.as_tuple().exponent < -2:
-            raise ValidationError("Enter pounds and pence only: at most two decimal places")
-        pence = int(amount * 100)
         if self.min_pence is not None and pence < self.min_pence:
             raise ValidationError(
                 "Enter an amount greater than zero"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms, template
 from django.utils.html import format_html
 
+from commissioning import money
+
 register = template.Library()
 
 TAG_COLOURS = {
@@ -34,7 +36,7 @@ TAG_COLOURS = {
 }
 
 
-@register.inclusion_tag("web/forms/field.html")
+@register.inclusion_tag("ui/forms/field.html")
 def nhs_field(field, label_size="s", width=None):
     widget = field.field.widget
     kind = "input"
@@ -88,13 +90,7 @@ def nhs_field(field, label_size="s", width=None):
 @register.filter
 def pounds(pence) -> str:
     """Integer pence shown as £1,234,567.89 (whole pounds keep no pence: £1,234,567)."""
-    if pence is None or pence == "":
-        return ""
-    pence = int(pence)
-    sign, pence = ("−" if pence < 0 else ""), abs(pence)
-    if pence % 100 == 0:
-        return f"{sign}£{pence // 100:,}"
-    return f"{sign}£{pence // 100:,}.{pence % 100:02d}"
+    return money.pounds(pence)
 
 
 @register.simple_tag

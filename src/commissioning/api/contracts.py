@@ -1,0 +1,203 @@
+"""Contracts in the JSON API: made from an award, signed by both sides.
+
+Every endpoint calls the same service as the web page does, so permissions, rules, audit and
+all-or-nothing writes are the same. A service's field-level problems come back as 422 with one
+entry per field (``loc`` ends with the field's name); a refusal is 403 with the reason.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+
+from commissioning.contracts import services as contract_services
+from commissioning.contracts.models import Contract
+from commissioning.contracts.permissions import Action as ContractAction
+from commissioning.contracts.permissions import can as can_contract
+from commissioning.contracts.permissions import visible_contracts
+
+from .commands import body_for, command_from
+from .common import _allow, _org
+from .pagination import Pagination
+from .selection import _decision
+from .types import Id, RequestBody
+
+router = Router()
+
+
+class ContractIn(RequestBody):
+    proposal_id: int
+    start_date: dt.date
+    end_date: dt.date
+    form: Literal["full_length", "shorter_form"] = "full_length"
+    associate_codes: list[str] = []
+
+
+class ScheduleItemOut(Schema):
+    kind: str
+    dimension: str
+    title: str
+    indicator_code: str | None = None
+    baseline: Decimal | None
+    target: Decimal | None
+    target_date: dt.date | None
+    threshold: str
+    method_of_measurement: str
+    consequence_of_breach: str
+    frequency: str
+
+    @staticmethod
+    def resolve_indicator_code(obj):
+        return obj.indicator.code if obj.indicator_id else None
+
+
+class ContractOut(Schema):
+    id: int
+    reference: str
+    status: str
+    form: str
+    decision_id: int
+    proposal_id: int
+    specification_id: int
+    provider_code: str = Field(alias="provider.code")
+    co_ordinating_commissioner_code: str
+    associate_codes: list[str]
+    value_pence: int
+    start_date: dt.date
+    end_date: dt.date
+    provider_signed_by: str | None = None
+    commissioner_signed_by: str | None = None
+    quality_schedule: list[ScheduleItemOut]
+
+    @staticmethod
+    def resolve_co_ordinating_commissioner_code(obj):
+        return obj.co_ordinating_commissioner.code
+
+    @staticmethod
+    def resolve_associate_codes(obj):
+        return [o.code for o in obj.associates]
+
+    @staticmethod
+    def resolve_provider_signed_by(obj):
+        return obj.provider_signed_by.username if obj.provider_signed_by_id else None
+
+    @staticmethod
+    def resolve_commissioner_signed_by(obj):
+        return obj.commissioner_signed_by.username if obj.commissioner_signed_by_id else None
+
+    @staticmethod
+    def resolve_quality_schedule(obj):
+        return list(obj.quality_schedule.select_related("indicator"))
+
+
+def _contract(request, pk: Id) -> Contract:
+    contract = get_object_or_404(
+        Contract.objects.select_related("provider").prefetch_related("parties__organisation"), pk=pk
+    )
+    _allow(can_contract(request.user, ContractAction.VIEW_CONTRACT, contract), "see this contract")
+    return contract
+
+
+@router.post("/decisions/{decision_id}/contracts", response={201: ContractOut}, tags=["contracts"])
+def create_contract(request, decision_id: Id, payload: ContractIn):
+    """Make the contract for an awarded proposal, once standstill allows."""
+    associates = [
+        _org(code, f"associate_codes.{i}") for i, code in enumerate(payload.associate_codes)
+    ]
+    contract = contract_services.create_contract(
+        _decision(request, decision_id),
+        contract_services.ContractInput(
+            payload.proposal_id,
+            payload.start_date,
+            payload.end_date,
+            payload.form,
+            tuple(o.pk for o in associates),
+        ),
+        request.user,
+    )
+    return 201, _contract(request, contract.pk)
+
+
+@router.get("/contracts", response=list[ContractOut], tags=["contracts"])
+@paginate(Pagination)
+def list_contracts(request):
+    """Contracts you may see: your organisation's, as a party or as the provider."""
+    _allow(can_contract(request.user, ContractAction.VIEW_CONTRACT), "see contracts")
+    qs = Contract.objects.select_related("provider").prefetch_related("parties__organisation")
+    return visible_contracts(request.user, qs).order_by("-created_at")
+
+
+@router.get("/contracts/{contract_id}", response=ContractOut, tags=["contracts"])
+def get_contract(request, contract_id: Id):
+    return _contract(request, contract_id)
+
+
+@router.post("/contracts/{contract_id}/signatures", response=ContractOut, tags=["contracts"])
+def sign_contract(request, contract_id: Id):
+    """Sign for the side you represent (the provider, or the co-ordinating commissioner)."""
+    contract_services.sign_contract(_contract(request, contract_id), request.user)
+    return _contract(request, contract_id)
+
+
+# --- Variations (the NHS Standard Contract's General Condition 13) ----------------------------
+
+VariationIn = body_for(contract_services.VariationInput, "VariationIn")
+
+
+class VariationOut(Schema):
+    number: int
+    description: str
+    value_change_pence: int
+    status: str
+
+
+def _variation_out(v) -> dict:
+    return {"number": v.number, "description": v.description,
+            "value_change_pence": v.value_change_pence, "status": v.status}  # fmt: skip
+
+
+@router.post(
+    "/contracts/{contract_id}/variations", response={201: VariationOut}, tags=["contracts"]
+)
+def propose_variation(request, contract_id: Id, payload: VariationIn):
+    """Propose a variation (a commissioner party to the contract); associates approve it, then
+    the co-ordinating commissioner signs it."""
+    contract = _contract(request, contract_id)
+    _allow(can_contract(request.user, ContractAction.PROPOSE_VARIATION, contract),
+           "propose a variation of this contract")  # fmt: skip
+    made = contract_services.propose_variation(
+        contract, command_from(payload, contract_services.VariationInput), request.user
+    )
+    return 201, _variation_out(made)
+
+
+def _variation(request, contract_id: Id, number: Id):
+    contract = _contract(request, contract_id)
+    return get_object_or_404(contract.variations, number=number)
+
+
+@router.post(
+    "/contracts/{contract_id}/variations/{number}/approval",
+    response=VariationOut,
+    tags=["contracts"],
+)
+def approve_variation(request, contract_id: Id, number: Id):
+    """An associate commissioner's approval of a proposed variation."""
+    variation = _variation(request, contract_id, number)
+    contract_services.approve_variation(variation, request.user)
+    variation.refresh_from_db()
+    return _variation_out(variation)
+
+
+@router.post(
+    "/contracts/{contract_id}/variations/{number}/signature",
+    response=VariationOut,
+    tags=["contracts"],
+)
+def sign_variation(request, contract_id: Id, number: Id):
+    """The co-ordinating commissioner signs the variation once every associate has approved."""
+    variation = _variation(request, contract_id, number)
+    return _variation_out(contract_services.sign_variation(variation, request.user))

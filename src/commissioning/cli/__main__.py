@@ -1,0 +1,5 @@
+"""``python -m commissioning.cli``."""
+
+from commissioning.cli import app
+
+app()
