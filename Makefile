@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 CSS := build/static/nhsuk-frontend.css
 export DJANGO_SETTINGS_MODULE := commissioning.config.settings
 
-.PHONY: demo test setup setup-test lint ci-postgres serve demo-data lock clean bench
+.PHONY: demo test setup setup-test check lint ci-postgres serve demo-data lock clean bench
 
 ## make demo: set everything up, load reference data and a synthetic health economy, serve it
 demo: setup
@@ -17,10 +17,7 @@ demo: setup
 	$(PY) -m commissioning.cli serve
 
 ## make test: set up what the tests need (including headless Chromium) and run the whole suite
-test: setup-test
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
-	$(VENV)/bin/lint-imports
+test: setup-test check
 	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered
 
 setup: $(STAMP) $(NODE_STAMP) $(CSS)
@@ -53,10 +50,15 @@ $(CSS): $(NODE_STAMP) src/commissioning/ui/nhsuk.scss
 ci-postgres: setup-test
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/commissioning} $(VENV)/bin/pytest
 
-lint: setup
+## make check: lint, format, the import contracts (docs/architecture.md) and the type checker on
+## the pure floors; the pre-commit hook runs it (pre-commit install)
+check: setup
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+lint: check
 
 ## Regenerate requirements.lock from pyproject.toml
 lock:
