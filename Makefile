@@ -21,7 +21,7 @@ test: setup-test
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered
+	$(VENV)/bin/pytest -n auto --cov --cov-report=term:skip-covered
 
 setup: $(STAMP) $(NODE_STAMP) $(CSS)
 
@@ -51,7 +51,7 @@ $(CSS): $(NODE_STAMP) src/commissioning/web/nhsuk.scss
 
 ## Run the suite against PostgreSQL (as CI does); needs a server at DATABASE_URL
 ci-postgres: setup-test
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/commissioning} $(VENV)/bin/pytest
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/commissioning} $(VENV)/bin/pytest -n auto
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks
