@@ -18,7 +18,7 @@ demo: setup
 
 ## make test: set up what the tests need (including headless Chromium) and run the whole suite
 test: setup-test check
-	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered
+	$(VENV)/bin/pytest -n auto --cov --cov-report=term:skip-covered
 
 setup: $(STAMP) $(NODE_STAMP) $(CSS)
 
@@ -48,7 +48,7 @@ $(CSS): $(NODE_STAMP) src/commissioning/ui/nhsuk.scss
 
 ## Run the suite against PostgreSQL (as CI does); needs a server at DATABASE_URL
 ci-postgres: setup-test
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/commissioning} $(VENV)/bin/pytest
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/commissioning} $(VENV)/bin/pytest -n auto
 
 ## make check: lint, format, the import contracts (docs/architecture.md) and the type checker on
 ## the pure floors; the pre-commit hook runs it (pre-commit install)
