@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
+from commissioning import clock
 from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.personal_budgets import services as phb
 from commissioning.personal_budgets.models import Plan
@@ -101,7 +102,7 @@ def test_plan_agreed_seen_by_holder_prohibited_refused(browser, live_server):
         page.get_by_label("Ground (regulation 15)").select_option("substantial_unused_balance")
         page.get_by_label("Reasons, for the person").fill("Money unspent since the summer")
         page.get_by_label("Amount to repay").fill("500")
-        page.get_by_label("Repay by").fill(f"{phb.clock.today() + dt.timedelta(days=28):%Y-%m-%d}")
+        page.get_by_label("Repay by").fill(f"{clock.today() + dt.timedelta(days=28):%Y-%m-%d}")
         page.get_by_label("Who must repay").select_option("patient")
         page.get_by_role("button", name="Issue the notice").click()
         expect(banner(page)).to_contain_text("Repayment notice issued")

@@ -193,11 +193,13 @@ from . import (  # noqa: E402
     budgets,
     collaboration,
     contracts,
+    ledger,
     market,
+    pools,
     quality,
     selection,
+    specialised,
     specifications,
-    together,
 )
 
 for module in (
@@ -207,8 +209,10 @@ for module in (
     contracts,
     quality,
     market,
+    pools,
     collaboration,
-    together,
+    ledger,
+    specialised,
     budgets,
 ):
     api.add_router("/", module.router)

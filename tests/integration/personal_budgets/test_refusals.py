@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from django.core.exceptions import ValidationError
 
+from commissioning import clock
 from commissioning.audit.models import Revision
 from commissioning.personal_budgets import services as phb
 from commissioning.personal_budgets.models import Plan
@@ -29,7 +30,7 @@ def _fields(call) -> set[str]:
 
 def test_each_service_names_every_field_it_refuses(programme):
     p, c = programme.person, programme.coordinator
-    future = phb.clock.today() + dt.timedelta(days=3)
+    future = clock.today() + dt.timedelta(days=3)
     assert _fields(
         lambda: phb.assess(p, phb.AssessmentInput(future, {"breathing": "x"}, "", " "), c)
     ) >= {"assessed_on", "ratings.breathing", "decision", "decision_reasons", "ratings.nutrition"}

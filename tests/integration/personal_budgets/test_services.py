@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from commissioning import clock
 from commissioning.audit.models import Revision
 from commissioning.ledger.models import Account
 from commissioning.ledger.verify import verify_ledger
@@ -283,7 +284,7 @@ def test_repayment_notice_and_reconsideration(programme):
             programme.coordinator,
         )
     assert {"reasons", "amount_pence", "deadline", "repayer"} <= set(exc.value.message_dict)
-    deadline = phb.clock.today() + dt.timedelta(days=28)
+    deadline = clock.today() + dt.timedelta(days=28)
     n = phb.issue_repayment_notice(
         p,
         phb.RepaymentInput(

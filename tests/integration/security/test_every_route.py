@@ -943,7 +943,7 @@ API: dict[str, r.Route] = {
     "get_forecast": api_route(
         renamed(r.pks(PooledBudget), pk="pool_id"), by(r.pool_may, pk="pool_id"), also_ok=(404,)
     ),
-    "together_decide": api_route(
+    "collaboration_decide": api_route(
         lambda: [
             {"arrangement_id": a.pk} for a in CoCommissioningArrangement.objects.order_by("pk")
         ],

@@ -1,0 +1,81 @@
+"""Monthly statements of a person's budget."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from commissioning import clock
+from commissioning.ledger import services as ledger
+
+from ..models import (
+    Person,
+    Repayment,
+)
+
+
+@dataclass(frozen=True)
+class MonthStatement:
+    year: int
+    month: int
+    opening_pence: int
+    money_in_pence: int
+    money_out_pence: int
+    closing_pence: int
+    payments: list
+    repayments: list  # money repaid from the unspent budget under a repayment notice
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def paid_pence(self) -> int:
+        return sum(x.amount_pence for x in self.payments)
+
+    @property
+    def repaid_pence(self) -> int:
+        return sum(x.amount_pence for x in self.repayments)
+
+
+def _months(first: dt.date, last: dt.date):
+    y, m = first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        yield y, m
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+def statement(person: Person, year: int, month: int) -> MonthStatement:
+    start = dt.date(year, month, 1)
+    end = dt.date(year, month, calendar.monthrange(year, month)[1])
+    f = ledger.statement_figures(person.budget_account, start, end)
+    payments = list(person.payments.filter(paid_on__gte=start, paid_on__lte=end))
+    repayments = list(
+        Repayment.objects.filter(
+            notice__person=person,
+            received_on__gte=start,
+            received_on__lte=end,
+            transaction__postings__account_id=person.budget_account_id,
+        ).select_related("notice")
+    )
+    return MonthStatement(
+        year,
+        month,
+        f.opening_pence,
+        f.money_in_pence,
+        f.money_out_pence,
+        f.closing_pence,
+        payments,
+        repayments,
+    )
+
+
+def statements(person: Person, latest: int | None = None) -> list[MonthStatement]:
+    """A statement for every month since the first plan was agreed (or only the ``latest``
+    months), newest first. Each month is a few queries, so only the months shown are built."""
+    first = person.plans.exclude(agreed_on=None).order_by("agreed_on").first()
+    if first is None:
+        return []
+    months = list(_months(first.agreed_on, clock.today()))[::-1][:latest]
+    return [statement(person, y, m) for y, m in months]
