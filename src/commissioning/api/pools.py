@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from commissioning.collaboration import pooled, risk_share
+from commissioning.collaboration import pooled
 from commissioning.collaboration.models import (
     ActionPlan,
     PooledBudget,
@@ -21,6 +21,7 @@ from commissioning.collaboration.models import (
 )
 from commissioning.collaboration.permissions import Action, can, visible_pools
 from commissioning.collaboration.queries import pool_figures
+from commissioning.collaboration.rules import risk_share
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
 from commissioning.organisations.models import User

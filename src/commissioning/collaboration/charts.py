@@ -9,7 +9,7 @@ from itertools import accumulate
 from commissioning import money
 from commissioning.quality.charts import BLUE, GREY, RED, plt
 
-from .forecast import SchemeForecast
+from .rules.forecast import SchemeForecast
 
 MONTHS = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar")
 

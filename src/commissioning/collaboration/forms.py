@@ -7,7 +7,7 @@ from django import forms
 from commissioning import money
 from commissioning.ui.forms import MoneyField, NHSForm
 
-from .cocommissioning import SHAREABLE, Function, Model
+from .rules.cocommissioning import SHAREABLE, Function, Model
 
 
 class DecisionForm(NHSForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .cocommissioning import BODY_LABELS, FUNCTION_LABELS, MODEL_LABELS
+from .rules.cocommissioning import BODY_LABELS, FUNCTION_LABELS, MODEL_LABELS
 
 
 class CoCommissioningArrangement(models.Model):

@@ -24,7 +24,7 @@ from commissioning.organisations.permissions import (
 )
 from commissioning.organisations.vocabulary import Role
 
-from .cocommissioning import Body, Function, Model, decider
+from .rules.cocommissioning import Body, Function, Model, decider
 
 
 class Action(StrEnum):

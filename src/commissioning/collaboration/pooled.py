@@ -24,8 +24,6 @@ from commissioning.ledger.rules import Entry, Leg
 from commissioning.organisations.models import Organisation, User
 from commissioning.validation import NON_FIELD, Problems, refuse
 
-from . import forecast as forecasting
-from . import risk_share
 from .models import (
     ActionPlan,
     ActionPlanDecision,
@@ -37,6 +35,8 @@ from .models import (
 )
 from .permissions import Action as TogetherAction
 from .permissions import require as require_together
+from .rules import forecast as forecasting
+from .rules import risk_share
 
 # The ledger kind of a transaction that moves a pool's money to (or back from) a person's
 # integrated personal budget; its metadata "schemes" says how much each scheme is charged.

@@ -21,9 +21,9 @@ from commissioning.organisations.vocabulary import (
 )
 from commissioning.validation import Problems, refuse
 
-from .cocommissioning import Body, Function, Model, arrangement_problems, consulted, decider
 from .models import CoCommissioningArrangement, Consortium, PrimaryCareDecision
 from .permissions import Action, require
+from .rules.cocommissioning import Body, Function, Model, arrangement_problems, consulted, decider
 
 
 @dataclass(frozen=True)

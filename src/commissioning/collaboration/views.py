@@ -21,9 +21,8 @@ from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, PROVIDER_
 from commissioning.quality.charts import response as chart_response
 from commissioning.ui.http import act, csv_response, guard, submit
 
-from . import pooled, risk_share, services
+from . import pooled, services
 from .charts import forecast_chart
-from .cocommissioning import Body, Function, Model, consulted, decider
 from .forms import (
     PARTNER_ROWS,
     SCHEME_ROWS,
@@ -46,6 +45,8 @@ from .models import (
 )
 from .permissions import DECIDING, Action, can, may_decide, visible_pools
 from .queries import pool_figures
+from .rules import risk_share
+from .rules.cocommissioning import Body, Function, Model, consulted, decider
 from .workspace import sections_for
 
 

@@ -13,9 +13,9 @@ from django.db import transaction
 
 from commissioning import clock
 from commissioning.collaboration import pooled, services
-from commissioning.collaboration.cocommissioning import SHAREABLE
 from commissioning.collaboration.models import PooledBudget
-from commissioning.collaboration.risk_share import Bearer, Policy
+from commissioning.collaboration.rules.cocommissioning import SHAREABLE
+from commissioning.collaboration.rules.risk_share import Bearer, Policy
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Account
 from commissioning.ledger.rules import Entry, Leg

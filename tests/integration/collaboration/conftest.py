@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from commissioning.collaboration import pooled
-from commissioning.collaboration.risk_share import Policy
+from commissioning.collaboration.rules.risk_share import Policy
 from commissioning.ledger import services as ledger
 from commissioning.ledger.rules import Entry, Leg
 from commissioning.organisations.models import Membership, Organisation, User

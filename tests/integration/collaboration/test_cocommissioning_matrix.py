@@ -9,9 +9,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from commissioning.collaboration import services
-from commissioning.collaboration.cocommissioning import SHAREABLE, Function, Model
 from commissioning.collaboration.models import PrimaryCareDecision
 from commissioning.collaboration.permissions import Action, can
+from commissioning.collaboration.rules.cocommissioning import SHAREABLE, Function, Model
 from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.organisations.vocabulary import Role
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commissioning.collaboration.cocommissioning import (
+from commissioning.collaboration.rules.cocommissioning import (
     SHAREABLE,
     Body,
     Function,

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commissioning.collaboration import forecast, risk_share
+from commissioning.collaboration.rules import forecast, risk_share
 
 SEVEN_MONTHS = [100] * 7
 

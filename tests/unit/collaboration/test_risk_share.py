@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commissioning.collaboration.risk_share import (
+from commissioning.collaboration.rules.risk_share import (
     Bearer,
     Policy,
     Scheme,
