@@ -136,9 +136,7 @@ def test_a_commitment_recorded_and_released_changes_the_forecast(browser, live_s
             expect(banner(page)).to_contain_text("Commitment IC-4 is recorded.")
             expect(uncommitted).to_have_text("Covered by cutting uncommitted scheme spending: £0")
             page.get_by_text("Release IC-4").click()
-            form = page.locator("form").filter(
-                has=page.locator(f"input[name=commitment][value='{_pk('IC-4')}']")
-            )
+            form = page.locator(f"form[action$='/commitments/{_pk('IC-4')}/release/']")
             form.get_by_label("Why the commitment is released").fill("Sits no longer needed")
             form.get_by_role("button", name="Release what is outstanding").click()
             expect(banner(page)).to_contain_text("Commitment IC-4 is released.")

@@ -670,6 +670,12 @@ def settle_year(pool: PooledBudget, year_start: int, actor) -> YearEndSettlement
     return settlement
 
 
+def share_key(pool: PooledBudget, year_start: int, partner_code: str) -> str:
+    """The idempotency key of a partner's payment of its share of a year's overspend (one a
+    year: the ledger posts it once whoever sends it again)."""
+    return f"pool-{pool.pk}-{year_start}-extra-{partner_code}"
+
+
 def pay_share(settlement: YearEndSettlement, partner: PoolPartner, actor) -> ledger.Posted:
     """A partner pays what the year-end settlement says it owes towards the overspend, from
     its own budget into the pool (once: the key is the settlement's and the partner's)."""
@@ -679,7 +685,7 @@ def pay_share(settlement: YearEndSettlement, partner: PoolPartner, actor) -> led
         raise refuse("partner", f"{partner.organisation.display_name} owes nothing this year")
     pool = settlement.pool
     _, end = financial_year(settlement.year_start)
-    key = f"pool-{pool.pk}-{settlement.year_start}-extra-{code}"
+    key = share_key(pool, settlement.year_start, code)
     entry = Entry(
         key,
         f"{code} meets its share of the {settlement} overspend",

@@ -15,6 +15,24 @@ urlpatterns = [
     path("together/primary-care/<int:pk>/", views.arrangement, name="together-arrangement"),
     path("together/pools/new/", views.new_pool, name="together-new-pool"),
     path("together/pools/<int:pk>/", views.pool, name="together-pool"),
+    path("together/pools/<int:pk>/spending/", views.pool_spend, name="together-pool-spend"),
+    path("together/pools/<int:pk>/commitments/", views.pool_commit, name="together-pool-commit"),
+    path(
+        "together/pools/<int:pk>/commitments/<int:commitment_pk>/release/",
+        views.pool_release,
+        name="together-pool-release",
+    ),
+    path(
+        "together/pools/<int:pk>/contributions/",
+        views.pool_contribute,
+        name="together-pool-contribute",
+    ),
+    path("together/pools/<int:pk>/settlement/", views.pool_settle, name="together-pool-settle"),
+    path(
+        "together/pools/<int:pk>/settlement/share/",
+        views.pool_pay_share,
+        name="together-pool-pay-share",
+    ),
     path("together/pools/<int:pk>/figures.csv", views.pool_csv, name="together-pool-csv"),
     path(
         "together/pools/<int:pk>/action-plan/",

@@ -4,10 +4,11 @@ agreement, contributions, spending by scheme, the year-end risk share). Tables e
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from commissioning import clock, money
@@ -249,172 +250,226 @@ def _policy_words(policy: risk_share.Policy) -> list[str]:
     return words
 
 
-def pool(request, pk):
-    p = pooled.readable_pool(
+def _readable(request, pk) -> PooledBudget:
+    return pooled.readable_pool(
         request.user,
         pk,
         PooledBudget.objects.select_related("host", "fund_manager", "pool_account"),
     )
-    partners, schemes = pool_figures(p)
-    year = pooled.pool_year(p)
-    user = request.user
-    keeps_pool = can_ledger(user, LedgerAction.POST, p.pool_account)
-    mine = [r["p"] for r in partners if can_ledger(user, LedgerAction.POST, r["p"].account)]
-    commitments = _commitments(p)
-    open_commitments = {str(r["c"].pk): r["c"] for r in commitments if r["outstanding"] > 0}
-    spend_form = SpendForm(
-        request.POST if request.POST.get("form") == "spend" else None,
-        schemes=[r["s"] for r in schemes],
-        commitments=open_commitments.values(),
-        initial={"key": f"web-{uuid.uuid4()}"},
-    )
-    commit_form = CommitmentForm(
-        request.POST if request.POST.get("form") == "commit" else None,
-        schemes=[r["s"] for r in schemes],
-        initial={"key": f"web-{uuid.uuid4()}", "made_on": clock.today()},
-        prefix="commit",  # its fields' ids differ from the spending form's
-    )
-    releasing = request.POST.get("commitment") if request.POST.get("form") == "release" else None
-    release_form = ReleaseForm(request.POST if releasing else None)
-    pay_form = ContributionForm(
-        request.POST if request.POST.get("form") == "contribution" else None,
-        initial={"key": f"web-{uuid.uuid4()}"},
-        prefix="pay",
-    )
-    then = reverse("together-pool", args=[p.pk])
-    if request.method == "POST":
-        step = request.POST.get("form")
-        if step == "spend":
-            guard(keeps_pool)
-            scheme = {str(r["s"].pk): r["s"] for r in schemes}.get(request.POST.get("scheme"))
-            done = submit(
-                request,
-                spend_form,
-                lambda: pooled.record_spend(
-                    scheme,
-                    spend_form.cleaned_data["amount"],
-                    spend_form.cleaned_data["key"],
-                    spend_form.cleaned_data["description"],
-                    user,
-                    spend_form.cleaned_data["value_date"],
-                    open_commitments.get(spend_form.cleaned_data["commitment"]),
+
+
+class _PoolPage:
+    """A pooled budget's page: its figures, and the forms the person may use (each form posts
+    to the view of its own action, which shows the page again with its problems)."""
+
+    def __init__(self, request, p: PooledBudget):
+        self.request, self.p, self.user = request, p, request.user
+        self.partners, self.schemes = pool_figures(p)
+        self.year = pooled.pool_year(p)
+        self.keeps_pool = can_ledger(self.user, LedgerAction.POST, p.pool_account)
+        self.mine = [r["p"] for r in self.partners
+                     if can_ledger(self.user, LedgerAction.POST, r["p"].account)]  # fmt: skip
+        self.commitments = _commitments(p)
+        self.open_commitments = {
+            str(r["c"].pk): r["c"] for r in self.commitments if r["outstanding"] > 0
+        }
+        self.then = reverse("together-pool", args=[p.pk])
+
+    def spend_form(self, data=None) -> SpendForm:
+        return SpendForm(
+            data,
+            schemes=[r["s"] for r in self.schemes],
+            commitments=self.open_commitments.values(),
+            initial={"key": f"web-{uuid.uuid4()}"},
+        )
+
+    def commit_form(self, data=None) -> CommitmentForm:
+        return CommitmentForm(
+            data,
+            schemes=[r["s"] for r in self.schemes],
+            initial={"key": f"web-{uuid.uuid4()}", "made_on": clock.today()},
+            prefix="commit",  # its fields' ids differ from the spending form's
+        )
+
+    def pay_form(self, data=None) -> ContributionForm:
+        return ContributionForm(data, initial={"key": f"web-{uuid.uuid4()}"}, prefix="pay")
+
+    def render(self, **bound):
+        p, year, mine = self.p, self.year, self.mine
+        owed = None
+        forecast_rows = _forecast_rows(p, year)
+        settled = p.settlements.filter(year_start=year).first()
+        if settled and mine:
+            code = mine[0].organisation.code
+            owed = settled.figures["partners"].get(code, {}).get("pays_pence")
+            paid = Transaction.objects.filter(key=pooled.share_key(p, year, code)).exists()
+            owed = None if paid else owed
+        return render(
+            self.request,
+            "together/pool.html",
+            {
+                "keeps_pool": self.keeps_pool,
+                "my_partner": mine[0] if mine else None,
+                "spend_form": bound.get("spend_form") or self.spend_form(),
+                "commit_form": bound.get("commit_form") or self.commit_form(),
+                "release_form": bound.get("release_form") or ReleaseForm(),
+                "releasing": bound.get("releasing"),
+                "commitments": self.commitments,
+                "forecast": forecast_rows,
+                "plans": _plans(p, year, mine),
+                "may_propose": (
+                    self.user.pk == p.fund_manager_id
+                    and forecast_rows is not None
+                    and forecast_rows["result"].total_overspend > 0
+                    and not p.action_plans.filter(year_start=year, status="proposed").exists()
                 ),
-                "The spending is recorded.",
-                then,
-                rename={"legs.0.pence": "amount", "value_date": "value_date"},
-            )
-            if done:
-                return done
-        elif step == "commit":
-            guard(keeps_pool)
-            done = submit(
-                request,
-                commit_form,
-                lambda: pooled.commit(
-                    pooled.CommitmentInput(
-                        int(commit_form.cleaned_data["scheme"]),
-                        commit_form.cleaned_data["reference"],
-                        commit_form.cleaned_data["supplier"],
-                        commit_form.cleaned_data["description"],
-                        commit_form.cleaned_data["amount"],
-                        commit_form.cleaned_data["made_on"],
-                        commit_form.cleaned_data["key"],
-                    ),
-                    user,
-                ),
-                lambda c: f"Commitment {c.reference} is recorded.",
-                then,
-                rename={"scheme_id": "scheme", "amount_pence": "amount"},
-            )
-            if done:
-                return done
-        elif step == "release":
-            guard(keeps_pool)
-            target = {str(r["c"].pk): r["c"] for r in commitments}.get(releasing)
-            guard(target is not None)
-            done = submit(
-                request,
-                release_form,
-                lambda: pooled.release(target, release_form.cleaned_data["reason"], user),
-                lambda c: f"Commitment {c.reference} is released.",
-                then,
-            )
-            if done:
-                return done
-        elif step == "contribution":
-            guard(bool(mine))
-            done = submit(
-                request,
-                pay_form,
-                lambda: pooled.contribute(
-                    mine[0],
-                    pay_form.cleaned_data["amount"],
-                    pay_form.cleaned_data["key"],
-                    user,
-                    pay_form.cleaned_data["value_date"],
-                ),
-                "The contribution is recorded.",
-                then,
-                rename={"legs.0.pence": "amount"},
-            )
-            if done:
-                return done
-        elif step == "settle":
-            guard(keeps_pool)
-            return act(
-                request, lambda: pooled.settle_year(p, year, user), "The year is settled.", then
-            )
-        elif step == "pay_share":
-            settlement = p.settlements.filter(year_start=year).first()
-            guard(bool(mine) and settlement is not None)
-            return act(
-                request,
-                lambda: pooled.pay_share(settlement, mine[0], user),
-                "Your share of the overspend is paid into the pool.",
-                then,
-            )
-    owed = None
-    forecast_rows = _forecast_rows(p, year)
-    settled = p.settlements.filter(year_start=year).first()
-    if settled and mine:
-        owed = settled.figures["partners"].get(mine[0].organisation.code, {}).get("pays_pence")
-        paid = Transaction.objects.filter(
-            key=f"pool-{p.pk}-{year}-extra-{mine[0].organisation.code}"
-        ).exists()
-        owed = None if paid else owed
-    return render(
+                "pay_form": bound.get("pay_form") or self.pay_form(),
+                "settled": settled,
+                "owed": owed,
+                "p": p,
+                "partners": self.partners,
+                "schemes": self.schemes,
+                "integrated_total": sum(r["integrated"] for r in self.schemes),
+                "year_end": pooled.financial_year(year)[1],
+                "year_ended": pooled.financial_year(year)[1] < clock.today(),
+                "year": year,
+                "quarters": pooled.report(p, year),
+                "policy": _policy_words(pooled.policy_from_json(p.risk_policy)),
+                "settlements": p.settlements.order_by("-year_start"),
+            },
+        )
+
+
+def pool(request, pk):
+    return _PoolPage(request, _readable(request, pk)).render()
+
+
+def _pool_action(view):
+    """An action of the pool page: it takes a form (POST); asked for as a page (a reload after
+    a problem was shown), it sends the person back to the pool's page."""
+
+    @functools.wraps(view)
+    def wrapped(request, pk, **kwargs):
+        if request.method != "POST":
+            return redirect("together-pool", pk=pk)
+        return view(request, pk, **kwargs)
+
+    return wrapped
+
+
+@_pool_action
+def pool_spend(request, pk):
+    page = _PoolPage(request, _readable(request, pk))
+    guard(page.keeps_pool)
+    form = page.spend_form(request.POST)
+    scheme = {str(r["s"].pk): r["s"] for r in page.schemes}.get(request.POST.get("scheme"))
+    done = submit(
         request,
-        "together/pool.html",
-        {
-            "keeps_pool": keeps_pool,
-            "my_partner": mine[0] if mine else None,
-            "spend_form": spend_form,
-            "commit_form": commit_form,
-            "release_form": release_form,
-            "releasing": releasing,
-            "commitments": commitments,
-            "forecast": forecast_rows,
-            "plans": _plans(p, year, mine),
-            "may_propose": (
-                user.pk == p.fund_manager_id
-                and forecast_rows is not None
-                and forecast_rows["result"].total_overspend > 0
-                and not p.action_plans.filter(year_start=year, status="proposed").exists()
+        form,
+        lambda: pooled.record_spend(
+            scheme,
+            form.cleaned_data["amount"],
+            form.cleaned_data["key"],
+            form.cleaned_data["description"],
+            request.user,
+            form.cleaned_data["value_date"],
+            page.open_commitments.get(form.cleaned_data["commitment"]),
+        ),
+        "The spending is recorded.",
+        page.then,
+        rename={"legs.0.pence": "amount", "value_date": "value_date"},
+    )
+    return done or page.render(spend_form=form)
+
+
+@_pool_action
+def pool_commit(request, pk):
+    page = _PoolPage(request, _readable(request, pk))
+    guard(page.keeps_pool)
+    form = page.commit_form(request.POST)
+    done = submit(
+        request,
+        form,
+        lambda: pooled.commit(
+            pooled.CommitmentInput(
+                int(form.cleaned_data["scheme"]),
+                form.cleaned_data["reference"],
+                form.cleaned_data["supplier"],
+                form.cleaned_data["description"],
+                form.cleaned_data["amount"],
+                form.cleaned_data["made_on"],
+                form.cleaned_data["key"],
             ),
-            "pay_form": pay_form,
-            "settled": settled,
-            "owed": owed,
-            "p": p,
-            "partners": partners,
-            "schemes": schemes,
-            "integrated_total": sum(r["integrated"] for r in schemes),
-            "year_end": pooled.financial_year(year)[1],
-            "year_ended": pooled.financial_year(year)[1] < clock.today(),
-            "year": year,
-            "quarters": pooled.report(p, year),
-            "policy": _policy_words(pooled.policy_from_json(p.risk_policy)),
-            "settlements": p.settlements.order_by("-year_start"),
-        },
+            request.user,
+        ),
+        lambda c: f"Commitment {c.reference} is recorded.",
+        page.then,
+        rename={"scheme_id": "scheme", "amount_pence": "amount"},
+    )
+    return done or page.render(commit_form=form)
+
+
+@_pool_action
+def pool_release(request, pk, commitment_pk):
+    page = _PoolPage(request, _readable(request, pk))
+    guard(page.keeps_pool)
+    target = {r["c"].pk: r["c"] for r in page.commitments}.get(commitment_pk)
+    guard(target is not None)
+    form = ReleaseForm(request.POST)
+    done = submit(
+        request,
+        form,
+        lambda: pooled.release(target, form.cleaned_data["reason"], request.user),
+        lambda c: f"Commitment {c.reference} is released.",
+        page.then,
+    )
+    return done or page.render(release_form=form, releasing=str(commitment_pk))
+
+
+@_pool_action
+def pool_contribute(request, pk):
+    page = _PoolPage(request, _readable(request, pk))
+    guard(bool(page.mine))
+    form = page.pay_form(request.POST)
+    done = submit(
+        request,
+        form,
+        lambda: pooled.contribute(
+            page.mine[0],
+            form.cleaned_data["amount"],
+            form.cleaned_data["key"],
+            request.user,
+            form.cleaned_data["value_date"],
+        ),
+        "The contribution is recorded.",
+        page.then,
+        rename={"legs.0.pence": "amount"},
+    )
+    return done or page.render(pay_form=form)
+
+
+@_pool_action
+def pool_settle(request, pk):
+    page = _PoolPage(request, _readable(request, pk))
+    guard(page.keeps_pool)
+    return act(
+        request,
+        lambda: pooled.settle_year(page.p, page.year, request.user),
+        "The year is settled.",
+        page.then,
+    )
+
+
+@_pool_action
+def pool_pay_share(request, pk):
+    page = _PoolPage(request, _readable(request, pk))
+    settlement = page.p.settlements.filter(year_start=page.year).first()
+    guard(bool(page.mine) and settlement is not None)
+    return act(
+        request,
+        lambda: pooled.pay_share(settlement, page.mine[0], request.user),
+        "Your share of the overspend is paid into the pool.",
+        page.then,
     )
 
 

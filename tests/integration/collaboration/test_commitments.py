@@ -197,7 +197,6 @@ def test_the_pool_page_records_commitments_and_shows_the_forecast(client, bcf, y
         assert "Covered by cutting uncommitted scheme spending: £3,000" in page
         assert "Met by partners from outside the pool: £9,000" in page
         form = {
-            "form": "commit",
             "commit-scheme": year.care.pk,
             "commit-reference": "IC-4",
             "commit-supplier": "Hospice",
@@ -205,12 +204,12 @@ def test_the_pool_page_records_commitments_and_shows_the_forecast(client, bcf, y
             "commit-made_on": "2025-11-01",
         }
         refused = client.post(
-            url, form | {"commit-amount": "abc", "commit-key": "web-1"}
+            url + "commitments/", form | {"commit-amount": "abc", "commit-key": "web-1"}
         ).content.decode()
         assert "There is a problem" in refused and "Amount committed: " in refused
         assert not SchemeCommitment.objects.filter(reference="IC-4").exists()
         page = client.post(
-            url,
+            url + "commitments/",
             form | {"commit-amount": "3000", "commit-key": "web-2"},
             follow=True,
         ).content.decode()
@@ -220,13 +219,13 @@ def test_the_pool_page_records_commitments_and_shows_the_forecast(client, bcf, y
         assert "Met by partners from outside the pool: £12,000" in page
         ic4 = SchemeCommitment.objects.get(reference="IC-4")
         refused = client.post(
-            url, {"form": "release", "commitment": ic4.pk, "reason": ""}
+            url + f"commitments/{ic4.pk}/release/", {"reason": ""}
         ).content.decode()
         assert "Why the commitment is released: Say why the commitment is released" in refused
         assert pooled.outstanding(ic4) == 300_000
         page = client.post(
-            url,
-            {"form": "release", "commitment": ic4.pk, "reason": "Sits no longer needed"},
+            url + f"commitments/{ic4.pk}/release/",
+            {"reason": "Sits no longer needed"},
             follow=True,
         ).content.decode()
         assert "Commitment IC-4 is released." in page
@@ -254,8 +253,8 @@ def test_a_partner_sees_the_forecast_but_no_commitment_forms(client, bcf, year):
         assert "If the year ends as forecast" in page
         assert "Record a commitment" not in page and "Release HA-1" not in page
         refused = client.post(
-            f"/together/pools/{bcf.pool.pk}/",
-            {"form": "release", "commitment": year.ha1.pk, "reason": "No"},
+            f"/together/pools/{bcf.pool.pk}/commitments/{year.ha1.pk}/release/",
+            {"reason": "No"},
         )
     assert refused.status_code == 403
     assert pooled.outstanding(year.ha1) == 2_250_000

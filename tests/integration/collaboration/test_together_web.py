@@ -100,9 +100,8 @@ def test_the_host_records_spending_settles_and_the_partner_pays_its_share(client
     page = client.get(url).content.decode()
     assert "Record spending from the pool" in page
     bad = client.post(
-        url,
+        url + "spending/",
         {
-            "form": "spend",
             "scheme": care.pk,
             "amount": "x",
             "value_date": "2025-05-01",
@@ -111,14 +110,13 @@ def test_the_host_records_spending_settles_and_the_partner_pays_its_share(client
         },
     )
     assert "Enter an amount in pounds" in bad.content.decode()
-    done = client.post(url, {"form": "spend", "scheme": care.pk, "amount": "61,000",
+    done = client.post(url + "spending/", {"scheme": care.pk, "amount": "61,000",
                              "value_date": "2025-05-01", "description": "Beds", "key": "w1"},
                        follow=True)  # fmt: skip
     assert "The spending is recorded." in done.content.decode()
     again = client.post(
-        url,
+        url + "spending/",
         {
-            "form": "spend",
             "scheme": care.pk,
             "amount": "61,000",
             "value_date": "2025-05-01",
@@ -128,12 +126,12 @@ def test_the_host_records_spending_settles_and_the_partner_pays_its_share(client
     )
     assert again.status_code == 302  # the same form sent twice posts once
     assert Account.objects.get(pk=care.spend_account_id).balance_pence == 6_100_000
-    client.post(url, {"form": "settle"}, follow=True)
+    client.post(url + "settlement/", follow=True)
     client.force_login(bcf.people["XC001"])
     page = client.get(url).content.decode()
     # £61,000 on a £60,000 scheme, the other exactly on budget: the ICB's scheme, its £1,000.
     assert "owes £1,000 towards the overspend" in page
-    done = client.post(url, {"form": "pay_share"}, follow=True).content.decode()
+    done = client.post(url + "settlement/share/", follow=True).content.decode()
     assert "Your share of the overspend is paid into the pool." in done
     assert "owes £1,000" not in done
     assert Account.objects.get(pk=pool.pool_account_id).balance_pence == 0

@@ -21,7 +21,9 @@ from commissioning.collaboration.models import (
     CoCommissioningArrangement,
     Consortium,
     PooledBudget,
+    SchemeCommitment,
 )
+from commissioning.collaboration.pooled import pool_year
 from commissioning.contracts import permissions as contracts
 from commissioning.contracts.models import Contract, ContractVariation, QualityScheduleItem
 from commissioning.ledger import permissions as ledger
@@ -279,6 +281,24 @@ def pool_may(user, kw) -> bool:
 def pool_manager(user, kw) -> bool:
     pool = _o(PooledBudget, kw)
     return pool_may(user, kw) and user.pk == pool.fund_manager_id
+
+
+def keeps_pool(user, kw) -> bool:
+    pool = _o(PooledBudget, kw)
+    return pool_may(user, kw) and ledger.can(user, ledger.Action.POST, pool.pool_account)
+
+
+def pays_share(user, kw) -> bool:
+    pool = _o(PooledBudget, kw)
+    settled = pool.settlements.filter(year_start=pool_year(pool)).exists()
+    return settled and decides_plan(user, kw)
+
+
+def pool_commitments() -> list[dict]:
+    return [
+        {"pk": c.scheme.pool_id, "commitment_pk": c.pk}
+        for c in SchemeCommitment.objects.select_related("scheme").order_by("pk")[:2]
+    ]
 
 
 def decides_plan(user, kw) -> bool:
@@ -627,6 +647,12 @@ WEB: dict[str, Route] = {
     "together-new-pool": Route(none, hosts_pools),
     "together-pool": Route(pks(PooledBudget), pool_may),
     "together-pool-csv": Route(pks(PooledBudget), pool_may),
+    "together-pool-spend": Route(pks(PooledBudget), keeps_pool, "POST"),
+    "together-pool-commit": Route(pks(PooledBudget), keeps_pool, "POST"),
+    "together-pool-release": Route(pool_commitments, keeps_pool, "POST"),
+    "together-pool-contribute": Route(pks(PooledBudget), decides_plan, "POST"),
+    "together-pool-settle": Route(pks(PooledBudget), keeps_pool, "POST"),
+    "together-pool-pay-share": Route(pks(PooledBudget), pays_share, "POST"),
     "together-propose-plan": Route(pks(PooledBudget), pool_manager, also_ok=(302,)),
     "together-decide-plan": Route(plan_decisions, decides_plan, also_ok=(302,)),
     "together-pool-forecast-csv": Route(pks(PooledBudget), pool_may, also_ok=(404,)),
