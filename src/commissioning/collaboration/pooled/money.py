@@ -1,0 +1,152 @@
+"""Money into and out of a pooled fund: contributions and spending by scheme."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from commissioning import money
+from commissioning.ledger import services as ledger
+from commissioning.ledger.models import Posting, Transaction
+from commissioning.ledger.rules import Entry, Leg
+from commissioning.validation import refuse
+
+from ..models import (
+    PooledBudget,
+    PoolPartner,
+    PoolScheme,
+    SchemeCommitment,
+)
+from .agreement import INTEGRATED_BUDGET
+from .commitments import outstanding
+
+
+def contribute(
+    partner: PoolPartner, pence: int, key: str, actor, value_date: dt.date | None = None
+) -> ledger.Posted:
+    """A partner pays (part of) its contribution into the pool."""
+    pool = partner.pool
+    entry = Entry(
+        key,
+        f"Contribution of {partner.organisation.display_name} to {pool.name}",
+        (Leg(partner.account.code, -pence), Leg(pool.pool_account.code, pence)),
+        "contribution",
+    )
+    return ledger.post(
+        entry,
+        actor,
+        value_date=value_date,
+        metadata={"pool": pool.pk, "partner": partner.organisation.code},
+    )
+
+
+def record_spend(
+    scheme: PoolScheme,
+    pence: int,
+    key: str,
+    description: str,
+    actor,
+    value_date: dt.date | None = None,
+    commitment: SchemeCommitment | None = None,
+) -> ledger.Posted:
+    """Spending on a scheme, paid from the pooled fund; against one of the scheme's
+    commitments if one is named (never more than it still has outstanding)."""
+    pool = scheme.pool
+    entry = Entry(
+        key,
+        f"{scheme.name}: {description}",
+        (Leg(pool.pool_account.code, -pence), Leg(scheme.spend_account.code, pence)),
+        "spend",
+    )
+    metadata = {"pool": pool.pk, "scheme": scheme.pk}
+    if commitment is None:
+        return ledger.post(entry, actor, value_date=value_date, metadata=metadata)
+    with transaction.atomic():
+        # The commitment's row lock serialises spending against it (PostgreSQL; SQLite
+        # serialises every writer anyway).
+        locked = SchemeCommitment.objects.select_for_update().filter(pk=commitment.pk).first()
+        if locked is None or locked.scheme_id != scheme.pk:
+            raise refuse("commitment", "Choose one of this scheme's commitments")
+        if not Transaction.objects.filter(key=key).exists():  # a retry is answered by the ledger
+            left = outstanding(locked)
+            if locked.released_on is not None:
+                raise refuse("commitment", f"Commitment {locked.reference} has been released")
+            if isinstance(pence, int) and pence > left:
+                raise refuse(
+                    "amount",
+                    f"Only {money.pounds_and_pence(left)} is outstanding on commitment "
+                    f"{locked.reference}",
+                )
+        return ledger.post(
+            entry, actor, value_date=value_date, metadata=metadata | {"commitment": locked.pk}
+        )
+
+
+def scheme_spend(
+    scheme: PoolScheme, start: dt.date | None = None, end: dt.date | None = None
+) -> int:
+    """What a scheme spent, between two dates inclusive (or ever): the spending recorded on
+    its spend account, plus the integrated personal budgets charged to it (money moved from the
+    pooled fund to people's budgets, less any a later plan returned). Both are on the ledger."""
+    return sum(scheme_spend_parts(scheme, start, end))
+
+
+def scheme_spend_parts(
+    scheme: PoolScheme, start: dt.date | None = None, end: dt.date | None = None
+) -> tuple[int, int]:
+    """``scheme_spend`` in its two parts: (on the spend account, integrated personal budgets)."""
+    if start is None:
+        direct = scheme.spend_account.balance_pence
+    else:
+        figures = ledger.statement_figures(scheme.spend_account, start, end)
+        direct = figures.money_in_pence - figures.money_out_pence
+    return direct, integrated_budgets(scheme, start, end)
+
+
+def integrated_budgets(
+    scheme: PoolScheme, start: dt.date | None = None, end: dt.date | None = None
+) -> int:
+    """The integrated personal budgets charged to a scheme, between two dates inclusive (or
+    ever): each is a movement on the pool's account whose transaction names the scheme."""
+    moved = Transaction.objects.filter(
+        kind=INTEGRATED_BUDGET, postings__account_id=scheme.pool.pool_account_id
+    )
+    if start is not None:
+        moved = moved.filter(value_date__gte=start, value_date__lte=end)
+    key = str(scheme.pk)
+    return sum(
+        int(metadata.get("schemes", {}).get(key, 0))
+        for metadata in moved.values_list("metadata", flat=True)
+    )
+
+
+def spend_by_month(
+    pool: PooledBudget, months: Sequence[tuple[dt.date, dt.date]]
+) -> dict[int, list[int]]:
+    """Each scheme's spending (as ``scheme_spend`` counts it) in each of ``months`` (calendar
+    months, in order), by scheme id: two reads for the whole pool, not two per scheme and
+    month."""
+    index = {(a.year, a.month): i for i, (a, _) in enumerate(months)}
+    first, last = months[0][0], months[-1][1]
+    schemes = {s.spend_account_id: s.pk for s in pool.schemes.all()}
+    out = {pk: [0] * len(months) for pk in schemes.values()}
+    postings = Posting.objects.filter(
+        account_id__in=schemes,
+        transaction__value_date__gte=first,
+        transaction__value_date__lte=last,
+    ).values_list("account_id", "transaction__value_date", "amount_pence")
+    for account_id, day, pence in postings:
+        out[schemes[account_id]][index[(day.year, day.month)]] += pence
+    moved = Transaction.objects.filter(
+        kind=INTEGRATED_BUDGET,
+        postings__account_id=pool.pool_account_id,
+        value_date__gte=first,
+        value_date__lte=last,
+    ).values_list("value_date", "metadata")
+    for day, metadata in moved:
+        for scheme_id, pence in metadata.get("schemes", {}).items():
+            if int(scheme_id) in out:
+                out[int(scheme_id)][index[(day.year, day.month)]] += int(pence)
+    return out

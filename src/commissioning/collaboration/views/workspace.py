@@ -1,0 +1,57 @@
+"""The Commissioning together page: consortia, arrangements, pools and what other apps list."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from commissioning import money
+from commissioning.ui.http import guard
+
+from .. import pooled
+from ..models import (
+    CoCommissioningArrangement,
+    Consortium,
+    PooledBudget,
+)
+from ..permissions import Action, can, visible_pools
+from ..workspace import sections_for
+
+
+def workspace(request):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    return render(
+        request,
+        "together/workspace.html",
+        {
+            "consortia": Consortium.objects.select_related("co_ordinating").prefetch_related(
+                "members"
+            ),
+            "arrangements": CoCommissioningArrangement.objects.select_related("commissioner"),
+            "pools": [
+                (p, _pool_outlook(p))
+                for p in visible_pools(
+                    request.user, PooledBudget.objects.select_related("host", "pool_account")
+                )
+            ],
+            "sections": sections_for(request.user),
+        },
+    )
+
+
+def _pool_outlook(pool) -> tuple[str, str]:
+    """How the pool's year stands, for the list: (words, NHS tag colour)."""
+    year = pooled.pool_year(pool)
+    settled = pool.settlements.filter(year_start=year).first()
+    if settled is not None:
+        over = settled.figures["total_overspend"]
+        return (
+            "Settled"
+            + (f": {money.pounds_and_pence(over)} overspent" if over else ": within budget")
+        ), ""
+    f = pooled.forecast(pool, year)
+    if f is None:
+        return "No forecast yet (the year's first month is not complete, or the year has ended)", ""
+    over, at = f.settlement.total_overspend, f"{f.as_at:%-d %B %Y}"
+    if over:
+        return f"Overspend of {money.pounds_and_pence(over)} forecast at {at}", "red"
+    return f"On or under budget, forecast at {at}", "green"
