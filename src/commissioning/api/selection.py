@@ -29,7 +29,9 @@ from commissioning.selection.permissions import Action as SelectionAction
 from commissioning.selection.permissions import can as can_select
 from commissioning.selection.queries.clarifications_for_bidders import clarifications_for_bidders
 from commissioning.selection.queries.evaluation_for_process import evaluation_for_process
+from commissioning.selection.rules.selection_route import Route
 
+from .commands import body_for, command_from
 from .common import DocumentIn, DocumentOut, _allow, _documents, _org
 from .pagination import Pagination
 from .specifications import _spec
@@ -38,30 +40,18 @@ from .types import Id, RequestBody
 router = Router()
 
 
-class SelectionIn(RequestBody):
-    budget_code: str
-    route: Literal[
-        "",
-        "direct_award_a",
-        "direct_award_b",
-        "direct_award_c",
-        "most_suitable_provider",
-        "competitive",
-    ] = Field("", description="Empty: the process the regime points to")
-    incumbent_code: str | None = None
-    existing_service: bool = False
-    existing_provider_only_capable: bool = False
-    patients_choose_provider: bool = False
-    providers_unrestricted: bool = False
-    all_qualifying_providers_awarded: bool = False
-    replacing_expiring_contract: bool = False
-    materially_different: bool = False
-    attributable_to_authority: bool = False
-    current_lifetime_value_pence: int | None = None
-    existing_provider_satisfying_contract: bool = False
-    existing_provider_likely_to_satisfy_new: bool = False
-    can_identify_most_suitable_without_competition: bool = False
-    route_justification: str = ""
+# The facts are the service's command's (selection.rules.selection_route.FACTS): declared once.
+SelectionIn = body_for(
+    sel.SelectionSetup,
+    "SelectionIn",
+    exclude=("budget_id", "incumbent_id", "route"),
+    budget_code=(str, Field(description="The budget the contract will be paid from")),
+    incumbent_code=(str | None, Field(None, description="The existing provider's ODS code")),
+    route=(
+        Literal["", *(r.value for r in Route)],
+        Field("", description="Empty: the process the regime points to"),
+    ),
+)
 
 
 class SelectionOut(Schema):
@@ -285,11 +275,13 @@ def set_up_selection(request, spec_id: Id, payload: SelectionIn):
     if budget is None:
         raise ValidationError({"budget_code": [f"No budget has code {payload.budget_code}"]})
     incumbent = _org(payload.incumbent_code, "incumbent_code", required=False)
-    values = payload.dict(exclude={"budget_code", "incumbent_code"})
     return 201, sel.set_up_selection(
         spec,
-        sel.SelectionSetup(
-            budget_id=budget.pk, incumbent_id=incumbent.pk if incumbent else None, **values
+        command_from(
+            payload,
+            sel.SelectionSetup,
+            budget_id=budget.pk,
+            incumbent_id=incumbent.pk if incumbent else None,
         ),
         request.user,
     )

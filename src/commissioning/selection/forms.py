@@ -15,7 +15,7 @@ from .models import Advice, AdviceSource
 from .rules.award import Outcome
 from .rules.conflicts import Management
 from .rules.evaluation import SCALE, Criterion
-from .rules.selection_route import Route
+from .rules.selection_route import FACTS, Route
 from .services import CriterionScore
 
 
@@ -157,24 +157,7 @@ class AdviceForm(NHSForm):
     documents = DocumentsField(label="Supporting documents (optional)")
 
 
-QUESTIONS = {
-    "existing_service": "Is this an existing service (not a new one)?",
-    "existing_provider_only_capable": "Is the existing provider the only provider capable of "
-    "providing it?",
-    "patients_choose_provider": "Do patients choose which provider they go to?",
-    "providers_unrestricted": "Is the number of providers unrestricted?",
-    "all_qualifying_providers_awarded": "Will every provider that meets the requirements be "
-    "awarded a contract?",
-    "replacing_expiring_contract": "Is an expiring contract being replaced?",
-    "materially_different": "Is the new arrangement materially different in character from the "
-    "expiring one?",
-    "attributable_to_authority": "Is the change in value attributable to your decision?",
-    "existing_provider_satisfying_contract": "Is the existing provider satisfying the current "
-    "contract?",
-    "existing_provider_likely_to_satisfy_new": "Is it likely to satisfy the new contract?",
-    "can_identify_most_suitable_without_competition": "Can you identify the most suitable "
-    "provider without running a competition?",
-}
+QUESTIONS = FACTS  # the rule's facts, each with its question
 
 
 class SelectionSetupForm(NHSForm):

@@ -15,6 +15,7 @@ from commissioning import clock
 from commissioning.audit.models import Revision
 from commissioning.collaboration import pooled
 from commissioning.collaboration.models import SchemeCommitment
+from commissioning.collaboration.rules import risk_share
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Transaction
 from commissioning.ledger.verify import verify_ledger
@@ -103,7 +104,7 @@ def test_the_forecast_counts_commitments_and_only_uncommitted_spending_can_be_cu
         f = pooled.forecast(bcf.pool, 2025)
     assert pooled.outstanding(released) == 0
     assert f.schemes[0].uncommitted_pence == 3_000_000
-    assert f.settlement.covered[pooled.risk_share.Step.UNCOMMITTED_SCHEMES] == 1_200_000
+    assert f.settlement.covered[risk_share.Step.UNCOMMITTED_SCHEMES] == 1_200_000
     assert f.settlement.partners_pay == {"XC001": 0, "XL001": 0}
     revision = Revision.objects.filter(object_type="collaboration.schemecommitment").last()
     assert revision.diff["outstanding_released_pence"] == [None, 2_700_000]

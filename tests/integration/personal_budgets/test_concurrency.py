@@ -17,7 +17,7 @@ from commissioning.ledger.models import Account, Transaction
 from commissioning.ledger.verify import verify_ledger
 from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.personal_budgets import services as phb
-from commissioning.personal_budgets.models import Payment
+from commissioning.personal_budgets.models import Payment, Person
 from tests.forked import child_ready, run_together
 
 from .conftest import ELIGIBLE, plan_input, valid_nhs_number
@@ -34,7 +34,7 @@ def _writer(person_id: int, username: str, writer: int, out: str, ready, go) -> 
     child_ready(ready, go)
     rng = random.Random(writer)
     user = User.objects.get(username=username)
-    person = phb.Person.objects.get(pk=person_id)
+    person = Person.objects.get(pk=person_id)
     with open(out, "a", buffering=1) as log:
         for k in range(EACH):
             key = f"w{writer}-{k}"

@@ -36,6 +36,31 @@ CONSIDERABLE_CHANGE_FRACTION = 0.25
 AWARD_NOTICE_DAYS = 30
 
 
+# The facts the regime's choice of process turns on, each as the question a commissioner is
+# asked: the one declaration that the service's command, the model, the form and the API follow
+# (the command and the model are checked against it by tests/unit/selection).
+FACTS: dict[str, str] = {
+    "existing_service": "Is this an existing service (not a new one)?",
+    "existing_provider_only_capable": "Is the existing provider the only provider capable of "
+    "providing it?",
+    "patients_choose_provider": "Do patients choose which provider they go to?",
+    "providers_unrestricted": "Is the number of providers unrestricted?",
+    "all_qualifying_providers_awarded": "Will every provider that meets the requirements be "
+    "awarded a contract?",
+    "replacing_expiring_contract": "Is an expiring contract being replaced?",
+    "materially_different": "Is the new arrangement materially different in character from the "
+    "expiring one?",
+    "attributable_to_authority": "Is the change in value attributable to your decision?",
+    "existing_provider_satisfying_contract": "Is the existing provider satisfying the current "
+    "contract?",
+    "existing_provider_likely_to_satisfy_new": "Is it likely to satisfy the new contract?",
+    "can_identify_most_suitable_without_competition": "Can you identify the most suitable "
+    "provider without running a competition?",
+}
+# The facts about the change of value, which the rule reads as a ``ContractChange``.
+CHANGE_FACTS = ("materially_different", "attributable_to_authority")
+
+
 class Route(StrEnum):
     DIRECT_AWARD_A = "direct_award_a"
     DIRECT_AWARD_B = "direct_award_b"

@@ -23,6 +23,8 @@ from ..permissions import EVALUATION_ROLES, Action, require
 from ..rules.award import needs_evaluation
 from ..rules.evaluation import Criterion, weight_problems
 from ..rules.selection_route import (
+    CHANGE_FACTS,
+    FACTS,
     Circumstances,
     ContractChange,
     Route,
@@ -31,19 +33,7 @@ from ..rules.selection_route import (
 )
 from ._common import text
 
-CIRCUMSTANCE_FIELDS = (
-    "existing_service",
-    "existing_provider_only_capable",
-    "patients_choose_provider",
-    "providers_unrestricted",
-    "all_qualifying_providers_awarded",
-    "replacing_expiring_contract",
-    "materially_different",
-    "attributable_to_authority",
-    "existing_provider_satisfying_contract",
-    "existing_provider_likely_to_satisfy_new",
-    "can_identify_most_suitable_without_competition",
-)
+CIRCUMSTANCE_FIELDS = tuple(FACTS)
 PROCESS_FIELDS = ("specification_id", "budget_id", "incumbent_id", *CIRCUMSTANCE_FIELDS,
                   "current_lifetime_value_pence", "recommended_route", "route", "route_reasons",
                   "route_justification", "status")  # fmt: skip
@@ -89,22 +79,8 @@ def assess_route(cmd: SelectionSetup, spec: ServiceSpecification) -> RouteDecisi
             current_lifetime_value_pence=cmd.current_lifetime_value_pence,
             proposed_lifetime_value_pence=spec.financial_envelope_pence,
         )
-    return choose_route(
-        Circumstances(
-            existing_service=cmd.existing_service,
-            existing_provider_only_capable=cmd.existing_provider_only_capable,
-            patients_choose_provider=cmd.patients_choose_provider,
-            providers_unrestricted=cmd.providers_unrestricted,
-            all_qualifying_providers_awarded=cmd.all_qualifying_providers_awarded,
-            replacing_expiring_contract=cmd.replacing_expiring_contract,
-            change=change,
-            existing_provider_satisfying_contract=cmd.existing_provider_satisfying_contract,
-            existing_provider_likely_to_satisfy_new=cmd.existing_provider_likely_to_satisfy_new,
-            can_identify_most_suitable_without_competition=(
-                cmd.can_identify_most_suitable_without_competition
-            ),
-        )
-    )
+    facts = {name: getattr(cmd, name) for name in FACTS if name not in CHANGE_FACTS}
+    return choose_route(Circumstances(**facts, change=change))
 
 
 def set_up_selection(spec: ServiceSpecification, cmd: SelectionSetup, actor) -> SelectionProcess:
