@@ -27,6 +27,7 @@ from commissioning.ledger.permissions import can as can_ledger
 from commissioning.organisations.models import User
 from commissioning.organisations.permissions import current_memberships
 
+from .commands import body_for
 from .common import _allow, _org
 from .pagination import Pagination
 from .types import Id, RequestBody, Year
@@ -288,25 +289,18 @@ class RiskShareIn(RequestBody):
     )
 
 
-class PoolIn(RequestBody):
-    code: str = Field(max_length=40, description="The pooled fund's ledger code")
-    name: str = Field(max_length=200)
-    kind: str = Field(description="section_75 or bcf (the Better Care Fund)")
-    host: str = Field(description="The host partner's ODS code")
-    fund_manager: str = Field(description="The pooled fund manager's username")
-    aims_and_outcomes: str
-    functions_covered: str
-    people_and_services: str
-    resources_provided: str
-    management_and_monitoring: str
-    variation_and_termination: str
-    start_date: dt.date
-    end_date: dt.date
-    review_dates: list[dt.date] = Field(default_factory=list, max_length=12)
-    partners: list[PoolPartnerIn] = Field(min_length=1, max_length=20)
-    schemes: list[PoolSchemeIn] = Field(default_factory=list, max_length=50)
-    risk_share: RiskShareIn = Field(default_factory=RiskShareIn)
-    overdraft_pence: int = Field(0, ge=0)
+# The agreement's fields are the service's command's (pooled.PoolInput): declared once. The API
+# names organisations by ODS code and the manager by username where the command holds ids.
+PoolIn = body_for(
+    pooled.PoolInput,
+    "PoolIn",
+    exclude=("host_id", "fund_manager_id", "partners", "schemes", "policy"),
+    host=(str, Field(description="The host partner's ODS code")),
+    fund_manager=(str, Field(description="The pooled fund manager's username")),
+    partners=(list[PoolPartnerIn], Field(min_length=1, max_length=20)),
+    schemes=(list[PoolSchemeIn], Field(default_factory=list, max_length=50)),
+    risk_share=(RiskShareIn, Field(default_factory=RiskShareIn)),
+)
 
 
 def _hosts(user) -> set[int]:
