@@ -298,6 +298,7 @@ class ResilienceModel:
         self._ensure_baseline()
         scenario = scenario or Scenario()
         if not scenario.fail and not scenario.cuts and not flows:
+            assert self.baseline is not None  # _ensure_baseline solved it
             return self.baseline
         return self.solve_basis(scenario, flows)
 

@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -136,8 +137,8 @@ def _check_schema(files: list[Path]) -> None:
 def _batches(
     files: list[Path],
     columns: Sequence[str],
-    prepare: Callable[[int, pa.RecordBatch], object] | None = None,
-) -> Iterable[tuple[int, object]]:
+    prepare: Callable[[int, pa.RecordBatch], Any] | None = None,
+) -> Iterable[tuple[int, Any]]:
     """Row groups of every file with the row number (1-based, across files) of their first row.
 
     A reader thread decodes the next row group, and applies ``prepare(first_row, batch)`` to
@@ -237,13 +238,15 @@ def scan_grid(files: list[Path]) -> tuple[Grid, int, int]:
     """The range of every key column, and the first and last month, from the row-group
     statistics in the Parquet footers (no data is read unless a file has none)."""
     names = (GROUP, *COVARIATES)
-    low = dict.fromkeys(names, None)
-    high = dict.fromkeys(names, None)
-    month_low = month_high = None
+    low: dict[str, int | None] = dict.fromkeys(names, None)
+    high: dict[str, int | None] = dict.fromkeys(names, None)
+    month_low: int | None = None
+    month_high: int | None = None
 
-    def widen(name, lo, hi):
-        low[name] = lo if low[name] is None else min(low[name], lo)
-        high[name] = hi if high[name] is None else max(high[name], hi)
+    def widen(name: str, lo: int, hi: int) -> None:
+        was_low, was_high = low[name], high[name]
+        low[name] = lo if was_low is None else min(was_low, lo)
+        high[name] = hi if was_high is None else max(was_high, hi)
 
     for path in files:
         meta = pq.ParquetFile(path).metadata
@@ -255,8 +258,8 @@ def scan_grid(files: list[Path]) -> tuple[Grid, int, int]:
                 if stats is None or not stats.has_min_max:
                     break
                 if name == PERIOD:
-                    lo = np.datetime64(stats.min, "M").astype(np.int64)
-                    hi = np.datetime64(stats.max, "M").astype(np.int64)
+                    lo = int(np.datetime64(stats.min, "M").astype(np.int64))
+                    hi = int(np.datetime64(stats.max, "M").astype(np.int64))
                     month_low = lo if month_low is None else min(month_low, lo)
                     month_high = hi if month_high is None else max(month_high, hi)
                 else:
@@ -274,8 +277,13 @@ def scan_grid(files: list[Path]) -> tuple[Grid, int, int]:
             lo, hi = int(months.min()), int(months.max())
             month_low = lo if month_low is None else min(month_low, lo)
             month_high = hi if month_high is None else max(month_high, hi)
-    axes = tuple(Axis(n, low[n], high[n] - low[n] + 1) for n in names)
-    return Grid(axes), int(month_low), int(month_high)
+    assert month_low is not None and month_high is not None, "the files hold no spells"
+    axes = []
+    for n in names:
+        lo_n, hi_n = low[n], high[n]
+        assert lo_n is not None and hi_n is not None, f"no values of {n}"
+        axes.append(Axis(n, lo_n, hi_n - lo_n + 1))
+    return Grid(tuple(axes)), month_low, month_high
 
 
 # --- Fitting every diagnosis group's logistic model on the grid -----------------------------
@@ -533,7 +541,9 @@ def shmi(
     bounds = np.linspace(0, rows, WORKERS + 1).astype(np.int64)
     with ThreadPoolExecutor(WORKERS) as pool:
         parts = list(pool.map(score, bounds[:-1], bounds[1:]))
-    sums = {name: sum(part[name] for part in parts) for name in parts[0]}
+    sums: dict[str, np.ndarray] = {
+        name: cast(np.ndarray, sum(part[name] for part in parts)) for name in parts[0]
+    }
     used = len(index) * months
     codes = list(index)
     shaped = {k: v[:used].reshape(len(codes), months) for k, v in sums.items()}
@@ -551,7 +561,7 @@ def shmi(
         Method.RATIO,
         Overdispersion.SHMI,
     )
-    rows = {r.group: r for r in funnel.rows}
+    by_code = {r.group: r for r in funnel.rows}
     providers = (
         pl.DataFrame(
             {
@@ -559,14 +569,17 @@ def shmi(
                 "spells": n.astype(np.int64),
                 "observed": o,
                 "expected": e,
-                "shmi": [rows[c].value if c in rows else None for c in codes],
-                "z": [rows[c].z if c in rows and math.isfinite(rows[c].z) else None for c in codes],
-                "lower_95": [rows[c].lower_95 if c in rows else None for c in codes],
-                "upper_95": [rows[c].upper_95 if c in rows else None for c in codes],
-                "lower_998": [rows[c].lower_998 if c in rows else None for c in codes],
-                "upper_998": [rows[c].upper_998 if c in rows else None for c in codes],
-                "band": [rows[c].band_95 if c in rows else None for c in codes],
-                "band_998": [rows[c].band_998 if c in rows else None for c in codes],
+                "shmi": [by_code[c].value if c in by_code else None for c in codes],
+                "z": [
+                    by_code[c].z if c in by_code and math.isfinite(by_code[c].z) else None
+                    for c in codes
+                ],
+                "lower_95": [by_code[c].lower_95 if c in by_code else None for c in codes],
+                "upper_95": [by_code[c].upper_95 if c in by_code else None for c in codes],
+                "lower_998": [by_code[c].lower_998 if c in by_code else None for c in codes],
+                "upper_998": [by_code[c].upper_998 if c in by_code else None for c in codes],
+                "band": [by_code[c].band_95 if c in by_code else None for c in codes],
+                "band_998": [by_code[c].band_998 if c in by_code else None for c in codes],
             }
         )
         .filter(pl.col("spells") > 0)

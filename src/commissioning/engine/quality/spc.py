@@ -31,6 +31,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import polars as pl
 
@@ -213,7 +214,7 @@ def spc_reference(
     rows: Sequence[tuple[object, object, float]], options: SpcOptions
 ) -> tuple[list[SpcPoint], list[SpcSummary]]:
     """``rows`` are (group, period, value); the obviously correct engine, for tests."""
-    by_group: dict[object, list[tuple[object, float]]] = {}
+    by_group: dict[object, list[tuple[Any, float]]] = {}
     for group, period, value in rows:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
@@ -223,7 +224,7 @@ def spc_reference(
     rebase = set(options.rebase)
     for group in sorted(by_group, key=str):
         series = sorted(by_group[group], key=lambda pv: pv[0])
-        segments: list[list[tuple[object, float]]] = []
+        segments: list[list[tuple[Any, float]]] = []
         for period, value in series:
             if not segments or period in rebase:
                 segments.append([])
@@ -239,6 +240,7 @@ def spc_reference(
                     group, period, value, mean, lpl, upl, nlpl, nupl, kind, rule.value, direction
                 )
                 points.append(last)
+        assert last is not None  # every group has a value
         summaries.append(
             SpcSummary(
                 group,
