@@ -373,16 +373,6 @@ def _partner(pool: PooledBudget, code: str):
     return partner
 
 
-def _partner(pool: PooledBudget, code: str):
-    """The pool's partner a body names by ODS code (a 422 naming ``partner`` if none)."""
-    partner = pool.partners.select_related("organisation", "account").filter(
-        organisation__code=code.upper()
-    )
-    if not partner.exists():
-        raise ValidationError({"partner": [f"Not a partner of {pool.name}"]})
-    return partner.get()
-
-
 class MoneyMovedOut(Schema):
     transaction_id: int
     key: str
