@@ -323,7 +323,7 @@ class Cycle:
                 sel.DecisionInput(
                     outcome="award",
                     rationale="Highest moderated score; the network's monitoring advice adopted.",
-                    awarded_ids=(self.proposal.pk,),
+                    awarded_proposal_ids=(self.proposal.pk,),
                     advice_considered_ids=(self.advice.pk,),
                 ),
                 self.e.commissioner,

@@ -85,3 +85,41 @@ def test_every_citation_of_the_domain_and_statistics_references_resolves():
                 if number not in sections[name]:
                     unresolved.append(f"{path.relative_to(PACKAGE)}: {match[0]}")
     assert count > 30 and unresolved == []
+
+
+# Where a revision's before or after may still be written out by hand: what it records is not
+# the fields of a model instance, so there is nothing to snapshot (issue: "99 audit calls build
+# their before/after dictionaries by hand").
+HAND_BUILT_REVISIONS = {
+    "organisations/synthetic.py": "an event about a whole load of small areas (the counts it "
+    "made and changed), named by object_type and object_id: no one record to snapshot",
+}
+
+
+def test_audit_revisions_snapshot_the_record_rather_than_say_what_it_held():
+    """A hand-written ``before={"status": "decided"}`` says what the code expected, not what
+    the record held: ``audit.created`` and ``audit.changing`` snapshot the record's fields."""
+    found = []
+    seen = set()
+    for path in _modules():
+        relative = str(path.relative_to(PACKAGE))
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "record"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "audit"
+            ):
+                continue
+            for keyword in node.keywords:
+                if keyword.arg in ("before", "after") and isinstance(
+                    keyword.value, ast.Dict | ast.DictComp
+                ):
+                    if relative in HAND_BUILT_REVISIONS:
+                        seen.add(relative)
+                    else:
+                        found.append(f"{relative}:{node.lineno} ({keyword.arg}=)")
+    assert found == [], "Use audit.created or audit.changing:\n" + "\n".join(found)
+    assert seen == set(HAND_BUILT_REVISIONS), "Allowed but no longer needed: remove from the list"

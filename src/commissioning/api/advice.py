@@ -6,7 +6,6 @@ entry per field (``loc`` ends with the field's name); a refusal is 403 with the 
 """
 
 import datetime as dt
-from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -26,27 +25,24 @@ from commissioning.selection.permissions import Action as SelectionAction
 from commissioning.selection.permissions import can as can_select
 from commissioning.ui.http import download
 
+from .commands import body_for, command_from
 from .common import DocumentIn, DocumentOut, _allow, _documents, _org
 from .pagination import Pagination
 from .specifications import _spec
-from .types import Id, RequestBody
+from .types import Id
 
 router = Router()
 
 
-class AdviceRequestIn(RequestBody):
-    source: Literal[
-        "scn_cancer",
-        "scn_cardiovascular",
-        "scn_mental_health",
-        "scn_maternity_children",
-        "clinical_senate",
-        "provider_clinician",
-    ]
-    organisation_code: str
-    question: str
-    due_date: dt.date
-    clinician_username: str | None = None
+# The request's and the advice's fields are the service's commands': declared once. The API
+# names the organisation by ODS code and the clinician by username.
+AdviceRequestIn = body_for(
+    sel.AdviceRequestInput,
+    "AdviceRequestIn",
+    exclude=("organisation_id", "clinician_id"),
+    organisation_code=(str, ...),
+    clinician_username=(str | None, None),
+)
 
 
 class AdviceOut(Schema):
@@ -85,13 +81,12 @@ class AdviceRequestOut(Schema):
         return getattr(obj, "advice", None) if obj.answered else None
 
 
-class AdviceIn(RequestBody):
-    recommendation: Literal["support", "support_with_changes", "do_not_support", "no_view"]
-    summary: str
-    clinical_evidence: str = ""
-    risks: str = ""
-    suggested_changes: str = ""
-    documents: list[DocumentIn] = []
+AdviceIn = body_for(
+    sel.AdviceInput,
+    "AdviceIn",
+    exclude=("documents",),
+    documents=(list[DocumentIn], Field(default_factory=list)),
+)
 
 
 @router.post(
@@ -110,12 +105,11 @@ def request_advice(request, spec_id: Id, payload: AdviceRequestIn):
     org = _org(payload.organisation_code, "organisation_code")
     return 201, sel.request_advice(
         _spec(request, spec_id),
-        sel.AdviceRequestInput(
-            payload.source,
-            org.pk,
-            payload.question,
-            payload.due_date,
-            clinician.pk if clinician else None,
+        command_from(
+            payload,
+            sel.AdviceRequestInput,
+            organisation_id=org.pk,
+            clinician_id=clinician.pk if clinician else None,
         ),
         request.user,
     )
@@ -157,14 +151,7 @@ def give_advice(request, request_id: Id, payload: AdviceIn):
     advice_request = get_object_or_404(AdviceRequest, pk=request_id)
     return 201, sel.give_advice(
         advice_request,
-        sel.AdviceInput(
-            payload.recommendation,
-            payload.summary,
-            payload.clinical_evidence,
-            payload.risks,
-            payload.suggested_changes,
-            _documents(payload.documents),
-        ),
+        command_from(payload, sel.AdviceInput, documents=_documents(payload.documents)),
         request.user,
     )
 

@@ -7,7 +7,6 @@ entry per field (``loc`` ends with the field's name); a refusal is 403 with the 
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
@@ -23,17 +22,17 @@ from .commands import body_for, command_from
 from .common import _allow, _org
 from .pagination import Pagination
 from .selection import _decision
-from .types import Id, RequestBody
+from .types import Id
 
 router = Router()
 
 
-class ContractIn(RequestBody):
-    proposal_id: int
-    start_date: dt.date
-    end_date: dt.date
-    form: Literal["full_length", "shorter_form"] = "full_length"
-    associate_codes: list[str] = []
+ContractIn = body_for(
+    contract_services.ContractInput,
+    "ContractIn",
+    exclude=("associate_ids",),
+    associate_codes=(list[str], Field(default_factory=list, max_length=50)),
+)
 
 
 class ScheduleItemOut(Schema):
@@ -109,12 +108,10 @@ def create_contract(request, decision_id: Id, payload: ContractIn):
     ]
     contract = contract_services.create_contract(
         _decision(request, decision_id),
-        contract_services.ContractInput(
-            payload.proposal_id,
-            payload.start_date,
-            payload.end_date,
-            payload.form,
-            tuple(o.pk for o in associates),
+        command_from(
+            payload,
+            contract_services.ContractInput,
+            associate_ids=tuple(o.pk for o in associates),
         ),
         request.user,
     )

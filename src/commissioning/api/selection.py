@@ -93,15 +93,18 @@ class EvaluatorIn(RequestBody):
     username: str
 
 
-class ProposalIn(RequestBody):
-    provider_code: str
-    description: str
-    capacity: int
-    total_price_pence: int
-    title: str = ""
-    outcome_answers: dict[int, str] = Field({}, description="Outcome id: how it will be met")
-    addressed_to_code: str | None = Field(None, description="For an unsolicited proposal")
-    documents: list[DocumentIn] = []
+# A proposal's fields are the service's command's (ProposalInput): declared once. The API names
+# organisations by ODS code and sends documents base64-encoded.
+ProposalIn = body_for(
+    sel.ProposalInput,
+    "ProposalIn",
+    exclude=("provider_id", "addressed_to_id", "documents"),
+    describe={"outcome_answers": "Outcome id: how it will be met"},
+    provider_code=(str, ...),
+    title=(str, Field("", description="Blank: the specification's title")),
+    addressed_to_code=(str | None, Field(None, description="For an unsolicited proposal")),
+    documents=(list[DocumentIn], Field(default_factory=list)),
+)
 
 
 class ProposalOut(Schema):
@@ -132,9 +135,9 @@ class ResponseIn(RequestBody):
     response: str
 
 
-class ClarificationIn(RequestBody):
-    provider_code: str
-    question: str
+ClarificationIn = body_for(
+    sel.ClarificationInput, "ClarificationIn", exclude=("provider_id",), provider_code=(str, ...)
+)
 
 
 class AnswerIn(RequestBody):
@@ -150,10 +153,12 @@ class ClarificationOut(Schema):
     yours: bool
 
 
-class DeclarationIn(RequestBody):
-    has_interest: bool
-    description: str = ""
-    provider_code: str | None = None
+DeclarationIn = body_for(
+    sel.DeclarationInput,
+    "DeclarationIn",
+    exclude=("provider_id",),
+    provider_code=(str | None, Field(None, description="The provider you have an interest in")),
+)
 
 
 class DeclarationOut(Schema):
@@ -196,12 +201,7 @@ class ProposalEvaluationOut(Schema):
     rank: int | None
 
 
-class DecisionIn(RequestBody):
-    outcome: Literal["award", "not_award", "change_specification"]
-    rationale: str
-    awarded_proposal_ids: list[int] = []
-    advice_considered_ids: list[int] = []
-    departure_confirmed: bool = False
+DecisionIn = body_for(sel.DecisionInput, "DecisionIn")
 
 
 class StandstillOut(Schema):
@@ -336,15 +336,12 @@ def _proposal(request, pk: Id) -> Proposal:
 def _proposal_input(payload: ProposalIn) -> sel.ProposalInput:
     provider = _org(payload.provider_code, "provider_code")
     addressed = _org(payload.addressed_to_code, "addressed_to_code", required=False)
-    return sel.ProposalInput(
-        provider.pk,
-        payload.title,
-        payload.description,
-        payload.capacity,
-        payload.total_price_pence,
-        dict(payload.outcome_answers),
-        addressed.pk if addressed else None,
-        _documents(payload.documents),
+    return command_from(
+        payload,
+        sel.ProposalInput,
+        provider_id=provider.pk,
+        addressed_to_id=addressed.pk if addressed else None,
+        documents=_documents(payload.documents),
     )
 
 
@@ -419,7 +416,9 @@ def ask_clarification(request, process_id: Id, payload: ClarificationIn):
     _allow(can_select(request.user, SelectionAction.ASK_CLARIFICATION, process), "ask a question")
     provider = _org(payload.provider_code, "provider_code")
     asked = sel.ask_clarification(
-        process, sel.ClarificationInput(provider.pk, payload.question), request.user
+        process,
+        command_from(payload, sel.ClarificationInput, provider_id=provider.pk),
+        request.user,
     )
     return 201, next(
         c for c in clarifications_for_bidders(process, request.user) if c["id"] == asked.pk
@@ -445,9 +444,7 @@ def declare_interests(request, process_id: Id, payload: DeclarationIn):
     provider = _org(payload.provider_code, "provider_code", required=False)
     return 201, sel.declare_interests(
         _process(request, process_id),
-        sel.DeclarationInput(
-            payload.has_interest, payload.description, provider.pk if provider else None
-        ),
+        command_from(payload, sel.DeclarationInput, provider_id=provider.pk if provider else None),
         request.user,
     )
 
@@ -549,13 +546,7 @@ def decide(request, process_id: Id, payload: DecisionIn):
     """Take the decision. Only a commissioner with delegated authority for the budget may."""
     decision = sel.decide(
         _process(request, process_id),
-        sel.DecisionInput(
-            payload.outcome,
-            payload.rationale,
-            tuple(payload.awarded_proposal_ids),
-            tuple(payload.advice_considered_ids),
-            payload.departure_confirmed,
-        ),
+        command_from(payload, sel.DecisionInput),
         request.user,
     )
     return 201, _decision_out(request, decision)

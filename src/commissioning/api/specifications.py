@@ -28,7 +28,9 @@ from commissioning.specifications.permissions import can as can_spec
 from commissioning.specifications.queries.specifications_visible_to import (
     specifications_visible_to,
 )
+from commissioning.specifications.rules.outcomes import QualityDimension
 
+from .commands import body_for, body_of, command_from
 from .common import _allow, _org
 from .pagination import Pagination
 from .types import Id, RequestBody
@@ -49,14 +51,6 @@ class IndicatorOut(Schema):
     confirmed: bool = Field(description="False: not confirmed against a published edition")
 
 
-class OutcomeIn(RequestBody):
-    indicator_id: int
-    baseline: Decimal
-    target: Decimal
-    target_date: dt.date
-    measurement: str = ""
-
-
 class OutcomeOut(Schema):
     id: int
     indicator_id: int
@@ -67,39 +61,46 @@ class OutcomeOut(Schema):
     measurement: str
 
 
-class QualityRequirementIn(RequestBody):
-    dimension: Literal["safe", "effective", "experience"]
+# A specification's fields are the service's command's (SpecificationInput): declared once.
+# Its outcomes and quality requirements are the command's nested commands, as nested bodies.
+OutcomeIn = body_of(spec_services.OutcomeInput)
+QualityRequirementIn = body_of(spec_services.QualityRequirementInput)
+_ENVELOPE = {"financial_envelope_pence": "Over the whole term, integer pence"}
+SpecificationFields = body_for(
+    spec_services.SpecificationInput,
+    "SpecificationFields",
+    exclude=("outcomes", "quality_requirements"),
+    describe=_ENVELOPE,
+)
+SpecificationIn = body_for(
+    spec_services.SpecificationInput,
+    "SpecificationIn",
+    describe=_ENVELOPE,
+    commissioner_code=(str, Field(description="ODS code of the commissioning organisation")),
+)
+
+
+class QualityRequirementOut(Schema):
+    id: int
+    dimension: QualityDimension
     requirement: str
     threshold: str
     method_of_measurement: str
-    consequence_of_breach: str = ""
-    frequency: Literal["monthly", "quarterly", "annually"] = "monthly"
+    consequence_of_breach: str
+    frequency: str
 
 
-class QualityRequirementOut(QualityRequirementIn):
+class SpecificationOut(Schema):
     id: int
-
-
-class SpecificationFields(RequestBody):
     title: str
     service_description: str
     population: str
     area: str
     annual_activity: int
     activity_unit: str
-    financial_envelope_pence: int = Field(description="Over the whole term, integer pence")
+    financial_envelope_pence: int
     term_months: int
-    population_size: int | None = None
-
-
-class SpecificationIn(SpecificationFields):
-    commissioner_code: str = Field(description="ODS code of the commissioning organisation")
-    outcomes: list[OutcomeIn] = []
-    quality_requirements: list[QualityRequirementIn] = []
-
-
-class SpecificationOut(SpecificationFields):
-    id: int
+    population_size: int | None
     reference: str
     version: int
     status: Literal["draft", "consultation", "approved", "retired"]
@@ -145,16 +146,6 @@ def _spec(request, pk: Id) -> ServiceSpecification:
     return spec
 
 
-def _spec_input(payload: SpecificationFields, outcomes=(), requirements=()):
-    return spec_services.SpecificationInput(
-        **payload.dict(include=set(SpecificationFields.model_fields)),
-        outcomes=tuple(spec_services.OutcomeInput(**o.dict()) for o in outcomes),
-        quality_requirements=tuple(
-            spec_services.QualityRequirementInput(**q.dict()) for q in requirements
-        ),
-    )
-
-
 @router.get("/specifications", response=list[SpecificationOut], tags=["specifications"])
 @paginate(Pagination)
 def list_specifications(
@@ -171,9 +162,7 @@ def create_specification(request, payload: SpecificationIn):
     """Write a draft specification, with any outcomes and quality requirements: all or nothing."""
     commissioner = _org(payload.commissioner_code, "commissioner_code")
     spec = spec_services.create_specification(
-        _spec_input(payload, payload.outcomes, payload.quality_requirements),
-        commissioner,
-        request.user,
+        command_from(payload, spec_services.SpecificationInput), commissioner, request.user
     )
     return 201, spec
 
@@ -187,7 +176,9 @@ def get_specification(request, spec_id: Id):
 def update_specification(request, spec_id: Id, payload: SpecificationFields):
     """Change a draft, or a specification in consultation (an approved one needs a new version)."""
     return spec_services.update_specification(
-        _spec(request, spec_id), _spec_input(payload), request.user
+        _spec(request, spec_id),
+        command_from(payload, spec_services.SpecificationInput),
+        request.user,
     )
 
 
@@ -211,7 +202,7 @@ def start_new_version(request, spec_id: Id):
 )
 def add_outcome(request, spec_id: Id, payload: OutcomeIn):
     return 201, spec_services.add_outcome(
-        _spec(request, spec_id), spec_services.OutcomeInput(**payload.dict()), request.user
+        _spec(request, spec_id), command_from(payload, spec_services.OutcomeInput), request.user
     )
 
 
@@ -234,7 +225,7 @@ def remove_outcome(request, spec_id: Id, outcome_id: Id):
 def add_quality_requirement(request, spec_id: Id, payload: QualityRequirementIn):
     return 201, spec_services.add_quality_requirement(
         _spec(request, spec_id),
-        spec_services.QualityRequirementInput(**payload.dict()),
+        command_from(payload, spec_services.QualityRequirementInput),
         request.user,
     )
 

@@ -46,13 +46,7 @@ def issue_token(user, name: str, actor, days: int | None = None) -> tuple[ApiTok
             prefix=raw[:8],
             expires_at=timezone.now() + _lifetime(days),
         )
-        audit.record(
-            actor,
-            "create",
-            token,
-            after={"user_id": user.pk, "name": token.name, "prefix": token.prefix,
-                   "expires_at": token.expires_at.isoformat()},
-        )  # fmt: skip
+        audit.created(actor, token, ("user_id", "name", "prefix", "expires_at"))
     return token, raw
 
 
@@ -72,16 +66,9 @@ def rotate_token(token: ApiToken, actor, days: int | None = None) -> tuple[ApiTo
 
 
 def revoke_token(token: ApiToken, actor) -> None:
-    with transaction.atomic():
+    with transaction.atomic(), audit.changing(actor, token, ("revoked_at",)):
         token.revoked_at = timezone.now().replace(microsecond=0)
         token.save(update_fields=["revoked_at"])
-        audit.record(
-            actor,
-            "update",
-            token,
-            before={"revoked_at": None},
-            after={"revoked_at": token.revoked_at.isoformat()},
-        )
 
 
 def token_for(raw: str) -> ApiToken | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -142,6 +143,66 @@ def record(
     rev.save()
     ChainHead.objects.filter(id=1).update(last_seq=seq, last_hash=rev.hash)
     return rev
+
+
+def created(
+    actor,
+    obj: models.Model,
+    fields: Iterable[str],
+    *,
+    action: str = "create",
+    object_repr: str | None = None,
+    **also: Any,
+) -> Revision:
+    """Record that ``obj`` was made: the named fields as they now are, and ``also`` for what the
+    record does not hold itself (the ids of the proposals a decision awards, say).
+    ``object_repr`` names the record where ``str(obj)`` would not say enough."""
+    after = {**snapshot(obj, fields), **_jsonable_all(also)}
+    return record(actor, action, obj, after=after, object_repr=object_repr)
+
+
+def _jsonable_all(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _jsonable(value) for name, value in values.items()}
+
+
+@dataclass
+class Change:
+    """What ``changing`` saw before the block ran; ``also`` adds what the record does not hold."""
+
+    before: dict[str, Any]
+    extra_before: dict[str, Any] = field(default_factory=dict)
+    extra_after: dict[str, Any] = field(default_factory=dict)
+
+    def also(self, name: str, before: Any, after: Any) -> None:
+        self.extra_before[name] = _jsonable(before)
+        self.extra_after[name] = _jsonable(after)
+
+
+@contextmanager
+def changing(
+    actor,
+    obj: models.Model,
+    fields: Iterable[str],
+    *,
+    action: str = "update",
+    object_repr: str | None = None,
+) -> Iterator[Change]:
+    """Snapshot ``fields`` of ``obj`` before the block and after it, and record the difference,
+    so that a revision says what the record held rather than what the code expected it to hold.
+
+    Nothing is recorded if the block raises (the service's transaction is rolled back anyway).
+    """
+    names = tuple(fields)
+    change = Change(before=snapshot(obj, names))
+    yield change
+    record(
+        actor,
+        action,
+        obj,
+        before={**change.before, **change.extra_before},
+        after={**snapshot(obj, names), **change.extra_after},
+        object_repr=object_repr,
+    )
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,35 @@ def object_type_label(object_type: str) -> str:
         return object_type
 
 
-class ImmutableQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise PermissionError("Audit revisions are append-only: they cannot be updated.")
+        raise PermissionError(f"{self.model.append_only}: it cannot be updated.")
 
     def delete(self):
-        raise PermissionError("Audit revisions are append-only: they cannot be deleted.")
+        raise PermissionError(f"{self.model.append_only}: it cannot be deleted.")
 
 
-class Revision(models.Model):
+class AppendOnly(models.Model):
+    """A record written once and never updated or deleted, one by one or in bulk (database
+    triggers refuse the same behind the ORM's back). ``append_only`` says what it is."""
+
+    append_only = "This record is append-only"
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError(f"{self.append_only}: it cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{self.append_only}: it cannot be deleted.")
+
+
+class Revision(AppendOnly):
     class Action(models.TextChoices):
         CREATE = "create", "Created"
         UPDATE = "update", "Updated"
@@ -49,7 +69,7 @@ class Revision(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
-    objects = ImmutableQuerySet.as_manager()
+    append_only = "The audit trail is append-only"
 
     class Meta:
         ordering = ["seq"]
@@ -57,14 +77,6 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Audit revisions are append-only: they cannot be updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit revisions are append-only: they cannot be deleted.")
 
     @property
     def object_label(self) -> str:

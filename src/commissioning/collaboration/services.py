@@ -88,17 +88,12 @@ def record_arrangement(cmd: ArrangementInput, actor) -> CoCommissioningArrangeme
             raise refuse("year_start", "This commissioner already has an arrangement that year")
         arrangement.save()
         arrangement.joint_committee.set(members)
-        audit.record(
+        audit.created(
             actor,
-            "create",
             arrangement,
-            after={
-                "commissioner": commissioner.code,
-                "year_start": cmd.year_start,
-                "model": model.value,
-                "functions": arrangement.functions,
-                "joint_committee": sorted(u.username for u in members),
-            },
+            ("year_start", "model", "functions"),
+            commissioner=commissioner.code,
+            joint_committee=sorted(u.username for u in members),
         )
     return arrangement
 
@@ -143,12 +138,7 @@ def decide(arrangement: CoCommissioningArrangement, cmd: DecisionInput, actor):
             decided_by=actor,
             decided_at=clock.now(),
         )
-        audit.record(
-            actor,
-            "create",
-            made,
-            after={"function": function.value, "decided_as": body.value, "subject": made.subject},
-        )
+        audit.created(actor, made, ("function", "decided_as", "subject"))
     return made
 
 
@@ -204,16 +194,11 @@ def form_consortium(cmd: ConsortiumInput, actor) -> Consortium:
             created_at=clock.now(),
         )
         consortium.members.set(members)
-        audit.record(
+        audit.created(
             actor,
-            "create",
             consortium,
-            after={
-                "name": consortium.name,
-                "members": sorted(m.code for m in members),
-                "co_ordinating_id": cmd.co_ordinating_id,
-                "scope": cmd.scope,
-            },
+            ("name", "co_ordinating_id", "scope"),
+            members=sorted(m.code for m in members),
         )
     return consortium
 

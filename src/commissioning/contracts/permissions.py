@@ -18,7 +18,7 @@ from commissioning.organisations.permissions import (
     roles_at,
     roles_of,
 )
-from commissioning.organisations.vocabulary import Role
+from commissioning.organisations.vocabulary import STAFF, Role
 
 
 class Action(StrEnum):
@@ -30,7 +30,6 @@ class Action(StrEnum):
     SIGN_VARIATION = "sign_variation"
 
 
-STAFF = frozenset(Role) - {Role.BUDGET_HOLDER}
 MAKERS = frozenset({Role.COMMISSIONER, Role.CONTRACT_MANAGER})
 
 

@@ -52,7 +52,7 @@ class ContractInput:
     proposal_id: int | None
     start_date: dt.date | None
     end_date: dt.date | None
-    form: str = Contract.Form.FULL_LENGTH
+    form: Contract.Form = Contract.Form.FULL_LENGTH
     associate_ids: Sequence[int] = field(default_factory=tuple)
 
 
@@ -136,24 +136,13 @@ def create_contract(decision: Decision, cmd: ContractInput, actor) -> Contract:
         ]
         for party in parties:
             party.save()
-            audit.record(
-                actor,
-                "create",
-                party,
-                after={
-                    "contract_id": contract.pk,
-                    "organisation_id": party.organisation_id,
-                    "role": party.role,
-                },
-            )
+            audit.created(actor, party, ("contract_id", "organisation_id", "role"))
         _copy_quality_schedule(contract, spec, actor)
         if not Proposal.objects.filter(awards=decision, contract__isnull=True).exists():
             process = decision.process
-            process.status = SelectionProcess.Status.CLOSED
-            process.save(update_fields=["status"])
-            audit.record(
-                actor, "update", process, before={"status": "decided"}, after={"status": "closed"}
-            )
+            with audit.changing(actor, process, ("status",)):
+                process.status = SelectionProcess.Status.CLOSED
+                process.save(update_fields=["status"])
     return contract
 
 
@@ -221,18 +210,12 @@ def sign_contract(contract: Contract, actor) -> Contract:
         if getattr(contract, f"{signed_by}_id") is not None:
             raise refuse("", f"The {side} has already signed this contract.")
         now = clock.now()
-        setattr(contract, signed_by, actor)
-        setattr(contract, f"{side}_signed_at", now)
-        if contract.provider_signed_by_id and contract.commissioner_signed_by_id:
-            contract.status = Contract.Status.SIGNED
-        contract.save()
-        audit.record(
-            actor,
-            "update",
-            contract,
-            before={f"{signed_by}_id": None},
-            after={f"{signed_by}_id": actor.pk, "status": contract.status},
-        )
+        with audit.changing(actor, contract, (f"{signed_by}_id", "status")):
+            setattr(contract, signed_by, actor)
+            setattr(contract, f"{side}_signed_at", now)
+            if contract.provider_signed_by_id and contract.commissioner_signed_by_id:
+                contract.status = Contract.Status.SIGNED
+            contract.save()
     return contract
 
 
@@ -262,12 +245,7 @@ def propose_variation(contract: Contract, cmd: VariationInput, actor) -> Contrac
             proposed_by=actor,
             proposed_at=clock.now(),
         )
-        audit.record(
-            actor,
-            "create",
-            variation,
-            after={"number": number, "value_change_pence": cmd.value_change_pence},
-        )
+        audit.created(actor, variation, ("number", "value_change_pence"))
     return variation
 
 
@@ -288,7 +266,7 @@ def approve_variation(variation: ContractVariation, actor) -> VariationApproval:
             approved_by=actor,
             approved_at=clock.now(),
         )
-        audit.record(actor, "create", approval, after={"organisation_id": associate_id})
+        audit.created(actor, approval, ("organisation_id",))
     return approval
 
 
@@ -310,21 +288,12 @@ def sign_variation(variation: ContractVariation, actor) -> ContractVariation:
                 f"The co-ordinating commissioner signs as agent of the associates "
                 f"only once they have all approved; waiting for: {names}",
             )
-        variation.status = ContractVariation.Status.SIGNED
-        variation.signed_by, variation.signed_at = actor, clock.now()
-        variation.save()
+        with audit.changing(actor, variation, ("status",)):
+            variation.status = ContractVariation.Status.SIGNED
+            variation.signed_by, variation.signed_at = actor, clock.now()
+            variation.save()
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
-        before = locked.value_pence
-        locked.value_pence = before + variation.value_change_pence
-        locked.save(update_fields=["value_pence"])
-        audit.record(
-            actor, "update", variation, before={"status": "proposed"}, after={"status": "signed"}
-        )
-        audit.record(
-            actor,
-            "update",
-            locked,
-            before={"value_pence": before},
-            after={"value_pence": locked.value_pence},
-        )
+        with audit.changing(actor, locked, ("value_pence",)):
+            locked.value_pence += variation.value_change_pence
+            locked.save(update_fields=["value_pence"])
     return variation

@@ -137,12 +137,7 @@ def _person(username: str, password: str, last_name: str, org: Organisation, rol
             user = User(username=username, first_name="Demo", last_name=last_name, **flags)
             user.set_password(password)
             user.save()
-            audit.record(
-                SYSTEM,
-                "create",
-                user,
-                after={"username": username, "is_staff": user.is_staff, "demo": True},
-            )
+            audit.created(SYSTEM, user, ("username", "is_staff"), demo=True)
         if not Membership.objects.filter(user=user, organisation=org, role=role.value).exists():
             add_membership(user, org, role, SYSTEM)
     return user

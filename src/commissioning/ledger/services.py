@@ -65,9 +65,7 @@ def open_account(cmd: AccountInput, actor) -> Account:
     problems.raise_if_any()
     with transaction.atomic():
         account.save()
-        audit.record(
-            actor, "create", account, after={f: getattr(account, f) for f in ACCOUNT_FIELDS}
-        )
+        audit.created(actor, account, ACCOUNT_FIELDS)
     return account
 
 
@@ -460,14 +458,11 @@ def issue_statement(account: Account, start: dt.date, end: dt.date, actor) -> St
             issued_at=clock.now(),
             issued_by=getattr(actor, "username", None) or "system",
         )
-        audit.record(
+        audit.created(
             actor,
-            "create",
             statement,
-            after={
-                "account": account.code,
-                "period": f"{start} to {end}",
-                "closing_pence": f.closing_pence,
-            },
+            ("closing_pence",),
+            account=account.code,
+            period=f"{start} to {end}",
         )
     return statement

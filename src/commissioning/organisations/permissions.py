@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from .vocabulary import Role
+from .vocabulary import STAFF, Role
 
 
 class Action(StrEnum):
@@ -34,7 +34,6 @@ class Action(StrEnum):
     GRANT_DELEGATED_AUTHORITY = "grant_delegated_authority"
 
 
-_STAFF_ROLES = frozenset(Role) - {Role.BUDGET_HOLDER}
 _COMMISSIONING_ROLES = frozenset(
     {
         Role.COMMISSIONER,
@@ -54,10 +53,10 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.EDIT_ORGANISATION: frozenset({Role.ADMINISTRATOR}),
     Action.MANAGE_MEMBERSHIPS: frozenset({Role.ADMINISTRATOR}),
     Action.APPROVE_MEMBERSHIPS: frozenset({Role.ADMINISTRATOR}),
-    Action.VIEW_PEOPLE: _STAFF_ROLES,
+    Action.VIEW_PEOPLE: STAFF,
     Action.INGEST_REFERENCE_DATA: frozenset({Role.ADMINISTRATOR}),
     Action.LOAD_SYNTHETIC_ECONOMY: frozenset({Role.ADMINISTRATOR}),
-    Action.VIEW_ACTIVITY: _STAFF_ROLES,
+    Action.VIEW_ACTIVITY: STAFF,
     Action.VIEW_POPULATION: _COMMISSIONING_ROLES,
     Action.VIEW_AUDIT_LOG: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),
     Action.VERIFY_AUDIT_CHAIN: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),

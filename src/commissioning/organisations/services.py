@@ -189,10 +189,9 @@ def approve_membership(membership: Membership, actor) -> Membership:
                      after=audit.snapshot(membership, ("status", "approved_by_id")))  # fmt: skip
         if membership.role == Role.ADMINISTRATOR and not membership.user.is_staff:
             user = membership.user
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
-            audit.record(actor, "update", user, before={"is_staff": False},
-                         after={"is_staff": True})  # fmt: skip
+            with audit.changing(actor, user, ("is_staff",)):
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
         return membership
 
 

@@ -76,6 +76,10 @@ ROLE_LABELS = {
     Role.ADMINISTRATOR: "Administrator",
 }
 
+# Everyone who works for an organisation: every role but the budget holder, who uses the
+# platform for their own personal health budget only.
+STAFF = frozenset(Role) - {Role.BUDGET_HOLDER}
+
 
 _KEEP_UPPER = {"NHS", "ICB", "CCG", "UK", "GP", "PCT", "II", "III", "2GETHER", "ODS"}
 _KEEP_LOWER = {"and", "of", "the", "for", "on", "in", "upon", "under", "with", "at"}

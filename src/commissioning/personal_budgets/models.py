@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from commissioning.audit.models import AppendOnly
+
 from .rules.direct_payments import RepaymentGround, StopGround
 from .rules.holding import Mode, Recipient
 from .rules.nhs_number import display
@@ -436,15 +438,7 @@ class SignInNotice(models.Model):
         return f"Sign-in notice {self.pk}"
 
 
-class AccessQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("The access log is append-only.")
-
-    def delete(self):
-        raise PermissionError("The access log is append-only.")
-
-
-class Access(models.Model):
+class Access(AppendOnly):
     """One attempt to read or change a person's record, allowed or refused. Ids only: the
     log itself holds no personal data."""
 
@@ -458,7 +452,7 @@ class Access(models.Model):
     channel = models.CharField(max_length=10, choices=[("web", "Web"), ("api", "API")])
     allowed = models.BooleanField()
 
-    objects = AccessQuerySet.as_manager()
+    append_only = "The access log is append-only"
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -466,11 +460,3 @@ class Access(models.Model):
 
     def __str__(self) -> str:
         return f"Access {self.pk}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("The access log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("The access log is append-only.")

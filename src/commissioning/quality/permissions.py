@@ -27,6 +27,7 @@ from commissioning.organisations.permissions import (
     roles_of,
 )
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, Role
+from commissioning.organisations.vocabulary import STAFF as ALL_STAFF
 
 
 class Action(StrEnum):
@@ -39,7 +40,7 @@ class Action(StrEnum):
     VIEW_CONTRACT_QUALITY = "view_contract_quality"
 
 
-STAFF = frozenset(Role) - {Role.BUDGET_HOLDER, Role.CARE_COORDINATOR}
+STAFF = ALL_STAFF - {Role.CARE_COORDINATOR}
 MANAGERS = frozenset({Role.COMMISSIONER, Role.CONTRACT_MANAGER, Role.QUALITY_LEAD})
 RAISERS = MANAGERS | {Role.CLINICAL_ADVISER}
 COMMISSIONER_SIDE = MANAGERS | {Role.CLINICAL_ADVISER, Role.FINANCE_LEAD, Role.ADMINISTRATOR}

@@ -94,13 +94,14 @@ def load_mortality(result, options, source: str, actor) -> MortalityRun:
             )
             for a in result.alerts.iter_rows(named=True)
         )
-        audit.record(
+        audit.created(
             actor,
-            "event",
             run,
-            after={"source": run.source, "providers": run.results.count(),
-                   "alerts": run.alerts.count(), "spells": run.spells},
-        )  # fmt: skip
+            ("source", "spells"),
+            action="event",
+            providers=run.results.count(),
+            alerts=run.alerts.count(),
+        )
     return run
 
 
@@ -268,12 +269,9 @@ def complete_milestone(milestone: Milestone, completed_on: dt.date | None, actor
         milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
         if milestone.completed_on:
             raise refuse("", "This milestone is already recorded as met")
-        milestone.completed_on = completed_on
-        milestone.save()
-        audit.record(
-            actor, "update", milestone,
-            before={"completed_on": None}, after={"completed_on": completed_on.isoformat()},
-        )  # fmt: skip
+        with audit.changing(actor, milestone, ("completed_on",)):
+            milestone.completed_on = completed_on
+            milestone.save()
     return milestone
 
 

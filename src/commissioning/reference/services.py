@@ -139,18 +139,10 @@ def ingest_file(
             unchanged=unchanged,
             ingested_by=getattr(actor, "username", "system"),
         )
-        audit.record(
+        audit.created(
             actor,
-            "event",
             record,
-            after={
-                "kind": kind,
-                "sha256": digest,
-                "filename": path.name,
-                "rows": len(rows),
-                "created": created,
-                "updated": updated,
-                "unchanged": unchanged,
-            },
+            ("kind", "sha256", "filename", "rows", "created", "updated", "unchanged"),
+            action="event",
         )
     return IngestReport(kind, path.name, len(rows), created, updated, unchanged)

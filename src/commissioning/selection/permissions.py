@@ -15,7 +15,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from commissioning.organisations.permissions import Policy, has_role_at, roles_at, roles_of
-from commissioning.organisations.vocabulary import Role
+from commissioning.organisations.vocabulary import STAFF, Role
 
 from .models import ConflictDeclaration
 from .rules.conflicts import Declaration, Management, may_take_part
@@ -46,7 +46,6 @@ class Action(StrEnum):
     DOWNLOAD_DOCUMENT = "download_document"
 
 
-STAFF = frozenset(Role) - {Role.BUDGET_HOLDER}
 COMMISSIONER = frozenset({Role.COMMISSIONER})
 PROVIDER = frozenset({Role.PROVIDER_REPRESENTATIVE})
 # People at the commissioner who may be evaluators, and who may see its selection processes.
@@ -95,7 +94,8 @@ def commissioner_at(user, obj) -> bool:
 def free_of_conflict(user, process, provider_id: int | None = None) -> tuple[bool, str]:
     """Whether ``user`` may take part in judging ``process`` (for ``provider_id``'s proposal,
     or the process as a whole) given the interests they declared and how each is managed
-    (regulation 21): a person who has not declared, whose interest is not yet managed, or who
+    (the platform's policy, selection.rules.conflicts; regulation 24 asks only that the record
+    say how conflicts were managed, docs/domain.md section 11): a person who has not declared, whose interest is not yet managed, or who
     is excluded, takes no part. With the reason, for the refusal. The services apply it when
     someone the policy allows scores or decides, after the state of the process (whose
     refusals come first)."""

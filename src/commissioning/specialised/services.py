@@ -88,12 +88,7 @@ def set_budget(cmd: BudgetInput, actor) -> LineBudget:
             budget_account=budget,
             spend_account=spend,
         )
-        audit.record(
-            actor,
-            "create",
-            line,
-            after={"line": cmd.line, "year": cmd.year_start, "budget_pence": cmd.budget_pence},
-        )
+        audit.created(actor, line, ("line", "year_start", "budget_pence"))
     return line
 
 
@@ -148,29 +143,23 @@ def record_month(line: LineBudget, month: dt.date, spend_pence: int, activity: i
                 value_date=last_day,
                 metadata={"activity": activity},
             )
-        before = (
-            {"spend_pence": existing.spend_pence, "activity": existing.activity}
-            if existing
-            else None
-        )
-        actual, _ = MonthlyActual.objects.update_or_create(
-            budget=line,
-            month=month,
-            defaults={
-                "spend_pence": spend_pence,
-                "activity": activity,
-                "transaction_key": key,
-                "version": version,
-            },
-        )
-        audit.record(
-            actor,
-            "update" if existing else "create",
-            actual,
-            before=before,
-            after={"spend_pence": spend_pence, "activity": activity},
-        )
-    return actual
+        figures = ("spend_pence", "activity")
+        if existing is None:
+            actual = MonthlyActual.objects.create(
+                budget=line,
+                month=month,
+                spend_pence=spend_pence,
+                activity=activity,
+                transaction_key=key,
+                version=version,
+            )
+            audit.created(actor, actual, figures)
+            return actual
+        with audit.changing(actor, existing, figures):
+            existing.spend_pence, existing.activity = spend_pence, activity
+            existing.transaction_key, existing.version = key, version
+            existing.save(update_fields=["spend_pence", "activity", "transaction_key", "version"])
+    return existing
 
 
 @dataclass(frozen=True)

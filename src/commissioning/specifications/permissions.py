@@ -19,7 +19,7 @@ from commissioning.organisations.permissions import (
     roles_at,
     roles_of,
 )
-from commissioning.organisations.vocabulary import Role
+from commissioning.organisations.vocabulary import STAFF, Role
 
 from .consultation import consultation
 from .rules.lifecycle import Status
@@ -42,7 +42,6 @@ ORGANISATION_STAFF = frozenset(
         Role.CLINICAL_ADVISER,
     }
 )
-STAFF = frozenset(Role) - {Role.BUDGET_HOLDER}
 COMMISSIONER_ONLY = frozenset({Role.COMMISSIONER})
 
 

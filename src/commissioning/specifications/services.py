@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal
 
 from django.db import transaction
 
@@ -28,7 +29,7 @@ from .rules.lifecycle import (
     may_start_new_version,
     transition_problems,
 )
-from .rules.outcomes import Direction, target_problem
+from .rules.outcomes import Direction, QualityDimension, target_problem
 
 SPEC_FIELDS = (
     "title",
@@ -59,12 +60,12 @@ class OutcomeInput:
 
 @dataclass(frozen=True)
 class QualityRequirementInput:
-    dimension: str
+    dimension: QualityDimension
     requirement: str
     threshold: str
     method_of_measurement: str
     consequence_of_breach: str = ""
-    frequency: str = "monthly"
+    frequency: Literal["monthly", "quarterly", "annually"] = "monthly"
 
 
 @dataclass(frozen=True)

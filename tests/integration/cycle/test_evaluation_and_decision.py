@@ -29,7 +29,7 @@ def award(cycle, proposal=None, user=None, **extra):
         sel.DecisionInput(
             outcome="award",
             rationale="The proposal best meets the outcomes at a price within the envelope.",
-            awarded_ids=((proposal or cycle.proposal).pk,),
+            awarded_proposal_ids=((proposal or cycle.proposal).pk,),
             **extra,
         ),
         user or cycle.e.commissioner,
@@ -198,7 +198,7 @@ def test_advice_considered_must_be_advice_on_this_specification(cycle):
     cycle.moderated()
     with at(DECISION_DAY), pytest.raises(ValidationError) as caught:
         award(cycle, advice_considered_ids=(cycle.advice.pk + 100,))
-    assert set(caught.value.message_dict) == {"advice_considered"}
+    assert set(caught.value.message_dict) == {"advice_considered_ids"}
 
 
 def test_the_contract_waits_for_standstill(cycle):

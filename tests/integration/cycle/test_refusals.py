@@ -56,7 +56,7 @@ def _award(c, user=None, **kw):
     values = {
         "outcome": "award",
         "rationale": "The best proposal on the evidence we have.",
-        "awarded_ids": (c.proposal.pk,),
+        "awarded_proposal_ids": (c.proposal.pk,),
     }
     values.update(kw)
     return sel.decide(c.process, sel.DecisionInput(**values), user or c.e.commissioner)
@@ -461,8 +461,8 @@ CASES = {
     "awarding a proposal of another selection": (
         "moderated",
         DECISION_DAY,
-        lambda c: _award(c, awarded_ids=(999_999,)),
-        "awarded",
+        lambda c: _award(c, awarded_proposal_ids=(999_999,)),
+        "awarded_proposal_ids",
         "Choose among the submitted proposals",
     ),
     "a notice for a decision not to award": (

@@ -204,20 +204,13 @@ def create_pool(cmd: PoolInput, actor) -> PooledBudget:
                 budget_pence=s.budget_pence,
                 spend_account=spend,
             )
-        audit.record(
+        audit.created(
             actor,
-            "create",
             pool,
-            after={
-                "name": pool.name,
-                "kind": pool.kind,
-                "host": host.code,
-                "partners": {
-                    orgs[p.organisation_id].code: p.contribution_pence for p in cmd.partners
-                },
-                "schemes": [s.name for s in cmd.schemes],
-                "risk_policy": pool.risk_policy,
-            },
+            ("name", "kind", "risk_policy"),
+            host=host.code,
+            partners={orgs[p.organisation_id].code: p.contribution_pence for p in cmd.partners},
+            schemes=[s.name for s in cmd.schemes],
         )
     return pool
 

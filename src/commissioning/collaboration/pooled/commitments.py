@@ -105,17 +105,11 @@ def commit(cmd: CommitmentInput, actor) -> SchemeCommitment:
 
 
 def _record_commitment(actor, made: SchemeCommitment) -> None:
-    audit.record(
+    audit.created(
         actor,
-        "create",
         made,
-        after={
-            "scheme": made.scheme.name,
-            "reference": made.reference,
-            "supplier": made.supplier,
-            "amount_pence": made.amount_pence,
-            "made_on": made.made_on.isoformat(),
-        },
+        ("reference", "supplier", "amount_pence", "made_on"),
+        scheme=made.scheme.name,
     )
 
 
@@ -132,20 +126,11 @@ def release(commitment: SchemeCommitment, reason: str, actor) -> SchemeCommitmen
         if locked.released_on is not None:
             raise refuse("reason", f"Commitment {locked.reference} is already released")
         left = outstanding(locked)
-        locked.released_on = clock.today()
-        locked.release_reason = reason.strip()
-        locked.save(update_fields=["released_on", "release_reason"])
-        audit.record(
-            actor,
-            "update",
-            locked,
-            before={"released_on": None},
-            after={
-                "released_on": locked.released_on.isoformat(),
-                "reason": locked.release_reason,
-                "outstanding_released_pence": left,
-            },
-        )
+        with audit.changing(actor, locked, ("released_on", "release_reason")) as change:
+            locked.released_on = clock.today()
+            locked.release_reason = reason.strip()
+            locked.save(update_fields=["released_on", "release_reason"])
+            change.also("outstanding_released_pence", None, left)
     return locked
 
 

@@ -1,5 +1,6 @@
 """The in-year forecast and action plans for a forecast overspend (docs/domain.md section 5: the
-fund manager proposes, the partners decide)."""
+fund manager proposes, the management group decides; here the partners are that group,
+docs/decisions.md 038)."""
 
 from __future__ import annotations
 
@@ -117,17 +118,7 @@ def propose_action_plan(pool: PooledBudget, cmd: ActionPlanInput, actor) -> Acti
                 proposed_by=actor,
                 proposed_at=clock.now(),
             )
-            audit.record(
-                actor,
-                "create",
-                plan,
-                after={
-                    "status": plan.status,
-                    "actions": plan.actions,
-                    "cuts": plan.cuts,
-                    "forecast_overspend_pence": plan.forecast_overspend_pence,
-                },
-            )
+            audit.created(actor, plan, ("status", "actions", "cuts", "forecast_overspend_pence"))
     except IntegrityError:
         raise refuse(
             NON_FIELD, "An action plan is already waiting for the partners' decision"
@@ -166,21 +157,12 @@ def decide_action_plan(
         }
         codes = [p.organisation.code for p in locked.pool.partners.select_related("organisation")]
         status = forecasting.plan_status(decided, codes)
-        before = locked.status
-        if status.value != before:
-            locked.status = status.value
-            locked.decided_at = clock.now()
-            locked.save(update_fields=["status", "decided_at"])
-        audit.record(
-            actor,
-            "update",
-            locked,
-            before={"status": before},
-            after={
-                "status": locked.status,
-                "partner": partner.organisation.code,
-                "agrees": agrees,
-                "reasons": reasons.strip(),
-            },
-        )
+        with audit.changing(actor, locked, ("status",)) as change:
+            if status.value != locked.status:
+                locked.status = status.value
+                locked.decided_at = clock.now()
+                locked.save(update_fields=["status", "decided_at"])
+            change.also("partner", None, partner.organisation.code)
+            change.also("agrees", None, agrees)
+            change.also("reasons", None, reasons.strip())
     return locked

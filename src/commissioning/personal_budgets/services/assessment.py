@@ -64,12 +64,11 @@ def assess(person: Person, cmd: AssessmentInput, actor) -> NeedsAssessment:
             decision_reasons=cmd.decision_reasons.strip(),
             recorded_by=actor,
         )
-        audit.record(
+        audit.created(
             actor,
-            "create",
             a,
+            ("decision", "likely_eligible"),
             object_repr=f"Needs assessment for {person.reference}",
-            after={"decision": a.decision, "likely_eligible": a.likely_eligible},
         )
     return a
 

@@ -106,12 +106,11 @@ def _keep_refusal(person: Person, cmd: PaymentInput, paid_on: dt.date, reason: s
             attempted_at=clock.now(),
             attempted_by=actor,
         )
-        audit.record(
+        audit.created(
             actor,
-            "create",
             refused,
+            ("amount_pence", "category"),
             object_repr=f"Refused payment from {person.reference}",
-            after={"amount_pence": refused.amount_pence, "category": refused.category},
         )
 
 
@@ -153,16 +152,11 @@ def _pay(person, plan, service, verdict, cmd: PaymentInput, paid_on: dt.date, ac
             transaction=posted.transaction,
             recorded_by=actor,
         )
-        audit.record(
+        audit.created(
             actor,
-            "create",
             payment,
+            ("amount_pence", "paid_on", "flagged", "flag_cleared"),
             object_repr=f"Payment from {person.reference}",
-            after={
-                "amount_pence": payment.amount_pence,
-                "paid_on": payment.paid_on.isoformat(),
-                "flagged": payment.flagged,
-            },
         )
     return Paid(payment, verdict.flag_for_review, verdict.reason)
 
@@ -172,15 +166,8 @@ def clear_flag(payment: Payment, actor) -> Payment:
     require(actor, Action.MANAGE_RECORD, payment.person)
     if not payment.flagged or payment.flag_cleared:
         raise refuse(NON_FIELD, "This payment is not waiting for review")
-    with transaction.atomic():
+    label = f"Payment from {payment.person.reference}"
+    with transaction.atomic(), audit.changing(actor, payment, ("flag_cleared",), object_repr=label):
         payment.flag_cleared = True
         payment.save(update_fields=["flag_cleared"])
-        audit.record(
-            actor,
-            "update",
-            payment,
-            object_repr=f"Payment from {payment.person.reference}",
-            before={"flag_cleared": False},
-            after={"flag_cleared": True},
-        )
     return payment

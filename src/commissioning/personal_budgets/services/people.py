@@ -126,16 +126,7 @@ def record_person(cmd: PersonInput, actor) -> Person:
             on_behalf,
         )
         person.save(update_fields=["budget_account", "spend_account"])
-        audit.record(
-            actor,
-            "create",
-            person,
-            after={
-                "entitlement": person.entitlement,
-                "commissioner": cmd.commissioner_id,
-                "coordinator": actor.pk,
-            },
-        )
+        audit.created(actor, person, ("entitlement", "commissioner", "coordinator"))
     return person
 
 
@@ -162,12 +153,9 @@ def link_sign_in(person: Person, link: str, username: str, actor) -> Person:
                 "person's own sign-in (one with no role at any organisation)",
             )
     with transaction.atomic():
-        before = getattr(person, f"{link}_id")
-        setattr(person, link, user)
-        person.save(update_fields=[link])
-        audit.record(
-            actor, "update", person, before={link: before}, after={link: getattr(user, "pk", None)}
-        )
+        with audit.changing(actor, person, (link,)):
+            setattr(person, link, user)
+            person.save(update_fields=[link])
         # The person is told, on their record, who can now see it (or no longer can).
         SignInNotice.objects.create(
             person=person, at=clock.now(), link=link, username=getattr(user, "username", ""),

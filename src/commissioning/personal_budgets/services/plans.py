@@ -195,12 +195,8 @@ def draft_plan(person: Person, cmd: PlanInput, actor) -> Plan:
             )
             for s in cmd.services
         )
-        audit.record(
-            actor,
-            "create",
-            plan,
-            object_repr=f"{plan} for {person.reference}",
-            after={"amount_pence": plan.amount_pence, "mode": plan.mode},
+        audit.created(
+            actor, plan, ("amount_pence", "mode"), object_repr=f"{plan} for {person.reference}"
         )
     return plan
 
@@ -269,11 +265,14 @@ def agree_plan(plan: Plan, cmd: AgreeInput, actor) -> Plan:
         if previous is not None:
             previous.status = Plan.Status.SUPERSEDED
             previous.save(update_fields=["status"])
-        plan.status = Plan.Status.AGREED
-        plan.agreed_by = cmd.agreed_by
-        plan.agreed_on = on
-        plan.agreed_coordinator = actor
-        plan.save(update_fields=["status", "agreed_by", "agreed_on", "agreed_coordinator"])
+        with audit.changing(
+            actor, plan, ("status", "agreed_by"), object_repr=f"{plan} for {person.reference}"
+        ):
+            plan.status = Plan.Status.AGREED
+            plan.agreed_by = cmd.agreed_by
+            plan.agreed_on = on
+            plan.agreed_coordinator = actor
+            plan.save(update_fields=["status", "agreed_by", "agreed_on", "agreed_coordinator"])
         moves: dict[str, int] = {}
         # An integrated budget is spending of the pool's scheme it is charged to: the
         # transaction says how much each scheme is charged (less what a previous plan
@@ -317,12 +316,4 @@ def agree_plan(plan: Plan, cmd: AgreeInput, actor) -> Plan:
         if person.status == Person.Status.STOPPED and plan.mode != Mode.DIRECT_PAYMENT:
             person.status = Person.Status.ACTIVE
             person.save(update_fields=["status"])
-        audit.record(
-            actor,
-            "update",
-            plan,
-            object_repr=f"{plan} for {person.reference}",
-            before={"status": "draft"},
-            after={"status": "agreed", "agreed_by": cmd.agreed_by},
-        )
     return plan

@@ -39,13 +39,7 @@ def request_reconsideration(person: Person, cmd: ReconsiderationInput, actor) ->
             requested_on=clock.today(),
             requested_by=actor,
         )
-        audit.record(
-            actor,
-            "create",
-            r,
-            object_repr=f"Reconsideration for {person.reference}",
-            after={"about": r.about},
-        )
+        audit.created(actor, r, ("about",), object_repr=f"Reconsideration for {person.reference}")
     return r
 
 
@@ -66,16 +60,9 @@ def decide_reconsideration(r: Reconsideration, cmd: DecideInput, actor) -> Recon
     if not (cmd.reasons or "").strip():
         p.add("reasons", "Give the reasons for the outcome")
     p.raise_if_any()
-    with transaction.atomic():
+    label = f"Reconsideration for {r.person.reference}"
+    with transaction.atomic(), audit.changing(actor, r, ("outcome",), object_repr=label):
         r.outcome, r.outcome_reasons = cmd.outcome, cmd.reasons.strip()
         r.decided_on, r.decided_by = clock.today(), actor
         r.save(update_fields=["outcome", "outcome_reasons", "decided_on", "decided_by"])
-        audit.record(
-            actor,
-            "update",
-            r,
-            object_repr=f"Reconsideration for {r.person.reference}",
-            before={"outcome": "pending"},
-            after={"outcome": r.outcome},
-        )
     return r

@@ -87,12 +87,11 @@ def issue_repayment_notice(person: Person, cmd: RepaymentInput, actor) -> Repaym
             issued_on=today,
             issued_by=actor,
         )
-        audit.record(
+        audit.created(
             actor,
-            "create",
             n,
+            ("ground", "amount_pence"),
             object_repr=f"Repayment notice to {person.reference}",
-            after={"ground": n.ground, "amount_pence": n.amount_pence},
         )
     return n
 
@@ -191,12 +190,11 @@ def record_repayment(notice: RepaymentNotice, cmd: RepaidInput, actor) -> Repaid
             transaction=posted.transaction,
             recorded_by=actor,
         )
-        audit.record(
+        audit.created(
             actor,
-            "create",
             repayment,
+            ("notice", "amount_pence"),
             object_repr=f"Repayment from {person.reference}",
-            after={"notice": notice.pk, "amount_pence": repayment.amount_pence},
         )
     return Repaid(repayment)
 
@@ -233,11 +231,11 @@ def stop_direct_payments(person: Person, cmd: StopInput, actor) -> StopDecision:
         )
         person.status = Person.Status.STOPPED
         person.save(update_fields=["status"])
-        audit.record(
+        audit.created(
             actor,
-            "create",
             d,
+            ("ground",),
             object_repr=f"Stopping direct payments to {person.reference}",
-            after={"ground": d.ground, "must_stop": must_stop(StopGround(d.ground))},
+            must_stop=must_stop(StopGround(d.ground)),
         )
     return d

@@ -66,11 +66,7 @@ def record_review(person: Person, cmd: ReviewInput, actor) -> Review:
             notes=cmd.notes.strip(),
             recorded_by=actor,
         )
-        audit.record(
-            actor,
-            "create",
-            r,
-            object_repr=f"Review of {person.reference}",
-            after={"held_on": cmd.held_on.isoformat(), "needs_met": cmd.needs_met},
+        audit.created(
+            actor, r, ("held_on", "needs_met"), object_repr=f"Review of {person.reference}"
         )
     return r

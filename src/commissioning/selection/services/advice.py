@@ -43,7 +43,7 @@ NETWORK_SOURCES = {
 
 @dataclass(frozen=True)
 class AdviceRequestInput:
-    source: str
+    source: AdviceSource
     organisation_id: int | None
     question: str
     due_date: dt.date | None
@@ -52,7 +52,7 @@ class AdviceRequestInput:
 
 @dataclass(frozen=True)
 class AdviceInput:
-    recommendation: str
+    recommendation: Advice.Recommendation
     summary: str
     clinical_evidence: str = ""
     risks: str = ""

@@ -2,8 +2,10 @@
 
 Recommendation 130: in the end it is the commissioner whose decision must prevail. Only a
 commissioner of the organisation holding the budget, with delegated authority for it up to
-the value decided, may decide (``rules.authority``); the decision records its rationale, the
-advice considered and the evaluation as it stood (regulation 24 decision records).
+the value decided, may decide (``rules.authority``, docs/decisions.md 017); the decision
+records its rationale and the evaluation as it stood, for the regulation 24 decision record
+(docs/domain.md section 11). Recording the advice considered is the platform's addition
+beyond regulation 24's items.
 """
 
 from __future__ import annotations
@@ -44,11 +46,15 @@ DECISION_FIELDS = ("process_id", "outcome", "rationale", "departs_from_ranking",
 
 @dataclass(frozen=True)
 class DecisionInput:
-    outcome: str
+    outcome: Outcome
     rationale: str
-    awarded_ids: Sequence[int] = field(default_factory=tuple)
+    awarded_proposal_ids: Sequence[int] = field(default_factory=tuple)
     advice_considered_ids: Sequence[int] = field(default_factory=tuple)
     departure_confirmed: bool = False
+
+
+# The rules name what a decision awards "awarded"; the command (and the API) names the ids.
+_COMMAND_FIELD = {"awarded": "awarded_proposal_ids"}
 
 
 def delegation_for(actor, process: SelectionProcess, value_pence: int, on: dt.date):
@@ -97,10 +103,10 @@ def decide(process: SelectionProcess, cmd: DecisionInput, actor) -> Decision:
     submitted = {
         p.pk: p for p in Proposal.objects.filter(process=process, status=Proposal.Status.SUBMITTED)
     }
-    awarded_ids = list(dict.fromkeys(int(i) for i in cmd.awarded_ids))
+    awarded_ids = list(dict.fromkeys(int(i) for i in cmd.awarded_proposal_ids))
     unknown = [i for i in awarded_ids if i not in submitted]
     if unknown:
-        problems.add("awarded", "Choose among the submitted proposals")
+        problems.add("awarded_proposal_ids", "Choose among the submitted proposals")
     awarded = [submitted[i] for i in awarded_ids if i in submitted]
     for field_name, message in award_problems(
         route,
@@ -109,13 +115,13 @@ def decide(process: SelectionProcess, cmd: DecisionInput, actor) -> Decision:
         process.incumbent_id,
         cmd.rationale or "",
     ).items():
-        problems.add(field_name, message)
+        problems.add(_COMMAND_FIELD.get(field_name, field_name), message)
     evaluation = evaluation_for_process(process)
     departs = False
     if outcome is Outcome.AWARD and awarded and needs_evaluation(route):
         if not evaluation.complete:
             problems.add(
-                "awarded",
+                "awarded_proposal_ids",
                 f"{route.label} applies the key criteria: moderate every proposal before awarding",
             )
         else:
@@ -134,7 +140,7 @@ def decide(process: SelectionProcess, cmd: DecisionInput, actor) -> Decision:
     }
     considered = list(dict.fromkeys(int(i) for i in cmd.advice_considered_ids))
     if any(i not in given for i in considered):
-        problems.add("advice_considered", "Choose among the advice given on this specification")
+        problems.add("advice_considered_ids", "Choose among the advice given on this specification")
     problems.raise_if_any()
     value = (
         sum(p.total_price_pence for p in awarded)
@@ -170,30 +176,20 @@ def decide(process: SelectionProcess, cmd: DecisionInput, actor) -> Decision:
         if outcome is Outcome.CHANGE_SPECIFICATION:
             decision.new_version = new_version_unchecked(process.specification, actor)
             decision.save(update_fields=["new_version"])
-        process.status = (
-            SelectionProcess.Status.DECIDED
-            if outcome is Outcome.AWARD
-            else SelectionProcess.Status.CLOSED
-        )
-        process.save(update_fields=["status"])
-        audit.record(
+        audit.created(
             actor,
-            "create",
             decision,
-            after={
-                **audit.snapshot(decision, DECISION_FIELDS),
-                "awarded_proposal_ids": sorted(p.pk for p in awarded),
-                "advice_considered_ids": sorted(considered),
-                "new_version_id": decision.new_version_id,
-            },
+            (*DECISION_FIELDS, "new_version_id"),
+            awarded_proposal_ids=sorted(p.pk for p in awarded),
+            advice_considered_ids=sorted(considered),
         )
-        audit.record(
-            actor,
-            "update",
-            process,
-            before={"status": "inviting"},
-            after={"status": process.status},
-        )
+        with audit.changing(actor, process, ("status",)):
+            process.status = (
+                SelectionProcess.Status.DECIDED
+                if outcome is Outcome.AWARD
+                else SelectionProcess.Status.CLOSED
+            )
+            process.save(update_fields=["status"])
     return decision
 
 
@@ -232,20 +228,11 @@ def publish_notice(decision: Decision, actor) -> Decision:
                 if decision.status == Decision.Status.NOTICE_PUBLISHED
                 else "The decision was withdrawn.",
             )
-        decision.status = Decision.Status.NOTICE_PUBLISHED
-        decision.notice_published_on = clock.today()
-        decision.notice_published_by = actor
-        decision.save(update_fields=["status", "notice_published_on", "notice_published_by"])
-        audit.record(
-            actor,
-            "update",
-            decision,
-            before={"status": "recorded", "notice_published_on": None},
-            after={
-                "status": decision.status,
-                "notice_published_on": decision.notice_published_on.isoformat(),
-            },
-        )
+        with audit.changing(actor, decision, ("status", "notice_published_on")):
+            decision.status = Decision.Status.NOTICE_PUBLISHED
+            decision.notice_published_on = clock.today()
+            decision.notice_published_by = actor
+            decision.save(update_fields=["status", "notice_published_on", "notice_published_by"])
     return decision
 
 
@@ -276,16 +263,7 @@ def make_representation(
             grounds=text(grounds),
             received_on=clock.today(),
         )
-        audit.record(
-            actor,
-            "create",
-            representation,
-            after={
-                "decision_id": decision.pk,
-                "provider_id": provider.pk,
-                "grounds": representation.grounds,
-            },
-        )
+        audit.created(actor, representation, ("decision_id", "provider_id", "grounds"))
     return representation
 
 
@@ -294,24 +272,15 @@ def _withdraw(decision: Decision, reason: str, actor) -> None:
         raise refuse("", "Only an award can be withdrawn and taken again.")
     if decision.contracts.exists():
         raise refuse("", "A contract has been made under this decision; it cannot be withdrawn.")
-    before = {"status": decision.status}
-    decision.status = Decision.Status.WITHDRAWN
-    decision.withdrawn_reason = reason
-    decision.withdrawn_at = clock.now()
-    decision.save(update_fields=["status", "withdrawn_reason", "withdrawn_at"])
-    audit.record(
-        actor,
-        "update",
-        decision,
-        before=before,
-        after={"status": "withdrawn", "withdrawn_reason": reason},
-    )
+    with audit.changing(actor, decision, ("status", "withdrawn_reason")):
+        decision.status = Decision.Status.WITHDRAWN
+        decision.withdrawn_reason = reason
+        decision.withdrawn_at = clock.now()
+        decision.save(update_fields=["status", "withdrawn_reason", "withdrawn_at"])
     process = decision.process
-    process.status = SelectionProcess.Status.INVITING
-    process.save(update_fields=["status"])
-    audit.record(
-        actor, "update", process, before={"status": "decided"}, after={"status": "inviting"}
-    )
+    with audit.changing(actor, process, ("status",)):
+        process.status = SelectionProcess.Status.INVITING
+        process.save(update_fields=["status"])
 
 
 def respond_to_representation(
@@ -328,38 +297,30 @@ def respond_to_representation(
             raise refuse("", "This representation has already been answered.")
         decision = Decision.objects.select_for_update().get(pk=representation.decision_id)
         today = clock.today()
-        before = {"status": "open"}
-        if uphold:
-            representation.status = Representation.Status.UPHELD
-        else:
-            _withdraw(
-                decision,
-                f"Withdrawn after representation {representation.pk}: {text(response)}",
-                actor,
-            )
-            representation.status = Representation.Status.DECISION_WITHDRAWN
-            for other in decision.representations.filter(status=Representation.Status.OPEN).exclude(
-                pk=representation.pk
-            ):
-                other.status = Representation.Status.DECISION_WITHDRAWN
-                other.response = (
-                    "The decision was withdrawn after review of another representation."
+        with audit.changing(actor, representation, ("status", "response")):
+            if uphold:
+                representation.status = Representation.Status.UPHELD
+            else:
+                _withdraw(
+                    decision,
+                    f"Withdrawn after representation {representation.pk}: {text(response)}",
+                    actor,
                 )
-                other.responded_by = actor
-                other.responded_on = today
-                other.save()
-                audit.record(actor, "update", other, before=before, after={"status": other.status})
-        representation.response = text(response)
-        representation.responded_by = actor
-        representation.responded_on = today
-        representation.save()
-        audit.record(
-            actor,
-            "update",
-            representation,
-            before=before,
-            after={"status": representation.status, "response": representation.response},
-        )
+                representation.status = Representation.Status.DECISION_WITHDRAWN
+                others = decision.representations.filter(status=Representation.Status.OPEN)
+                for other in others.exclude(pk=representation.pk):
+                    with audit.changing(actor, other, ("status",)):
+                        other.status = Representation.Status.DECISION_WITHDRAWN
+                        other.response = (
+                            "The decision was withdrawn after review of another representation."
+                        )
+                        other.responded_by = actor
+                        other.responded_on = today
+                        other.save()
+            representation.response = text(response)
+            representation.responded_by = actor
+            representation.responded_on = today
+            representation.save()
     return representation
 
 

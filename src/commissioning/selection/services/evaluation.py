@@ -25,6 +25,9 @@ from ..rules.conflicts import Management
 from ..rules.evaluation import Criterion, score_problem
 from ._common import text
 
+# What a moderated score's revisions hold (and ``audit verify`` reconciles: selection.apps).
+MODERATED_FIELDS = ("proposal_id", "criterion", "score", "rationale")
+
 
 @dataclass(frozen=True)
 class DeclarationInput:
@@ -178,17 +181,11 @@ def score_proposal(proposal: Proposal, scores: Mapping[str, CriterionScore], act
                 justification=text(given.justification),
                 scored_at=now,
             )
-            audit.record(
+            audit.created(
                 actor,
-                "create",
                 score,
-                after={
-                    "proposal_id": proposal.pk,
-                    "evaluator_user_id": actor.pk,
-                    "criterion": criterion.value,
-                    "score": given.score,
-                    "justification": score.justification,
-                },
+                ("proposal_id", "criterion", "score", "justification"),
+                evaluator_user_id=actor.pk,
             )
             saved.append(score)
     return saved
@@ -225,21 +222,23 @@ def moderate_proposal(
         for criterion in Criterion:
             given = scores[criterion.value]
             existing = ModeratedScore.objects.filter(proposal=proposal, criterion=criterion).first()
-            before = audit.snapshot(existing, ("score", "rationale")) if existing else None
-            moderated = existing or ModeratedScore(proposal=proposal, criterion=criterion)
-            moderated.score = given.score
-            moderated.rationale = text(given.justification)
-            moderated.moderated_by = actor
-            moderated.moderated_at = now
-            after = audit.snapshot(moderated, ("score", "rationale"))
-            if before != after:
-                moderated.save()
-                audit.record(
-                    actor,
-                    "update" if existing else "create",
-                    moderated,
-                    before=before,
-                    after={"proposal_id": proposal.pk, "criterion": criterion.value, **after},
+            rationale = text(given.justification)
+            if existing is None:
+                moderated = ModeratedScore.objects.create(
+                    proposal=proposal,
+                    criterion=criterion,
+                    score=given.score,
+                    rationale=rationale,
+                    moderated_by=actor,
+                    moderated_at=now,
                 )
+                audit.created(actor, moderated, MODERATED_FIELDS)
+            else:
+                moderated = existing
+                if (moderated.score, moderated.rationale) != (given.score, rationale):
+                    with audit.changing(actor, moderated, MODERATED_FIELDS):
+                        moderated.score, moderated.rationale = given.score, rationale
+                        moderated.moderated_by, moderated.moderated_at = actor, now
+                        moderated.save()
             saved.append(moderated)
     return saved

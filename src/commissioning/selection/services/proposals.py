@@ -91,14 +91,11 @@ def _save_answers(proposal: Proposal, answers: dict[int, str], actor) -> None:
             answer = ProposalOutcome.objects.create(
                 proposal=proposal, outcome_id=outcome_id, approach=approach
             )
-            audit.record(
-                actor, "create", answer, after={"outcome_id": outcome_id, "approach": approach}
-            )
+            audit.created(actor, answer, ("outcome_id", "approach"))
         elif answer.approach != approach:
-            before = {"approach": answer.approach}
-            answer.approach = approach
-            answer.save(update_fields=["approach"])
-            audit.record(actor, "update", answer, before=before, after={"approach": approach})
+            with audit.changing(actor, answer, ("approach",)):
+                answer.approach = approach
+                answer.save(update_fields=["approach"])
 
 
 def create_proposal(process: SelectionProcess | None, cmd: ProposalInput, actor) -> Proposal:
@@ -199,12 +196,10 @@ def submit_proposal(proposal: Proposal, actor) -> Proposal:
                     "Say how you will meet every outcome before submitting; still to answer: "
                     + ", ".join(missing),
                 )
-        proposal.status = Proposal.Status.SUBMITTED
-        proposal.submitted_at = clock.now()
-        proposal.save(update_fields=["status", "submitted_at"])
-        audit.record(
-            actor, "update", proposal, before={"status": "draft"}, after={"status": "submitted"}
-        )
+        with audit.changing(actor, proposal, ("status",)):
+            proposal.status = Proposal.Status.SUBMITTED
+            proposal.submitted_at = clock.now()
+            proposal.save(update_fields=["status", "submitted_at"])
     return proposal
 
 
@@ -223,10 +218,9 @@ def withdraw_proposal(proposal: Proposal, actor) -> Proposal:
             raise refuse(
                 "", "The decision has been taken; the proposal can no longer be withdrawn."
             )
-        before = {"status": proposal.status}
-        proposal.status = Proposal.Status.WITHDRAWN
-        proposal.save(update_fields=["status"])
-        audit.record(actor, "update", proposal, before=before, after={"status": "withdrawn"})
+        with audit.changing(actor, proposal, ("status",)):
+            proposal.status = Proposal.Status.WITHDRAWN
+            proposal.save(update_fields=["status"])
     return proposal
 
 
@@ -276,16 +270,7 @@ def ask_clarification(process: SelectionProcess, cmd: ClarificationInput, actor)
             question=text(cmd.question),
             asked_at=clock.now(),
         )
-        audit.record(
-            actor,
-            "create",
-            clarification,
-            after={
-                "process_id": process.pk,
-                "asked_for_id": provider.pk,
-                "question": clarification.question,
-            },
-        )
+        audit.created(actor, clarification, ("process_id", "asked_for_id", "question"))
     return clarification
 
 
@@ -299,15 +284,9 @@ def answer_clarification(clarification: Clarification, answer: str, actor) -> Cl
         clarification = Clarification.objects.select_for_update().get(pk=clarification.pk)
         if clarification.answered_at is not None:
             raise refuse("", "This question has already been answered and published.")
-        clarification.answer = text(answer)
-        clarification.answered_by = actor
-        clarification.answered_at = clock.now()
-        clarification.save(update_fields=["answer", "answered_by", "answered_at"])
-        audit.record(
-            actor,
-            "update",
-            clarification,
-            before={"answer": ""},
-            after={"answer": clarification.answer},
-        )
+        with audit.changing(actor, clarification, ("answer",)):
+            clarification.answer = text(answer)
+            clarification.answered_by = actor
+            clarification.answered_at = clock.now()
+            clarification.save(update_fields=["answer", "answered_by", "answered_at"])
     return clarification

@@ -205,7 +205,7 @@ def _save_evaluator(process, user, actor) -> Evaluator:
     evaluator = Evaluator.objects.create(
         process=process, user=user, added_by=actor, added_at=clock.now()
     )
-    audit.record(actor, "create", evaluator, after={"process_id": process.pk, "user_id": user.pk})
+    audit.created(actor, evaluator, ("process_id", "user_id"))
     return evaluator
 
 

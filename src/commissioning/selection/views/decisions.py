@@ -29,6 +29,9 @@ from ..rules.conflicts import may_take_part
 from ..sequels import sequel
 from .common import _process, _providers_of
 
+# The decision form's fields for the command's (the form chooses proposals, the command has ids)
+_FORM_FIELD = {"awarded_proposal_ids": "awarded", "advice_considered_ids": "advice_considered"}
+
 
 def decide(request, pk):
     process = _process(request, pk)
@@ -64,7 +67,7 @@ def decide(request, pk):
                 request.user,
             )
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            form.add_service_errors(exc, rename=_FORM_FIELD)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
