@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 
 NON_FIELD = "__all__"
 
@@ -62,6 +62,17 @@ class Problems:
 def refuse(field: str, message: str) -> ValidationError:
     """A single-field problem, for ``raise refuse(...)``."""
     return ValidationError({field or NON_FIELD: [message]})
+
+
+def save_or_refuse(record: models.Model, field: str, message: str) -> None:
+    """Save ``record``, or refuse with ``message`` on ``field`` if the database's unique
+    constraint says it exists already (someone made it at the same moment): the constraint, not
+    an earlier look, decides, so two people at once cannot both succeed."""
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        raise refuse(field, message) from None
 
 
 def stored_decimal(value: Decimal, field: models.DecimalField) -> Decimal:

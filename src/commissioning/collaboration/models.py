@@ -273,7 +273,9 @@ class YearEndSettlement(models.Model):
 
 class Consortium(models.Model):
     """Commissioners commissioning together for a service or a provider under a collaborative
-    commissioning agreement, one of them co-ordinating (docs/domain.md section 8)."""
+    commissioning agreement (Recommendation 131, seed document 002: commissioning on behalf of
+    consortia of commissioning groups). One of them co-ordinates, following the NHS Standard
+    Contract's co-ordinating commissioner (docs/domain.md section 8)."""
 
     class Scope(models.TextChoices):
         SERVICE = "service", "A service"

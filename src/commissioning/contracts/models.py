@@ -154,10 +154,9 @@ class QualityScheduleItem(models.Model):
 
 
 class ContractVariation(models.Model):
-    """A variation to a signed contract. The co-ordinating commissioner signs it as agent of
-    the associate commissioners, so only once every associate has approved it (the NHS
-    Standard Contract's co-ordinating commissioner acts for itself and as their agent,
-    docs/domain.md section 8)."""
+    """A variation to a signed contract. The NHS Standard Contract's co-ordinating commissioner
+    acts for itself and as agent of the associate commissioners (docs/domain.md section 8).
+    Requiring every associate's approval before it signs a variation is the platform's rule."""
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Awaiting associates' approval and signature"

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 
 from commissioning import clock
@@ -22,7 +22,7 @@ from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.selection.models import Decision, Proposal, SelectionProcess
 from commissioning.selection.services import state_of
-from commissioning.validation import Problems, refuse
+from commissioning.validation import Problems, refuse, save_or_refuse
 
 from .models import (
     Contract,
@@ -119,13 +119,9 @@ def create_contract(decision: Decision, cmd: ContractInput, actor) -> Contract:
             created_by=actor,
             created_at=clock.now(),
         )
-        try:
-            with transaction.atomic():
-                contract.save()
-        except IntegrityError:
-            raise refuse(
-                "proposal_id", "A contract has already been made for this proposal."
-            ) from None
+        save_or_refuse(
+            contract, "proposal_id", "A contract has already been made for this proposal."
+        )
         contract.reference = f"{co.code}-{cmd.start_date:%Y}-{contract.pk:04d}"
         contract.save(update_fields=["reference"])
         audit.record(actor, "create", contract, after=audit.snapshot(contract, CONTRACT_FIELDS))

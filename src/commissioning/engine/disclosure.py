@@ -5,7 +5,9 @@ or fewer (including none, so that a true zero cannot be told from a small count)
 "7 or fewer", and every count shown is rounded to the nearest ``ROUNDING_MULTIPLE``. These are
 the thresholds of OpenSAFELY's disclosure control for NHS patient data (ehrql
 ``measures/disclosure_control.py``: ``SUPPRESSION_THRESHOLD = 7``, ``ROUNDING_MULTIPLE = 5``;
-https://docs.opensafely.org/releasing-files/), named in this project's CONVENTIONS.md.
+https://docs.opensafely.org/releasing-files/; docs/decisions.md 037). The project's
+CONVENTIONS.md names only ``SUPPRESSION_THRESHOLD = 7``; the multiple of 5 follows ehrql's
+practice.
 
 A total of money that follows people (budgets allocated, money spent) is shown only when more
 than ``SUPPRESSION_THRESHOLD`` people contribute to it: with fewer, a reader who knows some of

@@ -1,11 +1,12 @@
 """Continuity of services and the priority list as pure rules.
 
-Commissioner Requested Services (docs/domain.md section 2, NHS England CRS policy; Monitor's
-guidance of 28 March 2013): a service must continue locally if a provider fails when
-(1) there is no alternative provider close enough, OR (2) removing it would increase health
-inequalities, OR (3) removing it would make other related services unviable. The tests
-indicate; the commissioner decides, and a decision against the tests' indication needs its
-reasons written down.
+Commissioner Requested Services (docs/domain.md section 2, NHS England's CRS policy): a
+service must continue locally if a provider fails when (1) there is no alternative provider
+close enough, OR (2) removing it would increase health inequalities, OR (3) removing it would
+make dependent services unviable. Monitor's guidance of 28 March 2013 (same section) gives the
+Designation Framework, a recommended process for deciding. That the tests only indicate, the
+commissioner decides, and a decision against the tests' indication needs written reasons is
+the platform's rule (docs/decisions.md 032).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from dataclasses import dataclass
 
 # Test 1: an area has "no alternative close enough" when, without the provider, no other
 # provider is within the travel threshold; the test is met when such areas hold at least
-# this share of the population the provider serves.
+# this share of the population the provider serves. The platform's own screen
+# (docs/decisions.md 032); docs/domain.md section 2 gives no numeric test.
 NO_ALTERNATIVE_SHARE = 0.05
 # Test 2: the affected population is more deprived than the population served when the share
 # of it in the two most deprived deciles exceeds the share in the population served by this
-# many percentage points (a documented screen, [U] in docs/domain.md: no published threshold).
+# many percentage points. The platform's own screen (docs/decisions.md 032), not a published
+# threshold; docs/domain.md section 2 gives no numeric test.
 INEQUALITY_MARGIN = 0.05
 
 

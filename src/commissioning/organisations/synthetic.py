@@ -26,36 +26,26 @@ def load_synthetic_economy(synth_dir: Path, actor) -> dict[str, int]:
     changed = 0
     with transaction.atomic():
         orgs: dict[str, Organisation] = {}
-        for row in commissioners.iter_rows(named=True):
-            result = upsert_organisation_unchecked(
-                OrganisationData(
-                    code=row["code"],
-                    name=row["name"],
-                    org_type=OrganisationType.ICB,
-                    easting=row["easting"],
-                    northing=row["northing"],
-                    is_synthetic=True,
-                ),
-                actor,
-            )
-            orgs[row["code"]] = result.organisation
-            changed += result.changed
-        for row in practices.iter_rows(named=True):
-            result = upsert_organisation_unchecked(
-                OrganisationData(
-                    code=row["code"],
-                    name=row["name"],
-                    org_type=OrganisationType.GP_PRACTICE,
-                    easting=row["easting"],
-                    northing=row["northing"],
-                    parent_code=row["commissioner_code"],
-                    is_synthetic=True,
-                ),
-                actor,
-                parents=orgs,
-            )
-            orgs[row["code"]] = result.organisation
-            changed += result.changed
+        for table, org_type in (
+            (commissioners, OrganisationType.ICB),
+            (practices, OrganisationType.GP_PRACTICE),  # after their commissioners
+        ):
+            for row in table.iter_rows(named=True):
+                result = upsert_organisation_unchecked(
+                    OrganisationData(
+                        code=row["code"],
+                        name=row["name"],
+                        org_type=org_type,
+                        easting=row["easting"],
+                        northing=row["northing"],
+                        parent_code=row.get("commissioner_code"),
+                        is_synthetic=True,
+                    ),
+                    actor,
+                    parents=orgs,
+                )
+                orgs[row["code"]] = result.organisation
+                changed += result.changed
 
         area_fields = (
             "commissioner_id",

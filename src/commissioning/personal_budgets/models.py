@@ -383,9 +383,11 @@ class StopDecision(models.Model):
 
 
 class Reconsideration(models.Model):
-    """SI 2013/2354: a right to ask for reconsideration of a refusal to pay, of leaving a
-    service out of the plan, of a reduction, and (reg 15) of a repayment notice; reasons must
-    be given for the outcome."""
+    """A request to reconsider a decision (docs/domain.md section 6). SI 2013/2354 gives the
+    right for a refusal to pay (reg 7), leaving a service out of the plan (reg 8) and a
+    reduction (reg 13), with reasons given; reg 15 lets the recipient ask for a repayment
+    decision to be reconsidered. Reconsidering a decision to stop payments is the platform's
+    choice."""
 
     class About(models.TextChoices):
         REFUSAL = "refusal", "A refusal to pay a direct payment"

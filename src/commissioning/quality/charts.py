@@ -1,8 +1,10 @@
 """Charts for board papers, drawn on the server with matplotlib (no browser scripts, nothing
 fetched from the web) as SVG for the page or PNG, from exactly the numbers shown beside them.
 
-Colours follow the NHS England "Making Data Count" conventions: orange for special-cause
-concern, blue for improvement, grey for common cause; the target is a red dashed line.
+Colours follow the conventions of NHSRplotthedots' ``R/ptd_spc_colours.R`` (the platform's
+source for them; docs/statistics.md section 1 names the package): orange for special-cause
+concern, blue for improvement, purple for neutral, grey for common cause, red for the target
+(drawn dotted), in NHS identity shades rather than the package's exact values.
 """
 
 from __future__ import annotations

@@ -137,7 +137,8 @@ class EscalationCase(models.Model):
 
 
 class PerformanceNotice(models.Model):
-    """A contract performance notice (NHS Standard Contract GC9)."""
+    """A contract performance notice (NHS Standard Contract GC9; the GC9 steps are [U] in
+    docs/domain.md section 8, the escalation model is docs/decisions.md 029)."""
 
     case = models.OneToOneField(EscalationCase, on_delete=models.CASCADE, related_name="notice")
     issued_by = models.ForeignKey(
@@ -180,7 +181,7 @@ class Milestone(models.Model):
 
 class QualityMeasurement(models.Model):
     """One month's reported value of a line of a contract's quality schedule (NHS Standard
-    Contract Schedule 4, quality requirements, reported under Schedule 6A). A correction
+    Contract Schedule 4, quality requirements, docs/domain.md section 8). A correction
     replaces the month's value; the audit trail keeps what it was."""
 
     class Source(models.TextChoices):

@@ -1,9 +1,10 @@
 """Read-only views of quality data for the workspace: the A&E four-hour standard as SPC
 charts and a funnel, and the latest mortality (SHMI) results.
 
-The four-hour standard: at least 95% of patients attending A&E are admitted, transferred or
-discharged within four hours (NHS Constitution handbook; all department types together, as
-NHS England reports it). The figures come from the real monthly A&E data in
+The four-hour standard: the share of A&E attendances admitted, transferred or discharged
+within four hours (docs/glossary.md), all department types together. The 95% target is the
+platform's setting (``FOUR_HOUR_TARGET``): the reference docs do not state it, so it is
+unsourced here. The figures come from the real monthly A&E data in
 ``reference.AEAttendance``; the methods from ``engine.quality``.
 """
 

@@ -1,7 +1,9 @@
-"""The escalation process as pure rules (NHS Standard Contract, General Condition 9, contract
-management): a case is opened by a concern or an alert; the commissioner may issue a contract
-performance notice; a remedial action plan is agreed after the notice; the case is closed when
-the plan's milestones are met (or with no plan, when the concern is resolved), or escalated.
+"""The escalation process as pure rules: a case is opened by a concern or an alert; the
+commissioner may issue a contract performance notice; a remedial action plan is agreed after
+the notice; the case is closed when the plan's milestones are met (or with no plan, when the
+concern is resolved), or escalated. The model is the platform's (docs/decisions.md 029),
+drawn from the NHS Standard Contract's GC9 contract management, whose steps are [U] in
+docs/domain.md section 8.
 """
 
 from __future__ import annotations

@@ -95,10 +95,10 @@ def free_of_conflict(user, process, provider_id: int | None = None) -> tuple[boo
     """Whether ``user`` may take part in judging ``process`` (for ``provider_id``'s proposal,
     or the process as a whole) given the interests they declared and how each is managed
     (the platform's policy, selection.rules.conflicts; regulation 24 asks only that the record
-    say how conflicts were managed, docs/domain.md section 11): a person who has not declared, whose interest is not yet managed, or who
-    is excluded, takes no part. With the reason, for the refusal. The services apply it when
-    someone the policy allows scores or decides, after the state of the process (whose
-    refusals come first)."""
+    say how conflicts were managed, docs/domain.md section 11): a person who has not
+    declared, whose interest is not yet managed, or who is excluded, takes no part. With the
+    reason, for the refusal. The services apply it when someone the policy allows scores or
+    decides, after the state of the process (whose refusals come first)."""
 
     declarations = [
         Declaration(d.has_interest, d.provider_id, Management(d.management))

@@ -1,11 +1,11 @@
 """Month-end rules for specialised commissioning budgets. Pure functions, integer pence.
 
-- **Plan to date**: the annual budget phased in equal twelfths (flat phasing, the default in
-  NHS budget-setting when no activity profile is agreed): month m of the financial year
+- **Plan to date**: the annual budget phased in equal twelfths (flat phasing, the platform's
+  choice when no activity profile is agreed, docs/decisions.md 035): month m of the financial year
   (April = 1) has a plan to date of budget × m / 12, rounded down to the penny.
 - **Forecast outturn**: spend to date plus the average of the last three months times the
   months left (a recent run rate: it follows a trend the year-to-date average would dilute);
-  with fewer than three months, the average of those there are.
+  with fewer than three months, the average of those there are (decisions 035).
 - **Variance**: plan minus actual (positive: under budget). Forecast variance: budget minus
   forecast outturn.
 - **Alerts**: the monthly spend as an XmR chart (the Making Data Count rules, with a higher
@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 RUN_RATE_MONTHS = 3
 
-# Prescribed specialised service lines (NHS England's Manual for Prescribed Specialised
-# Services groups them by programme of care); codes here are the platform's own.
+# Prescribed specialised service lines: the services are listed in the Prescribed Specialised
+# Services Manual (docs/domain.md section 10); these lines and codes are the platform's own
+# (docs/decisions.md 035).
 SERVICE_LINES = {
     "ACC": "Adult critical care",
     "CHEMO": "Cancer: chemotherapy",

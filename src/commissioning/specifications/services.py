@@ -129,7 +129,10 @@ def _requirement(
     return requirement
 
 
-def _check_editable(spec: ServiceSpecification) -> None:
+def _editable(spec: ServiceSpecification) -> ServiceSpecification:
+    """The specification locked for the rest of the transaction, refused unless it may still be
+    changed (a draft, or in consultation)."""
+    spec = ServiceSpecification.objects.select_for_update().get(pk=spec.pk)
     if not is_editable(Status(spec.status)):
         raise refuse(
             "",
@@ -140,6 +143,16 @@ def _check_editable(spec: ServiceSpecification) -> None:
                 else "It is final."
             ),
         )
+    return spec
+
+
+def _remove_part(part: SpecificationOutcome | QualityRequirement, fields, actor) -> None:
+    """Take an outcome or a quality requirement out of an editable specification."""
+    require(actor, Action.WRITE_SPECIFICATION, part.specification)
+    with transaction.atomic():
+        _editable(part.specification)
+        audit.record(actor, "delete", part, before=audit.snapshot(part, fields))
+        part.delete()
 
 
 def create_specification(
@@ -202,8 +215,7 @@ def update_specification(
     """Change the description of a draft, or of a specification in consultation."""
     require(actor, Action.WRITE_SPECIFICATION, spec)
     with transaction.atomic():
-        spec = ServiceSpecification.objects.select_for_update().get(pk=spec.pk)
-        _check_editable(spec)
+        spec = _editable(spec)
         before = audit.snapshot(spec, AUDITED_SPEC_FIELDS)
         _apply_fields(spec, cmd)
         problems = Problems()
@@ -219,27 +231,19 @@ def update_specification(
 def add_outcome(spec: ServiceSpecification, cmd: OutcomeInput, actor) -> SpecificationOutcome:
     require(actor, Action.WRITE_SPECIFICATION, spec)
     with transaction.atomic():
-        spec = ServiceSpecification.objects.select_for_update().get(pk=spec.pk)
-        _check_editable(spec)
+        spec = _editable(spec)
         problems = Problems()
         outcome = _outcome(spec, cmd, problems, "", clock.today())
         if spec.outcomes.filter(indicator_id=cmd.indicator_id).exists():
             problems.add("indicator_id", "This specification already has an outcome for it")
         problems.raise_if_any()
         outcome.save()
-        audit.record(actor, "create", outcome, after=audit.snapshot(outcome, OUTCOME_FIELDS))
+        audit.created(actor, outcome, OUTCOME_FIELDS)
     return outcome
 
 
 def remove_outcome(outcome: SpecificationOutcome, actor) -> None:
-    spec = outcome.specification
-    require(actor, Action.WRITE_SPECIFICATION, spec)
-    with transaction.atomic():
-        spec = ServiceSpecification.objects.select_for_update().get(pk=spec.pk)
-        _check_editable(spec)
-        before = audit.snapshot(outcome, OUTCOME_FIELDS)
-        audit.record(actor, "delete", outcome, before=before)
-        outcome.delete()
+    _remove_part(outcome, OUTCOME_FIELDS, actor)
 
 
 def add_quality_requirement(
@@ -247,28 +251,17 @@ def add_quality_requirement(
 ) -> QualityRequirement:
     require(actor, Action.WRITE_SPECIFICATION, spec)
     with transaction.atomic():
-        spec = ServiceSpecification.objects.select_for_update().get(pk=spec.pk)
-        _check_editable(spec)
+        spec = _editable(spec)
         problems = Problems()
         requirement = _requirement(spec, cmd, problems, "")
         problems.raise_if_any()
         requirement.save()
-        audit.record(
-            actor, "create", requirement, after=audit.snapshot(requirement, REQUIREMENT_FIELDS)
-        )
+        audit.created(actor, requirement, REQUIREMENT_FIELDS)
     return requirement
 
 
 def remove_quality_requirement(requirement: QualityRequirement, actor) -> None:
-    spec = requirement.specification
-    require(actor, Action.WRITE_SPECIFICATION, spec)
-    with transaction.atomic():
-        spec = ServiceSpecification.objects.select_for_update().get(pk=spec.pk)
-        _check_editable(spec)
-        audit.record(
-            actor, "delete", requirement, before=audit.snapshot(requirement, REQUIREMENT_FIELDS)
-        )
-        requirement.delete()
+    _remove_part(requirement, REQUIREMENT_FIELDS, actor)
 
 
 def readiness(spec: ServiceSpecification) -> Readiness:

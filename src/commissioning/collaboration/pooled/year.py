@@ -212,7 +212,8 @@ def report(pool: PooledBudget, year_start: int) -> list[QuarterReport]:
     arrangements; that the pool manager has the same duty is [U] (docs/domain.md section 5),
     so quarterly reports are the platform's choice (docs/decisions.md 035): contributions
     received, spend by scheme, spend and budget to date (the schemes' budgets phased in equal
-    quarters) and the fund's balance at the end of each quarter. The annual report is the four quarters with their totals."""
+    quarters) and the fund's balance at the end of each quarter. The annual report is the four
+    quarters with their totals."""
     schemes = list(pool.schemes.select_related("pool", "spend_account"))
     budget = sum(s.budget_pence for s in schemes)
     monthly = spend_by_month(pool, _months(year_start))

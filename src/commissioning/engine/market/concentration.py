@@ -5,8 +5,9 @@ patients from there; the Herfindahl–Hirschman Index is the sum of the squared 
 shares, from near 0 (many small providers) to 10,000 (one provider). docs/domain.md section 3: the
 2010 OFT/Competition Commission guidelines read above 1,000 as concentrated and above 2,000
 as highly concentrated ([U] there: shown as a guide, not as a test); the CMA's 2021
-guidelines apply no threshold. Market analysis of NHS services uses referral (patient) flows
-as the proxy for competition (Monitor and CMA merger reports).
+guidelines apply no threshold. Merger analysis uses each trust's share of the referrals from
+each GP practice as the proxy for competition (docs/domain.md section 3); here patient flows
+from each area stand in for those referral shares, the platform's substitute.
 """
 
 from __future__ import annotations
@@ -94,8 +95,8 @@ def negotiating_weight(
       ``largest_member`` / ``largest_member_share``: the most any one member has alone;
     - ``population_share``: the consortium's share of the provider's catchment population,
       each area's population apportioned to providers by their share of its patients (the
-      catchment method of the Office for Health Improvement and Disparities' NHS acute trust
-      catchment populations).
+      platform's method, similar to the Office for Health Improvement and Disparities' NHS
+      acute trust catchment populations; not in the docs).
     """
     f = flows.lazy().join(
         areas.lazy().select("area", "commissioner_code", "population"), on="area", how="left"

@@ -17,7 +17,7 @@ SCREEN_MR = 3.267
 # Special-cause rules: runs of this many points.
 TREND_LENGTH = 7
 SHIFT_LENGTH = 7
-# Making Data Count recommends at least 12 points before limits are fixed.
+# Limits are fixed after at least 12 points (docs/statistics.md section 1: n ≥ 12).
 MIN_POINTS_TO_FIX = 12
 
 # --- Funnel plots (Spiegelhalter 2005, Statistics in Medicine 24:1185; docs/statistics.md §2) ---
@@ -25,8 +25,8 @@ Z_95 = 1.959964  # two-sided 95%
 Z_998 = 3.090232  # two-sided 99.8%
 ALPHA_95 = 0.05
 ALPHA_998 = 0.002
-# Winsorise (Spiegelhalter, CQC) or truncate (SHMI, NHS Digital) 10% at each end before
-# estimating overdispersion.
+# Winsorise (Spiegelhalter) or truncate (SHMI) 10% at each end before estimating
+# overdispersion (docs/statistics.md §2); winsorising for CQC too is the platform's choice.
 TRIM = 0.1
 
 # --- Risk-adjusted CUSUM (Steiner, Cook, Farewell & Treasure 2000, Biostatistics 1:441) -------

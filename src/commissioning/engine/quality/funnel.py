@@ -1,25 +1,29 @@
 """Funnel plots for comparing providers on a proportion or an indirectly standardised ratio.
 
-Source: Spiegelhalter (2005) "Funnel plots for comparing institutional performance", Statistics
-in Medicine 24:1185 (doi:10.1002/sim.1970); Spiegelhalter (2005) "Handling over-dispersion of
-performance indicators"; NHS Digital SHMI methodology; CQC's method; the NHS-R community
-FunnelPlotR package; docs/statistics.md section 2.
+Source of the formulas: docs/statistics.md section 2 (Spiegelhalter 2005, Statistics in
+Medicine 24:1185, doi:10.1002/sim.1970, with the SHMI and "CQC" methods it names). Where the
+specification is open, the platform's choices follow docs/decisions.md 026, which names the
+NHS-R community's FunnelPlotR as a reference.
 
 - Exact limits (no overdispersion): for a ratio O/E, Poisson limits
   qchisq(α/2, 2E)/(2E) and qchisq(1 − α/2, 2(E + 1))/(2E); for a proportion, the interpolated
   binomial quantile (r_p − α')/n with α' = (F(r_p) − p)/(F(r_p) − F(r_p − 1)).
 - z-scores on a transformed scale: proportion asin √(O/n) (s = 1/(2√n)); ratio by the SHMI
-  method ln(O/E) (s = 1/√E); ratio by the CQC (and Spiegelhalter) method √(O/E)
-  (s = 1/(2√E)).
-- Trimming before estimating overdispersion: Spiegelhalter and CQC winsorise z at the 10th and
-  90th percentiles; SHMI drops the top and bottom 10% by rank (rank groups 1 to 8 kept).
+  method ln(O/E) (s = 1/√E); ratio by the CQC method √(O/E) (s = 1/(2√E)). Using the √
+  scale for a ratio under the Spiegelhalter adjustment (and with none) is the platform's
+  choice; decisions 026 puts multiplicative limits on the z-scores' scale.
+- Trimming before estimating overdispersion: the Spiegelhalter method winsorises z at the
+  10th and 90th percentiles; SHMI drops the top and bottom 10% by rank (rank groups 1 to 8
+  kept). Winsorising for the CQC method as well is the platform's choice: section 2 names
+  winsorising only for Spiegelhalter.
 - φ = Σz²/N over what is kept; an adjustment is made only if φ > 1: multiplicative
-  (Spiegelhalter: z·√φ·s) or additive random effects (SHMI, CQC: τ² by DerSimonian–Laird,
-  limits from √(s² + τ²)).
+  (z·√φ·s) or additive random effects (τ² by DerSimonian–Laird, limits from √(s² + τ²), as
+  section 2 gives them for SHMI and CQC). Applying the multiplicative adjustment as the
+  Spiegelhalter method is decisions 026.
 
 Limits are reported on the scale of the indicator (the square of the √ scale for CQC, as
-FunnelPlotR draws them), and each provider is banded higher than expected / as expected /
-lower than expected at 95% and 99.8%.
+FunnelPlotR draws them: decisions 026), and each provider is banded higher than expected / as
+expected / lower than expected at 95% and 99.8% (section 2).
 """
 
 from __future__ import annotations

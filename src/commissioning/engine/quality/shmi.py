@@ -4,16 +4,18 @@ Source: NHS Digital, Summary Hospital-level Mortality Indicator (SHMI) methodolo
 specification; docs/statistics.md sections 2 to 4.
 
 - SHMI = observed deaths / expected deaths per provider over the reporting period (the last 12
-  months of the data); deaths in hospital or within 30 days of discharge (``died_30d``).
+  months of the data: a platform parameter, ``REPORTING_MONTHS``); deaths in hospital or
+  within 30 days of discharge (``died_30d``).
 - Expected deaths = Σ over spells of the modelled probability of death, from one logistic
   regression per diagnosis group with categorical covariates: age band, sex, admission method,
   month of admission, Charlson comorbidity band and year index, fitted on all the data
   (SHMI uses three years).
 - Banding: the funnel with the SHMI overdispersion method (ln scale, trimmed ranks,
-  DerSimonian–Laird τ²); SHMI bands at 95% ("higher than expected", "as expected",
-  "lower than expected"); the 99.8% band is reported too.
+  DerSimonian–Laird τ²); each provider is banded "higher than expected", "as expected" or
+  "lower than expected" at 95% and at 99.8% (section 2).
 - Monthly risk-adjusted CUSUM per provider (Steiner, testing odds ratio 1 against R_A, default
-  2) as the Imperial College alerts run it: each month adds the log-likelihood ratio of that
+  2). The Imperial College alerts run it monthly per diagnosis group (section 4); running it
+  per provider is the platform's choice. Each month adds the log-likelihood ratio of that
   month's outcomes, Σ_t W_t = D·ln R_A − Σ_t ln(1 + (R_A − 1)·p_t), where D is the month's
   deaths; X_m = max(0, X_{m−1} + that), signal when X_m ≥ h, then restart at 0. h is chosen
   per provider by simulation, for a stated chance that an in-control provider signals in a

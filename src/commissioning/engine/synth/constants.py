@@ -56,7 +56,7 @@ DEPRIVATION_ADMISSION_GRADIENT = 0.04
 ADMISSION_MONTH_WEIGHTS = (1.12, 1.05, 1.03, 1.00, 1.00, 0.97, 0.98, 0.95, 0.97, 1.02, 1.05, 1.10)
 
 # Coefficients of the true logistic model of death within 30 days of discharge (log-odds).
-INTERCEPT = -4.3  # overall 30-day mortality about 3.5%, as in SHMI data
+INTERCEPT = -4.3  # gives about 3.5% 30-day mortality overall: an assumption, not from SHMI data
 AGE_SLOPE = 0.17  # per age band above the youngest adult band
 AGE_INFANT = 0.9  # extra log-odds for age under 1
 MALE = 0.12
@@ -74,4 +74,4 @@ AREA_SCATTER_M = 9000.0  # standard deviation of an area's distance from its hom
 CHOICE_NEAREST = 4  # providers a resident might use: the nearest few
 CHOICE_DISTANCE_M = 12000.0  # distance decay of provider choice, exp(-d / this)
 AREAS_PER_PRACTICE = 7  # about 10,500 registered patients per GP practice
-ENGLAND_ICBS = 42  # integrated care boards in England since 1 July 2022
+ENGLAND_ICBS = 42  # an assumption: ICBs in England (docs/glossary.md), not from the domain docs

@@ -1,7 +1,8 @@
 """Setting a personal health budget: an indicative amount from a resource allocation table,
 then the care and support plan's costed services, which the budget must cover in full (the
-amount must be enough for the full cost of each service in the plan: NHS (Direct Payments)
-Regulations 2013, reg 13; docs/domain.md section 6).
+amount must be enough for the full cost of each service in the plan: docs/domain.md section 6,
+[V] for the NHS (Direct Payments) Regulations 2010, reg 16; that the 2013 Regulations, reg 13,
+say the same is [P]).
 
 The resource allocation table is local configuration, not national rule: points for each
 level of need in each care domain, a price per point, and a floor and ceiling. The indicative

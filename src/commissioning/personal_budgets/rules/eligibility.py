@@ -1,12 +1,13 @@
-"""NHS Continuing Healthcare: the Decision Support Tool's indication (National Framework for
-NHS Continuing Healthcare and NHS-funded Nursing Care, 2018; docs/domain.md section 6).
+"""NHS Continuing Healthcare: the Decision Support Tool's indication (docs/domain.md section 6,
+[P DST-gov, CareAdvocate]: the DST guidance, partly verified).
 
-Needs are rated in twelve care domains as No needs, Low, Moderate, High, Severe or Priority;
-not every domain goes up to Priority or Severe (the highest level of each is below, as in the
-2018 tool). A clear recommendation of eligibility is expected where there is a Priority need in
-any domain, or Severe needs in two or more domains. Otherwise there is no points threshold:
-the multidisciplinary team judges on the nature, intensity, complexity and unpredictability of
-the needs. The tool indicates; the recorded professional judgement decides.
+Needs are rated in twelve care domains as No needs, Low, Moderate, High, Severe or Priority.
+Eligibility is likely where there is a Priority rating in any domain, or Severe ratings in two
+or more domains. Otherwise there is no points threshold: the team judges on the nature,
+complexity, intensity and unpredictability of the needs. The domains' names are [U] in
+section 6; the highest level each domain allows (below) is the platform's reading, not in the
+docs. That the tool only indicates and the recorded professional judgement decides is the
+platform's reading of "the team judges".
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ class Level(IntEnum):
         return self.name.replace("_", " ").capitalize()
 
 
-# Domain: the highest level the tool allows in it.
+# Domain: the highest level the tool allows in it. The names are [U] (docs/domain.md section
+# 6); the maximums are the platform's reading, not in the docs.
 DOMAINS: dict[str, Level] = {
     "breathing": Level.PRIORITY,
     "nutrition": Level.SEVERE,

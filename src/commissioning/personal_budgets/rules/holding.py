@@ -6,10 +6,10 @@ direct payment under the NHS (Direct Payments) Regulations 2013 (SI 2013/1617):
   and the NHS;
 - a **direct payment**: money paid to the patient, or to a representative (regs 4 and 5: for a
   child, under 16, or an adult who lacks capacity to consent), or to a nominee the patient
-  chooses (reg 6: only a patient who could receive it themselves can nominate), who must show
-  what it was spent on. People in the Schedule (for example under a drug rehabilitation or
-  alcohol treatment requirement, or released on licence with such conditions) may not
-  receive direct payments.
+  chooses (reg 6 deals with nominees; that only a patient who could receive it themselves can
+  nominate is the platform's reading, docs/decisions.md 036), who must show what it was spent
+  on. People in the Schedule (for example under a drug rehabilitation or alcohol treatment
+  requirement, or released on licence with such conditions) may not receive direct payments.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-CHILD_UNDER = 16  # reg 2: "child" means a person under 16
+CHILD_UNDER = 16  # a child is a person under 16 (docs/domain.md section 6, [V DP-Regs])
 
 
 class Mode(StrEnum):
@@ -88,8 +88,8 @@ def problems(h: Holding) -> dict[str, str]:
     elif h.recipient is Recipient.NOMINEE:
         if needs_representative:
             out["recipient"] = (
-                "Only a patient who could receive the payment themselves can nominate someone "
-                "(regulation 6); a representative acts here"
+                "Only a patient who could receive the payment themselves can nominate someone; "
+                "a representative acts here"
             )
         elif not h.has_nominee:
             out["recipient"] = "Record the nominee first"

@@ -1,5 +1,6 @@
-"""When a personal health budget is reviewed (docs/domain.md section 6): at least once within the
-first three months, then at least every twelve months after the last review."""
+"""When a personal health budget is reviewed: at least once within the first three months, then
+at least every twelve months after the last review. docs/domain.md section 6 marks this timing
+[U] (probably right, but not seen in a source)."""
 
 from __future__ import annotations
 

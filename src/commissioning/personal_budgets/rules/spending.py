@@ -1,10 +1,12 @@
 """What a personal health budget may not buy (docs/domain.md section 6): goods that are prohibited
 (alcohol, tobacco, gambling, debt repayment, anything unlawful) and NHS services that are
 excluded from personal health budgets (emergency or unplanned care, GP and other primary
-medical services, dental and optical treatment, planned surgical procedures; the NHS
-(Direct Payments) Regulations 2013 and NHS England's guidance). Spending on something that is
-allowed but not in the person's care and support plan is not refused: it is flagged for the
-coordinator to review (a ground for repayment only if it continues, reg 15)."""
+medical services, dental and optical treatment, planned surgical procedures) [V ENHerts,
+IrwinMitchell, DH-consult]; whether the regulations or only guidance impose these limits is
+[U]. Spending on something that is allowed but not in the person's care and support plan is
+not refused: it is flagged for the coordinator to review. Use outside the plan is a ground for
+repayment (reg 15, section 6); treating it as one only if it continues is the platform's
+policy (docs/decisions.md 036)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 """Delegated authority: who may take a commissioning decision on a budget.
 
 Source: Recommendation 130 (seed document 000): in the end it is the commissioner whose
-decision must prevail; the NHS Act 2006 and each commissioner's constitution and scheme of
-reservation and delegation, under which decisions are taken only by those to whom the board
-has delegated authority, up to a financial limit, for a budget. Clinical advisers advise and
-providers propose; neither decides.
+decision must prevail. That a decision is taken only by a commissioner of the budget's
+organisation to whom the board has delegated authority, up to a financial limit, for that
+budget, in force on the day, is the platform's rule (docs/decisions.md 017). Clinical advisers
+advise and providers propose (seed document 000); neither decides.
 """
 
 from __future__ import annotations

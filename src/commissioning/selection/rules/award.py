@@ -5,17 +5,23 @@ Sources: the Provider Selection Regime (SI 2023/1115) and NHS England's statutor
 
 - Direct award A must go to the existing provider, the only capable provider; direct award C
   goes to the existing provider whose contract is expiring; under direct award B every
-  provider that meets the requirements is awarded a contract; the most suitable provider and
-  the competitive processes award to one provider.
-- Under direct award C, the most suitable provider process and the competitive process the key
-  criteria are applied (``evaluation``) before the decision, a notice of intention to award is
-  published, and a standstill of 8 working days follows (``working_days``). A representation
-  made during standstill keeps it open while the authority reviews its decision; if the
-  authority goes ahead, 5 more working days pass before the contract may be entered into.
-- Under direct awards A and B the contract may be entered into at once and an award notice is
-  published within 30 days.
-- The commissioner's decision prevails (Recommendation 130): it may depart from the evaluation
-  ranking, but the record must say so, with the rationale.
+  provider that meets the requirements is awarded a contract (section 9). That the most
+  suitable provider and the competitive processes award to one provider is the platform's
+  rule.
+- Under direct award C, the most suitable provider process and the competitive process a
+  notice of intention to award is published and a standstill of 8 working days follows
+  (section 11, ``working_days``). A representation made during standstill keeps it open while
+  the authority reviews its decision; if the authority goes ahead, a further 5 working days
+  pass, after which the provider may ask the Independent Patient Choice and Procurement Panel
+  for advice (section 11). Not entering into the contract during those 5 days is the
+  platform's reading. Applying the key criteria (``evaluation``) before deciding under these
+  three processes is the platform's rule.
+- Under direct awards A and B an award notice is published within 30 days (section 11); with
+  no standstill for them, the platform lets the contract be entered into at once.
+- The decision may depart from the evaluation ranking, but the record must say so, with the
+  rationale: regulation 24's record sets out the reasons for the decision (section 11), and
+  marking a departure from the moderated ranking is the platform's rule (docs/decisions.md
+  024).
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """Conflicts of interest in provider selection.
 
-Source: the Provider Selection Regime (SI 2023/1115), regulation 21 (conflicts of interest)
-and regulation 24 (the decision record must set out any conflicts of interest and how they
-were managed); docs/domain.md sections 9 and 11. Everyone who evaluates proposals or decides must
-declare their interests (or that they have none) before taking part; a declared interest is
-managed by the authority before the person takes part, either by excluding them from the
-whole process, by excluding them from anything to do with the provider concerned, or by
-recording why they may take part.
+Source: the Provider Selection Regime (SI 2023/1115), regulation 24: the decision record sets
+out any conflicts of interest and how they were managed (docs/domain.md section 11). The rest
+is the platform's policy, not a rule in the docs: everyone who evaluates proposals or decides
+declares their interests (or that they have none) before taking part, and a declared interest
+is managed before the person takes part, by excluding them from the whole process, by
+excluding them from anything to do with the provider concerned, or by recording why they may
+take part.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """Evaluating proposals against the Provider Selection Regime's key criteria.
 
-Source: the Health Care Services (Provider Selection Regime) Regulations 2023, regulation 5,
-and NHS England's statutory guidance (docs/domain.md section 9): the relevant authority must take
-into account all five key criteria (quality and innovation; value; integration, collaboration
-and service sustainability; improving access, reducing health inequalities and facilitating
-choice; social value) and may decide their relative importance. The weights are published
-before proposals are invited and do not change afterwards. Regulation 24 requires the decision
-record to show how the criteria were applied and weighted, each evaluator's scores and the
-moderation.
+Source: docs/domain.md section 9 lists the PSR's five key criteria [V ProcPortal] (quality
+and innovation; value; integration, collaboration and service sustainability; improving
+access, reducing health inequalities and facilitating choice; social value). That every
+criterion is taken into account and the authority weights them, each weight a whole
+percentage of at least 1, totalling 100, published and fixed once proposals are invited, is
+the platform's rule (docs/decisions.md 024). Regulation 24 requires the decision record to
+show how the criteria were applied and weighted, each evaluator's scores and the moderation
+(docs/domain.md section 11).
 
 The scoring scale (0 to 5) is the platform's standard one, shown to bidders with the weights.
 A weighted total is ``sum(weight x score / 5)``: a percentage from 0 to 100.

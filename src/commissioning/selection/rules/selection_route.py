@@ -11,14 +11,17 @@ in force 1 January 2024, and NHS England's statutory guidance (docs/domain.md se
 - Direct award process C **may** be used where neither A nor B applies, an expiring contract
   is being replaced, the considerable-change threshold is not met, and the existing provider
   is satisfying the current contract and is likely to satisfy the new one.
-- Otherwise the most suitable provider process (when the authority can identify the most
-  suitable provider without a competition) or the competitive process.
+- Otherwise the most suitable provider process or the competitive process. Section 9 names
+  both but gives no test between them; asking whether the authority can identify the most
+  suitable provider without a competition is the platform's deciding question.
 - "Considerable change" is met if the new arrangement is materially different in character,
   or if the change is attributable to the authority's decision **and** the lifetime value is
-  at least £500,000 higher **and** at least 25% higher.
+  at least £500,000 higher **and** at least 25% higher (section 9 marks the 25% [P]: its
+  source was cut off).
 - Direct awards A and B publish an award notice within 30 days of the award; direct award C,
   the most suitable provider process and the competitive process publish a notice of
-  intention to award followed by a standstill of 8 working days (``working_days``).
+  intention to award followed by a standstill of 8 working days (``working_days``;
+  docs/domain.md section 11).
 
 The function returns its reasoning, so a decision record can quote it.
 """
@@ -30,7 +33,7 @@ from enum import StrEnum
 
 from commissioning import money
 
-# Considerable-change thresholds (regulation 6 and the statutory guidance).
+# Considerable-change thresholds (docs/domain.md section 9; the 25% is [P] there).
 CONSIDERABLE_CHANGE_VALUE_PENCE = 500_000 * 100
 CONSIDERABLE_CHANGE_FRACTION = 0.25
 AWARD_NOTICE_DAYS = 30

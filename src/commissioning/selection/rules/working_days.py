@@ -5,8 +5,10 @@ Care Services (Provider Selection Regime) Regulations 2023 (SI 2023/1115): after
 intention to award under direct award process C, the most suitable provider process or the
 competitive process, a standstill period of 8 working days follows, counted from the day after
 the notice is published. If a provider makes representations during standstill, the standstill
-stays open while the authority reviews its decision; if the authority then goes ahead it must
-allow a further 5 working days before entering into the contract. Working days exclude
+stays open while the authority reviews its decision; if the authority then goes ahead, a
+further 5 working days pass, after which the provider may ask the Independent Patient Choice
+and Procurement Panel for advice (section 11); not entering into the contract during those
+days is the platform's reading. Working days exclude
 Saturdays, Sundays and the bank holidays of England and Wales (docs/domain.md sections 9 and 11).
 
 Bank holidays come from the ``holidays`` package (England subdivision of the United Kingdom,

@@ -6,12 +6,26 @@ from collections.abc import Sequence
 
 from commissioning import clock
 from commissioning.audit import chain as audit
-from commissioning.validation import Problems
+from commissioning.validation import Problems, refuse
 
 from ..documents import MAX_DOCUMENTS, CheckedDocument, DocumentInput, check_document
-from ..models import Document
+from ..models import Document, SelectionProcess
 
 DOCUMENT_FIELDS = ("advice_id", "proposal_id", "filename", "content_type", "size", "sha256")
+
+
+INVITING = (SelectionProcess.Status.INVITING,)
+BEFORE_DECISION = (SelectionProcess.Status.SETTING_UP, SelectionProcess.Status.INVITING)
+
+
+def locked(process: SelectionProcess, open_in: Sequence[str], refusal: str) -> SelectionProcess:
+    """The selection locked for the rest of the transaction, so that what is done next sees its
+    status as it is (not as the caller read it); refused with ``refusal`` unless the status is
+    one of ``open_in``."""
+    current = SelectionProcess.objects.select_for_update().get(pk=process.pk)
+    if current.status not in open_in:
+        raise refuse("", refusal)
+    return current
 
 
 def check_documents(

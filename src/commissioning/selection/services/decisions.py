@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from commissioning import clock
 from commissioning.audit import chain as audit
@@ -23,7 +23,7 @@ from commissioning.organisations.models import DelegatedAuthority, Organisation
 from commissioning.organisations.permissions import has_role_at
 from commissioning.organisations.vocabulary import Role
 from commissioning.specifications.services import new_version_unchecked
-from commissioning.validation import Problems, refuse
+from commissioning.validation import Problems, refuse, save_or_refuse
 
 from ..models import Advice, Decision, Proposal, Representation, SelectionProcess
 from ..permissions import Action, free_of_conflict, require
@@ -38,7 +38,7 @@ from ..rules.award import (
     representation_window_open,
     standstill_state,
 )
-from ._common import text
+from ._common import INVITING, locked, text
 
 DECISION_FIELDS = ("process_id", "outcome", "rationale", "departs_from_ranking", "value_pence",
                    "decided_by_id", "delegation_id", "decided_on", "status")  # fmt: skip
@@ -151,9 +151,11 @@ def decide(process: SelectionProcess, cmd: DecisionInput, actor) -> Decision:
     if delegation is None:
         raise PermissionDenied(why)
     with transaction.atomic():
-        process = SelectionProcess.objects.select_for_update().get(pk=process.pk)
-        if process.status != SelectionProcess.Status.INVITING:
-            raise refuse("", "A decision already stands for this selection.")
+        process = locked(
+            process,
+            INVITING,
+            "A decision already stands for this selection.",
+        )
         decision = Decision(
             process=process,
             outcome=outcome,
@@ -166,11 +168,7 @@ def decide(process: SelectionProcess, cmd: DecisionInput, actor) -> Decision:
             decided_on=today,
             decided_at=clock.now(),
         )
-        try:
-            with transaction.atomic():
-                decision.save()
-        except IntegrityError:
-            raise refuse("", "A decision already stands for this selection.") from None
+        save_or_refuse(decision, "", "A decision already stands for this selection.")
         decision.awarded.set(awarded)
         decision.advice_considered.set(considered)
         if outcome is Outcome.CHANGE_SPECIFICATION:

@@ -23,7 +23,7 @@ from ..permissions import Action, free_of_conflict, require
 from ..queries.evaluation_for_process import evaluation_for_process
 from ..rules.conflicts import Management
 from ..rules.evaluation import Criterion, score_problem
-from ._common import text
+from ._common import BEFORE_DECISION, INVITING, locked, text
 
 # What a moderated score's revisions hold (and ``audit verify`` reconciles: selection.apps).
 MODERATED_FIELDS = ("proposal_id", "criterion", "score", "rationale")
@@ -61,12 +61,9 @@ def declare_interests(
         problems.add("provider_id", "Name a provider only when declaring an interest")
     problems.raise_if_any()
     with transaction.atomic():
-        process = SelectionProcess.objects.select_for_update().get(pk=process.pk)
-        if process.status not in (
-            SelectionProcess.Status.SETTING_UP,
-            SelectionProcess.Status.INVITING,
-        ):
-            raise refuse("", "The decision has been taken; declarations are closed.")
+        process = locked(
+            process, BEFORE_DECISION, "The decision has been taken; declarations are closed."
+        )
         declaration = ConflictDeclaration.objects.create(
             process=process,
             user=actor,
@@ -165,8 +162,7 @@ def score_proposal(proposal: Proposal, scores: Mapping[str, CriterionScore], act
     problems.raise_if_any()
     evaluator = process.evaluators.get(user=actor)
     with transaction.atomic():
-        if SelectionProcess.objects.select_for_update().get(pk=process.pk).status != "inviting":
-            raise refuse("", "The decision has been taken; scoring is closed.")
+        locked(process, INVITING, "The decision has been taken; scoring is closed.")
         if Score.objects.filter(proposal=proposal, evaluator=evaluator).exists():
             raise refuse("", "You have already scored this proposal; your scores are final.")
         saved = []
@@ -216,8 +212,7 @@ def moderate_proposal(
     problems.raise_if_any()
     saved = []
     with transaction.atomic():
-        if SelectionProcess.objects.select_for_update().get(pk=process.pk).status != "inviting":
-            raise refuse("", "The decision has been taken; moderation is closed.")
+        locked(process, INVITING, "The decision has been taken; moderation is closed.")
         now = clock.now()
         for criterion in Criterion:
             given = scores[criterion.value]

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from commissioning import clock, money
 from commissioning.audit import chain as audit
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, PROVIDER_TYPES
-from commissioning.validation import Problems, refuse
+from commissioning.validation import Problems, refuse, save_or_refuse
 
 from ..documents import DocumentInput
 from ..models import Clarification, Proposal, ProposalOutcome, SelectionProcess
@@ -137,13 +137,9 @@ def create_proposal(process: SelectionProcess | None, cmd: ProposalInput, actor)
             locked = SelectionProcess.objects.select_for_update().get(pk=process.pk)
             if why := _open_for_proposals(locked):
                 raise refuse("", why)
-        try:
-            with transaction.atomic():
-                proposal.save()
-        except IntegrityError:
-            raise refuse(
-                "", f"{provider.display_name} already has a proposal for this selection."
-            ) from None
+        save_or_refuse(
+            proposal, "", f"{provider.display_name} already has a proposal for this selection."
+        )
         audit.record(actor, "create", proposal, after=audit.snapshot(proposal, PROPOSAL_FIELDS))
         _save_answers(proposal, answers, actor)
         save_documents(checked, actor, proposal=proposal)

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from commissioning import clock
 from commissioning.audit import chain as audit
@@ -16,7 +16,7 @@ from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import PROVIDER_TYPES, OrganisationType, Role
 from commissioning.specifications.models import ServiceSpecification
 from commissioning.specifications.rules.lifecycle import Status
-from commissioning.validation import Problems, refuse
+from commissioning.validation import Problems, refuse, save_or_refuse
 
 from ..models import Evaluator, SelectionProcess
 from ..permissions import EVALUATION_ROLES, Action, require
@@ -31,7 +31,7 @@ from ..rules.selection_route import (
     RouteDecision,
     choose_route,
 )
-from ._common import text
+from ._common import BEFORE_DECISION, locked, text
 
 CIRCUMSTANCE_FIELDS = tuple(FACTS)
 PROCESS_FIELDS = ("specification_id", "budget_id", "incumbent_id", *CIRCUMSTANCE_FIELDS,
@@ -141,13 +141,9 @@ def set_up_selection(spec: ServiceSpecification, cmd: SelectionSetup, actor) -> 
             created_at=clock.now(),
             **{name: getattr(cmd, name) for name in CIRCUMSTANCE_FIELDS},
         )
-        try:
-            with transaction.atomic():
-                process.save()
-        except IntegrityError:
-            raise refuse(
-                "", "A provider selection has already been set up for this version."
-            ) from None
+        save_or_refuse(
+            process, "", "A provider selection has already been set up for this version."
+        )
         audit.record(actor, "create", process, after=audit.snapshot(process, PROCESS_FIELDS))
     return process
 
@@ -233,9 +229,11 @@ def invite_proposals(process: SelectionProcess, cmd: Invitation, actor) -> Selec
         )
     problems.raise_if_any()
     with transaction.atomic():
-        process = SelectionProcess.objects.select_for_update().get(pk=process.pk)
-        if process.status != SelectionProcess.Status.SETTING_UP:
-            raise refuse("", "Proposals have already been invited; the weights are published.")
+        process = locked(
+            process,
+            (SelectionProcess.Status.SETTING_UP,),
+            "Proposals have already been invited; the weights are published.",
+        )
         before = audit.snapshot(process, INVITATION_FIELDS)
         for criterion, value in weights.items():
             setattr(process, f"weight_{criterion.value}", value)
@@ -262,12 +260,11 @@ def add_evaluator(process: SelectionProcess, user_id: int, actor) -> Evaluator:
     users = _add_evaluators(process, (user_id,), actor, problems)
     problems.raise_if_any()
     with transaction.atomic():
-        process = SelectionProcess.objects.select_for_update().get(pk=process.pk)
-        if process.status not in (
-            SelectionProcess.Status.SETTING_UP,
-            SelectionProcess.Status.INVITING,
-        ):
-            raise refuse("", "The decision has been taken; evaluators can no longer be added.")
+        process = locked(
+            process,
+            BEFORE_DECISION,
+            "The decision has been taken; evaluators can no longer be added.",
+        )
         if process.evaluators.filter(user=users[0]).exists():
             raise refuse("evaluator_ids", f"{users[0]} is already an evaluator")
         return _save_evaluator(process, users[0], actor)

@@ -9,10 +9,12 @@ section 1. The framework has five domains:
 4. Ensuring that people have a positive experience of care
 5. Treating and caring for people in a safe environment and protecting them from avoidable harm
 
-Domains 1 to 3 measure clinical effectiveness, domain 4 patient experience and domain 5 safety:
-the three dimensions of quality that commissioners must assure (Commissioning for Quality,
-seed document 000). Indicators are versioned data (framework year, code, title, domain), not
-constants, because their codes and names change from one edition to the next.
+Seed document 000 (Recommendation 130's response, on commissioning for quality) names three
+dimensions: services that are safe, clinically effective and give patients a positive
+experience. Reading domains 1 to 3 as clinical effectiveness, domain 4 as patient experience
+and domain 5 as safety is the platform's own mapping. Indicators are versioned data
+(framework year, code, title, domain), not constants, because their codes and names change
+from one edition to the next.
 
 An outcome in a specification commits the provider to move an indicator from a baseline to a
 target by a date; the target must be an improvement in the indicator's direction.
