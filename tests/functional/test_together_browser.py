@@ -20,7 +20,7 @@ from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.specialised import services as specialised
 from tests.functional.conftest import CHROMIUM, violations
 from tests.functional.test_cycle_browser import PASSWORD, Person, banner
-from tests.integration.collaboration.conftest import bcf  # noqa: F401
+from tests.integration.collaboration.conftest import bcf, fund  # noqa: F401
 from tests.integration.collaboration.test_commitments import year  # noqa: F401
 
 pytestmark = [pytest.mark.functional, pytest.mark.django_db(transaction=True)]
@@ -36,10 +36,7 @@ def test_a_pool_settled_and_paid_and_the_specialised_month_end(browser, live_ser
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: `make test` installs it from Debian")
     pool = bcf.pool
-    Account.objects.filter(pk=pool.pool_account_id).update(floor_pence=-1_000_000)
-    icb, council = pool.partners.all()
-    pooled.contribute(icb, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
-    pooled.contribute(council, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
+    fund(bcf, overdraft=True)
     _, adaptations = pool.schemes.all()
     pooled.record_spend(
         adaptations, 4_000_000, "s-a", "Adaptations", bcf.people["XL001"], dt.date(2025, 6, 1)

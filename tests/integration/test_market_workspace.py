@@ -16,24 +16,8 @@ from commissioning.market import rules
 from commissioning.market import services as m
 from commissioning.market.models import ContinuityAssessment, StressTest
 from commissioning.market.permissions import Action, can
-from tests.synth import write_economy
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def synth(tmp_path_factory):
-    return write_economy(
-        tmp_path_factory.mktemp("market"),
-        spells_per_year=30_000, years=1, seed=5, areas=600, diagnosis_groups=3,
-    )  # fmt: skip
-
-
-@pytest.fixture
-def market(settings, synth, cycle):
-    settings.SYNTH_DIR = synth
-    contract = cycle.signed().contract
-    return cycle.e, contract
 
 
 def test_a_stress_test_is_recorded_and_audited(market):

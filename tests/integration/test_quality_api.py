@@ -5,26 +5,16 @@ field named), the line's SPC data, and a concern taken through notice, plan and 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 import time_machine
 
-from commissioning.api.tokens import issue_token
 from commissioning.audit.models import Revision
-from commissioning.organisations.permissions import SYSTEM
 from commissioning.quality.models import EscalationCase, QualityMeasurement
+from tests.bearer import bearer, post
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
-
-
-def _as(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user, 'test', SYSTEM)[1]}"}
-
-
-def _post(client, url, body, user):
-    return client.post(url, json.dumps(body), content_type="application/json", **_as(user))
 
 
 @pytest.fixture
@@ -44,10 +34,10 @@ def test_a_providers_figures_are_recorded_once_and_corrected_with_the_old_value_
         "figures": [{"month": "2026-08", "value": "93.1"}, {"month": "2026-09", "value": "94"}]
     }
     with time_machine.travel(TODAY, tick=False):
-        first = _post(client, url, figures, e.provider)
-        again = _post(client, url, figures, e.provider)
+        first = post(client, url, figures, e.provider)
+        again = post(client, url, figures, e.provider)
         figures["figures"][1]["value"] = "91.5"
-        corrected = _post(client, url, figures, e.provider)
+        corrected = post(client, url, figures, e.provider)
     assert first.status_code == 200 and first.json() == {"added": 2, "corrected": 0, "unchanged": 0}
     assert again.json() == {"added": 0, "corrected": 0, "unchanged": 2}
     assert corrected.json() == {"added": 0, "corrected": 1, "unchanged": 1}
@@ -58,14 +48,14 @@ def test_a_providers_figures_are_recorded_once_and_corrected_with_the_old_value_
     )
     assert change.diff["value"] == ["94.000", "91.500"]
 
-    read = client.get(f"/api/v1/quality/schedule/{item.pk}", **_as(e.commissioner)).json()
+    read = client.get(f"/api/v1/quality/schedule/{item.pk}", **bearer(e.commissioner)).json()
     assert [(f["month"], f["value"]) for f in read["figures"]] == [
         ("2026-08", "93.100"),
         ("2026-09", "91.500"),
     ]
     assert [p["month"] for p in read["spc"]] == ["2026-08", "2026-09"]
     lines = client.get(
-        f"/api/v1/quality/contracts/{contract.pk}/schedule", **_as(e.quality_lead)
+        f"/api/v1/quality/contracts/{contract.pk}/schedule", **bearer(e.quality_lead)
     ).json()
     assert item.pk in [row["id"] for row in lines["items"]]
 
@@ -75,8 +65,8 @@ def test_bad_figures_are_refused_whole_naming_the_field(client, line):
     url = f"/api/v1/quality/schedule/{item.pk}/figures"
     body = {"figures": [{"month": "2026-08", "value": "93"}, {"month": "2099-01", "value": "1"}]}
     with time_machine.travel(TODAY, tick=False):
-        refused = _post(client, url, body, e.provider)
-        malformed = _post(client, url, {"figures": [{"month": "Aug 2026", "value": "1"}]},
+        refused = post(client, url, body, e.provider)
+        malformed = post(client, url, {"figures": [{"month": "Aug 2026", "value": "1"}]},
                           e.provider)  # fmt: skip
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["loc"][-2:] == ["1", "period"]
@@ -86,9 +76,9 @@ def test_bad_figures_are_refused_whole_naming_the_field(client, line):
 
 def test_a_rival_provider_neither_reads_nor_writes_another_providers_figures(client, line):
     e, _, item = line
-    assert client.get(f"/api/v1/quality/schedule/{item.pk}", **_as(e.rival)).status_code == 403
+    assert client.get(f"/api/v1/quality/schedule/{item.pk}", **bearer(e.rival)).status_code == 403
     body = {"figures": [{"month": "2026-08", "value": "93"}]}
-    answer = _post(client, f"/api/v1/quality/schedule/{item.pk}/figures", body, e.rival)
+    answer = post(client, f"/api/v1/quality/schedule/{item.pk}/figures", body, e.rival)
     assert answer.status_code == 403
     assert not QualityMeasurement.objects.filter(item=item).exists()
 
@@ -96,7 +86,7 @@ def test_a_rival_provider_neither_reads_nor_writes_another_providers_figures(cli
 def test_a_concern_through_notice_plan_and_closure(client, line):
     e, contract, _ = line
     with time_machine.travel(TODAY, tick=False):
-        opened = _post(
+        opened = post(
             client,
             "/api/v1/quality/cases",
             {
@@ -111,10 +101,10 @@ def test_a_concern_through_notice_plan_and_closure(client, line):
         assert opened.status_code == 201, opened.content
         case = opened.json()
         base = f"/api/v1/quality/cases/{case['id']}"
-        notice = _post(client, f"{base}/notice", {"matters": "Imaging", "meeting_by": "2026-11-30"},
+        notice = post(client, f"{base}/notice", {"matters": "Imaging", "meeting_by": "2026-11-30"},
                        e.commissioner)  # fmt: skip
         assert notice.json()["status"] == "notice_issued"
-        plan = _post(
+        plan = post(
             client,
             f"{base}/plan",
             {
@@ -126,18 +116,18 @@ def test_a_concern_through_notice_plan_and_closure(client, line):
         assert plan["status"] == "plan_agreed"
         milestone = plan["plan"]["milestones"][0]["id"]
         # The provider sees its case but cannot manage it.
-        assert client.get(base, **_as(e.provider)).status_code == 200
-        refused = _post(client, f"{base}/closure", {"outcome": "Done"}, e.provider)
+        assert client.get(base, **bearer(e.provider)).status_code == 200
+        refused = post(client, f"{base}/closure", {"outcome": "Done"}, e.provider)
         assert refused.status_code == 403
-        early = _post(client, f"{base}/closure", {"outcome": "Done"}, e.commissioner)
+        early = post(client, f"{base}/closure", {"outcome": "Done"}, e.commissioner)
         assert early.status_code == 422  # a milestone is still open
-        met = _post(client, f"/api/v1/quality/milestones/{milestone}/completion",
+        met = post(client, f"/api/v1/quality/milestones/{milestone}/completion",
                     {"completed_on": "2026-11-01"}, e.commissioner)  # fmt: skip
         assert met.json()["completed_on"] == "2026-11-01"
-        closed = _post(client, f"{base}/closure", {"outcome": "Imaging back within the hour"},
+        closed = post(client, f"{base}/closure", {"outcome": "Imaging back within the hour"},
                        e.commissioner)  # fmt: skip
     assert closed.json()["status"] == "closed"
     assert EscalationCase.objects.get(pk=case["id"]).status == "closed"
-    listed = client.get("/api/v1/quality/cases", **_as(e.auditor)).json()
+    listed = client.get("/api/v1/quality/cases", **bearer(e.auditor)).json()
     assert case["reference"] in [c["reference"] for c in listed["items"]]
-    assert client.get("/api/v1/quality/cases", **_as(e.rival)).json()["items"] == []
+    assert client.get("/api/v1/quality/cases", **bearer(e.rival)).json()["items"] == []

@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from ninja import Path, Schema
-from pydantic import ValidationInfo, field_validator
+from pydantic import ConfigDict, ValidationInfo, field_validator
 
 from commissioning.money import MAX_PENCE, pounds
+
+from .examples import add_example
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="An id (a positive whole number)")]
@@ -23,6 +25,8 @@ Month = Annotated[int, Path(ge=1, le=12)]
 
 
 class RequestBody(Schema):
+    model_config = ConfigDict(json_schema_extra=add_example)
+
     @field_validator("*", mode="after")
     @classmethod
     def _fits(cls, value, info: ValidationInfo):

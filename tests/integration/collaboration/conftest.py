@@ -9,6 +9,7 @@ import pytest
 from commissioning.collaboration import pooled
 from commissioning.collaboration.rules.risk_share import Policy
 from commissioning.ledger import services as ledger
+from commissioning.ledger.models import Account
 from commissioning.ledger.rules import Entry, Leg
 from commissioning.organisations.models import Membership, Organisation, User
 
@@ -71,3 +72,16 @@ def bcf(db):
     )
     pool = pooled.create_pool(cmd, people["XL001"])
     return type("BCF", (), {"pool": pool, "icb": icb, "council": council, "people": people})
+
+
+def fund(bcf, overdraft: bool = False):
+    """Both partners pay in their whole contribution on 1 April 2025 (the ICB 6,000,000, the
+    council 4,000,000); with ``overdraft``, the host first agrees an overdraft of 1,000,000 on
+    the pool until year end. Returns the pool's partners, ICB first."""
+    pool = bcf.pool
+    if overdraft:
+        Account.objects.filter(pk=pool.pool_account_id).update(floor_pence=-1_000_000)
+    icb, council = pool.partners.all()
+    pooled.contribute(icb, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
+    pooled.contribute(council, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
+    return icb, council

@@ -6,7 +6,6 @@ is outstanding is the commitment less exactly the accepted spends, and never bel
 from __future__ import annotations
 
 import datetime as dt
-import random
 
 import pytest
 from django.db import connection, connections
@@ -17,7 +16,7 @@ from commissioning.collaboration.models import PoolScheme, SchemeCommitment
 from commissioning.ledger.models import Transaction
 from commissioning.ledger.verify import verify_ledger
 from commissioning.organisations.models import User
-from tests.forked import child_ready, run_together
+from tests.forked import child_ready, log_attempts, read_logs, run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -25,27 +24,19 @@ WRITERS, EACH, COMMITTED = 8, 40, 1_000_000
 
 
 def _writer(scheme_id: int, commitment_id: int, username: str, writer: int, out: str, ready, go):
-    from django.core.exceptions import ValidationError
-
     child_ready(ready, go)
-    rng = random.Random(writer)
     user = User.objects.get(username=username)
     scheme = PoolScheme.objects.select_related("pool__pool_account", "spend_account").get(
         pk=scheme_id
     )
     commitment = SchemeCommitment.objects.get(pk=commitment_id)
-    with open(out, "a", buffering=1) as log:
-        for k in range(EACH):
-            key, pence = f"w{writer}-{k}", rng.randint(2_000, 10_000)
-            try:
-                pooled.record_spend(
-                    scheme, pence, key, "Stairlift", user, dt.date(2025, 7, 1), commitment
-                )
-            except ValidationError as exc:
-                assert "is outstanding on commitment HA-1" in " ".join(exc.messages)
-                log.write(f"refused {key} {pence}\n")
-                continue
-            log.write(f"spent {key} {pence}\n")
+
+    def spend(key, pence):
+        pooled.record_spend(scheme, pence, key, "Stairlift", user, dt.date(2025, 7, 1), commitment)
+
+    log_attempts(
+        out, writer, EACH, (2_000, 10_000), spend, "is outstanding on commitment HA-1", "spent"
+    )
     connections.close_all()
 
 
@@ -71,9 +62,9 @@ def test_concurrent_spends_never_exceed_a_commitment(bcf, tmp_path):
             for w in range(WRITERS)
         ],
     )
-    lines = [ln.split() for f in tmp_path.glob("w*.log") for ln in f.read_text().splitlines()]
+    lines = read_logs(tmp_path)
     assert len(lines) == WRITERS * EACH
-    spent = {key: int(pence) for status, key, pence in lines if status == "spent"}
+    spent = {key: pence for status, key, pence in lines if status == "spent"}
     assert any(status == "refused" for status, _, _ in lines), "they ask for twice as much"
     assert pooled.spent_against(ha1) == sum(spent.values()) <= COMMITTED
     assert pooled.outstanding(ha1) == COMMITTED - sum(spent.values()) >= 0

@@ -19,8 +19,9 @@ from commissioning.collaboration.rules import risk_share
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Transaction
 from commissioning.ledger.verify import verify_ledger
+from tests.bearer import bearer
 
-from .test_together_api import bearer
+from .conftest import fund
 
 pytestmark = pytest.mark.django_db
 NOVEMBER = dt.datetime(2025, 11, 15, 12)
@@ -42,11 +43,9 @@ def year(bcf):
     adaptations against their commitment HA-1 of 2,500,000; intermediate care has committed
     IC-1 of 2,700,000."""
     host = bcf.people["XL001"]
-    icb, council = bcf.pool.partners.all()
     care, adaptations = bcf.pool.schemes.all()
     with clock.recorded_as(NOVEMBER):
-        pooled.contribute(icb, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
-        pooled.contribute(council, 4_000_000, "c-la", host, dt.date(2025, 4, 1))
+        fund(bcf)
         ha1 = _commit(adaptations, "HA-1", 2_500_000, dt.date(2025, 6, 1), "k-ha1", host)
         ic1 = _commit(care, "IC-1", 2_700_000, dt.date(2025, 10, 1), "k-ic1", host)
         for month in range(4, 11):

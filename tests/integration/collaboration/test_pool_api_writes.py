@@ -5,29 +5,19 @@ partners' decisions, the year settled and a share paid, each refused as the page
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 import time_machine
 
-from commissioning.api.tokens import issue_token
 from commissioning.collaboration import pooled
 from commissioning.collaboration.models import ActionPlan, PooledBudget, YearEndSettlement
 from commissioning.ledger.models import Transaction
 from commissioning.organisations.models import Membership, User
-from commissioning.organisations.permissions import SYSTEM
+from tests.bearer import bearer, post
 
 from .conftest import AGREEMENT
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user, 'test', SYSTEM)[1]}"}
-
-
-def post(client, url, body, user):
-    return client.post(url, json.dumps(body), content_type="application/json", **bearer(user))
 
 
 def test_contributions_and_spending_post_once_and_only_by_those_who_keep_the_money(client, bcf):

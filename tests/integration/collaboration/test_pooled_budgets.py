@@ -12,7 +12,7 @@ from commissioning.collaboration import pooled
 from commissioning.collaboration.models import PooledBudget, YearEndSettlement
 from commissioning.ledger.models import Account, Transaction
 from commissioning.ledger.verify import verify_ledger
-from tests.integration.collaboration.conftest import AGREEMENT
+from tests.integration.collaboration.conftest import AGREEMENT, fund
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +45,7 @@ def test_a_pool_is_refused_without_what_the_written_agreement_must_state(bcf):
 
 def test_contributions_spending_and_an_overspend_met_by_the_lead_partner(bcf):
     pool = bcf.pool
-    icb, council = pool.partners.all()
-    pooled.contribute(icb, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
-    pooled.contribute(council, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
+    fund(bcf)
     care, adaptations = pool.schemes.all()
     pooled.record_spend(
         care, 6_500_000, "s-1", "Q1-Q4 placements", bcf.people["XL001"], dt.date(2025, 9, 30)
@@ -75,9 +73,7 @@ def test_underspend_returned_pro_rata_moves_money_back_once(bcf):
     pool = bcf.pool
     pool.risk_policy = {**pool.risk_policy, "underspend": "return_pro_rata"}
     pool.save()
-    icb, council = pool.partners.all()
-    pooled.contribute(icb, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
-    pooled.contribute(council, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
+    fund(bcf)
     care, _ = pool.schemes.all()
     pooled.record_spend(
         care, 5_000_001, "s-1", "Placements", bcf.people["XL001"], dt.date(2025, 6, 30)
@@ -106,11 +102,7 @@ def test_underspend_returned_pro_rata_moves_money_back_once(bcf):
 
 def test_an_overspend_beyond_the_underspends_is_paid_by_the_lead_partner_once(bcf):
     pool = bcf.pool
-    pool.pool_account.floor_pence = -1_000_000  # the host agrees an overdraft until year end
-    Account.objects.filter(pk=pool.pool_account_id).update(floor_pence=-1_000_000)
-    icb, council = pool.partners.all()
-    pooled.contribute(icb, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
-    pooled.contribute(council, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
+    icb, council = fund(bcf, overdraft=True)
     care, adaptations = pool.schemes.all()
     pooled.record_spend(
         care, 6_700_000, "s-1", "Placements", bcf.people["XL001"], dt.date(2025, 9, 30)

@@ -8,18 +8,12 @@ import json
 
 import pytest
 
-from commissioning.api.tokens import issue_token
 from commissioning.collaboration import pooled
 from commissioning.ledger.models import Transaction
-from commissioning.organisations.permissions import SYSTEM
 from commissioning.specialised import services as specialised
+from tests.bearer import bearer
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(user):
-    _, raw = issue_token(user, "test", SYSTEM)
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
 def post(client, url, body, headers):

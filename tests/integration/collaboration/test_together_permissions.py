@@ -8,7 +8,6 @@ import itertools
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 
 from commissioning.collaboration import services as together
 from commissioning.collaboration.permissions import Action, can
@@ -17,6 +16,7 @@ from commissioning.organisations.vocabulary import Role
 from commissioning.specialised import services as specialised
 from commissioning.specialised.permissions import Action as FinanceAction
 from commissioning.specialised.permissions import can as can_finance
+from tests.permissions import ROLES, permitted
 
 pytestmark = pytest.mark.django_db
 
@@ -30,18 +30,6 @@ AT_HOME = {
     "record_month":        ".    .    .    Y    .    .    .    .    .    .",
 }
 # fmt: on
-ROLES = [
-    Role.COMMISSIONER,
-    Role.CONTRACT_MANAGER,
-    Role.QUALITY_LEAD,
-    Role.FINANCE_LEAD,
-    Role.CLINICAL_ADVISER,
-    Role.PROVIDER_REPRESENTATIVE,
-    Role.BUDGET_HOLDER,
-    Role.CARE_COORDINATOR,
-    Role.AUDITOR,
-    Role.ADMINISTRATOR,
-]  # fmt: skip
 
 
 @pytest.fixture
@@ -77,14 +65,7 @@ def attempt(action, user, world) -> bool:
         or _refuse(),
         "record_month": lambda: specialised.record_month(line, dt.date(2026, 4, 1), 1, 1, user),
     }  # fmt: skip
-    with transaction.atomic():
-        try:
-            calls[action]()
-            allowed = True
-        except PermissionDenied:
-            allowed = False
-        transaction.set_rollback(True)
-    return allowed
+    return permitted(calls[action])
 
 
 def _refuse():

@@ -10,8 +10,9 @@ import pytest
 from commissioning import clock
 from commissioning.collaboration import pooled, services
 from commissioning.collaboration.models import PrimaryCareDecision
+from commissioning.ledger.models import Account
 from commissioning.organisations.models import Membership, Organisation, User
-from tests.integration.collaboration.conftest import AGREEMENT
+from tests.integration.collaboration.conftest import AGREEMENT, fund
 
 pytestmark = pytest.mark.django_db
 
@@ -85,12 +86,7 @@ def test_people_outside_commissioning_cannot_see_the_pages(client, bcf):
 
 def test_the_host_records_spending_settles_and_the_partner_pays_its_share(client, bcf):
     pool = bcf.pool
-    from commissioning.ledger.models import Account
-
-    Account.objects.filter(pk=pool.pool_account_id).update(floor_pence=-1_000_000)
-    icb, council = pool.partners.all()
-    pooled.contribute(icb, 6_000_000, "c-icb", bcf.people["XC001"], dt.date(2025, 4, 1))
-    pooled.contribute(council, 4_000_000, "c-la", bcf.people["XL001"], dt.date(2025, 4, 1))
+    fund(bcf, overdraft=True)
     care, adaptations = pool.schemes.all()
     pooled.record_spend(
         adaptations, 4_000_000, "s-a", "Adaptations", bcf.people["XL001"], dt.date(2025, 6, 1)

@@ -62,6 +62,22 @@ def _award(c, user=None, **kw):
     return sel.decide(c.process, sel.DecisionInput(**values), user or c.e.commissioner)
 
 
+def _ask(c, source, organisation, clinician=None):
+    """The commissioner asks ``source`` at ``organisation`` (and ``clinician`` there, if any)
+    for advice on the specification, due in two days."""
+    return sel.request_advice(
+        c.spec,
+        sel.AdviceRequestInput(
+            source,
+            organisation.pk,
+            "Q",
+            DAY0 + dt.timedelta(days=2),
+            clinician_id=clinician.pk if clinician else None,
+        ),
+        c.e.commissioner,
+    )
+
+
 def _not_award(c):
     with at(DECISION_DAY):
         return sel.decide(
@@ -78,13 +94,7 @@ CASES = {
         DAY0,
         lambda c: (
             specs.change_status(c.spec, "retired", c.e.commissioner, reason="Dropped"),
-            sel.request_advice(
-                c.spec,
-                sel.AdviceRequestInput(
-                    "clinical_senate", c.e.senate.pk, "Q", DAY0 + dt.timedelta(days=2)
-                ),
-                c.e.commissioner,
-            ),
+            _ask(c, "clinical_senate", c.e.senate),
         ),
         "__all__",
         "retired",
@@ -101,51 +111,21 @@ CASES = {
     "a clinician named for a network": (
         "consulting",
         DAY0,
-        lambda c: sel.request_advice(
-            c.spec,
-            sel.AdviceRequestInput(
-                "scn_cardiovascular",
-                c.e.network.pk,
-                "Q",
-                DAY0 + dt.timedelta(days=2),
-                clinician_id=c.e.clinical_adviser.pk,
-            ),
-            c.e.commissioner,
-        ),
+        lambda c: _ask(c, "scn_cardiovascular", c.e.network, c.e.clinical_adviser),
         "clinician_id",
         "only when asking a provider's clinician",
     ),
     "a provider clinician who is not a clinical adviser there": (
         "consulting",
         DAY0,
-        lambda c: sel.request_advice(
-            c.spec,
-            sel.AdviceRequestInput(
-                "provider_clinician",
-                c.e.rje.pk,
-                "Q",
-                DAY0 + dt.timedelta(days=2),
-                clinician_id=c.e.provider.pk,
-            ),
-            c.e.commissioner,
-        ),
+        lambda c: _ask(c, "provider_clinician", c.e.rje, c.e.provider),
         "clinician_id",
         "is not a clinical adviser at",
     ),
     "a network asked as a provider": (
         "consulting",
         DAY0,
-        lambda c: sel.request_advice(
-            c.spec,
-            sel.AdviceRequestInput(
-                "provider_clinician",
-                c.e.network.pk,
-                "Q",
-                DAY0 + dt.timedelta(days=2),
-                clinician_id=c.e.provider_clinician.pk,
-            ),
-            c.e.commissioner,
-        ),
+        lambda c: _ask(c, "provider_clinician", c.e.network, c.e.provider_clinician),
         "organisation_id",
         "Choose the provider the clinician works for",
     ),

@@ -21,6 +21,7 @@ from commissioning.ledger import workload
 from commissioning.ledger.models import Account, Posting, Transaction
 from commissioning.ledger.verify import verify_ledger
 from commissioning.organisations.models import Organisation
+from tests.forked import finish
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -81,10 +82,7 @@ def wait_for_killed_sessions_to_end(timeout: float = 60) -> None:
 def test_sixteen_writers_never_overspend_and_post_each_accepted_transaction_once(books, tmp_path):
     planned = plans("run-a")
     procs, go = workload.start_writers(planned, books.username, tmp_path)
-    go.set()
-    for proc in procs:
-        proc.join(timeout=300)
-        assert proc.exitcode == 0
+    finish(procs, go)
     seen = workload.outcomes(tmp_path)
     assert len(seen) == TRANSACTIONS and all(len(v) == 1 for v in seen.values())
     accepted = {k for k, v in seen.items() if v == ["posted"]}
@@ -117,10 +115,7 @@ def test_writers_killed_mid_run_and_retried_lose_nothing_and_double_nothing(book
 
     # Restart: every writer retries its whole plan with the same idempotency keys.
     procs, go = workload.start_writers(planned, books.username, second)
-    go.set()
-    for proc in procs:
-        proc.join(timeout=300)
-        assert proc.exitcode == 0
+    finish(procs, go)
     told = workload.outcomes(second)
     assert len(told) == TRANSACTIONS
     # Nothing lost: every transaction the first run was told was posted is found again.

@@ -11,7 +11,6 @@ import itertools
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Account
@@ -19,7 +18,7 @@ from commissioning.ledger.permissions import Action, can
 from commissioning.ledger.rules import Entry, Leg
 from commissioning.organisations.models import Membership, Organisation, User
 from commissioning.organisations.permissions import SYSTEM
-from commissioning.organisations.vocabulary import Role
+from tests.permissions import ROLES, permitted
 
 pytestmark = pytest.mark.django_db
 
@@ -37,18 +36,6 @@ MATRIX = {
     "view_other":      ".    .    .    .    .    .    .    .    .    .",
 }
 # fmt: on
-ROLES = [
-    Role.COMMISSIONER,
-    Role.CONTRACT_MANAGER,
-    Role.QUALITY_LEAD,
-    Role.FINANCE_LEAD,
-    Role.CLINICAL_ADVISER,
-    Role.PROVIDER_REPRESENTATIVE,
-    Role.BUDGET_HOLDER,
-    Role.CARE_COORDINATOR,
-    Role.AUDITOR,
-    Role.ADMINISTRATOR,
-]  # fmt: skip
 
 
 @pytest.fixture
@@ -98,14 +85,7 @@ def attempt(action: str, user, mine) -> bool:
         "view_other": lambda: can(user, Action.VIEW_LEDGER, Account.objects.get(code="OTHER"))
             or (_ for _ in ()).throw(PermissionDenied()),
     }  # fmt: skip
-    with transaction.atomic():
-        try:
-            calls[action]()
-            allowed = True
-        except PermissionDenied:
-            allowed = False
-        transaction.set_rollback(True)
-    return allowed
+    return permitted(calls[action])
 
 
 def test_role_by_action(books):

@@ -7,24 +7,17 @@ fields as the pages do."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 import time_machine
 
-from commissioning.api.tokens import issue_token
-from commissioning.organisations.permissions import SYSTEM
 from commissioning.personal_budgets.models import Access, Person
+from tests.bearer import post
 
 from .conftest import ELIGIBLE, valid_nhs_number
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.datetime(2026, 8, 3, 9, tzinfo=dt.UTC)
-
-
-def post(client, url, body, user):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user, 'test', SYSTEM)[1]}"}
-    return client.post(url, json.dumps(body), content_type="application/json", **headers)
 
 
 def test_a_coordinator_takes_a_person_from_record_to_agreed_plan(client, programme):

@@ -289,7 +289,8 @@ def test_every_route_answers_as_its_policy_says(settings, tmp_path):
                 also_ok = "any" if method != "GET" else route.also_ok
                 markers = route.markers(kw)
                 # Someone the policy lets score or decide is still kept out by a conflict of
-                # interest (regulation 21), once the state of the process would let them act.
+                # interest (the platform's policy, selection.rules.conflicts), once the state of
+                # the process would let them act.
                 conflicted = may and name in CONFLICTS and not CONFLICTS[name](actor.user, kw)
                 report.check(f"{method} {url}", actor, response, may, also_ok, markers, api=True,
                              conflicted=conflicted)  # fmt: skip

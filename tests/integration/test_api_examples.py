@@ -1,0 +1,47 @@
+"""The OpenAPI document shows an example for every request body, and each example is a
+request its body accepts (the examples are made from the bodies, so they cannot drift)."""
+
+from __future__ import annotations
+
+from commissioning.api.types import RequestBody
+from commissioning.api.v1 import api
+
+
+def _bodies() -> dict[str, type[RequestBody]]:
+    found: dict[str, type[RequestBody]] = {}
+    stack = list(RequestBody.__subclasses__())
+    while stack:
+        body = stack.pop()
+        stack.extend(body.__subclasses__())
+        found.setdefault(body.__name__, body)
+    return found
+
+
+def _request_bodies(document: dict) -> set[str]:
+    names = set()
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                names.add(content["schema"]["$ref"].rsplit("/", 1)[-1])
+    return names
+
+
+def test_every_request_body_has_an_example_its_body_accepts():
+    document = api.get_openapi_schema()
+    schemas = document["components"]["schemas"]
+    bodies = _bodies()
+    names = _request_bodies(document)
+    assert len(names) >= 58
+    for name in sorted(names):
+        examples = schemas[name].get("examples")
+        assert examples, f"{name} has no example"
+        bodies[name].model_validate(examples[0])  # raises, naming the field, if it does not fit
+
+
+def test_examples_use_the_platforms_names_for_things():
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    proposal = schemas["ProposalIn"]["examples"][0]
+    assert proposal["provider_code"] == "RJE"
+    assert proposal["total_price_pence"] == 1_250_000
+    scores = schemas["ScoresIn"]["examples"][0]["scores"]
+    assert set(scores) == {"quality_innovation", "value", "integration", "access", "social_value"}
