@@ -51,7 +51,7 @@ ci-postgres: setup-test
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/commissioning} $(VENV)/bin/pytest -n auto
 
 ## make check: lint, format, the import contracts (docs/architecture.md) and the type checker on
-## the pure floors; the pre-commit hook runs it (pre-commit install)
+## the pure floors and the services; the pre-commit hook runs it (pre-commit install)
 check: setup
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks

@@ -9,6 +9,7 @@ Raising inside the service's ``transaction.atomic()`` undoes everything already 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -44,8 +45,14 @@ class Problems:
         exclude: list[str] | None = None,
         rename: dict | None = None,
         validate_unique: bool = False,
+        unchecked: Mapping[str, object] | None = None,
     ) -> None:
-        """Run the model's own field validation and keep what it finds."""
+        """Run the model's own field validation and keep what it finds. ``unchecked`` are a
+        command's values not yet validated (a blank is ``None``), set on the instance for the
+        model to judge: "This field cannot be null" against the field, as for any other
+        problem."""
+        for name, value in (unchecked or {}).items():
+            setattr(instance, name, value)
         try:
             instance.full_clean(exclude=exclude, validate_unique=validate_unique)
         except ValidationError as exc:

@@ -71,6 +71,7 @@ def record_arrangement(cmd: ArrangementInput, actor) -> CoCommissioningArrangeme
     if model is not Model.JOINT and cmd.joint_committee:
         problems.add("joint_committee", "Only joint commissioning has a joint committee")
     problems.raise_if_any()
+    assert commissioner is not None and model is not None  # refused above when missing
     arrangement = CoCommissioningArrangement(
         commissioner=commissioner,
         nhs_england=nhse,
@@ -173,7 +174,11 @@ def form_consortium(cmd: ConsortiumInput, actor) -> Consortium:
     if cmd.scope == Consortium.Scope.SERVICE and not cmd.service.strip():
         problems.add("service", "Name the service the consortium commissions")
     elif cmd.scope == Consortium.Scope.PROVIDER:
-        provider = Organisation.objects.filter(pk=cmd.provider_id).first()
+        provider = (
+            Organisation.objects.filter(pk=cmd.provider_id).first()
+            if cmd.provider_id is not None
+            else None
+        )
         if provider is None or provider.org_type not in PROVIDER_TYPES:
             problems.add("provider_id", "Choose the provider the consortium commissions from")
     elif cmd.scope not in Consortium.Scope.values:
@@ -211,7 +216,7 @@ def negotiating_weight(consortium: Consortium, market=None):
     market = market or data.load_market()
     codes = [m.code for m in consortium.members.all()]
     table = weigh(market.flows, market.areas, codes)
-    if consortium.scope == Consortium.Scope.PROVIDER and consortium.provider_id:
+    if consortium.scope == Consortium.Scope.PROVIDER and consortium.provider is not None:
         table = table.filter(pl.col("provider") == consortium.provider.code)
     names = market.providers.select(pl.col("code").alias("provider"), "name")
     return table.join(names, on="provider", how="left")

@@ -102,6 +102,8 @@ def create_contract(decision: Decision, cmd: ContractInput, actor) -> Contract:
             f"The specification's term is {spec.term_months} months; end the contract within it",
         )
     problems.raise_if_any()
+    # Refused above when missing.
+    assert proposal is not None and cmd.start_date is not None and cmd.end_date is not None
     with transaction.atomic():
         decision = Decision.objects.select_for_update().get(pk=decision.pk)
         if not (state := state_of(decision)).contract_may_be_made:
@@ -250,6 +252,7 @@ def approve_variation(variation: ContractVariation, actor) -> VariationApproval:
     contract = variation.contract
     require(actor, Action.APPROVE_VARIATION, contract)
     associate_id = associate_represented(actor, contract)
+    assert associate_id is not None  # require above allows only one who represents an associate
     with transaction.atomic():
         variation = ContractVariation.objects.select_for_update().get(pk=variation.pk)
         if variation.status != ContractVariation.Status.PROPOSED:

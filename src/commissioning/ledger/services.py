@@ -205,7 +205,17 @@ def _post(entry: Entry, actor, date: dt.date, metadata, reverses) -> Posted:
             closed = row[8]
             if isinstance(closed, str):  # SQLite returns the aggregate's date as text
                 closed = dt.date.fromisoformat(closed)
-            accounts[row[1]] = _Locked(*row[:8], closed)
+            accounts[row[1]] = _Locked(
+                id=row[0],
+                code=row[1],
+                name=row[2],
+                owner_id=row[3],
+                floor_pence=row[4],
+                balance_pence=row[5],
+                chain_seq=row[6],
+                chain_hash=row[7],
+                closed_to=closed,
+            )
         for i, leg in enumerate(entry.legs):
             if leg.account not in accounts:
                 raise refuse(f"legs.{i}.account", f"There is no account {leg.account}")

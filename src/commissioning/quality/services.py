@@ -151,6 +151,7 @@ def raise_concern(cmd: ConcernInput, actor) -> EscalationCase:
     if cmd.source == EscalationCase.Source.ALERT and alert is None and not problems:
         problems.add("source", "A case from a statistical alert must be opened from the alert")
     problems.raise_if_any()
+    assert provider is not None  # refused above when missing
     with transaction.atomic():
         case = EscalationCase.objects.create(
             reference=_next_reference(),
@@ -197,6 +198,7 @@ def issue_notice(case: EscalationCase, cmd: NoticeInput, actor) -> PerformanceNo
     elif cmd.meeting_by < clock.today():
         problems.add("meeting_by", "The meeting date must be today or later")
     problems.raise_if_any()
+    assert cmd.meeting_by is not None  # refused above when missing
     with transaction.atomic():
         case = _locked(case)
         if reason := rules.may_issue_notice(case.status):
@@ -248,9 +250,11 @@ def agree_plan(case: EscalationCase, cmd: PlanInput, actor) -> RemedialActionPla
         plan = RemedialActionPlan.objects.create(
             case=case, agreed_by=actor, agreed_on=clock.today(), summary=cmd.summary.strip()
         )
-        Milestone.objects.bulk_create(
-            Milestone(plan=plan, description=m.description.strip(), due=m.due) for m in milestones
-        )
+        made = []
+        for m in milestones:
+            assert m.due is not None  # refused above when missing
+            made.append(Milestone(plan=plan, description=m.description.strip(), due=m.due))
+        Milestone.objects.bulk_create(made)
         _change(case, actor, status=EscalationCase.Status.PLAN_AGREED)
     return plan
 
@@ -351,7 +355,7 @@ def parse_measurements(text: str) -> list[MeasurementInput]:
     if missing:
         raise refuse("file", f"The file must have the columns month and value (missing: "
                              f"{', '.join(missing)})")  # fmt: skip
-    rows = []
+    rows: list[MeasurementInput] = []
     numbered: list[tuple[int, dict]] = []
     try:
         for raw in reader:
@@ -447,6 +451,7 @@ def record_measurements(item, rows: Sequence[MeasurementInput], source: str, act
             )
         }
         for i, row in enumerate(rows):
+            assert row.period is not None  # refused above when missing
             period = row.period.replace(day=1)
             value = values[i]
             current = existing.get(period)

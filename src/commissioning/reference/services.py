@@ -7,6 +7,7 @@ upserted by their natural key, so a new file with the same rows changes nothing 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -93,8 +94,10 @@ def ingest_file(
 
     lines = parsers.read_lines(path)
     # Parse (and so validate) everything before the transaction: a bad file stores nothing.
+    rows: Sequence[parsers.TrustRow | parsers.AERow | parsers.OutcomeRow | parsers.PopulationRow]
+    trusts: list[parsers.TrustRow] = []
     if kind == IngestedFile.Kind.TRUSTS:
-        rows = parsers.parse_trusts(lines)
+        rows = trusts = parsers.parse_trusts(lines)
     elif kind == IngestedFile.Kind.AE:
         rows = parsers.parse_ae(lines)
     elif kind == IngestedFile.Kind.OUTCOMES:
@@ -104,7 +107,7 @@ def ingest_file(
 
     with transaction.atomic():
         if kind == IngestedFile.Kind.TRUSTS:
-            counts = _store_trusts(rows, actor)
+            counts = _store_trusts(trusts, actor)
         elif kind == IngestedFile.Kind.AE:
             counts = upsert_by_key(
                 AEAttendance,

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from commissioning import clock
 from commissioning.audit import chain as audit
-from commissioning.engine.quality.spc import Improvement, SpcOptions, spc_reference
+from commissioning.engine.quality.spc import Improvement, SpcOptions, SpcPoint, spc_reference
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Transaction
 from commissioning.ledger.rules import Entry, Leg
@@ -189,7 +189,9 @@ def position(line: LineBudget, up_to: dt.date | None = None) -> LinePosition:
     if up_to is not None:
         months = [m for m in months if m.month <= up_to]
     figures = rules.month_end(line.budget_pence, [m.spend_pence for m in months])
-    points, icon, assurance = [], None, None
+    points: list[SpcPoint] = []
+    icon: str | None = None
+    assurance: str | None = None
     if len(months) >= 2:
         options = SpcOptions(improvement=Improvement.DECREASE, target=line.budget_pence / 12)
         points, summary = spc_reference(

@@ -91,7 +91,7 @@ def _apply_fields(spec: ServiceSpecification, cmd: SpecificationInput) -> None:
 
 def _outcome(
     spec: ServiceSpecification, cmd: OutcomeInput, problems: Problems, prefix: str, today: dt.date
-) -> SpecificationOutcome | None:
+) -> SpecificationOutcome:
     indicator = OutcomeIndicator.objects.filter(pk=cmd.indicator_id).first()
     if indicator is None:
         problems.add(f"{prefix}indicator_id", "Choose an indicator from the NHS Outcomes Framework")
@@ -374,11 +374,10 @@ def new_version_unchecked(spec: ServiceSpecification, actor) -> ServiceSpecifica
         reference=spec.reference, status__in=[Status.DRAFT, Status.CONSULTATION]
     ).exists():
         raise refuse("", f"{spec.reference} already has a version being written; change that one.")
-    latest = (
+    latest = (  # spec itself is one of them: there is always a latest
         ServiceSpecification.objects.filter(reference=spec.reference)
-        .order_by("-version")
         .values_list("version", flat=True)
-        .first()
+        .latest("version")
     )
     copy = ServiceSpecification(
         reference=spec.reference,
@@ -403,11 +402,11 @@ def new_version_unchecked(spec: ServiceSpecification, actor) -> ServiceSpecifica
         )
         audit.record(actor, "create", new, after=audit.snapshot(new, OUTCOME_FIELDS))
     for requirement in spec.quality_requirements.all():
-        new = QualityRequirement.objects.create(
+        copied = QualityRequirement.objects.create(
             specification=copy,
             **{name: getattr(requirement, name) for name in REQUIREMENT_FIELDS[1:]},
         )
-        audit.record(actor, "create", new, after=audit.snapshot(new, REQUIREMENT_FIELDS))
+        audit.record(actor, "create", copied, after=audit.snapshot(copied, REQUIREMENT_FIELDS))
     return copy
 
 

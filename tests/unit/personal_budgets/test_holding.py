@@ -54,7 +54,7 @@ def test_a_child_receives_through_a_representative_only(age, capacity):
             recipient=recipient,
             has_nominee=True,
         )
-        assert "regulation" in problems(h)["recipient"]
+        assert "representative" in problems(h)["recipient"]
     rep = Holding(
         Mode.DIRECT_PAYMENT, age, recipient=Recipient.REPRESENTATIVE, has_representative=True
     )

@@ -149,6 +149,7 @@ def create_pool(cmd: PoolInput, actor) -> PooledBudget:
     for name, message in risk_share.policy_problems(cmd.policy, sorted(codes)).items():
         problems.add(f"policy.{name}", message)
     problems.raise_if_any()
+    assert host is not None and manager is not None  # refused above when missing
     with transaction.atomic():
         pool_account = ledger.open_account(
             ledger.AccountInput(

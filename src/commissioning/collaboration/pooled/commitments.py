@@ -45,6 +45,8 @@ def commit(cmd: CommitmentInput, actor) -> SchemeCommitment:
     form's key twice records it once."""
     scheme = (
         PoolScheme.objects.select_related("pool__pool_account").filter(pk=cmd.scheme_id).first()
+        if cmd.scheme_id is not None
+        else None
     )
     if scheme is None:
         raise refuse("scheme_id", "Choose the scheme the commitment is for")
@@ -78,6 +80,8 @@ def commit(cmd: CommitmentInput, actor) -> SchemeCommitment:
     reference = cmd.reference.strip()
     if reference and scheme.commitments.filter(reference=reference).exists():
         problems.add("reference", f"{reference} is already recorded for {scheme.name}")
+    problems.raise_if_any()
+    assert cmd.amount_pence is not None and cmd.made_on is not None  # refused above when missing
     made = SchemeCommitment(
         scheme=scheme,
         reference=reference,
@@ -88,8 +92,8 @@ def commit(cmd: CommitmentInput, actor) -> SchemeCommitment:
         key=cmd.key.strip(),
         recorded_by=actor,
     )
-    if not problems:  # lengths and the like, as the model defines them
-        problems.check_model(made, exclude=["scheme", "recorded_by", "released_on"])
+    # Lengths and the like, as the model defines them.
+    problems.check_model(made, exclude=["scheme", "recorded_by", "released_on"])
     problems.raise_if_any()
     try:
         with transaction.atomic():
@@ -185,6 +189,7 @@ def commitments(pool: PooledBudget) -> list[CommitmentPosition]:
     )
     for pence, metadata, reversed_metadata in postings:
         pk = (metadata or {}).get("commitment") or (reversed_metadata or {}).get("commitment")
+        assert pk is not None  # chosen above for naming a commitment (has_key)
         spent[int(pk)] = spent.get(int(pk), 0) + pence
     return [
         CommitmentPosition(c, spent.get(c.pk, 0), outstanding(c, spent.get(c.pk, 0))) for c in made

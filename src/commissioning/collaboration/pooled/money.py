@@ -99,6 +99,8 @@ def scheme_spend_parts(
     """``scheme_spend`` in its two parts: (on the spend account, integrated personal budgets)."""
     if start is None:
         direct = scheme.spend_account.balance_pence
+    elif end is None:
+        raise ValueError("Give both dates of the period, or neither")
     else:
         figures = ledger.statement_figures(scheme.spend_account, start, end)
         direct = figures.money_in_pence - figures.money_out_pence

@@ -101,7 +101,7 @@ class Result:
     objective: float
     unmet_demand: float
     patient_km: float
-    extra_patient_km: float | None
+    extra_patient_km: float
     at_capacity: list[str]
     unmet_areas: list[tuple[str, float]]  # (area, unmet demand), largest first
     seconds: float

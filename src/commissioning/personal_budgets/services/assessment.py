@@ -52,6 +52,7 @@ def assess(person: Person, cmd: AssessmentInput, actor) -> NeedsAssessment:
     if not (cmd.decision_reasons or "").strip():
         p.add("decision_reasons", "Give the reasons for the decision")
     p.raise_if_any()
+    assert cmd.assessed_on is not None  # refused above when missing
     indication = eligibility.indicate(ratings)
     with transaction.atomic():
         a = NeedsAssessment.objects.create(

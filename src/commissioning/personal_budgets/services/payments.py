@@ -70,6 +70,7 @@ def record_payment(person: Person, cmd: PaymentInput, actor) -> Paid:
     if not (cmd.key or "").strip():
         p.add("key", "A payment needs a reference")
     p.raise_if_any()
+    assert plan is not None  # refused above when missing
     service = None
     if cmd.service_id is not None:
         service = plan.services.filter(pk=cmd.service_id).first()
@@ -94,6 +95,7 @@ class _OverBudget(Exception):
 
 def _keep_refusal(person: Person, cmd: PaymentInput, paid_on: dt.date, reason: str, actor):
     """Keep a refused attempt (its own write: the refused payment left nothing behind)."""
+    assert cmd.amount_pence is not None  # record_payment refused a missing amount
     with transaction.atomic():
         refused = RefusedPayment.objects.create(
             person=person,
@@ -115,6 +117,7 @@ def _keep_refusal(person: Person, cmd: PaymentInput, paid_on: dt.date, reason: s
 
 
 def _pay(person, plan, service, verdict, cmd: PaymentInput, paid_on: dt.date, actor) -> Paid:
+    assert cmd.amount_pence is not None  # record_payment refused a missing amount
     with transaction.atomic():
         try:
             posted = ledger.post(

@@ -88,6 +88,7 @@ def record_person(cmd: PersonInput, actor) -> Person:
     if cmd.entitlement not in Entitlement.values:
         p.add("entitlement", "Choose the basis of entitlement")
     p.raise_if_any()
+    assert cmd.date_of_birth is not None  # refused above when missing
     with transaction.atomic():
         person = Person.objects.create(
             nhs_number=number,

@@ -162,6 +162,8 @@ def draft_plan(person: Person, cmd: PlanInput, actor) -> Plan:
     """A new version of the care and support plan, in draft until agreed."""
     require(actor, Action.MANAGE_RECORD, person)
     _plan_problems(person, cmd).raise_if_any()
+    # Refused by _plan_problems when missing.
+    assert cmd.start_date is not None and cmd.amount_pence is not None
     with transaction.atomic():
         Person.objects.select_for_update().get(pk=person.pk)
         version = (person.plans.aggregate(v=Max("version"))["v"] or 0) + 1
@@ -185,16 +187,19 @@ def draft_plan(person: Person, cmd: PlanInput, actor) -> Plan:
             funding=dict(cmd.funding),
             created_by=actor,
         )
-        PlannedService.objects.bulk_create(
-            PlannedService(
-                plan=plan,
-                name=s.name.strip(),
-                category=s.category,
-                provider=s.provider.strip(),
-                annual_cost_pence=s.annual_cost_pence,
+        planned = []
+        for s in cmd.services:
+            assert s.annual_cost_pence is not None  # refused by _plan_problems when missing
+            planned.append(
+                PlannedService(
+                    plan=plan,
+                    name=s.name.strip(),
+                    category=s.category,
+                    provider=s.provider.strip(),
+                    annual_cost_pence=s.annual_cost_pence,
+                )
             )
-            for s in cmd.services
-        )
+        PlannedService.objects.bulk_create(planned)
         audit.created(
             actor, plan, ("amount_pence", "mode"), object_repr=f"{plan} for {person.reference}"
         )
@@ -202,7 +207,7 @@ def draft_plan(person: Person, cmd: PlanInput, actor) -> Plan:
 
 
 def _source_account(plan: Plan) -> str:
-    if plan.pool_id:
+    if plan.pool is not None:
         return plan.pool.pool_account.code
     return _funding_code(plan.person.commissioner_id)
 
@@ -281,6 +286,7 @@ def agree_plan(plan: Plan, cmd: AgreeInput, actor) -> Plan:
         moves[_source_account(plan)] = moves.get(_source_account(plan), 0) - plan.amount_pence
         if plan.scheme_id:
             charged[str(plan.scheme_id)] = plan.amount_pence
+        assert person.budget_account is not None  # opened with the person's record
         budget = person.budget_account.code
         moves[budget] = plan.amount_pence
         if previous is not None:

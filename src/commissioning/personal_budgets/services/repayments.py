@@ -76,6 +76,8 @@ def issue_repayment_notice(person: Person, cmd: RepaymentInput, actor) -> Repaym
         for k, v in notice_problems(notice, today).items():
             p.add(k, v)
     p.raise_if_any()
+    # Refused above when missing (notice_problems asks for an amount over £0).
+    assert cmd.amount_pence is not None and cmd.deadline is not None
     with transaction.atomic():
         n = RepaymentNotice.objects.create(
             person=person,
@@ -134,6 +136,7 @@ def record_repayment(notice: RepaymentNotice, cmd: RepaidInput, actor) -> Repaid
     if not (cmd.key or "").strip():
         p.add("key", "A repayment needs a reference")
     p.raise_if_any()
+    assert cmd.amount_pence is not None and on is not None  # refused above when missing
     key = f"{person.reference}-repaid-{cmd.key.strip()}"
     with transaction.atomic():
         Person.objects.select_for_update().get(pk=person.pk)
@@ -150,6 +153,7 @@ def record_repayment(notice: RepaymentNotice, cmd: RepaidInput, actor) -> Repaid
             )
         spent = recovers_spending(RepaymentGround(notice.ground))
         account = person.spend_account if spent else person.budget_account
+        assert account is not None  # opened with the person's record (record_person)
         held = Account.objects.get(pk=account.pk).balance_pence
         if cmd.amount_pence > held:
             what = "has been spent from" if spent else "is left unspent in"

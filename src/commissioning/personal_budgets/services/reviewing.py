@@ -58,6 +58,7 @@ def record_review(person: Person, cmd: ReviewInput, actor) -> Review:
     if current_plan(person) is None:
         p.add(NON_FIELD, "There is no agreed plan to review")
     p.raise_if_any()
+    assert cmd.held_on is not None  # refused above when missing
     with transaction.atomic():
         r = Review.objects.create(
             person=person,

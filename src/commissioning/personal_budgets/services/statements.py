@@ -49,14 +49,16 @@ def _months(first: dt.date, last: dt.date):
 def statement(person: Person, year: int, month: int) -> MonthStatement:
     start = dt.date(year, month, 1)
     end = dt.date(year, month, calendar.monthrange(year, month)[1])
-    f = ledger.statement_figures(person.budget_account, start, end)
+    account = person.budget_account
+    assert account is not None  # opened with the person's record (record_person)
+    f = ledger.statement_figures(account, start, end)
     payments = list(person.payments.filter(paid_on__gte=start, paid_on__lte=end))
     repayments = list(
         Repayment.objects.filter(
             notice__person=person,
             received_on__gte=start,
             received_on__lte=end,
-            transaction__postings__account_id=person.budget_account_id,
+            transaction__postings__account_id=account.pk,
         ).select_related("notice")
     )
     return MonthStatement(
@@ -74,8 +76,13 @@ def statement(person: Person, year: int, month: int) -> MonthStatement:
 def statements(person: Person, latest: int | None = None) -> list[MonthStatement]:
     """A statement for every month since the first plan was agreed (or only the ``latest``
     months), newest first. Each month is a few queries, so only the months shown are built."""
-    first = person.plans.exclude(agreed_on=None).order_by("agreed_on").first()
+    first = (
+        person.plans.exclude(agreed_on=None)
+        .order_by("agreed_on")
+        .values_list("agreed_on", flat=True)
+        .first()
+    )
     if first is None:
         return []
-    months = list(_months(first.agreed_on, clock.today()))[::-1][:latest]
+    months = list(_months(first, clock.today()))[::-1][:latest]
     return [statement(person, y, m) for y, m in months]

@@ -85,7 +85,11 @@ def request_advice(spec: ServiceSpecification, cmd: AdviceRequestInput, actor) -
         problems.add("organisation_id", why)
     clinician = None
     if cmd.source == AdviceSource.PROVIDER_CLINICIAN:
-        clinician = User.objects.filter(pk=cmd.clinician_id, is_active=True).first()
+        clinician = (
+            User.objects.filter(pk=cmd.clinician_id, is_active=True).first()
+            if cmd.clinician_id is not None
+            else None
+        )
         if clinician is None:
             problems.add("clinician_id", "Name the clinician to ask")
         elif org is not None and Role.CLINICAL_ADVISER not in roles_at(clinician, org.pk):
@@ -101,6 +105,7 @@ def request_advice(spec: ServiceSpecification, cmd: AdviceRequestInput, actor) -
     elif cmd.due_date <= clock.today():
         problems.add("due_date", "The date advice is due must be in the future")
     problems.raise_if_any()
+    assert org is not None and cmd.due_date is not None  # refused above when missing
     with transaction.atomic():
         spec = ServiceSpecification.objects.select_for_update().get(pk=spec.pk)
         if spec.status == Status.RETIRED:

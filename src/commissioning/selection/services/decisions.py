@@ -73,7 +73,10 @@ def delegation_for(actor, process: SelectionProcess, value_pence: int, on: dt.da
         value_pence,
         on,
     )
-    return (delegations[found.id], "") if found is not None else (None, why)
+    if found is None:
+        return None, why
+    assert found.id is not None  # every Delegation above carries its row's pk
+    return delegations[found.id], ""
 
 
 def decide(process: SelectionProcess, cmd: DecisionInput, actor) -> Decision:

@@ -143,11 +143,13 @@ def _check_scores(scores: Mapping[str, CriterionScore], problems: Problems, word
 def score_proposal(proposal: Proposal, scores: Mapping[str, CriterionScore], actor) -> list[Score]:
     """An evaluator's independent scores of one proposal, all five criteria at once; final."""
     require(actor, Action.SCORE_PROPOSAL, proposal)
+    assert proposal.process_id is not None  # require refuses an unsolicited proposal
     process = SelectionProcess.objects.get(pk=proposal.process_id)
     if proposal.status != Proposal.Status.SUBMITTED:
         raise refuse("", "Only submitted proposals are scored.")
     if process.status != SelectionProcess.Status.INVITING:
         raise refuse("", "The decision has been taken; scoring is closed.")
+    assert process.proposals_deadline is not None  # set when proposals were invited
     if clock.today() <= process.proposals_deadline:
         raise refuse(
             "",
@@ -169,6 +171,7 @@ def score_proposal(proposal: Proposal, scores: Mapping[str, CriterionScore], act
         now = clock.now()
         for criterion in Criterion:
             given = scores[criterion.value]
+            assert given.score is not None  # _check_scores refused a missing score
             score = Score.objects.create(
                 proposal=proposal,
                 evaluator=evaluator,
@@ -195,6 +198,7 @@ def moderate_proposal(
 
     # A proposal made to no selection (unsolicited) is answered, never scored or moderated.
     require(actor, Action.MODERATE_SCORES, proposal.process)
+    assert proposal.process_id is not None  # require refuses an unsolicited proposal
     process = SelectionProcess.objects.get(pk=proposal.process_id)
     if process.status != SelectionProcess.Status.INVITING:
         raise refuse("", "The decision has been taken; moderation is closed.")
@@ -216,6 +220,7 @@ def moderate_proposal(
         now = clock.now()
         for criterion in Criterion:
             given = scores[criterion.value]
+            assert given.score is not None  # _check_scores refused a missing score
             existing = ModeratedScore.objects.filter(proposal=proposal, criterion=criterion).first()
             rationale = text(given.justification)
             if existing is None:

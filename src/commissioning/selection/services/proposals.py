@@ -49,6 +49,7 @@ class ClarificationInput:
 def _open_for_proposals(process: SelectionProcess) -> str | None:
     if process.status != SelectionProcess.Status.INVITING:
         return "This selection is not inviting proposals."
+    assert process.proposals_deadline is not None  # set when proposals were invited
     if clock.today() > process.proposals_deadline:
         return f"The deadline for proposals was {process.proposals_deadline:%-d %B %Y}."
     return None
@@ -59,10 +60,10 @@ def _validate(
 ) -> dict[int, str]:
     proposal.title = text(cmd.title) or (process.specification.title if process else "")
     proposal.description = text(cmd.description)
-    proposal.capacity = cmd.capacity
-    proposal.total_price_pence = cmd.total_price_pence
     problems.check_model(
-        proposal, exclude=["process", "provider", "addressed_to", "created_by", "responded_by"]
+        proposal,
+        exclude=["process", "provider", "addressed_to", "created_by", "responded_by"],
+        unchecked={"capacity": cmd.capacity, "total_price_pence": cmd.total_price_pence},
     )
     answers: dict[int, str] = {}
     if process is None:
@@ -105,6 +106,7 @@ def create_proposal(process: SelectionProcess | None, cmd: ProposalInput, actor)
         raise refuse("provider_id", "Choose the provider the proposal is from")
     require(actor, Action.SUBMIT_PROPOSAL, provider)
     problems = Problems()
+    addressed_to: Organisation | None
     if process is not None:
         process = SelectionProcess.objects.select_related("specification__commissioner").get(
             pk=process.pk

@@ -216,7 +216,7 @@ def invite_proposals(process: SelectionProcess, cmd: Invitation, actor) -> Selec
         if raw is not None:
             weights[criterion] = raw
     for where, why in weight_problems(weights).items():
-        problems.add(f"weight_{where.value}" if where else "weights", why)
+        problems.add(f"weight_{where.value}" if isinstance(where, Criterion) else "weights", why)
     if cmd.proposals_deadline is None:
         problems.add("proposals_deadline", "Enter the last day for proposals")
     elif cmd.proposals_deadline <= clock.today():
