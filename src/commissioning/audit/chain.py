@@ -205,6 +205,20 @@ def changing(
     )
 
 
+@contextmanager
+def saving(actor, obj: models.Model, fields: Iterable[str]) -> Iterator[None]:
+    """Record the save of ``obj`` in the block, when ``obj`` may be new or an edited copy of a
+    stored record (an admin form's instance, a record found or made): its "before" is the row
+    as the database holds it, read before the block, so the revision is a creation or an update
+    with what really changed."""
+    names = tuple(fields)
+    stored = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+    before = snapshot(stored, names) if stored is not None else None
+    yield
+    action = "update" if stored is not None else "create"
+    record(actor, action, obj, before=before, after=snapshot(obj, names))
+
+
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool

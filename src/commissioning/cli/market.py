@@ -31,26 +31,23 @@ def _codes(frame: pl.DataFrame, column: str) -> list[str]:
     return text.to_list()
 
 
+def _points(path: Path, key: str, quantity: str, build):
+    """A table of places: ``<key>,easting,northing,<quantity>`` (CSV or Parquet)."""
+    frame = read_table(path)
+    columns = ("easting", "northing", quantity)
+    require_columns(frame, [key, *columns])
+    numbers = (numeric(frame, c, allow_missing=False).to_numpy() for c in columns)
+    return build(_codes(frame, key), *numbers)
+
+
 def read_providers(path: Path) -> rs.Providers:
     """``code,easting,northing,capacity`` (CSV or Parquet)."""
-    frame = read_table(path)
-    require_columns(frame, ["code", "easting", "northing", "capacity"])
-    return rs.providers_from_columns(
-        _codes(frame, "code"),
-        *(numeric(frame, c, allow_missing=False).to_numpy() for c in ("easting", "northing",
-                                                                       "capacity")),
-    )  # fmt: skip
+    return _points(path, "code", "capacity", rs.providers_from_columns)
 
 
 def read_demand(path: Path) -> rs.Areas:
     """``area,easting,northing,demand`` (CSV or Parquet)."""
-    frame = read_table(path)
-    require_columns(frame, ["area", "easting", "northing", "demand"])
-    return rs.areas_from_columns(
-        _codes(frame, "area"),
-        *(numeric(frame, c, allow_missing=False).to_numpy() for c in ("easting", "northing",
-                                                                       "demand")),
-    )  # fmt: skip
+    return _points(path, "area", "demand", rs.areas_from_columns)
 
 
 def _cuts(values: list[str]) -> dict[str, float]:

@@ -141,9 +141,8 @@ def gather_evidence(contract, actor) -> ContinuityAssessment:
         raise refuse("contract", "The assessment has been decided; it is kept as decided")
     market = data.load_market()
     evidence = evidence_for(market, contract.provider.code)
-    with transaction.atomic():
-        before = audit.snapshot(existing, ASSESSMENT_FIELDS) if existing else None
-        assessment = existing or ContinuityAssessment(contract=contract)
+    assessment = existing or ContinuityAssessment(contract=contract)
+    with transaction.atomic(), audit.saving(actor, assessment, ASSESSMENT_FIELDS):
         assessment.evidence = evidence
         assessment.no_alternative = evidence["no_alternative"]
         assessment.increases_inequalities = evidence["increases_inequalities"]
@@ -152,8 +151,6 @@ def gather_evidence(contract, actor) -> ContinuityAssessment:
                                             assessment.dependents_unviable)  # fmt: skip
         assessment.assessed_by, assessment.assessed_on = actor, clock.today()
         assessment.save()
-        audit.record(actor, "update" if existing else "create", assessment, before=before,
-                     after=audit.snapshot(assessment, ASSESSMENT_FIELDS))  # fmt: skip
     return assessment
 
 
@@ -225,8 +222,7 @@ def decide_continuity(assessment: ContinuityAssessment, cmd: DecisionInput, acto
     if why := rules.decision_problem(indicated, cmd.designated, cmd.rationale):
         problems.add("rationale" if cmd.designated is not None else "designated", why)
     problems.raise_if_any()
-    with transaction.atomic():
-        before = audit.snapshot(assessment, ASSESSMENT_FIELDS)
+    with transaction.atomic(), audit.changing(actor, assessment, ASSESSMENT_FIELDS):
         assessment.dependents_unviable = cmd.dependents_unviable
         assessment.dependent_services = cmd.dependent_services.strip()
         assessment.indicated = indicated
@@ -235,8 +231,6 @@ def decide_continuity(assessment: ContinuityAssessment, cmd: DecisionInput, acto
         assessment.status = ContinuityAssessment.Status.DECIDED
         assessment.decided_by, assessment.decided_on = actor, clock.today()
         assessment.save()
-        audit.record(actor, "update", assessment, before=before,
-                     after=audit.snapshot(assessment, ASSESSMENT_FIELDS))  # fmt: skip
     return assessment
 
 

@@ -73,17 +73,8 @@ class UserAdmin(BaseUserAdmin):
                        "date_joined")  # fmt: skip
 
     def save_model(self, request, obj, form, change):
-        before = None
-        if change:
-            before = audit.snapshot(User.objects.get(pk=obj.pk), USER_AUDIT_FIELDS)
-        super().save_model(request, obj, form, change)
-        audit.record(
-            request.user,
-            "update" if change else "create",
-            obj,
-            before=before,
-            after=audit.snapshot(obj, USER_AUDIT_FIELDS),
-        )
+        with audit.saving(request.user, obj, USER_AUDIT_FIELDS):
+            super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         """New roles go through the service (so a sensitive one waits for approval); a role's

@@ -180,13 +180,11 @@ def approve_membership(membership: Membership, actor) -> Membership:
         problem = approval_problem(membership, actor)
         if problem:
             raise ValidationError({"status": problem})
-        before = audit.snapshot(membership, ("status", "approved_by_id"))
-        membership.status = Membership.Status.ACTIVE
-        membership.approved_by = actor
-        membership.approved_at = timezone.now()
-        membership.save(update_fields=["status", "approved_by", "approved_at"])
-        audit.record(actor, "update", membership, before=before,
-                     after=audit.snapshot(membership, ("status", "approved_by_id")))  # fmt: skip
+        with audit.changing(actor, membership, ("status", "approved_by_id")):
+            membership.status = Membership.Status.ACTIVE
+            membership.approved_by = actor
+            membership.approved_at = timezone.now()
+            membership.save(update_fields=["status", "approved_by", "approved_at"])
         if membership.role == Role.ADMINISTRATOR and not membership.user.is_staff:
             user = membership.user
             with audit.changing(actor, user, ("is_staff",)):
@@ -198,18 +196,11 @@ def approve_membership(membership: Membership, actor) -> Membership:
 def end_membership(membership: Membership, end_date: dt.date, actor) -> Membership:
     require(actor, Action.MANAGE_MEMBERSHIPS)
     with transaction.atomic():
-        before = audit.snapshot(membership, ("end_date",))
         if membership.start_date and end_date < membership.start_date:
             raise ValidationError({"end_date": "The end date must not be before the start date."})
-        membership.end_date = end_date
-        membership.save(update_fields=["end_date"])
-        audit.record(
-            actor,
-            "update",
-            membership,
-            before=before,
-            after=audit.snapshot(membership, ("end_date",)),
-        )
+        with audit.changing(actor, membership, ("end_date",)):
+            membership.end_date = end_date
+            membership.save(update_fields=["end_date"])
         return membership
 
 
@@ -220,22 +211,13 @@ DELEGATION_FIELDS = ("user_id", "budget_id", "limit_pence", "start_date", "end_d
 def save_budget(budget: Budget, actor) -> Budget:
     """Create or change a budget (finance leads and administrators)."""
     require(actor, Action.MANAGE_BUDGETS)
-    with transaction.atomic():
-        existing = Budget.objects.filter(pk=budget.pk).first() if budget.pk else None
-        before = audit.snapshot(existing, BUDGET_FIELDS) if existing else None
+    with transaction.atomic(), audit.saving(actor, budget, BUDGET_FIELDS):
         budget.full_clean()
         if budget.organisation.org_type not in COMMISSIONER_TYPES:
             raise ValidationError(
                 {"organisation": "Budgets belong to commissioning organisations."}
             )
         budget.save()
-        audit.record(
-            actor,
-            "update" if existing else "create",
-            budget,
-            before=before,
-            after=audit.snapshot(budget, BUDGET_FIELDS),
-        )
     return budget
 
 
@@ -261,20 +243,9 @@ def save_delegated_authority(delegation: DelegatedAuthority, actor) -> Delegated
     the decisions taken under it keep pointing at it.
     """
     require(actor, Action.GRANT_DELEGATED_AUTHORITY)
-    with transaction.atomic():
-        existing = (
-            DelegatedAuthority.objects.filter(pk=delegation.pk).first() if delegation.pk else None
-        )
-        before = audit.snapshot(existing, DELEGATION_FIELDS) if existing else None
+    with transaction.atomic(), audit.saving(actor, delegation, DELEGATION_FIELDS):
         delegation.full_clean()
         if problems := delegation_problems(delegation, actor):
             raise ValidationError(problems)
         delegation.save()
-        audit.record(
-            actor,
-            "update" if existing else "create",
-            delegation,
-            before=before,
-            after=audit.snapshot(delegation, DELEGATION_FIELDS),
-        )
     return delegation

@@ -170,11 +170,10 @@ def raise_concern(cmd: ConcernInput, actor) -> EscalationCase:
 
 def _change(case: EscalationCase, actor, **changes) -> None:
     """Save the changes; the audit revision's diff shows the step (the status it moved to)."""
-    before = audit.snapshot(case, CASE_FIELDS)
-    for name, value in changes.items():
-        setattr(case, name, value)
-    case.save()
-    audit.record(actor, "update", case, before=before, after=audit.snapshot(case, CASE_FIELDS))
+    with audit.changing(actor, case, CASE_FIELDS):
+        for name, value in changes.items():
+            setattr(case, name, value)
+        case.save()
 
 
 def _locked(case: EscalationCase) -> EscalationCase:

@@ -347,18 +347,11 @@ def change_status(
 
 
 def _retire(spec: ServiceSpecification, actor, reason: str, now) -> None:
-    before = audit.snapshot(spec, ("status", "retired_reason"))
-    spec.status = Status.RETIRED
-    spec.retired_at = now
-    spec.retired_reason = reason
-    spec.save(update_fields=["status", "retired_at", "retired_reason"])
-    audit.record(
-        actor,
-        "update",
-        spec,
-        before=before,
-        after=audit.snapshot(spec, ("status", "retired_reason")),
-    )
+    with audit.changing(actor, spec, ("status", "retired_reason")):
+        spec.status = Status.RETIRED
+        spec.retired_at = now
+        spec.retired_reason = reason
+        spec.save(update_fields=["status", "retired_at", "retired_reason"])
 
 
 def new_version_unchecked(spec: ServiceSpecification, actor) -> ServiceSpecification:

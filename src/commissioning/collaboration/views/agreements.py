@@ -21,14 +21,37 @@ from ..rules import risk_share
 from .consortia import _commissioners
 
 
-def new_pool(request):
-    guard(can(request.user, Action.VIEW_COLLABORATION))
-
-    hosts = [
+def pool_hosts(user) -> list:
+    """The partners this person may record a pooled budget for, as its host's finance lead."""
+    if not can(user, Action.VIEW_COLLABORATION):
+        return []
+    return [
         m.organisation
-        for m in current_memberships(request.user)
+        for m in current_memberships(user)
         if m.role in ("finance_lead", "administrator")
     ]
+
+
+# A row of the pool form, field by field: the command's name for it and the form field's suffix
+# (partner_2_amount is the second partner's contribution_pence).
+_PARTNER_FIELDS = (("organisation_id", ""), ("contribution_pence", "_amount"),
+                   ("account_code", "_account"))  # fmt: skip
+_SCHEME_FIELDS = (("name", ""), ("lead_organisation_id", "_lead"), ("budget_pence", "_budget"))
+
+
+def _row_fields(command: str, form: str, rows: int, fields) -> dict[str, str]:
+    """The form's field for each of a command's row fields (``partners.1.contribution_pence`` is
+    ``partner_2_amount``), so that a service's problem lands against the right box."""
+    return {
+        f"{command}.{n}.{name}": f"{form}_{n + 1}{suffix}"
+        for n in range(rows)
+        for name, suffix in fields
+    }
+
+
+def new_pool(request):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    hosts = pool_hosts(request.user)
     guard(bool(hosts), "A finance lead of the host partner records a pooled budget.")
     partners = _commissioners()
     form = PoolForm(
@@ -44,8 +67,8 @@ def new_pool(request):
 
     def call():
         d = form.cleaned_data
-        partner_rows = form.rows("partner", PARTNER_ROWS, "", "_amount", "_account")
-        scheme_rows = form.rows("scheme", SCHEME_ROWS, "", "_lead", "_budget")
+        partner_rows = form.rows("partner", PARTNER_ROWS, *(s for _, s in _PARTNER_FIELDS))
+        scheme_rows = form.rows("scheme", SCHEME_ROWS, *(s for _, s in _SCHEME_FIELDS))
         fixed = {}
         orgs = {str(o.pk): o for o in partners}
         if d["overspend_bearer"] == "fixed":
@@ -80,24 +103,8 @@ def new_pool(request):
             request.user,
         )
 
-    rename = {
-        f"partners.{n}.{k}": f"partner_{i}{suffix}"
-        for n, i in enumerate(range(1, PARTNER_ROWS + 1))
-        for k, suffix in (
-            ("organisation_id", ""),
-            ("contribution_pence", "_amount"),
-            ("account_code", "_account"),
-        )
-    }
-    rename |= {
-        f"schemes.{n}.{k}": f"scheme_{i}{suffix}"
-        for n, i in enumerate(range(1, SCHEME_ROWS + 1))
-        for k, suffix in (
-            ("name", ""),
-            ("lead_organisation_id", "_lead"),
-            ("budget_pence", "_budget"),
-        )
-    }
+    rename = _row_fields("partners", "partner", PARTNER_ROWS, _PARTNER_FIELDS)
+    rename |= _row_fields("schemes", "scheme", SCHEME_ROWS, _SCHEME_FIELDS)
     rename |= {
         "host_id": "partner_1",
         "partners": "partner_1",

@@ -109,19 +109,12 @@ def manage_declaration(
     problems.raise_if_any()
     with transaction.atomic():
         declaration = ConflictDeclaration.objects.select_for_update().get(pk=declaration.pk)
-        before = audit.snapshot(declaration, ("management", "management_note", "managed_by_id"))
-        declaration.management = how
-        declaration.management_note = text(note)
-        declaration.managed_by = actor
-        declaration.managed_at = clock.now()
-        declaration.save()
-        audit.record(
-            actor,
-            "update",
-            declaration,
-            before=before,
-            after=audit.snapshot(declaration, ("management", "management_note", "managed_by_id")),
-        )
+        with audit.changing(actor, declaration, ("management", "management_note", "managed_by_id")):
+            declaration.management = how
+            declaration.management_note = text(note)
+            declaration.managed_by = actor
+            declaration.managed_at = clock.now()
+            declaration.save()
     return declaration
 
 

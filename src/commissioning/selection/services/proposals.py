@@ -233,18 +233,11 @@ def respond_to_proposal(proposal: Proposal, response: str, actor) -> Proposal:
             raise refuse("", "Proposals in a selection are evaluated, not answered one by one.")
         if proposal.status != Proposal.Status.SUBMITTED:
             raise refuse("", "Only a submitted proposal can be answered.")
-        before = audit.snapshot(proposal, ("response", "responded_by_id"))
-        proposal.response = text(response)
-        proposal.responded_by = actor
-        proposal.responded_at = clock.now()
-        proposal.save(update_fields=["response", "responded_by", "responded_at"])
-        audit.record(
-            actor,
-            "update",
-            proposal,
-            before=before,
-            after=audit.snapshot(proposal, ("response", "responded_by_id")),
-        )
+        with audit.changing(actor, proposal, ("response", "responded_by_id")):
+            proposal.response = text(response)
+            proposal.responded_by = actor
+            proposal.responded_at = clock.now()
+            proposal.save(update_fields=["response", "responded_by", "responded_at"])
     return proposal
 
 

@@ -234,20 +234,13 @@ def invite_proposals(process: SelectionProcess, cmd: Invitation, actor) -> Selec
             (SelectionProcess.Status.SETTING_UP,),
             "Proposals have already been invited; the weights are published.",
         )
-        before = audit.snapshot(process, INVITATION_FIELDS)
-        for criterion, value in weights.items():
-            setattr(process, f"weight_{criterion.value}", value)
-        process.proposals_deadline = cmd.proposals_deadline
-        process.invited_at = clock.now()
-        process.status = SelectionProcess.Status.INVITING
-        process.save()
-        audit.record(
-            actor,
-            "update",
-            process,
-            before=before,
-            after=audit.snapshot(process, INVITATION_FIELDS),
-        )
+        with audit.changing(actor, process, INVITATION_FIELDS):
+            for criterion, value in weights.items():
+                setattr(process, f"weight_{criterion.value}", value)
+            process.proposals_deadline = cmd.proposals_deadline
+            process.invited_at = clock.now()
+            process.status = SelectionProcess.Status.INVITING
+            process.save()
         for user in evaluators:
             _save_evaluator(process, user, actor)
     return process
