@@ -70,7 +70,7 @@ def test_plan_agreed_seen_by_holder_prohibited_refused(browser, live_server):
         assert Plan.objects.get(person=person).status == "agreed"
 
         page = budget_holder.sign_in()
-        page.get_by_role("link", name="My budget", exact=True).click()
+        page.get_by_role("navigation").get_by_role("link", name="My budget", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Your personal health budget")
         expect(page.get_by_text("You have £9,500 left")).to_be_visible()
         assert violations(page) == []

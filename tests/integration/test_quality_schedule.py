@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from commissioning import clock
 from commissioning.audit.models import Revision
 from commissioning.engine.quality.spc import SpcOptions, spc_reference
 from commissioning.quality import services as q
@@ -59,7 +60,7 @@ def test_one_bad_row_refuses_the_whole_upload(schedule):
         )  # fmt: skip
     text = " ".join(refused.value.messages)
     assert "November 2024 is given more than once" in text
-    assert "January 2099 has not started yet" in text
+    assert "January 2099 has not ended yet" in text
     assert not QualityMeasurement.objects.exists()
     with pytest.raises(ValidationError, match="Enter the figure as a number"):
         q.record_measurements(item, [q.MeasurementInput(MONTHS[0], None)], "entered", e.provider)
@@ -149,7 +150,7 @@ def test_recording_and_uploading_on_the_page(client, schedule):
     assert bad.status_code == 200 and "There is a problem" in body
     assert "Enter the month as year and month" in body and "Enter the figure as a number" in body
     future = client.post(url, {"form": "entry", "month": "2099-01", "value": "9"}).content.decode()
-    assert "January 2099 has not started yet" in future
+    assert "January 2099 has not ended yet" in future
     done = client.post(url, {"form": "entry", "month": "2025-01", "value": "91.5"}, follow=True)
     assert "Figures recorded: 1 added" in done.content.decode()
     upload = SimpleUploadedFile("figures.csv", b"month,value\n2025-01,92\n2025-02,bad\n")
@@ -228,6 +229,8 @@ def test_one_figure_cannot_break_a_contracts_quality_pages(client, schedule, csv
 
 def test_the_largest_figure_that_fits_is_kept_exactly(schedule):
     e, _, item = schedule
+    item.threshold = "Reported each month"  # a figure with no plausible range of its own
+    item.save()
     q.record_measurements(
         item, [q.MeasurementInput(MONTHS[0], Decimal("99999999999.9994"))], "entered", e.provider
     )
@@ -238,3 +241,24 @@ def test_the_largest_figure_that_fits_is_kept_exactly(schedule):
             e.provider,
         )  # fmt: skip
     assert "at most 11 digits before the decimal point" in str(refused.value)
+
+
+def test_an_implausible_figure_or_a_month_not_yet_over_is_refused_naming_the_field(schedule):
+    """Issue 18: a "% within 60 minutes" of 150, or of −5, was accepted and plotted; so was a
+    figure for a month three days old."""
+    e, _, item = schedule
+    assert "%" in item.threshold
+    for value in ("150", "-5"):
+        with pytest.raises(ValidationError) as refused:
+            q.record_measurements(
+                item, [q.MeasurementInput(MONTHS[0], Decimal(value))], "entered", e.provider
+            )
+        assert list(refused.value.message_dict) == ["value"]
+        assert "A percentage is from 0 to 100" in refused.value.message_dict["value"][0]
+    this_month = clock.today().replace(day=1)
+    with pytest.raises(ValidationError) as refused:
+        q.record_measurements(
+            item, [q.MeasurementInput(this_month, Decimal(90))], "entered", e.provider
+        )
+    assert "has not ended yet" in refused.value.message_dict["period"][0]
+    assert not QualityMeasurement.objects.exists()

@@ -180,3 +180,12 @@ def test_a_consortium_weighs_what_its_members_weigh_together():
     # Catchment: a1 4000 x 30/40 = 3000, a2 1000 x 1 = 1000, a3 10000 x 1/2 = 5000.
     assert w["catchment_population"] == pytest.approx(9000)
     assert w["population_share"] == pytest.approx(4000 / 9000)
+
+
+def test_a_scenario_cannot_both_fail_and_cut_the_same_provider():
+    """Issue 18: a stress test that failed and cut the same provider was accepted."""
+    providers, areas = instance(3, 40, 4, 1.0)
+    model = rs.ResilienceModel(providers, areas, rs.Options(max_km=40))
+    code = providers.codes[0]
+    with pytest.raises(InputError, match="cannot also be cut"):
+        model.scenario([code], {code: 0.5})

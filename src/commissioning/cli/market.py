@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import polars as pl
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from commissioning.cli.common import REFERENCE, err
-from commissioning.engine.market import resilience as rs
-from commissioning.engine.quality.tables import InputError, numeric, read_table, require_columns
+
+# The numerical libraries (NumPy, Polars, SciPy, HiGHS) load when a command runs, not when the
+# command line starts: `commissioning --help` answers at once.
+if TYPE_CHECKING:
+    import polars as pl
+
+    from commissioning.engine.market import resilience as rs
 
 market_app = typer.Typer(
     help="Market analysis and resilience: stress tests of provider failure (JSON on stdout).",
@@ -24,6 +26,10 @@ market_app = typer.Typer(
 
 
 def _codes(frame: pl.DataFrame, column: str) -> list[str]:
+    import polars as pl
+
+    from commissioning.engine.quality.tables import InputError
+
     text = frame[column].cast(pl.String).str.strip_chars()
     empty = (text.is_null() | (text == "")).arg_true()
     if len(empty):
@@ -33,6 +39,8 @@ def _codes(frame: pl.DataFrame, column: str) -> list[str]:
 
 def _points(path: Path, key: str, quantity: str, build):
     """A table of places: ``<key>,easting,northing,<quantity>`` (CSV or Parquet)."""
+    from commissioning.engine.quality.tables import numeric, read_table, require_columns
+
     frame = read_table(path)
     columns = ("easting", "northing", quantity)
     require_columns(frame, [key, *columns])
@@ -42,15 +50,21 @@ def _points(path: Path, key: str, quantity: str, build):
 
 def read_providers(path: Path) -> rs.Providers:
     """``code,easting,northing,capacity`` (CSV or Parquet)."""
+    from commissioning.engine.market import resilience as rs
+
     return _points(path, "code", "capacity", rs.providers_from_columns)
 
 
 def read_demand(path: Path) -> rs.Areas:
     """``area,easting,northing,demand`` (CSV or Parquet)."""
+    from commissioning.engine.market import resilience as rs
+
     return _points(path, "area", "demand", rs.areas_from_columns)
 
 
 def _cuts(values: list[str]) -> dict[str, float]:
+    from commissioning.engine.quality.tables import InputError
+
     cuts = {}
     for text in values:
         code, sep, fraction = text.partition("=")
@@ -85,6 +99,18 @@ def market_stress(
     """Solve the no-failure baseline, then the failure scenario (or every single failure):
     objective, unmet demand, patient-km and extra patient-km over the baseline, the providers
     at full capacity and the areas left with unmet demand."""
+    import numpy as np
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from commissioning.engine.market import resilience as rs
+    from commissioning.engine.quality.tables import InputError
+
     try:
         options = rs.Options(max_km=max_km, circuity=circuity, penalty=penalty)
         model = rs.ResilienceModel(read_providers(providers), read_demand(demand), options)

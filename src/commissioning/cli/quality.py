@@ -13,9 +13,8 @@ import math
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 
 from commissioning.cli.common import django_setup, err
@@ -23,10 +22,14 @@ from commissioning.engine.quality.constants import (
     ODDS_RATIO_ALTERNATIVE,
     SHIFT_LENGTH,
     TREND_LENGTH,
+    Family,
+    Improvement,
+    Method,
+    Overdispersion,
 )
-from commissioning.engine.quality.funnel import Method, Overdispersion
-from commissioning.engine.quality.risk import Family
-from commissioning.engine.quality.spc import Improvement
+
+if TYPE_CHECKING:  # Polars loads when a command runs: `commissioning --help` answers at once
+    import polars as pl
 
 quality_app = typer.Typer(
     help="Quality monitoring methods on a CSV or Parquet file (JSON on stdout by default).",
@@ -90,6 +93,8 @@ def quality_spc(
 ) -> None:
     """XmR charts with the Making Data Count rules: limits, the rule behind each special cause,
     and per group the variation and assurance icons."""
+    import polars as pl
+
     from commissioning.engine.quality.spc import SpcOptions, spc_polars, summaries_polars
     from commissioning.engine.quality.tables import (
         InputError,
@@ -171,6 +176,8 @@ def quality_risk(
 ) -> None:
     """Fit a logistic or Poisson GLM on covariate cells (the same estimates as on every row)
     and report per group the observed and expected outcomes and their ratio."""
+    import polars as pl
+
     from commissioning.engine.quality.risk import fit_cells, observed_expected
     from commissioning.engine.quality.tables import (
         InputError,
@@ -248,6 +255,8 @@ def quality_funnel(
 ) -> None:
     """Funnel plot limits at 95% and 99.8% (exact, or adjusted for overdispersion), each
     provider's z-score and band, and the overall φ, τ² and providers kept after trimming."""
+    import polars as pl
+
     from commissioning.engine.quality.funnel import funnel_numpy
     from commissioning.engine.quality.tables import (
         InputError,
@@ -339,6 +348,8 @@ def quality_cusum(
 ) -> None:
     """Risk-adjusted CUSUM (Steiner): per patient the weight, the CUSUM and whether it
     signalled, and the VLAD; per group the threshold and the false-alarm rate it implies."""
+    import polars as pl
+
     from commissioning.engine.quality.cusum import (
         cusum_numpy,
         false_alarm_probability,

@@ -41,3 +41,10 @@ class CollaborationConfig(AppConfig):
         register(
             Entry(70, "together", "Together", lambda user: can(user, Action.VIEW_COLLABORATION))
         )
+
+        # What is waiting for a person on the home page's work queue.
+        from commissioning.ui import worklist
+
+        from .waiting import waiting_for
+
+        worklist.register("collaboration", waiting_for)

@@ -26,3 +26,15 @@ class ContractsConfig(AppConfig):
         from .permissions import Action, can
 
         register(Entry(40, "contracts", "Contracts", lambda user: can(user, Action.VIEW_CONTRACT)))
+
+        # Other apps' pages link to a contract only for those who may open it (ui.links).
+        from commissioning.ui import links
+
+        links.register("contract", lambda user, c: can(user, Action.VIEW_CONTRACT, c))
+
+        # What waits for each person in contracts, on the home page.
+        from commissioning.ui.worklist import register as register_work
+
+        from .queries.waiting import waiting_for
+
+        register_work("contracts", waiting_for)

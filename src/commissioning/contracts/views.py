@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from commissioning import clock
+from commissioning import clock, numbers
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.selection.models import Decision
 from commissioning.selection.services import state_of
 from commissioning.ui.http import act, csv_response, guard, submit
+from commissioning.ui.navigation import may_follow
 
 from . import services
 from .forms import ContractForm, VariationForm
@@ -121,6 +122,9 @@ def contract_detail(request, pk):
             "may_propose": contract.status == Contract.Status.SIGNED
             and can(request.user, Action.PROPOSE_VARIATION, contract),
             "variation_form": VariationForm(),
+            # Quality monitoring is an app above this one: its menu entry (the same policy as
+            # its pages) says whether this person may follow the link to the figures.
+            "may_see_quality": may_follow(request.user, "quality"),
         },
     )
 
@@ -244,8 +248,8 @@ def contract_schedule_csv(request, pk):
                 i.dimension,
                 i.indicator.code if i.indicator else "",
                 i.title,
-                "" if i.baseline is None else i.baseline.normalize(),
-                "" if i.target is None else i.target.normalize(),
+                numbers.plain_figure(i.baseline),
+                numbers.plain_figure(i.target),
                 i.target_date.isoformat() if i.target_date else "",
                 i.threshold,
                 i.method_of_measurement,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from commissioning.organisations.vocabulary import tidy_name
 from commissioning.ui.forms import NHSForm
 
 
@@ -33,7 +34,7 @@ class StressForm(NHSForm):
 
     def __init__(self, *args, providers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(code, f"{name.title()} ({code})") for code, name in providers]
+        choices = [(code, f"{tidy_name(name)} ({code})") for code, name in providers]
         self.fields["fail"].choices = choices
         self.fields["cut_provider"].choices = [("", "No capacity cut"), *choices]
 

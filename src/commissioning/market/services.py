@@ -18,6 +18,7 @@ from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.engine.market import resilience as rs
 from commissioning.engine.quality.tables import InputError
+from commissioning.organisations.vocabulary import tidy_name
 from commissioning.validation import Problems, refuse
 
 from . import data, rules
@@ -56,7 +57,7 @@ def start_stress_test(cmd: StressInput, actor, background: bool = False) -> Stre
     title = (
         "Every single-provider failure"
         if cmd.sweep
-        else "If " + " and ".join(names.get(c, c).title() for c in cmd.fail) + " failed"
+        else "If " + " and ".join(tidy_name(names.get(c, c)) for c in cmd.fail) + " failed"
         if cmd.fail
         else scenario.name.capitalize()
     )

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from commissioning import numbers
 from commissioning.contracts.models import Contract
 from commissioning.engine.market import concentration
 from commissioning.organisations.models import Organisation
@@ -101,11 +102,13 @@ def hhi_csv(request):
                      "concentration", "source"])  # fmt: skip
     for r in _commissioner_hhi(market):
         writer.writerow(["commissioner", r["commissioner_code"], r["name"], r["patients"],
-                         r["providers"], round(r["largest_share"], 4), round(r["hhi"], 1),
-                         r["level"], market.source])  # fmt: skip
+                         r["providers"], numbers.plain_figure(r["largest_share"], 4),
+                         numbers.plain_figure(r["hhi"], 1), r["level"],
+                         market.source])  # fmt: skip
     for r in market.area_hhi.iter_rows(named=True):
         writer.writerow(["area", r["area"], "", r["patients"], r["providers"],
-                         round(r["largest_share"], 4), round(r["hhi"], 1), r["level"],
+                         numbers.plain_figure(r["largest_share"], 4),
+                         numbers.plain_figure(r["hhi"], 1), r["level"],
                          market.source])  # fmt: skip
     return response
 
@@ -137,8 +140,10 @@ def stress_csv(request, pk):
                      "population_without_service", "max_km", "circuity", "penalty",
                      "data"])  # fmt: skip
     for r in test.results:
-        writer.writerow([r["scenario"], round(r["objective"], 3), round(r["unmet_demand"], 3),
-                         round(r["patient_km"], 3), round(r["extra_patient_km"], 3),
+        writer.writerow([r["scenario"], numbers.plain_figure(r["objective"], 3),
+                         numbers.plain_figure(r["unmet_demand"], 3),
+                         numbers.plain_figure(r["patient_km"], 3),
+                         numbers.plain_figure(r["extra_patient_km"], 3),
                          " ".join(r["providers_at_capacity"]),
                          len(r["areas_with_unmet_demand"]), r["population_without_service"],
                          test.max_km, test.circuity, test.penalty, test.data])  # fmt: skip
@@ -170,9 +175,12 @@ def continuity_csv(request):
     for rank, r in enumerate(services.priority_list(_contracts()), start=1):
         a, c = r["assessment"], r["contract"]
         writer.writerow([rank, c.reference, c.specification.title, c.provider.code,
-                         round(r["score"], 1), round(r["concentration"], 4),
-                         round(r["resilience"], 4), round(r["population"], 4),
-                         round(r["deprivation"], 4), r["evidence"]["population_served"],
+                         numbers.plain_figure(r["score"], 1),
+                         numbers.plain_figure(r["concentration"], 4),
+                         numbers.plain_figure(r["resilience"], 4),
+                         numbers.plain_figure(r["population"], 4),
+                         numbers.plain_figure(r["deprivation"], 4),
+                         r["evidence"]["population_served"],
                          r["evidence"]["unmet_share_if_failed"],
                          a.indicated if a else "", "" if not a or a.designated is None else
                          ("designated" if a.designated else "not designated")])  # fmt: skip

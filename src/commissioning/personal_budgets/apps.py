@@ -53,6 +53,13 @@ class PersonalBudgetsConfig(AppConfig):
 
         register(Entry(80, "phb", permissions.menu_label))
 
+        # What is waiting for a person on the home page's work queue.
+        from commissioning.ui import worklist
+
+        from .queries.waiting import waiting_for
+
+        worklist.register("personal_budgets", waiting_for)
+
         # On the Commissioning together page: the programmes this person may see.
         from commissioning.collaboration.workspace import Section
         from commissioning.collaboration.workspace import register as on_together_page

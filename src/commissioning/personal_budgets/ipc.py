@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 from django.conf import settings
 
+from commissioning import numbers
 from commissioning.engine.ipc import CohortRule, cohort_by_commissioner
 
 PLANNING_RATIO = 0.05  # IPC operating model: about 5% of a population
@@ -41,5 +42,5 @@ def cohort_for(org) -> dict | None:
         k: int(rows[k].sum()) for k in rows.columns if k not in ("commissioner_code", "share")
     }
     totals["share"] = totals["cohort"] / totals["population"] if totals["population"] else 0.0
-    totals["share_percent"] = f"{totals['share'] * 100:.1f}%"
+    totals["share_percent"] = numbers.percent(totals["share"])
     return {"scope": scope, "rule": CohortRule(), "planning_ratio": PLANNING_RATIO, **totals}

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from commissioning import clock, money
+from commissioning import clock, money, numbers
 from commissioning.engine import disclosure
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
@@ -552,7 +552,7 @@ def _shown_text(figure: disclosure.Shown) -> str:
             if figure.rounded
             else (f"Not shown: {disclosure.SUPPRESSED_TEXT} people")
         )
-    return f"{figure.value:,}" if figure.rounded else pounds(figure.value)
+    return numbers.figure(figure.value) if figure.rounded else pounds(figure.value)
 
 
 def _programme_rows(fig: phb.Programme) -> list[tuple[str, str, disclosure.Shown, str]]:

@@ -12,3 +12,10 @@ class QualityConfig(AppConfig):
         from .permissions import Action, can
 
         register(Entry(50, "quality", "Quality", lambda user: can(user, Action.VIEW_QUALITY)))
+
+        # What is waiting for a person on the home page's work queue.
+        from commissioning.ui import worklist
+
+        from .waiting import waiting_for
+
+        worklist.register("quality", waiting_for)

@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from commissioning import numbers
 from commissioning.ui.http import download
 
 GREY, ORANGE, BLUE, NAVY, RED = "#7f7f7f", "#ed8b00", "#005eb8", "#003087", "#d5281b"
@@ -68,7 +69,13 @@ def spc_chart(points: list[dict], title: str, unit: str, target: float | None):
             label="Process limits")  # fmt: skip
     ax.plot(x, [p["lpl"] for p in points], color=NAVY, linestyle="--", linewidth=1)
     if target is not None:
-        ax.axhline(target, color=RED, linestyle=":", linewidth=1.5, label=f"Target {target:g}")
+        ax.axhline(
+            target,
+            color=RED,
+            linestyle=":",
+            linewidth=1.5,
+            label=f"Target {numbers.figure(target)}",
+        )
     ax.set_title(title, loc="left", fontsize=11)
     ax.set_ylabel(unit)
     ax.legend(loc="best", fontsize=8, frameon=False)

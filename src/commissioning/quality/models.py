@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from commissioning import numbers
 from commissioning.contracts.models import Contract
 from commissioning.organisations.models import Organisation
 
@@ -63,7 +64,7 @@ class MortalityResult(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider_code} SHMI {self.shmi:.3f}"
+        return f"{self.provider_code} SHMI {numbers.figure(self.shmi, 3)}"
 
 
 class MortalityAlert(models.Model):
@@ -90,8 +91,9 @@ class MortalityAlert(models.Model):
     def description(self) -> str:
         return (
             f"Risk-adjusted CUSUM of 30-day mortality crossed its threshold in {self.month:%B %Y}"
-            f" ({self.cusum:.2f} against {self.threshold:.2f}; {self.observed:.0f} deaths "
-            f"observed, {self.expected:.1f} expected that month)"
+            f" ({numbers.figure(self.cusum, 2)} against {numbers.figure(self.threshold, 2)}; "
+            f"{numbers.figure(self.observed, 0)} deaths observed, "
+            f"{numbers.figure(self.expected, 1)} expected that month)"
         )
 
 

@@ -32,6 +32,7 @@ from .models import (
     RemedialActionPlan,
 )
 from .permissions import Action, require
+from .plausibility import bounds_for, figure_problem
 
 CASE_FIELDS = ("reference", "provider_id", "contract_id", "source", "summary", "status",
                "escalated_to", "outcome", "closed_on", "alert_id")  # fmt: skip
@@ -406,6 +407,10 @@ def _decimal(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+def _previous_month(month: dt.date) -> dt.date:
+    return (month - dt.timedelta(days=1)).replace(day=1)
+
+
 def record_measurements(item, rows: Sequence[MeasurementInput], source: str, actor) -> dict:
     """Record a month's figure, or many (an upload), for one quality schedule line. A month
     already recorded is corrected (the audit trail keeps the old value). All or nothing: one
@@ -415,6 +420,7 @@ def record_measurements(item, rows: Sequence[MeasurementInput], source: str, act
     if source not in QualityMeasurement.Source.values:
         problems.add("source", "Unknown source of the figures")
     this_month = clock.today().replace(day=1)
+    bounds = bounds_for(item.indicator.unit if item.indicator_id else "", item.threshold)
     seen: dict[dt.date, int] = {}
     values: dict[int, Decimal] = {}
     for i, row in enumerate(rows):
@@ -423,8 +429,12 @@ def record_measurements(item, rows: Sequence[MeasurementInput], source: str, act
             problems.add(label, "Enter the month the figure is for")
         elif row.period < EARLIEST_MONTH:
             problems.add(label, f"Enter a month from {EARLIEST_MONTH:%B %Y} onwards")
-        elif row.period.replace(day=1) > this_month:
-            problems.add(label, f"{row.period:%B %Y} has not started yet")
+        elif row.period.replace(day=1) >= this_month:
+            problems.add(
+                label,
+                f"{row.period:%B %Y} has not ended yet: enter a month's figure once the month "
+                f"is over (the latest is {_previous_month(this_month):%B %Y})",
+            )
         elif row.period.replace(day=1) in seen:
             problems.add(label, f"{row.period:%B %Y} is given more than once")
         else:
@@ -437,6 +447,9 @@ def record_measurements(item, rows: Sequence[MeasurementInput], source: str, act
                 values[i] = stored_decimal(row.value, VALUE_FIELD)
             except ValueError as exc:
                 problems.add(value_label, str(exc))
+            else:
+                if why := figure_problem(values[i], bounds):
+                    problems.add(value_label, why)
     if not rows:
         problems.add("rows", "There are no figures to record")
     problems.raise_if_any()

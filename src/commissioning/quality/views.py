@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from commissioning import numbers
 from commissioning.contracts.models import Contract, QualityScheduleItem
 from commissioning.contracts.permissions import visible_contracts
 from commissioning.engine.quality.funnel import Overdispersion
@@ -69,8 +70,9 @@ def ae_summary_csv(request):
     writer.writerow(["org_code", "name", "latest_month", "pct_within_4h", "mean",
                      "variation", "assurance"])  # fmt: skip
     for r in queries.ae_summary():
-        writer.writerow([r["code"], r["name"], r["period"], round(r["value"], 3),
-                         round(r["mean"], 3), r["variation"], r["assurance"]])  # fmt: skip
+        writer.writerow([r["code"], r["name"], r["period"], numbers.plain_figure(r["value"], 3),
+                         numbers.plain_figure(r["mean"], 3), r["variation"],
+                         r["assurance"]])  # fmt: skip
     return response
 
 

@@ -32,3 +32,15 @@ class SelectionConfig(AppConfig):
                        lambda user: can(user, Action.GIVE_ADVICE)))  # fmt: skip
         register(Entry(30, "opportunities", "Opportunities",
                        lambda user: can(user, Action.SUBMIT_PROPOSAL)))  # fmt: skip
+
+        # Other apps' pages link to a decision only for those who may open it (ui.links).
+        from commissioning.ui import links
+
+        links.register("decision", lambda user, d: can(user, Action.VIEW_DECISION, d))
+
+        # What waits for each person in provider selection, on the home page.
+        from commissioning.ui.worklist import register as register_work
+
+        from .queries.waiting import waiting_for
+
+        register_work("selection", waiting_for)

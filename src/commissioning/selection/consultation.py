@@ -29,7 +29,7 @@ class SelectionConsultation:
         return stage_of(spec)
 
     def page(self, user, spec) -> dict:
-        steps = cycle_for_specification(spec)
+        steps = cycle_for_specification(spec, user)
         requests = spec.advice_requests.select_related("organisation", "clinician").order_by(
             "-requested_at"
         )

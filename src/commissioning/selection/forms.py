@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from commissioning import money
+from commissioning import money, numbers
 from commissioning.organisations.models import Organisation, User
 from commissioning.organisations.vocabulary import PROVIDER_TYPES, OrganisationType
 from commissioning.ui.forms import MoneyField, NHSForm
@@ -296,9 +296,9 @@ class ProposalForm(NHSForm):
                 self.fields[f"outcome_{outcome.pk}"] = forms.CharField(
                     label=f"How you will meet outcome {outcome.indicator.code}: "
                     f"{outcome.indicator.title}",
-                    help_text=f"From {outcome.baseline.normalize()} to "
-                    f"{outcome.target.normalize()} "
-                    f"({outcome.indicator.unit}) by {outcome.target_date:%-d %B %Y}.",
+                    help_text=f"From {numbers.figure(outcome.baseline)} to "
+                    f"{numbers.figure(outcome.target)} "
+                    f"({outcome.indicator.unit}) by {numbers.day(outcome.target_date)}.",
                     required=False,
                     widget=forms.Textarea(attrs={"rows": 4}),
                 )

@@ -87,6 +87,16 @@ def is_evaluator(user, process) -> bool:
     return process.evaluators.filter(user_id=user.pk).exists()
 
 
+def may_open_evaluation(user, process) -> bool:
+    """The evaluation page: for its evaluators, the commissioning team, and whoever must declare
+    their interests there; always within the selection's own visibility."""
+    return can(user, Action.VIEW_SELECTION, process) and (
+        is_evaluator(user, process)
+        or can(user, Action.VIEW_EVALUATION, process)
+        or can(user, Action.DECLARE_INTERESTS, process)
+    )
+
+
 def commissioner_at(user, obj) -> bool:
     return has_role_at(user, commissioner_id(obj), COMMISSIONER)
 

@@ -27,7 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from commissioning import money
+from commissioning import money, numbers
 
 from .queries.decision_record import DecisionRecord
 
@@ -168,9 +168,9 @@ def render_decision_record(r: DecisionRecord) -> bytes:
         _p("3. What was specified", H2),
         _p(spec.service_description),
         _p(
-            f"Population: {spec.population}. Area: {spec.area}. Activity: {spec.annual_activity:,} "
-            f"{spec.activity_unit} a year. Financial envelope: "
-            f"{_money(spec.financial_envelope_pence)} "
+            f"Population: {spec.population}. Area: {spec.area}. Activity: "
+            f"{numbers.figure(spec.annual_activity)} {spec.activity_unit} a year. Financial "
+            f"envelope: {_money(spec.financial_envelope_pence)} "
             f"over {spec.term_months} months."
         ),
         Spacer(1, 3),
@@ -179,8 +179,8 @@ def render_decision_record(r: DecisionRecord) -> bytes:
             + [
                 [
                     f"{o.indicator.code} {o.indicator.title} ({o.indicator.unit})",
-                    o.baseline.normalize(),
-                    o.target.normalize(),
+                    numbers.figure(o.baseline),
+                    numbers.figure(o.target),
                     _date(o.target_date),
                 ]
                 for o in r.outcomes
@@ -235,7 +235,7 @@ def render_decision_record(r: DecisionRecord) -> bytes:
                     _date(p.submitted_at),
                     p.get_status_display(),
                     _money(p.total_price_pence),
-                    f"{p.capacity:,}",
+                    numbers.figure(p.capacity),
                 ]
                 for p in r.proposals
             ],
@@ -354,9 +354,8 @@ def render_decision_record(r: DecisionRecord) -> bytes:
             f"Every change to this specification, its advice, proposals, evaluation, decisions and "
             f"contracts, as recorded when it was made ({len(r.audit)} records). "
             + (
-                f"The whole audit trail ({r.chain.checked:,} records) was checked when this "
-                "record was "
-                "produced: no record has been altered or removed."
+                f"The whole audit trail ({numbers.figure(r.chain.checked)} records) was checked "
+                "when this record was produced: no record has been altered or removed."
                 if r.chain.ok
                 else f"The audit trail failed its check at record {r.chain.first_broken_seq}: "
                 f"{r.chain.reason}."

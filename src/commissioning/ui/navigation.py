@@ -45,6 +45,13 @@ def entries() -> list[Entry]:
     return sorted(_ENTRIES.values(), key=lambda e: (e.order, e.url_name))
 
 
+def may_follow(user, url_name: str) -> bool:
+    """Whether the menu would show ``user`` the page named ``url_name`` (a page no app has
+    registered is not shown): other links to the same pages ask this, not a rule of their own."""
+    entry = _ENTRIES.get(url_name)
+    return entry is not None and bool(entry.label_for(user))
+
+
 def links_for(user) -> list[Link]:
     """The menu as this user sees it, in order."""
     links = []

@@ -51,24 +51,51 @@ OPPORTUNITIES = Task(
     "Services commissioners are inviting proposals for, and your own proposals.",
 )
 
+QUALITY = Task(
+    "Quality of care",
+    "quality",
+    "Your providers' quality figures, alerts, concerns and escalation cases.",
+)
+MARKET = Task(
+    "The market",
+    "market",
+    "Concentration, providers at risk and the continuity of services if one fails.",
+)
+TOGETHER = Task(
+    "Commissioning together",
+    "together",
+    "Consortia, co-commissioning and pooled budgets with your partners.",
+)
+CASELOAD = Task(
+    "Personal health budgets",
+    "phb",
+    "The people whose care and support plans you coordinate: plans, payments and reviews.",
+)
+MY_BUDGET = Task(
+    "My budget",
+    "phb",
+    "Your care and support plan, what has been paid, and when it will next be reviewed.",
+)
+
 ROLE_HOME: dict[Role, tuple[str, list[Task]]] = {
     Role.COMMISSIONER: (
         "You decide what services are provided for your population: specify them for outcomes, "
         "consult clinicians, receive proposals, and decide.",
-        [SPECIFICATIONS, CONTRACTS, DIRECTORY, DATA],
+        [SPECIFICATIONS, CONTRACTS, QUALITY, MARKET, TOGETHER, DIRECTORY],
     ),
     Role.CONTRACT_MANAGER: (
         "You manage contracts with providers: make them from awards and answer bidders' questions.",
-        [CONTRACTS, SPECIFICATIONS, DIRECTORY, DATA],
+        [CONTRACTS, QUALITY, SPECIFICATIONS, DIRECTORY],
     ),
     Role.QUALITY_LEAD: (
-        "You assure the quality of the services commissioned. Start with a provider's page: "
-        "its A&E four-hour performance and, in the synthetic economy, its 30-day mortality.",
-        [SPECIFICATIONS, CONTRACTS, DIRECTORY, DATA],
+        "You assure the quality of the services commissioned: your providers' figures, the "
+        "alerts on them and the cases you are taking forward.",
+        [QUALITY, CONTRACTS, SPECIFICATIONS, DIRECTORY],
     ),
     Role.FINANCE_LEAD: (
-        "You look after the money. Start with the organisations and populations you fund.",
-        [SPECIFICATIONS, CONTRACTS, DIRECTORY, DATA],
+        "You look after the money: pooled budgets with your partners, contracts' values and "
+        "the budgets decisions are taken against.",
+        [TOGETHER, CONTRACTS, SPECIFICATIONS, DIRECTORY],
     ),
     Role.CLINICAL_ADVISER: (
         "You give clinical advice to commissioners; they make the decision. Start with the "
@@ -81,12 +108,13 @@ ROLE_HOME: dict[Role, tuple[str, list[Task]]] = {
         [OPPORTUNITIES, CONTRACTS, DIRECTORY, DATA],
     ),
     Role.BUDGET_HOLDER: (
-        "You hold a personal health budget. You can find the NHS organisations near you.",
-        [DIRECTORY],
+        "Your personal health budget: the care and support you agreed, what has been paid, and "
+        "when your plan will next be reviewed.",
+        [MY_BUDGET, DIRECTORY],
     ),
     Role.CARE_COORDINATOR: (
-        "You coordinate care and support plans. Start with the organisations that provide care.",
-        [DIRECTORY, DATA],
+        "You coordinate people's care and support plans: assessments, plans, payments and reviews.",
+        [CASELOAD, DIRECTORY],
     ),
     Role.AUDITOR: (
         "You check that the record is complete and untouched. Start with the audit trail.",

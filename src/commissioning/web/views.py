@@ -9,14 +9,21 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, render
 
+from commissioning import clock, numbers
 from commissioning.audit.chain import verify_chain
 from commissioning.audit.models import Revision, object_type_label
 from commissioning.audit.reconcile import reconcile
 from commissioning.organisations.models import Membership, Organisation, SmallArea
 from commissioning.organisations.permissions import Action, can, require, roles_of
-from commissioning.organisations.vocabulary import ORGANISATION_TYPE_LABELS, PROVIDER_TYPES
+from commissioning.organisations.vocabulary import (
+    ORGANISATION_TYPE_LABELS,
+    PROVIDER_TYPES,
+    Role,
+)
 from commissioning.reference.models import IngestedFile
 from commissioning.ui.http import csv_response
+from commissioning.ui.navigation import may_follow
+from commissioning.ui.worklist import work_for
 
 from .home import ROLE_HOME
 from .queries.ae_monthly_for_provider import ae_monthly_for_provider
@@ -36,13 +43,28 @@ def _forbid_unless(request, action: Action, obj=None) -> None:
 
 
 def home(request):
+    """What is waiting for the person (each app says what: ui.worklist), then the areas their
+    roles work in. A budget holder is spoken to as a person, not as staff."""
     roles = sorted(roles_of(request.user), key=lambda r: list(ROLE_HOME).index(r))
-    sections = [(role, *ROLE_HOME[role]) for role in roles]
-    memberships = Membership.objects.filter(user=request.user).select_related("organisation")
+    sections = [
+        (role, purpose, [t for t in tasks if may_follow(request.user, t.url_name)])
+        for role, (purpose, tasks) in ((r, ROLE_HOME[r]) for r in roles)
+    ]
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .exclude(role=Role.BUDGET_HOLDER)
+        .select_related("organisation")
+    )
     return render(
         request,
         "web/home.html",
-        {"sections": sections, "memberships": memberships},
+        {
+            "sections": sections,
+            "memberships": memberships,
+            "work": work_for(request.user),
+            "today": clock.today(),
+            "only_holder": roles == [Role.BUDGET_HOLDER],
+        },
     )
 
 
@@ -151,7 +173,7 @@ def organisation_ae_csv(request, code: str):
         ["period", "org_code", "attendances", "breaches_over_4h", "admissions", "pct_within_4h"]
     )
     for row in reversed(ae_monthly_for_provider(org.code)):
-        pct = "" if row["within_4h"] is None else f"{100 * row['within_4h']:.1f}"
+        pct = "" if row["within_4h"] is None else numbers.plain_figure(100 * row["within_4h"], 1)
         writer.writerow(
             [
                 row["period"].isoformat(),
@@ -174,7 +196,13 @@ def organisation_synthetic_csv(request, code: str):
     writer.writerow(["year", "provider_code", "spells", "deaths_within_30_days", "crude_rate"])
     for row in synthetic_activity_for_provider(settings.SYNTH_DIR, org.code):
         writer.writerow(
-            [row["year"], org.code, row["spells"], row["deaths"], f"{row['crude_rate']:.6f}"]
+            [
+                row["year"],
+                org.code,
+                row["spells"],
+                row["deaths"],
+                numbers.plain_figure(row["crude_rate"], 6),
+            ]
         )
     return response
 

@@ -122,3 +122,16 @@ def test_an_overspend_beyond_the_underspends_is_paid_by_the_lead_partner_once(bc
     with pytest.raises(ValidationError, match="owes nothing"):
         pooled.pay_share(settlement, council, bcf.people["XL001"])
     assert verify_ledger().ok
+
+
+def test_spending_dated_outside_the_agreement_is_refused_naming_the_date(bcf):
+    """Issue 18: spending dated 1 June 2027 was accepted from a pool that ended in March."""
+    pool = bcf.pool
+    fund(bcf)
+    care, _ = pool.schemes.all()
+    after = pool.end_date + dt.timedelta(days=62)
+    with pytest.raises(ValidationError) as refused:
+        pooled.record_spend(care, 1_000, "late", "Late", bcf.people["XL001"], after)
+    assert list(refused.value.message_dict) == ["value_date"]
+    assert "is outside it" in refused.value.message_dict["value_date"][0]
+    assert not Transaction.objects.filter(key="late").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -145,7 +146,10 @@ def test_a_clinical_adviser_answers_with_a_document(client, cycle):
 def test_a_provider_writes_submits_and_only_sees_its_own_proposal(client, cycle):
     cycle.inviting()
     outcome = cycle.spec.outcomes.get()
+    _a_target_decimal_normalize_writes_in_scientific_notation(cycle)
     with at(DAY0 + dt.timedelta(days=5)):
+        form = get(client, cycle.e.provider, reverse("proposal-new", args=[cycle.process.pk]))
+        assert "From 1,019.5 to 760 (" in form and "7.6E+2" not in form  # issue 18
         post(
             client,
             cycle.e.provider,
@@ -161,6 +165,7 @@ def test_a_provider_writes_submits_and_only_sees_its_own_proposal(client, cycle)
         proposal = Proposal.objects.get()
         page = get(client, cycle.e.provider, reverse("proposal", args=[proposal.pk]))
         assert "This is a draft" in page
+        assert "From 1,019.5 to 760 by" in page and "7.6E+2" not in page
         get(client, cycle.e.commissioner, reverse("proposal", args=[proposal.pk]), status=403)
         post(client, cycle.e.provider, reverse("proposal-submit", args=[proposal.pk]), {})
     proposal.refresh_from_db()
@@ -293,10 +298,16 @@ def test_providers_and_clinical_advisers_can_never_take_or_change_a_decision(cli
     ) == before
 
 
+def _a_target_decimal_normalize_writes_in_scientific_notation(cycle):
+    """760.000 is stored to three places; ``Decimal.normalize()`` wrote it 7.6E+2 (issue 18)."""
+    cycle.spec.outcomes.update(baseline=Decimal("1019.500"), target=Decimal("760.000"))
+
+
 def test_the_decision_record_prints_and_downloads_as_pdf(client, cycle):
     from pypdf import PdfReader
 
     cycle.signed()
+    _a_target_decimal_normalize_writes_in_scientific_notation(cycle)
     with at(AFTER_STANDSTILL + dt.timedelta(days=2)):
         html = get(client, cycle.e.auditor, reverse("decision-record", args=[cycle.process.pk]))
         client.force_login(cycle.e.quality_lead)
@@ -314,8 +325,12 @@ def test_the_decision_record_prints_and_downloads_as_pdf(client, cycle):
         "Highest moderated score",
         "Audit trail",
         "£11,000,000",
+        "1,019.5",
+        "760",
     ):
         assert expected in text, expected
+    assert "7.6E+2" not in text and "7.6E+2" not in html
+    assert "1,019.5</td>" in html and ">760</td>" in html
     get(client, cycle.e.provider, reverse("decision-record", args=[cycle.process.pk]), status=403)
     get(
         client,
@@ -371,7 +386,7 @@ def test_a_decision_not_to_award_says_so_and_the_steps_end_there(cycle):
             cycle.e.commissioner,
         )
         spec = ServiceSpecification.objects.get(pk=cycle.spec.pk)
-        steps = cycle_for_specification(spec)
+        steps = cycle_for_specification(spec, cycle.e.commissioner)
         assert stage_of(spec) == "Do not award"
     assert steps[-1].heading == "Decide" and steps[-1].status == "Do not award"
 
@@ -385,3 +400,12 @@ def test_the_specifications_list_downloads_as_csv_for_a_board_paper(client, cycl
         f"{cycle.spec.reference},1,Hyper-acute stroke unit,XC001,approved,1800,"
     )
     assert ",12000000.00,36," in rows[1]
+
+
+def test_the_evaluation_page_of_a_selection_being_set_up_opens(client, cycle):
+    """Before proposals are invited there is no deadline: the page says scoring has not
+    opened instead of failing to compare today with a missing date."""
+    cycle.set_up()
+    client.force_login(cycle.e.commissioner)
+    response = client.get(reverse("evaluation", args=[cycle.process.pk]))
+    assert response.status_code == 200

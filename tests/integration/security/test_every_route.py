@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import enum
 import io
 import json
+import re
+import typing
 from collections.abc import Iterator
 
 import pytest
 import time_machine
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from typer.testing import CliRunner
 
 from commissioning import clock
@@ -59,6 +62,7 @@ from commissioning.selection.models import Decision, Proposal, SelectionProcess
 from commissioning.specialised import permissions as specialised
 from commissioning.specifications import permissions as specs
 from commissioning.specifications.models import ServiceSpecification
+from commissioning.ui.worklist import work_for
 
 from . import routes as r
 
@@ -221,6 +225,32 @@ class Report:
                 self.problems.append(f"{what} as {actor.name}: refused, but shows {leaked}")
 
 
+_HREF = re.compile(r'<a\b[^>]*\bhref="(/[^"#?]*)')
+_FORM = re.compile(r'<form\b[^>]*\baction="(/[^"#?]*)"[^>]*\bmethod="post"', re.IGNORECASE)
+
+
+def unfollowable(actor: Actor, page: str, response) -> list[str]:
+    """Links and buttons on a page that lead where the page's reader may not go: each is
+    resolved to its route and asked of the same policy the route's own test asks (the menu,
+    the work queue, the cards and every page's actions are all covered)."""
+    if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
+        return []
+    html = response.content.decode(errors="replace")
+    found = []
+    for pattern, method in ((_HREF, "GET"), (_FORM, "POST")):
+        for path in set(pattern.findall(html)):
+            try:
+                match = resolve(path)
+            except Resolver404:
+                continue
+            route = r.WEB.get(match.url_name or "")
+            if route is None or route.method != method or match.url_name in r.PUBLIC:
+                continue
+            if not route.allowed(actor.user, match.kwargs):
+                found.append(f"{page} as {actor.name}: a {method} to {path}, which is refused")
+    return found
+
+
 def _rolled_back(call):
     with transaction.atomic():
         response = call()
@@ -233,6 +263,7 @@ def test_every_route_answers_as_its_policy_says(settings, tmp_path):
     actors = [Actor(u) for u in User.objects.order_by("username")] + [Actor(None)]
     assert len(actors) == 17  # the 16 demo accounts and someone not signed in
     report = Report()
+    links: list[str] = []
 
     # Every page of the URL configuration.
     names = {}
@@ -251,6 +282,8 @@ def test_every_route_answers_as_its_policy_says(settings, tmp_path):
                 may = actor.user is not None and route.allowed(actor.user, kw)
                 if route.method == "GET":
                     response = actor.client.get(url)
+                    if actor.user is not None:
+                        links.extend(unfollowable(actor, url, response))
                 else:
                     response = _rolled_back(lambda a=actor, u=url: a.client.post(u, {}))
                 also_ok = "any" if route.method != "GET" else route.also_ok
@@ -295,6 +328,25 @@ def test_every_route_answers_as_its_policy_says(settings, tmp_path):
                 report.check(f"{method} {url}", actor, response, may, also_ok, markers, api=True,
                              conflicted=conflicted)  # fmt: skip
 
+    # The home page's work queue: every item of every account opens for that account, and the
+    # demo gives each working role something waiting (issue 18).
+    queued = {}
+    for actor in actors:
+        if actor.user is None:
+            continue
+        work = work_for(actor.user)
+        queued[actor.name] = len(work)
+        for item in work.to_do + work.waiting:
+            response = actor.client.get(item.url)
+            if response.status_code != 200:
+                report.problems.append(
+                    f"work item {item.title!r} as {actor.name}: {item.url} answers "
+                    f"{response.status_code}"
+                )
+    for name in ("commissioner", "quality-lead", "finance-lead", "care-coordinator",
+                 "budget-holder", "provider-representative", "bidder"):  # fmt: skip
+        assert queued[name] > 0, f"the demo gives {name} nothing waiting: {queued}"
+
     # The admin is for administrators.
     for actor in actors:
         response = actor.client.get("/admin/")
@@ -310,6 +362,10 @@ def test_every_route_answers_as_its_policy_says(settings, tmp_path):
     print(f"every route: {report.requests} requests, {report.allowed} allowed and "
           f"{report.refused} refused to signed-in accounts")  # fmt: skip
     assert report.problems == [], "\n".join(report.problems)
+    # No page shows a person a link or a button the policy would refuse them (issue 18).
+    assert links == [], f"{len(links)} links or buttons refused to their reader:\n" + "\n".join(
+        sorted(links)[:60]
+    )
     # Both sides of every rule were exercised, on thousands of requests.
     assert report.requests > 3000 and report.allowed > 300 and report.refused > 1000, vars(report)
 
@@ -1044,7 +1100,19 @@ def test_every_api_schema_has_a_name_of_its_own():
             yield from subclasses(sub)
 
     ours = [s for s in subclasses(Schema) if s.__module__.startswith("commissioning.")]
-    names = {}
+    names: dict[str, set[str]] = {}
+
+    def name(kind) -> None:
+        names.setdefault(kind.__name__, set()).add(f"{kind.__module__}.{kind.__qualname__}")
+
+    def choices(annotation) -> None:  # the enumerations a schema's fields use are schemas too
+        for arg in typing.get_args(annotation):
+            choices(arg)
+        if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+            name(annotation)
+
     for schema in ours:
-        names.setdefault(schema.__name__, set()).add(f"{schema.__module__}.{schema.__qualname__}")
+        name(schema)
+        for field in schema.model_fields.values():
+            choices(field.annotation)
     assert {n: m for n, m in names.items() if len(m) > 1} == {}

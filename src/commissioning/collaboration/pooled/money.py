@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
-from commissioning import money
+from commissioning import money, numbers
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Posting, Transaction
 from commissioning.ledger.rules import Entry, Leg
@@ -54,6 +54,12 @@ def record_spend(
     """Spending on a scheme, paid from the pooled fund; against one of the scheme's
     commitments if one is named (never more than it still has outstanding)."""
     pool = scheme.pool
+    if value_date is not None and not pool.start_date <= value_date <= pool.end_date:
+        raise refuse(
+            "value_date",
+            f"Spending from the pool is dated within its agreement, {numbers.day(pool.start_date)}"
+            f" to {numbers.day(pool.end_date)}: {numbers.day(value_date)} is outside it",
+        )
     entry = Entry(
         key,
         f"{scheme.name}: {description}",

@@ -63,9 +63,16 @@ def _commissioners():
     return Organisation.objects.filter(org_type__in=list(COMMISSIONER_TYPES)).order_by("name")
 
 
+def consortium_leads(user) -> list:
+    """The commissioners this person may record a consortium for, as co-ordinator."""
+    if not can(user, Action.VIEW_COLLABORATION):
+        return []
+    return [o for o in _commissioners() if can(user, Action.FORM_CONSORTIUM, o.pk)]
+
+
 def new_consortium(request):
     guard(can(request.user, Action.VIEW_COLLABORATION))
-    mine = [o for o in _commissioners() if can(request.user, Action.FORM_CONSORTIUM, o.pk)]
+    mine = consortium_leads(request.user)
     guard(
         bool(mine), "Only a commissioner records a consortium, as its co-ordinating commissioner."
     )

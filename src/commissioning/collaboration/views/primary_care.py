@@ -69,13 +69,20 @@ def arrangement(request, pk):
     )
 
 
-def new_arrangement(request):
-    guard(can(request.user, Action.VIEW_COLLABORATION))
-    regions = [
+def nhse_regions(user) -> list:
+    """The NHS England regions this person may record a co-commissioning arrangement for."""
+    if not can(user, Action.VIEW_COLLABORATION):
+        return []
+    return [
         o
         for o in Organisation.objects.filter(org_type="nhse_region")
-        if has_role_at(request.user, o.pk, DECIDING | {Role.ADMINISTRATOR})
+        if has_role_at(user, o.pk, DECIDING | {Role.ADMINISTRATOR})
     ]
+
+
+def new_arrangement(request):
+    guard(can(request.user, Action.VIEW_COLLABORATION))
+    regions = nhse_regions(request.user)
     guard(bool(regions), "NHS England records co-commissioning arrangements.")
     form = ArrangementForm(
         request.POST or None,

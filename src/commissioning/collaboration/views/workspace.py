@@ -15,6 +15,9 @@ from ..models import (
 )
 from ..permissions import Action, can, visible_pools
 from ..workspace import sections_for
+from .agreements import pool_hosts
+from .consortia import consortium_leads
+from .primary_care import nhse_regions
 
 
 def workspace(request):
@@ -34,6 +37,9 @@ def workspace(request):
                 )
             ],
             "sections": sections_for(request.user),
+            "may_record_consortium": bool(consortium_leads(request.user)),
+            "may_record_arrangement": bool(nhse_regions(request.user)),
+            "may_record_pool": bool(pool_hosts(request.user)),
         },
     )
 

@@ -267,6 +267,12 @@ class ResilienceModel:
         for code in (*fail, *cuts):
             if code not in self.index:
                 raise InputError(f"provider {code}: not in the providers file")
+        both = [code for code in cuts if code in fail]
+        if both:
+            raise InputError(
+                f"provider {both[0]}: it fails in this scenario, so its capacity cannot also be"
+                " cut; choose one or the other"
+            )
         for code, fraction in cuts.items():
             if not 0 <= fraction <= 1:
                 raise InputError(

@@ -6,6 +6,8 @@ is not a zero); a series with fewer than 2 points has no moving range, so no lim
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 # --- SPC: "Making Data Count" XmR charts (NHS England; NHSRplotthedots ptd_spc_standard.R) ---
 # Process limits are mean ± 2.66 × average moving range (3 / d2 with d2 = 1.128, rounded as
 # the NHS England tool and NHSRplotthedots round it).
@@ -36,3 +38,32 @@ ODDS_RATIO_ALTERNATIVE = 2.0
 ODDS_RATIO_NULL = 1.0
 # Simulated in-control runs used to choose a threshold for a stated false-alarm rate.
 THRESHOLD_SIMULATIONS = 2000
+
+
+# The engine's choices, here (a module with no dependencies) so that the command line can offer
+# them without importing the engine's numerical libraries.
+class Method(StrEnum):
+    PROPORTION = "proportion"
+    RATIO = "ratio"
+
+
+class Overdispersion(StrEnum):
+    NONE = "none"
+    SPIEGELHALTER = "spiegelhalter"
+    SHMI = "shmi"
+    CQC = "cqc"
+
+
+class Family(StrEnum):
+    BINOMIAL = "binomial"
+    POISSON = "poisson"
+
+
+class Improvement(StrEnum):
+    INCREASE = "increase"
+    DECREASE = "decrease"
+    NEUTRAL = "neutral"
+
+    @property
+    def sign(self) -> int:
+        return {"increase": 1, "decrease": -1, "neutral": 0}[self.value]

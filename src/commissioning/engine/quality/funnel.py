@@ -31,25 +31,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 from scipy import stats
 
-from .constants import ALPHA_95, ALPHA_998, TRIM, Z_95, Z_998
-
-
-class Method(StrEnum):
-    PROPORTION = "proportion"
-    RATIO = "ratio"
-
-
-class Overdispersion(StrEnum):
-    NONE = "none"
-    SPIEGELHALTER = "spiegelhalter"
-    SHMI = "shmi"
-    CQC = "cqc"
-
+from .constants import ALPHA_95, ALPHA_998, TRIM, Z_95, Z_998, Method, Overdispersion
 
 HIGHER, AS_EXPECTED, LOWER = "higher than expected", "as expected", "lower than expected"
 

@@ -20,16 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import polars as pl
 import statsmodels.api as sm
 
-
-class Family(StrEnum):
-    BINOMIAL = "binomial"
-    POISSON = "poisson"
+from .constants import Family
 
 
 @dataclass(frozen=True)

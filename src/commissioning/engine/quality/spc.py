@@ -42,17 +42,8 @@ from .constants import (
     SCREEN_MR,
     SHIFT_LENGTH,
     TREND_LENGTH,
+    Improvement,
 )
-
-
-class Improvement(StrEnum):
-    INCREASE = "increase"
-    DECREASE = "decrease"
-    NEUTRAL = "neutral"
-
-    @property
-    def sign(self) -> int:
-        return {"increase": 1, "decrease": -1, "neutral": 0}[self.value]
 
 
 class Rule(StrEnum):

@@ -9,10 +9,14 @@ from django.urls import reverse
 
 from commissioning import clock
 from commissioning.specifications.models import ServiceSpecification
+from commissioning.specifications.permissions import Action as SpecAction
+from commissioning.specifications.permissions import can as can_spec
 from commissioning.specifications.rules.lifecycle import Status
 from commissioning.specifications.rules.outcomes import QualityDimension
+from commissioning.ui.links import href_for
 
 from ..models import Decision, SelectionProcess
+from ..permissions import Action, can, may_open_evaluation
 from ..rules.award import Outcome, needs_evaluation
 from ..services.decisions import state_of
 
@@ -39,7 +43,14 @@ def _decision(process: SelectionProcess | None) -> Decision | None:
     return process.decisions.exclude(status=Decision.Status.WITHDRAWN).first()
 
 
-def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
+def cycle_for_specification(spec: ServiceSpecification, user) -> list[Step]:
+    """The steps, each linked to where it is done or seen, for ``user``: a step links only to a
+    page the same policy lets them open (otherwise it is shown without a link)."""
+
+    def href(allowed: bool, url_name: str, pk: int) -> str:
+        return reverse(url_name, args=[pk]) if allowed else ""
+
+    writes = can_spec(user, SpecAction.WRITE_SPECIFICATION, spec)
 
     editable = spec.status in (Status.DRAFT, Status.CONSULTATION)
     outcomes = spec.outcomes.count()
@@ -55,21 +66,21 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
             COMPLETED,
             "Completed",
             f"{spec.title}: {spec.annual_activity:,} {spec.activity_unit} a year",
-            reverse("specification-edit", args=[spec.pk]) if editable else "",
+            href(editable and writes, "specification-edit", spec.pk),
         ),
         Step(
             "Set the outcomes",
             COMPLETED if outcomes else NOT_STARTED,
             f"{outcomes} outcome{'' if outcomes == 1 else 's'}" if outcomes else "Not yet started",
             "Each tied to an NHS Outcomes Framework indicator, with a baseline and a target",
-            reverse("outcome-new", args=[spec.pk]) if editable else "",
+            href(editable and writes, "outcome-new", spec.pk),
         ),
         Step(
             "Set the quality requirements",
             COMPLETED if not missing else (IN_PROGRESS if dimensions else NOT_STARTED),
             "Completed" if not missing else f"Missing: {', '.join(missing)}",
             "Safe, clinically effective and a positive experience",
-            reverse("requirement-new", args=[spec.pk]) if editable else "",
+            href(editable and writes, "requirement-new", spec.pk),
         ),
         Step(
             "Consult clinicians",
@@ -78,7 +89,11 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
             else (IN_PROGRESS if requests else NOT_STARTED),
             f"{answered} of {requests} answered" if requests else "Not yet started",
             "Strategic clinical networks, clinical senates and clinicians of potential providers",
-            reverse("advice-request-new", args=[spec.pk]) if spec.status != Status.RETIRED else "",
+            href(
+                spec.status != Status.RETIRED and can(user, Action.REQUEST_ADVICE, spec),
+                "advice-request-new",
+                spec.pk,
+            ),
         ),
         Step(
             "Approve the specification",
@@ -96,12 +111,16 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
                 NOT_STARTED if spec.status == Status.APPROVED else CANNOT_START,
                 "Not yet started" if spec.status == Status.APPROVED else "Cannot start yet",
                 "Apply the Provider Selection Regime",
-                reverse("selection-new", args=[spec.pk]) if spec.status == Status.APPROVED else "",
+                href(
+                    spec.status == Status.APPROVED and can(user, Action.MANAGE_SELECTION, spec),
+                    "selection-new",
+                    spec.pk,
+                ),
             )
         )
         return steps
     route = process.route_enum
-    link = reverse("selection", args=[process.pk])
+    link = href(can(user, Action.VIEW_SELECTION, process), "selection", process.pk)
     steps.append(Step("Choose how to select a provider", COMPLETED, route.label, "", link))
     submitted = process.proposals.filter(status="submitted").count()
     if process.status == SelectionProcess.Status.SETTING_UP:
@@ -111,7 +130,7 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
                 NOT_STARTED,
                 "Not yet started",
                 "Publish the weights and the deadline",
-                reverse("selection-invite", args=[process.pk]),
+                href(can(user, Action.MANAGE_SELECTION, process), "selection-invite", process.pk),
             )
         )
         return steps
@@ -138,7 +157,7 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
                 else (IN_PROGRESS if not open_ else CANNOT_START),
                 f"{moderated} of {submitted} moderated" if not open_ else "After the deadline",
                 "Declarations of interest, each evaluator's scores, then moderation",
-                reverse("evaluation", args=[process.pk]),
+                href(may_open_evaluation(user, process), "evaluation", process.pk),
             )
         )
     if decision is None:
@@ -148,11 +167,11 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
                 NOT_STARTED if not open_ else CANNOT_START,
                 "Not yet decided" if not open_ else "After the deadline",
                 "Only a commissioner with delegated authority for the budget decides",
-                reverse("decide", args=[process.pk]) if not open_ else "",
+                href(not open_ and can(user, Action.DECIDE, process), "decide", process.pk),
             )
         )
         return steps
-    decision_link = reverse("decision", args=[decision.pk])
+    decision_link = href(can(user, Action.VIEW_DECISION, decision), "decision", decision.pk)
     steps.append(Step("Decide", COMPLETED, decision.outcome_enum.label, "", decision_link))
     if decision.outcome_enum is not Outcome.AWARD:
         return steps
@@ -178,7 +197,7 @@ def cycle_for_specification(spec: ServiceSpecification) -> list[Step]:
             if contracts and len(signed) == len(contracts)
             else ("Awaiting signatures" if contracts else "Not yet started"),
             "NHS Standard Contract with the quality schedule",
-            reverse("contract", args=[contracts[0].pk]) if contracts else decision_link,
+            href_for(user, "contract", contracts[0]) if contracts else decision_link,
         )
     )
     return steps

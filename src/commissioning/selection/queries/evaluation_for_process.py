@@ -8,6 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from commissioning import numbers
+
 from ..models import ConflictDeclaration, ModeratedScore, Proposal, Score, SelectionProcess
 from ..rules.conflicts import Declaration, Management, excluded
 from ..rules.evaluation import Criterion, diverges, rank, weighted_total
@@ -41,7 +43,7 @@ class ProposalEvaluation:
 
     @property
     def total_percent(self) -> str:
-        return "" if self.total is None else f"{float(self.total):.1f}%"
+        return "" if self.total is None else f"{numbers.figure(float(self.total), 1)}%"
 
 
 @dataclass

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from commissioning import clock
+from commissioning import clock, numbers
 from commissioning.organisations.models import Organisation
 from commissioning.ui.http import csv_response, guard, submit
 
@@ -21,7 +21,7 @@ from ..forms import (
 from ..models import (
     ConflictDeclaration,
 )
-from ..permissions import Action, can, is_evaluator
+from ..permissions import Action, can, is_evaluator, may_open_evaluation
 from ..queries.evaluation_for_process import declarations_by_user, evaluation_for_process
 from ..rules.conflicts import may_take_part
 from ..rules.evaluation import Criterion
@@ -32,9 +32,9 @@ from .proposals import _proposal
 def evaluation(request, pk):
     process = _process(request, pk)
     user = request.user
+    guard(may_open_evaluation(user, process))
     evaluator = is_evaluator(user, process)
     overview = can(user, Action.VIEW_EVALUATION, process)
-    guard(evaluator or overview or can(user, Action.DECLARE_INTERESTS, process))
     summary = evaluation_for_process(process)
     my_declarations = ConflictDeclaration.objects.filter(process=process, user=user).select_related(
         "provider"
@@ -52,9 +52,14 @@ def evaluation(request, pk):
         "evaluator": evaluator,
         "to_score": to_score,
         "my_declarations": my_declarations,
-        "scoring_open": clock.today() > process.proposals_deadline and process.status == "inviting",
+        # A selection being set up has no deadline yet; scoring opens only after one has passed.
+        "scoring_open": process.status == "inviting"
+        and process.proposals_deadline is not None
+        and clock.today() > process.proposals_deadline,
         "criteria": list(Criterion),
         "manage": can(user, Action.MANAGE_SELECTION, process),
+        "may_declare": process.status == "inviting"
+        and can(user, Action.DECLARE_INTERESTS, process),
         "moderate": can(user, Action.MODERATE_SCORES, process) and process.status == "inviting",
     }
     if overview:
@@ -110,7 +115,7 @@ def evaluation_csv(request, pk):
                     "weighted total (%)",
                     "",
                     100,
-                    f"{float(pe.total):.2f}",
+                    numbers.plain_figure(float(pe.total), 2),
                     f"rank {pe.rank}",
                 ]
             )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms, template
 from django.utils.html import format_html
 
-from commissioning import money
+from commissioning import money, numbers
+from commissioning.organisations.vocabulary import tidy_name
+from commissioning.ui import links
 
 register = template.Library()
 
@@ -93,6 +95,32 @@ def pounds(pence) -> str:
     return money.pounds(pence)
 
 
+@register.filter
+def figure(value, places=None) -> str:
+    """``{{ x|figure }}`` 1,019,893 · ``{{ x|figure:1 }}`` 71.3: exact, grouped (numbers)."""
+    return numbers.figure(value, None if places in (None, "") else int(places))
+
+
+@register.filter
+def percent(share, places=1) -> str:
+    """``{{ share|percent }}``: 0.0239 as 2.4% (numbers)."""
+    return numbers.percent(share, int(places))
+
+
+@register.filter
+def day(value) -> str:
+    """``{{ date|day }}``: 3 December 2026 (numbers)."""
+    return numbers.day(value)
+
+
+@register.filter
+def org_name(name) -> str:
+    """``{{ r.name|org_name }}``: an organisation's name from ODS capitals as people write it
+    ("University Hospitals of North Midlands NHS Trust"), for rows that carry only the name;
+    where the Organisation is at hand, use its ``display_name``."""
+    return "" if name is None else tidy_name(str(name))
+
+
 @register.simple_tag
 def status_tag(value: str, label: str | None = None):
     colour = TAG_COLOURS.get(value, "grey")
@@ -109,3 +137,10 @@ def get(mapping, key):
         return mapping.get(key) if hasattr(mapping, "get") else mapping[key]
     except (KeyError, IndexError, TypeError):
         return None
+
+
+@register.simple_tag(takes_context=True)
+def href_for(context, url_name: str, obj) -> str:
+    """``{% href_for "contract" case.contract as url %}``: the link if the reader may follow it,
+    else "" (ui.links)."""
+    return links.href_for(context["request"].user, url_name, obj)

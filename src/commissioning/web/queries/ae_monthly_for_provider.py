@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Sum
 
+from commissioning import numbers
 from commissioning.reference.models import AEAttendance
 
 
@@ -20,6 +21,6 @@ def ae_monthly_for_provider(code: str) -> list[dict]:
     for row in rows:
         att = row["attendances"]
         row["within_4h"] = (att - row["breaches"]) / att if att else None
-        row["within_4h_pct"] = "" if row["within_4h"] is None else f"{100 * row['within_4h']:.1f}%"
+        row["within_4h_pct"] = numbers.percent(row["within_4h"])
         out.append(row)
     return out

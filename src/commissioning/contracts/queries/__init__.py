@@ -1,0 +1,1 @@
+"""Reads the contracts pages and the home page make across the models."""
