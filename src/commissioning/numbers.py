@@ -62,6 +62,21 @@ def percent(share, places: int = 1) -> str:
     return f"{figure(Decimal(str(share)) * 100, places)}%"
 
 
+# How people in England write a date: 2027-01-31, 31/01/2027, 31/1/27, 31 January 2027, 31 Jan 2027
+DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y", "%d-%m-%Y")
+
+
+def read_day(text: str) -> dt.date | None:
+    """A date as people type it (``DAY_FORMATS``), or ``None`` if it is not one."""
+    cleaned = " ".join(text.replace(",", " ").split())
+    for pattern in DAY_FORMATS:
+        try:
+            return dt.datetime.strptime(cleaned, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
 def day(value: dt.date | dt.datetime | None) -> str:
     """A date as the NHS writes it: ``3 December 2026``."""
     if value is None:

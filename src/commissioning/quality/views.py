@@ -540,10 +540,9 @@ def _parse_milestones(text: str):
         if not line.strip():
             continue
         when, _, what = line.partition(",")
-        try:
-            due = dt.date.fromisoformat(when.strip())
-        except ValueError:
-            due, what = None, line
+        due = numbers.read_day(when)
+        if due is None:
+            what = line
         out.append(services.MilestoneInput(description=what.strip(), due=due))
     return out
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from django import forms
 from django.core.exceptions import ValidationError
 
-from commissioning import money
+from commissioning import money, numbers
 from commissioning.validation import date_problem
 
 NON_FIELD = "__all__"
@@ -33,6 +33,42 @@ def _date_in_range(value) -> None:
         raise ValidationError(problem)
 
 
+def _django_default(field: forms.Field, code: str) -> bool:
+    """Whether the field still has Django's own message for ``code`` (none was written)."""
+    for cls in type(field).__mro__:
+        if code in getattr(cls, "default_error_messages", {}):
+            return field.error_messages.get(code) == cls.default_error_messages[code]
+    return code not in field.error_messages
+
+
+def name_the_field(field: forms.Field) -> None:
+    """Give every message Django would word generically ("This field is required.", "Ensure
+    this value is greater than or equal to 0.") the field's name and, where there is one, its
+    limit, as the NHS design system asks: a person told of five problems knows which is which.
+    A message a form wrote itself is kept."""
+    label = str(field.label or "").strip()
+    if not label:
+        return
+    what = label[0].lower() + label[1:]
+    messages = field.error_messages
+    if _django_default(field, "required"):
+        choose = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
+        if isinstance(field, forms.BooleanField):
+            messages["required"] = f"Confirm {what}"
+        else:
+            messages["required"] = f"{'Choose' if choose else 'Enter'} {what}"
+    if _django_default(field, "invalid"):
+        if isinstance(field, forms.DateField):
+            messages["invalid"] = f"Enter {what} as a date, for example 31/01/2027"
+        elif isinstance(field, forms.IntegerField):
+            messages["invalid"] = f"Enter {what} as a whole number"
+        elif isinstance(field, forms.DecimalField | forms.FloatField):
+            messages["invalid"] = f"Enter {what} as a number"
+    messages.setdefault("min_value", f"{label} must be %(limit_value)s or more")
+    messages.setdefault("max_value", f"{label} must be %(limit_value)s or less")
+    messages.setdefault("max_length", f"{label} must be %(limit_value)d characters or fewer")
+
+
 class NHSForm(forms.Form):
     """A form whose widgets carry the NHS.UK classes and whose fields render with
     ``{% nhs_field %}``. ``prefix_label`` adds a visible prefix such as £."""
@@ -43,6 +79,7 @@ class NHSForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            name_the_field(field)
             widget = field.widget
             if isinstance(widget, forms.Textarea):
                 widget.attrs.setdefault("rows", 4)
@@ -50,6 +87,7 @@ class NHSForm(forms.Form):
                 field.widget = DateInput(widget.attrs)
             if isinstance(field, forms.DateField):
                 field.validators.append(_date_in_range)
+                field.input_formats = list(numbers.DAY_FORMATS)
 
     def add_service_errors(self, error: ValidationError, rename: Mapping[str, str] | None = None):
         """Put each problem a service reported against the form field it concerns."""

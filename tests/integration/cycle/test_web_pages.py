@@ -84,7 +84,7 @@ def test_a_specification_written_in_the_browser_needs_every_field_and_saves_noth
     assert "There is a problem" in page
     assert "Enter the name of the service" in page
     assert "Enter an amount in pounds, like 1,250,000 or 1,250,000.50" in page
-    assert "Ensure this value is greater than or equal to 1" in page
+    assert "Term in months must be 1 or more" in page
     assert not ServiceSpecification.objects.exists()
     response = post(client, economy.commissioner, url, form)
     spec = ServiceSpecification.objects.get()

@@ -26,7 +26,8 @@ def test_coordinator_records_assesses_plans_and_agrees(client, programme):
     )
     assert bad.status_code == 200
     errors = _errors(bad)
-    assert "This field is required" in errors and "not a valid NHS number" in errors
+    assert "Enter name" in errors and "Enter date of birth" in errors  # each field named
+    assert "not a valid NHS number" in errors and "This field is required" not in errors
     assert Person.objects.count() == 2
     number = valid_nhs_number(600100200)
     done = client.post(
@@ -169,7 +170,7 @@ def test_reconsideration_review_repayment_and_stopping_pages(client, programme):
         f"/budgets/people/{p.pk}/reconsideration/{rid}/decide/",
         {"outcome": "upheld", "reasons": ""},
     )
-    assert "This field is required" in bad.content.decode() or "reasons" in bad.content.decode()
+    assert "Enter reasons, for the person" in bad.content.decode()
     client.post(
         f"/budgets/people/{p.pk}/reconsideration/{rid}/decide/",
         {"outcome": "upheld", "reasons": "Needs reassessed"},

@@ -226,6 +226,7 @@ class Report:
 
 
 _HREF = re.compile(r'<a\b[^>]*\bhref="(/[^"#?]*)')
+_TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 _FORM = re.compile(r'<form\b[^>]*\baction="(/[^"#?]*)"[^>]*\bmethod="post"', re.IGNORECASE)
 
 
@@ -237,6 +238,9 @@ def unfollowable(actor: Actor, page: str, response) -> list[str]:
         return []
     html = response.content.decode(errors="replace")
     found = []
+    title = _TITLE.search(html)
+    if title and ("<" in title.group(1) or "&lt;" in title.group(1)):
+        found.append(f"{page} as {actor.name}: markup in the browser tab's title")
     for pattern, method in ((_HREF, "GET"), (_FORM, "POST")):
         for path in set(pattern.findall(html)):
             try:
