@@ -45,3 +45,16 @@ def test_examples_use_the_platforms_names_for_things():
     assert proposal["total_price_pence"] == 1_250_000
     scores = schemas["ScoresIn"]["examples"][0]["scores"]
     assert set(scores) == {"quality_innovation", "value", "integration", "access", "social_value"}
+
+
+def test_the_readme_counts_the_api_as_it_is():
+    """Issue 18: the README said 56 paths when there were 58."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    said = re.search(r"lists (\d+) paths and (\d+) operations", readme)
+    document = api.get_openapi_schema()
+    paths = document["paths"]
+    assert said is not None
+    assert (int(said[1]), int(said[2])) == (len(paths), sum(len(ops) for ops in paths.values()))

@@ -9,8 +9,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-console = Console()
-err = Console(stderr=True)
+# Lines are never wrapped by the program (soft_wrap): a terminal wraps them itself, and a pipe
+# or a file gets each message whole (a token cut at 80 columns once came out empty).
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 REPO = Path(__file__).resolve().parents[3]
 REFERENCE = REPO / "data" / "reference"

@@ -170,3 +170,23 @@ def test_the_command_line_issues_for_a_time_and_rotates(make_user):
     assert rotated.exit_code == 0, rotated.output
     token.refresh_from_db()
     assert token.revoked_at is not None and token.replaced_by is not None
+
+
+def test_a_script_gets_only_the_token_and_tokens_can_be_listed_and_revoked(make_user):
+    """Issue 18: the README's one-liner got an empty token when the output wrapped at 80
+    columns; there was no way to list or revoke from the command line."""
+    make_user("a-long-username-for-the-wrapping-case")
+    runner = CliRunner()
+    made = runner.invoke(
+        app, ["api-token", "create", "a-long-username-for-the-wrapping-case", "--quiet"]
+    )
+    assert made.exit_code == 0, made.output
+    raw = made.output.strip()
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", raw)
+    listed = runner.invoke(app, ["api-token", "list"])
+    assert raw[:8] in listed.output and raw not in listed.output  # never the secret
+    revoked = runner.invoke(app, ["api-token", "revoke", raw[:8]])
+    assert revoked.exit_code == 0, revoked.output
+    assert ApiToken.objects.get(prefix=raw[:8]).revoked_at is not None
+    assert "No tokens in force" in runner.invoke(app, ["api-token", "list"]).output
+    assert runner.invoke(app, ["api-token", "revoke", raw[:8]]).exit_code == 1
