@@ -113,3 +113,24 @@ def test_main_pages_have_no_wcag_aa_violations(browser, live_server, make_user, 
         found[name] = violations(page)
     page.close()
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_header_fits_a_phone_and_its_menu_opens(browser, live_server, make_user):
+    """Issue 18: at 390 px the header's menu did not collapse and pages scrolled sideways (the
+    NHS.UK frontend's JavaScript was not loaded). Now the links that do not fit move under
+    "More", and nothing is wider than the screen."""
+    make_user("commissioner", first_name="Chris", last_name="Commissioner")
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Username").fill("commissioner")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    more = page.get_by_role("button", name="Browse More")
+    more.wait_for(state="visible")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    more.click()
+    assert more.get_attribute("aria-expanded") == "true"
+    assert violations(page) == []
+    assert browser.blocked == []  # nothing was asked of another origin
+    page.close()
