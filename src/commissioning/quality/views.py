@@ -16,6 +16,8 @@ from commissioning.contracts.models import Contract, QualityScheduleItem
 from commissioning.contracts.permissions import visible_contracts
 from commissioning.engine.quality.funnel import Overdispersion
 from commissioning.organisations.models import Organisation
+from commissioning.organisations.permissions import current_memberships
+from commissioning.organisations.vocabulary import PROVIDER_TYPES
 from commissioning.reference.models import AEAttendance
 from commissioning.ui.http import act, csv_response, guard, submit
 
@@ -44,17 +46,43 @@ def _alerts(run):
     return list(run.alerts.select_related("provider")) if run else []
 
 
+def your_providers(user) -> set[str]:
+    """The ODS codes of the providers this person's work is about: those of the contracts they
+    may see, and the provider they work for."""
+    seen = visible_contracts(user, Contract.objects.all())
+    codes = set(seen.values_list("provider__code", flat=True))
+    codes |= {
+        m.organisation.code
+        for m in current_memberships(user)
+        if m.organisation.org_type in PROVIDER_TYPES
+    }
+    return codes
+
+
 def workspace(request):
+    """Your providers first (England on request: ``?scope=england``), alerts named by
+    organisation."""
     guard(can(request.user, Action.VIEW_QUALITY))
+    mine = your_providers(request.user)
+    england = request.GET.get("scope") == "england" or not mine
     summary = queries.ae_summary()
     run = queries.latest_run()
+    alerts = _alerts(run)
+    outliers = list(run.results.filter(band="higher than expected")) if run else []
+    if not england:
+        summary = [r for r in summary if r["code"] in mine]
+        alerts = [a for a in alerts if a.provider_code in mine]
+        outliers = [o for o in outliers if o.provider_code in mine]
     concerns = [r for r in summary if r["point_type"] == "special_cause_concern"]
     context = {
+        "england": england,
+        "has_providers": bool(mine),
+        "providers": len(mine),
         "summary": summary,
         "concerns": concerns,
         "run": run,
-        "alerts": _alerts(run),
-        "outliers": run.results.filter(band="higher than expected") if run else [],
+        "alerts": alerts,
+        "outliers": outliers,
         "open_cases": EscalationCase.objects.exclude(status__in=["closed", "escalated"]).count()
         if can(request.user, Action.VIEW_CASE)
         else None,

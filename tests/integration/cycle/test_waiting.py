@@ -434,3 +434,30 @@ def test_the_queries_grow_with_the_items_shown_not_with_the_rows_read(cycle):
     for user, (count, items) in one.items():
         assert two[user][1] == 2 * items, user
         assert count <= two[user][0] <= count + items, (user, count, two[user])
+
+
+def test_the_quality_workspace_shows_your_providers_first_and_england_on_request(client, cycle):
+    """Issue 18: /quality/ listed every trust in England for everyone (33,000 px tall)."""
+    import datetime as dt
+
+    from commissioning.organisations.models import Organisation
+    from commissioning.reference.models import AEAttendance
+
+    contract = cycle.signed().contract
+    other = (
+        Organisation.objects.exclude(pk=contract.provider_id)
+        .filter(org_type__in=("nhs_trust", "foundation_trust"))
+        .first()
+    )
+    for org in (contract.provider, other):
+        for m in range(12):
+            AEAttendance.objects.create(
+                period=dt.date(2023, m + 1, 1), org_code=org.code, department_type="1",
+                attendances=1_000, breaches=100 + m, admissions=200,
+            )  # fmt: skip
+    client.force_login(cycle.e.quality_lead)
+    mine = client.get(reverse("quality")).content.decode()
+    assert contract.provider.display_name in mine and other.display_name not in mine
+    assert "Show every trust in England" in mine
+    england = client.get(reverse("quality"), {"scope": "england"}).content.decode()
+    assert other.display_name in england and "Show your providers only" in england
