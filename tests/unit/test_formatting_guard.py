@@ -74,6 +74,5 @@ def test_templates_format_numbers_and_names_one_way():
 def test_python_writes_no_decimal_in_scientific_notation_nor_title_cased_names():
     found = _offences(_python(), PYTHON_RULES)
     assert found == [], (
-        "Use numbers.figure / numbers.plain_figure and organisations.vocabulary.tidy_name:\n"
-        + "\n".join(found)
+        "Use numbers.figure / numbers.plain_figure and names.tidy_name:\n" + "\n".join(found)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from commissioning.organisations.vocabulary import tidy_name
+from commissioning.names import tidy_name
 from commissioning.ui.forms import NHSForm
 
 

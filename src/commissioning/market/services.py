@@ -18,7 +18,7 @@ from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.engine.market import resilience as rs
 from commissioning.engine.quality.tables import InputError
-from commissioning.organisations.vocabulary import tidy_name
+from commissioning.names import tidy_name
 from commissioning.validation import Problems, refuse
 
 from . import data, rules

@@ -7,8 +7,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 
 from commissioning import money
+from commissioning.names import tidy_name
 
-from .vocabulary import ORGANISATION_TYPE_LABELS, ROLE_LABELS, tidy_name
+from .vocabulary import ORGANISATION_TYPE_LABELS, ROLE_LABELS
 
 ODS_CODE = RegexValidator(
     r"^[A-Z0-9]{3,10}$",

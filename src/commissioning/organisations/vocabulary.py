@@ -79,32 +79,3 @@ ROLE_LABELS = {
 # Everyone who works for an organisation: every role but the budget holder, who uses the
 # platform for their own personal health budget only.
 STAFF = frozenset(Role) - {Role.BUDGET_HOLDER}
-
-
-_KEEP_UPPER = {"NHS", "ICB", "CCG", "UK", "GP", "PCT", "II", "III", "2GETHER", "ODS"}
-_KEEP_LOWER = {"and", "of", "the", "for", "on", "in", "upon", "under", "with", "at"}
-
-
-def tidy_name(name: str) -> str:
-    """ODS publishes names in capitals; show them as people write them.
-
-    ``tidy_name("MID STAFFORDSHIRE NHS FOUNDATION TRUST")`` gives
-    ``"Mid Staffordshire NHS Foundation Trust"``. Names already in mixed case are unchanged.
-    """
-    if name != name.upper():
-        return name
-    words = []
-    for i, word in enumerate(name.split()):
-        if word in _KEEP_UPPER:
-            words.append(word)
-        elif i and word.lower() in _KEEP_LOWER:
-            words.append(word.lower())
-        else:
-            parts = word.split("-")
-            words.append(
-                "-".join(
-                    part.lower() if j and part.lower() in _KEEP_LOWER else part.capitalize()
-                    for j, part in enumerate(parts)
-                )
-            )
-    return " ".join(words)

@@ -1,4 +1,4 @@
-from commissioning.organisations.vocabulary import tidy_name
+from commissioning.names import tidy_name
 
 
 def test_tidy_name_keeps_nhs_and_lowercases_joining_words():

@@ -27,8 +27,8 @@ from commissioning import clock
 from commissioning.organisations.models import User
 from commissioning.organisations.permissions import SystemActor, current_memberships, roles_of
 from commissioning.organisations.vocabulary import Role
-from commissioning.selection.models import Decision, Proposal, SelectionProcess
-from commissioning.selection.rules.award import Outcome
+from commissioning.selection.models import Proposal
+from commissioning.selection.queries.waiting import awards_standing
 from commissioning.selection.services import state_of
 from commissioning.ui.worklist import Item
 
@@ -64,12 +64,7 @@ def waiting_for(user) -> list[Item]:
 def _to_make(me, makers: set[int]) -> list[Item]:
     today = clock.today()
     decisions = (
-        Decision.objects.filter(
-            outcome=Outcome.AWARD,
-            process__status=SelectionProcess.Status.DECIDED,
-            process__specification__commissioner_id__in=makers,
-        )
-        .exclude(status=Decision.Status.WITHDRAWN)
+        awards_standing(makers)
         .select_related("process__specification")
         .prefetch_related(
             "representations",

@@ -393,18 +393,23 @@ def _moderation(me: _Me, process, judged: list[_Bid], names: dict[int, str], url
 # Decisions: the notice, representations and standstill, as the commissioner sees them.
 
 
+def awards_standing(commissioner_ids):
+    """Awards of these commissioners that stand (not withdrawn): what standstill, notices and
+    contracts follow from, for the work queues of selection and contracts."""
+    return Decision.objects.filter(
+        outcome=Outcome.AWARD,
+        process__status=SelectionProcess.Status.DECIDED,
+        process__specification__commissioner_id__in=commissioner_ids,
+    ).exclude(status=Decision.Status.WITHDRAWN)
+
+
 def _decisions(me: _Me) -> None:
     user, today = me.user, me.today
     orgs = me.orgs(Role.COMMISSIONER, Role.CONTRACT_MANAGER)
     if not orgs:
         return
     decisions = (
-        Decision.objects.filter(
-            outcome=Outcome.AWARD,
-            process__status=SelectionProcess.Status.DECIDED,
-            process__specification__commissioner_id__in=orgs,
-        )
-        .exclude(status=Decision.Status.WITHDRAWN)
+        awards_standing(orgs)
         .select_related("process__specification__commissioner")
         .prefetch_related(
             Prefetch("representations", Representation.objects.select_related("provider")),

@@ -6,7 +6,7 @@ from django import forms, template
 from django.utils.html import format_html
 
 from commissioning import money, numbers
-from commissioning.organisations.vocabulary import tidy_name
+from commissioning.names import tidy_name
 from commissioning.ui import links
 
 register = template.Library()
