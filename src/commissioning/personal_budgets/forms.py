@@ -240,7 +240,12 @@ class ReconsiderationForm(NHSForm):
 class DecideForm(NHSForm):
     outcome = forms.ChoiceField(
         label="Outcome",
-        choices=[("upheld", "Original decision upheld"), ("changed", "Decision changed")],
+        # Nothing chosen for the person reviewing: the outcome is theirs to decide (issue 18).
+        choices=[
+            ("", "Choose the outcome"),
+            ("upheld", "Original decision upheld"),
+            ("changed", "Decision changed"),
+        ],
     )
     reasons = forms.CharField(label="Reasons, for the person", widget=forms.Textarea)
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from commissioning import clock
 from commissioning.organisations.models import Budget, DelegatedAuthority, Organisation
 from commissioning.specifications.models import ServiceSpecification, SpecificationOutcome
 
@@ -152,6 +153,18 @@ class SelectionProcess(models.Model):
 
     def __str__(self) -> str:
         return f"Provider selection for {self.specification}"
+
+    @property
+    def status_label(self) -> str:
+        """The status as people need it today: "Inviting proposals" stops being true on the day
+        after the deadline, though the status stays until the decision (issue 18)."""
+        if (
+            self.status == self.Status.INVITING
+            and self.proposals_deadline is not None
+            and clock.today() > self.proposals_deadline
+        ):
+            return "Proposals closed: evaluating and deciding"
+        return self.get_status_display()
 
     @property
     def route_enum(self) -> Route:

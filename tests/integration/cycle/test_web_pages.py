@@ -409,3 +409,14 @@ def test_the_evaluation_page_of_a_selection_being_set_up_opens(client, cycle):
     client.force_login(cycle.e.commissioner)
     response = client.get(reverse("evaluation", args=[cycle.process.pk]))
     assert response.status_code == 200
+
+
+def test_a_selection_past_its_deadline_no_longer_says_it_is_inviting(client, cycle):
+    cycle.inviting()
+    client.force_login(cycle.e.commissioner)
+    url = reverse("selection", args=[cycle.process.pk])
+    with at(DEADLINE):
+        assert "Inviting proposals" in client.get(url).content.decode()
+    with at(DEADLINE + dt.timedelta(days=1)):
+        page = client.get(url).content.decode()
+    assert "Proposals closed: evaluating and deciding" in page
