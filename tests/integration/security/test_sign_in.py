@@ -175,11 +175,9 @@ def test_the_command_line_issues_for_a_time_and_rotates(make_user):
 def test_a_script_gets_only_the_token_and_tokens_can_be_listed_and_revoked(make_user):
     """Issue 18: the README's one-liner got an empty token when the output wrapped at 80
     columns; there was no way to list or revoke from the command line."""
-    make_user("a-long-username-for-the-wrapping-case")
+    make_user("username-that-wraps-a-line")
     runner = CliRunner()
-    made = runner.invoke(
-        app, ["api-token", "create", "a-long-username-for-the-wrapping-case", "--quiet"]
-    )
+    made = runner.invoke(app, ["api-token", "create", "username-that-wraps-a-line", "--quiet"])
     assert made.exit_code == 0, made.output
     raw = made.output.strip()
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", raw)
