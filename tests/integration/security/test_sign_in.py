@@ -175,7 +175,7 @@ def test_the_command_line_issues_for_a_time_and_rotates(make_user):
 def test_a_script_gets_only_the_token_and_tokens_can_be_listed_and_revoked(make_user):
     """Issue 18: the README's one-liner got an empty token when the output wrapped at 80
     columns; there was no way to list or revoke from the command line."""
-    make_user("username-that-wraps-a-line")
+    make_user("commissioner", "username-that-wraps-a-line")
     runner = CliRunner()
     made = runner.invoke(app, ["api-token", "create", "username-that-wraps-a-line", "--quiet"])
     assert made.exit_code == 0, made.output
