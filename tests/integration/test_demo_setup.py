@@ -30,6 +30,8 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     settings.SYNTH_DIR = tmp_path / "synth"
     first = runner.invoke(app, ["demo-setup", "--spells", "4000", "--years", "1"])
     assert first.exit_code == 0, (first.output, repr(first.exception))
+    # The accounts table names every organisation (issue 18: three rows showed ODS codes).
+    assert "│ XL001" not in first.output and "│ XR001" not in first.output
     assert Organisation.objects.filter(code="RJD", is_synthetic=False).exists()
     assert Organisation.objects.filter(org_type="icb", is_synthetic=True).count() == 42
     assert (settings.SYNTH_DIR / "spells" / "2021-22.parquet").exists()

@@ -79,13 +79,18 @@ def demo_setup(
     table.add_section()
     for account in others:
         table.add_row(account.role, account.username, account.password, account.organisation)
+    from commissioning.organisations.models import Organisation
+
+    names = {
+        o.code: o.display_name for o in Organisation.objects.filter(code__in=("XL001", "XR001"))
+    }
     for role, username, org in (
         ("Finance lead", "council-finance", "XL001"),
         ("Commissioner", "nhse-commissioner", "XR001"),
         ("Finance lead", "nhse-finance", "XR001"),
         ("A budget holder's representative", "family-representative", "(a parent)"),
     ):
-        table.add_row(role, username, f"demo-{username}", org)
+        table.add_row(role, username, f"demo-{username}", names.get(org, org))
     # Wide enough for every row even when the output is not a terminal.
     Console(width=max(console.width, 160)).print(table)
     console.print(
