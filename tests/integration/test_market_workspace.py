@@ -12,10 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from commissioning.audit.models import Revision
-from commissioning.market import rules
+from commissioning.market import data, rules
 from commissioning.market import services as m
 from commissioning.market.models import ContinuityAssessment, StressTest
 from commissioning.market.permissions import Action, can
+from commissioning.names import tidy_name
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,7 @@ def test_pages_maps_and_exports(client, market):
     assert {"commissioner", "area"} <= set(hhi["level"]) and (hhi["hhi"] <= 10_000).all()
     done = client.post(reverse("market"), {"fail": ["RJE"]}, follow=True)
     body = done.content.decode()
-    assert "Stress test finished" in body and "Extra travel" in body
+    assert "Stress test finished" in body and "Where the patients go" in body
     test = StressTest.objects.get(failed=["RJE"])
     assert client.get(reverse("market-stress-map", args=[test.pk, "svg"])).status_code == 200
     results = pl.read_csv(client.get(reverse("market-stress-csv", args=[test.pk])).content)
@@ -158,6 +159,35 @@ def test_pages_maps_and_exports(client, market):
     client.force_login(e.provider)
     assert client.get(reverse("market")).status_code == 403
     assert client.get(reverse("market-stress", args=[test.pk])).status_code == 403
+
+
+def test_a_stress_test_says_where_the_patients_go_in_names(client, market):
+    """Issue 18: the result named where the failed provider's patients go, listed "providers
+    then full" as bare codes (most full before any failure), omitted the capacity cut and
+    showed negative extra patient-km unexplained."""
+    e, _ = market
+    client.force_login(e.commissioner)
+    test = m.start_stress_test(m.StressInput(("RJE",), {"RWE": 0.3}), e.commissioner)
+    (r,) = test.results
+    page = client.get(reverse("market-stress", args=[test.pk])).content.decode()
+    providers = data.load_market().providers
+    names = dict(zip(providers["code"], providers["name"], strict=True))
+    assert "Capacity cut applied" in page and "30% fewer places" in page
+    assert tidy_name(names.get("RWE", "RWE")) in page
+    assert r["took_on"], "someone takes the failed provider's patients"
+    for t in r["took_on"]:
+        assert f"({t['provider']})" in page
+    assert r["displaced"] > 0 and "Patients who must go elsewhere" in page
+    already = len(r["providers_at_capacity"]) - len(r["newly_full"])
+    assert already == 0 or "already full before it" in page
+    assert "Providers then full" not in page  # the bare list of codes is gone
+    for code in r["newly_full"]:
+        assert tidy_name(names[code]) in page
+    assert "Average journey of a patient who is served" in page
+    if r["extra_patient_km"] < 0:
+        assert "no longer travel at all" in page
+    csv = pl.read_csv(client.get(reverse("market-stress-csv", args=[test.pk])).content)
+    assert csv["patients_displaced"][0] == pytest.approx(r["displaced"], rel=1e-3)
 
 
 def test_the_workspace_says_when_there_is_no_economy(client, settings, tmp_path, economy):

@@ -104,6 +104,34 @@ def test_a_failure_moves_patients_further_and_names_who_is_left_without():
     assert tight.unmet_demand == pytest.approx(20)
 
 
+def test_a_failure_says_where_the_patients_go_and_who_is_full_because_of_it():
+    # P2 (20 patients from B, 30 from C) fails: B's 20 go to P1, which then holds 70 of its 75
+    # places; C's 30 reach nobody. P3 was full before any failure and is not "newly" full.
+    providers = rs.Providers(["P1", "P2", "P3"], np.array([0.0, 30_000, 500_000]),
+                             np.zeros(3), np.array([75.0, 100.0, 5.0]))  # fmt: skip
+    areas = rs.Areas(["A", "B", "C", "D"], np.array([0.0, 40_000, 70_000, 500_000]),
+                     np.zeros(4), np.array([50.0, 20.0, 30.0, 5.0]))  # fmt: skip
+    model = rs.ResilienceModel(providers, areas, rs.Options(max_km=45))
+    base = model.solve()
+    assert base.at_capacity == ["P3"] and base.took_on == [] and base.displaced == 0
+    failed = model.solve(model.scenario(["P2"]))
+    assert failed.displaced == pytest.approx(50)
+    assert failed.took_on == [("P1", pytest.approx(20))]
+    assert failed.extra_unmet == pytest.approx(30)
+    assert failed.newly_full == [] and failed.at_capacity == ["P3"]
+    assert failed.served == pytest.approx(75)
+    # The patient-km fall (C's 30 patients no longer travel 40 km) although B travels further:
+    # the average journey of those served says what happened.
+    assert failed.extra_patient_km == pytest.approx(20 * 40 - (20 * 10 + 30 * 40))
+    assert failed.extra_patient_km < 0
+    assert failed.mean_km() == pytest.approx(20 * 40 / 75)
+    assert base.mean_km() == pytest.approx((20 * 10 + 30 * 40) / 105)
+    cut = model.solve(model.scenario(["P2"], cuts={"P1": 0.2}))  # 60 places for 70 patients
+    assert cut.newly_full == ["P1"]
+    assert cut.displaced == pytest.approx(50)  # P1 still sees more than before: 60, not 50
+    assert cut.took_on == [("P1", pytest.approx(10))]
+
+
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), n_areas=st.integers(1, 40), n_prov=st.integers(1, 6),
        headroom=st.floats(0.5, 1.5))  # fmt: skip

@@ -16,7 +16,7 @@ from commissioning.organisations.models import Organisation
 from commissioning.quality.charts import response as chart_response
 from commissioning.ui.http import act, csv_response, guard, submit
 
-from . import charts, data, services
+from . import charts, data, queries, services
 from .forms import DecisionForm, StressForm
 from .models import ContinuityAssessment, StressTest
 from .permissions import Action, can
@@ -117,7 +117,10 @@ def stress(request, pk):
     guard(can(request.user, Action.VIEW_MARKET))
     test = get_object_or_404(StressTest, pk=pk)
     results = sorted(test.results, key=lambda r: (-r["unmet_demand"], -r["extra_patient_km"]))
-    return render(request, "market/stress.html", {"test": test, "results": results})
+    context = {"test": test, "results": results, "outcome": None}
+    if test.status == StressTest.Status.DONE and not test.sweep and results:
+        context["outcome"] = queries.outcome(test, _market())
+    return render(request, "market/stress.html", context)
 
 
 def stress_map(request, pk, fmt):
@@ -137,8 +140,9 @@ def stress_csv(request, pk):
     response, writer = csv_response(f"stress-test-{test.pk}.csv")
     writer.writerow(["scenario", "objective", "unmet_demand", "patient_km", "extra_patient_km",
                      "providers_at_capacity", "areas_with_unmet_demand",
-                     "population_without_service", "max_km", "circuity", "penalty",
-                     "data"])  # fmt: skip
+                     "population_without_service", "patients_displaced",
+                     "providers_taking_more", "providers_newly_full", "mean_km_served",
+                     "max_km", "circuity", "penalty", "data"])  # fmt: skip
     for r in test.results:
         writer.writerow([r["scenario"], numbers.plain_figure(r["objective"], 3),
                          numbers.plain_figure(r["unmet_demand"], 3),
@@ -146,6 +150,11 @@ def stress_csv(request, pk):
                          numbers.plain_figure(r["extra_patient_km"], 3),
                          " ".join(r["providers_at_capacity"]),
                          len(r["areas_with_unmet_demand"]), r["population_without_service"],
+                         numbers.plain_figure(r.get("displaced", 0), 3),
+                         " ".join(f"{t['provider']}:{numbers.plain_figure(t['patients'], 1)}"
+                                  for t in r.get("took_on", [])),
+                         " ".join(r.get("newly_full", [])),
+                         numbers.plain_figure(r.get("mean_km", 0), 2),
                          test.max_km, test.circuity, test.penalty, test.data])  # fmt: skip
     return response
 

@@ -107,6 +107,18 @@ class Result:
     seconds: float
     iterations: int
     flows: list[tuple[str, str, float, float]] | None = None  # (area, provider, patients, km)
+    # What changed from the baseline (no failure): the providers that take on more patients
+    # (code, extra patients, largest first), those full now that were not, and the patients
+    # served. Empty for the baseline itself.
+    took_on: list[tuple[str, float]] = field(default_factory=list)
+    newly_full: list[str] = field(default_factory=list)
+    served: float = 0.0
+    extra_unmet: float = 0.0  # patients left without a service who were served before
+    displaced: float = 0.0  # patients the failed or cut providers no longer see
+
+    def mean_km(self) -> float:
+        """The average journey of a patient who is served (km)."""
+        return self.patient_km / self.served if self.served else 0.0
 
     def as_dict(self, flows: bool = False) -> dict:
         out = {
@@ -119,6 +131,12 @@ class Result:
             "extra_patient_km": self.extra_patient_km,
             "providers_at_capacity": self.at_capacity,
             "areas_with_unmet_demand": [{"area": a, "unmet": u} for a, u in self.unmet_areas],
+            "took_on": [{"provider": p, "patients": x} for p, x in self.took_on],
+            "newly_full": self.newly_full,
+            "served": self.served,
+            "extra_unmet": self.extra_unmet,
+            "displaced": self.displaced,
+            "mean_km": self.mean_km(),
             "iterations": self.iterations,
             "seconds": self.seconds,
         }
@@ -227,6 +245,7 @@ class ResilienceModel:
         self.highs = _solver()
         self.highs.passModel(self._lp(nearest))
         self.baseline: Result | None = None
+        self.baseline_load: np.ndarray | None = None  # each provider's patients, no failure
         self.basis = None
         self.priced_rounds = 0
 
@@ -457,7 +476,17 @@ class ResilienceModel:
         ]
         short = np.flatnonzero(unmet > TOLERANCE)
         short = short[np.argsort(-unmet[short], kind="stable")]
-        baseline = self.baseline.patient_km if self.baseline is not None else patient_km
+        base = self.baseline
+        baseline = base.patient_km if base is not None else patient_km
+        took_on: list[tuple[str, float]] = []
+        displaced = 0.0
+        if base is not None and self.baseline_load is not None:
+            more = load - self.baseline_load
+            hit = [self.index[c] for c in (*scenario.fail, *scenario.cuts)]
+            displaced = float(np.clip(-more[hit], 0, None).sum()) if hit else 0.0
+            gain = np.flatnonzero(more > TOLERANCE)
+            gain = gain[np.argsort(-more[gain], kind="stable")]
+            took_on = [(self.providers.codes[j], float(more[j])) for j in gain]
         result = Result(
             scenario=scenario,
             objective=objective,
@@ -468,7 +497,14 @@ class ResilienceModel:
             unmet_areas=[(self.areas.codes[i], float(unmet[i])) for i in short],
             seconds=seconds,
             iterations=iterations,
+            took_on=took_on,
+            newly_full=[c for c in full if base is not None and c not in base.at_capacity],
+            served=float(flow.sum()),
+            extra_unmet=float(unmet.sum()) - (base.unmet_demand if base is not None else 0.0),
+            displaced=displaced,
         )
+        if base is None:
+            self.baseline_load = load
         if flows:
             used = np.flatnonzero(flow > TOLERANCE)
             result.flows = [
