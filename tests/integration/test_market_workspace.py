@@ -112,7 +112,7 @@ def test_pages_maps_and_exports(client, market):
     e, contract = market
     client.force_login(e.commissioner)
     page = client.get(reverse("market"))
-    assert page.status_code == 200 and "Concentration by commissioner" in page.content.decode()
+    assert page.status_code == 200 and "Concentration" in page.content.decode()
     svg = client.get(reverse("market-map", args=["svg"]), {"catchment": "RJE"})
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content[:500]
     assert client.get(reverse("market-map", args=["png"])).content[:4] == b"\x89PNG"
@@ -188,6 +188,35 @@ def test_a_stress_test_says_where_the_patients_go_in_names(client, market):
         assert "no longer travel at all" in page
     csv = pl.read_csv(client.get(reverse("market-stress-csv", args=[test.pk])).content)
     assert csv["patients_displaced"][0] == pytest.approx(r["displaced"], rel=1e-3)
+    svg = client.get(reverse("market-stress-map", args=[test.pk, "svg"])).content.decode()
+    assert "Where its patients go" in svg and "Capacity cut" in svg  # the flows and the cut
+
+
+def test_the_workspace_shows_your_area_first_and_england_on_request(client, market):
+    """Issue 18: the market pages showed England; they show the person's commissioner's small
+    areas and the providers their patients use first, England on request."""
+    e, _ = market
+    client.force_login(e.commissioner)
+    icb = e.commissioner.memberships.get().organisation.code
+    m_ = data.load_market()
+    assert icb in set(m_.areas["commissioner_code"])
+    ours = set(
+        m_.flows.join(m_.areas, on="area").filter(pl.col("commissioner_code") == icb)["provider"]
+    )
+    page = client.get(reverse("market")).content.decode()
+    assert "Showing your area" in page and "Share of your patients" in page
+    assert len(set(m_.areas["commissioner_code"])) > 1
+    table = page.split("Concentration in your area</caption>")[1].split("</table>")[0]
+    assert table.count("<td") == 6  # one row, your commissioner's, of six cells
+    assert 'optgroup label="Providers your patients use"' in page and 'size="12"' in page
+    group = page.split('optgroup label="Providers your patients use"')[1].split("</optgroup>")[0]
+    assert {c for c in ours if f'value="{c}"' in group} == ours
+    england = client.get(reverse("market"), {"scope": "england"}).content.decode()
+    assert "Showing all of England" in england and "Share of all patients" in england
+    assert "map.svg?scope=england" in england
+    framed = client.get(reverse("market-map", args=["svg"])).content
+    whole = client.get(reverse("market-map", args=["svg"]), {"scope": "england"}).content
+    assert framed != whole  # the map is framed on your area unless England is asked for
 
 
 def test_the_workspace_says_when_there_is_no_economy(client, settings, tmp_path, economy):

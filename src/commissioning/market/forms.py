@@ -32,10 +32,20 @@ class StressForm(NHSForm):
         required=False,
     )
 
-    def __init__(self, *args, providers=(), **kwargs):
+    def __init__(self, *args, providers=(), first=(), **kwargs):
+        """``first``: the codes of the providers your patients use, offered first (a group
+        of their own) before every other NHS trust."""
         super().__init__(*args, **kwargs)
-        choices = [(code, f"{tidy_name(name)} ({code})") for code, name in providers]
+        label = {code: f"{tidy_name(name)} ({code})" for code, name in providers}
+        ours = [(c, label[c]) for c in sorted(first, key=lambda c: label.get(c, c)) if c in label]
+        rest = [(c, text) for c, text in label.items() if c not in set(first)]
+        choices: list = (
+            [("Providers your patients use", ours), ("Every other NHS trust", rest)]
+            if ours
+            else rest
+        )
         self.fields["fail"].choices = choices
+        self.fields["fail"].widget.attrs["size"] = 12  # a list to choose from, not one row
         self.fields["cut_provider"].choices = [("", "No capacity cut"), *choices]
 
     def clean(self):

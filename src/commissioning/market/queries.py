@@ -4,10 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import polars as pl
+
+from commissioning.engine.market import concentration
 from commissioning.names import tidy_name
+from commissioning.organisations.models import Organisation
+from commissioning.organisations.permissions import current_memberships
 
 from . import data
 from .models import StressTest
+
+
+def your_commissioners(user, market: data.Market) -> set[str]:
+    """The commissioners whose small areas this person's work is about: the organisations
+    they work for, and the integrated care boards under a region they work for, that have
+    small areas in the market."""
+    mine = {m.organisation.code for m in current_memberships(user)}
+    below = Organisation.objects.filter(parent__code__in=mine).values_list("code", flat=True)
+    present = set(market.areas["commissioner_code"].unique().to_list())
+    return (mine | set(below)) & present
+
+
+def provider_shares_for(market: data.Market, commissioners: set[str]) -> pl.DataFrame:
+    """Each provider's share of the patients of these commissioners' small areas."""
+    areas = market.areas.filter(pl.col("commissioner_code").is_in(list(commissioners)))
+    flows = market.flows.filter(pl.col("area").is_in(areas["area"].implode()))
+    return concentration.provider_shares(flows)
 
 
 @dataclass(frozen=True)

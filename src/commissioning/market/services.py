@@ -54,12 +54,15 @@ def start_stress_test(cmd: StressInput, actor, background: bool = False) -> Stre
         scenario = None
     problems.raise_if_any()
     names = dict(zip(market.providers["code"], market.providers["name"], strict=True))
+    cut = "; ".join(f"{tidy_name(names.get(c, c))}'s capacity cut by {round(f * 100)}%"
+                    for c, f in cmd.cuts.items())  # fmt: skip
+    failed = " and ".join(tidy_name(names.get(c, c)) for c in cmd.fail)
     title = (
         "Every single-provider failure"
         if cmd.sweep
-        else "If " + " and ".join(tidy_name(names.get(c, c)) for c in cmd.fail) + " failed"
+        else f"If {failed} failed" + (f", with {cut}" if cut else "")
         if cmd.fail
-        else scenario.name.capitalize()
+        else f"If {cut}"
     )
     options = market.model.options
     with transaction.atomic():

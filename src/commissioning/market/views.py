@@ -4,6 +4,8 @@ list. Every table exports as CSV and every map as SVG or PNG."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import polars as pl
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -40,16 +42,24 @@ def _commissioner_hhi(market):
 
 
 def workspace(request):
+    """Your commissioner's small areas and the providers their patients use first (England on
+    request: ``?scope=england``)."""
     guard(can(request.user, Action.VIEW_MARKET))
     market = _market()
     names = dict(zip(market.providers["code"], market.providers["name"], strict=True))
+    mine = queries.your_commissioners(request.user, market)
+    england = request.GET.get("scope") == "england" or not mine
     shares = (
         concentration.provider_shares(market.flows)
-        .head(15)
-        .with_columns(name=pl.col("provider").replace_strict(names, default=pl.col("provider")))
+        if england
+        else queries.provider_shares_for(market, mine)
+    )
+    yours = [] if england else shares["provider"].to_list()
+    shares = shares.head(15).with_columns(
+        name=pl.col("provider").replace_strict(names, default=pl.col("provider"))
     )
     bound = request.POST if request.method == "POST" else None
-    form = StressForm(bound, providers=sorted(names.items(), key=lambda x: x[1]))
+    form = StressForm(bound, providers=sorted(names.items(), key=lambda x: x[1]), first=yours)
     done = None
     if request.method == "POST":
         guard(can(request.user, Action.RUN_STRESS_TEST))
@@ -69,12 +79,20 @@ def workspace(request):
     if done:
         return done
     catchment = request.GET.get("catchment") or ""
+    commissioners = _commissioner_hhi(market)
+    if not england:
+        commissioners = [r for r in commissioners if r["commissioner_code"] in mine]
+    query = {k: v for k, v in (("catchment", catchment if catchment in names else ""),
+                               ("scope", "england" if england and mine else "")) if v}  # fmt: skip
     context = {
+        "england": england,
+        "has_area": bool(mine),
+        "map_query": urlencode(query),
         "market": market,
         "catchment": catchment if catchment in names else "",
         "catchment_name": names.get(catchment, ""),
         "provider_choices": sorted(names.items(), key=lambda x: x[1]),
-        "commissioners": _commissioner_hhi(market)[:15],
+        "commissioners": commissioners[:15],
         "shares": shares.to_dicts(),
         "form": form,
         "can_run": can(request.user, Action.RUN_STRESS_TEST),
@@ -90,8 +108,11 @@ def market_map(request, fmt):
     code = request.GET.get("catchment") or None
     if code and code not in set(market.providers["code"]):
         code = None
+    mine = set() if request.GET.get("scope") == "england" else (
+        queries.your_commissioners(request.user, market))  # fmt: skip
     title = "NHS trusts and the small areas they serve"
-    return chart_response(charts.market_map(market, title, catchment_of=code), fmt, "market-map")
+    figure = charts.market_map(market, title, catchment_of=code, around=mine)
+    return chart_response(figure, fmt, "market-map")
 
 
 def hhi_csv(request):
@@ -130,7 +151,9 @@ def stress_map(request, pk, fmt):
         raise Http404("A sweep has one map per scenario: run the scenario on its own")
     result = test.results[0]
     unmet = [a["area"] for a in result["areas_with_unmet_demand"]]
-    figure = charts.market_map(_market(), test.title, failed=test.failed, unmet_areas=unmet)
+    took_on = [(t["provider"], t["patients"]) for t in result.get("took_on", [])]
+    figure = charts.market_map(_market(), test.title, failed=test.failed, unmet_areas=unmet,
+                               took_on=took_on, cuts=list(test.cuts))  # fmt: skip
     return chart_response(figure, fmt, f"stress-test-{test.pk}")
 
 
