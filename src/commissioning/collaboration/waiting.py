@@ -88,10 +88,11 @@ def waiting_for(user) -> list[Item]:
                 items.append(
                     Item(
                         f"Decide on the action plan for {pool.name}",
-                        url,
+                        reverse("together-decide-plan", args=[pool.pk, plan.pk]),
                         f"For {partner.organisation.display_name}: proposed on "
                         f"{plan.proposed_at:%-d %B %Y} for a forecast overspend of "
                         f"{money.pounds(plan.forecast_overspend_pence)}",
+                        action="Record the decision",
                     )
                 )
             if not to_decide and plan.proposed_by_id == user.pk:

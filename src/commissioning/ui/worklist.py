@@ -5,7 +5,9 @@ A source is a function of the signed-in user giving ``Item``s. It decides with t
 that guards the page an item links to, so a person is never sent to a page that refuses them
 (tested: every item of every demo account is followed). An item is either for the person to do
 (``Item.waiting_on`` empty) or something they wait for someone else to do; ``due`` orders the
-queue (soonest first, undated last) and puts dates that matter in a list of their own.
+queue (soonest first, undated last) and puts dates that matter in a list of their own. An item
+to do names the button or link that does it on the page it opens (``Item.action``), unless the
+page is itself what to read.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ class Item:
     due: dt.date | None = None
     due_label: str = "Due"  # what the date is: "Due", "Standstill ends", "Review due"
     waiting_on: str = ""  # empty: the person's to do; else who they wait for
+    # The button or link on the linked page that does it ("Record your scores"); empty when
+    # the page itself is what to read. The browser walk of every home page presses it.
+    action: str = ""
 
 
 @dataclass

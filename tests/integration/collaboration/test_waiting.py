@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from commissioning import clock
 from commissioning.collaboration import pooled
@@ -71,9 +72,15 @@ def test_an_action_plan_waits_for_each_partner_and_the_manager_waits_for_them(
         )
         decide = "Decide on the action plan for Better Care Fund 2025/26"
         proposed = "proposed on 15 November 2025 for a forecast overspend of £12,000"
-        assert waiting_for(icb_lead) == [Item(decide, _url(bcf), f"For NHS Test ICB: {proposed}")]
+        decide_url = reverse("together-decide-plan", args=[bcf.pool.pk, plan.pk])
+        act = "Record the decision"
+        assert waiting_for(icb_lead) == [
+            Item(decide, decide_url, f"For NHS Test ICB: {proposed}", action=act)
+        ]
         # The manager keeps the council's budget: the council's decision is theirs to take.
-        assert waiting_for(manager) == [Item(decide, _url(bcf), f"For Test Council: {proposed}")]
+        assert waiting_for(manager) == [
+            Item(decide, decide_url, f"For Test Council: {proposed}", action=act)
+        ]
         for user in others:
             assert waiting_for(user) == [], user.username
         _followed(client, icb_lead, waiting_for(icb_lead))

@@ -77,17 +77,18 @@ def test_the_coordinator_sees_their_caseloads_work_and_only_theirs(client, progr
     draft, request, notice = busy
     items = _work(coord)
     assert items == [
-        Item("Review Ada Lovelace's care and support plan", _page(p), p.reference,
-             FIRST_REVIEW, "Review due"),
+        Item("Review Ada Lovelace's care and support plan", _page(p, "phb-review"), p.reference,
+             FIRST_REVIEW, "Review due", action="Record the review"),
         Item("Agree Ada Lovelace's care and support plan (version 2)",
              _page(p, "phb-plan", version=draft.version),
              f"{p.reference}: drafted, to agree with the person (or their representative)",
-             dt.date(2026, 9, 1), "Plan starts"),
+             dt.date(2026, 9, 1), "Plan starts", action="Agree the plan"),
         Item("Review 1 payment outside Ada Lovelace's plan", _page(p),
-             f"{p.reference}: £45 paid for what is not in the plan"),
+             f"{p.reference}: £45 paid for what is not in the plan", action="Mark reviewed"),
         Item("Decide Ada Lovelace's request for reconsideration",
              _page(p, "phb-decide", rid=request.pk),
-             f"{p.reference}: a reduction in the budget, asked on 10 August 2026"),
+             f"{p.reference}: a reduction in the budget, asked on 10 August 2026",
+             action="Record the decision"),
         Item("Repayment of £1,200 under the notice to Ada Lovelace",
              _page(p, "phb-repaid", notice=notice.pk), f"{p.reference}: notice of 10 August 2026",
              DEADLINE, "Repay by", waiting_on="Ada Lovelace"),
@@ -95,8 +96,8 @@ def test_the_coordinator_sees_their_caseloads_work_and_only_theirs(client, progr
     _followed(client, coord, items)
     other = programme.other
     assert _work(programme.other_coordinator) == [
-        Item("Review Grace Hopper's care and support plan", _page(other), other.reference,
-             FIRST_REVIEW, "Review due"),
+        Item("Review Grace Hopper's care and support plan", _page(other, "phb-review"),
+             other.reference, FIRST_REVIEW, "Review due", action="Record the review"),
     ]  # fmt: skip
     for user in (programme.auditor, programme.provider, programme.finance, programme.stranger):
         assert _work(user) == [], user.username
@@ -123,7 +124,8 @@ def test_the_holder_is_spoken_to_and_the_representative_reads_the_persons_name(
     p = programme.person
     assert _work(programme.holder) == [
         Item("Your care and support plan is due for review on 1 September 2026", _page(p),
-             "The care coordinator arranges the review with you", FIRST_REVIEW, "Review due"),
+             "The care coordinator arranges the review with you", FIRST_REVIEW, "Review due",
+             waiting_on="The care coordinator"),
         Item("Look at your statement for July 2026", _page(p, "phb-statement", year=2026, month=7),
              "What was paid from the budget that month, and what is left"),
         Item("Your request for reconsideration", _page(p),
@@ -135,7 +137,10 @@ def test_the_holder_is_spoken_to_and_the_representative_reads_the_persons_name(
     _followed(client, programme.holder, _work(programme.holder))
     representative = _work(programme.representative)
     assert [(i.title, i.waiting_on) for i in representative] == [
-        ("Ada Lovelace's care and support plan is due for review on 1 September 2026", ""),
+        (
+            "Ada Lovelace's care and support plan is due for review on 1 September 2026",
+            "The care coordinator",
+        ),
         ("Look at Ada Lovelace's statement for July 2026", ""),
         ("The request for reconsideration for Ada Lovelace", "The care coordinator"),
     ]  # the holder repays, not the representative

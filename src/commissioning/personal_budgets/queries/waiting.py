@@ -163,10 +163,11 @@ def _for_coordinator(caseload, requests, notices, today: dt.date) -> list[tuple[
                 p,
                 Item(
                     f"Review {p.name}'s care and support plan",
-                    _url(p),
+                    _url(p, "phb-review"),
                     f"{p.reference}{late}",
                     due,
                     "Review due",
+                    action="Record the review",
                 ),
             )
         if plan := drafts.get(p.pk):
@@ -178,6 +179,7 @@ def _for_coordinator(caseload, requests, notices, today: dt.date) -> list[tuple[
                     f"{p.reference}: drafted, to agree with the person (or their representative)",
                     plan.start_date,
                     "Plan starts",
+                    action="Agree the plan",
                 ),
             )
         if row := flagged.get(p.pk):
@@ -188,6 +190,7 @@ def _for_coordinator(caseload, requests, notices, today: dt.date) -> list[tuple[
                     f"Review {n} payment{'s' if n != 1 else ''} outside {p.name}'s plan",
                     _url(p),
                     f"{p.reference}: {money.pounds(row['pence'])} paid for what is not in the plan",
+                    action="Mark reviewed",
                 ),
             )
     for r in requests:
@@ -200,6 +203,7 @@ def _for_coordinator(caseload, requests, notices, today: dt.date) -> list[tuple[
                     _url(p, "phb-decide", rid=r.pk),
                     f"{p.reference}: {r.get_about_display().lower()}, asked on "
                     f"{_day(r.requested_on)}",
+                    action="Record the decision",
                 ),
             )
     for n in notices:
@@ -259,6 +263,7 @@ def _for_the_person(own, rel, requests, notices, today: dt.date) -> list[tuple[i
                     "The care coordinator arranges the review with you",
                     due,
                     "Review due",
+                    waiting_on="The care coordinator",
                 ),
             )
         if p.first_agreed_on is not None and p.first_agreed_on < today.replace(day=1):

@@ -257,6 +257,7 @@ def _in_process(
                     can(user, Action.SCORE_PROPOSAL, to_score[0]),
                     title=f"Score 1 proposal for {title}",
                     url=reverse("score", args=[to_score[0].pk]),
+                    action="Record your scores",
                     detail=f"The proposal from {to_score[0].provider.display_name}, "
                     f"for {commissioner}",
                 )
@@ -265,6 +266,7 @@ def _in_process(
                     may_open_evaluation(me.user, process),
                     title=f"Score {len(to_score)} proposals for {title}",
                     url=evaluation_url,
+                    action="Score it",
                     detail=f"For {commissioner}; each is scored once, against the five key "
                     "criteria",
                 )
@@ -286,6 +288,7 @@ def _in_process(
                 may_open_evaluation(me.user, process),
                 title=f"Manage {_n(len(others), 'declared interest')} for {title}",
                 url=evaluation_url,
+                action="Record it",
                 detail="Declared by " + _names(sorted({_person(d.user) for d in others})),
             )
         if scoring_open and needs_evaluation(process.route_enum):
@@ -298,6 +301,7 @@ def _in_process(
             can(user, Action.DECLARE_INTERESTS, process),
             title=f"Declare your interests for {title}",
             url=reverse("declare", args=[process.pk]),
+            action="Make the declaration",
             detail=f"Before you {' or '.join(declare_before)}: any interest, or that you have none",
             due=deadline + dt.timedelta(days=1) if deadline and not scoring_open else None,
             due_label="Scoring opens",
@@ -310,6 +314,7 @@ def _in_process(
             can(user, Action.ANSWER_CLARIFICATION, process),
             title=f"Answer {_n(questions, 'question')} from bidders on {title}",
             url=reverse("selection", args=[process.pk]),
+            action="Publish the answer",
             detail="Each answer is published to every bidder, without saying who asked",
             due=deadline if deadline and not scoring_open else None,
             due_label="Proposals close",
@@ -337,6 +342,7 @@ def _decide(
         me.add(
             title=f"Take the decision on {process.specification.title}",
             url=reverse("decide", args=[process.pk]),
+            action="Record the decision",
             detail=(
                 "No proposals were submitted"
                 if not judged
@@ -357,6 +363,7 @@ def _moderation(me: _Me, process, judged: list[_Bid], names: dict[int, str], url
             can(user, Action.VIEW_PROPOSAL, to_moderate[0]),
             title=f"Moderate 1 proposal for {title}",
             url=reverse("moderate", args=[to_moderate[0].pk]),
+            action="Record the moderated scores",
             detail=f"Every evaluator has scored the proposal from "
             f"{to_moderate[0].provider.display_name}",
         )
@@ -374,6 +381,7 @@ def _moderation(me: _Me, process, judged: list[_Bid], names: dict[int, str], url
             can(user, Action.MANAGE_SELECTION, process),
             title=f"Add an evaluator for {title}",
             url=reverse("selection", args=[process.pk]),
+            action="Add an evaluator",
             detail="No evaluator may score the proposal from "
             + _names([p.provider.display_name for p in unjudged]),
         )
@@ -437,6 +445,7 @@ def _decisions(me: _Me) -> None:
                     else f"Publish the award notice for {title}"
                 ),
                 url=url,
+                action="Record that the notice is published today",
                 detail=(
                     f"Awarded to {awarded}; the standstill of 8 working days starts the day after"
                     if standstill
@@ -455,6 +464,7 @@ def _decisions(me: _Me) -> None:
                 title=f"Respond to the representation from {r.provider.display_name} about "
                 f"the award for {title}",
                 url=url,
+                action="Send the response",
                 detail=f"Received {_day(r.received_on)}; the standstill stays open until you "
                 "respond",
             )
@@ -519,6 +529,7 @@ def _advice_to_give(me: _Me) -> None:
             can(me.user, Action.GIVE_ADVICE, r),
             title=f"Give advice on {r.specification.title}",
             url=reverse("advice-request", args=[r.pk]),
+            action="Send your advice",
             detail=f"{r.specification.commissioner.display_name} asks "
             f"{r.organisation.display_name}",
             due=r.due_date,
@@ -539,6 +550,7 @@ def _unsolicited(me: _Me) -> None:
             can(me.user, Action.RESPOND_TO_PROPOSAL, p),
             title=f"Respond to the proposal from {p.provider.display_name}: {p.title}",
             url=reverse("proposal", args=[p.pk]),
+            action="Send the response",
             detail=f"An unsolicited proposal to {p.addressed_to.display_name}",
         )
 
@@ -574,6 +586,7 @@ def _proposals(me: _Me) -> None:
                     mine,
                     title=f"Submit your proposal to {p.addressed_to.display_name}: {p.title}",
                     url=url,
+                    action="Submit the proposal",
                     detail=f"From {provider}; it is a draft until you submit it",
                 )
             elif not p.responded_at:
@@ -598,6 +611,7 @@ def _proposals(me: _Me) -> None:
                     can(user, Action.SUBMIT_PROPOSAL, p),
                     title=f"Submit your proposal for {spec.title}",
                     url=url,
+                    action="Submit the proposal",
                     detail=f"From {provider} to {commissioner}; it is a draft until you submit it",
                     due=deadline,
                     due_label="Proposals close",
@@ -688,6 +702,7 @@ def _outcome(me: _Me, proposal: Proposal, decision: Decision) -> None:
             can(user, Action.MAKE_REPRESENTATION, decision),
             title=f"Make any representation about the award for {title}",
             url=url,
+            action="Send the representation",
             detail=f"Your proposal from {provider} is not awarded; representations close when "
             "the standstill ends",
             due=state.last_day,
