@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from commissioning import numbers
 from commissioning.contracts.models import Contract, QualityScheduleItem
 from commissioning.contracts.permissions import visible_contracts
+from commissioning.engine.quality.constants import SHIFT_LENGTH
 from commissioning.engine.quality.funnel import Overdispersion
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
@@ -351,10 +352,13 @@ def _schedule_rows(contract):
 
 
 def _needs_attention(row) -> bool:
-    """The latest month is a special cause of concern, or the target is consistently failed."""
+    """The latest month is a special cause of concern, the target is consistently failed, or
+    the process has shifted the wrong way (a new phase: its own limits make it common cause)."""
     latest = row["latest"]
-    return bool(latest and latest["point_type"] == "special_cause_concern") or (
-        row["icons"].get("assurance_icon") == "consistent_fail"
+    return (
+        bool(latest and latest["point_type"] == "special_cause_concern")
+        or row["icons"].get("assurance_icon") == "consistent_fail"
+        or row["icons"].get("shifted") == "concern"
     )
 
 
@@ -396,7 +400,7 @@ def contract_quality_csv(request, pk):
 
 
 SPC_COLUMNS = ["period", "value", "mean", "lpl", "upl", "near_lpl", "near_upl", "point_type",
-               "rule"]  # fmt: skip
+               "rule", "phase"]  # fmt: skip
 
 
 def _item(request, pk):
@@ -458,6 +462,8 @@ def schedule_item(request, pk):
         "item": item,
         "contract": item.contract,
         "points": points,
+        "phases": queries.phases(points, target.improvement),
+        "shift_length": SHIFT_LENGTH,
         "icons": icons,
         "target": target,
         "rules": queries.RULES,
