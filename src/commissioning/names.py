@@ -32,3 +32,22 @@ def tidy_name(name: str) -> str:
                 )
             )
     return " ".join(words)
+
+
+# What a trust's name says that every trust's name says: dropped where space is short (a chart).
+_GENERIC_ENDINGS = (" NHS Foundation Trust", " NHS Trust", " Foundation Trust", " NHS FT")
+
+
+def short_name(name: str, limit: int = 28) -> str:
+    """A name short enough to label a point on a chart: ``"Northern Care Alliance NHS
+    Foundation Trust"`` gives ``"Northern Care Alliance"``; a name still longer than ``limit``
+    characters is cut at a word and ends with an ellipsis."""
+    text = tidy_name(name).strip()
+    for ending in _GENERIC_ENDINGS:
+        if text.endswith(ending) and len(text) > len(ending):
+            text = text[: -len(ending)]
+            break
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,-") + "…"

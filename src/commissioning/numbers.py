@@ -82,3 +82,10 @@ def day(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
     return f"{value.day} {value:%B %Y}"
+
+
+def month(value: dt.date | dt.datetime | None, short: bool = False) -> str:
+    """A month as the NHS writes it: ``December 2026`` (``Dec 2026`` when ``short``)."""
+    if value is None:
+        return ""
+    return f"{value:%b %Y}" if short else f"{value:%B %Y}"

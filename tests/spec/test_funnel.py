@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from commissioning.engine.quality.funnel import (
     AS_EXPECTED,
@@ -142,6 +143,93 @@ def test_the_engines_agree(data, method, od):
     )
     for x, y in zip(a.rows, b.rows, strict=True):
         assert (x.band_95, x.band_998) == (y.band_95, y.band_998)
-        for name in ("value", "z", "lower_95", "upper_95", "lower_998", "upper_998"):
+        for name in ("value", "z", "band_z", "lower_95", "upper_95", "lower_998", "upper_998"):
             u, v = getattr(x, name), getattr(y, name)
             assert (math.isinf(u) and u == v) or u == pytest.approx(v, rel=1e-9, abs=1e-12), name
+
+
+# --- The z-score a band is decided on (issue 18) ---------------------------------------------
+
+
+def _consistent(result):
+    for row in result.rows:
+        z = row.band_z
+        expected = [
+            HIGHER if z > c else LOWER if z < -c else AS_EXPECTED for c in (1.959964, 3.090232)
+        ]
+        assert [row.band_95, row.band_998] == expected, row
+
+
+@pytest.mark.parametrize("od", ["spiegelhalter", "shmi", "cqc"])
+def test_the_band_follows_from_the_adjusted_z_shown(funnel, od):
+    result = funnel(GROUPS, OBS, E, "ratio", od)
+    assert result.adjusted
+    _consistent(result)
+    # and it is the z that the widened limits imply: outside them exactly when |z| > 1.96
+    for row in result.rows:
+        outside = row.value > row.upper_95 or row.value < row.lower_95
+        assert outside == (abs(row.band_z) > 1.959964)
+
+
+def test_spiegelhalters_adjusted_z_divides_by_root_phi(funnel):
+    result = funnel(GROUPS, OBS, E, "ratio", "spiegelhalter")
+    for row in result.rows:
+        assert row.band_z == pytest.approx(row.z / math.sqrt(result.phi))
+
+
+def test_the_additive_adjusted_z_uses_tau2(funnel):
+    result = funnel(GROUPS, OBS, E, "ratio", "shmi")
+    _, tau2, _ = by_hand("shmi")
+    row = result.rows[-1]
+    assert row.band_z == pytest.approx(math.log(OBS[-1] / E[-1]) / math.sqrt(1 / E[-1] + tau2))
+
+
+def test_a_large_deviation_is_not_as_expected_when_overdispersion_is_small(funnel):
+    # The issue's case: a trust 78 standard errors out, shown "as expected" beside z = 78.
+    # With a huge spread among the others, its adjusted z is small and says so.
+    n = np.full(20, 20000.0)
+    o = np.round(n * np.linspace(0.05, 0.45, 20))
+    result = funnel([f"T{i}" for i in range(20)], o, n, "proportion", "cqc")
+    assert result.adjusted
+    assert max(abs(r.z) for r in result.rows) > 50
+    assert max(abs(r.band_z) for r in result.rows) < 4
+    _consistent(result)
+
+
+def test_exact_z_follows_the_exact_limits(funnel):
+    # Without adjustment the band comes from the exact limits: band_z is their tail probit.
+    result = funnel(["A", "B", "C", "D"], [30, 13, 10, 3], [10.0] * 4, "ratio")
+    _consistent(result)
+    assert [r.band_95 for r in result.rows] == [HIGHER, AS_EXPECTED, AS_EXPECTED, LOWER]
+    binomial = funnel(["A", "B", "C"], [0, 5, 10], [10, 10, 10], "proportion", target=0.5)
+    _consistent(binomial)
+    # Bin(10, 0.5): F(0) = 1/1024, below 2.5%
+    assert binomial.rows[0].band_z == pytest.approx(float(stats.norm.ppf(1 / 1024)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.lists(st.tuples(st.integers(0, 3000), st.integers(5, 4000)), min_size=3, max_size=25),
+    method=st.sampled_from(["proportion", "ratio"]),
+    od=st.sampled_from(["none", "spiegelhalter", "shmi", "cqc"]),
+)
+def test_every_band_follows_from_its_z_and_agrees_with_the_limits(data, method, od):
+    if method == "proportion":
+        data = [(min(o, d), d) for o, d in data]
+    numerators = [o for o, _ in data]
+    denominators = [float(d) for _, d in data]
+    if method == "proportion" and sum(numerators) in (0, sum(denominators)):
+        return
+    for engine in (funnel_reference, funnel_numpy):
+        result = engine([f"G{i}" for i in range(len(data))], numerators, denominators, method, od)
+        _consistent(result)
+        for row in result.rows:
+            for band, low, high in ((row.band_95, row.lower_95, row.upper_95),
+                                    (row.band_998, row.lower_998, row.upper_998)):  # fmt: skip
+                margin = 1e-9 * max(1.0, abs(high))
+                if row.value > high + margin:
+                    assert band == HIGHER
+                elif row.value < low - margin:
+                    assert band == LOWER
+                elif low + margin < row.value < high - margin:
+                    assert band == AS_EXPECTED

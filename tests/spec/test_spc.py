@@ -190,6 +190,42 @@ def test_run_lengths_are_parameters(spc):
     assert rules(spc(values, trend_length=5)[0])[3:8] == ["trend"] * 5
 
 
+def test_a_shift_starts_a_new_phase_with_its_own_mean_and_limits(spc):
+    # Making Data Count: a run of 7 on one side of the mean is a shift; the process has moved,
+    # so the mean and limits are recalculated from the first point of the run.
+    values = BASE + [20.0, 21.0] * 10
+    before, _ = spc(values)
+    assert "" not in rules(before)[20:] and {p["phase"] for p in before} == {1}
+    points, _ = spc(values, recalculate_on_shift=True)
+    assert [p["phase"] for p in points] == [1] * 20 + [2] * 20
+    assert points[0]["mean"] == pytest.approx(10.5) and points[-1]["mean"] == pytest.approx(20.5)
+    assert points[-1]["upl"] == pytest.approx(20.5 + 2.66 * 1)
+    assert rules(points) == [""] * 40  # each phase is common cause about its own mean
+
+
+def test_a_phase_is_never_shorter_than_the_run_that_ends_it(spc):
+    # Four low points, then a long run high: the run starts too early to end a phase.
+    values = [1.0, 2.0, 1.0, 2.0] + [10.0, 11.0] * 8
+    points, _ = spc(values, recalculate_on_shift=True)
+    assert {p["phase"] for p in points} == {1}
+
+
+def test_every_sustained_shift_starts_a_phase(spc):
+    values = [10.0, 11.0] * 6 + [20.0, 21.0] * 6 + [5.0, 6.0] * 6
+    points, _ = spc(values, recalculate_on_shift=True, shift_length=7)
+    assert [p["phase"] for p in points] == [1] * 12 + [2] * 12 + [3] * 12
+    assert [points[i]["mean"] for i in (0, 12, 24)] == [
+        pytest.approx(10.5), pytest.approx(20.5), pytest.approx(5.5)
+    ]  # fmt: skip
+
+
+def test_a_shift_inside_a_rebase_segment_is_a_phase_of_it(spc):
+    values = BASE + [20.0, 21.0] * 10 + [30.0, 31.0] * 10
+    points, _ = spc(values, rebase=(20,), recalculate_on_shift=True)
+    assert [p["phase"] for p in points] == [1] * 20 + [2] * 20 + [3] * 20
+    assert points[-1]["mean"] == pytest.approx(30.5)
+
+
 series = st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=40)
 
 
@@ -201,21 +237,23 @@ series = st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=40
     target=st.one_of(st.none(), st.integers(0, 6)),
     trend=st.integers(3, 8),
     shift=st.integers(3, 8),
+    phases=st.booleans(),
 )
-def test_the_engines_agree(groups, screen, improvement, target, trend, shift):
+def test_the_engines_agree(groups, screen, improvement, target, trend, shift, phases):
     options = SpcOptions(
         improvement=improvement,
         target=target,
         screen_outliers=screen,
         trend_length=trend,
         shift_length=shift,
+        recalculate_on_shift=phases,
     )
     rows = [(f"G{g}", i, float(v)) for g, values in enumerate(groups) for i, v in enumerate(values)]
     ref_points, ref_summary = run_reference(rows, options)
     fast_points, fast_summary = run_polars(rows, options)
     assert len(ref_points) == len(fast_points)
     for r, f in zip(ref_points, fast_points, strict=True):
-        for name in ("point_type", "rule", "direction"):
+        for name in ("point_type", "rule", "direction", "phase"):
             assert r[name] == f[name], (name, r, f)
         for name in ("mean", "lpl", "upl", "near_lpl", "near_upl"):
             if r[name] is None or math.isnan(r[name]):

@@ -304,6 +304,8 @@ def quality_funnel(
             "denominator" if method is Method.PROPORTION else "expected": r.denominator,
             "value": r.value,
             "z": r.z if math.isfinite(r.z) else None,
+            # the z the bands were decided on: adjusted for overdispersion when "adjusted"
+            "band_z": r.band_z if math.isfinite(r.band_z) else None,
             "lower_95": r.lower_95,
             "upper_95": r.upper_95,
             "lower_998": r.lower_998,

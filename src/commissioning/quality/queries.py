@@ -146,6 +146,26 @@ def schedule_target(item):
     )
 
 
+def phases(points: list[dict], improvement: str = "neutral") -> list[dict]:
+    """The phases of a chart's points, in order: where each starts and ends, its mean and its
+    process limits (one phase unless a shift started another), and for each after the first
+    whether its mean moved ``higher`` or ``lower`` and, by the line's direction, whether that
+    is an ``improvement``, a ``concern`` or (no direction) ``neutral``."""
+    found: list[dict] = []
+    for p in points:
+        if not found or found[-1]["phase"] != p.get("phase", 1):
+            found.append({"phase": p.get("phase", 1), "start": p["period"], "mean": p["mean"],
+                          "lpl": p["lpl"], "upl": p["upl"], "points": 0})  # fmt: skip
+            if len(found) > 1:
+                up = found[-1]["mean"] > found[-2]["mean"]
+                sign = Improvement(improvement).sign * (1 if up else -1)
+                found[-1]["moved"] = "higher" if up else "lower"
+                found[-1]["kind"] = {1: "improvement", -1: "concern"}.get(sign, "neutral")
+        found[-1]["end"] = p["period"]
+        found[-1]["points"] += 1
+    return found
+
+
 def schedule_spc(item, measurements=None) -> tuple[list[dict], dict, object]:
     """SPC points, icons and the target basis of one quality schedule line's monthly figures.
     ``measurements`` may be passed when already fetched (in period order)."""
@@ -163,10 +183,19 @@ def schedule_spc(item, measurements=None) -> tuple[list[dict], dict, object]:
     )
     if frame.is_empty():
         return [], {}, target
-    options = SpcOptions(improvement=Improvement(target.improvement), target=target.target)
+    # Recalculate the mean and limits where a shift shows the process has moved (Making Data
+    # Count; engine.quality.spc's docstring): each phase is judged against its own limits.
+    options = SpcOptions(
+        improvement=Improvement(target.improvement),
+        target=target.target,
+        recalculate_on_shift=True,
+    )
     points = spc_polars(frame, options)
     icons = summaries_polars(points, options).row(0, named=True)
+    last = phases(points.to_dicts(), target.improvement)[-1]
     icons = {
+        # a shift started the last phase: the process moved, for better or worse
+        "shifted": last.get("kind"),
         "variation_icon": icons["variation_icon"],
         "variation": VARIATION.get(icons["variation_icon"], ""),
         "assurance_icon": icons["assurance_icon"],

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from commissioning import numbers
 from commissioning.contracts.models import Contract, QualityScheduleItem
 from commissioning.contracts.permissions import visible_contracts
+from commissioning.engine.quality.constants import SHIFT_LENGTH
 from commissioning.engine.quality.funnel import Overdispersion
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
@@ -40,6 +41,19 @@ OVERDISPERSION = {
     "spiegelhalter": "Multiplicative (Spiegelhalter)",
     "none": "None (exact binomial limits)",
 }
+
+
+# What the z beside a band is: the one the band was decided on (engine.quality.funnel.bands).
+Z_BASIS = {
+    "cqc": "adjusted for overdispersion (additive random effects)",
+    "spiegelhalter": "adjusted for overdispersion (multiplicative, Spiegelhalter)",
+}
+Z_EXACT = "from the exact limits (no adjustment for overdispersion)"
+
+
+def z_basis(result, od: str) -> str:
+    """How the z-score shown beside each band was worked out, for its column heading."""
+    return Z_BASIS[od] if result.adjusted and od in Z_BASIS else Z_EXACT
 
 
 def _alerts(run):
@@ -183,7 +197,8 @@ def ae_funnel(request):
         "od": od,
         "methods": OVERDISPERSION,
         "result": result,
-        "rows": sorted(rows, key=lambda r: -r["z"]),
+        "z_basis": z_basis(result, od),
+        "rows": sorted(rows, key=lambda r: -r["band_z"]),
         "query": f"month={month:%Y-%m}&overdispersion={od}",
     }
     return render(request, "quality/ae_funnel.html", context)
@@ -209,12 +224,18 @@ def ae_funnel_csv(request):
     _, month, od = _funnel_args(request)
     result, rows = _funnel_rows(month, od)
     response, writer = csv_response(f"ae-breach-funnel-{month:%Y-%m}.csv")
-    columns = ["numerator", "denominator", "value", "z", "lower_95", "upper_95", "lower_998",
-               "upper_998", "band_95", "band_998"]  # fmt: skip
-    writer.writerow(["month", "org_code", "name", *columns, "phi", "tau2", "method"])
+    # band_z is the z the bands were decided on (z_basis says how); z_unadjusted estimates φ.
+    columns = ["numerator", "denominator", "value", "band_z", "lower_95", "upper_95",
+               "lower_998", "upper_998", "band_95", "band_998", "z"]  # fmt: skip
+    writer.writerow(["month", "org_code", "name", "numerator", "denominator", "value", "z",
+                     "lower_95", "upper_95", "lower_998", "upper_998", "band_95", "band_998",
+                     "z_unadjusted", "phi", "tau2", "method", "z_basis"])  # fmt: skip
+    basis = z_basis(result, od)
     for r in rows:
-        writer.writerow([f"{month:%Y-%m}", r["code"], r["name"], *(r[c] for c in columns),
-                         result.phi, result.tau2, od])  # fmt: skip
+        cells = [numbers.plain_figure(r[c]) if isinstance(r[c], float) else r[c] for c in columns]
+        writer.writerow([f"{month:%Y-%m}", r["code"], r["name"], *cells,
+                         numbers.plain_figure(result.phi), numbers.plain_figure(result.tau2), od,
+                         basis])  # fmt: skip
     return response
 
 
@@ -331,10 +352,13 @@ def _schedule_rows(contract):
 
 
 def _needs_attention(row) -> bool:
-    """The latest month is a special cause of concern, or the target is consistently failed."""
+    """The latest month is a special cause of concern, the target is consistently failed, or
+    the process has shifted the wrong way (a new phase: its own limits make it common cause)."""
     latest = row["latest"]
-    return bool(latest and latest["point_type"] == "special_cause_concern") or (
-        row["icons"].get("assurance_icon") == "consistent_fail"
+    return (
+        bool(latest and latest["point_type"] == "special_cause_concern")
+        or row["icons"].get("assurance_icon") == "consistent_fail"
+        or row["icons"].get("shifted") == "concern"
     )
 
 
@@ -376,7 +400,7 @@ def contract_quality_csv(request, pk):
 
 
 SPC_COLUMNS = ["period", "value", "mean", "lpl", "upl", "near_lpl", "near_upl", "point_type",
-               "rule"]  # fmt: skip
+               "rule", "phase"]  # fmt: skip
 
 
 def _item(request, pk):
@@ -438,6 +462,8 @@ def schedule_item(request, pk):
         "item": item,
         "contract": item.contract,
         "points": points,
+        "phases": queries.phases(points, target.improvement),
+        "shift_length": SHIFT_LENGTH,
         "icons": icons,
         "target": target,
         "rules": queries.RULES,

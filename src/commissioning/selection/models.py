@@ -234,6 +234,10 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return f"Proposal {self.pk} from {self.provider.code}: {self.title}"
 
+    def audit_name(self) -> str:
+        """What the audit trail calls it for people (audit.readable)."""
+        return f"{self.provider.display_name}'s proposal"
+
     @property
     def unsolicited(self) -> bool:
         return self.process_id is None
@@ -388,6 +392,12 @@ class Score(models.Model):
     def __str__(self) -> str:
         return f"Score {self.score} for {self.criterion} on proposal {self.proposal_id}"
 
+    def audit_name(self) -> str:
+        return (
+            f"score of {self.score} for {self.get_criterion_display().lower()} on "
+            f"{self.proposal.audit_name()}"
+        )
+
 
 class ModeratedScore(models.Model):
     """The agreed score of one proposal against one criterion, after moderation."""
@@ -410,6 +420,12 @@ class ModeratedScore(models.Model):
 
     def __str__(self) -> str:
         return f"Moderated {self.score} for {self.criterion} on proposal {self.proposal_id}"
+
+    def audit_name(self) -> str:
+        return (
+            f"moderated score of {self.score} for {self.get_criterion_display().lower()} on "
+            f"{self.proposal.audit_name()}"
+        )
 
 
 class Decision(models.Model):

@@ -364,14 +364,8 @@ def render_decision_record(r: DecisionRecord) -> bytes:
         _table(
             [["No.", "Recorded", "Who", "What", "Fields changed"]]
             + [
-                [
-                    rev.seq,
-                    f"{rev.created_at:%-d %b %Y %H:%M}",
-                    rev.actor_username,
-                    f"{rev.get_action_display()} {rev.object_label}: {rev.object_repr[:80]}",
-                    ", ".join(rev.diff),
-                ]
-                for rev in r.audit
+                [e.seq, e.recorded, e.who, e.what[:120], "; ".join(e.changes)]
+                for e in r.audit_entries
             ],
             [12 * mm, 26 * mm, 26 * mm, 70 * mm, 40 * mm],
         ),

@@ -420,3 +420,24 @@ def test_a_selection_past_its_deadline_no_longer_says_it_is_inviting(client, cyc
     with at(DEADLINE + dt.timedelta(days=1)):
         page = client.get(url).content.decode()
     assert "Proposals closed: evaluating and deciding" in page
+
+
+def test_the_decision_records_audit_trail_reads_as_a_document(client, cycle):
+    """Issue 18: no database field name, internal code or bare id in the audit section."""
+    import re
+
+    from pypdf import PdfReader
+
+    cycle.signed()
+    with at(AFTER_STANDSTILL + dt.timedelta(days=2)):
+        html = get(client, cycle.e.auditor, reverse("decision-record", args=[cycle.process.pk]))
+        response = client.get(reverse("decision-record-pdf", args=[cycle.process.pk]))
+    audit_html = html.split("10. Audit trail")[1]
+    pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    audit_pdf = pdf.split("10. Audit trail")[1]
+    snake = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
+    for text in (audit_html, audit_pdf):
+        text = re.sub(r"<[^>]+>", " ", text)
+        assert not snake.findall(text), snake.findall(text)[:10]
+        assert not re.search(r"\b(on )?proposal \d+\b", text)
+        assert "'s proposal" in text or "&#x27;s proposal" in text

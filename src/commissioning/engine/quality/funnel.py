@@ -24,6 +24,23 @@ NHS-R community's FunnelPlotR as a reference.
 Limits are reported on the scale of the indicator (the square of the √ scale for CQC, as
 FunnelPlotR draws them: decisions 026), and each provider is banded higher than expected / as
 expected / lower than expected at 95% and 99.8% (section 2).
+
+The band is decided on one z-score, ``FunnelRow.band_z``, and on nothing else (``bands``), so
+that the z a reader is shown and the band beside it cannot disagree:
+
+- adjusted for overdispersion, it is Spiegelhalter's (2005, section 6) z-score against the
+  widened limits: ``z / √φ`` (multiplicative) or ``(y − θ0) / √(s² + τ²)`` (additive random
+  effects), the "z_D" of "Handling over-dispersion of performance indicators" (Spiegelhalter,
+  Qual Saf Health Care 2005;14:347, doi:10.1136/qshc.2005.013755). A provider is outside
+  the adjusted 95% limits exactly when |band_z| > 1.959964;
+- with no adjustment the limits are exact (binomial or Poisson), so band_z is the normal
+  quantile of the exact tail probability those limits cut: Φ⁻¹ of the interpolated binomial
+  distribution function at O (whose inverse the interpolated limits are), or for a ratio
+  Φ⁻¹(P(E, O/θ0)) below and Φ⁻¹(P(E + 1, O/θ0)) above (the regularised gamma functions whose
+  quantiles are Garwood's limits), 0 between them. Where the tail is too small for a double
+  (beyond about 37 standard errors) the transformed-scale z stands in; it is far past any limit.
+
+``FunnelRow.z`` stays the unadjusted transformed-scale z-score that estimates φ (section 2).
 """
 
 from __future__ import annotations
@@ -33,7 +50,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from .constants import ALPHA_95, ALPHA_998, TRIM, Z_95, Z_998, Method, Overdispersion
 
@@ -46,7 +63,8 @@ class FunnelRow:
     numerator: float
     denominator: float  # n for a proportion, E for a ratio
     value: float
-    z: float
+    z: float  # unadjusted, on the transformed scale: what estimates overdispersion
+    band_z: float  # the z-score the bands were decided on (adjusted when the result is)
     lower_95: float
     upper_95: float
     lower_998: float
@@ -141,12 +159,44 @@ def _tau2(phi: float, kept_s: Sequence[float]) -> float:
     return max(0.0, (n * phi - (n - 1)) / denominator)
 
 
-def _band(value: float, lower: float, upper: float) -> str:
-    if value > upper:
+def _band(z: float, critical: float) -> str:
+    if z > critical:
         return HIGHER
-    if value < lower:
+    if z < -critical:
         return LOWER
     return AS_EXPECTED
+
+
+def bands(band_z: float) -> tuple[str, str]:
+    """The bands at 95% and 99.8% of a provider whose z-score is ``band_z``: the one place a
+    band is decided, so the z shown beside a band always explains it."""
+    return _band(band_z, Z_95), _band(band_z, Z_998)
+
+
+def _probit(lower_tail: float, upper_tail: float, fallback: float) -> float:
+    """Φ⁻¹ of a probability given as both tails (the smaller one is the accurate one)."""
+    z = float(special.ndtri(lower_tail)) if lower_tail < 0.5 else -float(special.ndtri(upper_tail))
+    return z if math.isfinite(z) else fallback
+
+
+def exact_z(method: Method, o: float, d: float, target: float, fallback: float) -> float:
+    """The z-score of the exact limits (no overdispersion): Φ⁻¹ of the tail probability that
+    the interpolated binomial limits, or Garwood's Poisson limits, cut at this provider."""
+    if method is Method.PROPORTION:
+        r = math.ceil(o)
+        mass = float(stats.binom.pmf(r, d, target))
+        below = float(stats.binom.cdf(r - 1, d, target)) if r > 0 else 0.0
+        lower_tail = below + (o - r + 1) * mass
+        upper_tail = float(stats.binom.sf(r, d, target)) + (r - o) * mass
+        return _probit(lower_tail, upper_tail, fallback)
+    x = 2 * o / target
+    high = _probit(
+        float(stats.chi2.cdf(x, 2 * (d + 1))), float(stats.chi2.sf(x, 2 * (d + 1))), fallback
+    )
+    if high > 0:
+        return high
+    low = _probit(float(stats.chi2.cdf(x, 2 * d)), float(stats.chi2.sf(x, 2 * d)), fallback)
+    return min(low, 0.0)
 
 
 def funnel_reference(
@@ -195,11 +245,13 @@ def funnel_reference(
                 centre = on_scale(target)
                 limits.append((back(centre - width), back(centre + width)))
         (l95, u95), (l998, u998) = limits
-        rows.append(
-            FunnelRow(
-                g, o, d, v, zi, l95, u95, l998, u998, _band(v, l95, u95), _band(v, l998, u998)
-            )
-        )
+        if not adjusted:
+            band_z = exact_z(method, o, d, target, zi)
+        elif od is Overdispersion.SPIEGELHALTER:
+            band_z = zi / math.sqrt(phi)
+        else:
+            band_z = (transform(v) - on_scale(target)) / math.sqrt(se(d) ** 2 + tau2)
+        rows.append(FunnelRow(g, o, d, v, zi, band_z, l95, u95, l998, u998, *bands(band_z)))
     return FunnelResult(rows, target, phi, tau2, kept, adjusted)
 
 
@@ -278,6 +330,12 @@ def funnel_numpy(
                 np.sqrt(phi) * s if od is Overdispersion.SPIEGELHALTER else np.sqrt(s**2 + tau2)
             )
             limits[name] = (back(centre - width), back(centre + width))
+    if not adjusted:
+        band_z = _exact_z_vector(method, o, d, target, z)
+    elif od is Overdispersion.SPIEGELHALTER:
+        band_z = z / math.sqrt(phi)
+    else:
+        band_z = (y - centre) / np.sqrt(s**2 + tau2)
     rows = []
     for i, g in enumerate(groups):
         l95, u95 = float(limits["95"][0][i]), float(limits["95"][1][i])
@@ -289,15 +347,34 @@ def funnel_numpy(
                 float(d[i]),
                 float(v[i]),
                 float(z[i]),
+                float(band_z[i]),
                 l95,
                 u95,
                 l998,
                 u998,
-                _band(v[i], l95, u95),
-                _band(v[i], l998, u998),
+                *bands(float(band_z[i])),
             )
         )
     return FunnelResult(rows, target, phi, tau2, kept, adjusted)
+
+
+def _probit_vector(lower_tail: np.ndarray, upper_tail: np.ndarray, fallback: np.ndarray):
+    z = np.where(lower_tail < 0.5, special.ndtri(lower_tail), -special.ndtri(upper_tail))
+    return np.where(np.isfinite(z), z, fallback)
+
+
+def _exact_z_vector(method: Method, o: np.ndarray, d: np.ndarray, target: float, fallback):
+    """``exact_z`` for every provider at once."""
+    if method is Method.PROPORTION:
+        r = np.ceil(o)
+        mass = stats.binom.pmf(r, d, target)
+        below = np.where(r > 0, stats.binom.cdf(r - 1, d, target), 0.0)
+        upper = stats.binom.sf(r, d, target) + (r - o) * mass
+        return _probit_vector(below + (o - r + 1) * mass, upper, fallback)
+    x = 2 * o / target
+    high = _probit_vector(stats.chi2.cdf(x, 2 * (d + 1)), stats.chi2.sf(x, 2 * (d + 1)), fallback)
+    low = _probit_vector(stats.chi2.cdf(x, 2 * d), stats.chi2.sf(x, 2 * d), fallback)
+    return np.where(high > 0, high, np.minimum(low, 0.0))
 
 
 def _binomial_vector(n: np.ndarray, theta: float, p: float) -> np.ndarray:

@@ -18,6 +18,17 @@ the mean, the close points flagged; (4) a shift of 7 points on one side of the m
 on the mean breaks it), all flagged. The improvement direction makes each special cause an
 improvement, a concern, or neutral high/low.
 
+Phases (``recalculate_on_shift``): where a shift shows the process has moved, NHS England's
+Making Data Count guidance ("Making data count: strengthening your decisions", NHS England and
+NHS Improvement 2019, "Increasing your familiarity with process limits") is to recalculate the
+mean and limits from the start of the shift, so that the chart describes the new process rather
+than averaging the old and the new. The shift is the rule above, a run of ``shift_length`` (7,
+docs/statistics.md section 1) points on one side of the mean. Within each rebase segment, from
+its first point: take the phase's mean; find the first run of ``shift_length`` or more points on
+one side of it that begins at least ``shift_length`` points into the phase (a phase is never
+shorter than the run that ends it); start a new phase there; repeat from the new phase. Each
+phase then has its own mean, limits and special causes, exactly as a rebase segment would.
+
 The variation icon is the last point's kind of variation; the assurance icon (with a target
 and a direction) compares the target with the last point's limits.
 
@@ -27,12 +38,14 @@ test oracle) and ``spc_polars`` (every group at once, vectorised).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from .constants import (
@@ -63,6 +76,8 @@ class SpcOptions:
     trend_length: int = TREND_LENGTH
     shift_length: int = SHIFT_LENGTH
     rebase: tuple[object, ...] = field(default_factory=tuple)  # periods that start a new segment
+    # Start a new phase (mean and limits recalculated) where a shift shows the process moved.
+    recalculate_on_shift: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "improvement", Improvement(self.improvement))
@@ -123,6 +138,32 @@ def _segment_limits(values: Sequence[float], options: SpcOptions):
         kept = [r for r in ranges if r < SCREEN_MR * amr]
         amr = sum(kept) / len(kept) if kept else math.nan
     return mean, amr
+
+
+def _centre(values: Sequence[float], options: SpcOptions) -> float:
+    fixed = values[: options.fix_after_n_points] if options.fix_after_n_points else values
+    return sum(fixed) / len(fixed)
+
+
+def phase_starts(values: Sequence[float], options: SpcOptions) -> list[int]:
+    """Where the phases of one segment begin (indices; the first is 0): a new phase at the first
+    point of a run of ``shift_length`` on one side of the current phase's mean, at least
+    ``shift_length`` points into it (the module's docstring)."""
+    length = options.shift_length
+    starts = [0]
+    while True:
+        begin = starts[-1]
+        mean = _centre(values[begin:], options)
+        side = [_sign(v - mean) for v in values[begin:]]
+        found = None
+        for k in range(length, len(side) - length + 1):
+            run = side[k : k + length]
+            if side[k] != 0 and side[k - 1] != side[k] and all(x == side[k] for x in run):
+                found = begin + k
+                break
+        if found is None:
+            return starts
+        starts.append(found)
 
 
 def _segment_rules(y: list[float], mean: float, amr: float, options: SpcOptions):
@@ -192,6 +233,7 @@ class SpcPoint:
     point_type: str
     rule: str
     direction: int
+    phase: int = 1  # counted from 1 in each group: rebase segments and shifts start new ones
 
 
 @dataclass(frozen=True)
@@ -220,16 +262,21 @@ def spc_reference(
             if not segments or period in rebase:
                 segments.append([])
             segments[-1].append((period, value))
+        if options.recalculate_on_shift:
+            phases = []
+            for segment in segments:
+                starts = phase_starts([v for _, v in segment], options)
+                phases += [segment[a:b] for a, b in itertools.pairwise([*starts, len(segment)])]
+            segments = phases
         last = None
-        for segment in segments:
+        for number, segment in enumerate(segments, start=1):
             y = [v for _, v in segment]
             mean, amr = _segment_limits(y, options)
             rules, (lpl, upl, nlpl, nupl) = _segment_rules(y, mean, amr, options)
             for (period, value), (rule, direction) in zip(segment, rules, strict=True):
                 kind = point_type(direction, options.improvement)
-                last = SpcPoint(
-                    group, period, value, mean, lpl, upl, nlpl, nupl, kind, rule.value, direction
-                )
+                last = SpcPoint(group, period, value, mean, lpl, upl, nlpl, nupl, kind,
+                                rule.value, direction, number)  # fmt: skip
                 points.append(last)
         assert last is not None  # every group has a value
         summaries.append(
@@ -265,12 +312,13 @@ def spc_polars(frame: pl.DataFrame | pl.LazyFrame, options: SpcOptions) -> pl.Da
     lf = frame.lazy().filter(pl.col("value").is_not_null() & pl.col("value").is_not_nan())
     lf = lf.with_columns(pl.col("value").cast(pl.Float64)).sort(["group", "period"])
     rebase = list(options.rebase)
-    lf = lf.with_columns(
-        segment=(pl.col("period").is_in(rebase) if rebase else pl.lit(False))
-        .cast(pl.Int32)
-        .cum_sum()
-        .over("group")
-    )
+    starts = pl.col("period").is_in(rebase) if rebase else pl.lit(False)
+    if options.recalculate_on_shift:
+        lf = lf.with_columns(rebased=starts.cast(pl.Int32).cum_sum().over("group"))
+        lf = lf.with_columns(_shift_phases(lf.select("group", "rebased", "value"), options))
+        starts = starts | pl.col("phase_start")
+    lf = lf.with_columns(segment=starts.cast(pl.Int32).cum_sum().over("group"))
+    lf = lf.with_columns(phase=pl.col("segment") - pl.col("segment").min().over("group") + 1)
     lf = lf.with_columns(idx=pl.int_range(pl.len()).over(key))
     fix = options.fix_after_n_points
     lf = lf.with_columns(
@@ -397,9 +445,37 @@ def spc_polars(frame: pl.DataFrame | pl.LazyFrame, options: SpcOptions) -> pl.Da
             "point_type",
             "rule",
             "direction",
+            "phase",
         )
         .collect()
     )
+
+
+def _shift_phases(frame: pl.LazyFrame, options: SpcOptions) -> pl.Series:
+    """Whether each point (in group and period order) starts a phase after a shift: every
+    segment's values in one array, each phase's runs found at once with NumPy."""
+    data = frame.collect()
+    keys = (data["group"].cast(pl.String) + "\x00" + data["rebased"].cast(pl.String)).to_numpy()
+    values = data["value"].to_numpy()
+    flags = np.zeros(len(values), dtype=bool)
+    boundaries = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1], True])
+    length, fix = options.shift_length, options.fix_after_n_points
+    for first, end in itertools.pairwise(boundaries):
+        begin = int(first)
+        while True:
+            y = values[begin:end]
+            side = np.sign(y - (y[:fix] if fix else y).mean())
+            new_run = np.r_[True, side[1:] != side[:-1]]
+            run_id = np.cumsum(new_run) - 1
+            run_length = np.bincount(run_id)[run_id]
+            candidates = np.flatnonzero(
+                new_run & (side != 0) & (run_length >= length) & (np.arange(len(y)) >= length)
+            )
+            if not len(candidates):
+                break
+            begin += int(candidates[0])
+            flags[begin] = True
+    return pl.Series("phase_start", flags)
 
 
 def summaries_polars(points: pl.DataFrame, options: SpcOptions) -> pl.DataFrame:

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from commissioning import clock
+from commissioning.audit import readable
 from commissioning.audit.chain import ChainReport, verify_chain
 from commissioning.audit.models import Revision
 from commissioning.specifications.models import (
@@ -70,6 +71,12 @@ class DecisionRecord:
     clarifications: list[Clarification]
     timeline: list[tuple[dt.date, str]]
     audit: list[Revision]
+
+    @property
+    def audit_entries(self) -> list[readable.Entry]:
+        """The audit trail as people read it (audit.readable)."""
+        return readable.entries(self.audit)
+
     chain: ChainReport
     considered_advice_ids: set[int] = field(default_factory=set)
 

@@ -1,0 +1,126 @@
+"""Audit entries as people read them: the one place an audit revision is written for a page or
+a document (the decision record's HTML and PDF), so that none shows a database field name, an
+internal code or a bare id.
+
+- a field is named by its model's ``verbose_name`` (``quality_innovation`` → "Quality and
+  innovation" where the model says so; otherwise the name with spaces, never underscores);
+- an enumerated value by its choice's label; a link to another record by what that record is;
+- the record itself by its model's ``audit_name()`` when it defines one ("Northern Care
+  Alliance's proposal") and it still exists, else by what was stored when it was recorded;
+- money (a field ending ``_pence``) by ``commissioning.money``, figures and dates by
+  ``commissioning.numbers``.
+
+The models are found through Django's app registry, so this floor imports no app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.apps import apps
+from django.utils.text import capfirst
+
+from commissioning import money, numbers
+
+from .models import Revision, object_type_label
+
+_CODE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    recorded: str
+    who: str
+    what: str
+    changes: list[str]
+
+
+def _model(object_type: str):
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def plain_words(text: str) -> str:
+    """Any snake_case code left in a text, written as words."""
+    return _CODE.sub(lambda m: m.group(0).replace("_", " "), text)
+
+
+def name_of(obj) -> str:
+    namer = getattr(obj, "audit_name", None)
+    return plain_words(str(namer() if callable(namer) else obj))
+
+
+def _field(model, name: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name.removesuffix("_id"))
+    except Exception:
+        return None
+
+
+def _label(model, name: str) -> str:
+    field = _field(model, name)
+    verbose = getattr(field, "verbose_name", None)
+    return capfirst(str(verbose) if verbose else name.replace("_", " "))
+
+
+def _value(model, name: str, value) -> str:
+    if value is None or value == "":
+        return "(none)"
+    field = _field(model, name)
+    if field is not None and getattr(field, "choices", None):
+        labels = {str(k): str(v) for k, v in field.flatchoices}
+        if str(value) in labels:
+            return labels[str(value)]
+    if field is not None and field.is_relation and field.related_model is not None:
+        related = field.related_model.objects.filter(pk=value).first()
+        return name_of(related) if related is not None else f"a deleted {field.verbose_name}"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if name.endswith("_pence") and isinstance(value, int | str):
+        try:
+            return money.pounds(int(value))
+        except ValueError:
+            pass
+    if isinstance(value, int | float):
+        return numbers.figure(value)
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return numbers.day(dt.date.fromisoformat(value))
+        if re.fullmatch(r"-?\d+(\.\d+)?", value):
+            try:
+                return numbers.figure(Decimal(value))
+            except InvalidOperation:
+                pass
+        return plain_words(value)
+    if isinstance(value, list):
+        return ", ".join(_value(model, name, v) for v in value)
+    return plain_words(str(value))
+
+
+def entry(rev: Revision) -> Entry:
+    model = _model(rev.object_type)
+    obj = model.objects.filter(pk=rev.object_id).first() if model is not None else None
+    about = name_of(obj) if obj is not None else plain_words(rev.object_repr)
+    what = f"{rev.get_action_display()} {object_type_label(rev.object_type)}: {about}"
+    changes = []
+    for name, change in (rev.diff or {}).items():
+        before, after = change if isinstance(change, list) and len(change) == 2 else (None, change)
+        label = _label(model, name)
+        if rev.action == Revision.Action.UPDATE:
+            changes.append(f"{label}: {_value(model, name, before)} → {_value(model, name, after)}")
+        else:
+            changes.append(label)
+    when = f"{numbers.day(rev.created_at)} {rev.created_at:%H:%M}"
+    return Entry(rev.seq, when, rev.actor_username, what, changes)
+
+
+def entries(revisions) -> list[Entry]:
+    return [entry(rev) for rev in revisions]
