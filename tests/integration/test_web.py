@@ -204,6 +204,12 @@ def test_audit_trail_names_records_as_people_do(client, make_user, trusts):
     assert "Created organisation: " in page
     assert "organisations.organisation" in page  # only as the filter's value
     assert ">Organisation</option>" in page
+    # Issue 18: the entries read as a document (audit.readable), not as database fields.
+    table = page.split('<tbody class="nhsuk-table__body">')[1].split("</tbody>")[0]
+    text = re.sub(r"<[^>]+>", " ", table)
+    codes = re.findall(r"\b[a-z]+_[a-z_]+\b(?!\.)", text)  # a file's name may have one
+    assert codes == [], codes
+    assert "<li>Type: NHS foundation trust</li>" in table and "<li>ODS code: R" in table
 
 
 def test_a_page_reads_the_users_memberships_once(client, make_user, trusts):

@@ -27,7 +27,7 @@ from commissioning import money, numbers
 
 from .models import Revision, object_type_label
 
-_CODE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
+_CODE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b(?!\.\w)")  # not a file's name: nhs_trusts.csv
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def _value(model, name: str, value) -> str:
                 return numbers.figure(Decimal(value))
             except InvalidOperation:
                 pass
-        return plain_words(value)
+        return plain_words(value) if _CODE.fullmatch(value) else value  # a code; text stays
     if isinstance(value, list):
         return ", ".join(_value(model, name, v) for v in value)
     return plain_words(str(value))
@@ -116,8 +116,10 @@ def entry(rev: Revision) -> Entry:
         label = _label(model, name)
         if rev.action == Revision.Action.UPDATE:
             changes.append(f"{label}: {_value(model, name, before)} → {_value(model, name, after)}")
-        else:
-            changes.append(label)
+        elif after is not None or before is None:
+            changes.append(f"{label}: {_value(model, name, after)}")
+        else:  # what a deleted record held
+            changes.append(f"{label}: was {_value(model, name, before)}")
     when = f"{numbers.day(rev.created_at)} {rev.created_at:%H:%M}"
     return Entry(rev.seq, when, rev.actor_username, what, changes)
 

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, render
 
 from commissioning import clock, numbers
+from commissioning.audit import readable
 from commissioning.audit.chain import verify_chain
 from commissioning.audit.models import Revision, object_type_label
 from commissioning.audit.reconcile import reconcile
@@ -229,6 +230,7 @@ def audit_log(request):
         "web/audit.html",
         {
             "page": page,
+            "entries": readable.entries(page),
             "report": report,
             "unreconciled": unreconciled,
             "object_type": object_type,
