@@ -46,7 +46,8 @@ def _follows(z: float, band: str, critical: float) -> bool:
 @pytest.mark.parametrize("od", ["cqc", "spiegelhalter", "none"])
 def test_every_band_follows_from_the_z_shown(client, spread, od):
     client.force_login(spread.quality_lead)
-    page = client.get(reverse("quality-funnel"), {"month": "2024-03", "overdispersion": od})
+    page = client.get(reverse("quality-funnel"),
+                      {"month": "2024-03", "overdispersion": od, "scope": "england"})  # fmt: skip
     html = page.content.decode()
     rows = _table(html)
     assert len(rows) == 20
@@ -70,3 +71,25 @@ def test_the_csv_gives_the_z_the_band_was_decided_on_and_says_so(client, spread)
         assert _follows(row["z"], row["band_95"].capitalize(), 1.959964)
         assert _follows(row["z"], row["band_998"].capitalize(), 3.090232)
     assert table["z_unadjusted"].abs().max() > 50 and table["z"].abs().max() < 5
+
+
+def test_the_funnel_shows_your_providers_and_the_outliers_first(client, spread, cycle):
+    """Issue 18: /quality/ae-funnel/ listed every trust in England (21,800 px); it shows the
+    person's providers, then the other trusts outside the 99.8% limits, England on request."""
+    AEAttendance.objects.create(period=MONTH, org_code="RJE", department_type="1",
+                                attendances=20_000, breaches=5_000, admissions=2_000)  # fmt: skip
+    assert cycle.signed().contract.provider.code == "RJE"  # the quality lead's provider
+    client.force_login(spread.quality_lead)
+    query = {"month": "2024-03", "overdispersion": "cqc"}
+    html = client.get(reverse("quality-funnel"), query).content.decode()
+    tables = html.split('<tbody class="nhsuk-table__body">')[1:]
+    assert "Your providers, most above the average first" in html
+    assert "Other trusts outside the 99.8% limits" in html
+    yours = [c for c in re.findall(r'href="/quality/ae/(\w+)/"', tables[0].split("</tbody>")[0])]
+    assert yours == ["RJE"]
+    others = re.findall(r"<tr.*?</tr>", tables[1].split("</tbody>")[0])
+    assert 0 < len(others) < 20
+    assert all(not r.endswith("As expected</td></tr>") for r in others)  # outside at 99.8%
+    assert "Show every trust in England (21)" in html
+    every = client.get(reverse("quality-funnel"), {**query, "scope": "england"}).content.decode()
+    assert len(re.findall(r"<tr class=\"nhsuk-table__row\"><td", every)) == 21

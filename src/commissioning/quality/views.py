@@ -191,6 +191,10 @@ def ae_funnel(request):
     guard(can(request.user, Action.VIEW_QUALITY))
     periods, month, od = _funnel_args(request)
     result, rows = _funnel_rows(month, od)
+    rows = sorted(rows, key=lambda r: -r["band_z"])
+    mine = your_providers(request.user)
+    england = request.GET.get("scope") == "england" or not mine
+    outside = "outside the 99.8% limits"
     context = {
         "periods": periods,
         "month": month,
@@ -198,7 +202,23 @@ def ae_funnel(request):
         "methods": OVERDISPERSION,
         "result": result,
         "z_basis": z_basis(result, od),
-        "rows": sorted(rows, key=lambda r: -r["band_z"]),
+        "england": england,
+        "has_providers": bool(mine),
+        "every": len(rows),
+        # Your providers first, then every other trust outside the 99.8% limits; England on
+        # request (?scope=england).
+        "tables": [("Trusts, most above the average first", rows)]
+        if england
+        else [
+            (
+                "Your providers, most above the average first",
+                [r for r in rows if r["code"] in mine],
+            ),
+            (
+                "Other trusts outside the 99.8% limits",
+                [r for r in rows if r["code"] not in mine and r["band_998"] != "as expected"],
+            ),
+        ],  # fmt: skip
         "query": f"month={month:%Y-%m}&overdispersion={od}",
     }
     return render(request, "quality/ae_funnel.html", context)
