@@ -194,7 +194,6 @@ def ae_funnel(request):
     rows = sorted(rows, key=lambda r: -r["band_z"])
     mine = your_providers(request.user)
     england = request.GET.get("scope") == "england" or not mine
-    outside = "outside the 99.8% limits"
     context = {
         "periods": periods,
         "month": month,
@@ -207,21 +206,22 @@ def ae_funnel(request):
         "every": len(rows),
         # Your providers first, then every other trust outside the 99.8% limits; England on
         # request (?scope=england).
-        "tables": [("Trusts, most above the average first", rows)]
-        if england
-        else [
-            (
-                "Your providers, most above the average first",
-                [r for r in rows if r["code"] in mine],
-            ),
-            (
-                "Other trusts outside the 99.8% limits",
-                [r for r in rows if r["code"] not in mine and r["band_998"] != "as expected"],
-            ),
-        ],  # fmt: skip
+        "tables": _funnel_tables(rows, set() if england else mine),
         "query": f"month={month:%Y-%m}&overdispersion={od}",
     }
     return render(request, "quality/ae_funnel.html", context)
+
+
+def _funnel_tables(rows, mine: set[str]) -> list[tuple[str, list]]:
+    if not mine:
+        return [("Trusts, most above the average first", rows)]
+    return [
+        ("Your providers, most above the average first", [r for r in rows if r["code"] in mine]),
+        (
+            "Other trusts outside the 99.8% limits",
+            [r for r in rows if r["code"] not in mine and r["band_998"] != "as expected"],
+        ),
+    ]
 
 
 def ae_funnel_chart(request, fmt):
