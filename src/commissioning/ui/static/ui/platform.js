@@ -6,3 +6,10 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// A printed page holds everything: sections folded away on screen open for the printer.
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details[data-print-open]").forEach(function (details) {
+    details.open = true;
+  });
+});
