@@ -129,6 +129,10 @@ def test_pages_maps_and_exports(client, market):
     assert "Choose a provider that fails" in bad
     no_size = client.post(reverse("market"), {"cut_provider": "RWE"}).content.decode()
     assert "Enter how much of the capacity is cut" in no_size
+    too_big = client.post(reverse("market"), {"cut_provider": "RWE", "cut_percent": "150"})
+    assert too_big.context["form"].errors["cut_percent"] == [
+        "Enter a cut between 1 and 100 per cent"
+    ]  # one message, not a second, wrong one (issue 18)
     cut = client.post(reverse("market"), {"cut_provider": "RWE", "cut_percent": "30"},
                       follow=True).content.decode()  # fmt: skip
     assert "Stress test finished" in cut

@@ -50,7 +50,9 @@ class StressForm(NHSForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("cut_provider") and not data.get("cut_percent"):
+        # A cut refused above (say 150%) has its message already: one message per field.
+        missing = "cut_percent" not in self.errors and not data.get("cut_percent")
+        if data.get("cut_provider") and missing:
             self.add_error("cut_percent", "Enter how much of the capacity is cut")
         return data
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import pretty_name
 
 from commissioning import money, numbers
 from commissioning.validation import date_problem
@@ -41,12 +42,13 @@ def _django_default(field: forms.Field, code: str) -> bool:
     return code not in field.error_messages
 
 
-def name_the_field(field: forms.Field) -> None:
+def name_the_field(field: forms.Field, name: str = "") -> None:
     """Give every message Django would word generically ("This field is required.", "Ensure
     this value is greater than or equal to 0.") the field's name and, where there is one, its
     limit, as the NHS design system asks: a person told of five problems knows which is which.
-    A message a form wrote itself is kept."""
-    label = str(field.label or "").strip()
+    A message a form wrote itself is kept. A field with no label is named as Django labels it
+    (``cut_percent`` → "Cut percent")."""
+    label = str(field.label or (pretty_name(name) if name else "")).strip()
     if not label:
         return
     what = label[0].lower() + label[1:]
@@ -78,8 +80,8 @@ class NHSForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            name_the_field(field)
+        for name, field in self.fields.items():
+            name_the_field(field, name)
             widget = field.widget
             if isinstance(widget, forms.Textarea):
                 widget.attrs.setdefault("rows", 4)
@@ -88,6 +90,19 @@ class NHSForm(forms.Form):
             if isinstance(field, forms.DateField):
                 field.validators.append(_date_in_range)
                 field.input_formats = list(numbers.DAY_FORMATS)
+
+    def add_error(self, field, error) -> None:
+        """One message per field, as the NHS.UK design system shows errors: the first found (a
+        field's own check comes before the form's and the service's), so that a refused value
+        is never also told, say, that it is missing."""
+        if isinstance(field, str) and field != NON_FIELD:
+            if self._errors and self._errors.get(field):
+                return
+            if not isinstance(error, ValidationError):
+                error = ValidationError(error)
+            if not hasattr(error, "error_dict") and len(error.error_list) > 1:
+                error = error.error_list[0]
+        super().add_error(field, error)
 
     def add_service_errors(self, error: ValidationError, rename: Mapping[str, str] | None = None):
         """Put each problem a service reported against the form field it concerns."""
