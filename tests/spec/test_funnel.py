@@ -233,3 +233,14 @@ def test_every_band_follows_from_its_z_and_agrees_with_the_limits(data, method, 
                     assert band == LOWER
                 elif low + margin < row.value < high - margin:
                     assert band == AS_EXPECTED
+
+
+def test_a_proportion_of_one_beyond_every_limit_is_higher_than_expected():
+    """Found by hypothesis: 5 of 5 against an average of 0.6 lies above the interpolated exact
+    limits (the interpolated distribution function reaches 1 there), so its tail is 0 and its
+    z infinite; the small transformed-scale z (1.8) must not stand in and call it as expected."""
+    for engine in (funnel_reference, funnel_numpy):
+        result = engine(["A", "B", "C"], [0, 4, 5], [5.0, 5.0, 5.0], "proportion", "none")
+        top = result.rows[2]
+        assert top.value > top.upper_95 and top.band_95 == HIGHER
+        assert top.band_z >= 38

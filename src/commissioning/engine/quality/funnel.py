@@ -37,8 +37,10 @@ that the z a reader is shown and the band beside it cannot disagree:
   quantile of the exact tail probability those limits cut: Φ⁻¹ of the interpolated binomial
   distribution function at O (whose inverse the interpolated limits are), or for a ratio
   Φ⁻¹(P(E, O/θ0)) below and Φ⁻¹(P(E + 1, O/θ0)) above (the regularised gamma functions whose
-  quantiles are Garwood's limits), 0 between them. Where the tail is too small for a double
-  (beyond about 37 standard errors) the transformed-scale z stands in; it is far past any limit.
+  quantiles are Garwood's limits), 0 between them. Where the tail is 0 (a proportion of 0 or 1:
+  the interpolated distribution ends there, beyond every limit) or too small for a double, the
+  z is at least ``Z_BEYOND`` (38.47) in the tail's direction: the transformed-scale z if it is
+  larger, else that bound.
 
 ``FunnelRow.z`` stays the unadjusted transformed-scale z-score that estimates φ (section 2).
 """
@@ -173,10 +175,17 @@ def bands(band_z: float) -> tuple[str, str]:
     return _band(band_z, Z_95), _band(band_z, Z_998)
 
 
+# |Φ⁻¹| of the smallest positive double: a tail that is 0 (beyond every limit: a proportion of
+# 0 or 1 cuts the interpolated distribution at its end) or underflows is at least this far out.
+Z_BEYOND = float(-special.ndtri(5e-324))
+
+
 def _probit(lower_tail: float, upper_tail: float, fallback: float) -> float:
-    """Φ⁻¹ of a probability given as both tails (the smaller one is the accurate one)."""
+    """Φ⁻¹ of a probability given as both tails (the smaller one is the accurate one). Where
+    the tail is 0 the z is infinite in its direction: the transformed-scale z (``fallback``)
+    or, if that is nearer, ``Z_BEYOND`` (a lower bound), so that the band follows from it."""
     z = float(special.ndtri(lower_tail)) if lower_tail < 0.5 else -float(special.ndtri(upper_tail))
-    return z if math.isfinite(z) else fallback
+    return z if math.isfinite(z) else math.copysign(max(abs(fallback), Z_BEYOND), z)
 
 
 def exact_z(method: Method, o: float, d: float, target: float, fallback: float) -> float:
@@ -360,7 +369,8 @@ def funnel_numpy(
 
 def _probit_vector(lower_tail: np.ndarray, upper_tail: np.ndarray, fallback: np.ndarray):
     z = np.where(lower_tail < 0.5, special.ndtri(lower_tail), -special.ndtri(upper_tail))
-    return np.where(np.isfinite(z), z, fallback)
+    beyond = np.copysign(np.maximum(np.abs(fallback), Z_BEYOND), z)  # as ``_probit``
+    return np.where(np.isfinite(z), z, beyond)
 
 
 def _exact_z_vector(method: Method, o: np.ndarray, d: np.ndarray, target: float, fallback):
