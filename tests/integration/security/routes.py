@@ -598,6 +598,7 @@ WEB: dict[str, Route] = {
     "variation-approve": Route(
         variations, variation_may(contracts.Action.APPROVE_VARIATION), "POST"
     ),
+    "variation-answer": Route(variations, variation_may(contracts.Action.ANSWER_VARIATION)),
     "variation-sign": Route(variations, variation_may(contracts.Action.SIGN_VARIATION), "POST"),
     "contract-schedule-csv": Route(pks(Contract), contract_may(), markers=contract_reference),
     # Quality

@@ -821,6 +821,11 @@ API: dict[str, r.Route] = {
     "approve_variation": api_route(
         renamed(r.variations, **C), by(r.variation_may(contracts.Action.APPROVE_VARIATION), **C)
     ),
+    "answer_variation": api_route(
+        renamed(r.variations, **C),
+        by(r.variation_may(contracts.Action.ANSWER_VARIATION), **C),
+        body=lambda kw: {"agree": False, "reasons": "Not within the tariff"},
+    ),
     "sign_variation": api_route(
         renamed(r.variations, **C), by(r.variation_may(contracts.Action.SIGN_VARIATION), **C)
     ),
