@@ -31,7 +31,7 @@ from .models import (
     QualityScheduleItem,
     VariationApproval,
 )
-from .permissions import Action, associate_represented, require, signing_side
+from .permissions import Action, associate_represented, can, require, signing_side
 
 CONTRACT_FIELDS = (
     "reference",
@@ -62,6 +62,18 @@ def _months_between(start: dt.date, end: dt.date) -> int:
     after = end + dt.timedelta(days=1)
     months = (after.year - start.year) * 12 + after.month - start.month
     return months if after.day >= start.day else months - 1
+
+
+def may_make_now(user, decision: Decision, today: dt.date | None = None) -> bool:
+    """Whether ``user`` may make a contract from ``decision`` today: the policy lets them
+    (``CREATE_CONTRACT``) and the award allows it (``selection.rules.award``: the standstill is
+    over with no open representation, or the route needs none). The checks ``create_contract``
+    makes before it reads the form; the contract page offers its form, and the decision's
+    page its link, only when this is true."""
+    return (
+        can(user, Action.CREATE_CONTRACT, decision)
+        and state_of(decision, today).contract_may_be_made
+    )
 
 
 def create_contract(decision: Decision, cmd: ContractInput, actor) -> Contract:

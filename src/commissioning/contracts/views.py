@@ -42,6 +42,14 @@ def contract_new(request, pk):
     )
     guard(can(request.user, Action.CREATE_CONTRACT, decision))
     spec = decision.process.specification
+    if not services.may_make_now(request.user, decision):
+        # During standstill (or while a representation is open) the form would only be
+        # refused: say so, and when the contract may be made.
+        return render(
+            request,
+            "contracts/not_yet.html",
+            {"decision": decision, "spec": spec, "state": state_of(decision)},
+        )
     proposals = [
         p for p in decision.awarded.select_related("provider") if not hasattr(p, "contract")
     ]
