@@ -420,3 +420,29 @@ def test_a_selection_past_its_deadline_no_longer_says_it_is_inviting(client, cyc
     with at(DEADLINE + dt.timedelta(days=1)):
         page = client.get(url).content.decode()
     assert "Proposals closed: evaluating and deciding" in page
+
+
+def test_moderation_starts_from_the_score_the_evaluators_agree_on(client, cycle):
+    """Issue 18: where every evaluator gave the same score, moderation pre-fills it and says
+    so; where they differ it is left to choose; either way it can be changed."""
+    from commissioning.selection import services as sel
+
+    cycle.declared()
+    with at(DEADLINE + dt.timedelta(days=2)):
+        for user, value_score in ((cycle.e.commissioner, 2), (cycle.e.quality_lead, 4)):
+            given = scores(3)
+            given["value"] = sel.CriterionScore(value_score, "Price")
+            sel.score_proposal(cycle.proposal, given, user)
+    url = reverse("moderate", args=[cycle.proposal.pk])
+    with at(DEADLINE + dt.timedelta(days=3)):
+        page = get(client, cycle.e.commissioner, url)
+        assert page.count("so the moderated score is filled in as 3") == 4
+        assert '<option value="3" selected>' in page
+        value = page.split('name="value_score"')[1].split("</select>")[0]
+        assert "selected" not in value.replace('<option value="" selected>', "")
+        moderation = {f"{c}_rationale": "Agreed at moderation" for c in scores(3)}
+        moderation |= {f"{c}_score": "3" for c in scores(3)}
+        moderation |= {"value_score": "3", "access_score": "5"}  # changed from the agreed 3
+        post(client, cycle.e.commissioner, url, moderation)
+    assert cycle.proposal.moderated.get(criterion="access").score == 5
+    assert cycle.proposal.moderated.get(criterion="value").score == 3

@@ -107,6 +107,13 @@ def rank(totals: Mapping[object, Fraction]) -> list[Ranked]:
     return ranked
 
 
+def agreed(scores: Sequence[int]) -> int | None:
+    """The score every evaluator gave a criterion, if they all gave the same one: moderation
+    starts from it (still to be confirmed, and free to change). ``None`` if they differ or
+    there are no scores."""
+    return scores[0] if scores and len(set(scores)) == 1 else None
+
+
 def diverges(scores: Sequence[int]) -> bool:
     """Whether evaluators' scores for one criterion are far enough apart to discuss."""
     return len(scores) > 1 and max(scores) - min(scores) >= DIVERGENCE_POINTS
