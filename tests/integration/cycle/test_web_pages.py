@@ -446,3 +446,20 @@ def test_moderation_starts_from_the_score_the_evaluators_agree_on(client, cycle)
         post(client, cycle.e.commissioner, url, moderation)
     assert cycle.proposal.moderated.get(criterion="access").score == 5
     assert cycle.proposal.moderated.get(criterion="value").score == 3
+
+
+def test_each_refusal_on_the_scoring_form_names_its_criterion(client, cycle):
+    """Issue 18: "Give the reason for this score" five times, naming no criterion."""
+    cycle.declared()
+    form = {f"{c}_score": "3" for c in scores(3)}
+    with at(DEADLINE + dt.timedelta(days=2)):
+        page = post(
+            client, cycle.e.commissioner, reverse("score", args=[cycle.proposal.pk]), form, 200
+        ).content.decode()
+    from django.utils.html import escape
+
+    from commissioning.selection.rules.evaluation import Criterion
+
+    assert "Give the reason for this score" not in page
+    for c in Criterion:
+        assert escape(f"Give the reason for the score for {c.label}") in page, c

@@ -76,6 +76,12 @@ def weight_problems(weights: Mapping[Criterion, int]) -> dict[Criterion | str, s
     return problems
 
 
+def reason_missing(criterion: Criterion) -> str:
+    """The refusal of a score given without its reason, naming the criterion: a person told
+    five times knows which is which."""
+    return f"Give the reason for the score for {criterion.label}"
+
+
 def score_problem(score: int) -> str | None:
     if not 0 <= score <= MAX_SCORE:
         return f"A score is a whole number from 0 to {MAX_SCORE}"
