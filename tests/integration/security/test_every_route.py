@@ -903,6 +903,11 @@ API: dict[str, r.Route] = {
         by(r.milestone_may, pk="milestone_id"),
         body=lambda kw: {"completed_on": "2024-01-31"},
     ),
+    "report_progress": api_route(
+        renamed(r.pks(r.Milestone), pk="milestone_id"),
+        by(r.milestone_progress_may, pk="milestone_id"),
+        body=lambda kw: {"progress": "The second scanner is staffed on weekdays"},
+    ),
     "list_concentration": api_route(r.none, r.sees_market),
     "list_stress_tests": api_route(r.none, r.sees_market),
     "start_stress_test": api_route(

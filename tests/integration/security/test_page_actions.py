@@ -59,6 +59,7 @@ PAGE_ACTIONS: dict[str, tuple[str, ...]] = {
         "quality_escalate_case",
     ),
     "quality-milestone-met": ("quality_complete_milestone",),
+    "quality-milestone-progress": ("quality_report_progress",),
     "market": ("market_start_stress_test",),
     "market-assessment": ("market_gather_evidence", "market_decide_continuity"),
     "together-new-consortium": ("collaboration_form_consortium",),
