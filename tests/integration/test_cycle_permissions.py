@@ -105,6 +105,7 @@ MATRIX = {
     "propose_variation":          "Y    Y    .    .    .    .    .    .    .    .",
     # Only an associate's commissioner approves (none of these people: see test_variations).
     "approve_variation":          ".    .    .    .    .    .    .    .    .    .",
+    "answer_variation":           ".    .    .    .    .    Y    .    .    .    .",
     "sign_variation":             "Y    .    .    .    .    .    .    .    .    .",
 }
 # fmt: on
@@ -374,8 +375,19 @@ CASES: dict[str, Case] = {
         lambda c, u: contracts.approve_variation(ContractVariation.objects.get(), u),
         AFTER_STANDSTILL,
     ),
+    "answer_variation": Case(
+        lambda c: _variation(c),
+        lambda c, u: contracts.answer_variation(
+            ContractVariation.objects.get(), contracts.VariationAnswer(agree=True), u
+        ),
+        AFTER_STANDSTILL,
+    ),
     "sign_variation": Case(
-        lambda c: contracts.approve_variation(_variation(c), c.e.other_commissioner),
+        lambda c: contracts.answer_variation(
+            contracts.approve_variation(_variation(c), c.e.other_commissioner).variation,
+            contracts.VariationAnswer(agree=True),
+            c.e.provider,
+        ),
         lambda c, u: contracts.sign_variation(ContractVariation.objects.get(), u),
         AFTER_STANDSTILL,
     ),

@@ -168,3 +168,11 @@ def _the_demo_ships_a_completed_cycle_and_cycles_in_progress():
         specification=heart.specification, advice__isnull=True
     ).exists()
     assert Proposal.objects.filter(process__isnull=True, status="submitted").count() == 1
+    # A variation waits for the provider's agreement (GC13), on its representative's queue.
+    from commissioning.organisations.models import User
+    from commissioning.ui.worklist import work_for
+
+    rep = User.objects.get(username="provider-representative")
+    assert "Agree or decline variation 1 to the contract for Hyper-acute stroke unit" in [
+        i.title for i in work_for(rep).to_do
+    ]

@@ -166,6 +166,7 @@ EXPECTED = {
     Action.VIEW_CASE: {"commissioner", "contract_manager", "quality_lead", "finance_lead",
                        "provider", "auditor", "administrator"},
     Action.MANAGE_CASE: {"commissioner", "contract_manager", "quality_lead"},
+    Action.REPORT_PROGRESS: {"provider"},  # the case's provider's, not a rival's
     Action.LOAD_MORTALITY: {"quality_lead", "administrator"},
 }  # fmt: skip
 
@@ -181,7 +182,8 @@ def test_role_by_action_matrix(loaded):
             role
             for role in ROLES
             if can(economy.users[role], action,
-                   *((case,) if action in (Action.VIEW_CASE, Action.MANAGE_CASE) else ()))
+                   *((case,) if action in (Action.VIEW_CASE, Action.MANAGE_CASE,
+                                           Action.REPORT_PROGRESS) else ()))
         }  # fmt: skip
         assert got == allowed, action
     # The case list's query gives the same answer as the rule, case by case, for everyone.

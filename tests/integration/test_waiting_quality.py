@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -232,3 +233,60 @@ def test_the_queue_takes_a_few_queries_however_many_lines_and_cases(cycle, contr
             items = waiting_for(e.quality_lead)
     assert len(items) == 5  # figures, three cases, the alerts
     assert len(queries) <= 8
+
+
+def test_the_provider_reports_progress_on_a_remedial_action_plan(client, cycle, contract):
+    """Issue 18: a remedial action plan had no step for the provider. Its representative has
+    a milestone coming due to report progress on (General Condition 9), on a page, through the
+    API with the same check; the commissioners read the report on the case; it is audited."""
+    from commissioning.api.tokens import issue_token
+    from commissioning.audit.models import Revision
+    from commissioning.quality.models import Milestone
+
+    e = cycle.e
+    soon = DAY + dt.timedelta(days=20)
+    with at(DAY):
+        case = q.raise_concern(
+            q.ConcernInput(e.rje.pk, "commissioner", "Door-to-needle times slipping",
+                           "Three months below the threshold", contract_id=contract.pk),
+            e.quality_lead,
+        )  # fmt: skip
+        q.issue_notice(case, q.NoticeInput("Door-to-needle", DAY), e.contract_manager)
+        q.agree_plan(case, q.PlanInput("Daily review", [q.MilestoneInput("Audit every case",
+                                                                         soon)]),
+                     e.commissioner)  # fmt: skip
+    milestone = Milestone.objects.get()
+    progress = reverse("quality-milestone-progress", args=[milestone.pk])
+    assert [(i.title, i.url, i.due) for i in _case_items(e, "provider")] == [
+        (f"Report progress on the remedial action plan of quality case {case.reference}",
+         progress, soon)
+    ]  # fmt: skip
+    assert _case_items(e, "rival") == []
+    client.force_login(e.provider)
+    case_page = client.get(reverse("quality-case", args=[case.pk])).content.decode()
+    assert f'href="{progress}"' in case_page
+    with at(DAY):
+        refused = client.post(progress, {"progress": " "})
+        assert "Describe the progress made towards the milestone" in refused.content.decode()
+        client.post(progress, {"progress": "Forty of sixty cases audited"})
+    assert _case_items(e, "provider") == []  # reported: not asked again for 28 days
+    client.force_login(e.quality_lead)
+    case_page = client.get(reverse("quality-case", args=[case.pk])).content.decode()
+    assert "Forty of sixty cases audited" in case_page and f'href="{progress}"' not in case_page
+    assert client.get(progress).status_code == 403
+    change = Revision.objects.get(object_type="quality.milestone", actor_id=e.provider.pk)
+    assert change.diff["progress"] == ["", "Forty of sixty cases audited"]
+
+    url = f"/api/v1/quality/milestones/{milestone.pk}/progress"
+    for user, status in ((e.quality_lead, 403), (e.rival, 403), (e.provider, 200)):
+        _, token = issue_token(user, "test", SYSTEM)
+        with at(DAY + dt.timedelta(days=1)):
+            answer = client.post(url, {"progress": "All sixty audited"},
+                                 content_type="application/json",
+                                 HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+        assert answer.status_code == status, (user.username, answer.content)
+    assert answer.json()["progress"] == "All sixty audited"
+    with at(DAY + dt.timedelta(days=1)):
+        q.complete_milestone(milestone, DAY, e.quality_lead)
+    with pytest.raises(ValidationError, match="already recorded as met"):
+        q.report_progress(Milestone.objects.get(), q.ProgressInput("More"), e.provider)

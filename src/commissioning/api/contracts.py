@@ -149,19 +149,24 @@ class VariationOut(Schema):
     description: str
     value_change_pence: int
     status: str
+    provider_agreed: bool | None = Field(
+        None, description="The provider's answer: agreed, declined, or not yet (null)"
+    )
+    stage: str = Field(description="Where it stands, naming whom it waits for")
 
 
 def _variation_out(v) -> dict:
     return {"number": v.number, "description": v.description,
-            "value_change_pence": v.value_change_pence, "status": v.status}  # fmt: skip
+            "value_change_pence": v.value_change_pence, "status": v.status,
+            "provider_agreed": v.provider_agreed, "stage": v.stage}  # fmt: skip
 
 
 @router.post(
     "/contracts/{contract_id}/variations", response={201: VariationOut}, tags=["contracts"]
 )
 def propose_variation(request, contract_id: Id, payload: VariationIn):
-    """Propose a variation (a commissioner party to the contract); associates approve it, then
-    the co-ordinating commissioner signs it."""
+    """Propose a variation (a commissioner party to the contract); the provider agrees to it,
+    any associates approve it, then the co-ordinating commissioner signs it."""
     contract = _contract(request, contract_id)
     _allow(can_contract(request.user, ContractAction.PROPOSE_VARIATION, contract),
            "propose a variation of this contract")  # fmt: skip
@@ -189,12 +194,34 @@ def approve_variation(request, contract_id: Id, number: Id):
     return _variation_out(variation)
 
 
+VariationAnswerIn = body_for(contract_services.VariationAnswer, "VariationAnswerIn")
+
+
+@router.post(
+    "/contracts/{contract_id}/variations/{number}/provider-answer",
+    response=VariationOut,
+    tags=["contracts"],
+)
+def answer_variation(request, contract_id: Id, number: Id, payload: VariationAnswerIn):
+    """The provider's answer to a proposed variation (General Condition 13: a variation is
+    agreed by both parties): ``agree``, or decline with ``reasons``. Its representative
+    answers."""
+    variation = _variation(request, contract_id, number)
+    _allow(can_contract(request.user, ContractAction.ANSWER_VARIATION, variation.contract),
+           "agree or decline this variation for the provider")  # fmt: skip
+    answered = contract_services.answer_variation(
+        variation, command_from(payload, contract_services.VariationAnswer), request.user
+    )
+    return _variation_out(answered)
+
+
 @router.post(
     "/contracts/{contract_id}/variations/{number}/signature",
     response=VariationOut,
     tags=["contracts"],
 )
 def sign_variation(request, contract_id: Id, number: Id):
-    """The co-ordinating commissioner signs the variation once every associate has approved."""
+    """The co-ordinating commissioner signs the variation once the provider has agreed and
+    every associate has approved."""
     variation = _variation(request, contract_id, number)
     return _variation_out(contract_services.sign_variation(variation, request.user))

@@ -21,6 +21,7 @@ from commissioning.quality import queries, services
 from commissioning.quality.models import EscalationCase, Milestone, QualityMeasurement
 from commissioning.quality.permissions import Action, can, visible_cases
 
+from .commands import body_for, command_from
 from .common import _allow, _org
 from .pagination import Pagination
 from .types import Id, RequestBody
@@ -111,6 +112,14 @@ class RemedialMilestoneOut(Schema):
     description: str
     due: dt.date
     completed_on: dt.date | None
+    progress: str = Field("", description="The provider's latest progress report")
+    progress_reported_on: dt.date | None = None
+
+
+def _milestone_out(m) -> dict:
+    return {"id": m.pk, "description": m.description, "due": m.due,
+            "completed_on": m.completed_on, "progress": m.progress,
+            "progress_reported_on": m.progress_reported_on}  # fmt: skip
 
 
 class PerformanceNoticeOut(Schema):
@@ -296,15 +305,7 @@ def _case_out(case: EscalationCase) -> dict:
         else {
             "agreed_on": plan.agreed_on,
             "summary": plan.summary,
-            "milestones": [
-                {
-                    "id": m.pk,
-                    "description": m.description,
-                    "due": m.due,
-                    "completed_on": m.completed_on,
-                }
-                for m in plan.milestones.order_by("due", "pk")
-            ],
+            "milestones": [_milestone_out(m) for m in plan.milestones.order_by("due", "pk")],
         },
     }
 
@@ -388,6 +389,25 @@ def escalate_case(request, case_id: Id, payload: EscalationIn):
 def complete_milestone(request, milestone_id: Id, payload: CompletionIn):
     milestone = get_object_or_404(Milestone.objects.select_related("plan__case"), pk=milestone_id)
     _allow(can(request.user, Action.MANAGE_CASE, milestone.plan.case), "manage this case")
-    m = services.complete_milestone(milestone, payload.completed_on, request.user)
-    return {"id": m.pk, "description": m.description, "due": m.due,
-            "completed_on": m.completed_on}  # fmt: skip
+    return _milestone_out(
+        services.complete_milestone(milestone, payload.completed_on, request.user)
+    )
+
+
+ProgressIn = body_for(services.ProgressInput, "ProgressIn")
+
+
+@router.post(
+    "/quality/milestones/{milestone_id}/progress", response=RemedialMilestoneOut, tags=TAGS
+)
+def report_progress(request, milestone_id: Id, payload: ProgressIn):
+    """The provider's report of its progress towards a milestone of the remedial action plan
+    (General Condition 9); its representative reports."""
+    milestone = get_object_or_404(Milestone.objects.select_related("plan__case"), pk=milestone_id)
+    _allow(can(request.user, Action.REPORT_PROGRESS, milestone.plan.case),
+           "report progress on this remedial action plan for the provider")  # fmt: skip
+    return _milestone_out(
+        services.report_progress(
+            milestone, command_from(payload, services.ProgressInput), request.user
+        )
+    )

@@ -55,3 +55,20 @@ class VariationForm(NHSForm):
     value_change_pence = MoneyField(
         label="Change to the contract's value (negative to reduce)", required=False, min_pence=None
     )
+
+
+class VariationAnswerForm(NHSForm):
+    """The provider's answer to a proposed variation (General Condition 13)."""
+
+    agree = forms.TypedChoiceField(
+        label="Does the provider agree to this variation?",
+        choices=[("yes", "Yes, we agree to it"), ("no", "No, we decline it")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the provider agrees to the variation"},
+    )
+    reasons = forms.CharField(
+        label="Reasons for declining (if you decline)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -154,13 +154,17 @@ class QualityScheduleItem(models.Model):
 
 
 class ContractVariation(models.Model):
-    """A variation to a signed contract. The NHS Standard Contract's co-ordinating commissioner
-    acts for itself and as agent of the associate commissioners (docs/domain.md section 8).
-    Requiring every associate's approval before it signs a variation is the platform's rule."""
+    """A variation to a signed contract. A variation is agreed by both parties (the NHS
+    Standard Contract's General Condition 13): the provider agrees or declines it. The
+    co-ordinating commissioner acts for itself and as agent of the associate commissioners
+    (docs/domain.md section 8); requiring every associate's approval before it signs a variation
+    is the platform's rule. It signs once the provider has agreed and every associate (if there
+    are any) has approved."""
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Awaiting associates' approval and signature"
+        PROPOSED = "proposed", "Proposed"
         SIGNED = "signed", "Signed"
+        DECLINED = "declined", "Declined by the provider"
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="variations")
     number = models.PositiveSmallIntegerField()
@@ -173,6 +177,14 @@ class ContractVariation(models.Model):
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+    provider_answered_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    provider_answered_at = models.DateTimeField(null=True, blank=True)
+    provider_agreed = models.BooleanField(
+        null=True, blank=True, help_text="The provider's answer: agreed, declined, or not yet"
+    )
+    provider_reasons = models.TextField(blank=True, help_text="Why the provider declined")
 
     class Meta:
         ordering = ["contract_id", "number"]
@@ -182,6 +194,43 @@ class ContractVariation(models.Model):
 
     def __str__(self) -> str:
         return f"Variation {self.number} to {self.contract.reference}"
+
+    def waiting_for(self) -> list[Organisation]:
+        """Whom a proposed variation waits for before the co-ordinating commissioner may sign:
+        the provider, until it agrees, and each associate commissioner that has not approved
+        (none, on a contract without associates). Reads ``approvals`` and the contract's
+        ``parties`` (prefetch them for a list)."""
+        if self.status != self.Status.PROPOSED:
+            return []
+        approved = {a.organisation_id for a in self.approvals.all()}
+        waiting = [] if self.provider_agreed else [self.contract.provider]
+        return waiting + [o for o in self.contract.associates if o.pk not in approved]
+
+    def waiting_words(self) -> str:
+        """Whom a proposed variation waits for, in words ("Waiting for X to agree and Y to
+        approve"); empty when nobody but the co-ordinating commissioner is left."""
+        provider = self.contract.provider
+        waiting = self.waiting_for()
+        steps = []
+        if provider in waiting:
+            steps.append(f"{provider.display_name} to agree")
+        associates = [o.display_name for o in waiting if o != provider]
+        if associates:
+            steps.append(f"{_names(associates)} to approve")
+        return f"Waiting for {' and '.join(steps)}" if steps else ""
+
+    @property
+    def stage(self) -> str:
+        """Where the variation stands, in words: whom it waits for, by name."""
+        if self.status != self.Status.PROPOSED:
+            return self.get_status_display()
+        if waiting := self.waiting_words():
+            return f"{waiting}, then the co-ordinating commissioner signs"
+        return "Agreed: waiting for the co-ordinating commissioner to sign"
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 class VariationApproval(models.Model):

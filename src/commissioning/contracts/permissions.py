@@ -3,7 +3,9 @@
 The co-ordinating commissioner's commissioners and contract managers make the contract from
 an award; its commissioners sign for the commissioners (the co-ordinating commissioner acts
 for itself and as agent of the associates, docs/domain.md section 8); the provider's
-representatives sign for the provider. Staff of every party, and auditors, can read it.
+representatives sign for the provider, and agree or decline a variation for it (General
+Condition 13: a variation is agreed by both parties). Staff of every party, and auditors, can
+read it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Action(StrEnum):
     VIEW_CONTRACT = "view_contract"
     PROPOSE_VARIATION = "propose_variation"
     APPROVE_VARIATION = "approve_variation"
+    ANSWER_VARIATION = "answer_variation"
     SIGN_VARIATION = "sign_variation"
 
 
@@ -98,6 +101,7 @@ POLICY = Policy(
         Action.VIEW_CONTRACT: STAFF,
         Action.PROPOSE_VARIATION: MAKERS,
         Action.APPROVE_VARIATION: frozenset({Role.COMMISSIONER}),
+        Action.ANSWER_VARIATION: frozenset({Role.PROVIDER_REPRESENTATIVE}),
         Action.SIGN_VARIATION: frozenset({Role.COMMISSIONER}),
     },
     rules={
@@ -106,6 +110,7 @@ POLICY = Policy(
         Action.VIEW_CONTRACT: _may_view,
         Action.PROPOSE_VARIATION: _commissioner_party,
         Action.APPROVE_VARIATION: lambda u, c: associate_represented(u, c) is not None,
+        Action.ANSWER_VARIATION: lambda u, c: signing_side(u, c) == "provider",
         Action.SIGN_VARIATION: _co_ordinating,
     },
     labels={
@@ -114,6 +119,7 @@ POLICY = Policy(
         Action.VIEW_CONTRACT: "see this contract",
         Action.PROPOSE_VARIATION: "propose a variation to this contract",
         Action.APPROVE_VARIATION: "approve this variation for an associate commissioner",
+        Action.ANSWER_VARIATION: "agree or decline this variation for the provider",
         Action.SIGN_VARIATION: "sign this variation for the commissioners",
     },
 )

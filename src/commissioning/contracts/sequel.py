@@ -6,6 +6,7 @@ from commissioning.selection.sequels import Sequel
 
 from .models import Contract, ContractParty, QualityScheduleItem
 from .permissions import Action, can
+from .services import may_make_now
 
 
 def _ids(qs) -> list[str]:
@@ -25,7 +26,7 @@ def audit_objects(decisions) -> dict[str, list[str]]:
 
 CONTRACTS = Sequel(
     name="contract",
-    may_make=lambda user, decision: can(user, Action.CREATE_CONTRACT, decision),
+    may_make=may_make_now,
     may_view=lambda user, contract: can(user, Action.VIEW_CONTRACT, contract),
     audit_objects=audit_objects,
 )

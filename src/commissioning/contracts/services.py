@@ -31,7 +31,7 @@ from .models import (
     QualityScheduleItem,
     VariationApproval,
 )
-from .permissions import Action, associate_represented, require, signing_side
+from .permissions import Action, associate_represented, can, require, signing_side
 
 CONTRACT_FIELDS = (
     "reference",
@@ -62,6 +62,18 @@ def _months_between(start: dt.date, end: dt.date) -> int:
     after = end + dt.timedelta(days=1)
     months = (after.year - start.year) * 12 + after.month - start.month
     return months if after.day >= start.day else months - 1
+
+
+def may_make_now(user, decision: Decision, today: dt.date | None = None) -> bool:
+    """Whether ``user`` may make a contract from ``decision`` today: the policy lets them
+    (``CREATE_CONTRACT``) and the award allows it (``selection.rules.award``: the standstill is
+    over with no open representation, or the route needs none). The checks ``create_contract``
+    makes before it reads the form; the contract page offers its form, and the decision's
+    page its link, only when this is true."""
+    return (
+        can(user, Action.CREATE_CONTRACT, decision)
+        and state_of(decision, today).contract_may_be_made
+    )
 
 
 def create_contract(decision: Decision, cmd: ContractInput, actor) -> Contract:
@@ -256,7 +268,7 @@ def approve_variation(variation: ContractVariation, actor) -> VariationApproval:
     with transaction.atomic():
         variation = ContractVariation.objects.select_for_update().get(pk=variation.pk)
         if variation.status != ContractVariation.Status.PROPOSED:
-            raise refuse("", "This variation has already been signed")
+            raise refuse("", f"This variation has already been {variation.status}")
         if variation.approvals.filter(organisation_id=associate_id).exists():
             raise refuse("", "Your organisation has already approved this variation")
         approval = VariationApproval.objects.create(
@@ -269,23 +281,55 @@ def approve_variation(variation: ContractVariation, actor) -> VariationApproval:
     return approval
 
 
+@dataclass(frozen=True)
+class VariationAnswer:
+    """The provider's answer to a proposed variation: agreed, or declined with reasons."""
+
+    agree: bool
+    reasons: str = ""
+
+
+def answer_variation(variation: ContractVariation, cmd: VariationAnswer, actor):
+    """The provider agrees or declines a proposed variation (General Condition 13: a variation
+    is agreed by both parties). Its representative answers; a declined variation is not
+    signed, and the commissioners may propose another."""
+    contract = variation.contract
+    require(actor, Action.ANSWER_VARIATION, contract)
+    reasons = cmd.reasons.strip()
+    if not cmd.agree and not reasons:
+        raise refuse("reasons", "Give the reasons for declining the variation")
+    with transaction.atomic():
+        variation = ContractVariation.objects.select_for_update().get(pk=variation.pk)
+        if variation.status != ContractVariation.Status.PROPOSED:
+            raise refuse("", f"This variation has already been {variation.status}")
+        if variation.provider_agreed is not None:
+            raise refuse("", "The provider has already answered this variation")
+        fields = ("provider_agreed", "provider_answered_by_id", "provider_reasons", "status")
+        with audit.changing(actor, variation, fields):
+            variation.provider_agreed = cmd.agree
+            variation.provider_answered_by, variation.provider_answered_at = actor, clock.now()
+            variation.provider_reasons = "" if cmd.agree else reasons
+            if not cmd.agree:
+                variation.status = ContractVariation.Status.DECLINED
+            variation.save()
+    return variation
+
+
 def sign_variation(variation: ContractVariation, actor) -> ContractVariation:
-    """The co-ordinating commissioner signs, as agent of the associates: only once every
-    associate has approved."""
+    """The co-ordinating commissioner signs, as agent of the associates: only once the
+    provider has agreed and every associate has approved."""
     contract = variation.contract
     require(actor, Action.SIGN_VARIATION, contract)
     with transaction.atomic():
         variation = ContractVariation.objects.select_for_update().get(pk=variation.pk)
         if variation.status != ContractVariation.Status.PROPOSED:
-            raise refuse("", "This variation has already been signed")
-        approved = set(variation.approvals.values_list("organisation_id", flat=True))
-        waiting = [o for o in contract.associates if o.pk not in approved]
-        if waiting:
+            raise refuse("", f"This variation has already been {variation.status}")
+        if waiting := variation.waiting_for():
             names = ", ".join(o.display_name for o in waiting)
             raise refuse(
                 "",
-                f"The co-ordinating commissioner signs as agent of the associates "
-                f"only once they have all approved; waiting for: {names}",
+                "The co-ordinating commissioner signs once the provider has agreed and every "
+                f"associate has approved; waiting for: {names}",
             )
         with audit.changing(actor, variation, ("status",)):
             variation.status = ContractVariation.Status.SIGNED

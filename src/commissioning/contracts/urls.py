@@ -14,6 +14,11 @@ urlpatterns = [
         name="variation-approve",
     ),
     path(
+        "contracts/<int:pk>/variations/<int:number>/answer/",
+        views.variation_answer,
+        name="variation-answer",
+    ),
+    path(
         "contracts/<int:pk>/variations/<int:number>/sign/",
         views.variation_sign,
         name="variation-sign",

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from commissioning import clock, numbers
+from commissioning import clock, money, numbers
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.selection.models import Decision
@@ -19,7 +19,7 @@ from commissioning.ui.http import act, csv_response, guard, submit
 from commissioning.ui.navigation import may_follow
 
 from . import services
-from .forms import ContractForm, VariationForm
+from .forms import ContractForm, VariationAnswerForm, VariationForm
 from .models import Contract, QualityScheduleItem
 from .permissions import Action, associate_represented, can, signing_side, visible_contracts
 
@@ -42,6 +42,14 @@ def contract_new(request, pk):
     )
     guard(can(request.user, Action.CREATE_CONTRACT, decision))
     spec = decision.process.specification
+    if not services.may_make_now(request.user, decision):
+        # During standstill (or while a representation is open) the form would only be
+        # refused: say so, and when the contract may be made.
+        return render(
+            request,
+            "contracts/not_yet.html",
+            {"decision": decision, "spec": spec, "state": state_of(decision)},
+        )
     proposals = [
         p for p in decision.awarded.select_related("provider") if not hasattr(p, "contract")
     ]
@@ -132,18 +140,23 @@ def contract_detail(request, pk):
 def _variations(contract, user):
     """Each variation with who has approved it, who has not, and what this person may do."""
     may_approve = can(user, Action.APPROVE_VARIATION, contract)
+    may_answer = can(user, Action.ANSWER_VARIATION, contract)
     may_sign = can(user, Action.SIGN_VARIATION, contract)
     mine = associate_represented(user, contract)
     out = []
-    for v in contract.variations.prefetch_related("approvals__organisation"):
+    for v in contract.variations.select_related("provider_answered_by").prefetch_related(
+        "approvals__organisation"
+    ):
+        v.contract = contract  # its parties are already read
         approved = {a.organisation_id for a in v.approvals.all()}
-        waiting = [o for o in contract.associates if o.pk not in approved]
+        waiting = v.waiting_for()
         proposed = v.status == v.Status.PROPOSED
         out.append(
             {
                 "v": v,
                 "approvals": list(v.approvals.all()),
                 "waiting": waiting,
+                "may_answer": proposed and may_answer and v.provider_agreed is None,
                 "may_approve": proposed and may_approve and mine not in approved,
                 "may_sign": proposed and may_sign and not waiting,
             }
@@ -186,6 +199,46 @@ def variation_approve(request, pk, number):
         lambda: services.approve_variation(variation, request.user),
         f"Your approval of variation {number} is recorded.",
         reverse("contract", args=[contract.pk]),
+    )
+
+
+def variation_answer(request, pk, number):
+    """The provider's representative agrees or declines a proposed variation."""
+    contract = _contract(request, pk)
+    variation = get_object_or_404(contract.variations, number=number)
+    guard(can(request.user, Action.ANSWER_VARIATION, contract))
+    form = VariationAnswerForm(request.POST or None)
+    back = reverse("contract", args=[contract.pk])
+    done = submit(
+        request,
+        form,
+        lambda: services.answer_variation(
+            variation, services.VariationAnswer(**form.cleaned_data), request.user
+        ),
+        lambda v: (
+            f"You have agreed to variation {number} for {contract.provider.display_name}."
+            if v.provider_agreed
+            else f"You have declined variation {number}; the commissioners are told why."
+        ),
+        back,
+    )
+    change = variation.value_change_pence
+    value = (
+        f"it changes the contract's value by {'+' if change > 0 else ''}{money.pounds(change)}"
+        if change
+        else "it does not change the contract's value"
+    )
+    return done or render(
+        request,
+        "ui/form_page.html",
+        {
+            "form": form,
+            "title": f"Agree or decline variation {number}",
+            "caption": f"Contract {contract.reference}: {contract.specification.title}",
+            "lede": f"{variation.description} ({value}). {variation.stage}.",
+            "submit": "Send the provider's answer",
+            "back": back,
+        },
     )
 
 

@@ -426,7 +426,19 @@ def stroke_cycle(home: Organisation, network, senate, rival, budget, people, tod
     with at(contract_day + dt.timedelta(days=1)):
         contracts.sign_contract(contract, people.provider)
     with at(contract_day + dt.timedelta(days=2)):
-        contracts.sign_contract(contract, people.commissioner)
+        contract = contracts.sign_contract(contract, people.commissioner)
+    # A variation the commissioners propose, waiting for the provider's agreement (GC13): on the
+    # provider-representative's work queue, and on the commissioner's as what they wait for.
+    with at(min(contract_day + dt.timedelta(days=30), today)):
+        contracts.propose_variation(
+            contract,
+            contracts.VariationInput(
+                "Thrombectomy cover at weekends from the second year, with a second "
+                "interventional neuroradiologist on the rota",
+                250_000_00,
+            ),
+            people.contract_manager,
+        )
 
 
 def home_provider(people: DemoPeople) -> Organisation:

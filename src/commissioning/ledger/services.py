@@ -232,7 +232,12 @@ def _post(entry: Entry, actor, date: dt.date, metadata, reverses) -> Posted:
         broken = rules.breaches(balances, floors, entry.legs)
         if broken:
             code, new, floor = broken[0]
-            raise _below_floor(codes.index(code), code, accounts[code].name, new, floor)
+            i = next(
+                i
+                for i, leg in enumerate(entry.legs)
+                if leg.account == code and balances[code] + leg.pence == new
+            )
+            raise _below_floor(entry, i, code, accounts[code].name, new, floor)
 
         ops = connection.ops
         values = [
@@ -313,15 +318,24 @@ class BelowFloor(ValidationError):
         self.floor_pence = floor_pence
 
 
-def _below_floor(i: int, code: str, name: str, new: int, floor: int) -> BelowFloor:
-    limit = "0" if floor == 0 else money.pounds_and_pence(floor)
+def below_floor_message(name: str, needed_pence: int, available_pence: int) -> str:
+    """The one wording of an overspend refusal, for people: the account by its name (never
+    its code), what the transaction needs and what is available, both in pounds and never
+    negative (an overdraft limit is part of what is available, not a "limit of −£500")."""
+    available = money.pounds_and_pence(max(available_pence, 0))
+    return (
+        f"Refused: this needs {money.pounds_and_pence(needed_pence)} from {name}, "
+        f"which has {available} available"
+    )
+
+
+def _below_floor(entry: Entry, i: int, code: str, name: str, new: int, floor: int) -> BelowFloor:
+    """Leg ``i`` would take account ``code`` to ``new``, below its ``floor``. Both ways of
+    posting (``_post`` and ``ledger_post``) refuse here, so every caller says the same."""
+    needed = -entry.legs[i].pence
+    available = new + needed - floor  # the balance before, above the floor
     return BelowFloor(
-        f"legs.{i}.pence",
-        f"Refused: this would take {name} ({code}) to "
-        f"{money.pounds_and_pence(new)}, below its limit of {limit}",
-        code,
-        new,
-        floor,
+        f"legs.{i}.pence", below_floor_message(name, needed, available), code, new, floor
     )
 
 
@@ -370,7 +384,7 @@ def _post_postgresql(entry: Entry, actor, date: dt.date, metadata, reverses) -> 
     if outcome == "closed":
         raise _closed(code, closed_to)
     if outcome == "below_floor":
-        raise _below_floor(leg, code, name, amount, limit)
+        raise _below_floor(entry, leg, code, name, amount, limit)
     raise RuntimeError(f"ledger_post answered {outcome!r}")
 
 

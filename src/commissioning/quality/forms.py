@@ -83,6 +83,16 @@ class CompleteForm(NHSForm):
     )
 
 
+class ProgressForm(NHSForm):
+    progress = forms.CharField(
+        label="Progress towards the milestone",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What has been done, what is left, and whether the milestone will be met "
+        "by its due date.",
+        error_messages={"required": "Describe the progress made towards the milestone"},
+    )
+
+
 class CloseForm(NHSForm):
     outcome = forms.CharField(
         label="Why the case can be closed",

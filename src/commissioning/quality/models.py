@@ -2,8 +2,9 @@
 
 An escalation case follows the NHS Standard Contract's contract management process
 (General Condition 9): a concern or an alert opens a case; the commissioner may issue a
-contract performance notice, agree a remedial action plan with milestones, and close the case
-or escalate it. Every change goes through ``quality.services`` and is audited.
+contract performance notice, agree a remedial action plan with milestones (on which the
+provider reports its progress), and close the case or escalate it. Every change goes through
+``quality.services`` and is audited.
 """
 
 from __future__ import annotations
@@ -173,6 +174,13 @@ class Milestone(models.Model):
     description = models.CharField(max_length=300)
     due = models.DateField()
     completed_on = models.DateField(null=True, blank=True)
+    # The provider reports its progress on the plan (GC9); the commissioners record a milestone
+    # as met. The latest report is kept here, every earlier one in the audit trail.
+    progress = models.TextField(blank=True, help_text="The provider's latest progress report")
+    progress_reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    progress_reported_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["due", "pk"]

@@ -5,11 +5,12 @@ published or synthetic data). Commissioners, contract managers, quality leads an
 advisers may raise a concern. An escalation case is managed (notice, plan, milestones,
 escalation, closure) by the commissioners, contract managers and quality leads of a
 commissioning organisation (a party to the case's contract, if it has one). A provider's
-representatives see the cases about their own organisation; auditors read everything. A
-contract's quality figures are recorded by its commissioners' managers and by the provider's
-representatives. A contract's quality schedule and its figures are the contract's data: they
-are seen by exactly those who may see the contract (its parties, its provider and auditors;
-never a rival bidder), by the contract's own policy.
+representatives see the cases about their own organisation, and report its progress on a
+remedial action plan (General Condition 9: the provider carries out the plan); auditors read
+everything. A contract's quality figures are recorded by its commissioners' managers and by
+the provider's representatives. A contract's quality schedule and its figures are the
+contract's data: they are seen by exactly those who may see the contract (its parties, its
+provider and auditors; never a rival bidder), by the contract's own policy.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Action(StrEnum):
     RAISE_CONCERN = "raise_concern"
     VIEW_CASE = "view_case"
     MANAGE_CASE = "manage_case"
+    REPORT_PROGRESS = "report_progress"
     LOAD_MORTALITY = "load_mortality"
     RECORD_MEASUREMENT = "record_measurement"
     VIEW_CONTRACT_QUALITY = "view_contract_quality"
@@ -116,6 +118,7 @@ POLICY = Policy(
         Action.RAISE_CONCERN: RAISERS,
         Action.VIEW_CASE: COMMISSIONER_SIDE | {Role.AUDITOR, Role.PROVIDER_REPRESENTATIVE},
         Action.MANAGE_CASE: MANAGERS,
+        Action.REPORT_PROGRESS: frozenset({Role.PROVIDER_REPRESENTATIVE}),
         Action.LOAD_MORTALITY: frozenset({Role.QUALITY_LEAD, Role.ADMINISTRATOR}),
         Action.RECORD_MEASUREMENT: MANAGERS | {Role.PROVIDER_REPRESENTATIVE},
         Action.VIEW_CONTRACT_QUALITY: STAFF,
@@ -124,6 +127,9 @@ POLICY = Policy(
         Action.RAISE_CONCERN: _may_raise,
         Action.VIEW_CASE: _may_view,
         Action.MANAGE_CASE: _may_manage,
+        Action.REPORT_PROGRESS: lambda user, case: has_role_at(
+            user, case.provider_id, {Role.PROVIDER_REPRESENTATIVE}
+        ),
         Action.RECORD_MEASUREMENT: _may_record,
         Action.VIEW_CONTRACT_QUALITY: _may_view_contract,
     },
@@ -132,6 +138,7 @@ POLICY = Policy(
         Action.RAISE_CONCERN: "raise a quality concern",
         Action.VIEW_CASE: "see this escalation case",
         Action.MANAGE_CASE: "manage this escalation case",
+        Action.REPORT_PROGRESS: "report progress on this remedial action plan for the provider",
         Action.LOAD_MORTALITY: "load mortality results",
         Action.RECORD_MEASUREMENT: "record this contract's quality figures",
         Action.VIEW_CONTRACT_QUALITY: "see this contract's quality figures",

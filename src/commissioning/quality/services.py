@@ -279,6 +279,39 @@ def complete_milestone(milestone: Milestone, completed_on: dt.date | None, actor
     return milestone
 
 
+@dataclass(frozen=True)
+class ProgressInput:
+    """The provider's report of its progress towards a milestone of the plan."""
+
+    progress: str
+
+
+def report_progress(milestone: Milestone, cmd: ProgressInput, actor) -> Milestone:
+    """The provider reports its progress on a remedial action plan's milestone (General
+    Condition 9: the provider carries out the plan it agreed). Its representative reports; the
+    commissioners read it on the case and record the milestone as met. A later report replaces
+    the one shown; the audit trail keeps each."""
+    case = milestone.plan.case
+    require(actor, Action.REPORT_PROGRESS, case)
+    progress = cmd.progress.strip()
+    if not progress:
+        raise refuse("progress", "Describe the progress made towards the milestone")
+    with transaction.atomic():
+        case = _locked(case)
+        if case.status in rules.FINISHED:
+            raise refuse("", "The case is closed or escalated")
+        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        if milestone.completed_on:
+            raise refuse("", "This milestone is already recorded as met")
+        fields = ("progress", "progress_reported_by_id", "progress_reported_on")
+        with audit.changing(actor, milestone, fields):
+            milestone.progress = progress
+            milestone.progress_reported_by = actor
+            milestone.progress_reported_on = clock.today()
+            milestone.save()
+    return milestone
+
+
 def close_case(case: EscalationCase, outcome: str, actor) -> EscalationCase:
     require(actor, Action.MANAGE_CASE, case)
     if not outcome.strip():

@@ -35,4 +35,9 @@ urlpatterns = [
     path("quality/cases/<int:pk>/", views.case_detail, name="quality-case"),
     path("quality/cases/<int:pk>/<str:step>/", views.case_step, name="quality-case-step"),
     path("quality/milestones/<int:pk>/met/", views.milestone_met, name="quality-milestone-met"),
+    path(
+        "quality/milestones/<int:pk>/progress/",
+        views.milestone_progress,
+        name="quality-milestone-progress",
+    ),
 ]

@@ -31,6 +31,7 @@ from .forms import (
     MeasurementForm,
     NoticeForm,
     PlanForm,
+    ProgressForm,
     UploadMeasurementsForm,
 )
 from .models import EscalationCase, Milestone, MortalityAlert, QualityMeasurement
@@ -638,6 +639,7 @@ def _case_context(request, case, **forms):
         "manage": manage,
         "finished": case.status in ("closed", "escalated"),
         "complete_form": CompleteForm(),
+        "may_report": can(request.user, Action.REPORT_PROGRESS, case),
         "failed": next(iter(forms.values()), None),
     }
     if manage:
@@ -694,4 +696,35 @@ def milestone_met(request, pk):
         lambda: services.complete_milestone(milestone, when, request.user),
         "Milestone recorded as met",
         reverse("quality-case", args=[case.pk]),
+    )
+
+
+def milestone_progress(request, pk):
+    """The provider's representative reports progress on a milestone of the remedial action
+    plan (General Condition 9)."""
+    milestone = get_object_or_404(Milestone.objects.select_related("plan__case__provider"), pk=pk)
+    case = milestone.plan.case
+    guard(can(request.user, Action.REPORT_PROGRESS, case))
+    form = ProgressForm(request.POST or None, initial={"progress": milestone.progress})
+    back = reverse("quality-case", args=[case.pk])
+    done = submit(
+        request,
+        form,
+        lambda: services.report_progress(
+            milestone, services.ProgressInput(**form.cleaned_data), request.user
+        ),
+        "Your progress report is recorded; the commissioners see it on the case.",
+        back,
+    )
+    return done or render(
+        request,
+        "ui/form_page.html",
+        {
+            "form": form,
+            "title": "Report progress on a milestone",
+            "caption": f"Quality case {case.reference}: remedial action plan",
+            "lede": f"{milestone.description} (due {numbers.day(milestone.due)}).",
+            "submit": "Send the progress report",
+            "back": back,
+        },
     )

@@ -14,8 +14,11 @@
   decision (a notice, closing or escalating); after a contract performance notice, the remedial
   action plan is agreed at the contract management meeting (due: the meeting date); with a
   plan, a milestone due within ``SOON`` days or overdue needs checking; with every milestone
-  met, the case can be closed. The provider's representatives see their cases but no step in
-  the process is theirs to take on the platform, so nothing is put in their queue.
+  met, the case can be closed.
+- **Progress on a remedial action plan**, for the provider's representatives (General
+  Condition 9: the provider carries out the plan): a milestone due within ``SOON`` days or
+  overdue, with no progress reported in the last ``SOON`` days, linked to the page where they
+  report it (``REPORT_PROGRESS``).
 - **Alerts**: for a quality lead, the latest mortality run's alerts on the providers their
   organisation holds contracts with that no case has been opened from, as one item linked to
   the quality workspace (only if they may see it).
@@ -67,6 +70,8 @@ def waiting_for(user) -> list[Item]:
     items = _figures_due(representing, reporting, today)
     if managing:
         items += _cases(user, managing, roles, today)
+    if representing:
+        items += _progress_due(user, representing, today)
     if leading:
         items += _alerts(user, leading)
     return items
@@ -182,6 +187,41 @@ def _cases(user, managing: set[int], roles: set[str], today: dt.date) -> list[It
                         due_label="Milestone due",
                     )
                 )
+    return items
+
+
+def _progress_due(user, representing: set[int], today: dt.date) -> list[Item]:
+    """For a provider's representatives: on each open case about their provider with an agreed
+    plan, the first milestone not yet met, due within ``SOON`` days or overdue, on which the
+    provider has reported no progress in the last ``SOON`` days (``REPORT_PROGRESS``, the rule
+    of the page the item links to)."""
+    since = today - dt.timedelta(days=SOON)
+    milestones = (
+        Milestone.objects.filter(
+            plan__case__provider_id__in=representing,
+            plan__case__status=rules.PLAN,
+            completed_on__isnull=True,
+            due__lte=today + dt.timedelta(days=SOON),
+        )
+        .filter(Q(progress_reported_on__isnull=True) | Q(progress_reported_on__lt=since))
+        .select_related("plan__case__provider")
+        .order_by("due", "pk")
+    )
+    items, seen = [], set()
+    for m in milestones:
+        case = m.plan.case
+        if case.pk in seen or not can(user, Action.REPORT_PROGRESS, case):
+            continue
+        seen.add(case.pk)
+        items.append(
+            Item(
+                f"Report progress on the remedial action plan of quality case {case.reference}",
+                reverse("quality-milestone-progress", args=[m.pk]),
+                f"{case.provider.display_name}: {m.description}",
+                due=m.due,
+                due_label="Milestone due",
+            )
+        )
     return items
 
 

@@ -14,7 +14,7 @@ from .documents import MAX_DOCUMENT_BYTES, DocumentInput
 from .models import Advice, AdviceSource
 from .rules.award import Outcome
 from .rules.conflicts import Management
-from .rules.evaluation import SCALE, Criterion
+from .rules.evaluation import SCALE, Criterion, reason_missing
 from .rules.selection_route import FACTS, Route
 from .services import CriterionScore
 
@@ -394,7 +394,7 @@ class ScoresForm(NHSForm):
             self.fields[f"{c.value}_{word}"] = forms.CharField(
                 label=f"Reason for the {c.label.lower()} score",
                 widget=forms.Textarea(attrs={"rows": 3}),
-                error_messages=required("Give the reason for this score"),
+                error_messages=required(reason_missing(c)),
             )
 
     def scores(self):

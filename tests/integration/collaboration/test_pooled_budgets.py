@@ -54,8 +54,12 @@ def test_contributions_spending_and_an_overspend_met_by_the_lead_partner(bcf):
         adaptations, 3_400_000, "s-2", "Adaptations", bcf.people["XL001"], dt.date(2025, 9, 30)
     )
     # The pool cannot pay more than it holds.
-    with pytest.raises(ValidationError, match="below its limit"):
+    with pytest.raises(ValidationError) as refused:
         pooled.record_spend(care, 100_001, "s-3", "More", bcf.people["XL001"], dt.date(2026, 1, 31))
+    assert refused.value.messages == [
+        f"Refused: this needs £1,000.01 from {pool.pool_account.name}, "
+        "which has £1,000.00 available"
+    ]
     pooled.record_spend(care, 100_000, "s-3", "More", bcf.people["XL001"], dt.date(2026, 1, 31))
     settlement = pooled.settle_year(pool, 2025, bcf.people["XL001"])
     f = settlement.figures
@@ -135,3 +139,21 @@ def test_spending_dated_outside_the_agreement_is_refused_naming_the_date(bcf):
     assert list(refused.value.message_dict) == ["value_date"]
     assert "is outside it" in refused.value.message_dict["value_date"][0]
     assert not Transaction.objects.filter(key="late").exists()
+
+
+def test_spending_beyond_an_overdraft_says_what_is_available_in_pounds(bcf):
+    """Issue 18: the refusal quoted "below its limit of −£10,000.00" and the account's code."""
+    pool = bcf.pool
+    fund(bcf, overdraft=True)  # 10,000,000 paid in, an overdraft of 1,000,000 pence
+    care, _ = pool.schemes.all()
+    pooled.record_spend(care, 10_500_000, "s-1", "Placements", bcf.people["XL001"],
+                        dt.date(2025, 9, 30))  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        pooled.record_spend(care, 600_000, "s-2", "More", bcf.people["XL001"],
+                            dt.date(2025, 10, 31))  # fmt: skip
+    (message,) = refused.value.messages
+    assert message == (
+        f"Refused: this needs £6,000.00 from {pool.pool_account.name}, "
+        "which has £5,000.00 available"
+    )
+    assert pool.pool_account.code not in message and "−" not in message

@@ -331,3 +331,20 @@ def test_bad_base64_is_refused_naming_the_document(api, cycle):
             422,
         )
     assert response["detail"][0]["loc"] == ["body", "documents", "0", "content_base64"]
+
+
+def test_a_score_without_its_reason_is_refused_naming_the_criterion(api, cycle):
+    """Issue 18: "Give the reason for this score" five times, naming no criterion."""
+    cycle.declared()
+    blank = {"scores": {c: {"score": 3, "reason": " "} for c in SCORES["scores"]}}
+    with at(DEADLINE + dt.timedelta(days=2)):
+        refused = api("commissioner", "post", f"/proposals/{cycle.proposal.pk}/scores", blank, 422)
+    from commissioning.selection.rules.evaluation import Criterion
+
+    by_field = {e["loc"][-1]: e["msg"] for e in refused["detail"]}
+    assert by_field["quality_innovation_justification"] == (
+        f"Give the reason for the score for {Criterion.QUALITY_INNOVATION.label}"
+    )
+    assert sorted(by_field.values()) == sorted(
+        f"Give the reason for the score for {c.label}" for c in Criterion
+    )

@@ -67,3 +67,32 @@ def test_the_associates_can_read_it_and_others_cannot(cycle):
     assert can(cycle.e.provider, Action.VIEW_CONTRACT, cycle.contract)
     assert not can(cycle.e.rival, Action.VIEW_CONTRACT, cycle.contract)
     assert not can(cycle.e.budget_holder, Action.VIEW_CONTRACT, cycle.contract)
+
+
+def test_during_standstill_the_contract_page_says_when_it_ends_and_offers_no_form(cycle, client):
+    """Issue 18: during standstill the page showed the form (an associate checkbox for every
+    commissioner) and then refused it. It says standstill is running and when it ends; the
+    decision's page offers no link to it; the day after standstill both offer it."""
+    from django.urls import reverse
+
+    from tests.cycle import DECISION_DAY, STANDSTILL_LAST_DAY
+
+    cycle.noticed()
+    url = reverse("contract-new", args=[cycle.decision.pk])
+    decision_page = reverse("decision", args=[cycle.decision.pk])
+    client.force_login(cycle.e.contract_manager)
+    for day in (DECISION_DAY + dt.timedelta(days=1), STANDSTILL_LAST_DAY):
+        with at(day):
+            page = client.get(url)
+            assert page.status_code == 200
+            text = page.content.decode()
+            assert "Standstill is running" in text
+            assert "Standstill ends at the end of 2 April 2026" in text
+            assert "<form" not in text.split("<main")[1] and 'type="checkbox"' not in text
+            assert not contracts.may_make_now(cycle.e.contract_manager, cycle.decision)
+            assert url not in client.get(decision_page).content.decode()
+    with at(AFTER_STANDSTILL):
+        text = client.get(url).content.decode()
+        assert "Standstill is running" not in text and 'name="associate_ids"' in text
+        assert f'href="{url}"' in client.get(decision_page).content.decode()
+        assert contracts.may_make_now(cycle.e.contract_manager, cycle.decision)

@@ -309,7 +309,7 @@ def test_after_standstill_the_contract_is_made_and_signed(client, cycle):
         assert seen(client, user, day) == [], user.username
 
 
-def test_a_variation_waits_for_the_associates_approval_then_the_signature(client, cycle):
+def test_a_variation_waits_for_the_provider_and_the_associates_then_the_signature(client, cycle):
     cycle.signed()
     e = cycle.e
     day = AFTER_STANDSTILL + dt.timedelta(days=2)
@@ -325,15 +325,25 @@ def test_a_variation_waits_for_the_associates_approval_then_the_signature(client
     variation = f"Variation 1 to the contract for {SERVICE}"
     assert seen(client, e.commissioner, day) == [(variation, url, None, WAITING)]
     assert waiting_on(e.commissioner, day, variation) == (
-        "Waiting for NHS Synthetic Neighbour ICB to approve it"
+        f"Waiting for {RJE} to agree and NHS Synthetic Neighbour ICB to approve"
     )
+    # The provider's step (General Condition 13): its representative agrees or declines.
+    answer = reverse("variation-answer", args=[cycle.contract.pk, 1])
+    assert seen(client, e.provider, day) == [
+        (f"Agree or decline variation 1 to the contract for {SERVICE}", answer, None, TO_DO)
+    ]
+    assert seen(client, e.rival, day) == []
     with at(day):
         contracts.approve_variation(cycle.contract.variations.get(), e.other_commissioner)
     assert seen(client, e.other_commissioner, day) == []
+    assert waiting_on(e.commissioner, day, variation) == f"Waiting for {RJE} to agree"
+    with at(day):
+        client.force_login(e.provider)
+        client.post(answer, {"agree": "yes"})
+    assert seen(client, e.provider, day) == []
     assert seen(client, e.commissioner, day) == [
         (f"Sign variation 1 to the contract for {SERVICE}", url, None, TO_DO)
     ]
-    assert seen(client, e.provider, day) == []
 
 
 def test_a_decision_to_award_nothing_is_news_for_the_bidders_for_a_month(client, cycle):

@@ -441,3 +441,46 @@ def test_the_decision_records_audit_trail_reads_as_a_document(client, cycle):
         assert not snake.findall(text), snake.findall(text)[:10]
         assert not re.search(r"\b(on )?proposal \d+\b", text)
         assert "'s proposal" in text or "&#x27;s proposal" in text
+
+
+def test_moderation_starts_from_the_score_the_evaluators_agree_on(client, cycle):
+    """Issue 18: where every evaluator gave the same score, moderation pre-fills it and says
+    so; where they differ it is left to choose; either way it can be changed."""
+    from commissioning.selection import services as sel
+
+    cycle.declared()
+    with at(DEADLINE + dt.timedelta(days=2)):
+        for user, value_score in ((cycle.e.commissioner, 2), (cycle.e.quality_lead, 4)):
+            given = scores(3)
+            given["value"] = sel.CriterionScore(value_score, "Price")
+            sel.score_proposal(cycle.proposal, given, user)
+    url = reverse("moderate", args=[cycle.proposal.pk])
+    with at(DEADLINE + dt.timedelta(days=3)):
+        page = get(client, cycle.e.commissioner, url)
+        assert page.count("so the moderated score is filled in as 3") == 4
+        assert '<option value="3" selected>' in page
+        value = page.split('name="value_score"')[1].split("</select>")[0]
+        assert "selected" not in value.replace('<option value="" selected>', "")
+        moderation = {f"{c}_rationale": "Agreed at moderation" for c in scores(3)}
+        moderation |= {f"{c}_score": "3" for c in scores(3)}
+        moderation |= {"value_score": "3", "access_score": "5"}  # changed from the agreed 3
+        post(client, cycle.e.commissioner, url, moderation)
+    assert cycle.proposal.moderated.get(criterion="access").score == 5
+    assert cycle.proposal.moderated.get(criterion="value").score == 3
+
+
+def test_each_refusal_on_the_scoring_form_names_its_criterion(client, cycle):
+    """Issue 18: "Give the reason for this score" five times, naming no criterion."""
+    cycle.declared()
+    form = {f"{c}_score": "3" for c in scores(3)}
+    with at(DEADLINE + dt.timedelta(days=2)):
+        page = post(
+            client, cycle.e.commissioner, reverse("score", args=[cycle.proposal.pk]), form, 200
+        ).content.decode()
+    from django.utils.html import escape
+
+    from commissioning.selection.rules.evaluation import Criterion
+
+    assert "Give the reason for this score" not in page
+    for c in Criterion:
+        assert escape(f"Give the reason for the score for {c.label}") in page, c

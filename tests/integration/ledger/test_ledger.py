@@ -75,7 +75,7 @@ def test_an_overspend_is_refused_whole_naming_the_budget(books):
     with pytest.raises(ValidationError) as refused:
         ledger.post(spend("s-2", 100_001), books.finance)
     message = refused.value.message_dict["legs.0.pence"][0]
-    assert "Cardiac (CARDIAC) to −£0.01, below its limit of 0" in message
+    assert message == "Refused: this needs £1,000.01 from Cardiac, which has £1,000.00 available"
     assert (Transaction.objects.count(), Posting.objects.count()) == before
     assert balance("CARDIAC") == 100_000
     ledger.post(spend("s-3", 100_000), books.finance)  # exactly to zero is allowed
@@ -88,10 +88,27 @@ def test_a_budget_whose_policy_allows_an_overdraft_may_go_to_it(books):
     legs = (Leg("RISK", -5_000), Leg("CARDIAC-SPEND", 5_000))
     ledger.post(Entry("r-1", "Overspend within the agreed risk share", legs), books.finance)
     assert balance("RISK") == -5_000
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         ledger.post(Entry("r-2", "Beyond it", (Leg("RISK", -1), Leg("CARDIAC-SPEND", 1))),
                     books.finance)  # fmt: skip
+    # Issue 18: "below its limit of −£50.00" quoted the floor, negative, and the account's code.
+    assert refused.value.message_dict == {
+        "legs.0.pence": ["Refused: this needs £0.01 from Risk share, which has £0.00 available"]
+    }
     assert verify_ledger().ok
+
+
+def test_an_overdraft_is_counted_in_what_is_available(books):
+    ledger.open_account(ledger.AccountInput("RISK", "Risk share", "budget", books.icb.pk,
+                                            floor_pence=-5_000), books.finance)  # fmt: skip
+    legs = (Leg("CARDIAC-SPEND", 3_000), Leg("RISK", -3_000))
+    ledger.post(Entry("r-1", "Within the overdraft", legs), books.finance)
+    with pytest.raises(ValidationError) as refused:
+        legs = (Leg("CARDIAC-SPEND", 2_500), Leg("RISK", -2_500))
+        ledger.post(Entry("r-2", "Beyond it", legs), books.finance)
+    assert refused.value.message_dict == {
+        "legs.1.pence": ["Refused: this needs £25.00 from Risk share, which has £20.00 available"]
+    }
 
 
 def test_unknown_accounts_and_unbalanced_entries_name_the_field(books):

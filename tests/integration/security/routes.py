@@ -263,6 +263,11 @@ def milestone_may(user, kw) -> bool:
     return quality.can(user, quality.Action.MANAGE_CASE, case)
 
 
+def milestone_progress_may(user, kw) -> bool:
+    case = Milestone.objects.get(pk=kw["pk"]).plan.case
+    return quality.can(user, quality.Action.REPORT_PROGRESS, case)
+
+
 def sees_market(user, kw) -> bool:
     return market.can(user, market.Action.VIEW_MARKET)
 
@@ -598,6 +603,7 @@ WEB: dict[str, Route] = {
     "variation-approve": Route(
         variations, variation_may(contracts.Action.APPROVE_VARIATION), "POST"
     ),
+    "variation-answer": Route(variations, variation_may(contracts.Action.ANSWER_VARIATION)),
     "variation-sign": Route(variations, variation_may(contracts.Action.SIGN_VARIATION), "POST"),
     "contract-schedule-csv": Route(pks(Contract), contract_may(), markers=contract_reference),
     # Quality
@@ -627,6 +633,7 @@ WEB: dict[str, Route] = {
     "quality-case": Route(pks(EscalationCase), case_may(quality.Action.VIEW_CASE)),
     "quality-case-step": Route(case_steps, case_may(quality.Action.MANAGE_CASE), "POST"),
     "quality-milestone-met": Route(pks(Milestone), milestone_may, "POST"),
+    "quality-milestone-progress": Route(pks(Milestone), milestone_progress_may),
     # Market
     "market": Route(none, sees_market),
     "market-map": Route(with_fmt(none, ("png",)), sees_market),

@@ -821,6 +821,11 @@ API: dict[str, r.Route] = {
     "approve_variation": api_route(
         renamed(r.variations, **C), by(r.variation_may(contracts.Action.APPROVE_VARIATION), **C)
     ),
+    "answer_variation": api_route(
+        renamed(r.variations, **C),
+        by(r.variation_may(contracts.Action.ANSWER_VARIATION), **C),
+        body=lambda kw: {"agree": False, "reasons": "Not within the tariff"},
+    ),
     "sign_variation": api_route(
         renamed(r.variations, **C), by(r.variation_may(contracts.Action.SIGN_VARIATION), **C)
     ),
@@ -897,6 +902,11 @@ API: dict[str, r.Route] = {
         renamed(r.pks(r.Milestone), pk="milestone_id"),
         by(r.milestone_may, pk="milestone_id"),
         body=lambda kw: {"completed_on": "2024-01-31"},
+    ),
+    "report_progress": api_route(
+        renamed(r.pks(r.Milestone), pk="milestone_id"),
+        by(r.milestone_progress_may, pk="milestone_id"),
+        body=lambda kw: {"progress": "The second scanner is staffed on weekdays"},
     ),
     "list_concentration": api_route(r.none, r.sees_market),
     "list_stress_tests": api_route(r.none, r.sees_market),

@@ -48,6 +48,7 @@ PAGE_ACTIONS: dict[str, tuple[str, ...]] = {
     "contract-sign": ("contracts_sign_contract",),
     "variation-propose": ("contracts_propose_variation",),
     "variation-approve": ("contracts_approve_variation",),
+    "variation-answer": ("contracts_answer_variation",),
     "variation-sign": ("contracts_sign_variation",),
     "quality-item": ("quality_record_figures",),  # one month on the page, or a file of many
     "quality-case-new": ("quality_raise_concern",),
@@ -58,6 +59,7 @@ PAGE_ACTIONS: dict[str, tuple[str, ...]] = {
         "quality_escalate_case",
     ),
     "quality-milestone-met": ("quality_complete_milestone",),
+    "quality-milestone-progress": ("quality_report_progress",),
     "market": ("market_start_stress_test",),
     "market-assessment": ("market_gather_evidence", "market_decide_continuity"),
     "together-new-consortium": ("collaboration_form_consortium",),

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from commissioning.selection.rules.evaluation import (
     MAX_SCORE,
     Criterion,
+    agreed,
     diverges,
     rank,
     score_problem,
@@ -92,3 +93,8 @@ def test_raising_one_score_never_lowers_the_total(scores, raised):
     better = {**scores, raised: min(MAX_SCORE, scores[raised] + 1)}
     assert weighted_total(better, WEIGHTS) >= weighted_total(scores, WEIGHTS)
     assert 0 <= weighted_total(scores, WEIGHTS) <= 100
+
+
+def test_moderation_starts_from_a_score_only_when_every_evaluator_gave_it():
+    assert agreed([3, 3, 3]) == 3 and agreed([0, 0]) == 0 and agreed([4]) == 4
+    assert agreed([3, 4]) is None and agreed([]) is None

@@ -8,10 +8,12 @@
   signature; once they have signed, the other side's signature they wait for. The
   co-ordinating commissioner's contract managers, who cannot sign, wait for both.
 - An associate commissioner's commissioners: a proposed variation their organisation has not
-  approved; the co-ordinating commissioner's: a variation to sign once every associate has
-  approved, or the approvals it waits for.
+  approved; the co-ordinating commissioner's: a variation to sign once the provider has agreed
+  and every associate has approved, or the agreement and approvals it waits for.
+- The provider's representatives: a proposed variation to their contract waiting for the
+  provider's agreement (General Condition 13), linked to the page where they agree or decline.
 
-Signing and approving are forms posted from the contract's page, so the items link to that
+Signing and approving are forms posted from the contract's page, so those items link to that
 page, which the person may open (``can(VIEW_CONTRACT)``, as the page asks). Memberships are
 read once; the rest in a fixed number of queries.
 """
@@ -58,6 +60,8 @@ def waiting_for(user) -> list[Item]:
         items += _to_sign(me, makers, at[Role.PROVIDER_REPRESENTATIVE])
     if at[Role.COMMISSIONER]:
         items += _variations(me, at[Role.COMMISSIONER])
+    if at[Role.PROVIDER_REPRESENTATIVE]:
+        items += _to_answer(me, at[Role.PROVIDER_REPRESENTATIVE])
     return items
 
 
@@ -169,7 +173,6 @@ def _variations(me, commissioner_at: set[int]) -> list[Item]:
         url = reverse("contract", args=[contract.pk])
         detail = f"Contract {contract.reference} with {contract.provider.display_name}"
         approved = {a.organisation_id for a in v.approvals.all()}
-        _, associates = _parties(contract)
         mine = associate_represented(me, contract)
         if (
             mine is not None
@@ -180,16 +183,13 @@ def _variations(me, commissioner_at: set[int]) -> list[Item]:
                 Item(f"Approve variation {v.number} to the contract for {title}", url, detail)
             )
         if can(me, Action.SIGN_VARIATION, contract):
-            waiting = [
-                p.organisation.display_name for p in associates if p.organisation_id not in approved
-            ]
-            if waiting:
+            if waiting := v.waiting_words():
                 items.append(
                     Item(
                         f"Variation {v.number} to the contract for {title}",
                         url,
                         detail,
-                        waiting_on=f"Waiting for {_names(waiting)} to approve it",
+                        waiting_on=waiting,
                     )
                 )
             else:
@@ -197,7 +197,40 @@ def _variations(me, commissioner_at: set[int]) -> list[Item]:
                     Item(
                         f"Sign variation {v.number} to the contract for {title}",
                         url,
-                        "Every associate commissioner has approved it",
+                        "The provider has agreed it"
+                        + (", and every associate commissioner approved it" if approved else ""),
                     )
                 )
+    return items
+
+
+def _to_answer(me, providers: set[int]) -> list[Item]:
+    """Variations proposed to a contract of the provider the person represents, waiting for
+    its agreement (General Condition 13), linked to the page that takes the answer."""
+    variations = (
+        ContractVariation.objects.filter(
+            status=ContractVariation.Status.PROPOSED,
+            provider_agreed__isnull=True,
+            contract__provider_id__in=providers,
+        )
+        .select_related("contract__specification", "contract__provider")
+        .prefetch_related("contract__parties__organisation")
+    )
+    items = []
+    for v in variations:
+        contract = v.contract
+        if not (
+            can(me, Action.VIEW_CONTRACT, contract) and can(me, Action.ANSWER_VARIATION, contract)
+        ):
+            continue
+        co, _ = _parties(contract)
+        by = co.organisation.display_name if co else "the commissioners"
+        items.append(
+            Item(
+                f"Agree or decline variation {v.number} to the contract for "
+                f"{contract.specification.title}",
+                reverse("variation-answer", args=[contract.pk, v.number]),
+                f"Contract {contract.reference}; proposed by {by} on {v.proposed_at:%-d %B %Y}",
+            )
+        )
     return items

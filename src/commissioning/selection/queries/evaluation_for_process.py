@@ -12,7 +12,7 @@ from commissioning import numbers
 
 from ..models import ConflictDeclaration, ModeratedScore, Proposal, Score, SelectionProcess
 from ..rules.conflicts import Declaration, Management, excluded
-from ..rules.evaluation import Criterion, diverges, rank, weighted_total
+from ..rules.evaluation import Criterion, agreed, diverges, rank, weighted_total
 
 
 @dataclass
@@ -35,6 +35,17 @@ class ProposalEvaluation:
     @property
     def moderated_complete(self) -> bool:
         return len(self.moderated) == len(Criterion)
+
+    def agreed(self) -> dict[Criterion, int]:
+        """The criteria on which every evaluator has scored and all gave the same score."""
+        if not self.ready_to_moderate:
+            return {}
+        out = {}
+        for c in Criterion:
+            given = [s[c].score for s in self.scores.values() if c in s]
+            if (score := agreed(given)) is not None:
+                out[c] = score
+        return out
 
     def divergent(self) -> list[Criterion]:
         return [

@@ -76,6 +76,12 @@ def weight_problems(weights: Mapping[Criterion, int]) -> dict[Criterion | str, s
     return problems
 
 
+def reason_missing(criterion: Criterion) -> str:
+    """The refusal of a score given without its reason, naming the criterion: a person told
+    five times knows which is which."""
+    return f"Give the reason for the score for {criterion.label}"
+
+
 def score_problem(score: int) -> str | None:
     if not 0 <= score <= MAX_SCORE:
         return f"A score is a whole number from 0 to {MAX_SCORE}"
@@ -105,6 +111,13 @@ def rank(totals: Mapping[object, Fraction]) -> list[Ranked]:
         shared = ranked and ranked[-1].total == total
         ranked.append(Ranked(key, total, ranked[-1].rank if shared else i + 1))
     return ranked
+
+
+def agreed(scores: Sequence[int]) -> int | None:
+    """The score every evaluator gave a criterion, if they all gave the same one: moderation
+    starts from it (still to be confirmed, and free to change). ``None`` if they differ or
+    there are no scores."""
+    return scores[0] if scores and len(set(scores)) == 1 else None
 
 
 def diverges(scores: Sequence[int]) -> bool:

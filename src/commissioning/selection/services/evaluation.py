@@ -22,7 +22,7 @@ from ..models import ConflictDeclaration, ModeratedScore, Proposal, Score, Selec
 from ..permissions import Action, free_of_conflict, require
 from ..queries.evaluation_for_process import evaluation_for_process
 from ..rules.conflicts import Management
-from ..rules.evaluation import Criterion, score_problem
+from ..rules.evaluation import Criterion, reason_missing, score_problem
 from ._common import BEFORE_DECISION, INVITING, locked, text
 
 # What a moderated score's revisions hold (and ``audit verify`` reconciles: selection.apps).
@@ -127,7 +127,7 @@ def _check_scores(scores: Mapping[str, CriterionScore], problems: Problems, word
         if why := score_problem(given.score):
             problems.add(f"{criterion.value}_score", why)
         if not text(given.justification):
-            problems.add(f"{criterion.value}_{word}", "Give the reason for this score")
+            problems.add(f"{criterion.value}_{word}", reason_missing(criterion))
     unknown = set(scores) - {c.value for c in Criterion}
     if unknown:
         problems.add("scores", f"Not a key criterion: {', '.join(sorted(unknown))}")

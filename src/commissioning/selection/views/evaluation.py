@@ -220,10 +220,15 @@ def moderate(request, pk):
     evaluation = evaluation_for_process(process)
     found = next(p for p in evaluation.proposals if p.proposal.pk == proposal.pk)
     initial = {}
+    # Where every evaluator gave the same score, moderation starts from it (and says so);
+    # the moderator confirms it with a rationale, or changes it.
+    agreed = {c: s for c, s in found.agreed().items() if c not in found.moderated}
     for c in Criterion:
         if c in found.moderated:
             initial[f"{c.value}_score"] = found.moderated[c].score
             initial[f"{c.value}_rationale"] = found.moderated[c].rationale
+        elif c in agreed:
+            initial[f"{c.value}_score"] = agreed[c]
     form = ScoresForm(request.POST or None, word="rationale", initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -243,6 +248,7 @@ def moderate(request, pk):
             form[f"{c.value}_score"],
             form[f"{c.value}_rationale"],
             c in found.divergent(),
+            agreed.get(c),
         )
         for c in Criterion
     ]
