@@ -22,6 +22,7 @@ from commissioning.reference.models import AEAttendance
 from .errors import PlatformAPI, refusal, refuse_undeclared_query
 from .pagination import Pagination
 from .tokens import rotate_token, user_for_token
+from .types import OrgName
 
 
 class VerifiedSessionAuth(SessionAuth):
@@ -86,7 +87,7 @@ api.add_decorator(refuse_undeclared_query, mode="view")
 
 class OrganisationOut(Schema):
     code: str = Field(description="ODS code")
-    name: str
+    name: OrgName
     org_type: str
     type_label: str
     open_date: dt.date | None
