@@ -78,3 +78,44 @@ def test_verify_reports_the_first_broken_link():
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 2
     assert "broken at revision 2" in result.output
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kind", "given", "expected"),
+    [
+        ("trusts", "ons_uk_population_2023.csv", "is not an ODS etr file of NHS trusts"),
+        ("trusts", "ae_attendances.csv", "is not an ODS etr file of NHS trusts"),
+        ("ae", "nhs_trusts.csv", "is not a file of monthly A&E attendances"),
+        ("population", "nhs_outcomes_framework.csv", "is not an ONS file of population"),
+        ("outcomes", "ae_attendances.csv", "is not an NHS Outcomes Framework file"),
+    ],
+)
+def test_ingest_of_the_wrong_file_says_so_in_one_line_and_stores_nothing(
+    reference_dir, kind, given, expected
+):
+    from commissioning.audit.models import Revision
+    from commissioning.organisations.models import Organisation
+    from commissioning.reference.models import IngestedFile
+
+    result = runner.invoke(app, ["ingest", kind, str(reference_dir / given)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"Error: {given} {expected}")
+    assert lines[0].endswith("nothing was stored")
+    assert not (IngestedFile.objects.exists() or Organisation.objects.exists())
+    assert not Revision.objects.exists()
+
+
+def test_fetch_refuses_a_kind_it_does_not_know_and_writes_nothing(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "data"
+    source = tmp_path / "widgets.csv"
+    source.write_text("widget,colour\nsprocket,red\n")
+    result = runner.invoke(app, ["fetch", "widgets", str(source)])
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert str(source) in message and "'widgets'" in message
+    assert "it takes trusts, ae, population, outcomes" in message
+    assert "nothing was written" in message
+    assert not (tmp_path / "data").exists()

@@ -69,7 +69,7 @@ def test_bad_figures_are_refused_whole_naming_the_field(client, line):
         malformed = post(client, url, {"figures": [{"month": "Aug 2026", "value": "1"}]},
                           e.provider)  # fmt: skip
     assert refused.status_code == 422
-    assert refused.json()["detail"][0]["loc"][-2:] == ["1", "period"]
+    assert refused.json()["detail"][0]["loc"][-2:] == [1, "period"]
     assert malformed.status_code == 422 and "month" in malformed.json()["detail"][0]["loc"]
     assert not QualityMeasurement.objects.filter(item=item).exists()
 

@@ -118,12 +118,12 @@ def test_parquet_input_gives_the_same_answer(csv_file, tmp_path):
         (
             ROWS.replace("91\n", "n/a\n", 1),
             ["--value", "pct"],
-            "row 2, column 'pct': 'n/a' is not a number",
+            "row 3 (the header is row 1), column 'pct': 'n/a' is not a number",
         ),
         (
             ROWS.replace(",A,92", ",,92", 1),
             ["--value", "pct", "--group", "trust"],
-            "row 4, column 'trust': the group is empty",
+            "row 5 (the header is row 1), column 'trust': the group is empty",
         ),
     ],
 )

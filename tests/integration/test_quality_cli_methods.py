@@ -161,7 +161,7 @@ def test_cusum_per_record_with_a_threshold_or_a_false_alarm_rate(patients):
         (["risk", "--outcome", "age", "--covariates", "method", "--group", "provider"],
          "column 'age': 2 is not 0 or 1"),
         (["cusum", "--risk", "age", "--outcome", "died", "--threshold", "2"],
-         "row 1, column 'age': 2 is not between 0 and 1"),
+         "row 2 (the header is row 1), column 'age': 2 is not between 0 and 1"),
         (["cusum", "--risk", "risk", "--outcome", "died"],
          "give exactly one of --threshold or --false-alarm-rate"),
         (["funnel", "--group", "provider", "--numerator", "died"],
@@ -184,7 +184,7 @@ def test_an_empty_group_is_refused(tmp_path):
     result = run("cusum", path, "--risk", "risk", "--outcome", "died", "--threshold", "2",
                  "--group", "provider")  # fmt: skip
     assert result.exit_code == 2
-    assert "row 2, column 'provider': the group is empty" in result.stderr
+    assert "row 3 (the header is row 1), column 'provider': the group is empty" in result.stderr
 
 
 def test_shmi_runs_the_pipeline_on_spells(tmp_path):

@@ -77,9 +77,10 @@ def test_a_file_of_figures_is_read_or_refused_naming_row_and_column():
         q.parse_measurements("month,value\n2025-13,91\n2025-02,ninety\n2025-03,NaN\n")
     messages = bad.value.message_dict["file"]
     assert messages == [
-        "Row 2, column month: 2025-13 is not a month (write it as 2026-04)",
-        "Row 3, column value: ninety is not a number",
-        "Row 4, column value: NaN is not a number",
+        "In row 2 (the header is row 1), column month: 2025-13 is not a month (write it as "
+        "2026-04)",
+        "In row 3 (the header is row 1), column value: ninety is not a number",
+        "In row 4 (the header is row 1), column value: NaN is not a number",
     ]
     with pytest.raises(ValidationError, match="missing: value"):
         q.parse_measurements("month,figure\n2025-01,1\n")
@@ -160,7 +161,7 @@ def test_recording_and_uploading_on_the_page(client, schedule):
     assert "Figures recorded: 1 added" in done.content.decode()
     upload = SimpleUploadedFile("figures.csv", b"month,value\n2025-01,92\n2025-02,bad\n")
     refused = client.post(url, {"form": "upload", "file": upload}).content.decode()
-    assert "Row 3, column value: bad is not a number" in refused
+    assert "In row 3 (the header is row 1), column value: bad is not a number" in refused
     assert QualityMeasurement.objects.get(item=item).value == Decimal("91.5")  # nothing changed
     upload = SimpleUploadedFile("figures.csv", b"month,value\n2025-01,92\n2025-02,93\n")
     done = client.post(url, {"form": "upload", "file": upload}, follow=True).content.decode()
@@ -205,9 +206,10 @@ def test_a_rival_bidder_never_sees_another_providers_contract_quality(client, sc
          "Enter a number between -99,999,999,999.999 and 99,999,999,999.999"),
         (b"month,value\n0001-01,5\n", "Enter a month from January 2000 onwards"),
         (b"month,value\n2025-01,5\n2025-02,\"6\0\"\n",
-         "Row 3, column value: 6\x00 is not a number"),
+         "In row 3 (the header is row 1), column value: 6\x00 is not a number"),
         (b"month,value\n2025-01,5\n2025-02,\"" + b"9" * 140_000 + b"\"\n",
-         "Row 3: the file is not a CSV file that can be read (field larger than field limit"),
+         "In row 3 (the header is row 1): the file is not a CSV file that can be read "
+         "(field larger than field limit"),
     ],
 )  # fmt: skip
 def test_one_figure_cannot_break_a_contracts_quality_pages(client, schedule, csv_text, message):
@@ -267,3 +269,28 @@ def test_an_implausible_figure_or_a_month_not_yet_over_is_refused_naming_the_fie
         )
     assert "has not ended yet" in refused.value.message_dict["period"][0]
     assert not QualityMeasurement.objects.exists()
+
+
+def test_a_bad_row_has_the_same_number_on_the_web_and_on_the_command_line(
+    client, schedule, tmp_path
+):
+    """Issue 18: the web counted the header as row 1, the command line the first row of data.
+    Both now give the row the spreadsheet shows, and say how they count."""
+    from typer.testing import CliRunner
+
+    from commissioning.cli import app
+
+    csv_text = "month,value\n2025-01,91\n2025-02,92\n2025-03,lots\n2025-04,90\n"
+    where = "row 4 (the header is row 1), column"  # the fourth line of the file
+    e, _, item = schedule
+    client.force_login(e.provider)
+    upload = SimpleUploadedFile("figures.csv", csv_text.encode())
+    page = client.post(reverse("quality-item", args=[item.pk]), {"form": "upload", "file": upload})
+    assert f"In {where} value: lots is not a number" in page.content.decode()
+    path = tmp_path / "figures.csv"
+    path.write_text(csv_text)
+    result = CliRunner().invoke(
+        app, ["quality", "spc", str(path), "--value", "value", "--period", "month"]
+    )
+    assert result.exit_code == 2
+    assert f"{where} 'value': 'lots' is not a number" in result.output

@@ -4,6 +4,8 @@ to 1e-6 relative; and the market shares and HHI."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import polars as pl
 import pytest
@@ -150,11 +152,17 @@ def test_column_generation_agrees_with_the_dual_on_any_instance(seed, n_areas, n
 def test_inconsistent_input_is_refused_in_one_line():
     providers, areas = instance(1, 5, 2, 1.0)
     dup = rs.Providers(["P0", "P0"], providers.easting, providers.northing, providers.capacity)
-    with pytest.raises(InputError, match="row 2: provider code P0 appears more than once"):
+    with pytest.raises(
+        InputError,
+        match=re.escape("row 3 (the header is row 1): provider code P0 appears more than once"),
+    ):
         rs.ResilienceModel(dup, areas)
     negative = rs.Areas(areas.codes, areas.easting, areas.northing,
                         np.array([1.0, -3, 1, 1, 1]))  # fmt: skip
-    with pytest.raises(InputError, match="row 2, column 'demand': -3 is not allowed"):
+    with pytest.raises(
+        InputError,
+        match=re.escape("row 3 (the header is row 1), column 'demand': -3 is not allowed"),
+    ):
         rs.ResilienceModel(providers, negative)
     model = rs.ResilienceModel(providers, areas)
     with pytest.raises(InputError, match="provider XYZ: not in the providers file"):

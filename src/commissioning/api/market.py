@@ -25,7 +25,7 @@ from commissioning.organisations.models import Organisation
 
 from .common import _allow
 from .pagination import Pagination
-from .types import Id, RequestBody
+from .types import Id, OrgName, RequestBody
 
 router = Router()
 TAGS = ["market and continuity"]
@@ -33,7 +33,7 @@ TAGS = ["market and continuity"]
 
 class ConcentrationOut(Schema):
     commissioner_code: str
-    name: str
+    name: OrgName
     patients: float
     providers: int
     largest_share: float

@@ -30,14 +30,14 @@ from commissioning.organisations.permissions import current_memberships
 from .commands import body_for
 from .common import _allow, _org
 from .pagination import Pagination
-from .types import Id, RequestBody, Year
+from .types import Id, OrgName, RequestBody, Year
 
 router = Router()
 
 
 class PartnerOut(Schema):
     code: str
-    name: str
+    name: OrgName
     agreed_pence: int
     paid_pence: int
 

@@ -5,6 +5,9 @@ refused as a 422 that names the field, not a 500.
 - ``RequestBody``: the base of every request body. Whole numbers fit a 64-bit column; an
   amount in pence (a field named ``*_pence``) is at most £1 trillion either way.
 - ``Id``, ``Year``, ``Month``: path parameters (an object's id is a positive 64-bit number).
+
+And what every output is held to: ``OrgName``, the type of every field that gives an
+organisation's name, writes it as the web does (``tidy_name``: ODS publishes capitals).
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from ninja import Path, Schema
-from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic import AfterValidator, ConfigDict, ValidationInfo, field_validator
 
 from commissioning.money import MAX_PENCE, pounds
+from commissioning.names import tidy_name
 
 from .examples import add_example
 
@@ -22,6 +26,9 @@ MAX_ID = 2**63 - 1
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="An id (a positive whole number)")]
 Year = Annotated[int, Path(ge=2000, le=2100)]
 Month = Annotated[int, Path(ge=1, le=12)]
+OrgName = Annotated[str, AfterValidator(tidy_name)]
+"""An organisation's name as people write it ("Mid Staffordshire NHS Foundation Trust"), not
+in ODS capitals: the type of every output field that names an organisation."""
 
 
 class RequestBody(Schema):

@@ -10,7 +10,7 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, Schema
 from ninja.pagination import paginate
 from ninja.security import HttpBearer, SessionAuth
 
@@ -19,8 +19,10 @@ from commissioning.organisations.permissions import Action, can, needs_two_facto
 from commissioning.organisations.vocabulary import OrganisationType
 from commissioning.reference.models import AEAttendance
 
+from .errors import PlatformAPI, refusal, refuse_undeclared_query
 from .pagination import Pagination
 from .tokens import rotate_token, user_for_token
+from .types import OrgName
 
 
 class VerifiedSessionAuth(SessionAuth):
@@ -43,14 +45,18 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+api = PlatformAPI(
     title="Commissioning platform API",
     version="1",
     description=(
         "Organisations (by ODS code), reference activity data, and the commissioning cycle: "
         "outcome-based specifications, clinical advice, provider selection, proposals, "
         "evaluation, decisions and contracts. Money is integer pence. Every write is "
-        "all-or-nothing: a 422 lists each problem with the field it concerns, and saves nothing. "
+        "all-or-nothing: a 422 lists each problem with the field it concerns, and saves nothing: "
+        '`{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`, where `loc` is the part of '
+        "the request (`body`, `query`, `path`) and then the path inside it, an object's key as a "
+        'string and a position in a list as an integer from 0 (`["body", "outcomes", 1, '
+        '"target"]`). A query parameter an operation does not declare is refused the same way. '
         "Authenticate with `Authorization: Bearer <token>` (create a token with "
         "`commissioning api-token create USERNAME`). Lists are paginated with `page` and "
         "`page_size`. Contains public sector information licensed under the Open Government "
@@ -72,21 +78,16 @@ def _forbidden(request, exc):
 def _invalid(request, exc):
     """A service refused the input: one entry per problem, naming the field (nothing was saved)."""
     by_field = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    detail = [
-        {
-            "loc": ["body", *([] if field == "__all__" else field.split("."))],
-            "msg": message,
-            "type": "value_error",
-        }
-        for field, messages in by_field.items()
-        for message in messages
-    ]
-    return api.create_response(request, {"detail": detail}, status=422)
+    return api.create_response(request, {"detail": refusal(by_field)}, status=422)
+
+
+# Every operation of every router refuses a query parameter it does not declare.
+api.add_decorator(refuse_undeclared_query, mode="view")
 
 
 class OrganisationOut(Schema):
     code: str = Field(description="ODS code")
-    name: str
+    name: OrgName
     org_type: str
     type_label: str
     open_date: dt.date | None

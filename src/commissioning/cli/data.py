@@ -100,11 +100,12 @@ def fetch(
     django_setup()
     from django.conf import settings
 
+    from commissioning.reference.fetchers import UnknownKind
     from commissioning.reference.fetchers import fetch as do_fetch
 
     try:
         fetched = do_fetch(kind, source, settings.DATA_DIR / "landing")
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, UnknownKind) as exc:
         raise fail(str(exc)) from None
     console.print(f"Fetched {source} to {fetched.path} (sha256 {fetched.sha256[:12]}…)")
 
@@ -117,7 +118,7 @@ def ingest(
     """Ingest a reference file: all of it or, if any line is wrong, none of it."""
     django_setup()
     from commissioning.organisations.permissions import SYSTEM
-    from commissioning.reference.parsers import IngestError
+    from commissioning.reference.parsers import IngestError, WrongLayout
     from commissioning.reference.services import ingest_file
 
     if kind not in REFERENCE_FILES:
@@ -126,6 +127,8 @@ def ingest(
         raise fail(f"no file at {path}")
     try:
         report = ingest_file(kind, path, SYSTEM, source=str(path), year=year)
+    except WrongLayout as exc:
+        raise fail(f"{path.name} {exc}; nothing was stored") from None
     except IngestError as exc:
         err.print(f"[bold red]Rejected {path.name}; nothing was stored.[/]")
         for problem in exc.errors:

@@ -29,11 +29,12 @@ def _codes(frame: pl.DataFrame, column: str) -> list[str]:
     import polars as pl
 
     from commissioning.engine.quality.tables import InputError
+    from commissioning.engine.rows import at_row
 
     text = frame[column].cast(pl.String).str.strip_chars()
     empty = (text.is_null() | (text == "")).arg_true()
     if len(empty):
-        raise InputError(f"row {empty[0] + 1}, column '{column}': the code is empty")
+        raise InputError(f"{at_row(empty[0], column)}: the code is empty")
     return text.to_list()
 
 

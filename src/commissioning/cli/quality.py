@@ -27,6 +27,7 @@ from commissioning.engine.quality.constants import (
     Method,
     Overdispersion,
 )
+from commissioning.engine.rows import at_row
 
 if TYPE_CHECKING:  # Polars loads when a command runs: `commissioning --help` answers at once
     import polars as pl
@@ -199,12 +200,10 @@ def quality_risk(
         if family is Family.BINOMIAL:
             bad = (~y.is_in([0.0, 1.0])).arg_true()
             if len(bad):
-                raise InputError(
-                    f"row {bad[0] + 1}, column '{outcome}': {y[bad[0]]:g} is not 0 or 1"
-                )
+                raise InputError(f"{at_row(bad[0], outcome)}: {y[bad[0]]:g} is not 0 or 1")
         elif (y < 0).any():
             row = (y < 0).arg_true()[0]
-            raise InputError(f"row {row + 1}, column '{outcome}': a count cannot be negative")
+            raise InputError(f"{at_row(row, outcome)}: a count cannot be negative")
         columns = [groups(table, group).alias(group), y.alias(outcome)]
         for c in covariate_list:
             if c in categorical_list:
@@ -284,16 +283,16 @@ def quality_funnel(
         d = numeric(table, column, allow_missing=False)
         if (o < 0).any():
             row = (o < 0).arg_true()[0]
-            raise InputError(f"row {row + 1}, column '{numerator}': cannot be negative")
+            raise InputError(f"{at_row(row, numerator)}: cannot be negative")
         if (d <= 0).any():
             row = (d <= 0).arg_true()[0]
-            raise InputError(f"row {row + 1}, column '{column}': must be more than 0")
+            raise InputError(f"{at_row(row, column)}: must be more than 0")
         if method is Method.PROPORTION and (o > d).any():
             row = (o > d).arg_true()[0]
-            raise InputError(f"row {row + 1}, column '{numerator}': more than '{column}'")
+            raise InputError(f"{at_row(row, numerator)}: more than '{column}'")
         if names.is_duplicated().any():
             row = names.is_duplicated().arg_true()[1]
-            raise InputError(f"row {row + 1}, column '{group}': {names[row]!r} appears twice")
+            raise InputError(f"{at_row(row, group)}: {names[row]!r} appears twice")
     except InputError as exc:
         raise _refuse_input(str(exc)) from None
     result = funnel_numpy(names.to_list(), o.to_list(), d.to_list(), method, overdispersion, target)
@@ -380,13 +379,11 @@ def quality_cusum(
         p = numeric(table, risk, allow_missing=False)
         bad = ((p <= 0) | (p >= 1)).arg_true()
         if len(bad):
-            raise InputError(
-                f"row {bad[0] + 1}, column '{risk}': {p[bad[0]]:g} is not between 0 and 1"
-            )
+            raise InputError(f"{at_row(bad[0], risk)}: {p[bad[0]]:g} is not between 0 and 1")
         y = numeric(table, outcome, allow_missing=False)
         bad = (~y.is_in([0.0, 1.0])).arg_true()
         if len(bad):
-            raise InputError(f"row {bad[0] + 1}, column '{outcome}': {y[bad[0]]:g} is not 0 or 1")
+            raise InputError(f"{at_row(bad[0], outcome)}: {y[bad[0]]:g} is not 0 or 1")
         frame = pl.DataFrame(
             [
                 groups(table, group),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.contracts.models import Contract
+from commissioning.engine.rows import at_row
 from commissioning.organisations.models import Organisation
 from commissioning.validation import EARLIEST_MONTH, Problems, refuse, stored_decimal
 
@@ -382,21 +383,21 @@ def parse_measurements(text: str) -> list[MeasurementInput]:
     try:
         fieldnames = reader.fieldnames or []
     except csv.Error as exc:
-        raise _unreadable(1, exc) from None
+        raise _unreadable(-1, exc) from None  # the header row
     header = {(h or "").strip().lower(): h for h in fieldnames}
     missing = [c for c in ("month", "value") if c not in header]
     if missing:
         raise refuse("file", f"The file must have the columns month and value (missing: "
                              f"{', '.join(missing)})")  # fmt: skip
     rows: list[MeasurementInput] = []
-    numbered: list[tuple[int, dict]] = []
+    numbered: list[tuple[int, dict]] = []  # (index of the data row, counting blank ones; the row)
     try:
         for raw in reader:
-            numbered.append((len(numbered) + 2, raw))
+            numbered.append((reader.line_num - 2, raw))
             if len(numbered) > MAX_UPLOAD_ROWS:
                 break
     except csv.Error as exc:
-        raise _unreadable(len(numbered) + 2, exc) from None
+        raise _unreadable(reader.line_num - 1, exc) from None  # the line after those read
     for number, raw in numbered:
         if len(rows) >= MAX_UPLOAD_ROWS:
             raise refuse("file", f"The file has more than {MAX_UPLOAD_ROWS} rows")
@@ -406,12 +407,13 @@ def parse_measurements(text: str) -> list[MeasurementInput]:
             continue
         period = parse_month(month)
         if period is None:
-            problems.add("file", f"Row {number}, column month: {month or 'blank'} is not a "
-                                 "month (write it as 2026-04)")  # fmt: skip
+            problems.add("file", f"In {at_row(number, 'month', quote=False)}: "
+                                 f"{month or 'blank'} is not a month (write it as "
+                                 "2026-04)")  # fmt: skip
         number_value = _decimal(value)
         if number_value is None:
-            problems.add("file", f"Row {number}, column value: {value or 'blank'} is not a "
-                                 "number")  # fmt: skip
+            problems.add("file", f"In {at_row(number, 'value', quote=False)}: "
+                                 f"{value or 'blank'} is not a number")  # fmt: skip
         rows.append(MeasurementInput(period, number_value))
     if not rows and not problems:
         problems.add("file", "The file has no rows of figures")
@@ -419,8 +421,10 @@ def parse_measurements(text: str) -> list[MeasurementInput]:
     return rows
 
 
-def _unreadable(line: int, exc: csv.Error):
-    return refuse("file", f"Row {line}: the file is not a CSV file that can be read ({exc})")
+def _unreadable(index: int, exc: csv.Error):
+    return refuse(
+        "file", f"In {at_row(index)}: the file is not a CSV file that can be read ({exc})"
+    )
 
 
 def parse_month(text: str) -> dt.date | None:

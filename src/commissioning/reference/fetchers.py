@@ -13,6 +13,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from .parsers import KINDS
+
+
+class UnknownKind(ValueError):
+    """A fetch of a kind of file the platform does not ingest: nothing is landed."""
+
 
 @dataclass(frozen=True)
 class FetchedFile:
@@ -30,8 +36,14 @@ def sha256_of(path: Path) -> str:
 
 
 def fetch(kind: str, source: Path, landing_dir: Path) -> FetchedFile:
-    """Copy ``source`` into ``landing_dir/kind/`` under a name that carries its checksum."""
+    """Copy ``source`` into ``landing_dir/kind/`` under a name that carries its checksum. A
+    kind the platform does not ingest is refused before anything is written."""
     source = Path(source)
+    if kind not in KINDS:
+        raise UnknownKind(
+            f"{source}: {kind!r} is not a kind of file the platform takes (it takes "
+            f"{', '.join(KINDS)}); nothing was written"
+        )
     if not source.is_file():
         raise FileNotFoundError(f"No file at {source}")
     digest = sha256_of(source)

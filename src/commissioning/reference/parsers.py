@@ -14,6 +14,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 MAX_REPORTED_ERRORS = 50
+# What a file of each kind is, as a refusal says it: the kinds the platform fetches and ingests.
+EXPECTED = {
+    "trusts": "an ODS etr file of NHS trusts (no header row; the ODS code, name, region, "
+    "address, postcode and YYYYMMDD dates in its first 12 of 27 columns) nor the trusts "
+    "sample (a header row with the etr's columns by name: org_code, name, …, close_date)",
+    "ae": "a file of monthly A&E attendances (a header row with period, org_code, type, "
+    "attendances, breaches and admissions)",
+    "population": "an ONS file of population estimates (a header row with sex, code, name, "
+    "geography, age and count)",
+    "outcomes": "an NHS Outcomes Framework file (a header row with framework_year, domain, "
+    "code, title, direction, unit, confirmed and source)",
+}
+KINDS = tuple(EXPECTED)
 ODS_CODE_RE = re.compile(r"^[A-Z0-9]{3,10}$")
 # British National Grid (EPSG:27700) extent in metres.
 EASTING_MAX, NORTHING_MAX = 700_000, 1_300_000
@@ -39,6 +52,20 @@ class IngestError(Exception):
         more = f" (and {self.total - len(errors)} more)" if self.total > len(errors) else ""
         lines = "; ".join(str(e) for e in errors[:5])
         super().__init__(f"{self.total} problem(s): {lines}{more}")
+
+
+class WrongLayout(IngestError):
+    """The file is not of the kind it was given as (the population file given as trusts): one
+    problem, said once, rather than one per row or per column."""
+
+    def __init__(self, kind: str, why: str):
+        self.kind = kind
+        self.expected = EXPECTED[kind]
+        self.why = why
+        super().__init__([LineError(0, "file", f"is not {self.expected} ({why})")])
+
+    def __str__(self) -> str:
+        return f"is not {self.expected}: {self.why}"
 
 
 class _Errors:
@@ -109,24 +136,24 @@ def _grid(raw: str, line: int, field: str, upper: int, errors: _Errors) -> int |
     return value
 
 
-def _require_columns(header: list[str], required: Iterable[str], errors: _Errors) -> bool:
+def _require_columns(kind: str, header: list[str], required: Iterable[str]) -> None:
+    """A header row without every column of the kind: the file is of another kind (or none),
+    refused in one line that says which columns are missing."""
     missing = [c for c in required if c not in header]
-    for column in missing:
-        errors.add(1, column, "this column is missing from the header row")
-    return not missing
+    if missing:
+        raise WrongLayout(kind, f"its header row has no column {', '.join(missing)}")
 
 
 def _headed_rows(
-    lines: Iterable[str], columns: tuple[str, ...], errors: _Errors
+    kind: str, lines: Iterable[str], columns: tuple[str, ...], errors: _Errors
 ) -> Iterator[tuple[int, list[str], dict[str, int]]]:
     """Rows of a CSV whose first line names its columns: (line number, cells, column index).
 
-    Stops at once if a required column is missing; skips blank lines; reports short rows.
+    Refuses a file without every column (``WrongLayout``); skips blank lines; reports short rows.
     """
     reader = csv.reader(lines)
     header = [c.strip().lower() for c in next(reader, [])]
-    if not _require_columns(header, columns, errors):
-        errors.raise_if_any()
+    _require_columns(kind, header, columns)
     idx = {c: header.index(c) for c in columns}
     for line, row in enumerate(reader, start=2):
         if not any(c.strip() for c in row):
@@ -172,6 +199,25 @@ ODS_ETR_POSITIONS = {
 ODS_ETR_MIN_COLUMNS = 12
 
 
+def _looks_like_etr(rows: list[list[str]]) -> None:
+    """A file without a header is read as ODS etr only if its first row is one: at least 12
+    columns, an ODS code first, a name second, an opening date (YYYYMMDD) eleventh."""
+    first = next((row for row in rows if any(c.strip() for c in row)), [])
+    if len(first) < ODS_ETR_MIN_COLUMNS:
+        raise WrongLayout(
+            "trusts", f"its first row has {len(first)} columns; an etr row has at least "
+            f"{ODS_ETR_MIN_COLUMNS} and no header row has org_code"
+        )  # fmt: skip
+    code, name, opened = (
+        first[ODS_ETR_POSITIONS[k]].strip() for k in ("org_code", "name", "open_date")
+    )
+    if not ODS_CODE_RE.match(code.upper()) or not name or not re.fullmatch(r"(\d{8})?", opened):
+        raise WrongLayout(
+            "trusts", f"its first row does not start with an ODS code and a name, or has no "
+            f"YYYYMMDD opening date in column 11 (got {', '.join(first[:3])}, …)"
+        )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class TrustRow:
     line: int
@@ -198,12 +244,12 @@ def parse_trusts(lines: Iterable[str]) -> list[TrustRow]:
     first = [c.strip().lower() for c in rows[0]]
     if "org_code" in first:
         header = first
-        if not _require_columns(header, TRUST_COLUMNS, errors):
-            errors.raise_if_any()
+        _require_columns("trusts", header, TRUST_COLUMNS)
         index = {name: header.index(name) for name in header}
         body = enumerate(rows[1:], start=2)
         has_location = "easting" in index and "northing" in index
     else:
+        _looks_like_etr(rows)
         index = dict(ODS_ETR_POSITIONS)
         body = enumerate(rows, start=1)
         has_location = False
@@ -287,7 +333,7 @@ def parse_ae(lines: Iterable[str]) -> list[AERow]:
     errors = _Errors()
     parsed: list[AERow] = []
     seen: dict[tuple, int] = {}
-    for line, row, idx in _headed_rows(lines, AE_COLUMNS, errors):
+    for line, row, idx in _headed_rows("ae", lines, AE_COLUMNS, errors):
         raw_period = row[idx["period"]].strip()
         try:
             period = dt.date.fromisoformat(raw_period)
@@ -346,7 +392,7 @@ def parse_population(lines: Iterable[str]) -> list[PopulationRow]:
     errors = _Errors()
     parsed: list[PopulationRow] = []
     seen: dict[tuple, int] = {}
-    for line, row, idx in _headed_rows(lines, POPULATION_COLUMNS, errors):
+    for line, row, idx in _headed_rows("population", lines, POPULATION_COLUMNS, errors):
         sex = SEXES.get(row[idx["sex"]].strip().lower())
         if sex is None:
             errors.add(line, "sex", f"must be males or females (got {row[idx['sex']].strip()!r})")
@@ -431,7 +477,7 @@ def parse_outcomes(lines: Iterable[str]) -> list[OutcomeRow]:
     errors = _Errors()
     parsed: list[OutcomeRow] = []
     seen: dict[tuple[str, str], int] = {}
-    for line, row, idx in _headed_rows(lines, OUTCOME_COLUMNS, errors):
+    for line, row, idx in _headed_rows("outcomes", lines, OUTCOME_COLUMNS, errors):
         cell = {c: row[idx[c]].strip() for c in OUTCOME_COLUMNS}
         year = cell["framework_year"]
         match = FRAMEWORK_YEAR_RE.match(year)

@@ -138,4 +138,4 @@ def test_a_consortium_and_an_arrangement_recorded(client, bcf):
     refused = post(client, "/api/v1/consortia", body, bcf.people["XC001"])
     assert refused.status_code == 403
     bad = post(client, "/api/v1/consortia", {**body, "members": ["XC001", "ZZ999"]}, commissioner)
-    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-2:] == ["members", "1"]
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-2:] == ["members", 1]

@@ -38,7 +38,7 @@ def test_a_transaction_posted_twice_over_the_api_posts_once(client, bcf):
         {"account": "XC001-BCF", "pence": -(10**9)},
         {"account": "XC001-FUND", "pence": 10**9}]}, headers)  # fmt: skip
     assert over.status_code == 422
-    assert over.json()["detail"][0]["loc"] == ["body", "legs", "0", "pence"]
+    assert over.json()["detail"][0]["loc"] == ["body", "legs", 0, "pence"]
     stolen = post(
         client,
         "/api/v1/ledger/transactions",

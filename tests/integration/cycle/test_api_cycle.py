@@ -235,7 +235,7 @@ def test_a_bad_nested_outcome_refuses_the_whole_specification_naming_the_field(a
         response = api("commissioner", "post", "/specifications", bad, 422)
     assert response["detail"] == [
         {
-            "loc": ["body", "outcomes", "1", "target"],
+            "loc": ["body", "outcomes", 1, "target"],
             "msg": "For this indicator higher is better, so the target must be above the "
             "baseline (77)",
             "type": "value_error",
@@ -330,7 +330,7 @@ def test_bad_base64_is_refused_naming_the_document(api, cycle):
             },
             422,
         )
-    assert response["detail"][0]["loc"] == ["body", "documents", "0", "content_base64"]
+    assert response["detail"][0]["loc"] == ["body", "documents", 0, "content_base64"]
 
 
 def test_a_score_without_its_reason_is_refused_naming_the_criterion(api, cycle):

@@ -63,6 +63,7 @@ from commissioning.specialised import permissions as specialised
 from commissioning.specifications import permissions as specs
 from commissioning.specifications.models import ServiceSpecification
 from commissioning.ui.worklist import work_for
+from tests.capitals import capitals_in, ods_capitals
 
 from . import routes as r
 
@@ -294,6 +295,8 @@ def test_every_route_answers_as_its_policy_says(settings, tmp_path):
                 report.check(f"{route.method} {url}", actor, response, may, also_ok, markers)
 
     # Every operation of the API's OpenAPI document.
+    capitals = ods_capitals(Organisation.objects.values_list("name", flat=True))
+    assert len(capitals) > 200  # the demo's organisations are named as ODS publishes them
     schema = api.get_openapi_schema(path_prefix="/api/v1")
     operations = {
         _op_name(op["operationId"]): (method.upper(), path, op)
@@ -325,6 +328,12 @@ def test_every_route_answers_as_its_policy_says(settings, tmp_path):
                     )
                 also_ok = "any" if method != "GET" else route.also_ok
                 markers = route.markers(kw)
+                is_json = response.get("Content-Type", "").startswith("application/json")
+                if response.status_code == 200 and is_json:
+                    # Organisations are named as the web names them, not in ODS capitals.
+                    found = capitals_in(response.json(), capitals)
+                    if found:
+                        report.problems.append(f"GET {url}: ODS capitals {found[:3]}")
                 # Someone the policy lets score or decide is still kept out by a conflict of
                 # interest (the platform's policy, selection.rules.conflicts), once the state of
                 # the process would let them act.

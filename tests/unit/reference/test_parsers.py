@@ -7,8 +7,11 @@ import datetime as dt
 import pytest
 
 from commissioning.reference.parsers import (
+    EXPECTED,
     IngestError,
+    WrongLayout,
     parse_ae,
+    parse_outcomes,
     parse_population,
     parse_trusts,
     read_lines,
@@ -53,7 +56,40 @@ def test_raw_ods_etr_layout_without_header_parses():
 
 def test_missing_column_is_named():
     header = HEADER.replace("open_date,", "")
-    assert errors_of(parse_trusts, header + "\n") == [(1, "open_date")]
+    with pytest.raises(WrongLayout, match=r"its header row has no column open_date$"):
+        parse_trusts([header])
+
+
+SAMPLES = {
+    "trusts": (parse_trusts, "nhs_trusts.csv"),
+    "ae": (parse_ae, "ae_attendances.csv"),
+    "population": (parse_population, "ons_uk_population_2023.csv"),
+    "outcomes": (parse_outcomes, "nhs_outcomes_framework.csv"),
+}
+
+
+@pytest.mark.parametrize("kind", SAMPLES)
+@pytest.mark.parametrize("given", SAMPLES)
+def test_a_file_of_another_kind_is_refused_in_one_problem_saying_what_was_expected(
+    reference_dir, kind, given
+):
+    parser, _ = SAMPLES[kind]
+    lines = list(read_lines(reference_dir / SAMPLES[given][1]))
+    if kind == given:
+        assert parser(lines)
+        return
+    with pytest.raises(WrongLayout) as info:
+        parser(lines)
+    assert len(info.value.errors) == 1 and info.value.kind == kind
+    assert str(info.value).startswith(f"is not {EXPECTED[kind]}: ")
+
+
+def test_a_file_that_is_not_etr_is_said_to_be_not_etr():
+    with pytest.raises(WrongLayout, match="is not an ODS etr file") as info:
+        parse_trusts(["widget,colour,size"] + ["sprocket,red,2"] * 80)
+    assert "first row has 3 columns" in str(info.value)
+    with pytest.raises(WrongLayout, match="does not start with an ODS code"):
+        parse_trusts([",".join(["x y z"] * 27)])
 
 
 def test_bad_code_bad_date_and_bad_grid_are_reported_by_line_and_field():

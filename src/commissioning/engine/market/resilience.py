@@ -37,6 +37,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from commissioning.engine.quality.tables import InputError
+from commissioning.engine.rows import at_row
 
 DEFAULT_MAX_KM = 50.0
 DEFAULT_CIRCUITY = 1.0
@@ -151,14 +152,14 @@ def check_inputs(providers: Providers, areas: Areas) -> None:
     """Refuse inconsistent input in one line: duplicate codes, negative or missing numbers."""
     for what, codes in (("provider", providers.codes), ("area", areas.codes)):
         seen: set[str] = set()
-        for row, code in enumerate(codes, start=1):
+        for row, code in enumerate(codes):
             if not code:
                 raise InputError(
-                    f"row {row}, column '{'code' if what == 'provider' else 'area'}'"
+                    f"{at_row(row, 'code' if what == 'provider' else 'area')}"
                     f": the {what} code is empty"
                 )
             if code in seen:
-                raise InputError(f"row {row}: {what} code {code} appears more than once")
+                raise InputError(f"{at_row(row)}: {what} code {code} appears more than once")
             seen.add(code)
     for name, values, label in (
         ("capacity", providers.capacity, "provider"),
@@ -167,7 +168,7 @@ def check_inputs(providers: Providers, areas: Areas) -> None:
         bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
         if len(bad):
             raise InputError(
-                f"row {bad[0] + 1}, column '{name}': {values[bad[0]]:g} is not allowed "
+                f"{at_row(bad[0], name)}: {values[bad[0]]:g} is not allowed "
                 f"(a {label}'s {name} must be 0 or more)"
             )
     for name, values in (
@@ -178,7 +179,7 @@ def check_inputs(providers: Providers, areas: Areas) -> None:
     ):
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
-            raise InputError(f"row {bad[0] + 1}, column '{name}': the value is missing")
+            raise InputError(f"{at_row(bad[0], name)}: the value is missing")
     if not providers.codes:
         raise InputError("the providers file has no rows")
     if not areas.codes:

@@ -1,5 +1,6 @@
 """Reading the tables the quality commands take: CSV or Parquet, with problems named by column
-and row (row 1 is the first row of data) so that one line says what to fix."""
+and row (as a spreadsheet numbers it: the header is row 1, ``engine.rows``) so that one line
+says what to fix."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
+
+from commissioning.engine.rows import at_row
 
 PARQUET_MAGIC = b"PAR1"
 
@@ -47,11 +50,11 @@ def numeric(frame: pl.DataFrame, column: str, *, allow_missing: bool = True) -> 
         bad = (values.is_null() & text.is_not_null() & (text != "")).arg_true()
         if len(bad):
             row = bad[0]
-            raise InputError(f"row {row + 1}, column '{column}': {text[row]!r} is not a number")
+            raise InputError(f"{at_row(row, column)}: {text[row]!r} is not a number")
     if not allow_missing:
         missing = values.is_null().arg_true()
         if len(missing):
-            raise InputError(f"row {missing[0] + 1}, column '{column}': the value is missing")
+            raise InputError(f"{at_row(missing[0], column)}: the value is missing")
     return values
 
 
@@ -62,7 +65,7 @@ def groups(frame: pl.DataFrame, column: str | None) -> pl.Series:
     text = frame[column].cast(pl.String).str.strip_chars()
     empty = (text.is_null() | (text == "")).arg_true()
     if len(empty):
-        raise InputError(f"row {empty[0] + 1}, column '{column}': the group is empty")
+        raise InputError(f"{at_row(empty[0], column)}: the group is empty")
     return text.alias("group")
 
 
@@ -76,7 +79,7 @@ def periods(frame: pl.DataFrame, column: str | None) -> pl.Series:
         text = series.str.strip_chars()
         empty = (text.is_null() | (text == "")).arg_true()
         if len(empty):
-            raise InputError(f"row {empty[0] + 1}, column '{column}': the period is missing")
+            raise InputError(f"{at_row(empty[0], column)}: the period is missing")
         as_date = text.str.to_date(strict=False)
         if as_date.null_count() == 0:
             return as_date.alias("period")
