@@ -49,7 +49,8 @@ def test_a_stress_test_and_a_continuity_decision(browser, live_server, synth):
         page.get_by_label("Providers that fail").select_option("RJE")
         page.get_by_role("button", name="Run the stress test").click()
         expect(banner(page)).to_contain_text("Stress test finished")
-        expect(page.get_by_text("Extra travel")).to_be_visible()
+        expect(page.get_by_role("heading", name="Where the patients go")).to_be_visible()
+        expect(page.get_by_text("Average journey of a patient who is served")).to_be_visible()
         map_drawn(page)
         assert violations(page) == []
         page.get_by_role("link", name="Continuity of services").first.click()

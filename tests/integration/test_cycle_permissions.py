@@ -403,7 +403,7 @@ def _variation(c: Cycle):
 
 # Functions of the service modules that read or help rather than change anything.
 READS = {"advice_on", "assess_route", "delegation_for", "eligible_evaluators", "evaluator_problem",
-         "state_of", "readiness", "approval_problems",
+         "state_of", "readiness", "approval_problems", "may_make_now",
          "new_version_unchecked"}  # fmt: skip
 
 

@@ -64,6 +64,7 @@ def test_json_has_a_record_per_point_and_icons_per_group(csv_file):
         "near_upl",
         "point_type",
         "rule",
+        "phase",  # the phase of the line (1 unless a shift the improving way started another)
     }
     assert first["period"] == "2024-01-01"
     last_a = [p for p in document["points"] if p["group"] == "A"][-1]

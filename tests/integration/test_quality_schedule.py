@@ -120,11 +120,10 @@ def test_pages_show_the_spc_of_the_schedule_and_export_it(client, schedule):
     detail = client.get(reverse("quality-item", args=[item.pk])).content.decode()
     assert "Record figures" not in detail
     assert "Target read from the threshold" in detail
-    # Eight months in a row below the mean from March 2026: a shift (Making Data Count), so the
-    # mean and limits are recalculated from there, and the page says so and which way it went.
-    assert "The process has changed" in detail
-    assert "Phase 2, March 2026 to October 2026 (8 months): mean 85.6" in detail
-    assert "the mean moved lower, a concern" in detail
+    # Eight months in a row below the mean from March 2026: a shift the wrong way. The limits
+    # are not recalculated onto it (that would make the fall common cause): it stays a concern.
+    assert "Special cause variation: concern" in detail
+    assert "The process has changed" not in detail
     assert client.post(reverse("quality-item", args=[item.pk]),
                        {"month": "2026-11", "value": "1"}).status_code == 403  # fmt: skip
     exported = pl.read_csv(client.get(reverse("quality-item-csv", args=[item.pk])).content,
@@ -135,7 +134,7 @@ def test_pages_show_the_spc_of_the_schedule_and_export_it(client, schedule):
     assert exported["mean"].to_list() == pytest.approx([p.mean for p in reference])
     assert exported["upl"].to_list() == pytest.approx([p.upl for p in reference])
     assert exported["point_type"].to_list() == [p.point_type for p in reference]
-    assert exported["phase"].to_list() == [1] * 16 + [2] * 8
+    assert exported["phase"].to_list() == [1] * 24
     assert exported["target"].unique().to_list() == [90.0]
     whole = pl.read_csv(client.get(reverse("quality-contract-csv", args=[contract.pk])).content)
     assert whole.filter(pl.col("line") == item.pk).height == 24

@@ -210,13 +210,24 @@ def test_a_phase_is_never_shorter_than_the_run_that_ends_it(spc):
     assert {p["phase"] for p in points} == {1}
 
 
-def test_every_sustained_shift_starts_a_phase(spc):
+def test_every_sustained_shift_starts_a_phase_where_the_measure_has_no_direction(spc):
     values = [10.0, 11.0] * 6 + [20.0, 21.0] * 6 + [5.0, 6.0] * 6
-    points, _ = spc(values, recalculate_on_shift=True, shift_length=7)
+    points, _ = spc(values, recalculate_on_shift=True, shift_length=7, improvement="neutral")
     assert [p["phase"] for p in points] == [1] * 12 + [2] * 12 + [3] * 12
     assert [points[i]["mean"] for i in (0, 12, 24)] == [
         pytest.approx(10.5), pytest.approx(20.5), pytest.approx(5.5)
     ]  # fmt: skip
+
+
+def test_only_a_shift_the_improving_way_starts_a_phase(spc):
+    """A fall where higher is better is not re-based onto its own limits (it would read as
+    common cause): it stays a special cause of concern against the limits it broke."""
+    values = [10.0, 11.0] * 6 + [20.0, 21.0] * 6 + [5.0, 6.0] * 6
+    points, _ = spc(values, recalculate_on_shift=True, shift_length=7, improvement="increase")
+    assert [p["phase"] for p in points] == [1] * 12 + [2] * 24
+    assert all(p["point_type"] == "special_cause_concern" for p in points[24:])
+    falling, _ = spc(values, recalculate_on_shift=True, shift_length=7, improvement="decrease")
+    assert [p["phase"] for p in falling] == [1] * 24 + [2] * 12  # the rise is the concern
 
 
 def test_a_shift_inside_a_rebase_segment_is_a_phase_of_it(spc):

@@ -7,8 +7,8 @@ internal code or a bare id.
 - an enumerated value by its choice's label; a link to another record by what that record is;
 - the record itself by its model's ``audit_name()`` when it defines one ("Northern Care
   Alliance's proposal") and it still exists, else by what was stored when it was recorded;
-- money (a field ending ``_pence``) by ``commissioning.money``, figures and dates by
-  ``commissioning.numbers``.
+- money (a field ending ``_pence``, or a dict of amounts a model names in ``AUDIT_PENCE``) by
+  ``commissioning.money``, figures and dates by ``commissioning.numbers``.
 
 The models are found through Django's app registry, so this floor imports no app.
 """
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 
 from commissioning import money, numbers
@@ -51,6 +52,15 @@ def plain_words(text: str) -> str:
     return _CODE.sub(lambda m: m.group(0).replace("_", " "), text)
 
 
+def _find(model, **key):
+    """The record with this key, or None: an audit entry may name what is not a record's key
+    (an event about "synthetic-economy", a link stored by its code)."""
+    try:
+        return model.objects.filter(**key).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
 def name_of(obj) -> str:
     namer = getattr(obj, "audit_name", None)
     return plain_words(str(namer() if callable(namer) else obj))
@@ -68,7 +78,7 @@ def _field(model, name: str):
 def _label(model, name: str) -> str:
     field = _field(model, name)
     verbose = getattr(field, "verbose_name", None)
-    return capfirst(str(verbose) if verbose else name.replace("_", " "))
+    return capfirst(str(verbose) if verbose else name.removesuffix("_pence").replace("_", " "))
 
 
 def _value(model, name: str, value) -> str:
@@ -79,9 +89,16 @@ def _value(model, name: str, value) -> str:
         labels = {str(k): str(v) for k, v in field.flatchoices}
         if str(value) in labels:
             return labels[str(value)]
-    if field is not None and field.is_relation and field.related_model is not None:
-        related = field.related_model.objects.filter(pk=value).first()
-        return name_of(related) if related is not None else f"a deleted {field.verbose_name}"
+    scalar = isinstance(value, str | int) and not isinstance(value, bool)
+    if field is not None and field.is_relation and field.related_model is not None and scalar:
+        # A link is stored by its key, or (where a service chose to) by the record's code.
+        target = field.related_model
+        related = _find(target, pk=value)
+        if related is None and any(f.name == "code" for f in target._meta.fields):
+            related = _find(target, code=value)
+        if related is None:
+            return plain_words(str(value))
+        return name_of(related)
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if name.endswith("_pence") and isinstance(value, int | str):
@@ -102,12 +119,17 @@ def _value(model, name: str, value) -> str:
         return plain_words(value) if _CODE.fullmatch(value) else value  # a code; text stays
     if isinstance(value, list):
         return ", ".join(_value(model, name, v) for v in value)
+    if isinstance(value, dict):  # a model may say a key holds pence by key (AUDIT_PENCE)
+        pence = name in getattr(model, "AUDIT_PENCE", ())
+        return "; ".join(f"{plain_words(str(k).removesuffix('_pence'))}: "
+                         f"{_value(None, f'{k}_pence' if pence else str(k), v)}"
+                         for k, v in value.items())  # fmt: skip
     return plain_words(str(value))
 
 
 def entry(rev: Revision) -> Entry:
     model = _model(rev.object_type)
-    obj = model.objects.filter(pk=rev.object_id).first() if model is not None else None
+    obj = _find(model, pk=rev.object_id) if model is not None else None
     about = name_of(obj) if obj is not None else plain_words(rev.object_repr)
     what = f"{rev.get_action_display()} {object_type_label(rev.object_type)}: {about}"
     changes = []

@@ -80,6 +80,8 @@ class PooledBudget(models.Model):
     into one). The agreement must be in writing and specify the items of regulation 7 of the
     NHS Bodies and Local Authorities Partnership Arrangements Regulations 2000 (SI 2000/617)."""
 
+    AUDIT_PENCE = ("partners",)  # the audit trail records each partner's contribution in pence
+
     class Kind(models.TextChoices):
         SECTION_75 = "section_75", "Section 75 pooled fund"
         BCF = "bcf", "Better Care Fund (Section 75 pooled fund)"

@@ -115,6 +115,7 @@ def waiting_for(user) -> list[Item]:
                     url,
                     f"The {_year(year)} year ended on {year_end:%-d %B %Y}: apply the "
                     "agreement's risk share",
+                    action="by the risk share",  # the button "Settle 2026/27 by the risk share"
                 )
             )
         # The page pays for the first partner whose books the person keeps.
@@ -140,6 +141,7 @@ def waiting_for(user) -> list[Item]:
                 reverse("together-pool", args=[pool.pk]),
                 f"{money.pounds(pence)} under the year-end settlement of "
                 f"{_year(settled.year_start)}",
+                action=f"Pay {money.pounds(pence)} into the pool",
             )
         )
     return items

@@ -122,7 +122,9 @@ def _figures_due(representing: set[int], reporting: set[int], today: dt.date) ->
         )
         what = f"{month:%B %Y} quality figures for {contract.specification.title}"
         if contract.provider_id in representing:
-            items.append(Item(f"Record the {what}", url, detail))
+            # One line: its page records the figure; several: the contract's lines, each a link.
+            act = "Record the figure" if len(missing) == 1 else ""
+            items.append(Item(f"Record the {what}", url, detail, action=act))
         else:
             items.append(Item(what[0].upper() + what[1:], url, detail, waiting_on=provider))
     return items
@@ -156,7 +158,12 @@ def _cases(user, managing: set[int], roles: set[str], today: dt.date) -> list[It
         detail = f"{case.provider.display_name}: {case.summary}"
         if case.status == rules.OPEN:
             items.append(
-                Item(f"Decide the next step on quality case {case.reference}", url, detail)
+                Item(
+                    f"Decide the next step on quality case {case.reference}",
+                    url,
+                    detail,
+                    action="Issue the notice",
+                )
             )
         elif case.status == rules.NOTICE:
             notice = getattr(case, "notice", None)
@@ -167,6 +174,7 @@ def _cases(user, managing: set[int], roles: set[str], today: dt.date) -> list[It
                     detail,
                     due=notice.meeting_by if notice else None,
                     due_label="Meeting by",
+                    action="Record the agreed plan",
                 )
             )
         elif case.status == rules.PLAN:
@@ -174,7 +182,7 @@ def _cases(user, managing: set[int], roles: set[str], today: dt.date) -> list[It
             still = sorted((m for m in plan if m.completed_on is None), key=lambda m: m.due)
             if not still:
                 done = f"Close quality case {case.reference}: every milestone is met"
-                items.append(Item(done, url, detail))
+                items.append(Item(done, url, detail, action="Close the case"))
             elif (still[0].due - today).days <= SOON:
                 items.append(
                     Item(
@@ -185,6 +193,7 @@ def _cases(user, managing: set[int], roles: set[str], today: dt.date) -> list[It
                         f"({len(still)} of {len(plan)} milestones still to be met)",
                         due=still[0].due,
                         due_label="Milestone due",
+                        action="Record as met",
                     )
                 )
     return items
@@ -220,6 +229,7 @@ def _progress_due(user, representing: set[int], today: dt.date) -> list[Item]:
                 f"{case.provider.display_name}: {m.description}",
                 due=m.due,
                 due_label="Milestone due",
+                action="Send the progress report",
             )
         )
     return items

@@ -16,6 +16,7 @@ from commissioning.collaboration import pooled
 from commissioning.collaboration.waiting import waiting_for
 from commissioning.organisations.models import Membership, User
 from commissioning.ui.worklist import Item
+from tests.worklist import follow
 
 from .conftest import fund
 from .test_commitments import NOVEMBER, year  # noqa: F401
@@ -31,7 +32,7 @@ def _url(bcf):
 def _followed(client, user, items):
     client.force_login(user)
     for item in items:
-        assert client.get(item.url).status_code == 200, item.url
+        follow(client, item)
 
 
 @pytest.fixture

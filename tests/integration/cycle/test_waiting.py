@@ -28,6 +28,7 @@ from tests.cycle import (
     at,
     scores,
 )
+from tests.worklist import follow
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +46,7 @@ def seen(client, user, day) -> list[tuple]:
         items = selection_work(user) + contract_work(user)
         client.force_login(user)
         for item in items:
-            response = client.get(item.url)
-            assert response.status_code == 200, (user.username, item, response.status_code)
+            follow(client, item)
     return sorted((i.title, i.url, i.due, WAITING if i.waiting_on else TO_DO) for i in items)
 
 

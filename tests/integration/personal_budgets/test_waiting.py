@@ -18,6 +18,7 @@ from commissioning.personal_budgets import services as phb
 from commissioning.personal_budgets.models import Access
 from commissioning.personal_budgets.queries.waiting import waiting_for
 from commissioning.ui.worklist import Item
+from tests.worklist import follow
 
 from .conftest import plan_input
 
@@ -40,7 +41,7 @@ def _followed(client, user, items, day=DAY):
     client.force_login(user)
     with on(day):
         for item in items:
-            assert client.get(item.url).status_code == 200, item.url
+            follow(client, item)
 
 
 def _page(p, name="phb-person", **kw):

@@ -64,6 +64,7 @@ from commissioning.specifications import permissions as specs
 from commissioning.specifications.models import ServiceSpecification
 from commissioning.ui.worklist import work_for
 from tests.capitals import capitals_in, ods_capitals
+from tests.worklist import controls
 
 from . import routes as r
 
@@ -356,6 +357,13 @@ def test_every_route_answers_as_its_policy_says(settings, tmp_path):
                     f"work item {item.title!r} as {actor.name}: {item.url} answers "
                     f"{response.status_code}"
                 )
+            elif item.action and not item.waiting_on:
+                offered = controls(response.content.decode())
+                if not any(item.action in text for text in offered):
+                    report.problems.append(
+                        f"work item {item.title!r} as {actor.name}: no {item.action!r} on "
+                        f"{item.url}"
+                    )
     for name in ("commissioner", "quality-lead", "finance-lead", "care-coordinator",
                  "budget-holder", "provider-representative", "bidder"):  # fmt: skip
         assert queued[name] > 0, f"the demo gives {name} nothing waiting: {queued}"

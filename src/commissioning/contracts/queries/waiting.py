@@ -94,6 +94,7 @@ def _to_make(me, makers: set[int]) -> list[Item]:
                     else f"Make {len(missing)} contracts for {title}"
                 ),
                 url=reverse("contract-new", args=[decision.pk]),
+                action="Make the contract",
                 detail=f"Awarded on {decision.decided_on:%-d %B %Y}; "
                 + (
                     "the standstill is over"
@@ -139,7 +140,9 @@ def _to_sign(me, makers: set[int], providers: set[int]) -> list[Item]:
             unsigned["commissioner"] = co_name
         side = signing_side(me, contract)
         if side in unsigned and can(me, Action.SIGN_CONTRACT, contract):
-            items.append(Item(f"Sign the contract for {title}", url, detail))
+            items.append(
+                Item(f"Sign the contract for {title}", url, detail, action="Sign the contract")
+            )
             continue
         others = [name for s, name in unsigned.items() if s != side]
         if others:
@@ -180,7 +183,12 @@ def _variations(me, commissioner_at: set[int]) -> list[Item]:
             and can(me, Action.APPROVE_VARIATION, contract)
         ):
             items.append(
-                Item(f"Approve variation {v.number} to the contract for {title}", url, detail)
+                Item(
+                    f"Approve variation {v.number} to the contract for {title}",
+                    url,
+                    detail,
+                    action="Approve for your organisation",
+                )
             )
         if can(me, Action.SIGN_VARIATION, contract):
             if waiting := v.waiting_words():
@@ -199,6 +207,7 @@ def _variations(me, commissioner_at: set[int]) -> list[Item]:
                         url,
                         "The provider has agreed it"
                         + (", and every associate commissioner approved it" if approved else ""),
+                        action=f"Sign variation {v.number}",
                     )
                 )
     return items
@@ -231,6 +240,7 @@ def _to_answer(me, providers: set[int]) -> list[Item]:
                 f"{contract.specification.title}",
                 reverse("variation-answer", args=[contract.pk, v.number]),
                 f"Contract {contract.reference}; proposed by {by} on {v.proposed_at:%-d %B %Y}",
+                action="Send the provider's answer",
             )
         )
     return items

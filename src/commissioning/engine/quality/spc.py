@@ -28,6 +28,10 @@ its first point: take the phase's mean; find the first run of ``shift_length`` o
 one side of it that begins at least ``shift_length`` points into the phase (a phase is never
 shorter than the run that ends it); start a new phase there; repeat from the new phase. Each
 phase then has its own mean, limits and special causes, exactly as a rebase segment would.
+Only a shift the improving way starts a phase (either way for a measure with no direction): the
+guidance recalculates where the change is understood and meant, and an unexplained
+deterioration re-based onto its own limits would read as common cause, the warning lost. A
+shift the wrong way stays a special cause of concern against the limits it broke.
 
 The variation icon is the last point's kind of variation; the assurance icon (with a target
 and a direction) compares the target with the last point's limits.
@@ -149,7 +153,7 @@ def phase_starts(values: Sequence[float], options: SpcOptions) -> list[int]:
     """Where the phases of one segment begin (indices; the first is 0): a new phase at the first
     point of a run of ``shift_length`` on one side of the current phase's mean, at least
     ``shift_length`` points into it (the module's docstring)."""
-    length = options.shift_length
+    length, way = options.shift_length, options.improvement.sign
     starts = [0]
     while True:
         begin = starts[-1]
@@ -158,7 +162,13 @@ def phase_starts(values: Sequence[float], options: SpcOptions) -> list[int]:
         found = None
         for k in range(length, len(side) - length + 1):
             run = side[k : k + length]
-            if side[k] != 0 and side[k - 1] != side[k] and all(x == side[k] for x in run):
+            improving = way == 0 or side[k] == way
+            if (
+                improving
+                and side[k] != 0
+                and side[k - 1] != side[k]
+                and all(x == side[k] for x in run)
+            ):
                 found = begin + k
                 break
         if found is None:
@@ -460,6 +470,7 @@ def _shift_phases(frame: pl.LazyFrame, options: SpcOptions) -> pl.Series:
     flags = np.zeros(len(values), dtype=bool)
     boundaries = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1], True])
     length, fix = options.shift_length, options.fix_after_n_points
+    way = options.improvement.sign  # only a shift the improving way starts a phase
     for first, end in itertools.pairwise(boundaries):
         begin = int(first)
         while True:
@@ -468,8 +479,9 @@ def _shift_phases(frame: pl.LazyFrame, options: SpcOptions) -> pl.Series:
             new_run = np.r_[True, side[1:] != side[:-1]]
             run_id = np.cumsum(new_run) - 1
             run_length = np.bincount(run_id)[run_id]
+            improving = (side == way) if way else (side != 0)
             candidates = np.flatnonzero(
-                new_run & (side != 0) & (run_length >= length) & (np.arange(len(y)) >= length)
+                new_run & improving & (run_length >= length) & (np.arange(len(y)) >= length)
             )
             if not len(candidates):
                 break
