@@ -196,6 +196,22 @@ def test_a_stress_test_says_where_the_patients_go_in_names(client, market):
     assert "Where its patients go" in svg and "Capacity cut" in svg  # the flows and the cut
 
 
+def test_a_result_stored_before_the_model_said_where_patients_go_still_reads(client, market):
+    e, _ = market
+    client.force_login(e.commissioner)
+    old = StressTest.objects.create(
+        title="If X failed", failed=["RJE"], max_km=50, circuity=1, penalty=1000, data="x",
+        total=1, done=1, status="done", started_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+        baseline={"unmet_demand": 0.0, "patient_km": 10.0},
+        results=[{"scenario": "fail RJE", "failed": ["RJE"], "cuts": {}, "objective": 1.0,
+                  "unmet_demand": 5.0, "patient_km": 9.0, "extra_patient_km": -1.0,
+                  "providers_at_capacity": ["RWE"], "areas_with_unmet_demand": [],
+                  "population_without_service": 0}],
+    )  # fmt: skip
+    page = client.get(reverse("market-stress", args=[old.pk])).content.decode()
+    assert "run it again to see it" in page and "Patients who must go elsewhere" not in page
+
+
 def test_the_workspace_shows_your_area_first_and_england_on_request(client, market):
     """Issue 18: the market pages showed England; they show the person's commissioner's small
     areas and the providers their patients use first, England on request."""

@@ -129,7 +129,7 @@ def test_a_failure_says_where_the_patients_go_and_who_is_full_because_of_it():
     assert failed.mean_km() == pytest.approx(20 * 40 / 75)
     assert base.mean_km() == pytest.approx((20 * 10 + 30 * 40) / 105)
     cut = model.solve(model.scenario(["P2"], cuts={"P1": 0.2}))  # 60 places for 70 patients
-    assert cut.newly_full == ["P1"]
+    assert cut.at_capacity == ["P1", "P3"] and cut.newly_full == []  # full by the cut itself
     assert cut.displaced == pytest.approx(50)  # P1 still sees more than before: 60, not 50
     assert cut.took_on == [("P1", pytest.approx(10))]
 

@@ -6,7 +6,13 @@ internal code or a bare id.
   innovation" where the model says so; otherwise the name with spaces, never underscores);
 - an enumerated value by its choice's label; a link to another record by what that record is;
 - the record itself by its model's ``audit_name()`` when it defines one ("Northern Care
-  Alliance's proposal") and it still exists, else by what was stored when it was recorded;
+  Alliance's proposal") and it still exists, else by what was stored when it was recorded; an
+  ``audit_name`` holds nothing that changes, so an old entry never names today's value;
+- ids a service recorded beside the fields (``awarded_proposal_ids``) by the records they name,
+  where the model maps them in ``AUDIT_LINKS``;
+- a link a model lists in ``AUDIT_UNNAMED`` (a personal health budget's holder, representative
+  and nominee) is never resolved to a name: it says only whether one is linked (personal data
+  stays with those the budget's policy lets see it);
 - money (a field ending ``_pence``, or a dict of amounts a model names in ``AUDIT_PENCE``) by
   ``commissioning.money``, figures and dates by ``commissioning.numbers``.
 
@@ -77,8 +83,16 @@ def _field(model, name: str):
 
 def _label(model, name: str) -> str:
     field = _field(model, name)
-    verbose = getattr(field, "verbose_name", None)
-    return capfirst(str(verbose) if verbose else name.removesuffix("_pence").replace("_", " "))
+    verbose = str(getattr(field, "verbose_name", "") or "")
+    if not verbose or (field is not None and verbose == field.name.replace("_", " ")):
+        # Django's own label, from the name: say it as people do (no "_id", no "pence")
+        verbose = (
+            name.removesuffix("_ids").removesuffix("_id").removesuffix("_pence").replace("_", " ")
+        )
+    return capfirst(verbose)
+
+
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
 
 
 def _value(model, name: str, value) -> str:
@@ -90,6 +104,15 @@ def _value(model, name: str, value) -> str:
         if str(value) in labels:
             return labels[str(value)]
     scalar = isinstance(value, str | int) and not isinstance(value, bool)
+    linked = getattr(model, "AUDIT_LINKS", {}).get(name)  # ids a service recorded beside fields
+    if linked and (scalar or isinstance(value, list)):
+        target = _model(linked)
+        found = [_find(target, pk=v) for v in (value if isinstance(value, list) else [value])]
+        return ", ".join(name_of(f) if f is not None else f"a deleted record ({v})"
+                         for f, v in zip(found, value if isinstance(value, list) else [value],
+                                         strict=True))  # fmt: skip
+    if name.removesuffix("_id") in getattr(model, "AUDIT_UNNAMED", ()):
+        return "linked"  # personal data: who it is stays with the record's own pages
     if field is not None and field.is_relation and field.related_model is not None and scalar:
         # A link is stored by its key, or (where a service chose to) by the record's code.
         target = field.related_model
@@ -101,16 +124,22 @@ def _value(model, name: str, value) -> str:
         return name_of(related)
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if name.endswith("_pence") and isinstance(value, int | str):
+    pence = name.endswith("_pence") or name in getattr(model, "AUDIT_PENCE", ())
+    if pence and isinstance(value, int | str):
         try:
             return money.pounds(int(value))
         except ValueError:
             pass
+    if isinstance(value, int) and "year" in name:
+        return str(value)  # a year is not a quantity: 2026, not 2,026
     if isinstance(value, int | float):
         return numbers.figure(value)
     if isinstance(value, str):
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return numbers.day(dt.date.fromisoformat(value))
+        if _MOMENT.fullmatch(value):
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return f"{numbers.day(moment)} {moment:%H:%M}"
         if re.fullmatch(r"-?\d+(\.\d+)?", value):
             try:
                 return numbers.figure(Decimal(value))

@@ -204,6 +204,8 @@ class ActionPlan(models.Model):
     """The pooled fund manager's proposed actions for a forecast overspend, with the uncommitted
     spending each scheme will not make; the partners decide (``forecast.plan_status``)."""
 
+    AUDIT_PENCE = ("cuts",)  # each scheme's cut, in pence, in the audit trail
+
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed: waiting for the partners"
         AGREED = "agreed", "Agreed by every partner"
@@ -259,6 +261,9 @@ class ActionPlanDecision(models.Model):
 
 
 class YearEndSettlement(models.Model):
+    # The audit trail records these amounts in pence (audit.readable writes them in pounds).
+    AUDIT_PENCE = ("covered", "retained", "total_overspend", "total_underspend")
+
     pool = models.ForeignKey(PooledBudget, on_delete=models.PROTECT, related_name="settlements")
     year_start = models.PositiveSmallIntegerField()
     figures = models.JSONField(help_text="The settlement, step by step and partner by partner")

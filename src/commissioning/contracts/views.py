@@ -182,10 +182,7 @@ def variation_propose(request, pk):
             ),
             request.user,
         ),
-        lambda v: (
-            f"Variation {v.number} is proposed: each associate "
-            "commissioner approves it, then the co-ordinating commissioner signs."
-        ),
+        lambda v: f"Variation {v.number} is proposed. {v.stage}.",
         then,
     )
 
@@ -207,20 +204,27 @@ def variation_answer(request, pk, number):
     contract = _contract(request, pk)
     variation = get_object_or_404(contract.variations, number=number)
     guard(can(request.user, Action.ANSWER_VARIATION, contract))
-    form = VariationAnswerForm(request.POST or None)
+    answered = (
+        variation.status != variation.Status.PROPOSED or variation.provider_agreed is not None
+    )
+    form = None if answered else VariationAnswerForm(request.POST or None)
     back = reverse("contract", args=[contract.pk])
-    done = submit(
-        request,
-        form,
-        lambda: services.answer_variation(
-            variation, services.VariationAnswer(**form.cleaned_data), request.user
-        ),
-        lambda v: (
-            f"You have agreed to variation {number} for {contract.provider.display_name}."
-            if v.provider_agreed
-            else f"You have declined variation {number}; the commissioners are told why."
-        ),
-        back,
+    done = (
+        None
+        if form is None
+        else submit(
+            request,
+            form,
+            lambda: services.answer_variation(
+                variation, services.VariationAnswer(**form.cleaned_data), request.user
+            ),
+            lambda v: (
+                f"You have agreed to variation {number} for {contract.provider.display_name}."
+                if v.provider_agreed
+                else f"You have declined variation {number}; the commissioners are told why."
+            ),
+            back,
+        )
     )
     change = variation.value_change_pence
     value = (
@@ -235,7 +239,8 @@ def variation_answer(request, pk, number):
             "form": form,
             "title": f"Agree or decline variation {number}",
             "caption": f"Contract {contract.reference}: {contract.specification.title}",
-            "lede": f"{variation.description} ({value}). {variation.stage}.",
+            "lede": f"{variation.description} ({value}). {variation.stage}."
+            + (" It has been answered: there is nothing more to do here." if answered else ""),
             "submit": "Send the provider's answer",
             "back": back,
         },

@@ -38,7 +38,7 @@ class Outcome:
     who is full because of it, the capacity cut applied, and the journeys."""
 
     failed: list[str]
-    cuts: list[tuple[str, float]]  # (name, fraction)
+    cuts: list[tuple[str, float, bool]]  # (name, fraction, full after the cut)
     displaced: float
     took_on: list[dict]  # name, code, patients, full
     unmet: float
@@ -49,18 +49,22 @@ class Outcome:
     extra_patient_km: float
 
 
-def outcome(test: StressTest, market: data.Market) -> Outcome:
+def outcome(test: StressTest, market: data.Market) -> Outcome | None:
+    """None for a result stored before the model said where patients go (it would read as
+    nobody moving): the page then shows what that result holds."""
     names = dict(zip(market.providers["code"], market.providers["name"], strict=True))
 
     def name(code: str) -> str:
         return tidy_name(names.get(code, code))
 
     r = test.results[0]
+    if "took_on" not in r:
+        return None
     full = set(r["providers_at_capacity"])
     newly = r.get("newly_full", [])
     return Outcome(
         failed=[name(c) for c in r["failed"]],
-        cuts=[(name(c), f) for c, f in r["cuts"].items()],
+        cuts=[(name(c), f, c in full) for c, f in r["cuts"].items()],
         displaced=r.get("displaced", 0.0),
         took_on=[
             {

@@ -35,6 +35,10 @@ class Entitlement(models.TextChoices):
 
 
 class Person(models.Model):
+    # The audit trail says that a sign-in is linked, never whose (audit.readable): the trail is
+    # read by auditors the budget's own policy may not let see the person.
+    AUDIT_UNNAMED = ("holder", "representative", "nominee")
+
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         STOPPED = "stopped", "Stopped"

@@ -194,7 +194,8 @@ def schedule_spc(item, measurements=None) -> tuple[list[dict], dict, object]:
     icons = summaries_polars(points, options).row(0, named=True)
     last = phases(points.to_dicts(), target.improvement)[-1]
     icons = {
-        # a shift started the last phase: the process moved, for better or worse
+        # how the last phase's mean compares with the one before (a phase starts on a shift the
+        # improving way; "concern" only if its later months fell back below where it started)
         "shifted": last.get("kind"),
         "variation_icon": icons["variation_icon"],
         "variation": VARIATION.get(icons["variation_icon"], ""),

@@ -374,7 +374,8 @@ def _schedule_rows(contract):
 
 def _needs_attention(row) -> bool:
     """The latest month is a special cause of concern, the target is consistently failed, or
-    the process has shifted the wrong way (a new phase: its own limits make it common cause)."""
+    the last phase's mean is worse than the one before (a phase starts only on a shift the
+    improving way, but months after it may fall back below where the process was)."""
     latest = row["latest"]
     return (
         bool(latest and latest["point_type"] == "special_cause_concern")

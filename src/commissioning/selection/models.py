@@ -371,6 +371,8 @@ class ConflictDeclaration(models.Model):
 
 
 class Score(models.Model):
+    AUDIT_LINKS = {"evaluator_user_id": "organisations.User"}  # the evaluator, by name
+
     """One evaluator's score of one proposal against one key criterion."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="scores")
@@ -393,10 +395,8 @@ class Score(models.Model):
         return f"Score {self.score} for {self.criterion} on proposal {self.proposal_id}"
 
     def audit_name(self) -> str:
-        return (
-            f"score of {self.score} for {self.get_criterion_display().lower()} on "
-            f"{self.proposal.audit_name()}"
-        )
+        """Without the score, which may change: an old entry must not name today's value."""
+        return f"score for {self.get_criterion_display().lower()} on {self.proposal.audit_name()}"
 
 
 class ModeratedScore(models.Model):
@@ -422,13 +422,18 @@ class ModeratedScore(models.Model):
         return f"Moderated {self.score} for {self.criterion} on proposal {self.proposal_id}"
 
     def audit_name(self) -> str:
+        """Without the score, which may change: an old entry must not name today's value."""
         return (
-            f"moderated score of {self.score} for {self.get_criterion_display().lower()} on "
+            f"moderated score for {self.get_criterion_display().lower()} on "
             f"{self.proposal.audit_name()}"
         )
 
 
 class Decision(models.Model):
+    # The ids the decision service records beside the fields, named in the audit trail.
+    AUDIT_LINKS = {"awarded_proposal_ids": "selection.Proposal",
+                   "advice_considered_ids": "selection.Advice"}  # fmt: skip
+
     """The commissioner's decision: award, do not award, or change the specification."""
 
     class Status(models.TextChoices):

@@ -205,7 +205,7 @@ def _variations(me, commissioner_at: set[int]) -> list[Item]:
                     Item(
                         f"Sign variation {v.number} to the contract for {title}",
                         url,
-                        "The provider has agreed it"
+                        "The provider has agreed to it"
                         + (", and every associate commissioner approved it" if approved else ""),
                         action=f"Sign variation {v.number}",
                     )

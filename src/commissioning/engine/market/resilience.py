@@ -499,7 +499,13 @@ class ResilienceModel:
             seconds=seconds,
             iterations=iterations,
             took_on=took_on,
-            newly_full=[c for c in full if base is not None and c not in base.at_capacity],
+            # Full because of the scenario: not full before, and not a provider it cuts (whose
+            # being full is the cut itself, reported with the cut).
+            newly_full=[
+                c
+                for c in full
+                if base is not None and c not in base.at_capacity and c not in scenario.cuts
+            ],  # fmt: skip
             served=float(flow.sum()),
             extra_unmet=float(unmet.sum()) - (base.unmet_demand if base is not None else 0.0),
             displaced=displaced,
