@@ -114,6 +114,7 @@ def test_the_year_is_settled_by_the_host_and_a_share_paid_by_the_partner(client,
             "Settle the year for Better Care Fund 2025/26",
             _url(bcf),
             "The 2025/26 year ended on 31 March 2026: apply the agreement's risk share",
+            action="by the risk share",
         )
         assert waiting_for(manager) == [settle]
         assert waiting_for(icb_lead) == []  # the host settles, not the partner
@@ -124,6 +125,7 @@ def test_the_year_is_settled_by_the_host_and_a_share_paid_by_the_partner(client,
             "Pay NHS Test ICB's share of the Better Care Fund 2025/26 overspend",
             _url(bcf),
             "£6,000 under the year-end settlement of 2025/26",
+            action="Pay £6,000 into the pool",
         )
         assert waiting_for(icb_lead) == [share]
         _followed(client, icb_lead, [share])

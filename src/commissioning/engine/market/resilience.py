@@ -505,7 +505,7 @@ class ResilienceModel:
                 c
                 for c in full
                 if base is not None and c not in base.at_capacity and c not in scenario.cuts
-            ],  # fmt: skip
+            ],
             served=float(flow.sum()),
             extra_unmet=float(unmet.sum()) - (base.unmet_demand if base is not None else 0.0),
             displaced=displaced,
