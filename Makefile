@@ -46,6 +46,11 @@ $(CSS): $(NODE_STAMP) src/commissioning/ui/nhsuk.scss
 	node_modules/.bin/sass --pkg-importer=node --style=compressed --no-source-map --quiet \
 		src/commissioning/ui/nhsuk.scss $@
 
+## make serve: production mode (docs/deployment.md): gunicorn and the job worker, DEBUG off,
+## migrations applied and static files collected; needs DATABASE_URL and DJANGO_SECRET_KEY
+serve: setup
+	$(PY) -m commissioning.cli serve --production --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
+
 ## Run the suite against PostgreSQL (as CI does); needs a server at DATABASE_URL
 ci-postgres: setup-test
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/commissioning} $(VENV)/bin/pytest -n auto

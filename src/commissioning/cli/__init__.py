@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from commissioning.cli import audit, data, demo, ledger, market, quality, tokens
+from commissioning.cli import audit, data, demo, ledger, market, quality, service, tokens
 
 app = typer.Typer(
     help="Commissioning health services: synthetic data, reference data, audit and the demo.",
@@ -23,4 +23,6 @@ app.add_typer(tokens.token_app, name="api-token")
 app.add_typer(quality.quality_app, name="quality")
 app.add_typer(market.market_app, name="market")
 app.command("demo-setup")(demo.demo_setup)
-app.command()(demo.serve)
+app.command()(service.serve)
+app.command()(service.worker)
+app.command(hidden=True)(demo.runserver)

@@ -100,15 +100,7 @@ def demo_setup(
     )
 
 
-def serve(
-    port: Annotated[int, typer.Option()] = 8000,
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
-) -> None:
-    """Serve the platform (Django's server: for the demo, not for production)."""
-    os.environ.setdefault("COMMISSIONING_DEMO", "1")
-    django_setup()
-    from django.core.management import call_command
-
+def welcome(host: str, port: int) -> None:
     console.print(
         f"\n[bold green]The platform is running at http://{host}:{port}/[/]\n"
         "Start by signing in as [bold]commissioner[/] (password [bold]demo-commissioner[/]) and "
@@ -118,4 +110,15 @@ def serve(
         "as [bold]provider-representative[/] to write a proposal.\n"
         "Press Ctrl+C to stop.\n"
     )
+
+
+def runserver(
+    port: Annotated[int, typer.Option()] = 8000,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+) -> None:
+    """Django's development server alone (``serve`` runs it with a worker)."""
+    os.environ.setdefault("COMMISSIONING_DEMO", "1")
+    django_setup()
+    from django.core.management import call_command
+
     call_command("runserver", f"{host}:{port}", use_reloader=False, verbosity=0)

@@ -11,6 +11,7 @@
   in the data directory (never a public string).
 - ``DJANGO_DEBUG=1``: Django's debug pages, for development only (off unless asked for).
 - ``COMMISSIONING_DEMO=1``: set by ``commissioning serve`` for the local demo.
+- docs/deployment.md lists every variable, the processes and the health endpoint.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
+    "commissioning.jobs",
     "commissioning.ui",
     "commissioning.audit",
     "commissioning.organisations",
@@ -205,12 +209,18 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_SSL_REDIRECT = os.environ.get("COMMISSIONING_SSL_REDIRECT", "1") == "1"
+    # A load balancer asks for the health of each server over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     if os.environ.get("COMMISSIONING_BEHIND_TLS_PROXY") == "1":
         # The proxy that ends TLS says so; only set this behind a proxy that always sets it.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = [
         o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
     ]
+
+# Long work (a sweep of every provider's failure) runs in the worker (`commissioning worker`),
+# from jobs stored in the database: SQLite for the demo, PostgreSQL in production (decision 051).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Content Security Policy (django-csp): everything from this origin; no inline script except
 # by the page's nonce (the base template's one line), no inline style, no plugins, no framing.
@@ -250,4 +260,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-SYNTH_DIR = DATA_DIR / "synth"
+SYNTH_DIR = Path(os.environ.get("COMMISSIONING_SYNTH_DIR", DATA_DIR / "synth")).resolve()

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from commissioning import clock
 from commissioning.audit import chain as audit
@@ -40,8 +41,9 @@ class StressInput:
 
 def start_stress_test(cmd: StressInput, actor, background: bool = False) -> StressTest:
     """Record a stress test and run it: a scenario straight away; a sweep of every
-    single-provider failure in a background thread when ``background`` (the page shows its
-    progress), else straight away too."""
+    single-provider failure as a job for the worker when ``background`` (the page and the API
+    show its progress; the job is stored with the test, in one transaction), else straight
+    away too."""
     require(actor, Action.RUN_STRESS_TEST)
     market = data.load_market()
     problems = Problems()
@@ -73,18 +75,27 @@ def start_stress_test(cmd: StressInput, actor, background: bool = False) -> Stre
             started_at=timezone.now(), total=len(market.providers) if cmd.sweep else 1,
         )  # fmt: skip
         audit.record(actor, "create", test, after=audit.snapshot(test, STRESS_FIELDS))
-    if cmd.sweep and background:
-        threading.Thread(target=_run_in_background, args=(test.pk, scenario), daemon=True).start()
-    else:
-        _run(test, market, scenario)
+        if cmd.sweep and background:
+            run_stress_test.enqueue(test.pk)  # the job commits with the test, or neither does
+            return test
+    _run(test, market, scenario)
     return test
 
 
-def _run_in_background(pk: int, scenario) -> None:
-    try:
-        _run(StressTest.objects.get(pk=pk), data.load_market(), scenario)
-    finally:
-        connection.close()
+@task()
+def run_stress_test(pk: int) -> str:
+    """The worker's job (commissioning.jobs): the sweep of stress test ``pk``."""
+    return run_queued(pk)
+
+
+def run_queued(pk: int) -> str:
+    """Run the sweep of stress test ``pk``, unless it has its results (a job run again after
+    its worker died finds them and stops): safe to run twice."""
+    test = StressTest.objects.get(pk=pk)
+    if test.status != StressTest.Status.RUNNING:
+        return f"stress test {pk} was {test.status}: nothing to do"
+    _run(test, data.load_market(), None)
+    return f"stress test {pk}: {test.status}"
 
 
 def _run(test: StressTest, market: data.Market, scenario) -> None:
@@ -96,13 +107,19 @@ def _run(test: StressTest, market: data.Market, scenario) -> None:
                 results = _sweep_with_progress(model, test)
             else:
                 results = [model.solve(scenario, flows=True)]
-        test.baseline = baseline.as_dict()
-        test.results = [_summary(r, market) for r in results]
-        test.status, test.done = StressTest.Status.DONE, test.total
+        outcome = {
+            "baseline": baseline.as_dict(),
+            "results": [_summary(r, market) for r in results],
+            "status": StressTest.Status.DONE,
+            "done": test.total,
+        }
     except Exception as exc:  # the page says it failed and why; nothing else is changed
-        test.status, test.error = StressTest.Status.FAILED, str(exc)
-    test.finished_at = timezone.now()
-    test.save()
+        outcome = {"status": StressTest.Status.FAILED, "error": str(exc)}
+    # Stored once: only a test still running takes the outcome (a job run twice stores nothing
+    # the second time).
+    outcome["finished_at"] = timezone.now()
+    StressTest.objects.filter(pk=test.pk, status=StressTest.Status.RUNNING).update(**outcome)
+    test.refresh_from_db()
 
 
 def _sweep_with_progress(model, test: StressTest) -> list[rs.Result]:

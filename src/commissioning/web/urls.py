@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import two_factor, views
+from . import health, two_factor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,4 +24,5 @@ urlpatterns = [
     ),
     path("audit/", views.audit_log, name="audit"),
     path("about-the-data/", views.about_data, name="about-data"),
+    path("health/", health.health, name="health"),
 ]

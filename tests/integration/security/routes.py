@@ -720,8 +720,8 @@ WEB: dict[str, Route] = {
 }
 
 # Open to everyone, signed in or not: the sign-in page itself, signing out, the public page
-# about the data.
-PUBLIC = {"login", "logout", "about-data"}
+# about the data, and the health endpoint (tests/integration/jobs/test_health.py).
+PUBLIC = {"login", "logout", "about-data", "health"}
 
 
 def staff(user) -> bool:

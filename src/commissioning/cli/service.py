@@ -1,0 +1,94 @@
+"""Running the platform: the worker for long jobs, and ``serve`` (the demo's server, or in
+production gunicorn with the worker beside it). docs/deployment.md."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Annotated
+
+import typer
+
+from commissioning.cli.common import console, django_setup
+
+
+def worker(
+    batch: Annotated[bool, typer.Option(help="Stop when no job is waiting")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between looks for a job")] = 1.0,
+) -> None:
+    """Run long jobs from the queue (a job whose worker died is taken up again).
+
+    The worker beats for the health endpoint; decision 051."""
+    django_setup()
+    from commissioning.jobs.worker import run_worker
+
+    run_worker(interval=interval, batch=batch)
+
+
+def _children(commands: list[list[str]]) -> None:
+    """Run the processes together; stop them all when one stops or on Ctrl+C / SIGTERM."""
+    procs = [subprocess.Popen(c) for c in commands]  # noqa: S603 (our own commands, no shell)
+
+    def stop(*_):
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    code = next((p.returncode for p in procs if p.returncode), 0)
+    raise typer.Exit(code)
+
+
+def serve(
+    port: Annotated[int, typer.Option()] = 8000,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    production: Annotated[
+        bool,
+        typer.Option(
+            help="gunicorn and the worker, DEBUG off, static files collected (docs/deployment.md)"
+        ),
+    ] = False,
+    workers: Annotated[int, typer.Option(help="gunicorn's worker processes")] = 0,
+) -> None:
+    """Serve the platform, with a worker for long jobs.
+
+    Django's server for the demo; with --production, gunicorn (set DATABASE_URL,
+    DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS: docs/deployment.md)."""
+    me = [sys.executable, "-m", "commissioning.cli"]
+    if not production:
+        os.environ.setdefault("COMMISSIONING_DEMO", "1")
+        django_setup()
+        from commissioning.cli.demo import welcome
+
+        welcome(host, port)
+        _children([[*me, "runserver", "--host", host, "--port", str(port)], [*me, "worker"]])
+        return
+    os.environ["COMMISSIONING_PRODUCTION"] = "1"
+    django_setup()
+    from django.core.management import call_command
+
+    call_command("check", deploy=True, fail_level="ERROR")
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    count = workers or (2 * (os.cpu_count() or 1) + 1)
+    console.print(f"[bold green]Serving on http://{host}:{port}/ with {count} gunicorn "
+                  "workers and a job worker[/]")  # fmt: skip
+    gunicorn = [sys.executable, "-m", "gunicorn", "commissioning.config.wsgi",
+                "--bind", f"{host}:{port}", "--workers", str(count), "--timeout", "60",
+                "--access-logfile", "-", "--error-logfile", "-"]  # fmt: skip
+    _children([gunicorn, [*me, "worker"]])
