@@ -145,6 +145,12 @@ def test_pages_maps_and_exports(client, market):
     )  # fmt: skip
     progress = client.get(reverse("market-stress", args=[running.pk])).content.decode()
     assert 'http-equiv="refresh"' in progress and "35 of 140 scenarios solved" in progress
+    assert "No worker is running" in progress  # and the page says what the sweep waits for
+    from commissioning.jobs import worker
+
+    worker.beat("w1", running.started_at)
+    progress = client.get(reverse("market-stress", args=[running.pk])).content.decode()
+    assert "No worker is running" not in progress
     listing = client.get(reverse("market-continuity")).content.decode()
     assert contract.reference in listing and "Not started" in listing
     url = reverse("market-assessment", args=[contract.pk])
