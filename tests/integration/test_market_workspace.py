@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from commissioning.audit.models import Revision
+from commissioning.jobs import worker
 from commissioning.market import data, rules
 from commissioning.market import services as m
 from commissioning.market.models import ContinuityAssessment, StressTest
@@ -146,8 +147,6 @@ def test_pages_maps_and_exports(client, market):
     progress = client.get(reverse("market-stress", args=[running.pk])).content.decode()
     assert 'http-equiv="refresh"' in progress and "35 of 140 scenarios solved" in progress
     assert "No worker is running" in progress  # and the page says what the sweep waits for
-    from commissioning.jobs import worker
-
     worker.beat("w1", running.started_at)
     progress = client.get(reverse("market-stress", args=[running.pk])).content.decode()
     assert "No worker is running" not in progress

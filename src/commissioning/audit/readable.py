@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -125,11 +125,8 @@ def _value(model, name: str, value) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     pence = name.endswith("_pence") or name in getattr(model, "AUDIT_PENCE", ())
-    if pence and isinstance(value, int | str):
-        try:
-            return money.pounds(int(value))
-        except ValueError:
-            pass
+    if pence and isinstance(value, int | str) and re.fullmatch(r"-?\d+", str(value)):
+        return money.pounds(int(value))
     if isinstance(value, int) and "year" in name:
         return str(value)  # a year is not a quantity: 2026, not 2,026
     if isinstance(value, int | float):
@@ -140,11 +137,8 @@ def _value(model, name: str, value) -> str:
         if _MOMENT.fullmatch(value):
             moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
             return f"{numbers.day(moment)} {moment:%H:%M}"
-        if re.fullmatch(r"-?\d+(\.\d+)?", value):
-            try:
-                return numbers.figure(Decimal(value))
-            except InvalidOperation:
-                pass
+        if re.fullmatch(r"-?\d+(\.\d+)?", value):  # a figure written as text: always a Decimal
+            return numbers.figure(Decimal(value))
         return plain_words(value) if _CODE.fullmatch(value) else value  # a code; text stays
     if isinstance(value, list):
         return ", ".join(_value(model, name, v) for v in value)

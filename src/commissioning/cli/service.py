@@ -3,6 +3,7 @@ production gunicorn with the worker beside it). docs/deployment.md."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -39,10 +40,9 @@ def _children(commands: list[list[str]]) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: stop them all, below
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
     finally:
         stop()
         for p in procs:

@@ -40,6 +40,11 @@ def alive_since() -> dt.datetime:
     return timezone.now() - dt.timedelta(seconds=STALE)
 
 
+def worker_alive() -> bool:
+    """Whether any worker beat in the last ``STALE`` seconds."""
+    return WorkerBeat.objects.filter(beat_at__gte=alive_since()).exists()
+
+
 def beat(worker_id: str, started_at: dt.datetime) -> None:
     WorkerBeat.objects.update_or_create(
         worker_id=worker_id,

@@ -14,8 +14,7 @@ from django.urls import reverse
 from commissioning import numbers
 from commissioning.contracts.models import Contract
 from commissioning.engine.market import concentration
-from commissioning.jobs.models import WorkerBeat
-from commissioning.jobs.worker import alive_since
+from commissioning.jobs.worker import worker_alive
 from commissioning.organisations.models import Organisation
 from commissioning.quality.charts import response as chart_response
 from commissioning.ui.http import act, csv_response, guard, submit
@@ -142,7 +141,7 @@ def stress(request, pk):
     results = sorted(test.results, key=lambda r: (-r["unmet_demand"], -r["extra_patient_km"]))
     context = {"test": test, "results": results, "outcome": None, "worker_alive": True}
     if test.status == StressTest.Status.RUNNING:
-        context["worker_alive"] = WorkerBeat.objects.filter(beat_at__gte=alive_since()).exists()
+        context["worker_alive"] = worker_alive()
     if test.status == StressTest.Status.DONE and not test.sweep and results:
         context["outcome"] = queries.outcome(test, _market())
     return render(request, "market/stress.html", context)

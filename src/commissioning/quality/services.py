@@ -260,6 +260,18 @@ def agree_plan(case: EscalationCase, cmd: PlanInput, actor) -> RemedialActionPla
     return plan
 
 
+def _open_milestone(case, milestone: Milestone) -> Milestone:
+    """The milestone, locked with its case (inside the caller's transaction), if the case is
+    still open and the milestone not yet met; else the refusal."""
+    case = _locked(case)
+    if case.status in rules.FINISHED:
+        raise refuse("", "The case is closed or escalated")
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if milestone.completed_on:
+        raise refuse("", "This milestone is already recorded as met")
+    return milestone
+
+
 def complete_milestone(milestone: Milestone, completed_on: dt.date | None, actor) -> Milestone:
     case = milestone.plan.case
     require(actor, Action.MANAGE_CASE, case)
@@ -268,12 +280,7 @@ def complete_milestone(milestone: Milestone, completed_on: dt.date | None, actor
     if completed_on > clock.today():
         raise refuse("completed_on", "The date the milestone was met cannot be in the future")
     with transaction.atomic():
-        case = _locked(case)
-        if case.status in rules.FINISHED:
-            raise refuse("", "The case is closed or escalated")
-        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
-        if milestone.completed_on:
-            raise refuse("", "This milestone is already recorded as met")
+        milestone = _open_milestone(case, milestone)
         with audit.changing(actor, milestone, ("completed_on",)):
             milestone.completed_on = completed_on
             milestone.save()
@@ -298,12 +305,7 @@ def report_progress(milestone: Milestone, cmd: ProgressInput, actor) -> Mileston
     if not progress:
         raise refuse("progress", "Describe the progress made towards the milestone")
     with transaction.atomic():
-        case = _locked(case)
-        if case.status in rules.FINISHED:
-            raise refuse("", "The case is closed or escalated")
-        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
-        if milestone.completed_on:
-            raise refuse("", "This milestone is already recorded as met")
+        milestone = _open_milestone(case, milestone)
         fields = ("progress", "progress_reported_by_id", "progress_reported_on")
         with audit.changing(actor, milestone, fields):
             milestone.progress = progress

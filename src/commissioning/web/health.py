@@ -10,8 +10,7 @@ from django.db.utils import DatabaseError
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
-from commissioning.jobs.models import WorkerBeat
-from commissioning.jobs.worker import alive_since
+from commissioning.jobs.worker import worker_alive
 
 
 @login_not_required
@@ -22,7 +21,7 @@ def health(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             database = cursor.fetchone() == (1,)
-        worker = WorkerBeat.objects.filter(beat_at__gte=alive_since()).exists()
+        worker = worker_alive()
     except DatabaseError:
         connection.close()  # a fresh connection next time (the database may be back)
     ok = database and worker

@@ -12,6 +12,7 @@ from commissioning.audit import chain as audit
 from commissioning.audit import readable
 from commissioning.collaboration.models import PooledBudget
 from commissioning.organisations.models import Organisation
+from commissioning.selection.models import Decision
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +56,6 @@ def test_a_budget_holders_sign_in_is_never_named(make_user, trusts):
 
 
 def test_ids_recorded_beside_the_fields_are_named_and_labels_say_no_pence(trusts, make_user):
-    from commissioning.selection.models import Decision
-
     assert "awarded_proposal_ids" in Decision.AUDIT_LINKS
     rev = _revision(object_type="selection.decision", object_id="999", object_repr="A decision",
                     after={"awarded_proposal_ids": [424242], "value_pence": 2_280_000_000,
