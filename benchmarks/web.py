@@ -120,7 +120,7 @@ def environment(database: str, production: bool) -> dict[str, str]:
 
 
 def prepare(fresh: bool) -> str:
-    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB}'") == "1"
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB}'") == "1"  # noqa: S608 (a constant)
     database = f"{PG}/{DB}"
     if exists and not fresh:
         return database
@@ -139,8 +139,8 @@ class Server:
         command = [PY, "-m", "commissioning.cli", "serve", "--port", str(self.port)]
         if production:
             command.append("--production")
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(  # noqa: S603 (our own command)
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (open while the server runs)
+        self.proc = subprocess.Popen(
             command, env=environment(database, production), cwd=REPO,
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
@@ -195,7 +195,7 @@ class Session:
         if data is not None:
             scheme = "https" if self.server.production else "http"
             headers["Referer"] = f"{scheme}://127.0.0.1:{self.server.port}{path}"
-        req = urllib.request.Request(self.server.base + path, data=body, headers=headers)
+        req = urllib.request.Request(self.server.base + path, data=body, headers=headers)  # noqa: S310
         try:
             with self.opener.open(req, timeout=30) as r:
                 return r.status, r.headers.get("Location", ""), r.read().decode()
@@ -214,7 +214,7 @@ class Session:
 
     def sign_in(self) -> None:
         token = self.csrf("/sign-in/")
-        status, location, _ = self.request(
+        status, _, _ = self.request(
             "/sign-in/", {"csrfmiddlewaretoken": token, "username": self.role,
                           "password": f"demo-{self.role}"})  # fmt: skip
         if status != 302:
@@ -319,7 +319,7 @@ def realistic(server: Server, sessions: dict[str, Session], urls: dict[str, str]
     headers = {n: {"Cookie": sessions[PAGES[n][0]].header(), **PROXY_HEADERS} for n in names}
 
     def fetch(page: str) -> None:
-        req = urllib.request.Request(server.base + urls[page], headers=headers[page])
+        req = urllib.request.Request(server.base + urls[page], headers=headers[page])  # noqa: S310
         start = time.perf_counter()
         try:
             with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310

@@ -5,10 +5,13 @@ filter and the organisations app share the one rule."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _KEEP_UPPER = {"NHS", "ICB", "CCG", "UK", "GP", "PCT", "II", "III", "2GETHER", "ODS"}
 _KEEP_LOWER = {"and", "of", "the", "for", "on", "in", "upon", "under", "with", "at"}
 
 
+@lru_cache(maxsize=8192)  # a page of every NHS trust asks for each name several times
 def tidy_name(name: str) -> str:
     """ODS publishes names in capitals; show them as people write them.
 

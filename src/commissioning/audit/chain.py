@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from . import stored
 from .models import ChainHead, Revision
 
 GENESIS_HASH = "0" * 64
@@ -142,6 +143,7 @@ def record(
     rev.hash = _hash_of(rev)
     rev.save()
     ChainHead.objects.filter(id=1).update(last_seq=seq, last_hash=rev.hash)
+    stored.moved()
     return rev
 
 

@@ -10,6 +10,7 @@ PostgreSQL under its default READ COMMITTED isolation. SQLite has one writer at 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
 
 from commissioning import clock, money
 from commissioning.audit import chain as audit
@@ -457,6 +459,35 @@ def statement_figures(account: Account, start: dt.date, end: dt.date) -> Stateme
     )
     opening, money_in = int(figures["opening"] or 0), int(figures["money_in"] or 0)
     return StatementFigures(account, start, end, opening, money_in, -int(figures["money_out"] or 0))
+
+
+def monthly_figures(account: Account, first: dt.date, last: dt.date) -> list[StatementFigures]:
+    """``statement_figures`` for every calendar month from ``first``'s to ``last``'s, oldest
+    first, from two queries whatever the number of months: the balance before the first, and
+    money in and out by month of value date."""
+    start = first.replace(day=1)
+    end = last.replace(day=calendar.monthrange(last.year, last.month)[1])
+    rows = Posting.objects.filter(account=account)
+    opening = rows.filter(transaction__value_date__lt=start).aggregate(o=Sum("amount_pence"))["o"]
+    by_month = {
+        r["month"]: (int(r["money_in"] or 0), -int(r["money_out"] or 0))
+        for r in rows.filter(transaction__value_date__gte=start, transaction__value_date__lte=end)
+        .annotate(month=TruncMonth("transaction__value_date"))
+        .values("month")
+        .annotate(
+            money_in=Sum("amount_pence", filter=Q(amount_pence__gt=0)),
+            money_out=Sum("amount_pence", filter=Q(amount_pence__lt=0)),
+        )
+    }
+    figures, balance = [], int(opening or 0)
+    month = start
+    while month <= end:
+        month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+        money_in, money_out = by_month.get(month, (0, 0))
+        figures.append(StatementFigures(account, month, month_end, balance, money_in, money_out))
+        balance += money_in - money_out
+        month = month_end + dt.timedelta(days=1)
+    return figures
 
 
 def issue_statement(account: Account, start: dt.date, end: dt.date, actor) -> Statement:

@@ -12,11 +12,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from commissioning import numbers
+from commissioning.audit.stored import stored
 from commissioning.contracts.models import Contract
 from commissioning.engine.market import concentration
 from commissioning.jobs.worker import worker_alive
+from commissioning.names import tidy_name
 from commissioning.organisations.models import Organisation
 from commissioning.quality.charts import response as chart_response
+from commissioning.ui.forms import Select
 from commissioning.ui.http import act, csv_response, guard, submit
 
 from . import charts, data, queries, services
@@ -48,12 +51,19 @@ def workspace(request):
     guard(can(request.user, Action.VIEW_MARKET))
     market = _market()
     names = dict(zip(market.providers["code"], market.providers["name"], strict=True))
-    mine = queries.your_commissioners(request.user, market)
+    # Kept until the data change (audit.stored) or the model's files do (its source).
+    mine = stored("your-commissioners", lambda: queries.your_commissioners(request.user, market),
+                  request.user.pk, market.source)  # fmt: skip
     england = request.GET.get("scope") == "england" or not mine
-    shares = (
-        concentration.provider_shares(market.flows)
-        if england
-        else queries.provider_shares_for(market, mine)
+    shares = stored(
+        "provider-shares",
+        lambda: (
+            concentration.provider_shares(market.flows)
+            if england
+            else queries.provider_shares_for(market, mine)
+        ),
+        market.source,
+        "england" if england else ",".join(sorted(mine)),
     )
     yours = [] if england else shares["provider"].to_list()
     shares = shares.head(15).with_columns(
@@ -80,7 +90,7 @@ def workspace(request):
     if done:
         return done
     catchment = request.GET.get("catchment") or ""
-    commissioners = _commissioner_hhi(market)
+    commissioners = stored("commissioner-hhi", lambda: _commissioner_hhi(market), market.source)
     if not england:
         commissioners = [r for r in commissioners if r["commissioner_code"] in mine]
     query = {k: v for k, v in (("catchment", catchment if catchment in names else ""),
@@ -92,7 +102,14 @@ def workspace(request):
         "market": market,
         "catchment": catchment if catchment in names else "",
         "catchment_name": names.get(catchment, ""),
-        "provider_choices": sorted(names.items(), key=lambda x: x[1]),
+        "catchment_select": Select(
+            choices=[("", "None")]
+            + [
+                (code, f"{tidy_name(name)} ({code})")
+                for code, name in sorted(names.items(), key=lambda x: x[1])
+            ],
+            attrs={"class": "nhsuk-select", "id": "catchment"},
+        ).render("catchment", catchment if catchment in names else ""),
         "commissioners": commissioners[:15],
         "shares": shares.to_dicts(),
         "form": form,

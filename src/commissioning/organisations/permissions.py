@@ -15,6 +15,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
+from commissioning.audit.stored import stored
+
 from .vocabulary import STAFF, Role
 
 
@@ -221,7 +223,8 @@ def needs_two_factor(user) -> bool:
             user.is_superuser
             or user.is_staff
             or roles_of(user) & (SENSITIVE_ROLES | {Role.BUDGET_HOLDER})
-            or any(hook(user) for hook in TWO_FACTOR_HOOKS)
+            # Kept until the data change (a person's record linked to them): audit.stored.
+            or stored("two-factor-hooks", lambda: any(h(user) for h in TWO_FACTOR_HOOKS), user.pk)
         )
         user._needs_two_factor = cached
     return cached

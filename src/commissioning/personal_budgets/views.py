@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning import clock, money, numbers
+from commissioning.audit.stored import stored
 from commissioning.engine import disclosure
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
@@ -107,19 +108,11 @@ def new_person(request):
     )
 
 
-def person(request, pk: int):
-    p = _record(request, pk, "record")
-    rel = relationship(request.user, p)
+def _record_figures(p) -> dict:
+    """What a person's record shows, read once per version of the data and day
+    (``audit.stored``): every plan, payment, review and notice is a revision of the trail."""
     plan = phb.current_plan(p)
-    context = {
-        "p": p,
-        "rel": rel,
-        "own": rel in ("holder", "representative", "nominee"),
-        "manage": can(request.user, Action.MANAGE_RECORD, p),
-        "may_spend": can(request.user, Action.RECORD_SPEND, p)
-        and p.status == "active"
-        and plan is not None,
-        "may_ask": can(request.user, Action.REQUEST_RECONSIDERATION, p),
+    return {
         "plan": plan,
         "plans": list(p.plans.all()),
         "balance": p.budget_account.balance_pence,
@@ -133,6 +126,25 @@ def person(request, pk: int):
         "notices": list(p.repayment_notices.prefetch_related("repayments")),
         "stops": list(p.stop_decisions.all()),
         "reconsiderations": list(p.reconsiderations.all()),
+        "spent": sum(x.amount_pence for x in p.payments.filter(plan=plan)) if plan else None,
+    }
+
+
+def person(request, pk: int):
+    p = _record(request, pk, "record")  # the access is logged on every request
+    rel = relationship(request.user, p)
+    figures = stored("person-record", lambda: _record_figures(p), p.pk, clock.today())
+    plan = figures["plan"]
+    context = {
+        "p": p,
+        "rel": rel,
+        "own": rel in ("holder", "representative", "nominee"),
+        "manage": can(request.user, Action.MANAGE_RECORD, p),
+        "may_spend": can(request.user, Action.RECORD_SPEND, p)
+        and p.status == "active"
+        and plan is not None,
+        "may_ask": can(request.user, Action.REQUEST_RECONSIDERATION, p),
+        **figures,
         "today": clock.today(),
     }
     context["ledger_link"] = p.budget_account is not None and can_ledger(
@@ -140,8 +152,8 @@ def person(request, pk: int):
     )
     if rel in ("auditor", "coordinator"):
         context["accesses"] = list(Access.objects.filter(person_id=p.pk)[:25])
-    if plan:
-        context["spent"] = sum(x.amount_pence for x in p.payments.filter(plan=plan))
+    if plan is None:
+        context.pop("spent")
     return render(request, "personal_budgets/person.html", context)
 
 

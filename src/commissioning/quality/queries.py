@@ -6,6 +6,10 @@ within four hours (docs/glossary.md), all department types together. The 95% tar
 platform's setting (``FOUR_HOUR_TARGET``): the reference docs do not state it, so it is
 unsourced here. The figures come from the real monthly A&E data in
 ``reference.AEAttendance``; the methods from ``engine.quality``.
+
+The SPC and funnels are computed when their figures change, not on every request: each result
+is kept until the data's version moves on (``audit.stored``; every import and every recorded
+measurement is a revision of the audit trail).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import datetime as dt
 import polars as pl
 from django.db.models import Sum
 
+from commissioning.audit.stored import stored
 from commissioning.engine.quality.funnel import Method, Overdispersion, funnel_numpy
 from commissioning.engine.quality.spc import Improvement, SpcOptions, spc_polars, summaries_polars
 from commissioning.organisations.models import Organisation
@@ -56,6 +61,10 @@ def names() -> dict[str, str]:
 
 def ae_monthly() -> pl.DataFrame:
     """Per trust and month: attendances, breaches and the percentage within four hours."""
+    return stored("ae-monthly", _ae_monthly)
+
+
+def _ae_monthly() -> pl.DataFrame:
     rows = (
         AEAttendance.objects.values("org_code", "period")
         .annotate(attendances=Sum("attendances"), breaches=Sum("breaches"))
@@ -73,6 +82,10 @@ def ae_monthly() -> pl.DataFrame:
 
 def ae_spc(org_code: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """SPC points and per-trust icons of the percentage within four hours."""
+    return stored("ae-spc", lambda: _ae_spc(org_code), org_code or "")
+
+
+def _ae_spc(org_code: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
     monthly = ae_monthly()
     if org_code:
         monthly = monthly.filter(pl.col("org_code") == org_code)
@@ -87,6 +100,10 @@ def ae_spc(org_code: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def ae_summary() -> list[dict]:
     """One row per trust: its latest month, the mean, and the icons."""
+    return stored("ae-summary", _ae_summary)
+
+
+def _ae_summary() -> list[dict]:
     points, icons = ae_spc()
     if points.is_empty():
         return []

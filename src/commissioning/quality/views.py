@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning import numbers
+from commissioning.audit.stored import stored
 from commissioning.contracts.models import Contract, QualityScheduleItem
 from commissioning.contracts.permissions import visible_contracts
 from commissioning.engine.quality.constants import SHIFT_LENGTH
@@ -61,6 +62,13 @@ def _alerts(run):
     return list(run.alerts.select_related("provider")) if run else []
 
 
+def _latest_mortality():
+    """The latest SHMI run, its alerts and its providers higher than expected."""
+    run = queries.latest_run()
+    outliers = list(run.results.filter(band="higher than expected")) if run else []
+    return run, _alerts(run), outliers
+
+
 def your_providers(user) -> set[str]:
     """The ODS codes of the providers this person's work is about: those of the contracts they
     may see, and the provider they work for."""
@@ -78,12 +86,10 @@ def workspace(request):
     """Your providers first (England on request: ``?scope=england``), alerts named by
     organisation."""
     guard(can(request.user, Action.VIEW_QUALITY))
-    mine = your_providers(request.user)
+    mine = stored("your-providers", lambda: your_providers(request.user), request.user.pk)
     england = request.GET.get("scope") == "england" or not mine
     summary = queries.ae_summary()
-    run = queries.latest_run()
-    alerts = _alerts(run)
-    outliers = list(run.results.filter(band="higher than expected")) if run else []
+    run, alerts, outliers = stored("latest-mortality", _latest_mortality)
     if not england:
         summary = [r for r in summary if r["code"] in mine]
         alerts = [a for a in alerts if a.provider_code in mine]
@@ -359,7 +365,12 @@ def provider(request, code):
 
 
 def _schedule_rows(contract):
-    """Each line of the contract's quality schedule with its SPC icons, target and latest."""
+    """Each line of the contract's quality schedule with its SPC icons, target and latest:
+    computed when the contract's figures change (``audit.stored``)."""
+    return stored("schedule-rows", lambda: _compute_schedule_rows(contract), contract.pk)
+
+
+def _compute_schedule_rows(contract):
     items = list(contract.quality_schedule.select_related("indicator"))
     by_item: dict[int, list] = {i.pk: [] for i in items}
     for m in QualityMeasurement.objects.filter(item__contract=contract).order_by("period"):

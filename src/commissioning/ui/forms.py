@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import pretty_name
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from commissioning import money, numbers
 from commissioning.validation import date_problem
@@ -71,6 +73,49 @@ def name_the_field(field: forms.Field, name: str = "") -> None:
     messages.setdefault("max_length", f"{label} must be %(limit_value)d characters or fewer")
 
 
+def _attrs(attrs: Mapping) -> str:
+    """Django's ``widgets/attrs.html`` in Python."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        + ("" if value is True else f'="{conditional_escape(str(value))}"')
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class _OptionsInPython:
+    """A select written in Python, HTML for HTML as Django's templates write it
+    (``widgets/select.html``): those render each option through a template of its own, which
+    made a page offering every NHS trust twice spend 30 ms on its form."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
+        out = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                out.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            for option in options:
+                out.append(
+                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                )
+            if group_name:
+                out.append("\n  </optgroup>")
+        out.append("\n</select>")
+        return mark_safe("".join(out))  # noqa: S308 (every value above is escaped)
+
+
+class Select(_OptionsInPython, forms.Select):
+    pass
+
+
+class SelectMultiple(_OptionsInPython, forms.SelectMultiple):
+    pass
+
+
+IN_PYTHON = {forms.Select: Select, forms.SelectMultiple: SelectMultiple}
+
+
 class NHSForm(forms.Form):
     """A form whose widgets carry the NHS.UK classes and whose fields render with
     ``{% nhs_field %}``. ``prefix_label`` adds a visible prefix such as £."""
@@ -85,6 +130,8 @@ class NHSForm(forms.Form):
             widget = field.widget
             if isinstance(widget, forms.Textarea):
                 widget.attrs.setdefault("rows", 4)
+            if type(widget) in IN_PYTHON:  # the same widget, its options written faster
+                widget.__class__ = IN_PYTHON[type(widget)]
             if isinstance(widget, forms.DateInput) and not isinstance(widget, DateInput):
                 field.widget = DateInput(widget.attrs)
             if isinstance(field, forms.DateField):

@@ -14,6 +14,7 @@ from commissioning.audit import readable
 from commissioning.audit.chain import verify_chain
 from commissioning.audit.models import Revision, object_type_label
 from commissioning.audit.reconcile import reconcile
+from commissioning.audit.stored import stored
 from commissioning.organisations.models import Membership, Organisation, SmallArea
 from commissioning.organisations.permissions import Action, can, require, roles_of
 from commissioning.organisations.vocabulary import (
@@ -62,7 +63,8 @@ def home(request):
         {
             "sections": sections,
             "memberships": memberships,
-            "work": work_for(request.user),
+            # Recomputed when the data change (audit.stored), or the day does (what is overdue).
+            "work": stored("work", lambda: work_for(request.user), request.user.pk, clock.today()),
             "today": clock.today(),
             "only_holder": roles == [Role.BUDGET_HOLDER],
         },

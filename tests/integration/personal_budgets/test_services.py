@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from commissioning import clock
 from commissioning.audit.models import Revision
@@ -259,6 +261,11 @@ def test_monthly_statements(programme):
     assert july.closing_pence == 1_185_000 and len(july.payments) == 1
     months = phb.statements(p)
     assert months[-1].start == dt.date(2026, 6, 1)
+    # Every month from a few queries, figure for figure as each month on its own gives it.
+    assert months == [phb.statement(p, m.year, m.month) for m in months]
+    with CaptureQueriesContext(connection) as queries:
+        phb.statements(p)
+    assert len(months) >= 3 and len(queries) <= 5  # the plan's start, the account, 3 reads
 
 
 def test_reviews_due_and_overdue(programme, monkeypatch):

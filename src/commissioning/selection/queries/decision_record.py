@@ -71,14 +71,10 @@ class DecisionRecord:
     clarifications: list[Clarification]
     timeline: list[tuple[dt.date, str]]
     audit: list[Revision]
-
-    @property
-    def audit_entries(self) -> list[readable.Entry]:
-        """The audit trail as people read it (audit.readable)."""
-        return readable.entries(self.audit)
-
     chain: ChainReport
     considered_advice_ids: set[int] = field(default_factory=set)
+    # The audit trail as people read it (audit.readable), worked out with the rest.
+    audit_entries: list[readable.Entry] = field(default_factory=list)
 
     @property
     def current(self) -> DecisionEntry | None:
@@ -216,6 +212,7 @@ def decision_record(process: SelectionProcess, generated_by) -> DecisionRecord:
                 ),
             )
         )
+    audit = audit_for(process)
     considered = set()
     for entry in decisions:
         considered |= set(entry.decision.advice_considered.values_list("pk", flat=True))
@@ -238,7 +235,8 @@ def decision_record(process: SelectionProcess, generated_by) -> DecisionRecord:
         decisions=decisions,
         clarifications=list(process.clarifications.order_by("asked_at")),
         timeline=_timeline(spec, process, requests, proposals, decisions),
-        audit=audit_for(process),
+        audit=audit,
         chain=verify_chain(),
         considered_advice_ids=considered,
+        audit_entries=readable.entries(audit),
     )

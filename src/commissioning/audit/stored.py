@@ -1,0 +1,77 @@
+"""Results kept until the data they come from change (issue 19, decision 052).
+
+Every change to the platform's data is one service's transaction and appends one revision to
+the audit trail (``chain.record``), so the chain head's sequence number is the version of the
+data: a result computed at version *v* holds until the head moves past *v*. A heavy page (the
+quality workspace's SPC and funnels, the home page's work queue, the market's baseline) asks
+``stored(name, compute, *key)``: the result is read from the cache while the version is
+unchanged and recomputed once when it moves. The version is read once a request (one query on
+the head's primary key).
+What goes in the key is what the result depends on besides the data: the person it is for (a
+work queue is filtered by their permissions), today's date when it says what is overdue. What
+is stored must be plain data (it is pickled), never a queryset or a rendered page: permissions
+are checked and templates rendered on every request.
+
+The cache is Django's (``CACHES``): memory in each process by default, so each web process
+computes a result once per version; a shared cache (``COMMISSIONING_CACHE_URL``, Redis) lets
+one process's result serve all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from contextvars import ContextVar
+from typing import TypeVar
+
+from django.core.cache import cache
+
+from .models import ChainHead
+
+T = TypeVar("T")
+_MISSING = object()
+# Long enough for a quiet afternoon; a change of version makes the old keys unreachable, and the
+# cache's own culling drops them.
+TIMEOUT = 6 * 3600
+
+
+# The version as this request read it; None outside a request.
+_this_request: ContextVar[dict[str, int] | None] = ContextVar("data_version", default=None)
+
+
+def request_started(**_kwargs) -> None:
+    """Signal receiver (``audit.apps``): a request reads the version afresh."""
+    _this_request.set({})
+
+
+def request_finished(**_kwargs) -> None:
+    _this_request.set(None)
+
+
+def moved() -> None:
+    """The data changed (``chain.record``): the request reads the version again, and keeps
+    nothing it computes after (its transaction may yet be rolled back)."""
+    if _this_request.get() is not None:
+        _this_request.set({"wrote": 1})
+
+
+def data_version() -> int:
+    """The audit trail's length: it grows with every change to the data."""
+    memo = _this_request.get()
+    if memo is not None and "v" in memo:
+        return memo["v"]
+    version = ChainHead.objects.filter(id=1).values_list("last_seq", flat=True).first() or 0
+    if memo is not None:
+        memo["v"] = version
+    return version
+
+
+def stored(name: str, compute: Callable[[], T], *key: Hashable, timeout: int = TIMEOUT) -> T:
+    """``compute()``'s result for the data as they are now, computed once per version (and
+    again after ``timeout`` seconds, for a result that may change without a revision)."""
+    cache_key = f"stored:{name}:{data_version()}:" + ":".join(map(str, key))
+    value = cache.get(cache_key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        if "wrote" not in (_this_request.get() or {}):
+            cache.set(cache_key, value, timeout)
+    return value  # type: ignore[return-value]

@@ -1,0 +1,77 @@
+"""Results kept until the data change (``audit.stored``): computed once per version of the data,
+computed again once a service changes anything, never kept from a request that wrote (its
+transaction may be rolled back), and a page that reads them shows a change at once."""
+
+from __future__ import annotations
+
+from django.core.signals import request_finished, request_started
+from django.db import transaction
+from django.urls import reverse
+
+from commissioning.audit import chain
+from commissioning.audit.stored import data_version, stored
+from commissioning.organisations.permissions import SYSTEM
+from commissioning.selection import services as sel
+from tests.cycle import DECISION_DAY, at
+
+
+def _counting():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    return calls, compute
+
+
+def _write(org):
+    with transaction.atomic():
+        chain.record(SYSTEM, "update", org, before={"name": "a"}, after={"name": "b"})
+
+
+def test_computed_once_per_version_and_again_when_the_data_change(economy):
+    calls, compute = _counting()
+    assert stored("t", compute, "key") == 1
+    assert stored("t", compute, "key") == 1
+    assert stored("t", compute, "other key") == 2  # the key is part of what is kept
+    version = data_version()
+    _write(economy.icb)
+    assert data_version() == version + 1
+    assert stored("t", compute, "key") == 3
+    assert len(calls) == 3
+
+
+def test_a_request_reads_the_version_once_and_keeps_nothing_after_it_writes(economy):
+    calls, compute = _counting()
+    request_started.send(sender=None)
+    try:
+        stored("t", compute)
+        _write(economy.icb)  # the request changed the data: it reads the version again ...
+        stored("t", compute)
+        stored("t", compute)  # ... and keeps nothing it computes after its write
+        assert len(calls) == 3
+    finally:
+        request_finished.send(sender=None)
+    stored("t", compute)  # the next request computes it once more and keeps it
+    stored("t", compute)
+    assert len(calls) == 4
+
+
+def test_the_decision_record_shows_a_change_made_after_it_was_read(client, cycle):
+    process = cycle.moderated().process
+    client.force_login(cycle.e.commissioner)
+    url = reverse("decision-record", args=[process.pk])
+    rationale = "Highest moderated score; the advice on monitoring adopted"
+
+    assert rationale not in client.get(url).content.decode()
+    assert rationale not in client.get(url).content.decode()  # read again from what was kept
+    with at(DECISION_DAY):  # the decision recorded through the service
+        sel.decide(
+            process,
+            sel.DecisionInput(outcome="award", rationale=f"{rationale}.",
+                              awarded_proposal_ids=(cycle.proposal.pk,),
+                              advice_considered_ids=(cycle.advice.pk,)),
+            cycle.e.commissioner,
+        )  # fmt: skip
+    assert rationale in client.get(url).content.decode()

@@ -1,0 +1,40 @@
+"""The select widgets NHSForm writes in Python give the HTML Django's own templates give, for
+single and multiple choices, groups, the blank choice, attributes and characters to escape."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+
+from commissioning.ui.forms import NHSForm, Select, SelectMultiple
+
+CHOICES = [
+    ("", "None <&>"),
+    ('Group "1"', [("a&b", "A & B"), ("c", "C 'x'")]),
+    ("d", "D"),
+]
+ATTRS = [{"id": "x", "class": "nhsuk-select", "required": True, "disabled": False}, None]
+
+
+@pytest.mark.parametrize("attrs", ATTRS)
+@pytest.mark.parametrize(
+    ("django_widget", "ours", "value"),
+    [(forms.Select, Select, "c"), (forms.SelectMultiple, SelectMultiple, ["a&b", "d"]),
+     (forms.Select, Select, None), (forms.SelectMultiple, SelectMultiple, [])],
+)  # fmt: skip
+def test_the_same_html_as_djangos_templates(django_widget, ours, value, attrs):
+    expected = django_widget(choices=CHOICES, attrs={"size": 12}).render("n<", value, attrs)
+    assert ours(choices=CHOICES, attrs={"size": 12}).render("n<", value, attrs) == expected
+
+
+def test_an_nhs_form_uses_them_and_leaves_other_choice_widgets_alone():
+    class Form(NHSForm):
+        one = forms.ChoiceField(choices=[("a", "A")])
+        many = forms.MultipleChoiceField(choices=[("a", "A")])
+        radio = forms.ChoiceField(choices=[("a", "A")], widget=forms.RadioSelect)
+
+    form = Form()
+    assert type(form.fields["one"].widget) is Select
+    assert type(form.fields["many"].widget) is SelectMultiple
+    assert type(form.fields["radio"].widget) is forms.RadioSelect
+    assert 'name="one"' in str(form["one"])
