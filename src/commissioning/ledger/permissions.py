@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from commissioning import clock
+from commissioning.audit.stored import stored
+from commissioning.organisations.models import User
 from commissioning.organisations.permissions import (
     Policy,
     SystemActor,
@@ -77,17 +80,34 @@ def register(holder: Holder) -> None:
 
 
 def holder_of(account) -> tuple[Holder, Any] | tuple[None, None]:
+    """The app's object the account belongs to: looked up once per version of the data
+    (``audit.stored``; a page listing accounts asks for each)."""
+    name, obj = stored("ledger-holder", lambda: _holder_of(account), account.pk)
+    return (HOLDERS[name], obj) if name is not None else (None, None)
+
+
+def _holder_of(account) -> tuple[str | None, Any]:
     for holder in HOLDERS.values():
         obj = holder.holder_of(account)
         if obj is not None:
-            return holder, obj
+            return holder.name, obj
     return None, None
 
 
 def _may_read(user, account) -> bool:
     holder, obj = holder_of(account)
     if holder is not None:
-        return bool(holder.may_read(user, obj, account))
+        if not isinstance(user, User):  # a service acting for someone: decided each time
+            return bool(holder.may_read(user, obj, account))
+        # The holder's rule reads who its parties are: decided once per version of the data
+        # and day (memberships have dates) for this person and account.
+        return stored(
+            "ledger-may-read",
+            lambda: bool(holder.may_read(user, obj, account)),
+            account.pk,
+            user.pk,
+            clock.today(),
+        )
     return has_role_at(user, account.owner_id, READERS)
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from commissioning import clock, money
+from commissioning.audit.stored import stored
 from commissioning.ledger.models import Transaction
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
@@ -26,24 +27,51 @@ from ..queries import pool_figures
 from ..rules import risk_share
 
 
-def _plans(pool, year: int, mine) -> list[dict]:
-    """The year's action plans, newest first, with each partner's decision and whether the
-    person looking decides for a partner that has not yet decided."""
+def _plans(pool, year: int) -> list[dict]:
+    """The year's action plans, newest first, with each partner's decision."""
     names = {str(s.pk): s.name for s in pool.schemes.all()}
     out = []
     for plan in pool.action_plans.filter(year_start=year).prefetch_related(
         "decisions__partner__organisation"
     ):
-        decided = {d.partner_id for d in plan.decisions.all()}
         out.append(
             {
                 "plan": plan,
                 "cuts": [(names.get(k, k), v) for k, v in plan.cuts.items()],
-                "decisions": plan.decisions.all(),
-                "my_turn": plan.status == "proposed" and any(m.pk not in decided for m in mine),
+                "decisions": list(plan.decisions.all()),
+                "decided": {d.partner_id for d in plan.decisions.all()},
             }
         )
     return out
+
+
+def _my_turn(plans: list[dict], mine) -> list[dict]:
+    """Each plan, saying whether the person looking decides for a partner that has not yet."""
+    return [
+        {
+            **r,
+            "my_turn": r["plan"].status == "proposed"
+            and any(m.pk not in r["decided"] for m in mine),
+        }
+        for r in plans
+    ]
+
+
+def _pool_figures(p: PooledBudget, year: int) -> dict:
+    """What the pool's page shows whoever looks, read once per version of the data and day
+    (``audit.stored``): every contribution, spend, commitment, plan and settlement is a revision
+    of the audit trail."""
+    partners, schemes = pool_figures(p)
+    return {
+        "partners": partners,
+        "schemes": schemes,
+        "commitments": _commitments(p),
+        "forecast": _forecast_rows(p, year),
+        "plans": _plans(p, year),
+        "settled": p.settlements.filter(year_start=year).first(),
+        "quarters": pooled.report(p, year),
+        "settlements": list(p.settlements.order_by("-year_start")),
+    }
 
 
 def _commitments(pool) -> list[dict]:
@@ -113,12 +141,15 @@ class _PoolPage:
 
     def __init__(self, request, p: PooledBudget):
         self.request, self.p, self.user = request, p, request.user
-        self.partners, self.schemes = pool_figures(p)
         self.year = pooled.pool_year(p)
+        self.figures = stored(
+            "pool-page", lambda: _pool_figures(p, self.year), p.pk, self.year, clock.today()
+        )
+        self.partners, self.schemes = self.figures["partners"], self.figures["schemes"]
         self.keeps_pool = can_ledger(self.user, LedgerAction.POST, p.pool_account)
         self.mine = [r["p"] for r in self.partners
                      if can_ledger(self.user, LedgerAction.POST, r["p"].account)]  # fmt: skip
-        self.commitments = _commitments(p)
+        self.commitments = self.figures["commitments"]
         self.open_commitments = {
             str(r["c"].pk): r["c"] for r in self.commitments if r["outstanding"] > 0
         }
@@ -146,8 +177,8 @@ class _PoolPage:
     def render(self, **bound):
         p, year, mine = self.p, self.year, self.mine
         owed = None
-        forecast_rows = _forecast_rows(p, year)
-        settled = p.settlements.filter(year_start=year).first()
+        figures = self.figures
+        forecast_rows, settled, plans = figures["forecast"], figures["settled"], figures["plans"]
         if settled and mine:
             code = mine[0].organisation.code
             owed = settled.figures["partners"].get(code, {}).get("pays_pence")
@@ -165,12 +196,12 @@ class _PoolPage:
                 "releasing": bound.get("releasing"),
                 "commitments": self.commitments,
                 "forecast": forecast_rows,
-                "plans": _plans(p, year, mine),
+                "plans": _my_turn(plans, mine),
                 "may_propose": (
                     self.user.pk == p.fund_manager_id
                     and forecast_rows is not None
                     and forecast_rows["result"].total_overspend > 0
-                    and not p.action_plans.filter(year_start=year, status="proposed").exists()
+                    and not any(r["plan"].status == "proposed" for r in plans)
                 ),
                 "pay_form": bound.get("pay_form") or self.pay_form(),
                 "settled": settled,
@@ -182,9 +213,9 @@ class _PoolPage:
                 "year_end": pooled.financial_year(year)[1],
                 "year_ended": pooled.financial_year(year)[1] < clock.today(),
                 "year": year,
-                "quarters": pooled.report(p, year),
+                "quarters": figures["quarters"],
                 "policy": _policy_words(pooled.policy_from_json(p.risk_policy)),
-                "settlements": p.settlements.order_by("-year_start"),
+                "settlements": figures["settlements"],
             },
         )
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from commissioning import money
+from commissioning import clock, money
+from commissioning.audit.stored import stored
 from commissioning.ui.http import guard
 
 from .. import pooled
@@ -31,7 +32,8 @@ def workspace(request):
             ),
             "arrangements": CoCommissioningArrangement.objects.select_related("commissioner"),
             "pools": [
-                (p, _pool_outlook(p))
+                # Each pool's forecast, kept until the data change or the day does.
+                (p, stored("pool-outlook", lambda p=p: _pool_outlook(p), p.pk, clock.today()))
                 for p in visible_pools(
                     request.user, PooledBudget.objects.select_related("host", "pool_account")
                 )

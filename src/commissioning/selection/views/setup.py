@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning import clock
+from commissioning.audit.stored import stored
 from commissioning.organisations.models import Budget
 from commissioning.ui.http import act, guard
 
@@ -100,11 +101,11 @@ def selection_detail(request, pk):
             "asked_at"
         )
         context["evaluators"] = process.evaluators.select_related("user")
-        context["eligible"] = [
-            u
-            for u in sel.eligible_evaluators(process)
-            if u.pk not in {e.user_id for e in context["evaluators"]}
-        ]
+        chosen = {e.user_id for e in context["evaluators"]}
+        # Every active user is weighed: once per version of the data and day (audit.stored).
+        eligible = stored("eligible-evaluators", lambda: sel.eligible_evaluators(process),
+                          process.pk, clock.today())  # fmt: skip
+        context["eligible"] = [u for u in eligible if u.pk not in chosen]
     else:
         context["clarifications_public"] = clarifications_for_bidders(process, user)
     return render(request, "selection/detail.html", context)
