@@ -72,7 +72,10 @@ def _no_results_kept_from_another_test():
     length, which a test's rolled-back transaction sets back: each test starts with none."""
     from django.core.cache import cache
 
+    from commissioning.audit import stored
+
     cache.clear()
+    stored.request_finished()  # nor the version a request of another test read
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db.models import QuerySet
 
 from .models import ChainHead
 
@@ -72,6 +73,8 @@ def stored(name: str, compute: Callable[[], T], *key: Hashable, timeout: int = T
     value = cache.get(cache_key, _MISSING)
     if value is _MISSING:
         value = compute()
+        if isinstance(value, dict):  # a page's context: its querysets read now, into lists
+            value = {k: list(v) if isinstance(v, QuerySet) else v for k, v in value.items()}
         if "wrote" not in (_this_request.get() or {}):
             cache.set(cache_key, value, timeout)
     return value  # type: ignore[return-value]

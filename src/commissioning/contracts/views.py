@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning import clock, money, numbers
+from commissioning.audit.stored import stored
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.selection.models import Decision
@@ -114,27 +115,30 @@ def _contract(request, pk) -> Contract:
 
 def contract_detail(request, pk):
     contract = _contract(request, pk)
-    side = signing_side(request.user, contract)
+    # What this reader is shown, worked out once per version of the data and day (audit.stored).
+    context = stored("contract-page", lambda: _detail(request.user, contract), contract.pk,
+                     request.user.pk, clock.today())  # fmt: skip
+    # A form of its own each time (its fields are bound to this request's answers).
+    return render(request, "contracts/detail.html", {**context, "variation_form": VariationForm()})
+
+
+def _detail(user, contract) -> dict:
+    side = signing_side(user, contract)
     signed = side and getattr(contract, f"{side}_signed_by_id") is not None
-    schedule = contract.quality_schedule.select_related("indicator")
-    return render(
-        request,
-        "contracts/detail.html",
-        {
-            "contract": contract,
-            "outcomes": [i for i in schedule if i.kind == QualityScheduleItem.OUTCOME],
-            "requirements": [i for i in schedule if i.kind == QualityScheduleItem.REQUIREMENT],
-            "may_sign": side is not None and not signed,
-            "side": side,
-            "variations": _variations(contract, request.user),
-            "may_propose": contract.status == Contract.Status.SIGNED
-            and can(request.user, Action.PROPOSE_VARIATION, contract),
-            "variation_form": VariationForm(),
-            # Quality monitoring is an app above this one: its menu entry (the same policy as
-            # its pages) says whether this person may follow the link to the figures.
-            "may_see_quality": may_follow(request.user, "quality"),
-        },
-    )
+    schedule = list(contract.quality_schedule.select_related("indicator"))
+    return {
+        "contract": contract,
+        "outcomes": [i for i in schedule if i.kind == QualityScheduleItem.OUTCOME],
+        "requirements": [i for i in schedule if i.kind == QualityScheduleItem.REQUIREMENT],
+        "may_sign": side is not None and not signed,
+        "side": side,
+        "variations": _variations(contract, user),
+        "may_propose": contract.status == Contract.Status.SIGNED
+        and can(user, Action.PROPOSE_VARIATION, contract),
+        # Quality monitoring is an app above this one: its menu entry (the same policy as
+        # its pages) says whether this person may follow the link to the figures.
+        "may_see_quality": may_follow(user, "quality"),
+    }
 
 
 def _variations(contract, user):

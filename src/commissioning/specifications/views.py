@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from commissioning import money
+from commissioning import clock, money
+from commissioning.audit.stored import stored
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, Role
@@ -135,18 +136,27 @@ def specification_new(request):
 
 def specification_detail(request, pk):
     spec = _visible(request, pk)
-    user = request.user
+    # What this reader is shown, worked out once per version of the data and day
+    # (audit.stored): the page, the cycle's steps and the links the policies allow them.
+    context = stored(
+        "specification-page", lambda: _detail(request.user, spec), spec.pk, request.user.pk,
+        clock.today(),
+    )  # fmt: skip
+    return render(request, "specifications/detail.html", context)
+
+
+def _detail(user, spec) -> dict:
     may_write = can(user, Action.WRITE_SPECIFICATION, spec)
     editable = is_editable(Status(spec.status))
     requirements = list(spec.quality_requirements.all())
     context = {
         "spec": spec,
-        "outcomes": spec.outcomes.select_related("indicator"),
+        "outcomes": list(spec.outcomes.select_related("indicator")),
         "requirements_by_dimension": [
             (d, [r for r in requirements if r.dimension == d.value]) for d in QualityDimension
         ],
-        "versions": ServiceSpecification.objects.filter(reference=spec.reference).order_by(
-            "version"
+        "versions": list(
+            ServiceSpecification.objects.filter(reference=spec.reference).order_by("version")
         ),
         "may_write": may_write and editable,
         "may_change_status": can(user, Action.CHANGE_SPECIFICATION_STATUS, spec),
@@ -157,7 +167,7 @@ def specification_detail(request, pk):
         else [],
     }
     context.update(consultation().page(user, spec))
-    return render(request, "specifications/detail.html", context)
+    return context
 
 
 def specification_edit(request, pk):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Count
 from django.urls import reverse
 
 from commissioning import clock
@@ -146,8 +147,11 @@ def cycle_for_specification(spec: ServiceSpecification, user) -> list[Step]:
         )
     )
     if needs_evaluation(route):
-        moderated = sum(
-            1 for p in process.proposals.filter(status="submitted") if p.moderated.count() == 5
+        moderated = (
+            process.proposals.filter(status="submitted")
+            .annotate(n=Count("moderated"))
+            .filter(n=5)
+            .count()
         )
         steps.append(
             Step(

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning import clock, numbers
+from commissioning.audit.stored import stored
 from commissioning.organisations.models import Organisation
 from commissioning.ui.http import csv_response, guard, submit
 
@@ -33,6 +34,13 @@ def evaluation(request, pk):
     process = _process(request, pk)
     user = request.user
     guard(may_open_evaluation(user, process))
+    # What this reader is shown, worked out once per version of the data and day (audit.stored).
+    context = stored("evaluation-page", lambda: _evaluation(user, process), process.pk, user.pk,
+                     clock.today())  # fmt: skip
+    return render(request, "selection/evaluation.html", context)
+
+
+def _evaluation(user, process) -> dict:
     evaluator = is_evaluator(user, process)
     overview = can(user, Action.VIEW_EVALUATION, process)
     summary = evaluation_for_process(process)
@@ -68,7 +76,7 @@ def evaluation(request, pk):
             .select_related("user", "provider", "managed_by")
             .order_by("declared_at")
         )
-    return render(request, "selection/evaluation.html", context)
+    return context
 
 
 def evaluation_csv(request, pk):

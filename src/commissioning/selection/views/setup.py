@@ -67,7 +67,13 @@ def selection_new(request, pk):
 
 def selection_detail(request, pk):
     process = _process(request, pk)
-    user = request.user
+    # What this reader is shown, worked out once per version of the data and day (audit.stored).
+    context = stored("selection-page", lambda: _detail(request.user, process), process.pk,
+                     request.user.pk, clock.today())  # fmt: skip
+    return render(request, "selection/detail.html", context)
+
+
+def _detail(user, process) -> dict:
     spec = process.specification
     team = can(user, Action.VIEW_EVALUATION, process) or can(user, Action.MANAGE_SELECTION, process)
     my_providers = _providers_of(user)
@@ -85,7 +91,7 @@ def selection_detail(request, pk):
         "answer": can(user, Action.ANSWER_CLARIFICATION, process),
         "open": process.status == "inviting" and clock.today() <= process.proposals_deadline,
         "weights": [(c, process.weights[c]) for c in Criterion],
-        "scale": SCALE.items(),
+        "scale": list(SCALE.items()),
         "my_providers": my_providers,
         "mine": mine,
         "may_propose": bool(my_providers) and can(user, Action.SUBMIT_PROPOSAL),
@@ -108,7 +114,7 @@ def selection_detail(request, pk):
         context["eligible"] = [u for u in eligible if u.pk not in chosen]
     else:
         context["clarifications_public"] = clarifications_for_bidders(process, user)
-    return render(request, "selection/detail.html", context)
+    return context
 
 
 def selection_invite(request, pk):
@@ -141,7 +147,9 @@ def selection_invite(request, pk):
             )
             return redirect("selection", process.pk)
     return render(
-        request, "selection/invite.html", {"form": form, "process": process, "scale": SCALE.items()}
+        request,
+        "selection/invite.html",
+        {"form": form, "process": process, "scale": list(SCALE.items())},
     )
 
 
