@@ -23,8 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -58,18 +62,100 @@ def plain_words(text: str) -> str:
     return _CODE.sub(lambda m: m.group(0).replace("_", " "), text)
 
 
+# While ``entries`` writes a list: the records it names, read in one query per model, and each
+# record's name worked out once (a process named by a hundred entries is read once).
+_found: ContextVar[dict | None] = ContextVar("audit_readable_found", default=None)
+_MISSING = object()
+
+
 def _find(model, **key):
     """The record with this key, or None: an audit entry may name what is not a record's key
     (an event about "synthetic-economy", a link stored by its code)."""
+    found = _found.get()
+    memo_key = (model, *sorted((k, str(v)) for k, v in key.items()))
+    if found is not None and (hit := found.get(memo_key, _MISSING)) is not _MISSING:
+        return hit
     try:
-        return model.objects.filter(**key).first()
+        obj = model.objects.filter(**key).first()
     except (ValueError, TypeError, ValidationError):
-        return None
+        obj = None
+    if found is not None:
+        found[memo_key] = obj
+    return obj
 
 
 def name_of(obj) -> str:
+    found = _found.get()
+    memo_key = ("name", type(obj), obj.pk) if found is not None else None
+    if memo_key is not None and (hit := found.get(memo_key, _MISSING)) is not _MISSING:  # type: ignore[union-attr]
+        return hit
     namer = getattr(obj, "audit_name", None)
-    return plain_words(str(namer() if callable(namer) else obj))
+    name = plain_words(str(namer() if callable(namer) else obj))
+    if memo_key is not None:
+        found[memo_key] = name  # type: ignore[index]
+    return name
+
+
+def _wanted(revisions: list[Revision]) -> dict[Any, set[str]]:
+    """The keys of every record the entries will name, by model: the records themselves, the
+    links their changes hold, and the ids a service recorded beside them (``AUDIT_LINKS``)."""
+    wanted: dict[Any, set[str]] = {}
+    for rev in revisions:
+        model = _model(rev.object_type)
+        if model is None:
+            continue
+        wanted.setdefault(model, set()).add(str(rev.object_id))
+        for name, change in (rev.diff or {}).items():
+            values = change if isinstance(change, list) and len(change) == 2 else [change]
+            linked = getattr(model, "AUDIT_LINKS", {}).get(name)
+            field = _field(model, name)
+            if linked:
+                target = _model(linked)
+            elif (
+                field is not None
+                and field.is_relation
+                and field.related_model is not None
+                and name.removesuffix("_id") not in getattr(model, "AUDIT_UNNAMED", ())
+            ):
+                target = field.related_model
+            else:
+                continue
+            if target is None:
+                continue
+            for value in values:
+                for v in value if isinstance(value, list) else [value]:
+                    if isinstance(v, str | int) and not isinstance(v, bool):
+                        wanted.setdefault(target, set()).add(str(v))
+    return wanted
+
+
+@contextmanager
+def _reading(revisions: list[Revision]) -> Iterator[None]:
+    found: dict = {}
+    for model, keys in _wanted(revisions).items():
+        pk = model._meta.pk
+        valid = []
+        for key in keys:
+            try:
+                valid.append(pk.to_python(key))
+            except (ValueError, TypeError, ValidationError):
+                continue
+        if not valid:
+            continue
+        records = model.objects.in_bulk(valid)
+        for key in keys:
+            try:
+                value = pk.to_python(key)
+            except (ValueError, TypeError, ValidationError):
+                continue
+            record = records.get(value)
+            if record is not None:  # else the code lookup is tried (a link stored by code)
+                found[(model, ("pk", str(key)))] = record
+    token = _found.set(found)
+    try:
+        yield
+    finally:
+        _found.reset(token)
 
 
 def _field(model, name: str):
@@ -170,4 +256,7 @@ def entry(rev: Revision) -> Entry:
 
 
 def entries(revisions) -> list[Entry]:
-    return [entry(rev) for rev in revisions]
+    """Each revision as people read it: the records they name read in one query per model."""
+    revisions = list(revisions)
+    with _reading(revisions):
+        return [entry(rev) for rev in revisions]
