@@ -42,41 +42,41 @@ def _url(person, name="phb-person", **kw):
 
 def index(request):
     """The caseload (coordinators), the records an auditor reads, or the holder's own."""
-    people = list(phb.records_of(request.user))
-    own = [
-        p
-        for p in people
-        if relationship(request.user, p) in ("holder", "representative", "nominee")
-    ]
-    if own and len(own) == len(people) and len(own) == 1:
-        return redirect(_url(own[0]))
-    coordinating = [
-        m.organisation for m in current_memberships(request.user) if m.role == Role.CARE_COORDINATOR
-    ]
-    programmes = [
-        m.organisation for m in current_memberships(request.user) if m.role in PROGRAMME_READERS
-    ]
-    if not people and not coordinating and not programmes:
+    # Who is on it and what waits, once per version of the data and day (audit.stored); the
+    # access to the records is logged on every request.
+    context = stored("caseload", lambda: _caseload(request.user), request.user.pk, clock.today())
+    if context is None:
         raise PermissionDenied(
             "Personal health budgets are seen by the person, their care team and auditors."
         )
+    people, own = context["people"], context["own"]
+    if own and len(own) == len(people) and len(own) == 1:
+        return redirect(_url(own[0]))
     phb.log_access(request.user, [p.pk for p in people], "caseload", "web", True)
-    mine = [p for p in people if p.coordinator_id == request.user.pk]
-    flagged = Payment.objects.filter(person__in=mine, flagged=True, flag_cleared=False).count()
-    pending = Reconsideration.objects.filter(person__in=mine, outcome="pending").count()
-    return render(
-        request,
-        "personal_budgets/index.html",
-        {
-            "people": people,
-            "own": own,
-            "reviews": phb.review_list(mine),
-            "coordinating": coordinating,
-            "programmes": sorted(set(programmes), key=lambda o: o.name),
-            "flagged": flagged,
-            "pending": pending,
-        },
-    )
+    return render(request, "personal_budgets/index.html", context)
+
+
+def _caseload(user) -> dict | None:
+    people = list(phb.records_of(user))
+    own = [p for p in people if relationship(user, p) in ("holder", "representative", "nominee")]
+    coordinating = [
+        m.organisation for m in current_memberships(user) if m.role == Role.CARE_COORDINATOR
+    ]
+    programmes = [m.organisation for m in current_memberships(user) if m.role in PROGRAMME_READERS]
+    if not people and not coordinating and not programmes:
+        return None
+    mine = [p for p in people if p.coordinator_id == user.pk]
+    return {
+        "people": people,
+        "own": own,
+        "reviews": phb.review_list(mine),
+        "coordinating": coordinating,
+        "programmes": sorted(set(programmes), key=lambda o: o.name),
+        "flagged": Payment.objects.filter(
+            person__in=mine, flagged=True, flag_cleared=False
+        ).count(),
+        "pending": Reconsideration.objects.filter(person__in=mine, outcome="pending").count(),
+    }
 
 
 def new_person(request):

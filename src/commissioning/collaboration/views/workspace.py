@@ -23,27 +23,28 @@ from .primary_care import nhse_regions
 
 def workspace(request):
     guard(can(request.user, Action.VIEW_COLLABORATION))
-    return render(
-        request,
-        "together/workspace.html",
-        {
-            "consortia": Consortium.objects.select_related("co_ordinating").prefetch_related(
-                "members"
-            ),
-            "arrangements": CoCommissioningArrangement.objects.select_related("commissioner"),
-            "pools": [
-                # Each pool's forecast, kept until the data change or the day does.
-                (p, stored("pool-outlook", lambda p=p: _pool_outlook(p), p.pk, clock.today()))
-                for p in visible_pools(
-                    request.user, PooledBudget.objects.select_related("host", "pool_account")
-                )
-            ],
-            "sections": sections_for(request.user),
-            "may_record_consortium": bool(consortium_leads(request.user)),
-            "may_record_arrangement": bool(nhse_regions(request.user)),
-            "may_record_pool": bool(pool_hosts(request.user)),
-        },
-    )
+    # What this reader is shown, once per version of the data and day (audit.stored).
+    context = stored("together", lambda: _workspace(request.user), request.user.pk, clock.today())
+    return render(request, "together/workspace.html", context)
+
+
+def _workspace(user) -> dict:
+    return {
+        "consortia": list(
+            Consortium.objects.select_related("co_ordinating").prefetch_related("members")
+        ),
+        "arrangements": list(CoCommissioningArrangement.objects.select_related("commissioner")),
+        "pools": [
+            (p, stored("pool-outlook", lambda p=p: _pool_outlook(p), p.pk, clock.today()))
+            for p in visible_pools(
+                user, PooledBudget.objects.select_related("host", "pool_account")
+            )
+        ],
+        "sections": sections_for(user),
+        "may_record_consortium": bool(consortium_leads(user)),
+        "may_record_arrangement": bool(nhse_regions(user)),
+        "may_record_pool": bool(pool_hosts(user)),
+    }
 
 
 def _pool_outlook(pool) -> tuple[str, str]:
