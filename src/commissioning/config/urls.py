@@ -5,6 +5,9 @@ from django.urls import include, path
 
 from commissioning.api.v1 import api as api_v1
 
+# An upload over a limit: a page naming the limit (config.uploads).
+handler400 = "commissioning.config.uploads.refused"
+
 admin.site.site_header = "Commissioning platform administration"
 admin.site.site_title = "Commissioning platform admin"
 

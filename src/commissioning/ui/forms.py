@@ -7,10 +7,12 @@ command takes; the rules live in the services, which report problems by command 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.forms.utils import pretty_name
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -116,6 +118,19 @@ class SelectMultiple(_OptionsInPython, forms.SelectMultiple):
 IN_PYTHON = {forms.Select: Select, forms.SelectMultiple: SelectMultiple}
 
 
+class NotStored(UploadedFile):
+    """A file the server could not write to disk while it was uploaded (its disk full, say):
+    nothing of it was kept (``config.uploads``). A form says so on the file's field, naming the
+    file, whatever else the field would have said, so the form is refused and nothing is saved."""
+
+    def __init__(self, name: str, why: str) -> None:
+        super().__init__(io.BytesIO(), name, "application/octet-stream", 0)
+        self.message = (
+            f"{self.name} could not be received: {why}. Nothing was saved. Try again later, "
+            "and tell the platform's administrator if it happens again."
+        )
+
+
 class NHSForm(forms.Form):
     """A form whose widgets carry the NHS.UK classes and whose fields render with
     ``{% nhs_field %}``. ``prefix_label`` adds a visible prefix such as £."""
@@ -137,6 +152,21 @@ class NHSForm(forms.Form):
             if isinstance(field, forms.DateField):
                 field.validators.append(_date_in_range)
                 field.input_formats = list(numbers.DAY_FORMATS)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound:
+            return
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.FileField):
+                continue
+            key = self.add_prefix(name)
+            files = self.files
+            sent = files.getlist(key) if hasattr(files, "getlist") else [files.get(key)]
+            lost = [f for f in sent if isinstance(f, NotStored)]
+            if lost:  # the only message that is true of it
+                self._errors[name] = self.error_class([lost[0].message], renderer=self.renderer)
+                self.cleaned_data.pop(name, None)
 
     def add_error(self, field, error) -> None:
         """One message per field, as the NHS.UK design system shows errors: the first found (a

@@ -1,12 +1,16 @@
 """``/health/``, for a load balancer or a monitor: whether this server reaches the database and
 whether a worker is alive to run long jobs. No sign-in, nothing about the data: 200 when both
-answer, 503 (with which does not) otherwise."""
+answer, 503 (with which does not) otherwise. While the database is away each request tries a
+fresh connection (the broken one is closed), so the answer is 200 again as soon as it is back,
+without restarting the server."""
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.db.utils import DatabaseError
+from django.db.utils import DatabaseError, InterfaceError
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
@@ -22,8 +26,9 @@ def health(request):
             cursor.execute("SELECT 1")
             database = cursor.fetchone() == (1,)
         worker = worker_alive()
-    except DatabaseError:
-        connection.close()  # a fresh connection next time (the database may be back)
+    except (DatabaseError, InterfaceError):  # refused, reset, or closed under us
+        with contextlib.suppress(DatabaseError, InterfaceError):
+            connection.close()  # a fresh connection next time (the database may be back)
     ok = database and worker
     body = {
         "status": "ok" if ok else "unavailable",

@@ -42,7 +42,8 @@ def test_a_request_larger_than_the_cap_is_refused_from_its_declared_length(clien
         _fields(economy) | {"documents": [SimpleUploadedFile("a.pdf", PDF)]},
         CONTENT_LENGTH=str(106 * 1024 * 1024),
     )
-    assert response.status_code == 400
+    assert response.status_code == 413
+    assert "larger than 105 MB, the most the platform accepts" in response.content.decode()
     assert not Proposal.objects.exists()
 
 
