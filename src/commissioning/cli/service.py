@@ -95,5 +95,8 @@ def serve(
     gunicorn = [sys.executable, "-m", "gunicorn", "commissioning.config.wsgi",
                 "--bind", f"{host}:{port}", "--workers", str(count), "--timeout", "60",
                 *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
-                "--access-logfile", "-", "--error-logfile", "-"]  # fmt: skip
+                "--access-logfile", "-", "--error-logfile", "-",
+                # gunicorn's control socket is one path for the whole user: a second server on
+                # the machine would take it over. Nothing of ours uses it.
+                "--no-control-socket"]  # fmt: skip
     _children([gunicorn, [*me, "worker"]])
