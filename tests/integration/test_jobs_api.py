@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from commissioning.jobs import worker
 from commissioning.jobs.models import Job
 from commissioning.market.models import StressTest
 from tests.bearer import bearer, post
+from tests.jobrun import run_queued_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +28,7 @@ def test_a_sweep_followed_through_its_job_to_its_result(client, market):
         "started_at": None, "finished_at": None, "url": f"/jobs/{test['job_id']}/",
         "result_url": None, "result_api_url": None,
     }  # fmt: skip
-    worker.run_worker(batch=True, interval=0, signals=False)
+    run_queued_jobs()
     done = client.get(url, **bearer(e.auditor)).json()  # the market's viewers see it too
     assert done["state"] == "done" and done["done"] == done["total"] and done["percent"] == 100
     assert done["result_url"] == f"/market/stress/{test['id']}/"

@@ -53,6 +53,10 @@ class Job(models.Model):
     result_api_url = models.CharField(max_length=300, blank=True,
                                       help_text="Where the API gives its result")  # fmt: skip
     cancel_requested = models.BooleanField(default=False)
+    exclusive = models.CharField(
+        max_length=50, blank=True,
+        help_text="Jobs with the same key run one at a time (the database refuses a second)",
+    )  # fmt: skip
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -62,6 +66,13 @@ class Job(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["started_by", "state"], name="job_by_starter_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exclusive"],
+                condition=models.Q(state__in=["queued", "running"]) & ~models.Q(exclusive=""),
+                name="one_unfinished_job_per_key",
+            )
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return self.title

@@ -6,14 +6,16 @@ millions of spells. The same write asks whether anyone has asked the job to stop
 only a job not asked to stop), so checking costs nothing more; once asked, the next report
 raises ``Cancelled``, which the job's runner (``jobs.running``) catches, storing nothing.
 
-Only the thread that made the ``Progress`` writes to the database (the worker's, which holds
-its connection). Analytics that report from threads of their own (the sweep, the SHMI scoring
-pass) run under ``watch``: their reports are counted in memory, this thread writes them, and a
-cancellation reaches them as ``Cancelled`` from their next report.
+A write the database does not answer (busy, or restarting) is skipped and tried again at the
+next; the job goes on. Only the thread that made the ``Progress`` writes to the database (the
+worker's, which holds its connection). Analytics that report from threads of their own (the
+sweep, the SHMI scoring pass) run under ``watch``: their reports are counted in memory, this
+thread writes them, and a cancellation reaches them as ``Cancelled`` from their next report.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -21,11 +23,14 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
+from django.db import OperationalError, connection
 from django.dispatch import Signal
 
 from .models import Job
 
 EVERY = 0.5  # seconds between writes of a job's progress
+
+logger = logging.getLogger("commissioning.jobs")
 
 T = TypeVar("T")
 
@@ -96,20 +101,32 @@ class Progress:
         with self._lock:
             figures = (self.done, self.total, self.label)
         self._written_at = now
-        if figures == self._written and not force:
-            still = Job.objects.filter(pk=self.job.pk, cancel_requested=False).exists()
-        else:
-            done, total, label = figures
-            still = bool(
-                Job.objects.filter(pk=self.job.pk, cancel_requested=False).update(
-                    done=min(done, total) if total else done, total=total, stage=label
-                )
-            )
-            self._written = figures
-            if still:
-                reported.send(Job, job=self.job, done=done, total=total, stage=label)
+        try:
+            still = self._write(figures, force)
+        except OperationalError:
+            # The database did not answer (busy, or restarting): the job goes on, and the next
+            # write tries again on a fresh connection.
+            logger.warning("job %s: its progress could not be written", self.job.pk)
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
+            return
         if not still:
             self._cancelled.set()
+
+    def _write(self, figures: tuple[int, int, str], force: bool) -> bool:
+        """Write the figures (or, unchanged, only ask); whether the job may go on."""
+        if figures == self._written and not force:
+            return Job.objects.filter(pk=self.job.pk, cancel_requested=False).exists()
+        done, total, label = figures
+        still = bool(
+            Job.objects.filter(pk=self.job.pk, cancel_requested=False).update(
+                done=min(done, total) if total else done, total=total, stage=label
+            )
+        )
+        self._written = figures
+        if still:
+            reported.send(Job, job=self.job, done=done, total=total, stage=label)
+        return still
 
     def watch(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``work(*args, **kwargs)`` on a thread of its own, writing its progress from this

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from commissioning.audit import chain as audit
@@ -20,15 +20,24 @@ from .permissions import Action, require
 JOB_FIELDS = ("kind", "title", "state", "total")
 
 
-def start_job(kind: str, title: str, actor, enqueue: Callable[[Job], Any], total: int = 0) -> Job:
+def start_job(kind: str, title: str, actor, enqueue: Callable[[Job], Any], total: int = 0,
+              busy: str | None = None) -> Job:  # fmt: skip
     """Record a job and put its task in the queue (``enqueue(job)`` returns the queue's result,
     whose id is kept), in one transaction: inside an app's service, the job commits with the
-    record it works for, or neither does. The app's service has checked that ``actor`` may."""
+    record it works for, or neither does. The app's service has checked that ``actor`` may.
+    With ``busy``, jobs of this kind run one at a time: while one is unfinished another is
+    refused with ``busy`` as the reason (the database's constraint decides, so two people at
+    the same moment cannot both start one)."""
     with transaction.atomic():
-        job = Job.objects.create(
-            kind=kind, title=title[:200], total=total, created_at=timezone.now(),
-            started_by=actor if getattr(actor, "pk", None) else None,
-        )  # fmt: skip
+        try:
+            with transaction.atomic():
+                job = Job.objects.create(
+                    kind=kind, title=title[:200], total=total, created_at=timezone.now(),
+                    started_by=actor if getattr(actor, "pk", None) else None,
+                    exclusive=kind if busy else "",
+                )  # fmt: skip
+        except IntegrityError:
+            raise refuse("job", busy or "") from None
         job.task_id = str(enqueue(job).id)
         job.save(update_fields=["task_id"])
         audit.created(actor, job, JOB_FIELDS)

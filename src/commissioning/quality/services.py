@@ -565,11 +565,9 @@ def start_shmi_run(actor) -> Job:
     if not any(spells_dir().glob("*.parquet")):
         raise refuse("spells", "There are no spells to run it on: the synthetic health economy "
                                "has not been generated (`commissioning demo-setup`)")  # fmt: skip
-    with transaction.atomic():
-        if Job.objects.filter(kind=SHMI, state__in=Job.ACTIVE).exists():
-            raise refuse("job", "An SHMI run is under way already: its results come first")
-        return start_job(SHMI, f"SHMI and CUSUM alerts on {SHMI_SOURCE}", actor,
-                         lambda job: run_shmi.enqueue(job.pk))  # fmt: skip
+    return start_job(SHMI, f"SHMI and CUSUM alerts on {SHMI_SOURCE}", actor,
+                     lambda job: run_shmi.enqueue(job.pk),
+                     busy="An SHMI run is under way already: its results come first")  # fmt: skip
 
 
 @task()

@@ -8,10 +8,12 @@ checked)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
@@ -20,8 +22,9 @@ from commissioning.audit import chain as audit
 from commissioning.audit.models import Revision
 from commissioning.jobs import progress as job_progress
 from commissioning.jobs import running, services, worker
-from commissioning.jobs.models import Job
+from commissioning.jobs.models import Job, WorkerBeat
 from commissioning.jobs.progress import Progress
+from tests.jobrun import run_queued_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,7 +82,7 @@ def test_a_job_is_recorded_with_its_task_and_audited(economy):
 
 def test_the_worker_runs_it_to_the_end_and_it_stores_its_result_once(economy):
     job = start(economy.quality_lead, 25)
-    worker.run_worker(batch=True, interval=0, signals=False)
+    run_queued_jobs()
     job.refresh_from_db()
     assert (job.state, job.done, job.total, job.result_url) == ("done", 25, 25, "/counted/")
     assert job.started_at and job.finished_at and job.percent == 100 and stored(job) == 1
@@ -89,7 +92,7 @@ def test_the_worker_runs_it_to_the_end_and_it_stores_its_result_once(economy):
     queued = DBTaskResult.objects.get()
     queued.status = "READY"
     queued.save()
-    worker.run_worker(batch=True, interval=0, signals=False)
+    run_queued_jobs()
     assert stored(job) == 1
 
 
@@ -170,7 +173,7 @@ def test_a_job_cancelled_while_it_waits_never_runs(economy):
     cancelled = services.cancel_job(job, economy.quality_lead)
     assert cancelled.state == "cancelled" and cancelled.finished_at
     # The worker takes it up and finds nothing to do.
-    worker.run_worker(batch=True, interval=0, signals=False)
+    run_queued_jobs()
     job.refresh_from_db()
     assert job.state == "cancelled" and job.started_at is None and stored(job) == 0
     assert DBTaskResult.objects.get().return_value.endswith("nothing to do")
@@ -255,3 +258,37 @@ def test_the_job_of_a_task_whose_workers_kept_dying_fails(economy):
     worker.requeue_orphans()
     job.refresh_from_db()
     assert job.state == "failed" and "stopped 3 times" in job.error
+
+
+def test_a_progress_write_the_database_refuses_is_skipped_and_the_job_goes_on(economy):
+    """The database busy (here another connection holding a write lock on SQLite's in-memory
+    test database, which refuses at once): the write is skipped, the next one is made."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL waits for a row lock rather than refusing")
+    job = start(economy.quality_lead, 10)
+    progress = Progress(job, every=0)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_a_write_lock():
+        with transaction.atomic():
+            now = timezone.now()
+            WorkerBeat.objects.create(worker_id="busy", host="h", pid=1, started_at=now,
+                                      beat_at=now)  # fmt: skip
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_a_write_lock)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        progress.stage("Reading", total=10)  # refused: skipped, no exception
+        progress.advance(3)
+    finally:
+        release.set()
+        holder.join(10)
+    job.refresh_from_db()
+    assert (job.done, job.stage) == (0, "")
+    progress.advance(1)
+    job.refresh_from_db()
+    assert (job.done, job.total, job.stage) == (4, 10, "Reading")

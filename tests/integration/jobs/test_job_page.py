@@ -17,11 +17,11 @@ from django_tasks import task
 
 from commissioning.jobs import progress as job_progress
 from commissioning.jobs import services as jobs
-from commissioning.jobs import worker
 from commissioning.jobs.models import Job
 from commissioning.jobs.queries import running_for
 from commissioning.market import services as m
 from commissioning.market.models import StressTest
+from tests.jobrun import run_queued_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -103,7 +103,7 @@ def test_the_page_while_a_job_waits_runs_and_when_it_is_done(client, market):
     assert "Solving" in status and "Cancel the job" in status
     # Done: the result's link; no more polling, no button.
     Job.objects.filter(pk=job.pk).update(state="queued", done=0, stage="")
-    worker.run_worker(batch=True, interval=0, signals=False)
+    run_queued_jobs()
     body = page(client, e.finance_lead, job).content.decode()
     stress_url = reverse("market-stress", args=[test.pk])
     assert f'<a href="{stress_url}">See the stress test</a>' in body
@@ -125,7 +125,7 @@ def test_a_sweep_cancelled_while_it_runs_stores_nothing_and_its_stress_test_says
 
     job_progress.reported.connect(cancel_once_under_way)
     try:
-        worker.run_worker(batch=True, interval=0, signals=False)
+        run_queued_jobs()
     finally:
         job_progress.reported.disconnect(cancel_once_under_way)
     test.refresh_from_db()
@@ -147,7 +147,7 @@ def test_a_sweep_cancelled_while_it_waits_is_marked_at_once(client, market):
     client.post(reverse("job-cancel", args=[test.job.pk]))
     test.refresh_from_db()
     assert test.status == "cancelled" and test.finished_at
-    worker.run_worker(batch=True, interval=0, signals=False)
+    run_queued_jobs()
     test.refresh_from_db()
     assert test.status == "cancelled" and test.results == []
 

@@ -15,11 +15,11 @@ from commissioning.engine.quality.shmi import ShmiOptions, shmi
 from commissioning.engine.synth.config import Injection
 from commissioning.jobs import progress as job_progress
 from commissioning.jobs import services as jobs
-from commissioning.jobs import worker
 from commissioning.jobs.models import Job
 from commissioning.quality import services as q
 from commissioning.quality.models import MortalityAlert, MortalityResult, MortalityRun
 from tests.bearer import bearer, post
+from tests.jobrun import run_queued_jobs
 from tests.synth import write_economy
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,10 +40,6 @@ def spells(settings, shmi_synth):
     return shmi_synth / "spells"
 
 
-def run_the_worker() -> None:
-    worker.run_worker(batch=True, interval=0, signals=False)
-
-
 def test_a_quality_lead_starts_a_run_from_the_mortality_page_and_the_worker_stores_it_once(
     client, economy, spells
 ):
@@ -61,7 +57,7 @@ def test_a_quality_lead_starts_a_run_from_the_mortality_page_and_the_worker_stor
     assert f'href="{reverse("job", args=[job.pk])}"' in page
     assert not MortalityRun.objects.exists()
 
-    run_the_worker()
+    run_queued_jobs()
     job.refresh_from_db()
     assert job.state == "done" and job.done == job.total > 0 and job.finished_at
     assert job.result_url == reverse("quality-mortality")
@@ -87,7 +83,7 @@ def test_a_quality_lead_starts_a_run_from_the_mortality_page_and_the_worker_stor
     queued = DBTaskResult.objects.get()
     queued.status = "READY"
     queued.save()
-    run_the_worker()
+    run_queued_jobs()
     assert MortalityRun.objects.count() == 1 and MortalityAlert.objects.count() == len(alerts)
 
 
@@ -103,7 +99,7 @@ def test_a_run_cancelled_part_way_stores_nothing(economy, spells, monkeypatch):
 
     job_progress.reported.connect(cancel_once_under_way)
     try:
-        run_the_worker()
+        run_queued_jobs()
     finally:
         job_progress.reported.disconnect(cancel_once_under_way)
     job.refresh_from_db()
@@ -115,7 +111,7 @@ def test_a_run_cancelled_part_way_stores_nothing(economy, spells, monkeypatch):
 def test_a_run_cancelled_while_it_waits_never_runs(economy, spells):
     job = q.start_shmi_run(economy.quality_lead)
     jobs.cancel_job(job, economy.administrator)  # the quality policy lets administrators
-    run_the_worker()
+    run_queued_jobs()
     job.refresh_from_db()
     assert job.state == "cancelled" and job.started_at is None
     assert not MortalityRun.objects.exists()
@@ -139,7 +135,7 @@ def test_runs_are_refused_to_others_without_spells_and_while_one_is_under_way(
 def test_the_run_stores_as_its_starter_and_fails_if_they_may_no_longer(economy, spells):
     job = q.start_shmi_run(economy.quality_lead)
     economy.quality_lead.memberships.update(role="commissioner")
-    run_the_worker()
+    run_queued_jobs()
     job.refresh_from_db()
     assert job.state == "failed" and "permission to load mortality results" in job.error
     assert not MortalityRun.objects.exists()
@@ -167,7 +163,7 @@ def test_an_analyst_starts_a_run_through_the_api_and_reads_its_result(client, ec
     assert (job["kind"], job["state"], job["result_api_url"]) == ("quality.shmi", "queued", None)
     again = post(client, "/api/v1/quality/shmi-runs", {}, e.administrator)
     assert again.status_code == 422 and "under way already" in again.json()["detail"][0]["msg"]
-    run_the_worker()
+    run_queued_jobs()
     done = client.get(f"/api/v1/jobs/{job['id']}", **bearer(e.provider)).json()
     assert done["state"] == "done" and done["result_url"] == reverse("quality-mortality")
     run = MortalityRun.objects.get()
