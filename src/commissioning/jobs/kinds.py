@@ -24,6 +24,7 @@ class Kind:
     name: str
     label: str
     result_label: str = "See the result"
+    steps: str = "steps"  # what it counts, as in "48 of 140 scenarios solved"
     may_view: Callable[[Any, Any], bool] = _nobody
     may_cancel: Callable[[Any, Any], bool] = _nobody
     ended: Callable[[Any, str, str], None] | None = None

@@ -1,6 +1,7 @@
 """A job's page: what it is, its state and progress, its result when done, and a button to
 cancel it while it waits or runs. The page refreshes its status itself (htmx polling the same
-address, which answers the status alone to htmx) while the job is unfinished."""
+address, which answers the status alone to htmx) while the job is unfinished; the Cancel button
+keeps its id, so htmx gives its focus back after each refresh."""
 
 from __future__ import annotations
 
@@ -46,9 +47,9 @@ def job_cancel(request, pk):
         request,
         lambda: services.cancel_job(job, request.user),
         lambda j: (
-            "Cancelled"
+            "The job is cancelled: nothing was stored"
             if j.state == Job.State.CANCELLED
-            else "Asked to stop: the job stops at its next step and stores nothing"
+            else "The job is asked to stop: it stops at its next step and stores nothing"
         ),
         reverse("job", args=[job.pk]),
     )

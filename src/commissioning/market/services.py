@@ -156,6 +156,7 @@ SWEEP_KIND = Kind(
     SWEEP,
     "Stress test of every single failure",
     result_label="See the stress test",
+    steps="scenarios solved",
     may_view=lambda user, _job: can(user, Action.VIEW_MARKET),
     may_cancel=lambda user, _job: can(user, Action.RUN_STRESS_TEST),
     ended=_sweep_ended,

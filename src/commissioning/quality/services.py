@@ -611,6 +611,7 @@ SHMI_KIND = Kind(
     SHMI,
     "Mortality (SHMI) run",
     result_label="See the mortality results",
+    steps="steps (each spell is read, then scored)",
     may_view=lambda user, _job: can(user, Action.VIEW_QUALITY),
     may_cancel=lambda user, _job: can(user, Action.LOAD_MORTALITY),
 )
