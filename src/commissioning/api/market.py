@@ -72,6 +72,9 @@ class StressTestOut(Schema):
         description="Each scenario: unmet demand, extra patient-km, providers at capacity, "
         "areas left without the service and their population"
     )
+    job_id: int | None = Field(
+        description="A sweep's job in the worker: its state, or cancel it, at /jobs/{job_id}"
+    )
 
 
 class PriorityOut(Schema):
@@ -152,6 +155,7 @@ def _test_out(test: StressTest) -> dict:
         "sweep": test.sweep, "status": test.status, "done": test.done, "total": test.total,
         "started_at": test.started_at, "finished_at": test.finished_at, "error": test.error,
         "data": test.data, "baseline": test.baseline, "results": test.results,
+        "job_id": test.job_id,
     }  # fmt: skip
 
 
@@ -166,7 +170,8 @@ def list_stress_tests(request):
 @router.post("/market/stress-tests", response={201: StressTestOut}, tags=TAGS)
 def start_stress_test(request, payload: StressTestIn):
     """Run a scenario (answered when solved) or start a sweep of every single-provider failure
-    (answered at once: read its ``done`` of ``total`` until its status is ``done``)."""
+    (answered at once: read its ``done`` of ``total`` until its status is ``done``, or follow
+    its job at ``/jobs/{job_id}``, where it can be cancelled)."""
     _allow(can(request.user, Action.RUN_STRESS_TEST), "run a stress test")
     _market()
     test = services.start_stress_test(

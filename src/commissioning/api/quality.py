@@ -2,7 +2,8 @@
 (one month or many, idempotent: the same figures again change nothing, a different value for a
 month already recorded is a correction the audit trail keeps), the line's SPC chart data, and
 escalation: concerns and cases, contract performance notices, remedial action plans and their
-milestones, closing and escalating a case.
+milestones, closing and escalating a case; and mortality: a run of the SHMI pipeline with its
+CUSUM alerts, and starting one in the worker.
 
 Every endpoint calls the same service as the web page does, so permissions, rules, audit and
 all-or-nothing writes are the same. A service's field-level problems come back as 422 with one
@@ -18,11 +19,17 @@ from ninja.pagination import paginate
 
 from commissioning.contracts.models import Contract, QualityScheduleItem
 from commissioning.quality import queries, services
-from commissioning.quality.models import EscalationCase, Milestone, QualityMeasurement
+from commissioning.quality.models import (
+    EscalationCase,
+    Milestone,
+    MortalityRun,
+    QualityMeasurement,
+)
 from commissioning.quality.permissions import Action, can, visible_cases
 
 from .commands import body_for, command_from
 from .common import _allow, _org
+from .jobs import JobOut, job_out
 from .pagination import Pagination
 from .types import Id, RequestBody
 
@@ -411,3 +418,68 @@ def report_progress(request, milestone_id: Id, payload: ProgressIn):
             milestone, command_from(payload, services.ProgressInput), request.user
         )
     )
+
+
+# --- Mortality (SHMI) runs ---------------------------------------------------------------------
+
+
+class MortalityProviderOut(Schema):
+    provider_code: str
+    spells: int
+    observed: float = Field(description="Deaths in hospital or within 30 days of discharge")
+    expected: float = Field(description="Deaths expected from the risk model")
+    shmi: float
+    lower_95: float
+    upper_95: float
+    lower_998: float
+    upper_998: float
+    band: str = Field(description="Against the 95% limits widened for overdispersion")
+    band_998: str
+
+
+class MortalityAlertOut(Schema):
+    provider_code: str
+    month: dt.date
+    observed: float
+    expected: float
+    cusum: float
+    threshold: float
+
+
+class MortalityRunOut(Schema):
+    id: int
+    source: str = Field(description="The spells the pipeline read")
+    period_from: dt.date
+    period_to: dt.date
+    spells: int
+    phi: float
+    tau2: float
+    odds_ratio: float = Field(description="The odds ratio the monthly CUSUM tests for")
+    false_alarm_rate: float = Field(description="A chance in a year per in-control provider")
+    loaded_at: dt.datetime
+    providers: list[MortalityProviderOut]
+    alerts: list[MortalityAlertOut] = Field(description="Months a provider's CUSUM signalled")
+
+
+@router.get("/quality/mortality-runs/{run_id}", response=MortalityRunOut, tags=TAGS)
+def get_mortality_run(request, run_id: Id):
+    """A run of the SHMI pipeline: each provider's SHMI and band, and the CUSUM's alerts."""
+    _allow(can(request.user, Action.VIEW_QUALITY), "see the quality workspace")
+    run = get_object_or_404(MortalityRun, pk=run_id)
+    return {
+        **{f: getattr(run, f) for f in ("source", "period_from", "period_to", "spells", "phi",
+                                        "tau2", "odds_ratio", "false_alarm_rate", "loaded_at")},
+        "id": run.pk,
+        "providers": list(run.results.order_by("provider_code").values()),
+        "alerts": list(run.alerts.order_by("provider_code", "month").values()),
+    }  # fmt: skip
+
+
+@router.post("/quality/shmi-runs", response={201: JobOut}, tags=TAGS)
+def start_shmi_run(request):
+    """Start the SHMI pipeline and its monthly CUSUM detection on the synthetic economy's spells,
+    in the worker: answered at once with its job, to follow at ``/jobs/{id}`` (where it can be
+    cancelled) until its ``result_api_url`` gives the run. One run at a time (422 while one is
+    under way)."""
+    _allow(can(request.user, Action.LOAD_MORTALITY), "load mortality results")
+    return 201, job_out(request, services.start_shmi_run(request.user))

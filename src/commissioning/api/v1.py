@@ -194,6 +194,7 @@ from . import (  # noqa: E402
     budgets,
     collaboration,
     contracts,
+    jobs,
     ledger,
     market,
     pools,
@@ -215,5 +216,6 @@ for module in (
     ledger,
     specialised,
     budgets,
+    jobs,
 ):
     api.add_router("/", module.router)

@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("commissioning.specialised.urls")),
     path("", include("commissioning.personal_budgets.urls")),
     path("", include("commissioning.ledger.urls")),
+    path("", include("commissioning.jobs.urls")),
     path("", include("commissioning.web.urls")),
 ]

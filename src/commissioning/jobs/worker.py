@@ -34,6 +34,7 @@ from django_tasks_db.management.commands.db_worker import Worker as DatabaseWork
 from django_tasks_db.models import DBTaskResult
 
 from .models import WorkerBeat
+from .running import abandoned
 
 logger = logging.getLogger("commissioning.jobs")
 
@@ -90,6 +91,8 @@ def _put_back(job: DBTaskResult, why: str) -> bool:
     the job locked."""
     if len(job.worker_ids) >= MAX_ATTEMPTS:
         job.set_failed(RuntimeError(f"its worker died {len(job.worker_ids)} times"))
+        abandoned(str(job.id), f"The worker running it stopped {len(job.worker_ids)} "
+                               "times; it may be what stops them")  # fmt: skip
         logger.error("job %s failed: its worker died %d times", job.id, len(job.worker_ids))
         return False
     job.status = "READY"

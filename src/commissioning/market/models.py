@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from commissioning.contracts.models import Contract
+from commissioning.jobs.models import Job
 
 
 class StressTest(models.Model):
@@ -16,6 +17,7 @@ class StressTest(models.Model):
         RUNNING = "running", "Running"
         DONE = "done", "Finished"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     title = models.CharField(max_length=200)
     failed = models.JSONField(default=list, help_text="Provider codes that fail")
@@ -36,6 +38,10 @@ class StressTest(models.Model):
     )
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    job = models.OneToOneField(
+        Job, null=True, blank=True, on_delete=models.PROTECT, related_name="stress_test",
+        help_text="The worker's job, for a sweep run in the background",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-started_at", "-pk"]

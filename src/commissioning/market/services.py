@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
@@ -19,12 +20,16 @@ from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.engine.market import resilience as rs
 from commissioning.engine.quality.tables import InputError
+from commissioning.jobs.kinds import Kind
+from commissioning.jobs.progress import Progress
+from commissioning.jobs.running import Result, Store, perform
+from commissioning.jobs.services import start_job
 from commissioning.names import tidy_name
 from commissioning.validation import Problems, refuse
 
 from . import data, rules
 from .models import ContinuityAssessment, StressTest
-from .permissions import Action, require
+from .permissions import Action, can, require
 
 MODEL_LOCK = threading.Lock()  # one HiGHS model per process, used by one request at a time
 STRESS_FIELDS = ("title", "failed", "cuts", "sweep", "max_km", "status")
@@ -76,7 +81,10 @@ def start_stress_test(cmd: StressInput, actor, background: bool = False) -> Stre
         )  # fmt: skip
         audit.record(actor, "create", test, after=audit.snapshot(test, STRESS_FIELDS))
         if cmd.sweep and background:
-            run_stress_test.enqueue(test.pk)  # the job commits with the test, or neither does
+            # The job commits with the test, or neither does.
+            test.job = start_job(SWEEP, title, actor, lambda _job: run_stress_test.enqueue(test.pk),
+                                 total=test.total)  # fmt: skip
+            test.save(update_fields=["job"])
             return test
     _run(test, market, scenario)
     return test
@@ -89,13 +97,70 @@ def run_stress_test(pk: int) -> str:
 
 
 def run_queued(pk: int) -> str:
-    """Run the sweep of stress test ``pk``, unless it has its results (a job run again after
-    its worker died finds them and stops): safe to run twice."""
+    """Run the sweep of stress test ``pk``, unless it has its results or was cancelled (a job
+    run again after its worker died finds them and stops): safe to run twice. Its job
+    (``jobs.running``) reports the progress, stops when cancelled, and stores the results
+    once."""
     test = StressTest.objects.get(pk=pk)
     if test.status != StressTest.Status.RUNNING:
         return f"stress test {pk} was {test.status}: nothing to do"
-    _run(test, data.load_market(), None)
+    if test.job_id is None:  # queued before sweeps had a job of their own
+        _run(test, data.load_market(), None)
+    else:
+        perform(test.job_id, lambda _job, progress: _sweep(test, progress))
+    test.refresh_from_db()
     return f"stress test {pk}: {test.status}"
+
+
+def _sweep(test: StressTest, progress: Progress) -> Store:
+    """Every single failure, its progress reported as each scenario is solved; the results
+    are stored by the function returned (``jobs.running.finish``)."""
+    market = data.load_market()
+    progress.stage("Solving each provider's failure in turn", total=test.total, done=0)
+    with MODEL_LOCK:
+        model = market.model
+        baseline = model.solve()
+        results = progress.watch(model.sweep, lambda _code: progress.advance())
+    outcome = {
+        "baseline": baseline.as_dict(),
+        "results": [_summary(r, market) for r in results],
+        "status": StressTest.Status.DONE,
+        "done": test.total,
+        "finished_at": timezone.now(),
+    }
+
+    def store() -> Result:
+        StressTest.objects.filter(pk=test.pk, status=StressTest.Status.RUNNING).update(**outcome)
+        return Result(reverse("market-stress", args=[test.pk]),
+                      reverse("api-v1:get_stress_test", args=[test.pk]))  # fmt: skip
+
+    return store
+
+
+def _sweep_ended(job, state: str, error: str) -> None:
+    """A sweep's job failed or was cancelled: its stress test says so, with nothing stored."""
+    StressTest.objects.filter(job_id=job.pk, status=StressTest.Status.RUNNING).update(
+        status=StressTest.Status(state), error=error, finished_at=timezone.now()
+    )
+
+
+def sweep_reported(sender, job, done: int, **_kwargs) -> None:
+    """A sweep's scenarios solved, kept on its stress test too (its page and the API read them
+    there): connected to ``jobs.progress.reported`` when the app is ready."""
+    if job.kind == SWEEP:
+        StressTest.objects.filter(job_id=job.pk, status=StressTest.Status.RUNNING).update(done=done)
+
+
+SWEEP = "market.sweep"
+SWEEP_KIND = Kind(
+    SWEEP,
+    "Stress test of every single failure",
+    result_label="See the stress test",
+    steps="scenarios solved",
+    may_view=lambda user, _job: can(user, Action.VIEW_MARKET),
+    may_cancel=lambda user, _job: can(user, Action.RUN_STRESS_TEST),
+    ended=_sweep_ended,
+)
 
 
 def _run(test: StressTest, market: data.Market, scenario) -> None:

@@ -19,3 +19,10 @@ class QualityConfig(AppConfig):
         from .waiting import waiting_for
 
         worklist.register("quality", waiting_for)
+
+        # An SHMI run as a job: who else may see and cancel it.
+        from commissioning.jobs import kinds
+
+        from .services import SHMI_KIND
+
+        kinds.register(SHMI_KIND)

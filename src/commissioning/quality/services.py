@@ -1,6 +1,6 @@
-"""Everything that changes quality monitoring data: loading mortality results and the
-escalation process. Each function checks permission, validates, writes all or nothing and
-records the change in the audit trail."""
+"""Everything that changes quality monitoring data: loading mortality results (and running the
+SHMI pipeline in the worker to load them) and the escalation process. Each function checks
+permission, validates, writes all or nothing and records the change in the audit trail."""
 
 from __future__ import annotations
 
@@ -10,15 +10,26 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.contracts.models import Contract
+from commissioning.engine.quality.shmi import ShmiOptions, shmi, spell_count
 from commissioning.engine.rows import at_row
+from commissioning.jobs.kinds import Kind
+from commissioning.jobs.models import Job
+from commissioning.jobs.progress import Progress
+from commissioning.jobs.running import Result, Store, perform
+from commissioning.jobs.services import start_job
 from commissioning.organisations.models import Organisation
+from commissioning.organisations.permissions import SYSTEM
 from commissioning.validation import EARLIEST_MONTH, Problems, refuse, stored_decimal
 
 from . import rules
@@ -32,7 +43,7 @@ from .models import (
     QualityMeasurement,
     RemedialActionPlan,
 )
-from .permissions import Action, require
+from .permissions import Action, can, require
 from .plausibility import bounds_for, figure_problem
 
 CASE_FIELDS = ("reference", "provider_id", "contract_id", "source", "summary", "status",
@@ -528,3 +539,79 @@ def record_measurements(item, rows: Sequence[MeasurementInput], source: str, act
 
 def _user_or_none(actor):
     return actor if getattr(actor, "pk", None) else None
+
+
+# --- SHMI runs in the worker ------------------------------------------------------------------
+
+SHMI = "quality.shmi"
+SHMI_SOURCE = "the synthetic economy's spells"
+SHMI_STEPS = {  # what the run does after each step the engine reports
+    "fitting": "Expected deaths per provider and month",
+    "banding": "Monthly CUSUM detection",
+    "cusum": "Storing the results",
+}
+
+
+def spells_dir() -> Path:
+    return Path(settings.SYNTH_DIR) / "spells"
+
+
+def start_shmi_run(actor) -> Job:
+    """Start the SHMI pipeline, with its monthly CUSUM detection, on the synthetic economy's
+    spells (``settings.SYNTH_DIR``), as a job for the worker: its page shows the stage and the
+    progress, it can be cancelled, and its results are stored once (``load_mortality``) when
+    it finishes. One run at a time."""
+    require(actor, Action.LOAD_MORTALITY)
+    if not any(spells_dir().glob("*.parquet")):
+        raise refuse("spells", "There are no spells to run it on: the synthetic health economy "
+                               "has not been generated (`commissioning demo-setup`)")  # fmt: skip
+    return start_job(SHMI, f"SHMI and CUSUM alerts on {SHMI_SOURCE}", actor,
+                     lambda job: run_shmi.enqueue(job.pk),
+                     busy="An SHMI run is under way already: its results come first")  # fmt: skip
+
+
+@task()
+def run_shmi(job_id: int) -> str:
+    """The worker's job (commissioning.jobs): an SHMI run started by ``start_shmi_run``."""
+    return perform(job_id, _shmi)
+
+
+def _shmi(job: Job, progress: Progress) -> Store:
+    """Both passes over the spells report their rows (each spell is counted twice: read, then
+    scored); the other steps name what follows them. The results are stored by the function
+    returned, as the person who started the run."""
+    options, spells = ShmiOptions(), spells_dir()
+    rows = spell_count(spells)
+    progress.stage("Counting spells and deaths per risk cell", total=2 * rows, done=0)
+
+    def tick(step: str, read: int) -> None:
+        if read:
+            progress.advance(read)
+            if step == "counting" and progress.done >= rows:
+                progress.stage("Fitting a model per diagnosis group")
+            elif step == "scoring" and progress.done >= 2 * rows:
+                progress.stage("SHMI and funnel bands")
+        elif step in SHMI_STEPS:
+            progress.stage(SHMI_STEPS[step])
+        else:
+            progress.check()
+
+    result = progress.watch(shmi, spells, options, tick)
+    actor = job.started_by or SYSTEM
+
+    def store() -> Result:
+        run = load_mortality(result, options, SHMI_SOURCE, actor)
+        return Result(reverse("quality-mortality"),
+                      reverse("api-v1:get_mortality_run", args=[run.pk]))  # fmt: skip
+
+    return store
+
+
+SHMI_KIND = Kind(
+    SHMI,
+    "Mortality (SHMI) run",
+    result_label="See the mortality results",
+    steps="steps (each spell is read, then scored)",
+    may_view=lambda user, _job: can(user, Action.VIEW_QUALITY),
+    may_cancel=lambda user, _job: can(user, Action.LOAD_MORTALITY),
+)

@@ -16,6 +16,7 @@ urlpatterns = [
         "quality/mortality/chart.<str:fmt>", views.mortality_chart, name="quality-mortality-chart"
     ),
     path("quality/mortality.csv", views.mortality_csv, name="quality-mortality-csv"),
+    path("quality/mortality/run/", views.mortality_run, name="quality-mortality-run"),
     path("quality/providers/<str:code>/", views.provider, name="quality-provider"),
     path("quality/contracts/<int:pk>/", views.contract_quality, name="quality-contract"),
     path(

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -304,6 +306,20 @@ def mortality(request):
         "can_raise": can(request.user, Action.RAISE_CONCERN),
     }
     return render(request, "quality/mortality.html", context)
+
+
+@require_POST
+def mortality_run(request):
+    """A quality lead starts an SHMI run on the synthetic economy's spells: its job's page
+    follows it."""
+    guard(can(request.user, Action.LOAD_MORTALITY))
+    try:
+        job = services.start_shmi_run(request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("quality-mortality")
+    messages.success(request, "SHMI run started: this page follows it")
+    return redirect("job", job.pk)
 
 
 def mortality_chart(request, fmt):

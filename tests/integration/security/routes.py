@@ -26,6 +26,8 @@ from commissioning.collaboration.models import (
 from commissioning.collaboration.pooled import pool_year
 from commissioning.contracts import permissions as contracts
 from commissioning.contracts.models import Contract, ContractVariation, QualityScheduleItem
+from commissioning.jobs import permissions as jobs
+from commissioning.jobs.models import Job
 from commissioning.ledger import permissions as ledger
 from commissioning.ledger.models import Account
 from commissioning.market import permissions as market
@@ -270,6 +272,18 @@ def milestone_progress_may(user, kw) -> bool:
 
 def sees_market(user, kw) -> bool:
     return market.can(user, market.Action.VIEW_MARKET)
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+
+def job_may(action) -> Rule:
+    """A job is seen and cancelled by its starter and whom the owning app's policy allows."""
+    return lambda user, kw: jobs.can(user, action, _o(Job, kw))
+
+
+def job_title(kw):
+    return [_o(Job, kw).title]
 
 
 # --- together, specialised, budgets, ledger ----------------------------------------------------
@@ -618,6 +632,9 @@ WEB: dict[str, Route] = {
     "quality-mortality": Route(none, sees_quality),
     "quality-mortality-chart": Route(with_fmt(none), sees_quality),
     "quality-mortality-csv": Route(none, sees_quality),
+    "quality-mortality-run": Route(
+        none, lambda u, kw: quality.can(u, quality.Action.LOAD_MORTALITY), "POST"
+    ),
     "quality-provider": Route(codes("RJE"), sees_quality),
     "quality-contract": Route(pks(Contract), contract_quality, markers=contract_reference),
     "quality-contract-csv": Route(pks(Contract), contract_quality, markers=contract_reference),
@@ -707,6 +724,9 @@ WEB: dict[str, Route] = {
     "ledger-account": Route(accounts, account_may(), markers=account_markers),
     "ledger-account-csv": Route(accounts, account_may(), markers=account_markers),
     "ledger-issue-statement": Route(accounts, account_may(ledger.Action.ISSUE_STATEMENT), "POST"),
+    # Jobs (the demo's sweep of every failure and its SHMI run, started by the test)
+    "job": Route(pks(Job), job_may(jobs.Action.VIEW_JOB), markers=job_title),
+    "job-cancel": Route(pks(Job), job_may(jobs.Action.CANCEL_JOB), "POST"),
     # The site
     "home": Route(none, anyone),
     "directory": Route(none, org_may(orgs.Action.VIEW_DIRECTORY)),

@@ -56,6 +56,7 @@ from commissioning.personal_budgets import services as phb_services
 from commissioning.personal_budgets.models import Person
 from commissioning.quality import permissions as quality
 from commissioning.quality import services as quality_services
+from commissioning.quality.models import MortalityRun
 from commissioning.selection import permissions as sel
 from commissioning.selection import services as sel_services
 from commissioning.selection.models import Decision, Proposal, SelectionProcess
@@ -112,6 +113,11 @@ def _build_demo(settings, tmp_path) -> None:
     market_services.start_stress_test(
         market_services.StressInput(fail=("RJE",)), users["commissioner"]
     )
+    # Jobs waiting for a worker: a sweep of every failure, and an SHMI run.
+    market_services.start_stress_test(
+        market_services.StressInput(sweep=True), users["commissioner"], background=True
+    )
+    quality_services.start_shmi_run(users["quality-lead"])
     contract_services.propose_variation(
         contract,
         contract_services.VariationInput("Weekend scanning", 100_000_00),
@@ -925,6 +931,10 @@ API: dict[str, r.Route] = {
         by(r.milestone_progress_may, pk="milestone_id"),
         body=lambda kw: {"progress": "The second scanner is staffed on weekdays"},
     ),
+    "get_mortality_run": api_route(renamed(r.pks(MortalityRun), pk="run_id"), r.sees_quality),
+    "start_shmi_run": api_route(
+        r.none, lambda u, kw: quality.can(u, quality.Action.LOAD_MORTALITY)
+    ),
     "list_concentration": api_route(r.none, r.sees_market),
     "list_stress_tests": api_route(r.none, r.sees_market),
     "start_stress_test": api_route(
@@ -933,6 +943,14 @@ API: dict[str, r.Route] = {
         body=lambda kw: {"fail": ["RJE"]},
     ),
     "get_stress_test": api_route(renamed(r.pks(r.StressTest), pk="test_id"), r.sees_market),
+    "get_job": api_route(
+        renamed(r.pks(r.Job), pk="job_id"),
+        by(r.job_may(r.jobs.Action.VIEW_JOB), pk="job_id"),
+        markers=lambda kw: r.job_title({"pk": kw["job_id"]}),
+    ),
+    "cancel_job": api_route(
+        renamed(r.pks(r.Job), pk="job_id"), by(r.job_may(r.jobs.Action.CANCEL_JOB), pk="job_id")
+    ),
     "list_priorities": api_route(r.none, r.sees_market),
     "get_assessment": api_route(renamed(r.pks(Contract), **C), r.sees_market, also_ok=(404,)),
     "gather_evidence": api_route(renamed(r.pks(Contract), **C), assesses_continuity),

@@ -60,6 +60,8 @@ PAGE_ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     "quality-milestone-met": ("quality_complete_milestone",),
     "quality-milestone-progress": ("quality_report_progress",),
+    "quality-mortality-run": ("quality_start_shmi_run",),
+    "job-cancel": ("jobs_cancel_job",),
     "market": ("market_start_stress_test",),
     "market-assessment": ("market_gather_evidence", "market_decide_continuity"),
     "together-new-consortium": ("collaboration_form_consortium",),

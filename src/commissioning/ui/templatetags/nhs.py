@@ -35,6 +35,12 @@ TAG_COLOURS = {
     "open": "orange",
     "upheld": "green",
     "decision_withdrawn": "red",
+    # jobs
+    "queued": "grey",
+    "running": "blue",
+    "done": "green",
+    "failed": "red",
+    "cancelled": "white",
 }
 
 
