@@ -150,6 +150,9 @@ ONE_STATEMENT = {
     "user_for_token": "one UPDATE of when an API token was last used",
     "_run": "a stress test's outcome, one UPDATE of a test still running (stored once)",
     "_sweep_with_progress": "a sweep's progress, one UPDATE twice a second",
+    "sweep_reported": "a sweep's progress kept on its stress test, one UPDATE",
+    "_sweep": "its one UPDATE is in the store() it returns, which jobs.running.finish calls "
+    "inside the transaction that ends the job",
     "save_model": "Django's admin calls it inside its own transaction (changeform_view)",
     "save_formset": "Django's admin calls it inside its own transaction (changeform_view)",
 }
