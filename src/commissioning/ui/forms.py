@@ -108,11 +108,11 @@ class _OptionsInPython:
 
 
 class Select(_OptionsInPython, forms.Select):
-    pass
+    """Django's single choice, its options written in Python."""
 
 
 class SelectMultiple(_OptionsInPython, forms.SelectMultiple):
-    pass
+    """Django's multiple choice, its options written in Python."""
 
 
 IN_PYTHON = {forms.Select: Select, forms.SelectMultiple: SelectMultiple}
