@@ -19,6 +19,7 @@ one process's result serve all.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from typing import TypeVar
@@ -66,10 +67,19 @@ def data_version() -> int:
     return version
 
 
+def _safe(key: tuple) -> str:
+    """The key's parts as a cache key any backend takes (memcached's: ASCII, no spaces, at
+    most 250 characters): a digest where the parts are not already such."""
+    raw = ":".join(map(str, key))
+    if raw.isascii() and raw.isprintable() and " " not in raw and len(raw) <= 160:
+        return raw
+    return "h" + hashlib.sha256(raw.encode()).hexdigest()
+
+
 def stored(name: str, compute: Callable[[], T], *key: Hashable, timeout: int = TIMEOUT) -> T:
     """``compute()``'s result for the data as they are now, computed once per version (and
     again after ``timeout`` seconds, for a result that may change without a revision)."""
-    cache_key = f"stored:{name}:{data_version()}:" + ":".join(map(str, key))
+    cache_key = f"stored:{name}:{data_version()}:{_safe(key)}"
     value = cache.get(cache_key, _MISSING)
     if value is _MISSING:
         value = compute()
@@ -78,3 +88,11 @@ def stored(name: str, compute: Callable[[], T], *key: Hashable, timeout: int = T
         if "wrote" not in (_this_request.get() or {}):
             cache.set(cache_key, value, timeout)
     return value  # type: ignore[return-value]
+
+
+def stored_row(name: str, queryset: QuerySet, pk: Hashable):
+    """The row of ``queryset`` with primary key ``pk`` (or ``None``), with what the queryset
+    joins and prefetches, kept as ``stored`` keeps a result: for a page's subject, read on every
+    request and joined to the tables around it (planning a join of many tables costs
+    PostgreSQL more than running it). The caller still checks permission on what it gets."""
+    return stored(name, lambda: queryset.filter(pk=pk).first(), pk)

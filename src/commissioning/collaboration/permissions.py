@@ -58,7 +58,7 @@ def may_decide(user, arrangement, function: Function) -> bool:
 
 def pool_parties(pool) -> set[int]:
     """The organisations a pooled budget's agreement names: the host and every partner."""
-    return {pool.host_id, *pool.partners.values_list("organisation_id", flat=True)}
+    return {pool.host_id, *(p.organisation_id for p in pool.partners.all())}
 
 
 def _sees_pool(user, pool) -> bool:

@@ -68,6 +68,25 @@ ALLOWED: dict[Action, frozenset[Role]] = {
 }
 
 
+def load_memberships(user) -> None:
+    """Read ``user``'s memberships once for the request (every permission check reads them),
+    from ``audit.stored`` while the data are unchanged: a membership is made, approved, ended or
+    has its dates changed only by a service or the admin, each of which writes a revision, so
+    the data's version moves with them. Whether each is in force today is still decided at each
+    check (``current_memberships``)."""
+    from .models import Membership
+
+    found = stored("memberships", lambda: list(Membership.objects.filter(user_id=user.pk)), user.pk)
+    for m in found:
+        m.user = user  # as prefetching would: the membership's person is this one
+    manager = user.memberships.all()
+    manager._result_cache = found
+    manager._prefetch_done = True
+    if not hasattr(user, "_prefetched_objects_cache"):
+        user._prefetched_objects_cache = {}
+    user._prefetched_objects_cache["memberships"] = manager
+
+
 def current_memberships(user, on: dt.date | None = None) -> list:
     """Memberships that are in force on ``on`` (today by default): started, not ended, and
     not awaiting a second administrator's approval. Every permission reads roles from here."""

@@ -5,7 +5,6 @@ than redirecting, so it is left to the API; static files are public.
 """
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
-from django.db.models import prefetch_related_objects
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -14,8 +13,4 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.path.startswith(self.exempt_prefixes):
             return None
-        user = request.user
-        if user.is_authenticated:
-            # Every permission check reads the user's memberships; load them once a request.
-            prefetch_related_objects([user], "memberships")
         return super().process_view(request, view_func, view_args, view_kwargs)

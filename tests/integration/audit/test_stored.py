@@ -4,6 +4,8 @@ transaction may be rolled back), and a page that reads them shows a change at on
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.urls import reverse
 
@@ -12,7 +14,7 @@ from commissioning.audit import stored as stored_module
 from commissioning.audit.stored import data_version, stored
 from commissioning.organisations.permissions import SYSTEM
 from commissioning.selection import services as sel
-from tests.cycle import DECISION_DAY, at
+from tests.cycle import AFTER_STANDSTILL, DECISION_DAY, at
 
 
 def _counting():
@@ -75,3 +77,32 @@ def test_the_decision_record_shows_a_change_made_after_it_was_read(client, cycle
             cycle.e.commissioner,
         )  # fmt: skip
     assert rationale in client.get(url).content.decode()
+
+
+def test_a_role_ended_by_an_administrator_is_gone_on_the_next_request(client, economy):
+    """A person's roles are kept between requests (``load_memberships``) only while the data
+    are unchanged: ending a role is a recorded change, so the very next page knows."""
+    from commissioning.organisations.models import Membership
+    from commissioning.organisations.services import end_membership
+
+    client.force_login(economy.commissioner)
+    new = reverse("specification-new")
+    assert client.get(new).status_code == 200
+    assert client.get(new).status_code == 200  # the roles read from what was kept
+    role = Membership.objects.get(user=economy.commissioner, role="commissioner")
+    end_membership(role, dt.date.today() - dt.timedelta(days=1), SYSTEM)
+    assert client.get(new).status_code == 403
+
+
+def test_a_contract_page_shows_a_signature_made_after_it_was_read(client, cycle):
+    """The contract itself is kept between requests (``stored_row``) until the data change."""
+    from commissioning.contracts import services as contracts
+
+    contract = cycle.contracted().contract
+    client.force_login(cycle.e.commissioner)
+    url = reverse("contract", args=[contract.pk])
+    assert client.get(url).content.decode().count("Not yet") == 2
+    assert client.get(url).content.decode().count("Not yet") == 2  # from what was kept
+    with at(AFTER_STANDSTILL + dt.timedelta(days=1)):
+        contracts.sign_contract(contract, cycle.e.provider)
+    assert client.get(url).content.decode().count("Not yet") == 1

@@ -128,8 +128,10 @@ def test_programme_page_shows_the_ipc_cohort(client, programme, settings, tmp_pa
     assert "Who would benefit from integrated personal commissioning" in body
     assert "20,000" in body  # the ICB's own areas: 20 bands x 1,000 residents
     other = programme.icb.__class__.objects.create(code="XC777", name="Other ICB", org_type="icb")
-    from commissioning.organisations.models import Membership
+    from commissioning.organisations.permissions import SystemActor
+    from commissioning.organisations.services import add_membership
 
-    Membership.objects.create(user=programme.finance, organisation=other, role="finance_lead")
+    # Given by the operator (at once, recorded): the person's roles are read again.
+    add_membership(programme.finance, other, "finance_lead", SystemActor())
     body = client.get("/budgets/programme/XC777/").content.decode()
     assert "all synthetic commissioners" in body and "36,000" in body

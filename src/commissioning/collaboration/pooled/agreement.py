@@ -216,11 +216,17 @@ def create_pool(cmd: PoolInput, actor) -> PooledBudget:
     return pool
 
 
-def readable_pool(user, pk, queryset=None) -> PooledBudget:
+def readable_pool(user, pk, queryset=None, *, reading: bool = False) -> PooledBudget:
     """A pooled budget, to the staff of the partners its agreement names (the one loader of
-    every pool page, export and API answer)."""
-    from django.shortcuts import get_object_or_404
+    every pool page, export and API answer). A page that only reads it (``reading``) takes it
+    from ``audit.stored`` while the data are unchanged; the permission is checked every time."""
+    from django.http import Http404
 
-    pool = get_object_or_404(queryset if queryset is not None else PooledBudget.objects, pk=pk)
+    from commissioning.audit.stored import stored_row
+
+    rows = (queryset if queryset is not None else PooledBudget.objects).prefetch_related("partners")
+    pool = stored_row("pool", rows, pk) if reading else rows.filter(pk=pk).first()
+    if pool is None:
+        raise Http404("No pooled budget with that number")
     require_together(user, TogetherAction.VIEW_POOL, pool)
     return pool

@@ -127,11 +127,12 @@ def _policy_words(policy: risk_share.Policy) -> list[str]:
     return words
 
 
-def _readable(request, pk) -> PooledBudget:
+def _readable(request, pk, *, reading: bool = False) -> PooledBudget:
     return pooled.readable_pool(
         request.user,
         pk,
         PooledBudget.objects.select_related("host", "fund_manager", "pool_account"),
+        reading=reading,
     )
 
 
@@ -221,4 +222,4 @@ class _PoolPage:
 
 
 def pool(request, pk):
-    return _PoolPage(request, _readable(request, pk)).render()
+    return _PoolPage(request, _readable(request, pk, reading=True)).render()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
+from commissioning.audit.stored import stored_row
 from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import Role
 
@@ -40,7 +41,15 @@ def log_access(user, person_ids, what: str, channel: str, allowed: bool) -> None
 def open_record(user, person_id: int, what: str, channel: str = "web", action=Action.VIEW_RECORD):
     """The person whose record ``user`` asks for, if entitled; the attempt is logged either
     way. ``None`` when refused, whether or not the record exists (nothing leaks)."""
-    person = Person.objects.select_related("commissioner").filter(pk=person_id).first()
+    # With what every page of the record shows of it (the people linked to it, its account),
+    # kept while the data are unchanged (audit.stored); the access is logged every time.
+    person = stored_row(
+        "person",
+        Person.objects.select_related(
+            "commissioner", "coordinator", "holder", "representative", "nominee", "budget_account"
+        ),
+        person_id,
+    )
     allowed = person is not None and can(user, action, person)
     log_access(user, [person_id], what, channel, allowed)
     return person if allowed else None
