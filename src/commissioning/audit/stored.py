@@ -10,7 +10,8 @@ the head's primary key).
 What goes in the key is what the result depends on besides the data: the person it is for (a
 work queue is filtered by their permissions), today's date when it says what is overdue. What
 is stored must be plain data (it is pickled), never a queryset or a rendered page: permissions
-are checked and templates rendered on every request.
+are checked and templates rendered on every request. A result whose shape changes takes a new
+name (a shared cache may still hold the old shape at the same version after an upgrade).
 
 The cache is Django's (``CACHES``): memory in each process by default, so each web process
 computes a result once per version; a shared cache (``COMMISSIONING_CACHE_URL``, Redis) lets
@@ -22,9 +23,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from .models import ChainHead
@@ -96,3 +98,39 @@ def stored_row(name: str, queryset: QuerySet, pk: Hashable):
     request and joined to the tables around it (planning a join of many tables costs
     PostgreSQL more than running it). The caller still checks permission on what it gets."""
     return stored(name, lambda: queryset.filter(pk=pk).first(), pk)
+
+
+class _Counted:
+    """Stands for a list of ``n`` rows in a kept page's paginator: it knows only how many."""
+
+    ordered = True
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def stored_page(
+    name: str,
+    queryset: QuerySet,
+    per_page: int,
+    number,
+    *key: Hashable,
+    each: Callable[[Any], None] | None = None,
+) -> Page:
+    """Page ``number`` of ``queryset`` (as ``Paginator.get_page`` gives it: a number out of
+    range is the nearest page), kept as ``stored`` keeps a result, for a list page read on every
+    request. ``each`` is called on every row of the page when it is read (to work out what the
+    row shows). What is kept is the page's rows and the number of rows in all; ``key`` is what
+    the queryset depends on besides the data (the person, the filters)."""
+
+    def compute() -> Page:
+        page = Paginator(queryset, per_page).get_page(number)
+        rows = list(page.object_list)
+        for row in rows if each is not None else ():
+            each(row)
+        return Page(rows, page.number, Paginator(_Counted(page.paginator.count), per_page))
+
+    return stored(name, compute, *key, per_page, number)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning import clock, money, numbers
-from commissioning.audit.stored import stored, stored_row
+from commissioning.audit.stored import stored, stored_page, stored_row
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.selection.models import Decision
@@ -34,7 +33,9 @@ def contract_list(request):
             "parties__organisation"
         ),
     )
-    page = Paginator(qs.order_by("-created_at"), 25).get_page(request.GET.get("page"))
+    # The page's rows, kept until the data change (audit.stored).
+    page = stored_page("contract-list", qs.order_by("-created_at"), 25, request.GET.get("page"),
+                       request.user.pk, clock.today())  # fmt: skip
     return render(request, "contracts/list.html", {"page": page})
 
 

@@ -38,7 +38,8 @@ class StressForm(NHSForm):
         super().__init__(*args, **kwargs)
         label = {code: f"{tidy_name(name)} ({code})" for code, name in providers}
         ours = [(c, label[c]) for c in sorted(first, key=lambda c: label.get(c, c)) if c in label]
-        rest = [(c, text) for c, text in label.items() if c not in set(first)]
+        offered_first = set(first)
+        rest = [(c, text) for c, text in label.items() if c not in offered_first]
         choices: list = (
             [("Providers your patients use", ours), ("Every other NHS trust", rest)]
             if ours

@@ -36,6 +36,32 @@ def _market():
                       "`make demo` (or `commissioning demo-setup`)") from exc  # fmt: skip
 
 
+def _choices(market):
+    """The providers' names by code, the providers in order of name, and the catchment
+    choices."""
+    names = dict(zip(market.providers["code"], market.providers["name"], strict=True))
+    providers = sorted(names.items(), key=lambda x: x[1])
+    catchments = [("", "None")] + [
+        (code, f"{tidy_name(name)} ({code})") for code, name in providers
+    ]
+    return names, providers, catchments
+
+
+def _shares(market, mine, names):
+    """The codes of the providers your commissioners' patients use (none for England), and the
+    fifteen largest shares with their providers' names."""
+    shares = (
+        concentration.provider_shares(market.flows)
+        if mine is None
+        else queries.provider_shares_for(market, mine)
+    )
+    yours = [] if mine is None else shares["provider"].to_list()
+    top = shares.head(15).with_columns(
+        name=pl.col("provider").replace_strict(names, default=pl.col("provider"))
+    )
+    return yours, top.to_dicts()
+
+
 def _commissioner_hhi(market):
     by_area = market.flows.join(market.areas.select("area", "commissioner_code"), on="area")
     table = concentration.hhi(by_area, by="commissioner_code")
@@ -50,27 +76,21 @@ def workspace(request):
     request: ``?scope=england``)."""
     guard(can(request.user, Action.VIEW_MARKET))
     market = _market()
-    names = dict(zip(market.providers["code"], market.providers["name"], strict=True))
-    # Kept until the data change (audit.stored) or the model's files do (its source).
+    # What the model's files give every reader, kept until the data or the files change
+    # (audit.stored, keyed by the files' source): the providers' names in order, as choices.
+    names, providers, catchments = stored("market-choices", lambda: _choices(market),
+                                          market.source)  # fmt: skip
     mine = stored("your-commissioners", lambda: queries.your_commissioners(request.user, market),
                   request.user.pk, market.source)  # fmt: skip
     england = request.GET.get("scope") == "england" or not mine
-    shares = stored(
-        "provider-shares",
-        lambda: (
-            concentration.provider_shares(market.flows)
-            if england
-            else queries.provider_shares_for(market, mine)
-        ),
+    yours, shares = stored(
+        "provider-shares-top",
+        lambda: _shares(market, None if england else mine, names),
         market.source,
         "england" if england else ",".join(sorted(mine)),
     )
-    yours = [] if england else shares["provider"].to_list()
-    shares = shares.head(15).with_columns(
-        name=pl.col("provider").replace_strict(names, default=pl.col("provider"))
-    )
     bound = request.POST if request.method == "POST" else None
-    form = StressForm(bound, providers=sorted(names.items(), key=lambda x: x[1]), first=yours)
+    form = StressForm(bound, providers=providers, first=yours)
     done = None
     if request.method == "POST":
         guard(can(request.user, Action.RUN_STRESS_TEST))
@@ -103,15 +123,10 @@ def workspace(request):
         "catchment": catchment if catchment in names else "",
         "catchment_name": names.get(catchment, ""),
         "catchment_select": Select(
-            choices=[("", "None")]
-            + [
-                (code, f"{tidy_name(name)} ({code})")
-                for code, name in sorted(names.items(), key=lambda x: x[1])
-            ],
-            attrs={"class": "nhsuk-select", "id": "catchment"},
+            choices=catchments, attrs={"class": "nhsuk-select", "id": "catchment"}
         ).render("catchment", catchment if catchment in names else ""),
         "commissioners": commissioners[:15],
-        "shares": shares.to_dicts(),
+        "shares": shares,
         "form": form,
         "can_run": can(request.user, Action.RUN_STRESS_TEST),
         "tests": StressTest.objects.all()[:10],

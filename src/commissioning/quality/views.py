@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning import numbers
-from commissioning.audit.stored import stored
+from commissioning.audit.stored import stored, stored_row
 from commissioning.contracts.models import Contract, QualityScheduleItem
 from commissioning.contracts.permissions import visible_contracts
 from commissioning.engine.quality.constants import SHIFT_LENGTH
@@ -412,11 +412,15 @@ def _needs_attention(row) -> bool:
 
 
 def _contract(request, pk) -> Contract:
-    """A contract whose quality pages are asked for, to those who may see the contract."""
-    contract = get_object_or_404(
+    """A contract whose quality pages are asked for, to those who may see the contract (kept
+    between requests until the data change: these pages only read it)."""
+    contract = stored_row(
+        "quality-contract",
         Contract.objects.select_related("provider", "specification").prefetch_related("parties"),
-        pk=pk,
+        pk,
     )
+    if contract is None:
+        raise Http404("No contract with that number")
     guard(can(request.user, Action.VIEW_CONTRACT_QUALITY, contract))
     return contract
 

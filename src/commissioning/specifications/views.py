@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning import clock, money
-from commissioning.audit.stored import stored
+from commissioning.audit.stored import stored, stored_page
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, Role
@@ -49,9 +48,12 @@ def specification_list(request):
     )
     if status in {s.value for s in Status}:
         qs = qs.filter(status=status)
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    for spec in page:
-        spec.stage = consultation().stage(spec)
+    # The page's rows and their stages, kept until the data change or the day does.
+    page = stored_page("specification-list", qs, 25, request.GET.get("page"), request.user.pk,
+                       status, clock.today(), each=_with_stage)  # fmt: skip
+    may_write = stored("may-write-specifications",
+                       lambda: _commissioners_for(request.user).exists(),
+                       request.user.pk, clock.today())  # fmt: skip
     return render(
         request,
         "specifications/list.html",
@@ -59,9 +61,13 @@ def specification_list(request):
             "page": page,
             "status": status,
             "statuses": [(s.value, s.label) for s in Status],
-            "may_write": _commissioners_for(request.user).exists(),
+            "may_write": may_write,
         },
     )
+
+
+def _with_stage(spec) -> None:
+    spec.stage = consultation().stage(spec)
 
 
 def specification_list_csv(request):

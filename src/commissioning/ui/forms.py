@@ -91,15 +91,30 @@ class _OptionsInPython:
     made a page offering every NHS trust twice spend 30 ms on its form."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
-        out = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
+        # Django's get_context and optgroups, without a dictionary per option: which options
+        # are selected is decided as ChoiceWidget.optgroups decides it (a single choice selects
+        # only the first option with the value).
+        select_attrs = self.build_attrs(self.attrs, attrs)  # type: ignore[attr-defined]
+        if self.allow_multiple_selected:  # type: ignore[attr-defined]
+            select_attrs["multiple"] = True
+        values = set(self.format_value(value))  # type: ignore[attr-defined]
+        multiple = self.allow_multiple_selected  # type: ignore[attr-defined]
+        out = [f'<select name="{conditional_escape(name)}"{_attrs(select_attrs)}>']
+        has_selected = False
+        for option_value, option_label in self.choices:  # type: ignore[attr-defined]
+            option_value = "" if option_value is None else option_value
+            if isinstance(option_label, list | tuple):
+                group_name, options = option_value, option_label
+            else:
+                group_name, options = None, [(option_value, option_label)]
             if group_name:
                 out.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in options:
+            for sub_value, sub_label in options:
+                selected = (not has_selected or multiple) and str(sub_value) in values
+                has_selected |= selected
                 out.append(
-                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                    f'\n  <option value="{conditional_escape(str(sub_value))}"'
+                    f"{' selected' if selected else ''}>{conditional_escape(sub_label)}</option>\n"
                 )
             if group_name:
                 out.append("\n  </optgroup>")

@@ -14,7 +14,7 @@ from commissioning.audit import readable
 from commissioning.audit.chain import verify_chain
 from commissioning.audit.models import Revision, object_type_label
 from commissioning.audit.reconcile import reconcile
-from commissioning.audit.stored import stored
+from commissioning.audit.stored import stored, stored_page
 from commissioning.organisations.models import Membership, Organisation, SmallArea
 from commissioning.organisations.permissions import Action, can, require, roles_of
 from commissioning.organisations.vocabulary import (
@@ -98,7 +98,8 @@ def _directory_search(request):
 def directory(request):
     _forbid_unless(request, Action.VIEW_DIRECTORY)
     qs, filters = _directory_search(request)
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    # The page's rows, kept until the data change: the same for everyone who may see it.
+    page = stored_page("directory", qs, 25, request.GET.get("page"), *filters.values())
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {

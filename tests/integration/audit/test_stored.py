@@ -106,3 +106,25 @@ def test_a_contract_page_shows_a_signature_made_after_it_was_read(client, cycle)
     with at(AFTER_STANDSTILL + dt.timedelta(days=1)):
         contracts.sign_contract(contract, cycle.e.provider)
     assert client.get(url).content.decode().count("Not yet") == 1
+
+
+def test_a_kept_page_knows_its_place_and_shows_a_new_row_at_once(economy):
+    """``stored_page``: the rows of one page and how many there are in all, kept until the data
+    change; a page number out of range is the nearest page, as ``Paginator.get_page`` gives."""
+    from commissioning.audit.stored import stored_page
+    from commissioning.organisations.models import Organisation
+    from commissioning.organisations.services import OrganisationData, save_organisation
+    from commissioning.organisations.vocabulary import OrganisationType
+
+    rows = Organisation.objects.order_by("code")
+    total = rows.count()
+    first = stored_page("t", rows, 2, "1")
+    assert [o.code for o in first] == [o.code for o in rows[:2]]
+    assert first.paginator.count == total and first.paginator.num_pages == -(-total // 2)
+    assert first.has_next() and not first.has_previous()
+    last = stored_page("t", rows, 2, "999")  # out of range: the last page
+    assert last.number == first.paginator.num_pages and not last.has_next()
+    assert stored_page("t", rows, 2, "1").object_list == first.object_list  # kept
+    save_organisation(OrganisationData("A0001", "A new trust", OrganisationType.NHS_TRUST), SYSTEM)
+    again = stored_page("t", rows, 2, "1")
+    assert again.paginator.count == total + 1 and again[0].code == "A0001"

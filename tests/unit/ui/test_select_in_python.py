@@ -27,6 +27,21 @@ def test_the_same_html_as_djangos_templates(django_widget, ours, value, attrs):
     assert ours(choices=CHOICES, attrs={"size": 12}).render("n<", value, attrs) == expected
 
 
+# A blank choice given as None, numbers for values, and a value offered twice (a single choice
+# selects only the first option with it; a multiple choice selects both).
+ODD = [(None, "Blank"), (1, "One"), (2, "Two"), (1, "One again"), ("G", [(None, "x"), (3, "3")])]
+
+
+@pytest.mark.parametrize(
+    ("django_widget", "ours", "value"),
+    [(forms.Select, Select, 1), (forms.SelectMultiple, SelectMultiple, [1, 3]),
+     (forms.Select, Select, ""), (forms.SelectMultiple, SelectMultiple, ["None"])],
+)  # fmt: skip
+def test_the_same_html_for_odd_choices(django_widget, ours, value):
+    expected = django_widget(choices=ODD).render("n", value, {"id": "n"})
+    assert ours(choices=ODD).render("n", value, {"id": "n"}) == expected
+
+
 def test_an_nhs_form_uses_them_and_leaves_other_choice_widgets_alone():
     class Form(NHSForm):
         one = forms.ChoiceField(choices=[("a", "A")])

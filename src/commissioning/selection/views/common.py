@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from commissioning.audit.stored import stored_row
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import PROVIDER_TYPES, Role
@@ -24,13 +26,16 @@ def _spec(request, pk) -> ServiceSpecification:
     return spec
 
 
-def _process(request, pk) -> SelectionProcess:
-    process = get_object_or_404(
-        SelectionProcess.objects.select_related(
-            "specification__commissioner", "budget", "incumbent"
-        ),
-        pk=pk,
+def _process(request, pk, *, reading: bool = False) -> SelectionProcess:
+    """The selection process, to those who may see it. A page that only reads it (``reading``)
+    takes it from ``audit.stored`` while the data are unchanged; permission is checked every
+    time."""
+    rows = SelectionProcess.objects.select_related(
+        "specification__commissioner", "budget", "incumbent"
     )
+    process = stored_row("selection", rows, pk) if reading else rows.filter(pk=pk).first()
+    if process is None:
+        raise Http404("No selection process with that number")
     guard(can(request.user, Action.VIEW_SELECTION, process))
     return process
 

@@ -31,7 +31,7 @@ from .proposals import _proposal
 
 
 def evaluation(request, pk):
-    process = _process(request, pk)
+    process = _process(request, pk, reading=True)
     user = request.user
     guard(may_open_evaluation(user, process))
     # What this reader is shown, worked out once per version of the data and day (audit.stored).

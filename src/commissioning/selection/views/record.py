@@ -35,14 +35,14 @@ def _record(process, reader):
 
 def decision_record(request, pk):
 
-    process = _process(request, pk)
+    process = _process(request, pk, reading=True)
     guard(can(request.user, Action.VIEW_DECISION_RECORD, process))
     return render(request, "selection/record.html", {"r": _record(process, request.user)})
 
 
 def decision_record_pdf(request, pk):
 
-    process = _process(request, pk)
+    process = _process(request, pk, reading=True)
     guard(can(request.user, Action.VIEW_DECISION_RECORD, process))
     pdf = render_decision_record(_record(process, request.user))
     return download(

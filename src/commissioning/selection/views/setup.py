@@ -66,7 +66,7 @@ def selection_new(request, pk):
 
 
 def selection_detail(request, pk):
-    process = _process(request, pk)
+    process = _process(request, pk, reading=True)
     # What this reader is shown, worked out once per version of the data and day (audit.stored).
     context = stored("selection-page", lambda: _detail(request.user, process), process.pk,
                      request.user.pk, clock.today())  # fmt: skip
