@@ -126,11 +126,14 @@ def stored_page(
     row shows). What is kept is the page's rows and the number of rows in all; ``key`` is what
     the queryset depends on besides the data (the person, the filters)."""
 
-    def compute() -> Page:
+    def compute() -> tuple[list, int, int]:
         page = Paginator(queryset, per_page).get_page(number)
         rows = list(page.object_list)
         for row in rows if each is not None else ():
             each(row)
-        return Page(rows, page.number, Paginator(_Counted(page.paginator.count), per_page))
+        return rows, page.number, page.paginator.count
 
-    return stored(name, compute, *key, per_page, number)
+    # What is kept is plain: a Paginator carries its error messages, lazy translations that
+    # cost more to unpickle than the rows.
+    rows, at, count = stored(name, compute, *key, per_page, number)
+    return Page(rows, at, Paginator(_Counted(count), per_page))

@@ -30,9 +30,9 @@ class SelectionConsultation:
 
     def page(self, user, spec) -> dict:
         steps = cycle_for_specification(spec, user)
-        requests = spec.advice_requests.select_related("organisation", "clinician").order_by(
-            "-requested_at"
-        )
+        requests = spec.advice_requests.select_related(
+            "organisation", "clinician", "advice"
+        ).order_by("-requested_at")
         process = getattr(spec, "selection", None)
         return {
             "steps": steps,

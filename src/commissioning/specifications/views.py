@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning import clock, money
-from commissioning.audit.stored import stored, stored_page
+from commissioning.audit.stored import stored, stored_page, stored_row
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import current_memberships
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES, Role
@@ -31,8 +32,13 @@ def _commissioners_for(user):
     return Organisation.objects.filter(pk__in=ids, org_type__in=COMMISSIONER_TYPES).order_by("name")
 
 
-def _visible(request, pk) -> ServiceSpecification:
-    spec = get_object_or_404(ServiceSpecification.objects.select_related("commissioner"), pk=pk)
+def _visible(request, pk, *, reading: bool = False) -> ServiceSpecification:
+    """The specification, to those who may see it; a page that only reads it (``reading``)
+    takes it from ``audit.stored`` while the data are unchanged."""
+    rows = ServiceSpecification.objects.select_related("commissioner")
+    spec = stored_row("specification", rows, pk) if reading else rows.filter(pk=pk).first()
+    if spec is None:
+        raise Http404("No specification with that number")
     guard(can(request.user, Action.VIEW_SPECIFICATION, spec))
     return spec
 
@@ -141,7 +147,7 @@ def specification_new(request):
 
 
 def specification_detail(request, pk):
-    spec = _visible(request, pk)
+    spec = _visible(request, pk, reading=True)
     # What this reader is shown, worked out once per version of the data and day
     # (audit.stored): the page, the cycle's steps and the links the policies allow them.
     context = stored(
