@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 
 from commissioning.audit.stored import stored
 
+from .models import Membership
 from .vocabulary import STAFF, Role
 
 
@@ -74,8 +75,6 @@ def load_memberships(user) -> None:
     has its dates changed only by a service or the admin, each of which writes a revision, so
     the data's version moves with them. Whether each is in force today is still decided at each
     check (``current_memberships``)."""
-    from .models import Membership
-
     found = stored("memberships", lambda: list(Membership.objects.filter(user_id=user.pk)), user.pk)
     for m in found:
         m.user = user  # as prefetching would: the membership's person is this one

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.urls import reverse
 
 from commissioning import clock
@@ -37,31 +36,40 @@ def test_a_pool(client, bcf):
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known, not yet fixed: each pool's forecast is worked out on its own (8 queries a "
-    "pool on a cold read; kept until the data change after that, audit.stored). A forecast "
-    "of every pool at once is left to do (issue 19's closing note).",
-)
-def test_together(client, bcf):
-    def another_pool(code: str):
-        pool = bcf.pool
-        cmd = pooled.PoolInput(
-            code=code, name=f"Pool {code}", kind="bcf", host_id=pool.host_id,
-            fund_manager_id=pool.fund_manager_id, start_date=pool.start_date,
-            end_date=pool.end_date, review_dates=[dt.date(2025, 10, 1)],
-            partners=[pooled.PartnerInput(p.organisation_id, p.contribution_pence,
-                                          p.account.code) for p in pool.partners.all()],
-            schemes=[pooled.SchemeInput(s.name, s.lead.organisation_id, s.budget_pence)
-                     for s in pool.schemes.all()],
-            policy=pooled.policy_from_json(pool.risk_policy),
-            **AGREEMENT,
-        )  # fmt: skip
-        return pooled.create_pool(cmd, bcf.people["XL001"])
+def _another_pool(bcf, code: str):
+    pool = bcf.pool
+    cmd = pooled.PoolInput(
+        code=code, name=f"Pool {code}", kind="bcf", host_id=pool.host_id,
+        fund_manager_id=pool.fund_manager_id, start_date=pool.start_date,
+        end_date=pool.end_date, review_dates=[dt.date(2025, 10, 1)],
+        partners=[pooled.PartnerInput(p.organisation_id, p.contribution_pence,
+                                      p.account.code) for p in pool.partners.all()],
+        schemes=[pooled.SchemeInput(s.name, s.lead.organisation_id, s.budget_pence)
+                 for s in pool.schemes.all()],
+        policy=pooled.policy_from_json(pool.risk_policy),
+        **AGREEMENT,
+    )  # fmt: skip
+    return pooled.create_pool(cmd, bcf.people["XL001"])
 
+
+def test_together(client, bcf):
     with clock.recorded_as(NOVEMBER):
         fund(bcf)
         client.force_login(bcf.people["XL001"])
         assert_no_query_per_row(
-            client, reverse("together"), lambda: [another_pool(f"BCF-X{i}") for i in range(3)]
+            client, reverse("together"), lambda: [_another_pool(bcf, f"BCF-X{i}") for i in range(3)]
         )
+
+
+def test_the_forecasts_of_many_pools_are_each_pools_own(bcf):
+    """``pooled.forecasts`` reads every pool at once and gives each the forecast it has alone
+    (its own schemes, spending, commitments and agreed cuts, not its neighbours')."""
+    with clock.recorded_as(NOVEMBER):
+        fund(bcf)
+        _spend(bcf, [4, 5], "a")
+        other = _another_pool(bcf, "BCF-Y")  # nothing spent from it yet
+        year = pooled.pool_year(bcf.pool)
+        both = pooled.forecasts([(bcf.pool, year), (other, year)])
+        alone = {p.pk: pooled.forecast(p, year) for p in (bcf.pool, other)}
+        assert both == alone
+        assert both[bcf.pool.pk] != both[other.pk]

@@ -44,6 +44,7 @@ from .plans import (  # noqa: F401
     agreed_cuts,
     decide_action_plan,
     forecast,
+    forecasts,
     propose_action_plan,
 )
 from .year import (  # noqa: F401

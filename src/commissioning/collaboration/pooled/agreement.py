@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.http import Http404
 
 from commissioning import clock
 from commissioning.audit import chain as audit
+from commissioning.audit.stored import stored_row
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Account
 from commissioning.organisations.models import Organisation, User
@@ -220,10 +222,6 @@ def readable_pool(user, pk, queryset=None, *, reading: bool = False) -> PooledBu
     """A pooled budget, to the staff of the partners its agreement names (the one loader of
     every pool page, export and API answer). A page that only reads it (``reading``) takes it
     from ``audit.stored`` while the data are unchanged; the permission is checked every time."""
-    from django.http import Http404
-
-    from commissioning.audit.stored import stored_row
-
     rows = (queryset if queryset is not None else PooledBudget.objects).prefetch_related("partners")
     pool = stored_row("pool", rows, pk) if reading else rows.filter(pk=pk).first()
     if pool is None:

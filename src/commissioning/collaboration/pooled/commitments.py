@@ -181,6 +181,14 @@ def commitments(pool: PooledBudget) -> list[CommitmentPosition]:
     made = list(
         SchemeCommitment.objects.filter(scheme__pool=pool).select_related("scheme__spend_account")
     )
+    spent = _spent_against(made)
+    return [
+        CommitmentPosition(c, spent.get(c.pk, 0), outstanding(c, spent.get(c.pk, 0))) for c in made
+    ]
+
+
+def _spent_against(made) -> dict[int, int]:
+    """What was spent against each of the commitments ``made``, by commitment id (one read)."""
     spent: dict[int, int] = {}
     postings = (
         Posting.objects.filter(account_id__in={c.scheme.spend_account_id for c in made})
@@ -191,15 +199,24 @@ def commitments(pool: PooledBudget) -> list[CommitmentPosition]:
         pk = (metadata or {}).get("commitment") or (reversed_metadata or {}).get("commitment")
         assert pk is not None  # chosen above for naming a commitment (has_key)
         spent[int(pk)] = spent.get(int(pk), 0) + pence
-    return [
-        CommitmentPosition(c, spent.get(c.pk, 0), outstanding(c, spent.get(c.pk, 0))) for c in made
-    ]
+    return spent
 
 
 def committed(pool: PooledBudget) -> dict[int, int]:
     """Each scheme's outstanding commitments, by scheme id."""
-    out: dict[int, int] = {}
-    for row in commitments(pool):
-        key = row.commitment.scheme_id
-        out[key] = out.get(key, 0) + row.outstanding_pence
+    return committed_of([pool])[pool.pk]
+
+
+def committed_of(pools) -> dict[int, dict[int, int]]:
+    """``committed`` of several pools, by pool id: two reads for them all."""
+    made = list(
+        SchemeCommitment.objects.filter(scheme__pool__in=[p.pk for p in pools]).select_related(
+            "scheme__spend_account"
+        )
+    )
+    spent = _spent_against(made)
+    out: dict[int, dict[int, int]] = {p.pk: {} for p in pools}
+    for c in made:
+        by_scheme = out[c.scheme.pool_id]
+        by_scheme[c.scheme_id] = by_scheme.get(c.scheme_id, 0) + outstanding(c, spent.get(c.pk, 0))
     return out

@@ -136,25 +136,52 @@ def spend_by_month(
     """Each scheme's spending (as ``scheme_spend`` counts it) in each of ``months`` (calendar
     months, in order), by scheme id: two reads for the whole pool, not two per scheme and
     month."""
-    index = {(a.year, a.month): i for i, (a, _) in enumerate(months)}
-    first, last = months[0][0], months[-1][1]
-    schemes = {s.spend_account_id: s.pk for s in pool.schemes.all()}
-    out = {pk: [0] * len(months) for pk in schemes.values()}
+    return spend_by_month_of([(pool, months)])[pool.pk]
+
+
+def spend_by_month_of(
+    wanted: Sequence[tuple[PooledBudget, Sequence[tuple[dt.date, dt.date]]]],
+) -> dict[int, dict[int, list[int]]]:
+    """``spend_by_month`` of several pools (each with its own months), by pool id: two reads
+    for them all. Each pool's schemes are read with ``pool.schemes.all()`` (prefetched by a
+    caller that asks for many pools)."""
+    index: dict[int, dict[tuple[int, int], int]] = {}
+    out: dict[int, dict[int, list[int]]] = {}
+    scheme_of: dict[int, tuple[int, int]] = {}  # spend account -> (pool, scheme)
+    pool_of: dict[int, int] = {}  # pool account -> pool
+    for pool, months in wanted:
+        index[pool.pk] = {(a.year, a.month): i for i, (a, _) in enumerate(months)}
+        out[pool.pk] = {}
+        for s in pool.schemes.all():
+            scheme_of[s.spend_account_id] = (pool.pk, s.pk)
+            out[pool.pk][s.pk] = [0] * len(months)
+        pool_of[pool.pool_account_id] = pool.pk
+    first = min(months[0][0] for _, months in wanted)
+    last = max(months[-1][1] for _, months in wanted)
     postings = Posting.objects.filter(
-        account_id__in=schemes,
+        account_id__in=scheme_of,
         transaction__value_date__gte=first,
         transaction__value_date__lte=last,
     ).values_list("account_id", "transaction__value_date", "amount_pence")
     for account_id, day, pence in postings:
-        out[schemes[account_id]][index[(day.year, day.month)]] += pence
-    moved = Transaction.objects.filter(
-        kind=INTEGRATED_BUDGET,
-        postings__account_id=pool.pool_account_id,
-        value_date__gte=first,
-        value_date__lte=last,
-    ).values_list("value_date", "metadata")
-    for day, metadata in moved:
-        for scheme_id, pence in metadata.get("schemes", {}).items():
-            if int(scheme_id) in out:
-                out[int(scheme_id)][index[(day.year, day.month)]] += int(pence)
+        pool_pk, scheme_pk = scheme_of[account_id]
+        i = index[pool_pk].get((day.year, day.month))
+        if i is not None:  # within this pool's months (others' may reach further)
+            out[pool_pk][scheme_pk][i] += pence
+    # Money moved into the fund from the partners' integrated budgets, by scheme (a posting
+    # to the pool's account names its schemes in its transaction's metadata).
+    moved = Posting.objects.filter(
+        account_id__in=pool_of,
+        transaction__kind=INTEGRATED_BUDGET,
+        transaction__value_date__gte=first,
+        transaction__value_date__lte=last,
+    ).values_list("account_id", "transaction__value_date", "transaction__metadata")
+    for account_id, day, metadata in moved:
+        pool_pk = pool_of[account_id]
+        i = index[pool_pk].get((day.year, day.month))
+        if i is None:
+            continue
+        for scheme_id, pence in (metadata or {}).get("schemes", {}).items():
+            if int(scheme_id) in out[pool_pk]:
+                out[pool_pk][int(scheme_id)][i] += int(pence)
     return out

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 
 from commissioning import clock
 from commissioning.audit import chain as audit
@@ -21,12 +22,13 @@ from ..models import (
     ActionPlanDecision,
     PooledBudget,
     PoolPartner,
+    PoolScheme,
 )
 from ..rules import forecast as forecasting
 from ..rules import risk_share
 from .agreement import policy_from_json
-from .commitments import committed
-from .money import spend_by_month
+from .commitments import committed_of
+from .money import spend_by_month_of
 from .year import _months, pool_year
 
 
@@ -44,36 +46,62 @@ def forecast(pool: PooledBudget, year_start: int) -> Forecast | None:
     """The year's forecast by scheme at the end of the last complete month, and the risk share
     applied to it (``forecast.if_the_year_ends_as_forecast``). ``None`` before the year's first
     month is complete, and once the year has ended (then it is settled, not forecast)."""
+    return forecasts([(pool, year_start)])[pool.pk]
+
+
+def forecasts(wanted) -> dict[int, Forecast | None]:
+    """``forecast`` of several pools, each for its own year (``wanted``: pairs of a pool and a
+    year), by pool id: the same reads for any number of pools (the Together page lists them
+    all). The pools are read afresh, so what a caller holds is left as it is."""
     today = clock.today()
-    done = [(a, b) for a, b in _months(year_start) if b < today]
-    if not done or len(done) == 12:
-        return None
-    cuts = agreed_cuts(pool, year_start)
-    monthly = spend_by_month(pool, done)
-    outstanding_by_scheme = committed(pool)
-    schemes = []
-    for s in pool.schemes.select_related("pool", "lead__organisation", "spend_account"):
-        made = forecasting.forecast_scheme(
-            s.name,
-            s.lead.organisation.code,
-            s.budget_pence,
-            monthly[s.pk],
-            outstanding_by_scheme.get(s.pk, 0),
+    out: dict[int, Forecast | None] = {pool.pk: None for pool, _ in wanted}
+    done = {pool.pk: [(a, b) for a, b in _months(year) if b < today] for pool, year in wanted}
+    years = {pool.pk: year for pool, year in wanted if 0 < len(done[pool.pk]) < 12}
+    if not years:
+        return out
+    pools = list(
+        PooledBudget.objects.filter(pk__in=years).prefetch_related(
+            Prefetch(
+                "schemes",
+                PoolScheme.objects.select_related("pool", "lead__organisation", "spend_account"),
+            ),
+            Prefetch("partners", PoolPartner.objects.select_related("organisation")),
+            Prefetch("action_plans", ActionPlan.objects.filter(status=ActionPlan.Status.AGREED)),
         )
-        schemes.append(forecasting.with_cuts(made, cuts.get(s.pk, 0)))
-    contributions = {
-        p.organisation.code: p.contribution_pence
-        for p in pool.partners.select_related("organisation")
-    }
-    policy = policy_from_json(pool.risk_policy)
-    settlement = forecasting.if_the_year_ends_as_forecast(policy, contributions, schemes)
-    return Forecast(year_start, done[-1][1], len(done), schemes, settlement, sum(cuts.values()))
+    )
+    monthly = spend_by_month_of([(pool, done[pool.pk]) for pool in pools])
+    outstanding = committed_of(pools)
+    for pool in pools:
+        year_start = years[pool.pk]
+        cuts = _cuts(pool.action_plans.all(), year_start)
+        schemes = []
+        for s in pool.schemes.all():
+            made = forecasting.forecast_scheme(
+                s.name,
+                s.lead.organisation.code,
+                s.budget_pence,
+                monthly[pool.pk][s.pk],
+                outstanding[pool.pk].get(s.pk, 0),
+            )
+            schemes.append(forecasting.with_cuts(made, cuts.get(s.pk, 0)))
+        contributions = {p.organisation.code: p.contribution_pence for p in pool.partners.all()}
+        policy = policy_from_json(pool.risk_policy)
+        settlement = forecasting.if_the_year_ends_as_forecast(policy, contributions, schemes)
+        out[pool.pk] = Forecast(year_start, done[pool.pk][-1][1], len(done[pool.pk]), schemes,
+                                settlement, sum(cuts.values()))  # fmt: skip
+    return out
 
 
 def agreed_cuts(pool: PooledBudget, year_start: int) -> dict[int, int]:
     """The uncommitted spending that agreed action plans stop, by scheme id."""
+    return _cuts(pool.action_plans.filter(status=ActionPlan.Status.AGREED), year_start)
+
+
+def _cuts(agreed, year_start: int) -> dict[int, int]:
     out: dict[int, int] = {}
-    for plan in pool.action_plans.filter(year_start=year_start, status=ActionPlan.Status.AGREED):
+    for plan in agreed:
+        if plan.year_start != year_start:
+            continue
         for scheme_id, pence in plan.cuts.items():
             out[int(scheme_id)] = out.get(int(scheme_id), 0) + int(pence)
     return out

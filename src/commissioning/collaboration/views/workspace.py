@@ -13,6 +13,7 @@ from ..models import (
     CoCommissioningArrangement,
     Consortium,
     PooledBudget,
+    YearEndSettlement,
 )
 from ..permissions import Action, can, visible_pools
 from ..workspace import sections_for
@@ -34,12 +35,9 @@ def _workspace(user) -> dict:
             Consortium.objects.select_related("co_ordinating").prefetch_related("members")
         ),
         "arrangements": list(CoCommissioningArrangement.objects.select_related("commissioner")),
-        "pools": [
-            (p, stored("pool-outlook", lambda p=p: _pool_outlook(p), p.pk, clock.today()))
-            for p in visible_pools(
-                user, PooledBudget.objects.select_related("host", "pool_account")
-            )
-        ],
+        "pools": _outlooks(
+            list(visible_pools(user, PooledBudget.objects.select_related("host", "pool_account")))
+        ),
         "sections": sections_for(user),
         "may_record_consortium": bool(consortium_leads(user)),
         "may_record_arrangement": bool(nhse_regions(user)),
@@ -47,17 +45,26 @@ def _workspace(user) -> dict:
     }
 
 
-def _pool_outlook(pool) -> tuple[str, str]:
-    """How the pool's year stands, for the list: (words, NHS tag colour)."""
-    year = pooled.pool_year(pool)
-    settled = pool.settlements.filter(year_start=year).first()
+def _outlooks(pools) -> list[tuple[PooledBudget, tuple[str, str]]]:
+    """Each pool with how its year stands, for the list (words, NHS tag colour): settled, or
+    forecast; the same reads for any number of pools."""
+    years = {p.pk: pooled.pool_year(p) for p in pools}
+    settled = {
+        s.pool_id: s
+        for s in YearEndSettlement.objects.filter(pool__in=pools)
+        if s.year_start == years[s.pool_id]
+    }
+    forecast = pooled.forecasts([(p, years[p.pk]) for p in pools if p.pk not in settled])
+    return [(p, _outlook(settled.get(p.pk), forecast.get(p.pk))) for p in pools]
+
+
+def _outlook(settled, f) -> tuple[str, str]:
     if settled is not None:
         over = settled.figures["total_overspend"]
         return (
             "Settled"
             + (f": {money.pounds_and_pence(over)} overspent" if over else ": within budget")
         ), ""
-    f = pooled.forecast(pool, year)
     if f is None:
         return "No forecast yet (the year's first month is not complete, or the year has ended)", ""
     over, at = f.settlement.total_overspend, f"{f.as_at:%-d %B %Y}"
