@@ -129,6 +129,9 @@ def prepare(fresh: bool) -> str:
     print("Loading the demo's data into PostgreSQL (once; --fresh to do it again) ...")
     subprocess.run([PY, "-m", "commissioning.cli", "demo-setup"], check=True,
                    env=environment(database, production=False), stdout=subprocess.DEVNULL)  # fmt: skip
+    # As docs/deployment.md says to after a bulk load (autovacuum would, later): PostgreSQL
+    # plans with the tables' real sizes.
+    psql("VACUUM ANALYZE", DB)
     return database
 
 
