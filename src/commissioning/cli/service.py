@@ -54,6 +54,25 @@ def _children(commands: list[list[str]]) -> None:
     raise typer.Exit(code)
 
 
+def _make_the_database() -> None:
+    """On a PostgreSQL server with no database of DATABASE_URL's name, make it (the server's
+    maintenance database ``postgres`` is asked, as Django's test runner does), so the one line
+    in the README serves a fresh machine. Anything else the connection says is raised."""
+    from django.db import OperationalError, connection
+
+    if connection.vendor != "postgresql":
+        return
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise
+        name = connection.settings_dict["NAME"]
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
+        console.print(f"Made the database {name} on the server")
+
+
 def serve(
     port: Annotated[int, typer.Option()] = 8000,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -84,6 +103,7 @@ def serve(
     from django.core.management import call_command
 
     call_command("check", deploy=True, fail_level="ERROR")
+    _make_the_database()
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     # One process a core, two threads each (decision 052): measured on 2 cores, more processes
