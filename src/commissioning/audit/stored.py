@@ -60,28 +60,37 @@ def moved() -> None:
 
 def data_version() -> int:
     """The audit trail's length: it grows with every change to the data."""
+    return _head()[0]
+
+
+def _head() -> tuple[int, str]:
+    """The chain head's sequence and hash, read once a request (one query)."""
     memo = _this_request.get()
     if memo is not None and "v" in memo:
-        return memo["v"]
-    version = ChainHead.objects.filter(id=1).values_list("last_seq", flat=True).first() or 0
+        return memo["v"], memo["h"]
+    seq, last = ChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first() or (
+        0,
+        "",
+    )
     if memo is not None:
-        memo["v"] = version
-    return version
+        memo["v"], memo["h"] = seq, last
+    return seq, last
 
 
 def _safe(key: tuple) -> str:
     """The key's parts as a cache key any backend takes (memcached's: ASCII, no spaces, at
-    most 250 characters): a digest where the parts are not already such."""
-    raw = ":".join(map(str, key))
-    if raw.isascii() and raw.isprintable() and " " not in raw and len(raw) <= 160:
-        return raw
-    return "h" + hashlib.sha256(raw.encode()).hexdigest()
+    most 250 characters), and one no other parts give (a digest of their representation: the
+    parts "a:b" and "a", "b" differ)."""
+    return hashlib.sha256(repr(key).encode()).hexdigest()
 
 
 def stored(name: str, compute: Callable[[], T], *key: Hashable, timeout: int = TIMEOUT) -> T:
     """``compute()``'s result for the data as they are now, computed once per version (and
     again after ``timeout`` seconds, for a result that may change without a revision)."""
-    cache_key = f"stored:{name}:{data_version()}:{_safe(key)}"
+    # The head's hash with its sequence: a database restored from a backup may reach the same
+    # sequence again with other revisions.
+    seq, last = _head()
+    cache_key = f"stored:{name}:{seq}.{last[:16]}:{_safe(key)}"
     value = cache.get(cache_key, _MISSING)
     if value is _MISSING:
         value = compute()

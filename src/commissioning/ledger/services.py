@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 
@@ -40,6 +40,17 @@ class AccountInput:
     kind: str
     owner_id: int | None = None
     floor_pence: int | str | None = "default"  # "default": 0 for budgets, none for the rest
+
+
+def postings_made(accounts) -> int:
+    """A number that grows with every posting to any of ``accounts`` (a queryset of accounts, or
+    their ids): the sum of their chains' lengths, one query. Postings are not revisions of the
+    audit trail, so a result kept with ``audit.stored`` that reads balances or postings adds this
+    to its key (each account's chain grows under the account's lock, in the posting's
+    transaction, so no posting is missed whatever order transactions commit in)."""
+    if not isinstance(accounts, models.QuerySet):
+        accounts = Account.objects.filter(pk__in=list(accounts))
+    return accounts.aggregate(n=Sum("chain_seq"))["n"] or 0
 
 
 def open_account(cmd: AccountInput, actor) -> Account:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from commissioning import clock, money, numbers
 from commissioning.audit.stored import stored
 from commissioning.engine import disclosure
+from commissioning.ledger import services as ledger
 from commissioning.ledger.permissions import Action as LedgerAction
 from commissioning.ledger.permissions import can as can_ledger
 from commissioning.organisations.models import Organisation
@@ -133,7 +134,10 @@ def _record_figures(p) -> dict:
 def person(request, pk: int):
     p = _record(request, pk, "record")  # the access is logged on every request
     rel = relationship(request.user, p)
-    figures = stored("person-record", lambda: _record_figures(p), p.pk, clock.today())
+    # Keyed by the postings to the person's account too: its balance and statements move with
+    # payments to and from it, which the ledger records without a revision.
+    paid = ledger.postings_made([p.budget_account_id]) if p.budget_account_id else 0
+    figures = stored("person-record", lambda: _record_figures(p), p.pk, clock.today(), paid)
     plan = figures["plan"]
     context = {
         "p": p,

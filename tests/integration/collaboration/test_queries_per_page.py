@@ -73,3 +73,26 @@ def test_the_forecasts_of_many_pools_are_each_pools_own(bcf):
         alone = {p.pk: pooled.forecast(p, year) for p in (bcf.pool, other)}
         assert both == alone
         assert both[bcf.pool.pk] != both[other.pk]
+
+
+def test_money_moved_shows_at_once_though_it_is_not_a_revision(client, bcf):
+    """A spend is a ledger posting, not a revision of the audit trail: the pool's page (kept
+    until the data change) and the Together page are kept by the pool's postings too
+    (``pooled.postings_of``), so the next read shows the new balance."""
+    from commissioning.ledger.models import Account
+
+    with clock.recorded_as(NOVEMBER):
+        fund(bcf)
+        client.force_login(bcf.people["XL001"])
+        url = reverse("together-pool", args=[bcf.pool.pk])
+        client.get(url)
+        balance = Account.objects.get(pk=bcf.pool.pool_account_id).balance_text
+        assert balance in client.get(url).content.decode()  # read again from what was kept
+        moved = pooled.postings_of([bcf.pool.pk])
+        care, _ = bcf.pool.schemes.all()
+        pooled.record_spend(care, 600_000, "late", "Beds", bcf.people["XL001"],
+                            dt.date(2025, 10, 15))  # fmt: skip
+        assert pooled.postings_of([bcf.pool.pk]) > moved  # what the kept pages are keyed by
+        now = Account.objects.get(pk=bcf.pool.pool_account_id).balance_text
+        page = client.get(url).content.decode()
+        assert now != balance and now in page and balance not in page

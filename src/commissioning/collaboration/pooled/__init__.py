@@ -33,6 +33,7 @@ from .commitments import (  # noqa: F401
 from .money import (  # noqa: F401
     contribute,
     integrated_budgets,
+    postings_of,
     record_spend,
     scheme_spend,
     scheme_spend_parts,

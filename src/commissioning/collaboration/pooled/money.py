@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from commissioning import money, numbers
 from commissioning.ledger import services as ledger
-from commissioning.ledger.models import Posting, Transaction
+from commissioning.ledger.models import Account, Posting, Transaction
 from commissioning.ledger.rules import Entry, Leg
 from commissioning.validation import refuse
 
@@ -127,6 +129,21 @@ def integrated_budgets(
     return sum(
         int(metadata.get("schemes", {}).get(key, 0))
         for metadata in moved.values_list("metadata", flat=True)
+    )
+
+
+def postings_of(pools) -> int:
+    """``ledger.postings_made`` for the accounts of ``pools`` (a queryset or list of ids): the
+    fund's account, its risk pool, every scheme's spending account and every partner's account.
+    A kept result that reads their money adds it to its key (postings are not revisions)."""
+    ids: Any = pools.values("pk") if isinstance(pools, QuerySet) else list(pools)
+    return ledger.postings_made(
+        Account.objects.filter(
+            Q(pk__in=PooledBudget.objects.filter(pk__in=ids).values("pool_account_id"))
+            | Q(pk__in=PooledBudget.objects.filter(pk__in=ids).values("risk_pool_account_id"))
+            | Q(pk__in=PoolScheme.objects.filter(pool__in=ids).values("spend_account_id"))
+            | Q(pk__in=PoolPartner.objects.filter(pool__in=ids).values("account_id"))
+        )
     )
 
 

@@ -69,6 +69,8 @@ def forecasts(wanted) -> dict[int, Forecast | None]:
             Prefetch("action_plans", ActionPlan.objects.filter(status=ActionPlan.Status.AGREED)),
         )
     )
+    if not pools:
+        return out
     monthly = spend_by_month_of([(pool, done[pool.pk]) for pool in pools])
     outstanding = committed_of(pools)
     for pool in pools:

@@ -58,9 +58,8 @@ def _my_turn(plans: list[dict], mine) -> list[dict]:
 
 
 def _pool_figures(p: PooledBudget, year: int) -> dict:
-    """What the pool's page shows whoever looks, read once per version of the data and day
-    (``audit.stored``): every contribution, spend, commitment, plan and settlement is a revision
-    of the audit trail."""
+    """What the pool's page shows whoever looks, read once per version of the data, day and
+    postings to the pool's accounts (``audit.stored``, ``pooled.postings_of``)."""
     partners, schemes = pool_figures(p)
     return {
         "partners": partners,
@@ -131,7 +130,8 @@ def _readable(request, pk, *, reading: bool = False) -> PooledBudget:
     return pooled.readable_pool(
         request.user,
         pk,
-        PooledBudget.objects.select_related("host", "fund_manager", "pool_account"),
+        # Its account is read on each request (its balance moves with postings, not revisions).
+        PooledBudget.objects.select_related("host", "fund_manager"),
         reading=reading,
     )
 
@@ -144,7 +144,12 @@ class _PoolPage:
         self.request, self.p, self.user = request, p, request.user
         self.year = pooled.pool_year(p)
         self.figures = stored(
-            "pool-page", lambda: _pool_figures(p, self.year), p.pk, self.year, clock.today()
+            "pool-page",
+            lambda: _pool_figures(p, self.year),
+            p.pk,
+            self.year,
+            clock.today(),
+            pooled.postings_of([p.pk]),  # its money moves without a revision
         )
         self.partners, self.schemes = self.figures["partners"], self.figures["schemes"]
         self.keeps_pool = can_ledger(self.user, LedgerAction.POST, p.pool_account)

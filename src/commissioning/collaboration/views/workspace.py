@@ -25,7 +25,9 @@ from .primary_care import nhse_regions
 def workspace(request):
     guard(can(request.user, Action.VIEW_COLLABORATION))
     # What this reader is shown, once per version of the data and day (audit.stored).
-    context = stored("together", lambda: _workspace(request.user), request.user.pk, clock.today())
+    # Keyed by the pools' postings too: a forecast reads money, which moves without a revision.
+    context = stored("together", lambda: _workspace(request.user), request.user.pk, clock.today(),
+                     pooled.postings_of(PooledBudget.objects.all()))  # fmt: skip
     return render(request, "together/workspace.html", context)
 
 

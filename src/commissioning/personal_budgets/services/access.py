@@ -41,12 +41,13 @@ def log_access(user, person_ids, what: str, channel: str, allowed: bool) -> None
 def open_record(user, person_id: int, what: str, channel: str = "web", action=Action.VIEW_RECORD):
     """The person whose record ``user`` asks for, if entitled; the attempt is logged either
     way. ``None`` when refused, whether or not the record exists (nothing leaks)."""
-    # With what every page of the record shows of it (the people linked to it, its account),
-    # kept while the data are unchanged (audit.stored); the access is logged every time.
+    # With the people every page of the record names, kept while the data are unchanged
+    # (audit.stored; its account is read afresh: a balance moves with postings, not revisions);
+    # the access is logged every time.
     person = stored_row(
         "person",
         Person.objects.select_related(
-            "commissioner", "coordinator", "holder", "representative", "nominee", "budget_account"
+            "commissioner", "coordinator", "holder", "representative", "nominee"
         ),
         person_id,
     )
