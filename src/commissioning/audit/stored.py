@@ -13,9 +13,11 @@ is stored must be plain data (it is pickled), never a queryset or a rendered pag
 are checked and templates rendered on every request. A result whose shape changes takes a new
 name (a shared cache may still hold the old shape at the same version after an upgrade).
 
-The cache is Django's (``CACHES``): memory in each process by default, so each web process
-computes a result once per version; a shared cache (``COMMISSIONING_CACHE_URL``, Redis) lets
-one process's result serve all.
+The cache is Django's (``CACHES``): memory in each process (``COMMISSIONING_CACHE_ENTRIES``
+entries, 5,000 by default; the least recently read are dropped first), so each web process
+computes a result once per version. A shared cache is a change of ``CACHES`` only; what is kept
+then includes rows with personal data (a person's record) and must be as private as the
+database.
 """
 
 from __future__ import annotations

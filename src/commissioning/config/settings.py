@@ -168,6 +168,14 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # behind a proxy: its clien
 AXES_VERBOSE = False
 # Two-step sign-in (django-otp, time-based codes): see commissioning.web.two_factor.
 OTP_TOTP_ISSUER = "Commissioning platform"
+# Results kept between requests until the data change (audit.stored, decision 052): memory in
+# each process; Django's default of 300 entries would churn with a team's worth of people.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("COMMISSIONING_CACHE_ENTRIES", "5000"))},
+    }
+}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
