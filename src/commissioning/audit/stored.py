@@ -70,10 +70,8 @@ def _head() -> tuple[int, str]:
     memo = _this_request.get()
     if memo is not None and "v" in memo:
         return memo["v"], memo["h"]
-    seq, last = ChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first() or (
-        0,
-        "",
-    )
+    head = ChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
+    seq, last = head or (0, "")
     if memo is not None:
         memo["v"], memo["h"] = seq, last
     return seq, last
@@ -107,7 +105,9 @@ def stored_row(name: str, queryset: QuerySet, pk: Hashable):
     """The row of ``queryset`` with primary key ``pk`` (or ``None``), with what the queryset
     joins and prefetches, kept as ``stored`` keeps a result: for a page's subject, read on every
     request and joined to the tables around it (planning a join of many tables costs
-    PostgreSQL more than running it). The caller still checks permission on what it gets."""
+    PostgreSQL more than running it). The caller still checks permission on what it gets. The
+    key is the name and ``pk`` only: a name stands for one queryset (another takes another
+    name)."""
     return stored(name, lambda: queryset.filter(pk=pk).first(), pk)
 
 
