@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from commissioning import money, numbers
+from commissioning.audit.stored import stored
 from commissioning.ledger import services as ledger
 from commissioning.ledger.models import Account, Posting, Transaction
 from commissioning.ledger.rules import Entry, Leg
@@ -132,19 +132,34 @@ def integrated_budgets(
     )
 
 
-def postings_of(pools) -> int:
-    """``ledger.postings_made`` for the accounts of ``pools`` (a queryset or list of ids): the
+def accounts_of(pools) -> list[int]:
+    """The ids of the accounts of ``pools`` (a list of ids, or ``None`` for every pool): the
     fund's account, its risk pool, every scheme's spending account and every partner's account.
-    A kept result that reads their money adds it to its key (postings are not revisions)."""
-    ids: Any = pools.values("pk") if isinstance(pools, QuerySet) else list(pools)
-    return ledger.postings_made(
-        Account.objects.filter(
-            Q(pk__in=PooledBudget.objects.filter(pk__in=ids).values("pool_account_id"))
-            | Q(pk__in=PooledBudget.objects.filter(pk__in=ids).values("risk_pool_account_id"))
-            | Q(pk__in=PoolScheme.objects.filter(pool__in=ids).values("spend_account_id"))
-            | Q(pk__in=PoolPartner.objects.filter(pool__in=ids).values("account_id"))
+    Which accounts a pool has changes only by a revision, so the list is kept per version of the
+    data (``audit.stored``)."""
+    chosen = PooledBudget.objects.all() if pools is None else PooledBudget.objects.filter(
+        pk__in=list(pools)
+    )  # fmt: skip
+    ids = chosen.values("pk")
+
+    def compute() -> list[int]:
+        return sorted(
+            Account.objects.filter(
+                Q(pk__in=chosen.values("pool_account_id"))
+                | Q(pk__in=chosen.values("risk_pool_account_id"))
+                | Q(pk__in=PoolScheme.objects.filter(pool__in=ids).values("spend_account_id"))
+                | Q(pk__in=PoolPartner.objects.filter(pool__in=ids).values("account_id"))
+            ).values_list("pk", flat=True)
         )
-    )
+
+    return stored("pool-accounts", compute, None if pools is None else tuple(sorted(pools)))
+
+
+def postings_of(pools) -> int:
+    """``ledger.postings_made`` for the accounts of ``pools`` (a list of ids, or ``None`` for
+    every pool). A kept result that reads their money adds it to its key (postings are not
+    revisions)."""
+    return ledger.postings_made(accounts_of(pools))
 
 
 def spend_by_month(

@@ -27,7 +27,7 @@ def workspace(request):
     # What this reader is shown, once per version of the data and day (audit.stored).
     # Keyed by the pools' postings too: a forecast reads money, which moves without a revision.
     context = stored("together", lambda: _workspace(request.user), request.user.pk, clock.today(),
-                     pooled.postings_of(PooledBudget.objects.all()))  # fmt: skip
+                     pooled.postings_of(None))  # fmt: skip
     return render(request, "together/workspace.html", context)
 
 
