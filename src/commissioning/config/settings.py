@@ -117,6 +117,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "commissioning.web.context.navigation",
             ],
+            # Django's date filter, its answers remembered (ui/templatetags/dates.py).
+            "builtins": ["commissioning.ui.templatetags.dates"],
         },
     },
 ]

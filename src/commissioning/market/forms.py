@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from commissioning.names import tidy_name
-from commissioning.ui.forms import NHSForm
+from commissioning.ui.forms import NHSForm, Offered
 
 
 class StressForm(NHSForm):
@@ -45,9 +45,9 @@ class StressForm(NHSForm):
             if ours
             else rest
         )
-        self.fields["fail"].choices = choices
+        self.fields["fail"].choices = Offered(choices)
         self.fields["fail"].widget.attrs["size"] = 12  # a list to choose from, not one row
-        self.fields["cut_provider"].choices = [("", "No capacity cut"), *choices]
+        self.fields["cut_provider"].choices = Offered([("", "No capacity cut"), *choices])
 
     def clean(self):
         data = super().clean()

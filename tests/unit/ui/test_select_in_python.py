@@ -53,3 +53,30 @@ def test_an_nhs_form_uses_them_and_leaves_other_choice_widgets_alone():
     assert type(form.fields["many"].widget) is SelectMultiple
     assert type(form.fields["radio"].widget) is forms.RadioSelect
     assert 'name="one"' in str(form["one"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [(forms.ChoiceField, "c"), (forms.MultipleChoiceField, ["a&b", "d"])]
+)
+def test_choices_offered_as_they_are_render_and_validate_as_a_plain_list(field, value):
+    """``Offered`` choices (already in Django's form) give the same HTML and the same checks as
+    the same list given plainly, which Django normalises."""
+    from commissioning.ui.forms import Offered
+
+    canonical = [("", "None <&>"), ('Group "1"', [("a&b", "A & B"), ("c", "C 'x'")]), ("d", "D")]
+
+    class Plain(NHSForm):
+        x = field()
+
+    class AsTheyAre(NHSForm):
+        x = field()
+
+    plain, ours = Plain({"x": value}), AsTheyAre({"x": value})
+    plain.fields["x"].choices = canonical
+    ours.fields["x"].choices = Offered(canonical)
+    assert str(ours["x"]) == str(plain["x"])
+    assert ours.is_valid() and plain.is_valid()
+    assert ours.cleaned_data == plain.cleaned_data
+    wrong = AsTheyAre({"x": "zz" if field is forms.ChoiceField else ["zz"]})
+    wrong.fields["x"].choices = Offered(canonical)
+    assert not wrong.is_valid() and "x" in wrong.errors
