@@ -280,12 +280,35 @@ def find_pages(sessions: dict[str, Session], wanted: list[str]) -> dict[str, str
     return found
 
 
+def _cpu_ticks(server: Server) -> tuple[dict[str, int], int, int]:
+    """CPU ticks so far of the server's processes (its session), PostgreSQL's and the rest, and
+    the machine's total and idle ticks (``/proc``; Linux)."""
+    by = {"server": 0, "postgres": 0}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime + stime
+        if int(fields[3]) == server.proc.pid:  # the session the server was started in
+            by["server"] += ticks
+        elif name.startswith("postgres"):
+            by["postgres"] += ticks
+    cpu = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return by, sum(cpu), cpu[3] + cpu[4]  # total, idle + iowait
+
+
 def wrk(server: Server, session: Session, path: str, seconds: int, connections: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
     headers = ["-H", f"Cookie: {session.header()}"] if session.role != "anonymous" else []
     if server.production:
         headers += ["-H", "X-Forwarded-Proto: https"]
+    before = _cpu_ticks(server) if Path("/proc/stat").exists() else None
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script.name,
          *headers, server.base + path],
@@ -294,7 +317,30 @@ def wrk(server: Server, session: Session, path: str, seconds: int, connections: 
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("RESULT "))
     result = json.loads(line[len("RESULT ") :])
     result["rps"] = result["requests"] / result["seconds"]
+    if before is not None and result["requests"]:
+        # Where the machine's CPU went, per request: the server's processes, PostgreSQL, and
+        # the rest (wrk, anything else running); and how much of it stood idle. A page whose
+        # requests/s fall while the server's CPU per request holds was starved by the rest.
+        after = _cpu_ticks(server)
+        tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+        total = after[1] - before[1]
+        busy = total - (after[2] - before[2])
+        ours = {k: after[0][k] - before[0][k] for k in after[0]}
+        per = tick_ms / result["requests"]  # /proc counts in the same ticks
+        result["cpu_ms"] = {
+            "server": ours["server"] * per, "postgres": ours["postgres"] * per,
+            "rest": max(busy - ours["server"] - ours["postgres"], 0) * per,
+        }  # fmt: skip
+        result["idle"] = 1 - busy / total if total else 0.0
     return result
+
+
+def _cpu_words(result: dict) -> str:
+    if "cpu_ms" not in result:
+        return ""
+    c = result["cpu_ms"]
+    return (f"; CPU a request: server {c['server']:.1f} ms, PostgreSQL {c['postgres']:.1f} ms, "
+            f"the rest {c['rest']:.1f} ms; {result['idle']:.0%} idle")  # fmt: skip
 
 
 def check_page(session: Session, path: str) -> None:
@@ -390,7 +436,7 @@ def main() -> None:
             floor = wrk(server, Session(server, "anonymous"), "/health/", args.duration,
                         args.connections)  # fmt: skip
             rows.setdefault("/health/ (floor)", {})[label] = floor
-            print(f"  /health/: {floor['rps']:.0f} req/s", flush=True)
+            print(f"  /health/: {floor['rps']:.0f} req/s" + _cpu_words(floor), flush=True)
             for name, url in urls.items():
                 result = wrk(server, sessions[PAGES[name][0]], url, args.duration,
                              args.connections)  # fmt: skip
@@ -399,8 +445,8 @@ def main() -> None:
                 print(f"  {name} ({url}): {result['rps']:.0f} req/s, p50 {result['p50']:.0f} ms,"
                       f" p95 {result['p95']:.0f} ms"
                       + (f", {result['non2xx']} not 200" if result["non2xx"] else "")
-                      + (f", {result['errors']} errors" if result["errors"] else ""),
-                      flush=True)  # fmt: skip
+                      + (f", {result['errors']} errors" if result["errors"] else "")
+                      + _cpu_words(result), flush=True)  # fmt: skip
             if production:
                 print(f"  realistic load: {args.users} users, a page each every {args.period:g} s,"
                       f" {args.realistic_seconds:g} s ...", flush=True)  # fmt: skip
