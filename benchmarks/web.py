@@ -280,10 +280,10 @@ def find_pages(sessions: dict[str, Session], wanted: list[str]) -> dict[str, str
     return found
 
 
-def _cpu_ticks(server: Server) -> tuple[dict[str, int], int, int]:
-    """CPU ticks so far of the server's processes (its session), PostgreSQL's and the rest, and
-    the machine's total and idle ticks (``/proc``; Linux)."""
-    by = {"server": 0, "postgres": 0}
+def _cpu_ticks(server: Server) -> tuple[dict[str, dict[str, int]], int, int]:
+    """CPU ticks so far of each process, by whose it is (the server's session, PostgreSQL's),
+    and the machine's total and idle ticks (``/proc``; Linux)."""
+    by: dict[str, dict[str, int]] = {"server": {}, "postgres": {}}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -295,11 +295,17 @@ def _cpu_ticks(server: Server) -> tuple[dict[str, int], int, int]:
         fields = stat[stat.rindex(")") + 2 :].split()
         ticks = int(fields[11]) + int(fields[12])  # utime + stime
         if int(fields[3]) == server.proc.pid:  # the session the server was started in
-            by["server"] += ticks
+            by["server"][pid] = ticks
         elif name.startswith("postgres"):
-            by["postgres"] += ticks
+            by["postgres"][pid] = ticks
     cpu = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     return by, sum(cpu), cpu[3] + cpu[4]  # total, idle + iowait
+
+
+def _spent(before: dict[str, int], after: dict[str, int]) -> int:
+    """Ticks spent between two readings by the processes alive at the second (one that ended
+    in between is not counted; one that started is counted whole)."""
+    return sum(t - before.get(pid, 0) for pid, t in after.items())
 
 
 def wrk(server: Server, session: Session, path: str, seconds: int, connections: int) -> dict:
@@ -325,7 +331,7 @@ def wrk(server: Server, session: Session, path: str, seconds: int, connections: 
         tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
         total = after[1] - before[1]
         busy = total - (after[2] - before[2])
-        ours = {k: after[0][k] - before[0][k] for k in after[0]}
+        ours = {k: _spent(before[0][k], after[0][k]) for k in after[0]}
         per = tick_ms / result["requests"]  # /proc counts in the same ticks
         result["cpu_ms"] = {
             "server": ours["server"] * per, "postgres": ours["postgres"] * per,
