@@ -229,7 +229,7 @@ def test_a_new_cycle_from_draft_specification_to_signed_contract(browser, live_s
         )
         page.get_by_role("button", name="Record the decision").click()
         expect(banner(page)).to_contain_text("Next, publish the notice of intention to award")
-        page.get_by_role("button", name="Record that the notice is published today").click()
+        page.get_by_role("button", name="Publish the notice today").click()
         expect(
             page.get_by_text("Standstill runs to the end of Friday 27 March 2026").first
         ).to_be_visible()

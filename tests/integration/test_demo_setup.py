@@ -156,6 +156,17 @@ def _the_demo_ships_a_completed_cycle_and_cycles_in_progress():
 
     stroke = Contract.objects.get(specification__title="Hyper-acute stroke unit")
     assert stroke.status == "signed" and stroke.provider.code == "RJE"
+    # The public register has its notice of intention (Schedule 10) and its award notice
+    # (Schedule 11), and its OCDS record validates (issue 20).
+    from commissioning.ocds.validate import problems
+    from commissioning.register.queries import record_of
+    from commissioning.selection.models import Notice
+
+    published = Notice.objects.filter(decision=stroke.decision).order_by("published_at")
+    assert [n.schedule for n in published] == [10, 11]
+    record = record_of(stroke.decision.process_id)
+    assert problems(record) == []
+    assert record["compiledRelease"]["contracts"][0]["id"].endswith(stroke.reference)
     assert stroke.quality_schedule.count() == 5
     assert state_of(stroke.decision).contract_may_be_made
     diabetes = SelectionProcess.objects.get(specification__title="Community diabetes service")

@@ -65,7 +65,10 @@ class OutcomeOut(Schema):
 # Its outcomes and quality requirements are the command's nested commands, as nested bodies.
 OutcomeIn = body_of(spec_services.OutcomeInput)
 QualityRequirementIn = body_of(spec_services.QualityRequirementInput)
-_ENVELOPE = {"financial_envelope_pence": "Over the whole term, integer pence"}
+_ENVELOPE = {
+    "financial_envelope_pence": "Over the whole term, integer pence",
+    "cpv_code": "The most relevant CPV code of Schedule 1 to SI 2023/1348 (e.g. 85111000-0)",
+}
 SpecificationFields = body_for(
     spec_services.SpecificationInput,
     "SpecificationFields",
@@ -100,6 +103,7 @@ class SpecificationOut(Schema):
     activity_unit: str
     financial_envelope_pence: int
     term_months: int
+    cpv_code: str
     population_size: int | None
     reference: str
     version: int

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "commissioning.contracts",
     "commissioning.quality",
     "commissioning.market",
+    "commissioning.register",
     "commissioning.ledger",
     "commissioning.collaboration",
     "commissioning.specialised",
@@ -217,6 +218,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Sessions end after 30 minutes without a request and after 10 hours whatever the activity
 # (commissioning.config.security.SessionLifetimeMiddleware); the cookie ends with the browser.
+# The public register's open contracting data (issue 20, decision 053): the prefix of every
+# ocid, registered with the Open Contracting Partnership by whoever publishes (the default is
+# the demo's and is not registered), and who the packages name as their publisher.
+COMMISSIONING_OCID_PREFIX = os.environ.get("COMMISSIONING_OCID_PREFIX", "ocds-demo00")
+COMMISSIONING_PUBLISHER = os.environ.get(
+    "COMMISSIONING_PUBLISHER", "Commissioning platform (demonstration data)"
+)
 SESSION_IDLE_SECONDS = int(os.environ.get("COMMISSIONING_SESSION_IDLE_MINUTES", "30")) * 60
 SESSION_MAX_SECONDS = int(os.environ.get("COMMISSIONING_SESSION_MAX_HOURS", "10")) * 3600
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("commissioning.contracts.urls")),
     path("", include("commissioning.quality.urls")),
     path("", include("commissioning.market.urls")),
+    path("", include("commissioning.register.urls")),
     path("", include("commissioning.collaboration.urls")),
     path("", include("commissioning.specialised.urls")),
     path("", include("commissioning.personal_budgets.urls")),

@@ -21,7 +21,8 @@ from commissioning.audit import chain as audit
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.selection.models import Decision, Proposal, SelectionProcess
-from commissioning.selection.services import state_of
+from commissioning.selection.rules.notices import Stage
+from commissioning.selection.services import notices, state_of
 from commissioning.validation import Problems, refuse, save_or_refuse
 
 from .models import (
@@ -226,7 +227,26 @@ def sign_contract(contract: Contract, actor) -> Contract:
             if contract.provider_signed_by_id and contract.commissioner_signed_by_id:
                 contract.status = Contract.Status.SIGNED
             contract.save()
+        if contract.status == Contract.Status.SIGNED:
+            _award_notice(contract)
     return contract
+
+
+def _award_notice(contract: Contract) -> None:
+    """The contract is entered into: where the route had a notice of intention and a
+    standstill (direct award C, most suitable provider, competitive), the notice of the award
+    follows (Schedules 4, 7 and 11 to SI 2023/1348, within 30 days of the award), published as
+    the commissioner's signatory's. Under direct award A and B the award notice was the one
+    notice (published after the decision)."""
+    decision = contract.decision
+    if not decision.process.route_enum.needs_standstill:
+        return
+    if decision.notices.filter(stage=Stage.AWARD).exists():
+        return  # one award notice for a decision (a second contract under direct award B)
+    terms = notices.ContractTerms(
+        contract.reference, contract.value_pence, contract.start_date, contract.end_date
+    )
+    notices.publish(decision, Stage.AWARD, contract.commissioner_signed_by, terms)
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,7 @@ def stroke_cycle(home: Organisation, network, senate, rival, budget, people, tod
         activity_unit="admissions",
         financial_envelope_pence=24_000_000_00,
         term_months=36,
+        cpv_code="85111000-0",  # hospital services
         outcomes=(
             specs.OutcomeInput(
                 indicator("1.1"),
@@ -466,6 +467,7 @@ def diabetes_cycle(home, network, rival, budget, people, today) -> None:
         activity_unit="people supported",
         financial_envelope_pence=2_500_000_00,
         term_months=36,
+        cpv_code="85323000-9",  # community health services
         outcomes=(
             specs.OutcomeInput(
                 indicator("2.1"),
@@ -630,6 +632,7 @@ def heart_failure_cycle(home, network, budget, people, today) -> None:
         activity_unit="people supported",
         financial_envelope_pence=4_200_000_00,
         term_months=48,
+        cpv_code="85323000-9",  # community health services
         outcomes=(
             specs.OutcomeInput(
                 indicator("2.3.i"),

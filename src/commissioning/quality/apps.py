@@ -26,3 +26,10 @@ class QualityConfig(AppConfig):
         from .services import SHMI_KIND
 
         kinds.register(SHMI_KIND)
+
+        # The evidence behind direct award C reads the existing contract's record from here.
+        from commissioning.selection import incumbent
+
+        from .incumbent import contract_record
+
+        incumbent.register(contract_record)

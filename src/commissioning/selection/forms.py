@@ -190,6 +190,14 @@ class SelectionSetupForm(NHSForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    direct_award_c_justification = forms.CharField(
+        label="Direct award C: if the existing contract's record counts against its provider, "
+        "why is direct award C still right?",
+        help_text="Needed only where the record shown above counts against the provider: the "
+        "decision record and the notice of intention quote it.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     RENAME = {"current_lifetime_value_pence": "current_lifetime_value"}
 
     def __init__(self, *args, budgets=(), **kwargs):
@@ -203,6 +211,7 @@ class SelectionSetupForm(NHSForm):
             "current_lifetime_value",
             "route",
             "route_justification",
+            "direct_award_c_justification",
         ]
         self.order_fields(order)
         self.fields["budget_id"].choices = [("", "Choose a budget")] + [

@@ -135,6 +135,11 @@ class SelectionProcess(models.Model):
     route_justification = models.TextField(
         blank=True, help_text="Why another permitted process was chosen, if it was"
     )
+    # Direct award C: what the existing contract's record said when the process was set up
+    # (rules.incumbent: the contract, each finding and its weight), and, where it counted
+    # against the provider satisfying the contract, why C was still chosen.
+    incumbent_evidence = models.JSONField(default=dict, blank=True)
+    direct_award_c_justification = models.TextField(blank=True)
     # Published when proposals are invited, and fixed from then on.
     weight_quality_innovation = models.PositiveSmallIntegerField(default=0)
     weight_value = models.PositiveSmallIntegerField(default=0)
@@ -518,3 +523,42 @@ class Representation(models.Model):
 
     def __str__(self) -> str:
         return f"Representation {self.pk} by {self.provider.code} on decision {self.decision_id}"
+
+
+class Notice(models.Model):
+    """A notice the Provider Selection Regime requires, as published: its items written once
+    from the decision (and, for an award notice, the contract) when it is published, and never
+    changed after (``rules.notices``; a correction is a further notice). The public register
+    shows these and the OCDS releases are built from them."""
+
+    class Stage(models.TextChoices):
+        INTENTION = "intention", "Notice of intention to award"
+        AWARD = "award", "Award notice"
+
+    process = models.ForeignKey(SelectionProcess, on_delete=models.PROTECT, related_name="notices")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="notices")
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    schedule = models.PositiveSmallIntegerField(
+        help_text="The schedule of SI 2023/1348 whose items the notice contains"
+    )
+    title = models.CharField(max_length=200, help_text="The schedule's title")
+    items = models.JSONField(help_text="The schedule's items as published: number, heading, text")
+    # What the OCDS release is built from, as published (integer pence, ISO dates, codes).
+    facts = models.JSONField()
+    published_on = models.DateField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["published_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "stage"], name="one_notice_of_each_stage_per_decision"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.published_on:%d %b %Y})"
+
+    def audit_name(self) -> str:
+        return f"{self.get_stage_display().lower()} for {self.facts.get('title', 'a service')}"

@@ -6,6 +6,7 @@ from django import forms
 
 from commissioning.ui.forms import MoneyField, NHSForm
 
+from . import cpv
 from .models import OutcomeIndicator
 from .rules.outcomes import DOMAINS, Direction, QualityDimension
 
@@ -76,6 +77,15 @@ class SpecificationForm(NHSForm):
         help_text="For example 36 for three years.",
         error_messages=required("Enter the term in months"),
     )
+    cpv_code = forms.ChoiceField(
+        label="CPV code",
+        choices=cpv.CHOICES,
+        initial=cpv.GENERAL,
+        required=False,
+        help_text="The most relevant code of the Provider Selection Regime's list: every notice "
+        "about the service quotes it.",
+        error_messages=required("Choose the CPV code"),
+    )
     RENAME = {"financial_envelope_pence": "financial_envelope"}
 
     def __init__(self, *args, commissioners=None, **kwargs):
@@ -100,6 +110,7 @@ class SpecificationForm(NHSForm):
             "activity_unit": d["activity_unit"],
             "financial_envelope_pence": d["financial_envelope"],
             "term_months": d["term_months"],
+            "cpv_code": d.get("cpv_code") or cpv.GENERAL,
         }
 
 

@@ -8,6 +8,7 @@ from django.db import models
 
 from commissioning.organisations.models import Organisation
 
+from . import cpv
 from .rules.lifecycle import Status
 from .rules.outcomes import Direction, QualityDimension, domain_title, quality_dimension
 
@@ -91,6 +92,13 @@ class ServiceSpecification(models.Model):
     )
     term_months = models.PositiveSmallIntegerField(
         "term in months", validators=[MinValueValidator(1), MaxValueValidator(180)]
+    )
+    cpv_code = models.CharField(
+        "CPV code",
+        max_length=10,
+        choices=cpv.CHOICES,
+        default=cpv.GENERAL,
+        help_text="The most relevant code of Schedule 1 to SI 2023/1348: every notice quotes it",
     )
     status = models.CharField(
         max_length=12, choices=[(s.value, s.label) for s in Status], default=Status.DRAFT

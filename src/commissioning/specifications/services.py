@@ -18,6 +18,7 @@ from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.validation import Problems, refuse
 
+from . import cpv
 from .consultation import consultation
 from .models import OutcomeIndicator, QualityRequirement, ServiceSpecification, SpecificationOutcome
 from .permissions import Action, require
@@ -41,6 +42,7 @@ SPEC_FIELDS = (
     "activity_unit",
     "financial_envelope_pence",
     "term_months",
+    "cpv_code",
 )
 AUDITED_SPEC_FIELDS = ("reference", "version", "commissioner_id", "status", *SPEC_FIELDS)
 OUTCOME_FIELDS = ("specification_id", "indicator_id", "baseline", "target", "target_date",
@@ -79,6 +81,7 @@ class SpecificationInput:
     financial_envelope_pence: int
     term_months: int
     population_size: int | None = None
+    cpv_code: str = cpv.GENERAL  # Schedule 1 to SI 2023/1348; the most general by default
     outcomes: tuple[OutcomeInput, ...] = field(default_factory=tuple)
     quality_requirements: tuple[QualityRequirementInput, ...] = field(default_factory=tuple)
 

@@ -740,8 +740,23 @@ WEB: dict[str, Route] = {
 }
 
 # Open to everyone, signed in or not: the sign-in page itself, signing out, the public page
-# about the data, and the health endpoint (tests/integration/jobs/test_health.py).
-PUBLIC = {"login", "logout", "about-data", "health"}
+# about the data, the health endpoint (tests/integration/jobs/test_health.py), and the public
+# register of the regime's notices (tests/integration/register: only what was published).
+PUBLIC = {
+    "login",
+    "logout",
+    "about-data",
+    "health",
+    "register",
+    "register-csv",
+    "register-notice",
+    "register-process",
+    "register-record",
+    "register-releases",
+    "register-annual",
+    "register-annual-csv",
+    "register-annual-json",
+}
 
 
 def staff(user) -> bool:

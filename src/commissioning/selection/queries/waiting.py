@@ -445,7 +445,7 @@ def _decisions(me: _Me) -> None:
                     else f"Publish the award notice for {title}"
                 ),
                 url=url,
-                action="Record that the notice is published today",
+                action="Publish the notice today",
                 detail=(
                     f"Awarded to {awarded}; the standstill of 8 working days starts the day after"
                     if standstill

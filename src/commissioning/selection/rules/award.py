@@ -1,6 +1,6 @@
 """Award decisions, the standstill that follows them, and when the contract may be made.
 
-Sources: the Provider Selection Regime (SI 2023/1115) and NHS England's statutory guidance
+Sources: the Provider Selection Regime (SI 2023/1348) and NHS England's statutory guidance
 (docs/domain.md sections 9 and 11):
 
 - Direct award A must go to the existing provider, the only capable provider; direct award C

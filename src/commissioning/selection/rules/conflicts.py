@@ -1,6 +1,6 @@
 """Conflicts of interest in provider selection.
 
-Source: the Provider Selection Regime (SI 2023/1115), regulation 24: the decision record sets
+Source: the Provider Selection Regime (SI 2023/1348), regulation 24: the decision record sets
 out any conflicts of interest and how they were managed (docs/domain.md section 11). The rest
 is the platform's policy, not a rule in the docs: everyone who evaluates proposals or decides
 declares their interests (or that they have none) before taking part, and a declared interest

@@ -1,6 +1,6 @@
 """Which Provider Selection Regime process applies, and why.
 
-Source: the Health Care Services (Provider Selection Regime) Regulations 2023 (SI 2023/1115),
+Source: the Health Care Services (Provider Selection Regime) Regulations 2023 (SI 2023/1348),
 in force 1 January 2024, and NHS England's statutory guidance (docs/domain.md section 9):
 
 - Direct award process A **must** be used where an existing service has an existing provider

@@ -1,7 +1,7 @@
 """Working days and the Provider Selection Regime standstill.
 
 Source: NHS England, "The Provider Selection Regime: statutory guidance" (2024) and the Health
-Care Services (Provider Selection Regime) Regulations 2023 (SI 2023/1115): after a notice of
+Care Services (Provider Selection Regime) Regulations 2023 (SI 2023/1348): after a notice of
 intention to award under direct award process C, the most suitable provider process or the
 competitive process, a standstill period of 8 working days follows, counted from the day after
 the notice is published. If a provider makes representations during standstill, the standstill

@@ -38,6 +38,8 @@ from ..rules.award import (
     representation_window_open,
     standstill_state,
 )
+from ..rules.notices import Stage
+from . import notices
 from ._common import INVITING, locked, text
 
 DECISION_FIELDS = ("process_id", "outcome", "rationale", "departs_from_ranking", "value_pence",
@@ -234,6 +236,8 @@ def publish_notice(decision: Decision, actor) -> Decision:
             decision.notice_published_on = clock.today()
             decision.notice_published_by = actor
             decision.save(update_fields=["status", "notice_published_on", "notice_published_by"])
+        route = decision.process.route_enum
+        notices.publish(decision, Stage.INTENTION if route.needs_standstill else Stage.AWARD, actor)
     return decision
 
 

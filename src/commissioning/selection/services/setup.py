@@ -18,10 +18,12 @@ from commissioning.specifications.models import ServiceSpecification
 from commissioning.specifications.rules.lifecycle import Status
 from commissioning.validation import Problems, refuse, save_or_refuse
 
+from ..incumbent import record_for
 from ..models import Evaluator, SelectionProcess
 from ..permissions import EVALUATION_ROLES, Action, require
 from ..rules.award import needs_evaluation
 from ..rules.evaluation import Criterion, weight_problems
+from ..rules.incumbent import View, assess, justification_problem
 from ..rules.selection_route import (
     CHANGE_FACTS,
     FACTS,
@@ -36,7 +38,8 @@ from ._common import BEFORE_DECISION, locked, text
 CIRCUMSTANCE_FIELDS = tuple(FACTS)
 PROCESS_FIELDS = ("specification_id", "budget_id", "incumbent_id", *CIRCUMSTANCE_FIELDS,
                   "current_lifetime_value_pence", "recommended_route", "route", "route_reasons",
-                  "route_justification", "status")  # fmt: skip
+                  "route_justification", "incumbent_evidence", "direct_award_c_justification",
+                  "status")  # fmt: skip
 INVITATION_FIELDS = (*(f"weight_{c.value}" for c in Criterion), "proposals_deadline",
                      "invited_at", "status")  # fmt: skip
 
@@ -59,6 +62,9 @@ class SelectionSetup:
     existing_provider_likely_to_satisfy_new: bool = False
     can_identify_most_suitable_without_competition: bool = False
     route_justification: str = ""
+    # Where the existing contract's record counts against its provider satisfying it
+    # (rules.incumbent), why direct award C is still chosen.
+    direct_award_c_justification: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,14 @@ def set_up_selection(spec: ServiceSpecification, cmd: SelectionSetup, actor) -> 
     if chosen in (Route.DIRECT_AWARD_A, Route.DIRECT_AWARD_C) and incumbent is None:
         problems.add("incumbent_id", f"{chosen.label} awards to the existing provider: name it")
     problems.raise_if_any()
+    evidence: dict = {}
+    if chosen is Route.DIRECT_AWARD_C and incumbent is not None:
+        view = incumbent_view(spec.commissioner_id, incumbent.pk)
+        evidence = evidence_of(view)
+        problem = justification_problem(view, cmd.direct_award_c_justification)
+        if problem:
+            problems.add("direct_award_c_justification", problem)
+    problems.raise_if_any()
     with transaction.atomic():
         spec = ServiceSpecification.objects.select_for_update().get(pk=spec.pk)
         if spec.status != Status.APPROVED:
@@ -137,6 +151,8 @@ def set_up_selection(spec: ServiceSpecification, cmd: SelectionSetup, actor) -> 
             route=chosen,
             route_reasons=list(decision.reasons),
             route_justification=text(cmd.route_justification),
+            incumbent_evidence=evidence,
+            direct_award_c_justification=text(cmd.direct_award_c_justification) if evidence else "",
             created_by=actor,
             created_at=clock.now(),
             **{name: getattr(cmd, name) for name in CIRCUMSTANCE_FIELDS},
@@ -146,6 +162,21 @@ def set_up_selection(spec: ServiceSpecification, cmd: SelectionSetup, actor) -> 
         )
         audit.record(actor, "create", process, after=audit.snapshot(process, PROCESS_FIELDS))
     return process
+
+
+def incumbent_view(commissioner_id: int, incumbent_id: int) -> View:
+    """What the record of the commissioner's contract with the existing provider says about
+    whether it is satisfying the contract (``rules.incumbent``)."""
+    return assess(record_for(commissioner_id, incumbent_id))
+
+
+def evidence_of(view: View) -> dict:
+    """The view as the process keeps it: the contract, whether satisfying, each finding."""
+    return {
+        "contract": view.reference,
+        "satisfying": view.satisfying,
+        "findings": [{"weight": f.weight.value, "text": f.text} for f in view.findings],
+    }
 
 
 def evaluator_problem(user: User, process: SelectionProcess) -> str | None:

@@ -26,6 +26,8 @@ from ..models import (
 from ..permissions import Action, can
 from ..queries.clarifications_for_bidders import clarifications_for_bidders
 from ..rules.evaluation import SCALE, Criterion
+from ..rules.selection_route import Route
+from ..services.setup import evidence_of, incumbent_view
 from .common import _process, _providers_of, _spec
 
 
@@ -38,7 +40,7 @@ def selection_new(request, pk):
         "-financial_year", "name"
     )
     form = SelectionSetupForm(request.POST or None, budgets=budgets)
-    assessment = None
+    assessment = evidence = None
     if request.method == "POST":
         valid = form.is_valid()
         facts = {name: form.cleaned_data.get(name, False) for name in QUESTIONS}
@@ -46,6 +48,9 @@ def selection_new(request, pk):
         assessment = sel.assess_route(
             sel.SelectionSetup(budget_id=None, current_lifetime_value_pence=value, **facts), spec
         )
+        incumbent = form.cleaned_data.get("incumbent_id")
+        if incumbent and Route.DIRECT_AWARD_C in assessment.permitted:
+            evidence = evidence_of(incumbent_view(spec.commissioner_id, int(incumbent)))
         if valid and "check" not in request.POST:
             cmd = sel.SelectionSetup(**form.command_values())
             try:
@@ -62,7 +67,8 @@ def selection_new(request, pk):
     template = (
         "selection/_route.html" if request.headers.get("HX-Request") else "selection/setup.html"
     )
-    return render(request, template, {"form": form, "spec": spec, "assessment": assessment})
+    return render(request, template, {"form": form, "spec": spec, "assessment": assessment,
+                                      "evidence": evidence})  # fmt: skip
 
 
 def selection_detail(request, pk):

@@ -1,0 +1,227 @@
+"""OCDS 1.1 releases, release packages and records from the regime's published notices.
+
+A contracting process here is a selection process: its ``ocid`` is the configured prefix and the
+process's number. Every notice the platform publishes is one release (its id is the notice's),
+dated when the notice was published, so the releases of a process are the history of what was
+published about it; its record compiles them (``ocdsmerge``, with the shipped release schema's
+merge rules: nothing is fetched). The mapping, decided in docs/decisions.md 053:
+
+- parties: the commissioner as ``buyer`` and ``procuringEntity``, the provider as ``supplier``,
+  identified by ODS code under the scheme org-id.guide lists for NHS organisations (``GB-NHS``);
+- tender: the service (title, description, the CPV code of Schedule 1 to SI 2023/1348 as its
+  classification), the financial envelope as its value, the route as ``procurementMethod``
+  (``direct`` for direct awards A, B and C, ``limited`` for the most suitable provider process,
+  ``open`` for the competitive process) with the route's name in ``procurementMethodDetails``
+  and, where the key criteria were applied, their weights;
+- award: a notice of intention is an award with status ``pending`` (the standstill), an award
+  notice one with status ``active``; its value is what was decided (and, once the contract is
+  entered into, the contract's);
+- contract: once entered into, the contract (its reference, period and value).
+
+Values are in GBP, written from integer pence (an exact decimal with two places at most).
+Everything here is plain data in, plain data out (no Django), so the same functions serve the
+register's pages, the API and ``commissioning ocds export``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ocdsmerge import Merger
+
+from .validate import SCHEMA_DIR
+
+VERSION = "1.1"
+LONDON = ZoneInfo("Europe/London")
+NHS_SCHEME = "GB-NHS"  # org-id.guide: NHS Digital's Organisation Data Service
+METHOD = {
+    "direct_award_a": "direct",
+    "direct_award_b": "direct",
+    "direct_award_c": "direct",
+    "most_suitable_provider": "limited",
+    "competitive": "open",
+}
+ROUTE_NAME = {
+    "direct_award_a": "Direct award process A",
+    "direct_award_b": "Direct award process B",
+    "direct_award_c": "Direct award process C",
+    "most_suitable_provider": "Most suitable provider process",
+    "competitive": "Competitive process",
+}
+CRITERIA = {
+    "quality_innovation": "Quality and innovation",
+    "value": "Value",
+    "integration": "Integration, collaboration and service sustainability",
+    "access": "Improving access, reducing health inequalities and facilitating choice",
+    "social_value": "Social value",
+}
+
+
+def ocid(prefix: str, process_id: int) -> str:
+    return f"{prefix}-{process_id}"
+
+
+def amount(pence: int) -> int | float:
+    """Pounds from integer pence: a whole number where there are no pence, else the decimal
+    with two places (its nearest double, which JSON writes as those digits)."""
+    if pence % 100 == 0:
+        return pence // 100
+    return float(Decimal(pence) / 100)
+
+
+def value(pence: int) -> dict:
+    return {"amount": amount(pence), "currency": "GBP"}
+
+
+def _date_time(day: str) -> str:
+    """A day as OCDS's date-time: its start in England."""
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(0), LONDON).isoformat()
+
+
+def party_id(code: str) -> str:
+    return f"{NHS_SCHEME}-{code}"
+
+
+def _party(org: Mapping[str, Any], roles: list[str]) -> dict:
+    party: dict[str, Any] = {
+        "id": party_id(org["code"]),
+        "name": org["name"],
+        "identifier": {"scheme": NHS_SCHEME, "id": org["code"], "legalName": org["name"]},
+        "roles": roles,
+    }
+    address = {k: v for k, v in (("streetAddress", org.get("address")),
+                                 ("postalCode", org.get("postcode"))) if v}  # fmt: skip
+    if address:
+        party["address"] = {**address, "countryName": "United Kingdom"}
+    return party
+
+
+def release(notice: Mapping[str, Any], prefix: str) -> dict:
+    """The release for one published notice: ``notice`` has its ``id``, ``process_id``,
+    ``stage`` (intention or award), ``published_at`` (ISO date-time), ``title`` and ``facts``
+    (as ``selection.services.notices`` keeps them)."""
+    facts = notice["facts"]
+    the_ocid = ocid(prefix, notice["process_id"])
+    buyer = facts["buyer"]
+    parties = [_party(buyer, ["buyer", "procuringEntity"])]
+    supplier = facts.get("supplier")
+    if supplier:
+        parties.append(_party(supplier, ["supplier"]))
+    route = facts["route"]
+    weighted = {k: w for k, w in facts.get("criteria", {}).items() if w}
+    tender: dict[str, Any] = {
+        "id": f"{the_ocid}-tender",
+        "title": facts["title"],
+        "description": facts["description"],
+        "status": "complete" if notice["stage"] == "award" else "active",
+        "procuringEntity": {"id": party_id(buyer["code"]), "name": buyer["name"]},
+        "value": value(facts["envelope_pence"]),
+        "procurementMethod": METHOD[route],
+        "procurementMethodDetails": f"{ROUTE_NAME[route]} (Provider Selection Regime)",
+        "mainProcurementCategory": "services",
+        "classification": {"scheme": "CPV", "id": facts["cpv"], "description": facts["cpv_label"]},
+        "items": [
+            {
+                "id": "1",
+                "description": facts["title"],
+                "classification": {
+                    "scheme": "CPV", "id": facts["cpv"], "description": facts["cpv_label"],
+                },
+            }
+        ],
+    }  # fmt: skip
+    if weighted:
+        tender["awardCriteria"] = "ratedCriteria"
+        tender["awardCriteriaDetails"] = "The key criteria of regulation 5, weighted: " + ", ".join(
+            f"{CRITERIA.get(k, k)} {w}%" for k, w in weighted.items()
+        )
+    award: dict[str, Any] = {
+        "id": f"{the_ocid}-award-{facts['award_id']}",
+        "title": notice["title"],
+        "status": "active" if notice["stage"] == "award" else "pending",
+        "date": _date_time(facts["decided_on"]),
+        "value": value(facts["value_pence"]),
+    }
+    if supplier:
+        award["suppliers"] = [{"id": party_id(supplier["code"]), "name": supplier["name"]}]
+    if facts.get("start") and facts.get("end"):
+        award["contractPeriod"] = {
+            "startDate": _date_time(facts["start"]),
+            "endDate": _date_time(facts["end"]),
+        }
+    out: dict[str, Any] = {
+        "ocid": the_ocid,
+        "id": f"{the_ocid}-notice-{notice['id']}",
+        "date": notice["published_at"],
+        "tag": ["award"],
+        "initiationType": "tender",
+        "language": "en",
+        "parties": parties,
+        "buyer": {"id": party_id(buyer["code"]), "name": buyer["name"]},
+        "tender": tender,
+        "awards": [award],
+    }
+    if notice["stage"] == "award" and facts.get("start"):
+        out["tag"] = ["award", "contract"]
+        out["contracts"] = [
+            {
+                "id": f"{the_ocid}-contract-{facts['reference']}",
+                "awardID": award["id"],
+                "title": f"{facts['title']} ({facts['reference']})",
+                "status": "active",
+                "period": award["contractPeriod"],
+                "value": value(facts["value_pence"]),
+            }
+        ]
+    return out
+
+
+def release_package(
+    releases: Sequence[dict], uri: str, published: str, publisher: Mapping[str, str]
+) -> dict:
+    return {
+        "uri": uri,
+        "version": VERSION,
+        "publishedDate": published,
+        "publisher": dict(publisher),
+        "license": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+        "releases": list(releases),
+    }
+
+
+@cache
+def _merger() -> Merger:
+    """The merge rules of the shipped release schema (read once; nothing fetched)."""
+    return Merger(schema=json.loads((SCHEMA_DIR / "release-schema.json").read_text()))
+
+
+def record(releases: Iterable[dict]) -> dict:
+    """The record of one contracting process: its releases, and the compiled release that says
+    where the process stands (``ocdsmerge``)."""
+    ordered = sorted(releases, key=lambda r: (r["date"], r["id"]))
+    if not ordered:
+        raise ValueError("a record needs at least one release")
+    return {
+        "ocid": ordered[0]["ocid"],
+        "releases": ordered,
+        "compiledRelease": _merger().create_compiled_release(ordered),
+    }
+
+
+def record_package(
+    records: Sequence[dict], uri: str, published: str, publisher: Mapping[str, str]
+) -> dict:
+    return {
+        "uri": uri,
+        "version": VERSION,
+        "publishedDate": published,
+        "publisher": dict(publisher),
+        "license": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+        "records": list(records),
+    }

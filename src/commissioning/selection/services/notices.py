@@ -1,0 +1,177 @@
+"""Publishing the regime's notices: each written once, from the record, into its schedule's items
+(``rules.notices``), and kept as published. The public register and the OCDS releases read
+these, never the live record, so what was published stays what was published."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from commissioning import clock, money
+from commissioning.audit import chain as audit
+from commissioning.specifications import cpv
+
+from ..models import ConflictDeclaration, Decision, Notice
+from ..rules.conflicts import Management
+from ..rules.evaluation import Criterion
+from ..rules.notices import Interest, NoticeFacts, Schedule, Stage, notice_items, schedule_for
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """What an award notice says of the contract entered into."""
+
+    reference: str
+    value_pence: int
+    start: dt.date
+    end: dt.date
+
+
+def _decision_makers(decision: Decision) -> str:
+    """Who decided, as the authority they decided under (not by name: the register carries no
+    personal data)."""
+    d = decision.delegation
+    where = f" ({d.reference})" if d.reference else ""
+    return (
+        f"A commissioner of {decision.process.specification.commissioner.display_name} with "
+        f"authority delegated on budget {d.budget.code} for decisions up to "
+        f"{money.pounds(d.limit_pence)}{where}, on {decision.decided_on.day} "
+        f"{decision.decided_on:%B %Y}."
+    )
+
+
+def _reasons(decision: Decision) -> str:
+    weights = decision.process.weights
+    named = ", ".join(
+        f"{c.label.lower()} ({weights[c]}%)" for c in Criterion if weights.get(c)
+    )  # fmt: skip
+    criteria = f" The key criteria were weighted: {named}." if named else ""
+    return decision.rationale.strip() + criteria + incumbent_reasons(decision.process)
+
+
+def incumbent_reasons(process) -> str:
+    """Under direct award C: what the existing contract's record said of its provider, and,
+    where it counted against, the authority's justification (rules.incumbent)."""
+    evidence = process.incumbent_evidence or {}
+    if process.route != "direct_award_c" or not evidence:
+        return ""
+    against = [f["text"] for f in evidence.get("findings", []) if f["weight"] == "against"]
+    if not against:
+        contract = evidence.get("contract")
+        return (f" The record of the existing contract ({contract}) showed nothing against its "
+                "provider satisfying it.")  # fmt: skip
+    return (
+        " The record of the existing contract counted against its provider satisfying it: "
+        + " ".join(against)
+        + f" The authority's justification for direct award C: "
+        f"{process.direct_award_c_justification.strip()}"
+    )
+
+
+def _interests(decision: Decision) -> tuple[int, tuple[Interest, ...]]:
+    declarations = ConflictDeclaration.objects.filter(process=decision.process).select_related(
+        "provider"
+    )
+    made = list(declarations)
+    interests = tuple(
+        Interest(
+            concerning=d.provider.display_name if d.provider else "",
+            description=d.description.strip(),
+            management=Management(d.management).label,
+        )
+        for d in made
+        if d.has_interest
+    )
+    return len(made), interests
+
+
+def notice_facts(decision: Decision, terms: ContractTerms | None = None) -> NoticeFacts:
+    process = decision.process
+    spec = process.specification
+    awarded = decision.awarded.select_related("provider").order_by("pk").first()
+    provider = awarded.provider if awarded else None
+    count, interests = _interests(decision)
+    return NoticeFacts(
+        authority=spec.commissioner.display_name,
+        route=process.route_enum,
+        title=spec.title,
+        reference=terms.reference if terms else spec.reference,
+        provider=provider.display_name if provider else "",
+        provider_address=", ".join(x for x in (provider.address, provider.postcode) if x)
+        if provider
+        else "",
+        services=spec.service_description.strip(),
+        cpv_code=spec.cpv_code,
+        cpv_label=cpv.SCHEDULE_1.get(spec.cpv_code, ""),
+        value_pence=terms.value_pence if terms else decision.value_pence,
+        decision_makers=_decision_makers(decision),
+        reasons=_reasons(decision),
+        term_months=spec.term_months,
+        start=terms.start if terms else None,
+        end=terms.end if terms else None,
+        declarations=count,
+        interests=interests,
+    )
+
+
+def _plain(facts: NoticeFacts, decision: Decision, schedule: Schedule) -> dict:
+    """What the OCDS release is built from: codes, integer pence, ISO dates."""
+    process = decision.process
+    spec = process.specification
+    awarded = decision.awarded.select_related("provider").order_by("pk").first()
+    provider = awarded.provider if awarded else None
+    return {
+        "schedule": schedule.number,
+        "route": facts.route.value,
+        "title": facts.title,
+        "reference": facts.reference,
+        "specification_reference": spec.reference,
+        "description": facts.services,
+        "cpv": facts.cpv_code,
+        "cpv_label": facts.cpv_label,
+        "value_pence": facts.value_pence,
+        "envelope_pence": spec.financial_envelope_pence,
+        "term_months": spec.term_months,
+        "buyer": {"code": spec.commissioner.code, "name": spec.commissioner.display_name,
+                  "address": spec.commissioner.address, "postcode": spec.commissioner.postcode},
+        "supplier": (
+            {"code": provider.code, "name": provider.display_name, "address": provider.address,
+             "postcode": provider.postcode}
+            if provider else None
+        ),
+        "award_id": decision.pk,
+        "decided_on": decision.decided_on.isoformat(),
+        "start": facts.start.isoformat() if facts.start else None,
+        "end": facts.end.isoformat() if facts.end else None,
+        "criteria": {c.value: process.weights.get(c, 0) for c in Criterion},
+    }  # fmt: skip
+
+
+def publish(decision: Decision, stage: Stage, actor, terms: ContractTerms | None = None):
+    """Write and keep the notice of ``stage`` for ``decision`` (inside the caller's
+    transaction): the schedule the route names, its items from the record as it is now."""
+    schedule = schedule_for(decision.process.route_enum, stage)
+    if schedule is None:
+        return None
+    facts = notice_facts(decision, terms)
+    now = clock.now()
+    with transaction.atomic():  # inside the caller's: the notice and its revision together
+        notice = Notice.objects.create(
+            process=decision.process,
+            decision=decision,
+            stage=stage.value,
+            schedule=schedule.number,
+            title=schedule.title,
+            items=[
+                {"number": i.number, "heading": i.heading, "text": i.text}
+                for i in notice_items(schedule, facts)
+            ],
+            facts=_plain(facts, decision, schedule),
+            published_on=clock.today(),
+            published_at=now,
+            published_by=actor,
+        )
+        audit.created(actor, notice, ("process_id", "decision_id", "stage", "schedule"))
+    return notice
