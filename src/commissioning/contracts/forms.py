@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from commissioning import money
+from commissioning.selection.rules.modification import Ground
 from commissioning.ui.forms import MoneyField, NHSForm
 
 from .models import Contract
@@ -54,6 +55,21 @@ class VariationForm(NHSForm):
     )
     value_change_pence = MoneyField(
         label="Change to the contract's value (negative to reduce)", required=False, min_pence=None
+    )
+    ground = forms.ChoiceField(
+        label="Why no new procurement is needed (regulation 13 of the Provider Selection Regime)",
+        choices=[(g.value, g.label) for g in Ground],
+        initial=Ground.PROVIDED_FOR.value,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    materially_different = forms.BooleanField(
+        label="It makes the contract materially different in character", required=False
+    )
+    attributable_to_authority = forms.BooleanField(
+        label="It is the commissioner's decision (a notice is due within 30 days if the value "
+        "has changed by £500,000 or more since the contract was entered into)",
+        required=False,
     )
 
 

@@ -13,6 +13,7 @@ from django.db import models
 
 from commissioning.organisations.models import Organisation
 from commissioning.selection.models import Decision, Proposal
+from commissioning.selection.rules.modification import Ground
 from commissioning.specifications.models import (
     OutcomeIndicator,
     QualityRequirement,
@@ -170,6 +171,13 @@ class ContractVariation(models.Model):
     number = models.PositiveSmallIntegerField()
     description = models.TextField()
     value_change_pence = models.BigIntegerField(default=0)
+    # Regulation 13 of SI 2023/1348: the ground the modification rests on, and the facts its
+    # rule turns on (selection.rules.modification).
+    ground = models.CharField(
+        max_length=20, choices=[(g.value, g.label) for g in Ground], default=Ground.PROVIDED_FOR
+    )
+    materially_different = models.BooleanField(default=False)
+    attributable_to_authority = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     proposed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField()

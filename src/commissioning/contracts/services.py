@@ -14,13 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 
 from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.selection.models import Decision, Proposal, SelectionProcess
+from commissioning.selection.rules.modification import Ground, Modification
+from commissioning.selection.rules.modification import notice_due as modification_notice_due
+from commissioning.selection.rules.modification import problem as modification_problem
 from commissioning.selection.rules.notices import Stage
 from commissioning.selection.services import notices, state_of
 from commissioning.validation import Problems, refuse, save_or_refuse
@@ -253,6 +256,26 @@ def _award_notice(contract: Contract) -> None:
 class VariationInput:
     description: str
     value_change_pence: int = 0
+    # Regulation 13 of SI 2023/1348 (selection.rules.modification): the ground it rests on.
+    ground: str = Ground.PROVIDED_FOR.value
+    materially_different: bool = False
+    attributable_to_authority: bool = False
+
+
+def _modification(contract: Contract, cmd: VariationInput) -> Modification:
+    """The variation as regulation 13 sees it: the contract's value when entered into and the
+    net change since, this variation included."""
+    signed = contract.variations.filter(status=ContractVariation.Status.SIGNED)
+    earlier = signed.aggregate(n=Sum("value_change_pence"))["n"] or 0
+    return Modification(
+        ground=Ground(cmd.ground),
+        original_value_pence=contract.value_pence - earlier,
+        cumulative_change_pence=earlier + cmd.value_change_pence,
+        materially_different=cmd.materially_different,
+        attributable_to_authority=cmd.attributable_to_authority,
+        awarded_under_a_or_b=contract.decision.process.route
+        in ("direct_award_a", "direct_award_b"),
+    )
 
 
 def propose_variation(contract: Contract, cmd: VariationInput, actor) -> ContractVariation:
@@ -264,6 +287,10 @@ def propose_variation(contract: Contract, cmd: VariationInput, actor) -> Contrac
         raise refuse("description", "Describe the variation")
     if contract.value_pence + cmd.value_change_pence <= 0:
         raise refuse("value_change_pence", "The contract's value would fall to £0 or below")
+    if cmd.ground not in Ground.__members__.values():
+        raise refuse("ground", "Choose the ground of regulation 13 the modification rests on")
+    if why := modification_problem(_modification(contract, cmd)):
+        raise refuse("ground", why)
     with transaction.atomic():
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
         number = (locked.variations.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -272,10 +299,13 @@ def propose_variation(contract: Contract, cmd: VariationInput, actor) -> Contrac
             number=number,
             description=cmd.description.strip(),
             value_change_pence=cmd.value_change_pence,
+            ground=cmd.ground,
+            materially_different=cmd.materially_different,
+            attributable_to_authority=cmd.attributable_to_authority,
             proposed_by=actor,
             proposed_at=clock.now(),
         )
-        audit.created(actor, variation, ("number", "value_change_pence"))
+        audit.created(actor, variation, ("number", "value_change_pence", "ground"))
     return variation
 
 
@@ -351,12 +381,24 @@ def sign_variation(variation: ContractVariation, actor) -> ContractVariation:
                 "The co-ordinating commissioner signs once the provider has agreed and every "
                 f"associate has approved; waiting for: {names}",
             )
+        locked = Contract.objects.select_for_update().get(pk=contract.pk)
+        # As regulation 13 sees it, with the variations signed before this one.
+        facts = _modification(locked, VariationInput(
+            variation.description, variation.value_change_pence, variation.ground,
+            variation.materially_different, variation.attributable_to_authority))  # fmt: skip
         with audit.changing(actor, variation, ("status",)):
             variation.status = ContractVariation.Status.SIGNED
             variation.signed_by, variation.signed_at = actor, clock.now()
             variation.save()
-        locked = Contract.objects.select_for_update().get(pk=contract.pk)
         with audit.changing(actor, locked, ("value_pence",)):
             locked.value_pence += variation.value_change_pence
             locked.save(update_fields=["value_pence"])
+        if modification_notice_due(facts):  # regulation 13(4): Schedule 12, within 30 days
+            notices.publish(
+                locked.decision, Stage.MODIFICATION, actor,
+                notices.ContractTerms(locked.reference, locked.value_pence, locked.start_date,
+                                      locked.end_date),
+                notices.Change(clock.today(), variation.description,
+                               variation.value_change_pence, variation.number),
+            )  # fmt: skip
     return variation

@@ -15,6 +15,7 @@ from commissioning.audit.stored import stored, stored_page, stored_row
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.selection.models import Decision
+from commissioning.selection.rules.modification import Ground
 from commissioning.selection.services import state_of
 from commissioning.ui.http import act, csv_response, guard, submit
 from commissioning.ui.navigation import may_follow
@@ -192,7 +193,11 @@ def variation_propose(request, pk):
         lambda: services.propose_variation(
             contract,
             services.VariationInput(
-                form.cleaned_data["description"], form.cleaned_data["value_change_pence"] or 0
+                form.cleaned_data["description"],
+                form.cleaned_data["value_change_pence"] or 0,
+                form.cleaned_data["ground"] or Ground.PROVIDED_FOR.value,
+                form.cleaned_data["materially_different"],
+                form.cleaned_data["attributable_to_authority"],
             ),
             request.user,
         ),

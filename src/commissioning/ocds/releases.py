@@ -119,9 +119,8 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
         "id": f"{the_ocid}-tender",
         "title": facts["title"],
         "description": facts["description"],
-        "status": "complete" if notice["stage"] == "award" else "active",
+        "status": "complete" if notice["stage"] != "intention" else "active",
         "procuringEntity": {"id": party_id(buyer["code"]), "name": buyer["name"]},
-        "value": value(facts["envelope_pence"]),
         "procurementMethod": METHOD[route],
         "procurementMethodDetails": f"{ROUTE_NAME[route]} (Provider Selection Regime)",
         "mainProcurementCategory": "services",
@@ -144,7 +143,7 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
     award: dict[str, Any] = {
         "id": f"{the_ocid}-award-{facts['award_id']}",
         "title": notice["title"],
-        "status": "active" if notice["stage"] == "award" else "pending",
+        "status": "active" if notice["stage"] != "intention" else "pending",
         "date": _date_time(facts["decided_on"]),
         "value": value(facts["value_pence"]),
     }
@@ -167,7 +166,7 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
         "tender": tender,
         "awards": [award],
     }
-    if notice["stage"] == "award" and facts.get("start"):
+    if notice["stage"] in ("award", "modification") and facts.get("start"):
         out["tag"] = ["award", "contract"]
         out["contracts"] = [
             {
@@ -177,6 +176,21 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
                 "status": "active",
                 "period": award["contractPeriod"],
                 "value": value(facts["value_pence"]),
+            }
+        ]
+    amendment = facts.get("amendment")
+    if notice["stage"] == "modification" and amendment:
+        # A modification under regulation 13: the contract as modified, and the amendment.
+        out["tag"] = ["contractAmendment"]
+        del out["awards"]
+        out["contracts"][0]["amendments"] = [
+            {
+                "id": f"{the_ocid}-amendment-{amendment['number']}",
+                "date": _date_time(amendment["date"]),
+                "description": amendment["description"],
+                "rationale": "Modification without a new procurement (regulation 13 of SI "
+                "2023/1348); the value changed by "
+                f"{amount(amendment['value_change_pence'])} GBP.",
             }
         ]
     return out

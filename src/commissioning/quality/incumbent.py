@@ -23,7 +23,12 @@ def _missed(value: float, target) -> bool:
     if target is None or target.target is None:
         return False
     goal = float(target.target)
-    return value < goal if str(target.improvement) == "increase" else value > goal
+    direction = str(target.improvement)
+    if direction == "increase":
+        return value < goal
+    if direction == "decrease":
+        return value > goal
+    return False  # a line with no better direction misses nothing
 
 
 def contract_record(commissioner_id: int, incumbent_id: int) -> ContractRecord | None:
@@ -32,6 +37,7 @@ def contract_record(commissioner_id: int, incumbent_id: int) -> ContractRecord |
             specification__commissioner_id=commissioner_id,
             provider_id=incumbent_id,
             status=Contract.Status.SIGNED,
+            start_date__lte=clock.today(),  # the contract being delivered, not one to come
         )
         .order_by("-end_date", "-pk")
         .first()
@@ -65,7 +71,11 @@ def contract_record(commissioner_id: int, incumbent_id: int) -> ContractRecord |
         notices_open=tuple(
             c.reference for c in cases if c.status in (S.NOTICE_ISSUED, S.PLAN_AGREED)
         ),
-        milestones_overdue=tuple(f"{m.plan.case.reference}: {m.description}" for m in overdue),
+        # By case and due date only: the milestones' words may name people, and the notice of
+        # intention quotes these findings in public.
+        milestones_overdue=tuple(
+            f"{m.plan.case.reference} (due {m.due:%d/%m/%Y})" for m in overdue
+        ),
         escalated=tuple(c.reference for c in cases if c.status == S.ESCALATED),
         value_pence=contract.value_pence,
         spent_pence=None,  # the platform's ledger does not yet pay contracts

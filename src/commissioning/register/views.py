@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -65,7 +65,11 @@ def notices_csv(request):
 
 @login_not_required
 def process(request, process_id: int):
-    published = list(Notice.objects.filter(process_id=process_id).order_by("published_at", "id"))
+    published = list(
+        Notice.objects.filter(process_id=process_id)
+        .select_related("decision")
+        .order_by("published_at", "id")
+    )
     if not published:
         raise Http404("Nothing has been published about this process.")
     latest = published[-1]
@@ -81,7 +85,7 @@ def process(request, process_id: int):
 
 @login_not_required
 def notice(request, pk: int):
-    n = get_object_or_404(Notice, pk=pk)
+    n = get_object_or_404(Notice.objects.select_related("decision"), pk=pk)
     return render(request, "register/notice.html", {
         "n": n, "route": Route(n.facts["route"]).label,
         "ocid": ocds.ocid(queries.prefix(), n.process_id),
@@ -121,7 +125,11 @@ def ocds_releases(request):
         if timezone.is_naive(since):
             since = timezone.make_aware(since)
         published = published.filter(published_at__gte=since)
-    page = Paginator(published, FEED_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(published, FEED_PAGE, allow_empty_first_page=True)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except (EmptyPage, PageNotAnInteger):
+        raise Http404("No such page of releases.") from None
     releases = [queries.release(n) for n in page.object_list]
     package = ocds.release_package(
         releases, request.build_absolute_uri(), _published_now(), queries.publisher()
@@ -137,7 +145,7 @@ def ocds_releases(request):
 def _summary(code: str, year: int):
     authority = Organisation.objects.filter(code=code.upper(), org_type__in=COMMISSIONER_TYPES)
     org = authority.first()
-    if org is None or not 2024 <= year <= clock.today().year:
+    if org is None or not 2023 <= year <= clock.today().year:
         raise Http404("No such relevant authority or year.")
     return org, queries.annual_summary(org.code, year)
 

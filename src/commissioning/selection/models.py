@@ -534,10 +534,11 @@ class Notice(models.Model):
     class Stage(models.TextChoices):
         INTENTION = "intention", "Notice of intention to award"
         AWARD = "award", "Award notice"
+        MODIFICATION = "modification", "Notice of a contract modification"
 
     process = models.ForeignKey(SelectionProcess, on_delete=models.PROTECT, related_name="notices")
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="notices")
-    stage = models.CharField(max_length=10, choices=Stage.choices)
+    stage = models.CharField(max_length=20, choices=Stage.choices)
     schedule = models.PositiveSmallIntegerField(
         help_text="The schedule of SI 2023/1348 whose items the notice contains"
     )
@@ -553,7 +554,9 @@ class Notice(models.Model):
         ordering = ["published_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["decision", "stage"], name="one_notice_of_each_stage_per_decision"
+                fields=["decision", "stage"],
+                condition=models.Q(stage__in=["intention", "award"]),
+                name="one_notice_of_each_stage_per_decision",
             )
         ]
 

@@ -42,6 +42,7 @@ class Stage(StrEnum):
 
     INTENTION = "intention"
     AWARD = "award"
+    MODIFICATION = "modification"
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,13 @@ SCHEDULES: dict[int, Schedule] = {
          "Dates of the services", _MAKERS, _CONFLICTS, _MANAGED),
         deadline_days=AWARD_NOTICE_DAYS,
     ),
+    12: Schedule(
+        12, "Notice of contract modification", "regulation 13(4)",
+        (_TITLE, _SERVICES, "Effective date of the modification",
+         "Brief description of the modification", "Change in the lifetime value",
+         "Change in the term", _MAKERS, _CONFLICTS, _MANAGED),
+        deadline_days=AWARD_NOTICE_DAYS,
+    ),
 }  # fmt: skip
 
 # Which schedule each route's notices follow, at each stage. Direct awards A and B have no
@@ -129,6 +137,7 @@ _BY_ROUTE: dict[tuple[Route, Stage], int] = {
     (Route.MOST_SUITABLE_PROVIDER, Stage.AWARD): 7,
     (Route.COMPETITIVE, Stage.INTENTION): 10,
     (Route.COMPETITIVE, Stage.AWARD): 11,
+    **{(route, Stage.MODIFICATION): 12 for route in Route},
 }
 
 _STATEMENT = {
@@ -139,6 +148,7 @@ _STATEMENT = {
     7: "The {authority} awarded this contract following {route}.",
     10: "The {authority} intends to award a contract to the chosen provider following {route}.",
     11: "The {authority} awarded this contract following a competition under {route}.",
+    12: "",
 }
 
 
@@ -187,6 +197,10 @@ class NoticeFacts:
     end: dt.date | None = None
     declarations: int = 0  # how many declarations were made (of an interest or of none)
     interests: tuple[Interest, ...] = field(default_factory=tuple)
+    # A modification (Schedule 12): when it took effect, what it is, and the value's change.
+    modified_on: dt.date | None = None
+    modification: str = ""
+    value_change_pence: int = 0
 
 
 @dataclass(frozen=True)
@@ -259,6 +273,15 @@ def notice_items(schedule: Schedule, facts: NoticeFacts) -> list[NoticeItem]:
             "Not applicable: the notice is of a contract, not a framework agreement."
         ),
         "Whether a framework agreement was used": "No framework agreement was used.",
+        "Effective date of the modification": _day(facts.modified_on) + "."
+        if facts.modified_on
+        else "Not recorded.",
+        "Brief description of the modification": facts.modification or "Not recorded.",
+        "Change in the lifetime value": (
+            f"{'An increase' if facts.value_change_pence >= 0 else 'A reduction'} of "
+            f"{money.pounds(abs(facts.value_change_pence))}, to {value}."
+        ),
+        "Change in the term": "None: the contract's dates are unchanged.",
     }
     return [NoticeItem(n, heading, text_for[heading])
             for n, heading in enumerate(schedule.items, start=1)]  # fmt: skip

@@ -29,6 +29,16 @@ class ContractTerms:
     end: dt.date
 
 
+@dataclass(frozen=True)
+class Change:
+    """What a notice of a modification says of it (Schedule 12)."""
+
+    effective: dt.date
+    description: str
+    value_change_pence: int
+    number: int  # the contract's variation number
+
+
 def _decision_makers(decision: Decision) -> str:
     """Who decided, as the authority they decided under (not by name: the register carries no
     personal data)."""
@@ -87,7 +97,9 @@ def _interests(decision: Decision) -> tuple[int, tuple[Interest, ...]]:
     return len(made), interests
 
 
-def notice_facts(decision: Decision, terms: ContractTerms | None = None) -> NoticeFacts:
+def notice_facts(
+    decision: Decision, terms: ContractTerms | None = None, change: Change | None = None
+) -> NoticeFacts:
     process = decision.process
     spec = process.specification
     awarded = decision.awarded.select_related("provider").order_by("pk").first()
@@ -113,10 +125,15 @@ def notice_facts(decision: Decision, terms: ContractTerms | None = None) -> Noti
         end=terms.end if terms else None,
         declarations=count,
         interests=interests,
+        modified_on=change.effective if change else None,
+        modification=change.description.strip() if change else "",
+        value_change_pence=change.value_change_pence if change else 0,
     )
 
 
-def _plain(facts: NoticeFacts, decision: Decision, schedule: Schedule) -> dict:
+def _plain(
+    facts: NoticeFacts, decision: Decision, schedule: Schedule, change: Change | None = None
+) -> dict:
     """What the OCDS release is built from: codes, integer pence, ISO dates."""
     process = decision.process
     spec = process.specification
@@ -146,16 +163,28 @@ def _plain(facts: NoticeFacts, decision: Decision, schedule: Schedule) -> dict:
         "start": facts.start.isoformat() if facts.start else None,
         "end": facts.end.isoformat() if facts.end else None,
         "criteria": {c.value: process.weights.get(c, 0) for c in Criterion},
+        "amendment": (
+            {"number": change.number, "date": change.effective.isoformat(),
+             "description": change.description.strip(),
+             "value_change_pence": change.value_change_pence}
+            if change else None
+        ),
     }  # fmt: skip
 
 
-def publish(decision: Decision, stage: Stage, actor, terms: ContractTerms | None = None):
+def publish(
+    decision: Decision,
+    stage: Stage,
+    actor,
+    terms: ContractTerms | None = None,
+    change: Change | None = None,
+):
     """Write and keep the notice of ``stage`` for ``decision`` (inside the caller's
     transaction): the schedule the route names, its items from the record as it is now."""
     schedule = schedule_for(decision.process.route_enum, stage)
     if schedule is None:
         return None
-    facts = notice_facts(decision, terms)
+    facts = notice_facts(decision, terms, change)
     now = clock.now()
     with transaction.atomic():  # inside the caller's: the notice and its revision together
         notice = Notice.objects.create(
@@ -168,7 +197,7 @@ def publish(decision: Decision, stage: Stage, actor, terms: ContractTerms | None
                 {"number": i.number, "heading": i.heading, "text": i.text}
                 for i in notice_items(schedule, facts)
             ],
-            facts=_plain(facts, decision, schedule),
+            facts=_plain(facts, decision, schedule, change),
             published_on=clock.today(),
             published_at=now,
             published_by=actor,
