@@ -196,17 +196,21 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
     return out
 
 
+LICENSE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+
+
+def _package(
+    what: str, items: Sequence[dict], uri: str, published: str, publisher: Mapping[str, str]
+) -> dict:
+    """A release or record package: the metadata every package carries, then its items."""
+    return {"uri": uri, "version": VERSION, "publishedDate": published,
+            "publisher": dict(publisher), "license": LICENSE, what: list(items)}  # fmt: skip
+
+
 def release_package(
     releases: Sequence[dict], uri: str, published: str, publisher: Mapping[str, str]
 ) -> dict:
-    return {
-        "uri": uri,
-        "version": VERSION,
-        "publishedDate": published,
-        "publisher": dict(publisher),
-        "license": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
-        "releases": list(releases),
-    }
+    return _package("releases", releases, uri, published, publisher)
 
 
 @cache
@@ -231,11 +235,4 @@ def record(releases: Iterable[dict]) -> dict:
 def record_package(
     records: Sequence[dict], uri: str, published: str, publisher: Mapping[str, str]
 ) -> dict:
-    return {
-        "uri": uri,
-        "version": VERSION,
-        "publishedDate": published,
-        "publisher": dict(publisher),
-        "license": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
-        "records": list(records),
-    }
+    return _package("records", records, uri, published, publisher)

@@ -44,6 +44,20 @@ def _replacement(cycle):
         return specs.change_status(spec, "approved", cycle.e.commissioner)
 
 
+def _notice_open(cycle):
+    """A contract performance notice issued on the signed contract, and not closed."""
+    with at(LATER):
+        case = quality.raise_concern(
+            quality.ConcernInput(cycle.e.rje.pk, "commissioner", "Door-to-needle times slipping",
+                                 "Three months above 60 minutes.", contract_id=cycle.contract.pk),
+            cycle.e.quality_lead,
+        )  # fmt: skip
+        quality.issue_notice(case, quality.NoticeInput("Door-to-needle times",
+                                                       LATER + dt.timedelta(days=10)),
+                             cycle.e.quality_lead)  # fmt: skip
+    return case
+
+
 def _c(cycle, **extra):
     return sel.SelectionSetup(
         budget_id=cycle.e.budget.pk, route="direct_award_c", incumbent_id=cycle.e.rje.pk,
@@ -56,15 +70,7 @@ def _c(cycle, **extra):
 
 def test_c_against_an_open_performance_notice_needs_a_justification(cycle):
     cycle.signed()  # RJE holds a signed contract with the ICB
-    with at(LATER):
-        case = quality.raise_concern(
-            quality.ConcernInput(cycle.e.rje.pk, "commissioner", "Door-to-needle times slipping",
-                                 "Three months above 60 minutes.", contract_id=cycle.contract.pk),
-            cycle.e.quality_lead,
-        )  # fmt: skip
-        quality.issue_notice(case, quality.NoticeInput("Door-to-needle times",
-                                                       LATER + dt.timedelta(days=10)),
-                             cycle.e.quality_lead)  # fmt: skip
+    case = _notice_open(cycle)
     spec = _replacement(cycle)
     with at(LATER), pytest.raises(ValidationError) as refused:
         sel.set_up_selection(spec, _c(cycle), cycle.e.commissioner)
@@ -90,15 +96,7 @@ def test_c_for_an_incumbent_with_a_clean_record_needs_none(cycle):
 
 def test_the_justification_is_in_the_notice_of_intention_and_the_record(client, cycle):
     cycle.signed()
-    with at(LATER):
-        case = quality.raise_concern(
-            quality.ConcernInput(cycle.e.rje.pk, "commissioner", "Door-to-needle times slipping",
-                                 "Three months above 60 minutes.", contract_id=cycle.contract.pk),
-            cycle.e.quality_lead,
-        )  # fmt: skip
-        quality.issue_notice(case, quality.NoticeInput("Door-to-needle times",
-                                                       LATER + dt.timedelta(days=10)),
-                             cycle.e.quality_lead)  # fmt: skip
+    case = _notice_open(cycle)
     spec = _replacement(cycle)
     with at(LATER):
         process = sel.set_up_selection(spec, _c(cycle, direct_award_c_justification=WHY),
