@@ -148,6 +148,8 @@ class VariationOut(Schema):
     number: int
     description: str
     value_change_pence: int
+    ground: str = Field(description="The ground of regulation 13, or urgent (regulation 14)")
+    urgent_reasons: str = Field(description="An urgent modification: why regulation 14 applied")
     status: str
     provider_agreed: bool | None = Field(
         None, description="The provider's answer: agreed, declined, or not yet (null)"
@@ -157,7 +159,8 @@ class VariationOut(Schema):
 
 def _variation_out(v) -> dict:
     return {"number": v.number, "description": v.description,
-            "value_change_pence": v.value_change_pence, "status": v.status,
+            "value_change_pence": v.value_change_pence, "ground": v.ground,
+            "urgent_reasons": v.urgent_reasons, "status": v.status,
             "provider_agreed": v.provider_agreed, "stage": v.stage}  # fmt: skip
 
 

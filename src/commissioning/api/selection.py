@@ -62,6 +62,7 @@ class SelectionOut(Schema):
     recommended_route: str
     route_reasons: list[str]
     route_justification: str
+    urgent_reasons: str = Field(description="An urgent award: why regulation 14 applies")
     budget_code: str = Field(alias="budget.code")
     incumbent_code: str | None = None
     weights: dict[str, int]

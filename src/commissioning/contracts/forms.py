@@ -6,6 +6,7 @@ from django import forms
 
 from commissioning import money
 from commissioning.selection.rules.modification import Ground
+from commissioning.selection.rules.urgent import CONDITIONS as URGENT_CONDITIONS
 from commissioning.ui.forms import MoneyField, NHSForm
 
 from .models import Contract
@@ -57,7 +58,8 @@ class VariationForm(NHSForm):
         label="Change to the contract's value (negative to reduce)", required=False, min_pence=None
     )
     ground = forms.ChoiceField(
-        label="Why no new procurement is needed (regulation 13 of the Provider Selection Regime)",
+        label="Why no new procurement is needed (regulation 13 of the Provider Selection Regime, "
+        "or regulation 14 where it is urgent)",
         choices=[(g.value, g.label) for g in Ground],
         initial=Ground.PROVIDED_FOR.value,
         required=False,
@@ -71,6 +73,22 @@ class VariationForm(NHSForm):
         "has changed by £500,000 or more since the contract was entered into)",
         required=False,
     )
+    urgent_reasons = forms.CharField(
+        label="Urgent (regulation 14): why does it apply?",
+        help_text="Only for an urgent modification: what happened and the risk to patients or "
+        "the public of waiting. The notice of urgent modification publishes it.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, question in URGENT_CONDITIONS.items():
+            self.fields[name] = forms.BooleanField(
+                label=f"Urgent (regulation 14): {question[0].lower()}{question[1:]}",
+                required=False,
+            )
+        self.order_fields([n for n in self.fields if n != "urgent_reasons"] + ["urgent_reasons"])
 
 
 class VariationAnswerForm(NHSForm):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from commissioning.organisations.models import Organisation
-from commissioning.selection.models import Decision, Proposal
+from commissioning.selection.models import Decision, Proposal, Urgency
 from commissioning.selection.rules.modification import Ground
 from commissioning.specifications.models import (
     OutcomeIndicator,
@@ -154,7 +154,7 @@ class QualityScheduleItem(models.Model):
         return QualityDimension(self.dimension).label
 
 
-class ContractVariation(models.Model):
+class ContractVariation(Urgency):
     """A variation to a signed contract. A variation is agreed by both parties (the NHS
     Standard Contract's General Condition 13): the provider agrees or declines it. The
     co-ordinating commissioner acts for itself and as agent of the associate commissioners

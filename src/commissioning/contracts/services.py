@@ -20,11 +20,13 @@ from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
-from commissioning.selection.models import Decision, Proposal, SelectionProcess
+from commissioning.selection.models import URGENCY_FIELDS, Decision, Proposal, SelectionProcess
 from commissioning.selection.rules.modification import Ground, Modification
 from commissioning.selection.rules.modification import notice_due as modification_notice_due
 from commissioning.selection.rules.modification import problem as modification_problem
 from commissioning.selection.rules.notices import Stage
+from commissioning.selection.rules.urgent import Urgency
+from commissioning.selection.rules.urgent import problems as urgency_problems
 from commissioning.selection.services import notices, state_of
 from commissioning.validation import Problems, refuse, save_or_refuse
 
@@ -260,6 +262,25 @@ class VariationInput:
     ground: str = Ground.PROVIDED_FOR.value
     materially_different: bool = False
     attributable_to_authority: bool = False
+    # An urgent modification (ground ``urgent``): regulation 14's conditions and reasons.
+    urgent_must_be_made_urgently: bool = False
+    urgent_not_foreseeable: bool = False
+    urgent_not_attributable: bool = False
+    urgent_delay_risks_safety: bool = False
+    urgent_reasons: str = ""
+
+    @property
+    def urgency(self) -> Urgency | None:
+        if self.ground != Ground.URGENT:
+            return None
+        return Urgency(**{name: getattr(self, name) for name in URGENCY_FIELDS})
+
+    @classmethod
+    def of(cls, variation: ContractVariation) -> VariationInput:
+        """The proposal a recorded variation was."""
+        return cls(variation.description, variation.value_change_pence, variation.ground,
+                   variation.materially_different, variation.attributable_to_authority,
+                   **{name: getattr(variation, name) for name in URGENCY_FIELDS})  # fmt: skip
 
 
 def _modification(contract: Contract, cmd: VariationInput) -> Modification:
@@ -275,6 +296,7 @@ def _modification(contract: Contract, cmd: VariationInput) -> Modification:
         attributable_to_authority=cmd.attributable_to_authority,
         awarded_under_a_or_b=contract.decision.process.route
         in ("direct_award_a", "direct_award_b"),
+        urgency=cmd.urgency,
     )
 
 
@@ -289,8 +311,14 @@ def propose_variation(contract: Contract, cmd: VariationInput, actor) -> Contrac
         raise refuse("value_change_pence", "The contract's value would fall to £0 or below")
     if cmd.ground not in Ground.__members__.values():
         raise refuse("ground", "Choose the ground of regulation 13 the modification rests on")
+    if cmd.urgency is not None and (found := urgency_problems(cmd.urgency)):
+        problems = Problems()
+        for name, message in found.items():
+            problems.add(name, message)
+        problems.raise_if_any()
     if why := modification_problem(_modification(contract, cmd)):
         raise refuse("ground", why)
+    urgency = cmd.urgency
     with transaction.atomic():
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
         number = (locked.variations.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -302,10 +330,13 @@ def propose_variation(contract: Contract, cmd: VariationInput, actor) -> Contrac
             ground=cmd.ground,
             materially_different=cmd.materially_different,
             attributable_to_authority=cmd.attributable_to_authority,
+            **{name: getattr(cmd, name) if urgency else False for name in URGENCY_FIELDS[:-1]},
+            urgent_reasons=urgency.urgent_reasons.strip() if urgency else "",
             proposed_by=actor,
             proposed_at=clock.now(),
         )
-        audit.created(actor, variation, ("number", "value_change_pence", "ground"))
+        audit.created(actor, variation, ("number", "value_change_pence", "ground",
+                                         *(URGENCY_FIELDS if urgency else ())))  # fmt: skip
     return variation
 
 
@@ -383,9 +414,7 @@ def sign_variation(variation: ContractVariation, actor) -> ContractVariation:
             )
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
         # As regulation 13 sees it, with the variations signed before this one.
-        facts = _modification(locked, VariationInput(
-            variation.description, variation.value_change_pence, variation.ground,
-            variation.materially_different, variation.attributable_to_authority))  # fmt: skip
+        facts = _modification(locked, VariationInput.of(variation))
         with audit.changing(actor, variation, ("status",)):
             variation.status = ContractVariation.Status.SIGNED
             variation.signed_by, variation.signed_at = actor, clock.now()
@@ -393,12 +422,14 @@ def sign_variation(variation: ContractVariation, actor) -> ContractVariation:
         with audit.changing(actor, locked, ("value_pence",)):
             locked.value_pence += variation.value_change_pence
             locked.save(update_fields=["value_pence"])
-        if modification_notice_due(facts):  # regulation 13(4): Schedule 12, within 30 days
+        # Regulation 13(4): Schedule 12; regulation 14(5)(c): Schedule 14; within 30 days.
+        if modification_notice_due(facts):
             notices.publish(
                 locked.decision, Stage.MODIFICATION, actor,
                 notices.ContractTerms(locked.reference, locked.value_pence, locked.start_date,
                                       locked.end_date),
                 notices.Change(clock.today(), variation.description,
-                               variation.value_change_pence, variation.number),
+                               variation.value_change_pence, variation.number,
+                               variation.urgent_reasons),
             )  # fmt: skip
     return variation

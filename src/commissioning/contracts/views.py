@@ -14,7 +14,7 @@ from commissioning import clock, money, numbers
 from commissioning.audit.stored import stored, stored_page, stored_row
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
-from commissioning.selection.models import Decision
+from commissioning.selection.models import URGENCY_FIELDS, Decision
 from commissioning.selection.rules.modification import Ground
 from commissioning.selection.services import state_of
 from commissioning.ui.http import act, csv_response, guard, submit
@@ -198,6 +198,7 @@ def variation_propose(request, pk):
                 form.cleaned_data["ground"] or Ground.PROVIDED_FOR.value,
                 form.cleaned_data["materially_different"],
                 form.cleaned_data["attributable_to_authority"],
+                **{name: form.cleaned_data[name] for name in URGENCY_FIELDS},
             ),
             request.user,
         ),

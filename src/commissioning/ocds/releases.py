@@ -11,8 +11,9 @@ merge rules: nothing is fetched). The mapping, decided in docs/decisions.md 053:
 - tender: the service (title, description, the CPV code of Schedule 1 to SI 2023/1348 as its
   classification), the financial envelope as its value, the route as ``procurementMethod``
   (``direct`` for direct awards A, B and C, ``limited`` for the most suitable provider process,
-  ``open`` for the competitive process) with the route's name in ``procurementMethodDetails``
-  and, where the key criteria were applied, their weights;
+  ``open`` for the competitive process; ``direct`` for an urgent award under regulation 14,
+  with its reasons as ``procurementMethodRationale``) with the route's name in
+  ``procurementMethodDetails`` and, where the key criteria were applied, their weights;
 - award: a notice of intention is an award with status ``pending`` (the standstill), an award
   notice one with status ``active``; its value is what was decided (and, once the contract is
   entered into, the contract's);
@@ -46,6 +47,7 @@ METHOD = {
     "direct_award_c": "direct",
     "most_suitable_provider": "limited",
     "competitive": "open",
+    "urgent_award": "direct",
 }
 ROUTE_NAME = {
     "direct_award_a": "Direct award process A",
@@ -53,6 +55,7 @@ ROUTE_NAME = {
     "direct_award_c": "Direct award process C",
     "most_suitable_provider": "Most suitable provider process",
     "competitive": "Competitive process",
+    "urgent_award": "Urgent award under regulation 14, without a process",
 }
 CRITERIA = {
     "quality_innovation": "Quality and innovation",
@@ -135,6 +138,8 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
             }
         ],
     }  # fmt: skip
+    if route == "urgent_award" and facts.get("urgent_reasons"):
+        tender["procurementMethodRationale"] = facts["urgent_reasons"]
     if weighted:
         tender["awardCriteria"] = "ratedCriteria"
         tender["awardCriteriaDetails"] = "The key criteria of regulation 5, weighted: " + ", ".join(
@@ -180,17 +185,24 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
         ]
     amendment = facts.get("amendment")
     if notice["stage"] == "modification" and amendment:
-        # A modification under regulation 13: the contract as modified, and the amendment.
+        # A modification under regulation 13 (Schedule 12) or 14 (Schedule 14): the contract
+        # as modified, and the amendment.
         out["tag"] = ["contractAmendment"]
         del out["awards"]
+        changed = f"the value changed by {amount(amendment['value_change_pence'])} GBP."
+        rationale = (
+            "Urgent modification in reliance on regulation 14 of SI 2023/1348: "
+            f"{facts['urgent_reasons'].rstrip('.')}; {changed}"
+            if facts.get("schedule") == 14
+            else "Modification without a new procurement (regulation 13 of SI 2023/1348); "
+            + changed
+        )
         out["contracts"][0]["amendments"] = [
             {
                 "id": f"{the_ocid}-amendment-{amendment['number']}",
                 "date": _date_time(amendment["date"]),
                 "description": amendment["description"],
-                "rationale": "Modification without a new procurement (regulation 13 of SI "
-                "2023/1348); the value changed by "
-                f"{amount(amendment['value_change_pence'])} GBP.",
+                "rationale": rationale,
             }
         ]
     return out

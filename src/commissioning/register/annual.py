@@ -22,9 +22,9 @@ The regulations do not define the year; the platform's is the NHS financial year
 March), named by the year it starts in (docs/decisions.md 053). A contract is awarded when it is
 entered into (signed by both sides). "New provider" is read as a provider awarded a contract in
 the year that held no contract with the authority before the year; "held a contract" as a
-contract in force on any day of that year. The platform records neither framework agreements
-nor (yet) urgent awards and modifications, so (d), (e) and (f) are counted from what it records
-and say so.
+contract in force on any day of that year. An urgent award counts in (f) and not in (a) to (c):
+it follows no process. The platform does not record framework agreements, so (d) and (e) are
+counted from what it records (none) and say so.
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from commissioning.contracts.models import Contract
+from commissioning.contracts.models import Contract, ContractVariation
 from commissioning.ocds import releases as ocds
 from commissioning.selection.models import Decision, Notice, Representation
+from commissioning.selection.rules.modification import Ground
 from commissioning.selection.rules.selection_route import Route
 from commissioning.selection.services import state_of
 
@@ -125,8 +126,20 @@ def annual_summary(code: str, year: int):
             provider=c.provider.code,
             start=c.start_date,
             end=c.end_date,
+            urgent=c.decision.process.route == Route.URGENT_AWARD,
         )
         for c in signed
+    ]
+    variations = ContractVariation.objects.filter(
+        contract__specification__commissioner__code=code, status=ContractVariation.Status.SIGNED
+    ).select_related("contract")
+    modifications = [
+        annual.Modified(
+            reference=f"{v.contract.reference} variation {v.number}",
+            made_on=timezone_day(v.signed_at),
+            urgent=v.ground == Ground.URGENT,
+        )
+        for v in variations
     ]
     decisions = (
         Decision.objects.filter(
@@ -144,7 +157,7 @@ def annual_summary(code: str, year: int):
             annual.Representation(ended, r.grounds, Representation.Status(r.status).label)
             for r in d.representations.all()
         ]
-    return annual.summarise(annual.Year(year), contracts, (), representations)
+    return annual.summarise(annual.Year(year), contracts, modifications, representations)
 
 
 def timezone_day(moment: dt.datetime) -> dt.date:

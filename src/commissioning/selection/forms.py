@@ -16,6 +16,7 @@ from .rules.award import Outcome
 from .rules.conflicts import Management
 from .rules.evaluation import SCALE, Criterion, reason_missing
 from .rules.selection_route import FACTS, Route
+from .rules.urgent import CONDITIONS as URGENT_CONDITIONS
 from .services import CriterionScore
 
 
@@ -198,11 +199,20 @@ class SelectionSetupForm(NHSForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    urgent_reasons = forms.CharField(
+        label="Why does regulation 14 apply?",
+        help_text="What happened, why it could not be foreseen, and the risk to patients or the "
+        "public of waiting. The notice of urgent award publishes it.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     RENAME = {"current_lifetime_value_pence": "current_lifetime_value"}
 
     def __init__(self, *args, budgets=(), **kwargs):
         super().__init__(*args, **kwargs)
         for name, question in QUESTIONS.items():
+            self.fields[name] = forms.BooleanField(label=question, required=False)
+        for name, question in URGENT_CONDITIONS.items():
             self.fields[name] = forms.BooleanField(label=question, required=False)
         order = [
             "budget_id",
@@ -212,6 +222,8 @@ class SelectionSetupForm(NHSForm):
             "route",
             "route_justification",
             "direct_award_c_justification",
+            *URGENT_CONDITIONS,
+            "urgent_reasons",
         ]
         self.order_fields(order)
         self.fields["budget_id"].choices = [("", "Choose a budget")] + [
@@ -228,6 +240,16 @@ class SelectionSetupForm(NHSForm):
         d = dict(self.cleaned_data)
         d["current_lifetime_value_pence"] = d.pop("current_lifetime_value")
         return d
+
+    @property
+    def facts(self) -> list:
+        """The regime's questions, as bound fields."""
+        return [self[name] for name in QUESTIONS]
+
+    @property
+    def urgency(self) -> list:
+        """Regulation 14's conditions, as bound fields."""
+        return [self[name] for name in URGENT_CONDITIONS]
 
 
 class InvitationForm(NHSForm):

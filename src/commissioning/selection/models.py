@@ -14,6 +14,7 @@ from .rules.award import Outcome
 from .rules.conflicts import Management
 from .rules.evaluation import MAX_SCORE, Criterion
 from .rules.selection_route import Route
+from .rules.urgent import CONDITIONS as URGENT_CONDITIONS
 
 USER = settings.AUTH_USER_MODEL
 MAX_PRICE_PENCE = 10**14
@@ -93,8 +94,37 @@ class Advice(models.Model):
         return f"Advice on request {self.request_id}: {self.get_recommendation_display()}"
 
 
-class SelectionProcess(models.Model):
-    """Choosing a provider for an approved specification under the Provider Selection Regime."""
+class Urgency(models.Model):
+    """What an authority records to rely on regulation 14 (``rules.urgent``): for an urgent
+    award (a process whose route is ``urgent_award``) and for an urgent modification. One
+    declaration of the fields for both."""
+
+    urgent_must_be_made_urgently = models.BooleanField(
+        default=False, verbose_name=URGENT_CONDITIONS["urgent_must_be_made_urgently"]
+    )
+    urgent_not_foreseeable = models.BooleanField(
+        default=False, verbose_name=URGENT_CONDITIONS["urgent_not_foreseeable"]
+    )
+    urgent_not_attributable = models.BooleanField(
+        default=False, verbose_name=URGENT_CONDITIONS["urgent_not_attributable"]
+    )
+    urgent_delay_risks_safety = models.BooleanField(
+        default=False, verbose_name=URGENT_CONDITIONS["urgent_delay_risks_safety"]
+    )
+    urgent_reasons = models.TextField(
+        blank=True, help_text="Why regulation 14 applies: the notice publishes it"
+    )
+
+    class Meta:
+        abstract = True
+
+
+URGENCY_FIELDS = (*URGENT_CONDITIONS, "urgent_reasons")
+
+
+class SelectionProcess(Urgency):
+    """Choosing a provider for an approved specification under the Provider Selection Regime,
+    or, where regulation 14 applies, awarding a contract urgently without a process."""
 
     class Status(models.TextChoices):
         SETTING_UP = "setting_up", "Setting up"
@@ -174,6 +204,24 @@ class SelectionProcess(models.Model):
     @property
     def route_enum(self) -> Route:
         return Route(self.route)
+
+    @property
+    def route_explained(self) -> str:
+        """The process and, where it is not the one the regime pointed to, why: what the
+        selection page, the decision record and its PDF say."""
+        label = self.route_enum.label
+        pointed = self.get_recommended_route_display().lower()
+        if self.route == Route.URGENT_AWARD:
+            return (
+                f"{label}: the commissioner relied on regulation 14 rather than {pointed}, "
+                f"because: {self.urgent_reasons}"
+            )
+        if self.route != self.recommended_route:
+            return (
+                f"{label} (the regime pointed to {pointed}; the commissioner chose another "
+                f"permitted process because: {self.route_justification})"
+            )
+        return label
 
     @property
     def weights(self) -> dict[Criterion, int]:

@@ -144,14 +144,7 @@ def render_decision_record(r: DecisionRecord) -> bytes:
         *_decision(r),
         _p("2. The process and why it was chosen", H2),
     ]
-    route = process.route_enum.label
-    if process.route != process.recommended_route:
-        route += (
-            f" (the regime pointed to {process.get_recommended_route_display().lower()}; "
-            "the commissioner "
-            f"chose another permitted process because: {process.route_justification})"
-        )
-    story.append(_p(route + "."))
+    story.append(_p(process.route_explained.rstrip(".") + "."))
     story += [_p(f"• {reason[:1].upper()}{reason[1:]}") for reason in process.route_reasons]
     story.append(
         _p(

@@ -20,8 +20,9 @@ from commissioning.selection.rules.notices import (
 )
 from commissioning.selection.rules.selection_route import Route
 
-# How many items each schedule lists (legislation.gov.uk/uksi/2023/1348, schedules 2 to 11).
-ITEMS_IN_THE_REGULATIONS = {2: 9, 3: 9, 4: 9, 6: 9, 7: 9, 10: 11, 11: 10, 12: 9}
+# How many items each schedule lists (legislation.gov.uk/uksi/2023/1348, schedules 2 to 12 and
+# 14). Schedule 13's text could not be read (rules.urgent; tests/unit/selection/test_urgent.py).
+ITEMS_IN_THE_REGULATIONS = {2: 9, 3: 9, 4: 9, 6: 9, 7: 9, 10: 11, 11: 10, 12: 9, 14: 9}
 
 FACTS = NoticeFacts(
     authority="NHS Example Integrated Care Board",
@@ -41,7 +42,8 @@ FACTS = NoticeFacts(
 
 
 def test_every_schedule_has_the_items_the_regulations_list():
-    assert {n: len(s.items) for n, s in SCHEDULES.items()} == ITEMS_IN_THE_REGULATIONS
+    read = {n: len(s.items) for n, s in SCHEDULES.items() if n != 13}
+    assert read == ITEMS_IN_THE_REGULATIONS
 
 
 @pytest.mark.parametrize(
@@ -130,4 +132,6 @@ def test_a_modification_notice_follows_schedule_12_whatever_the_route():
                            "value_change_pence": 600_000_00})  # fmt: skip
     items = {i.heading: i.text for i in notice_items(SCHEDULES[12], facts)}
     assert items["Effective date of the modification"] == "4 January 2027."
-    assert items["Change in the lifetime value"] == "An increase of £600,000, to £22,800,000."
+    assert items["Change in the lifetime value"] == (
+        "An increase of £600,000 in the lifetime value, to £22,800,000."
+    )

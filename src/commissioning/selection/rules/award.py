@@ -52,8 +52,9 @@ class Outcome(StrEnum):
 
 
 def needs_evaluation(route: Route) -> bool:
-    """The key criteria are applied under direct award C, most suitable provider, competitive."""
-    return route not in (Route.DIRECT_AWARD_A, Route.DIRECT_AWARD_B)
+    """The key criteria are applied under direct award C, most suitable provider, competitive
+    (not under A or B, nor in an urgent award, which follows no process)."""
+    return route not in (Route.DIRECT_AWARD_A, Route.DIRECT_AWARD_B, Route.URGENT_AWARD)
 
 
 def award_problems(

@@ -24,6 +24,10 @@ where it was made under 13(1) or 13(3), is attributable to a decision of the aut
 cumulative change in the lifetime value since the contract was entered into is £500,000 or more.
 "Cumulative change" is read as the size of the net change (increases and decreases net off);
 the regulations do not say (docs/decisions.md 055).
+
+Regulation 14: where it applies (``rules.urgent``), a contract may be modified urgently beyond
+what regulation 13 permits, without a value limit; every urgent modification is followed by a
+notice (Schedule 14, regulation 14(5)(c)) whatever its value.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from enum import StrEnum
 from commissioning import money
 
 from .selection_route import AWARD_NOTICE_DAYS
+from .urgent import Urgency
+from .urgent import problems as urgency_problems
 
 THRESHOLD_PENCE = 500_000 * 100
 THRESHOLD_SHARE = 0.25
@@ -45,6 +51,7 @@ class Ground(StrEnum):
     SUCCESSION = "succession"
     EXTERNAL_FACTORS = "external_factors"
     AUTHORITY_DECISION = "authority_decision"
+    URGENT = "urgent"
 
     @property
     def label(self) -> str:
@@ -57,6 +64,7 @@ class Ground(StrEnum):
             "parties, such as patient volumes (regulation 13(1)(c))",
             Ground.AUTHORITY_DECISION: "Attributable to a decision of the commissioner "
             "(regulation 13(1)(d))",
+            Ground.URGENT: "Urgent: made in reliance on regulation 14",
         }[self]
 
 
@@ -69,6 +77,7 @@ class Modification:
     attributable_to_authority: bool = False
     awarded_under_a_or_b: bool = False
     meets_basic_selection_criteria: bool = True  # for a succession
+    urgency: Urgency | None = None  # for an urgent modification (regulation 14)
 
 
 def _over_threshold(m: Modification) -> bool:
@@ -80,6 +89,9 @@ def _over_threshold(m: Modification) -> bool:
 def problem(m: Modification) -> str | None:
     """Why the contract cannot be modified this way without a new procurement (``None``: it
     can)."""
+    if m.ground is Ground.URGENT:
+        found = urgency_problems(m.urgency or Urgency())
+        return next(iter(found.values()), None)
     if m.awarded_under_a_or_b and not m.materially_different:
         return None  # regulation 13(3)
     if m.ground is Ground.PROVIDED_FOR:
@@ -105,9 +117,11 @@ def problem(m: Modification) -> str | None:
 
 
 def notice_due(m: Modification) -> bool:
-    """Whether a notice of the modification (Schedule 12) must be submitted within 30 days
-    (regulation 13(4)): permitted, the commissioner's decision, and a cumulative change of
-    £500,000 or more."""
+    """Whether a notice of the modification must be submitted within 30 days: Schedule 12
+    (regulation 13(4)) where it is permitted, the commissioner's decision, and a cumulative
+    change of £500,000 or more; Schedule 14 for every urgent modification."""
+    if m.ground is Ground.URGENT:
+        return problem(m) is None  # Schedule 14, whatever the value (regulation 14(5)(c))
     return (
         problem(m) is None
         and (m.attributable_to_authority or m.ground is Ground.AUTHORITY_DECISION)

@@ -16,6 +16,11 @@ regulation that requires it says when (docs/decisions.md 053):
   days.
 - Schedule 10: the notice of intention to award under the competitive process (regulation
   11(10)); Schedule 11: the notice after the award (regulation 11(17)), within 30 days.
+- Schedule 12: the notice of a modification (regulation 13(4)), within 30 days.
+- Schedule 13: the notice of an urgent award; Schedule 14: the notice of an urgent
+  modification (regulation 14(5)); within 30 days (``rules.urgent``). Schedule 14's items are
+  its text's; Schedule 13's text could not be read here, so its items are the award notice's
+  (as Schedule 4) with Schedule 14's statement and reasons (docs/decisions.md 056).
 
 The notice is written from ``NoticeFacts`` (what the decision and the contract say) into the
 schedule's numbered items, so the public register shows exactly what the regulation lists,
@@ -35,6 +40,7 @@ from enum import StrEnum
 from commissioning import money
 
 from .selection_route import AWARD_NOTICE_DAYS, Route
+from .urgent import NOTICE_DAYS as URGENT_NOTICE_DAYS
 
 
 class Stage(StrEnum):
@@ -61,6 +67,7 @@ _MAKERS = "The decision-makers"
 _CONFLICTS = "Declared conflicts or potential conflicts of interest"
 _MANAGED = "How the conflicts or potential conflicts were managed"
 _TITLE = "Contract title and reference"
+_WHY_URGENT = "The reasons why regulation 14 applied"
 
 SCHEDULES: dict[int, Schedule] = {
     2: Schedule(
@@ -117,6 +124,21 @@ SCHEDULES: dict[int, Schedule] = {
          "Dates of the services", _MAKERS, _CONFLICTS, _MANAGED),
         deadline_days=AWARD_NOTICE_DAYS,
     ),
+    13: Schedule(
+        13, "Notice of urgent award", "regulation 14(5)",
+        ("Statement that the award was urgent", _TITLE, _WHO, _SERVICES,
+         "Lifetime value of the contract", "Dates of the services", _MAKERS, _CONFLICTS,
+         _MANAGED, _WHY_URGENT),
+        deadline_days=URGENT_NOTICE_DAYS,
+    ),
+    14: Schedule(
+        14, "Notice of urgent modification", "regulation 14(5)(c)",
+        ("Statement that the modification was urgent", _TITLE, _SERVICES,
+         "Effective date of the modification",
+         "Nature of the modification, including any change in value or length", _MAKERS,
+         _CONFLICTS, _MANAGED, _WHY_URGENT),
+        deadline_days=URGENT_NOTICE_DAYS,
+    ),
     12: Schedule(
         12, "Notice of contract modification", "regulation 13(4)",
         (_TITLE, _SERVICES, "Effective date of the modification",
@@ -137,6 +159,7 @@ _BY_ROUTE: dict[tuple[Route, Stage], int] = {
     (Route.MOST_SUITABLE_PROVIDER, Stage.AWARD): 7,
     (Route.COMPETITIVE, Stage.INTENTION): 10,
     (Route.COMPETITIVE, Stage.AWARD): 11,
+    (Route.URGENT_AWARD, Stage.AWARD): 13,
     **{(route, Stage.MODIFICATION): 12 for route in Route},
 }
 
@@ -149,12 +172,19 @@ _STATEMENT = {
     10: "The {authority} intends to award a contract to the chosen provider following {route}.",
     11: "The {authority} awarded this contract following a competition under {route}.",
     12: "",
+    13: "In the view of the {authority} the award of this contract was urgent: it was awarded "
+    "without a provider selection process, in reliance on regulation 14.",
+    14: "In the view of the {authority} this modification was urgent: it was made in reliance "
+    "on regulation 14.",
 }
 
 
-def schedule_for(route: Route, stage: Stage) -> Schedule | None:
+def schedule_for(route: Route, stage: Stage, urgent: bool = False) -> Schedule | None:
     """The schedule a route's notice at ``stage`` follows; ``None`` where the regime has no
-    such notice (no notice of intention under direct award A or B)."""
+    such notice (no notice of intention under direct award A or B, nor for an urgent award).
+    An ``urgent`` modification's notice is Schedule 14's."""
+    if stage is Stage.MODIFICATION and urgent:
+        return SCHEDULES[14]
     number = _BY_ROUTE.get((route, stage))
     return SCHEDULES[number] if number is not None else None
 
@@ -201,6 +231,7 @@ class NoticeFacts:
     modified_on: dt.date | None = None
     modification: str = ""
     value_change_pence: int = 0
+    urgent_reasons: str = ""  # why regulation 14 applied (Schedules 13 and 14)
 
 
 @dataclass(frozen=True)
@@ -249,6 +280,10 @@ def notice_items(schedule: Schedule, facts: NoticeFacts) -> list[NoticeItem]:
     """The notice's items, one for each item of ``schedule``, in its order."""
     declared, managed = _interests(facts)
     value = money.pounds(facts.value_pence)
+    change = (
+        f"{'An increase' if facts.value_change_pence >= 0 else 'A reduction'} of "
+        f"{money.pounds(abs(facts.value_change_pence))} in the lifetime value, to {value}."
+    )
     statement = _STATEMENT[schedule.number].format(
         authority=facts.authority, route=facts.route.label.lower()
     )
@@ -256,6 +291,13 @@ def notice_items(schedule: Schedule, facts: NoticeFacts) -> list[NoticeItem]:
         "Statement of the process followed": statement,
         "Statement of intention": statement,
         "Statement of the award": statement,
+        "Statement that the award was urgent": statement,
+        "Statement that the modification was urgent": statement,
+        _WHY_URGENT: facts.urgent_reasons or "Not recorded.",
+        "Nature of the modification, including any change in value or length": (
+            f"{(facts.modification or 'Not recorded.').rstrip('.')}. {change} The contract's "
+            "dates are unchanged."
+        ),
         _TITLE: f"{facts.title} ({facts.reference})",
         _WHO: f"{facts.provider}, {facts.provider_address or 'address not recorded'}",
         _SERVICES: f"{facts.services} CPV {facts.cpv_code}: {facts.cpv_label}.",
@@ -277,10 +319,7 @@ def notice_items(schedule: Schedule, facts: NoticeFacts) -> list[NoticeItem]:
         if facts.modified_on
         else "Not recorded.",
         "Brief description of the modification": facts.modification or "Not recorded.",
-        "Change in the lifetime value": (
-            f"{'An increase' if facts.value_change_pence >= 0 else 'A reduction'} of "
-            f"{money.pounds(abs(facts.value_change_pence))}, to {value}."
-        ),
+        "Change in the lifetime value": change,
         "Change in the term": "None: the contract's dates are unchanged.",
     }
     return [NoticeItem(n, heading, text_for[heading])

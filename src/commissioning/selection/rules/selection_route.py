@@ -70,6 +70,9 @@ class Route(StrEnum):
     DIRECT_AWARD_C = "direct_award_c"
     MOST_SUITABLE_PROVIDER = "most_suitable_provider"
     COMPETITIVE = "competitive"
+    # Not one of the regime's processes: an award without one, where regulation 14 applies
+    # (``rules.urgent``). The facts never point to it; the authority relies on it.
+    URGENT_AWARD = "urgent_award"
 
     @property
     def label(self) -> str:
@@ -79,12 +82,13 @@ class Route(StrEnum):
             Route.DIRECT_AWARD_C: "Direct award process C",
             Route.MOST_SUITABLE_PROVIDER: "Most suitable provider process",
             Route.COMPETITIVE: "Competitive process",
+            Route.URGENT_AWARD: "Urgent award (regulation 14)",
         }[self]
 
     @property
     def needs_standstill(self) -> bool:
         """A notice of intention to award and an 8-working-day standstill (C, MSP, competitive)."""
-        return self not in (Route.DIRECT_AWARD_A, Route.DIRECT_AWARD_B)
+        return self not in (Route.DIRECT_AWARD_A, Route.DIRECT_AWARD_B, Route.URGENT_AWARD)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,11 @@ class Change:
     description: str
     value_change_pence: int
     number: int  # the contract's variation number
+    urgent_reasons: str = ""  # an urgent modification (regulation 14): why it applied
+
+    @property
+    def urgent(self) -> bool:
+        return bool(self.urgent_reasons)
 
 
 def _decision_makers(decision: Decision) -> str:
@@ -128,6 +133,7 @@ def notice_facts(
         modified_on=change.effective if change else None,
         modification=change.description.strip() if change else "",
         value_change_pence=change.value_change_pence if change else 0,
+        urgent_reasons=(change.urgent_reasons if change else process.urgent_reasons).strip(),
     )
 
 
@@ -163,6 +169,7 @@ def _plain(
         "start": facts.start.isoformat() if facts.start else None,
         "end": facts.end.isoformat() if facts.end else None,
         "criteria": {c.value: process.weights.get(c, 0) for c in Criterion},
+        "urgent_reasons": facts.urgent_reasons,
         "amendment": (
             {"number": change.number, "date": change.effective.isoformat(),
              "description": change.description.strip(),
@@ -181,7 +188,7 @@ def publish(
 ):
     """Write and keep the notice of ``stage`` for ``decision`` (inside the caller's
     transaction): the schedule the route names, its items from the record as it is now."""
-    schedule = schedule_for(decision.process.route_enum, stage)
+    schedule = schedule_for(decision.process.route_enum, stage, bool(change and change.urgent))
     if schedule is None:
         return None
     facts = notice_facts(decision, terms, change)

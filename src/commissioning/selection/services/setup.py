@@ -19,7 +19,7 @@ from commissioning.specifications.rules.lifecycle import Status
 from commissioning.validation import Problems, refuse, save_or_refuse
 
 from ..incumbent import record_for
-from ..models import Evaluator, SelectionProcess
+from ..models import URGENCY_FIELDS, Evaluator, SelectionProcess
 from ..permissions import EVALUATION_ROLES, Action, require
 from ..rules.award import needs_evaluation
 from ..rules.evaluation import Criterion, weight_problems
@@ -33,13 +33,15 @@ from ..rules.selection_route import (
     RouteDecision,
     choose_route,
 )
+from ..rules.urgent import Urgency, term_problem
+from ..rules.urgent import problems as urgency_problems
 from ._common import BEFORE_DECISION, locked, text
 
 CIRCUMSTANCE_FIELDS = tuple(FACTS)
 PROCESS_FIELDS = ("specification_id", "budget_id", "incumbent_id", *CIRCUMSTANCE_FIELDS,
                   "current_lifetime_value_pence", "recommended_route", "route", "route_reasons",
                   "route_justification", "incumbent_evidence", "direct_award_c_justification",
-                  "status")  # fmt: skip
+                  *URGENCY_FIELDS, "status")  # fmt: skip
 INVITATION_FIELDS = (*(f"weight_{c.value}" for c in Criterion), "proposals_deadline",
                      "invited_at", "status")  # fmt: skip
 
@@ -65,6 +67,16 @@ class SelectionSetup:
     # Where the existing contract's record counts against its provider satisfying it
     # (rules.incumbent), why direct award C is still chosen.
     direct_award_c_justification: str = ""
+    # An urgent award (route ``urgent_award``): regulation 14's conditions and why it applies.
+    urgent_must_be_made_urgently: bool = False
+    urgent_not_foreseeable: bool = False
+    urgent_not_attributable: bool = False
+    urgent_delay_risks_safety: bool = False
+    urgent_reasons: str = ""
+
+    @property
+    def urgency(self) -> Urgency:
+        return Urgency(**{name: getattr(self, name) for name in URGENCY_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -112,9 +124,17 @@ def set_up_selection(spec: ServiceSpecification, cmd: SelectionSetup, actor) -> 
     try:
         chosen = Route(cmd.route) if cmd.route else decision.route
     except ValueError:
-        problems.add("route", "Choose one of the five processes")
+        problems.add(
+            "route", "Choose one of the five processes, or an urgent award (regulation 14)"
+        )
         problems.raise_if_any()
-    if chosen not in decision.permitted:
+    urgent = chosen is Route.URGENT_AWARD
+    if urgent:
+        for name, message in urgency_problems(cmd.urgency).items():
+            problems.add(name, message)
+        if too_long := term_problem(spec.term_months):
+            problems.add("route", f"{too_long} (the specification's term)")
+    elif chosen not in decision.permitted:
         problems.add(
             "route",
             f"{chosen.label} is not open to you on these facts; the regime points to "
@@ -153,6 +173,8 @@ def set_up_selection(spec: ServiceSpecification, cmd: SelectionSetup, actor) -> 
             route_justification=text(cmd.route_justification),
             incumbent_evidence=evidence,
             direct_award_c_justification=text(cmd.direct_award_c_justification) if evidence else "",
+            **{name: getattr(cmd, name) if urgent else False for name in URGENCY_FIELDS[:-1]},
+            urgent_reasons=text(cmd.urgent_reasons) if urgent else "",
             created_by=actor,
             created_at=clock.now(),
             **{name: getattr(cmd, name) for name in CIRCUMSTANCE_FIELDS},
