@@ -230,6 +230,10 @@ class DecisionOut(Schema):
     departs_from_ranking: bool | None = None
     advice_considered_ids: list[int] | None = None
     new_version_id: int | None = None
+    withheld: list[str] | None = Field(
+        None, description="What the public register withholds as commercially confidential"
+    )
+    withheld_reason: str | None = None
 
 
 class RepresentationIn(RequestBody):
@@ -530,6 +534,8 @@ def _decision_out(request, decision: Decision) -> dict:
                 decision.advice_considered.values_list("pk", flat=True)
             ),
             "new_version_id": decision.new_version_id,
+            "withheld": decision.withheld,
+            "withheld_reason": decision.withheld_reason,
         }
     return out
 

@@ -17,11 +17,14 @@ merge rules: nothing is fetched). The mapping, decided in docs/decisions.md 053:
 - award: a notice of intention is an award with status ``pending`` (the standstill), an award
   notice one with status ``active``; its value is what was decided (and, once the contract is
   entered into, the contract's);
-- contract: once entered into, the contract (its reference, period and value).
+- contract: once entered into, the contract (its reference, period and value);
+- a decision withdrawn after its notice: a release tagged ``awardCancellation``, the award
+  ``cancelled`` and the tender ``active`` again (the process returns to evaluation).
 
-Values are in GBP, written from integer pence (an exact decimal with two places at most).
-Everything here is plain data in, plain data out (no Django), so the same functions serve the
-register's pages, the API and ``commissioning ocds export``.
+A value the commissioner marked commercially confidential is left out (``value_pence`` is
+None; selection.rules.public). Values are in GBP, written from integer pence (an exact decimal
+with two places at most). Everything here is plain data in, plain data out (no Django), so the
+same functions serve the register's pages, the API and ``commissioning ocds export``.
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ ROUTE_NAME = {
     "competitive": "Competitive process",
     "urgent_award": "Urgent award under regulation 14, without a process",
 }
+# The award as each notice leaves it: pending during the standstill, active once awarded,
+# cancelled when the decision is withdrawn (the platform's notice of withdrawal).
+AWARD_STATUS = {"intention": "pending", "award": "active", "modification": "active",
+                "withdrawal": "cancelled"}  # fmt: skip
 CRITERIA = {
     "quality_innovation": "Quality and innovation",
     "value": "Value",
@@ -122,7 +129,7 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
         "id": f"{the_ocid}-tender",
         "title": facts["title"],
         "description": facts["description"],
-        "status": "complete" if notice["stage"] != "intention" else "active",
+        "status": "active" if notice["stage"] in ("intention", "withdrawal") else "complete",
         "procuringEntity": {"id": party_id(buyer["code"]), "name": buyer["name"]},
         "procurementMethod": METHOD[route],
         "procurementMethodDetails": f"{ROUTE_NAME[route]} (Provider Selection Regime)",
@@ -148,10 +155,11 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
     award: dict[str, Any] = {
         "id": f"{the_ocid}-award-{facts['award_id']}",
         "title": notice["title"],
-        "status": "active" if notice["stage"] != "intention" else "pending",
+        "status": AWARD_STATUS[notice["stage"]],
         "date": _date_time(facts["decided_on"]),
-        "value": value(facts["value_pence"]),
     }
+    if facts.get("value_pence") is not None:  # None: withheld as commercially confidential
+        award["value"] = value(facts["value_pence"])
     if supplier:
         award["suppliers"] = [{"id": party_id(supplier["code"]), "name": supplier["name"]}]
     if facts.get("start") and facts.get("end"):
@@ -171,6 +179,8 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
         "tender": tender,
         "awards": [award],
     }
+    if notice["stage"] == "withdrawal":
+        out["tag"] = ["awardCancellation"]
     if notice["stage"] in ("award", "modification") and facts.get("start"):
         out["tag"] = ["award", "contract"]
         out["contracts"] = [
@@ -180,9 +190,10 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
                 "title": f"{facts['title']} ({facts['reference']})",
                 "status": "active",
                 "period": award["contractPeriod"],
-                "value": value(facts["value_pence"]),
             }
         ]
+        if "value" in award:
+            out["contracts"][0]["value"] = award["value"]
     amendment = facts.get("amendment")
     if notice["stage"] == "modification" and amendment:
         # A modification under regulation 13 (Schedule 12) or 14 (Schedule 14): the contract

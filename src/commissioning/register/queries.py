@@ -15,8 +15,10 @@ from commissioning.contracts.models import Contract, ContractVariation
 from commissioning.ocds import releases as ocds
 from commissioning.selection.models import Decision, Notice, Representation
 from commissioning.selection.rules.modification import Ground
+from commissioning.selection.rules.public import redact
 from commissioning.selection.rules.selection_route import Route
 from commissioning.selection.services import state_of
+from commissioning.selection.services.notices import people_of
 
 from . import annual
 
@@ -153,10 +155,12 @@ def annual_summary(code: str, year: int):
     for d in decisions:
         state = state_of(d)
         ended = None if state.held_open or state.last_day is None else state.last_day
+        names = people_of(d)  # the grounds are published: redacted (rules.public)
         representations += [
-            annual.Representation(ended, r.grounds, Representation.Status(r.status).label)
+            annual.Representation(ended, redact(r.grounds, names),
+                                  Representation.Status(r.status).label)
             for r in d.representations.all()
-        ]
+        ]  # fmt: skip
     return annual.summarise(annual.Year(year), contracts, modifications, representations)
 
 

@@ -50,16 +50,18 @@ def notices_csv(request):
     response, writer = csv_response("provider-selection-notices.csv")
     writer.writerow(["notice", "published_on", "notice_title", "schedule", "ocid", "service",
                      "cpv_code", "commissioner_code", "commissioner", "provider_code", "provider",
-                     "route", "value_pounds", "contract_start", "contract_end"])  # fmt: skip
+                     "route", "value_pounds", "contract_start", "contract_end",
+                     "value_withheld"])  # fmt: skip
     for n in queries.notices(filters).iterator():
         f = n.facts
         supplier = f.get("supplier") or {}
-        writer.writerow([n.pk, n.published_on.isoformat(), n.title, n.schedule,
+        writer.writerow([n.pk, n.published_on.isoformat(), n.title, n.schedule or "",
                          ocds.ocid(queries.prefix(), n.process_id), f["title"], f["cpv"],
                          f["buyer"]["code"], f["buyer"]["name"], supplier.get("code", ""),
                          supplier.get("name", ""), Route(f["route"]).label,
-                         money.plain(f["value_pence"]), f.get("start") or "",
-                         f.get("end") or ""])  # fmt: skip
+                         "" if f["value_pence"] is None else money.plain(f["value_pence"]),
+                         f.get("start") or "", f.get("end") or "",
+                         f.get("value_withheld", "")])  # fmt: skip
     return response
 
 

@@ -15,6 +15,7 @@ from .models import Advice, AdviceSource
 from .rules.award import Outcome
 from .rules.conflicts import Management
 from .rules.evaluation import SCALE, Criterion, reason_missing
+from .rules.public import WITHHOLDABLE
 from .rules.selection_route import FACTS, Route
 from .rules.urgent import CONDITIONS as URGENT_CONDITIONS
 from .services import CriterionScore
@@ -468,6 +469,19 @@ class DecisionForm(NHSForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Why you decided as you did. The decision record quotes it.",
         error_messages=required("Explain the decision"),
+    )
+    withheld = forms.MultipleChoiceField(
+        label="Commercially confidential: withhold from the public register (optional)",
+        choices=list(WITHHOLDABLE.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The notices and the register show your reason in its place. The process, the "
+        "key criteria and their weights are always published.",
+    )
+    withheld_reason = forms.CharField(
+        label="Why it is commercially confidential",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, proposals=(), advice=(), **kwargs):

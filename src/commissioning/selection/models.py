@@ -13,6 +13,7 @@ from commissioning.specifications.models import ServiceSpecification, Specificat
 from .rules.award import Outcome
 from .rules.conflicts import Management
 from .rules.evaluation import MAX_SCORE, Criterion
+from .rules.public import WITHHOLDABLE
 from .rules.selection_route import Route
 from .rules.urgent import CONDITIONS as URGENT_CONDITIONS
 
@@ -519,6 +520,10 @@ class Decision(models.Model):
     )
     withdrawn_reason = models.TextField(blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Marked commercially confidential when deciding (rules.public): what the public register
+    # withholds ("value", "reasons") and why, shown in its place.
+    withheld = models.JSONField(default=list, blank=True)
+    withheld_reason = models.TextField(blank=True)
     new_version = models.ForeignKey(
         ServiceSpecification,
         null=True,
@@ -544,6 +549,16 @@ class Decision(models.Model):
     @property
     def outcome_enum(self) -> Outcome:
         return Outcome(self.outcome)
+
+    @property
+    def withheld_words(self) -> str:
+        """What the public register withholds and why, for the decision record ("" if
+        nothing)."""
+        if not self.withheld:
+            return ""
+        what = "; ".join(WITHHOLDABLE.get(w, w).split(" (")[0].lower() for w in self.withheld)
+        return (f"Withheld from the public register as commercially confidential: {what}. "
+                f"Why: {self.withheld_reason}")  # fmt: skip
 
 
 class Representation(models.Model):
@@ -583,12 +598,14 @@ class Notice(models.Model):
         INTENTION = "intention", "Notice of intention to award"
         AWARD = "award", "Award notice"
         MODIFICATION = "modification", "Notice of a contract modification"
+        WITHDRAWAL = "withdrawal", "Notice that the decision was withdrawn"
 
     process = models.ForeignKey(SelectionProcess, on_delete=models.PROTECT, related_name="notices")
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="notices")
     stage = models.CharField(max_length=20, choices=Stage.choices)
     schedule = models.PositiveSmallIntegerField(
-        help_text="The schedule of SI 2023/1348 whose items the notice contains"
+        help_text="The schedule of SI 2023/1348 whose items the notice contains (0: none, the "
+        "platform's notice of a withdrawn decision)"
     )
     title = models.CharField(max_length=200, help_text="The schedule's title")
     items = models.JSONField(help_text="The schedule's items as published: number, heading, text")

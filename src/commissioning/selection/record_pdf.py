@@ -108,7 +108,8 @@ def _decision(r: DecisionRecord) -> list:
         [
             "Rationale",
             d.rationale
-            + (" The award departs from the evaluation ranking." if d.departs_from_ranking else ""),
+            + (" The award departs from the evaluation ranking." if d.departs_from_ranking else "")
+            + (f" {d.withheld_words}" if d.withheld else ""),
         ],
         ["Standstill", entry.state.explanation],
     ]

@@ -28,7 +28,9 @@ in its order, and a test can check every item of every schedule. What the platfo
 beyond the schedules: decision-makers are described by their authority (the organisation,
 the budget, the delegated limit and where it was delegated), not by name; declared interests
 are counted and described by what was declared and how it was managed, not by who declared
-them (the public register carries no personal data).
+them (the public register carries no personal data); every item is redacted of what people
+wrote that is personal, and the value may be withheld as commercially confidential with the
+reason in its place (``rules.public``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from enum import StrEnum
 
 from commissioning import money
 
+from .public import redact, withheld_text
 from .selection_route import AWARD_NOTICE_DAYS, Route
 from .urgent import NOTICE_DAYS as URGENT_NOTICE_DAYS
 
@@ -49,6 +52,7 @@ class Stage(StrEnum):
     INTENTION = "intention"
     AWARD = "award"
     MODIFICATION = "modification"
+    WITHDRAWAL = "withdrawal"
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,16 @@ SCHEDULES: dict[int, Schedule] = {
     ),
 }  # fmt: skip
 
+# Not a schedule of the regulations: when a decision whose notice was published is withdrawn, the
+# platform says so in a notice of its own, so the register and the OCDS record (an award
+# cancelled) say what happened (docs/decisions.md 057). Number 0: no schedule.
+WITHDRAWAL = Schedule(
+    0, "Notice that the decision to award was withdrawn",
+    "none (the platform's notice; no schedule requires it)",
+    ("Statement that the decision was withdrawn", _TITLE, _WHO, _SERVICES,
+     "Why the decision was withdrawn"),
+)  # fmt: skip
+
 # Which schedule each route's notices follow, at each stage. Direct awards A and B have no
 # notice of intention (no standstill): their one notice is the award notice of Schedule 2.
 _BY_ROUTE: dict[tuple[Route, Stage], int] = {
@@ -176,6 +190,8 @@ _STATEMENT = {
     "without a provider selection process, in reliance on regulation 14.",
     14: "In the view of the {authority} this modification was urgent: it was made in reliance "
     "on regulation 14.",
+    0: "The {authority} withdrew its decision to award this contract, which its earlier notice "
+    "announced, before a contract was entered into.",
 }
 
 
@@ -185,6 +201,8 @@ def schedule_for(route: Route, stage: Stage, urgent: bool = False) -> Schedule |
     An ``urgent`` modification's notice is Schedule 14's."""
     if stage is Stage.MODIFICATION and urgent:
         return SCHEDULES[14]
+    if stage is Stage.WITHDRAWAL:
+        return WITHDRAWAL
     number = _BY_ROUTE.get((route, stage))
     return SCHEDULES[number] if number is not None else None
 
@@ -232,6 +250,12 @@ class NoticeFacts:
     modification: str = ""
     value_change_pence: int = 0
     urgent_reasons: str = ""  # why regulation 14 applied (Schedules 13 and 14)
+    # What the public may not read (rules.public): the reason the value is withheld as
+    # commercially confidential (empty: it is published), and the names of the people who
+    # took part, redacted from every item.
+    value_withheld: str = ""
+    personal_names: tuple[str, ...] = ()
+    withdrawn_reason: str = ""  # a withdrawn decision: why
 
 
 @dataclass(frozen=True)
@@ -280,10 +304,13 @@ def notice_items(schedule: Schedule, facts: NoticeFacts) -> list[NoticeItem]:
     """The notice's items, one for each item of ``schedule``, in its order."""
     declared, managed = _interests(facts)
     value = money.pounds(facts.value_pence)
+    withheld = withheld_text(facts.value_withheld) if facts.value_withheld else ""
     change = (
         f"{'An increase' if facts.value_change_pence >= 0 else 'A reduction'} of "
-        f"{money.pounds(abs(facts.value_change_pence))} in the lifetime value, to {value}."
-    )
+        f"{money.pounds(abs(facts.value_change_pence))} in the lifetime value"
+        + (f"; the value itself is {withheld[0].lower()}{withheld[1:]}" if withheld
+           else f", to {value}.")
+    )  # fmt: skip
     statement = _STATEMENT[schedule.number].format(
         authority=facts.authority, route=facts.route.label.lower()
     )
@@ -293,6 +320,8 @@ def notice_items(schedule: Schedule, facts: NoticeFacts) -> list[NoticeItem]:
         "Statement of the award": statement,
         "Statement that the award was urgent": statement,
         "Statement that the modification was urgent": statement,
+        "Statement that the decision was withdrawn": statement,
+        "Why the decision was withdrawn": facts.withdrawn_reason or "Not recorded.",
         _WHY_URGENT: facts.urgent_reasons or "Not recorded.",
         "Nature of the modification, including any change in value or length": (
             f"{(facts.modification or 'Not recorded.').rstrip('.')}. {change} The contract's "
@@ -301,8 +330,9 @@ def notice_items(schedule: Schedule, facts: NoticeFacts) -> list[NoticeItem]:
         _TITLE: f"{facts.title} ({facts.reference})",
         _WHO: f"{facts.provider}, {facts.provider_address or 'address not recorded'}",
         _SERVICES: f"{facts.services} CPV {facts.cpv_code}: {facts.cpv_label}.",
-        "Lifetime value of the contract": f"{value} over the contract's term.",
-        "Approximate lifetime value of the contract": f"About {value} over the contract's term.",
+        "Lifetime value of the contract": withheld or f"{value} over the contract's term.",
+        "Approximate lifetime value of the contract": withheld
+        or f"About {value} over the contract's term.",
         "Dates of the services": _dates(facts),
         _MAKERS: facts.decision_makers,
         "Reasons for selecting the provider, with reference to the key criteria": facts.reasons,
@@ -322,7 +352,7 @@ def notice_items(schedule: Schedule, facts: NoticeFacts) -> list[NoticeItem]:
         "Change in the lifetime value": change,
         "Change in the term": "None: the contract's dates are unchanged.",
     }
-    return [NoticeItem(n, heading, text_for[heading])
+    return [NoticeItem(n, heading, redact(text_for[heading], facts.personal_names))
             for n, heading in enumerate(schedule.items, start=1)]  # fmt: skip
 
 

@@ -39,11 +39,13 @@ from ..rules.award import (
     standstill_state,
 )
 from ..rules.notices import Stage
+from ..rules.public import withholding_problems
 from . import notices
 from ._common import INVITING, locked, text
 
 DECISION_FIELDS = ("process_id", "outcome", "rationale", "departs_from_ranking", "value_pence",
-                   "decided_by_id", "delegation_id", "decided_on", "status")  # fmt: skip
+                   "decided_by_id", "delegation_id", "decided_on", "status", "withheld",
+                   "withheld_reason")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class DecisionInput:
     awarded_proposal_ids: Sequence[int] = field(default_factory=tuple)
     advice_considered_ids: Sequence[int] = field(default_factory=tuple)
     departure_confirmed: bool = False
+    # Marked commercially confidential: withheld from the public register, with the reason
+    # shown in its place (rules.public.WITHHOLDABLE).
+    withheld: Sequence[str] = field(default_factory=tuple)
+    withheld_reason: str = ""
 
 
 # The rules name what a decision awards "awarded"; the command (and the API) names the ids.
@@ -146,6 +152,9 @@ def decide(process: SelectionProcess, cmd: DecisionInput, actor) -> Decision:
     considered = list(dict.fromkeys(int(i) for i in cmd.advice_considered_ids))
     if any(i not in given for i in considered):
         problems.add("advice_considered_ids", "Choose among the advice given on this specification")
+    withheld = sorted(set(cmd.withheld)) if outcome is Outcome.AWARD else []
+    for field_name, message in withholding_problems(withheld, cmd.withheld_reason or "").items():
+        problems.add(field_name, message)
     problems.raise_if_any()
     value = (
         sum(p.total_price_pence for p in awarded)
@@ -172,6 +181,8 @@ def decide(process: SelectionProcess, cmd: DecisionInput, actor) -> Decision:
             delegation=delegation,
             decided_on=today,
             decided_at=clock.now(),
+            withheld=withheld,
+            withheld_reason=text(cmd.withheld_reason) if withheld else "",
         )
         save_or_refuse(decision, "", "A decision already stands for this selection.")
         decision.awarded.set(awarded)
@@ -282,6 +293,8 @@ def _withdraw(decision: Decision, reason: str, actor) -> None:
         decision.withdrawn_reason = reason
         decision.withdrawn_at = clock.now()
         decision.save(update_fields=["status", "withdrawn_reason", "withdrawn_at"])
+    if decision.notices.exists():  # the public was told of it: it is told of the withdrawal
+        notices.publish(decision, Stage.WITHDRAWAL, actor)
     process = decision.process
     with audit.changing(actor, process, ("status",)):
         process.status = SelectionProcess.Status.INVITING

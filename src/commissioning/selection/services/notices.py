@@ -8,15 +8,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 
 from commissioning import clock, money
 from commissioning.audit import chain as audit
+from commissioning.organisations.models import User
 from commissioning.specifications import cpv
 
-from ..models import ConflictDeclaration, Decision, Notice
+from ..models import Advice, ConflictDeclaration, Decision, Notice, Representation
 from ..rules.conflicts import Management
 from ..rules.evaluation import Criterion
 from ..rules.notices import Interest, NoticeFacts, Schedule, Stage, notice_items, schedule_for
+from ..rules.public import redact, withheld_text
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,28 @@ def _reasons(decision: Decision) -> str:
         f"{c.label.lower()} ({weights[c]}%)" for c in Criterion if weights.get(c)
     )  # fmt: skip
     criteria = f" The key criteria were weighted: {named}." if named else ""
-    return decision.rationale.strip() + criteria + incumbent_reasons(decision.process)
+    rationale = (
+        f"The commissioner's reasons: {withheld_text(decision.withheld_reason)}"
+        if "reasons" in decision.withheld
+        else decision.rationale.strip()
+    )
+    return rationale + criteria + incumbent_reasons(decision.process)
+
+
+def people_of(decision: Decision) -> tuple[str, ...]:
+    """The names of everyone who took part in the decision's process (declared, evaluated,
+    decided, proposed, advised or made a representation): redacted from what is published."""
+    process = decision.process
+    users = User.objects.filter(
+        Q(pk=decision.decided_by_id)
+        | Q(pk__in=ConflictDeclaration.objects.filter(process=process).values("user_id"))
+        | Q(evaluations__process=process)
+        | Q(pk__in=process.proposals.values("created_by_id"))
+        | Q(pk__in=Representation.objects.filter(decision__process=process).values("made_by_id"))
+        | Q(pk__in=Advice.objects.filter(request__specification=process.specification).values(
+            "adviser_id"))
+    ).distinct()  # fmt: skip
+    return tuple(sorted({u.get_full_name() for u in users} - {""}))
 
 
 def incumbent_reasons(process) -> str:
@@ -111,6 +135,8 @@ def notice_facts(
     provider = awarded.provider if awarded else None
     count, interests = _interests(decision)
     return NoticeFacts(
+        value_withheld=decision.withheld_reason if "value" in decision.withheld else "",
+        personal_names=people_of(decision),
         authority=spec.commissioner.display_name,
         route=process.route_enum,
         title=spec.title,
@@ -134,28 +160,36 @@ def notice_facts(
         modification=change.description.strip() if change else "",
         value_change_pence=change.value_change_pence if change else 0,
         urgent_reasons=(change.urgent_reasons if change else process.urgent_reasons).strip(),
+        withdrawn_reason=decision.withdrawn_reason.strip(),
     )
 
 
 def _plain(
     facts: NoticeFacts, decision: Decision, schedule: Schedule, change: Change | None = None
 ) -> dict:
-    """What the OCDS release is built from: codes, integer pence, ISO dates."""
+    """What the OCDS release is built from: codes, integer pence, ISO dates; free text redacted
+    and the value left out where it is withheld (``rules.public``), as in the items."""
     process = decision.process
     spec = process.specification
     awarded = decision.awarded.select_related("provider").order_by("pk").first()
     provider = awarded.provider if awarded else None
+    hidden = bool(facts.value_withheld)
+
+    def public(text: str) -> str:
+        return redact(text, facts.personal_names)
+
     return {
         "schedule": schedule.number,
         "route": facts.route.value,
-        "title": facts.title,
+        "title": public(facts.title),
         "reference": facts.reference,
         "specification_reference": spec.reference,
-        "description": facts.services,
+        "description": public(facts.services),
         "cpv": facts.cpv_code,
         "cpv_label": facts.cpv_label,
-        "value_pence": facts.value_pence,
-        "envelope_pence": spec.financial_envelope_pence,
+        "value_pence": None if hidden else facts.value_pence,
+        "value_withheld": withheld_text(facts.value_withheld) if hidden else "",
+        "envelope_pence": None if hidden else spec.financial_envelope_pence,
         "term_months": spec.term_months,
         "buyer": {"code": spec.commissioner.code, "name": spec.commissioner.display_name,
                   "address": spec.commissioner.address, "postcode": spec.commissioner.postcode},
@@ -169,14 +203,24 @@ def _plain(
         "start": facts.start.isoformat() if facts.start else None,
         "end": facts.end.isoformat() if facts.end else None,
         "criteria": {c.value: process.weights.get(c, 0) for c in Criterion},
-        "urgent_reasons": facts.urgent_reasons,
+        "urgent_reasons": public(facts.urgent_reasons),
         "amendment": (
             {"number": change.number, "date": change.effective.isoformat(),
-             "description": change.description.strip(),
+             "description": public(change.description.strip()),
              "value_change_pence": change.value_change_pence}
             if change else None
         ),
     }  # fmt: skip
+
+
+def preview(decision: Decision) -> tuple[Schedule, list] | None:
+    """The notice publishing the decision would write today, item by item, as the public will
+    read it (withheld and redacted): for the commissioner to read before publishing."""
+    stage = Stage.INTENTION if decision.process.route_enum.needs_standstill else Stage.AWARD
+    schedule = schedule_for(decision.process.route_enum, stage)
+    if schedule is None:
+        return None
+    return schedule, notice_items(schedule, notice_facts(decision))
 
 
 def publish(

@@ -27,6 +27,7 @@ from ..queries.evaluation_for_process import declarations_by_user, evaluation_fo
 from ..rules.award import Outcome, needs_evaluation, representation_window_open
 from ..rules.conflicts import may_take_part
 from ..sequels import sequel
+from ..services import notices
 from .common import _process, _providers_of
 
 # The decision form's fields for the command's (the form chooses proposals, the command has ids)
@@ -63,6 +64,8 @@ def decide(request, pk):
                     tuple(d["awarded"]),
                     tuple(d["advice_considered"]),
                     d["departure_confirmed"],
+                    tuple(d["withheld"]),
+                    d["withheld_reason"],
                 ),
                 request.user,
             )
@@ -145,6 +148,11 @@ def decision_detail(request, pk):
         and representation_window_open(state, clock.today())
         and can(user, Action.MAKE_REPRESENTATION, decision)
     )
+    may_notice = (
+        can(user, Action.PUBLISH_NOTICE, decision)
+        and decision.status == "recorded"
+        and decision.outcome == Outcome.AWARD
+    )
     contract = sequel("contract")
     awarded_without_contract = [
         p
@@ -163,9 +171,8 @@ def decision_detail(request, pk):
             "representation_form": RepresentationForm(providers=representing)
             if may_represent
             else None,
-            "may_notice": can(user, Action.PUBLISH_NOTICE, decision)
-            and decision.status == "recorded"
-            and decision.outcome == Outcome.AWARD,
+            "may_notice": may_notice,
+            "notice_preview": notices.preview(decision) if may_notice else None,
             "may_respond": can(user, Action.RESPOND_TO_REPRESENTATION, decision),
             "may_withdraw": can(user, Action.WITHDRAW_DECISION, decision)
             and decision.status != "withdrawn"
