@@ -169,6 +169,11 @@ def _the_demo_ships_a_completed_cycle_and_cycles_in_progress():
     assert record["compiledRelease"]["contracts"][0]["id"].endswith(stroke.reference)
     assert stroke.quality_schedule.count() == 5
     assert state_of(stroke.decision).contract_may_be_made
+    # An urgent award under regulation 14: its one notice is Schedule 13's, its contract signed.
+    urgent = Contract.objects.get(specification__title="Interim stroke rehabilitation beds")
+    assert urgent.status == "signed" and urgent.decision.process.route == "urgent_award"
+    assert [n.schedule for n in Notice.objects.filter(decision=urgent.decision)] == [13]
+    assert problems(record_of(urgent.decision.process_id)) == []
     diabetes = SelectionProcess.objects.get(specification__title="Community diabetes service")
     assert diabetes.status == "inviting" and diabetes.proposals_deadline < clock.today()
     assert diabetes.proposals.filter(status="submitted").count() == 2

@@ -57,9 +57,11 @@ def test_figures_due_are_the_providers_to_do_and_the_commissioners_wait(client, 
         f"Contract {contract.reference}: no figure yet for 4 of 4 monthly lines of the quality "
         "schedule"
     )
+    first = reverse("quality-item", args=[lines[0].pk])
     assert everyone["provider"] == [
-        Item("Record the June 2026 quality figures for Hyper-acute stroke unit", url, detail)
-    ]
+        Item("Record the June 2026 quality figures for Hyper-acute stroke unit", first,
+             f"{detail}; this opens the first, {lines[0].title}", action="Record the figure")
+    ]  # fmt: skip
     for role in ("quality_lead", "contract_manager"):
         (item,) = everyone[role]
         assert (item.title, item.url, item.due, item.waiting_on) == (

@@ -8,8 +8,11 @@ specification's outcomes and quality requirements become the contract's quality 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from commissioning.organisations.models import Organisation
 from commissioning.selection.models import Decision, Proposal, Urgency
@@ -73,6 +76,15 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return f"Contract {self.reference}: {self.specification.title} with {self.provider.code}"
+
+    @property
+    def entered_into(self) -> dt.date | None:
+        """The day the contract was entered into: when the second side signed (in England);
+        ``None`` until both have. The award notice, OCDS's dateSigned and regulation 25's
+        annual summary all read this."""
+        if self.provider_signed_at is None or self.commissioner_signed_at is None:
+            return None
+        return timezone.localdate(max(self.provider_signed_at, self.commissioner_signed_at))
 
     @property
     def co_ordinating_commissioner(self) -> Organisation:

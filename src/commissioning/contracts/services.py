@@ -248,9 +248,9 @@ def _award_notice(contract: Contract) -> None:
         return
     if decision.notices.filter(stage=Stage.AWARD).exists():
         return  # one award notice for a decision (a second contract under direct award B)
-    terms = notices.ContractTerms(
-        contract.reference, contract.value_pence, contract.start_date, contract.end_date
-    )
+    terms = notices.ContractTerms(contract.reference, contract.value_pence, contract.start_date,
+                                  contract.end_date, contract.provider_id,
+                                  contract.entered_into)  # fmt: skip
     notices.publish(decision, Stage.AWARD, contract.commissioner_signed_by, terms)
 
 
@@ -427,7 +427,7 @@ def sign_variation(variation: ContractVariation, actor) -> ContractVariation:
             notices.publish(
                 locked.decision, Stage.MODIFICATION, actor,
                 notices.ContractTerms(locked.reference, locked.value_pence, locked.start_date,
-                                      locked.end_date),
+                                      locked.end_date, locked.provider_id, locked.entered_into),
                 notices.Change(clock.today(), variation.description,
                                variation.value_change_pence, variation.number,
                                variation.urgent_reasons),

@@ -46,6 +46,7 @@ from commissioning.specifications.models import OutcomeIndicator, ServiceSpecifi
 STROKE = "Hyper-acute stroke unit"
 DIABETES = "Community diabetes service"
 HEART_FAILURE = "Heart failure care in the community"
+URGENT = "Interim stroke rehabilitation beds"
 WEIGHTS = {
     "quality_innovation": 40,
     "value": 20,
@@ -687,6 +688,113 @@ def heart_failure_cycle(home, network, budget, people, today) -> None:
         )
 
 
+def urgent_cycle(home, network, rival, budget, people, today) -> None:
+    """An urgent award under regulation 14, six weeks ago: the community stroke rehabilitation
+    ward closed without warning, and another provider took its patients at once, for nine
+    months, while the service is commissioned properly. Its notice is Schedule 13's."""
+    start = today - dt.timedelta(days=45)
+    spec = _spec(
+        URGENT,
+        home,
+        people,
+        start,
+        service_description="Twelve inpatient stroke rehabilitation beds, with therapy seven "
+        "days a week, while the community stroke ward is closed.",
+        population="Adults discharged from the hyper-acute stroke unit who need inpatient "
+        "rehabilitation",
+        area="The whole of the integrated care board's area",
+        annual_activity=300,
+        activity_unit="admissions",
+        financial_envelope_pence=1_400_000_00,
+        term_months=9,
+        cpv_code="85111400-4",  # rehabilitation hospital services
+        outcomes=(
+            specs.OutcomeInput(
+                indicator("3b"),
+                Decimal("14.2"),
+                Decimal("13.5"),
+                start + dt.timedelta(days=270),
+                "Hospital Episode Statistics, stroke spells, rolling 12 months",
+            ),
+        ),
+        quality_requirements=(
+            specs.QualityRequirementInput(
+                "safe",
+                "Falls with harm on the ward",
+                "no more than 1 each month",
+                "Incident reports",
+                "Remedial action plan",
+            ),
+            specs.QualityRequirementInput(
+                "experience",
+                "Patients who would recommend the ward",
+                "at least 90%",
+                "Friends and family test",
+            ),
+            specs.QualityRequirementInput(
+                "effective",
+                "Therapy on at least 5 days a week for each patient",
+                "at least 85% of patients each month",
+                "SSNAP",
+                "Remedial action plan",
+            ),
+        ),
+    )
+    _advice(spec, people, start, network, "Is twelve beds with weekend therapy safe?", due_in=2)
+    with at(start + dt.timedelta(days=1)):
+        spec = specs.change_status(spec, "approved", people.commissioner)
+        process = sel.set_up_selection(
+            spec,
+            sel.SelectionSetup(
+                budget_id=budget.pk,
+                route="urgent_award",
+                existing_service=True,
+                urgent_must_be_made_urgently=True,
+                urgent_not_foreseeable=True,
+                urgent_not_attributable=True,
+                urgent_delay_risks_safety=True,
+                urgent_reasons="The community stroke ward closed on the day its building failed "
+                "a fire safety inspection. Its twelve patients, and those leaving the stroke "
+                "unit each week, needed rehabilitation beds at once: without them they would "
+                "stay in acute beds, delaying admissions to the stroke unit.",
+            ),
+            people.commissioner,
+        )
+        sel.invite_proposals(
+            process,
+            sel.Invitation(WEIGHTS, start + dt.timedelta(days=2), (people.commissioner.pk,)),
+            people.commissioner,
+        )
+    winner = _propose(process, people.bidder, rival, start + dt.timedelta(days=2), 1_350_000_00,
+                      "Twelve beds on our rehabilitation ward from Monday, with weekend therapy.",
+                      {"3b": "Therapy seven days a week shortens stays."})  # fmt: skip
+    decided_on = start + dt.timedelta(days=3)
+    with at(decided_on):
+        sel.declare_interests(process, sel.DeclarationInput(has_interest=False),
+                              people.commissioner)  # fmt: skip
+        decision = sel.decide(
+            process,
+            sel.DecisionInput(
+                "award",
+                "The only provider with rehabilitation beds and therapists free at once; its "
+                "price is within the envelope.",
+                (winner.pk,),
+            ),
+            people.commissioner,
+        )
+        decision = sel.publish_notice(decision, people.commissioner)
+        contract = contracts.create_contract(
+            decision,
+            contracts.ContractInput(
+                winner.pk, decided_on + dt.timedelta(days=1),
+                decided_on + dt.timedelta(days=1) + dt.timedelta(days=272),
+            ),
+            people.contract_manager,
+        )  # fmt: skip
+        contracts.sign_contract(contract, people.bidder)
+        contracts.sign_contract(contract, people.commissioner)
+
+
 def unsolicited(home, people, today) -> None:
     with at(today - dt.timedelta(days=10)):
         proposal = sel.create_proposal(
@@ -734,6 +842,7 @@ def load_cycles(home: Organisation, people: DemoPeople, network, senate, rival) 
         (STROKE, lambda: stroke_cycle(home, network, senate, rival, budget, people, today)),
         (DIABETES, lambda: diabetes_cycle(home, network, rival, budget, people, today)),
         (HEART_FAILURE, lambda: heart_failure_cycle(home, network, budget, people, today)),
+        (URGENT, lambda: urgent_cycle(home, network, rival, budget, people, today)),
     ]
     for title, build in steps:
         if not ServiceSpecification.objects.filter(commissioner=home, title=title).exists():

@@ -226,8 +226,9 @@ def load_demo_measurements(months: int = 24) -> str:
     from a generator seeded by the line's title (the same every run). Outcomes move from their
     baseline towards their target; requirements run a little better than their threshold; the
     first requirement of the first contract slips below its threshold in the last seven months,
-    so the demo has a special cause of concern to find. Recorded through the service with the
-    source marked as synthetic."""
+    so the demo has a special cause of concern to find. A contract that started less than three
+    months ago has none yet. Recorded through the service with the source marked as
+    synthetic."""
     this_month = clock.today().replace(day=1)
     periods = []
     month = this_month
@@ -238,6 +239,8 @@ def load_demo_measurements(months: int = 24) -> str:
     recorded = lines = 0
     slipping = None
     for contract in Contract.objects.order_by("pk"):
+        if contract.start_date > this_month - dt.timedelta(days=90):
+            continue  # too new to have figures (the demo's urgent award)
         for item in contract.quality_schedule.select_related("indicator"):
             target = queries.schedule_target(item)
             if target.target is None or item.measurements.exists():

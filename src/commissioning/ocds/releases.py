@@ -6,7 +6,8 @@ dated when the notice was published, so the releases of a process are the histor
 published about it; its record compiles them (``ocdsmerge``, with the shipped release schema's
 merge rules: nothing is fetched). The mapping, decided in docs/decisions.md 053:
 
-- parties: the commissioner as ``buyer`` and ``procuringEntity``, the provider as ``supplier``,
+- parties: the commissioner as ``buyer`` and ``procuringEntity``, each provider awarded as
+  ``supplier`` (under direct award B, every one),
   identified by ODS code under the scheme org-id.guide lists for NHS organisations (``GB-NHS``);
 - tender: the service (title, description, the CPV code of Schedule 1 to SI 2023/1348 as its
   classification), the financial envelope as its value, the route as ``procurementMethod``
@@ -112,6 +113,14 @@ def _party(org: Mapping[str, Any], roles: list[str]) -> dict:
     return party
 
 
+def suppliers_of(facts: Mapping[str, Any]) -> list[dict]:
+    """The providers a notice names: every one awarded under direct award B (``suppliers``),
+    else the one (``supplier``, all that notices published before issue 20's fix carry)."""
+    if facts.get("suppliers"):
+        return list(facts["suppliers"])
+    return [facts["supplier"]] if facts.get("supplier") else []
+
+
 def release(notice: Mapping[str, Any], prefix: str) -> dict:
     """The release for one published notice: ``notice`` has its ``id``, ``process_id``,
     ``stage`` (intention or award), ``published_at`` (ISO date-time), ``title`` and ``facts``
@@ -120,9 +129,8 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
     the_ocid = ocid(prefix, notice["process_id"])
     buyer = facts["buyer"]
     parties = [_party(buyer, ["buyer", "procuringEntity"])]
-    supplier = facts.get("supplier")
-    if supplier:
-        parties.append(_party(supplier, ["supplier"]))
+    suppliers = suppliers_of(facts)
+    parties += [_party(supplier, ["supplier"]) for supplier in suppliers]
     route = facts["route"]
     weighted = {k: w for k, w in facts.get("criteria", {}).items() if w}
     tender: dict[str, Any] = {
@@ -160,8 +168,8 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
     }
     if facts.get("value_pence") is not None:  # None: withheld as commercially confidential
         award["value"] = value(facts["value_pence"])
-    if supplier:
-        award["suppliers"] = [{"id": party_id(supplier["code"]), "name": supplier["name"]}]
+    if suppliers:
+        award["suppliers"] = [{"id": party_id(o["code"]), "name": o["name"]} for o in suppliers]
     if facts.get("start") and facts.get("end"):
         award["contractPeriod"] = {
             "startDate": _date_time(facts["start"]),
@@ -194,6 +202,8 @@ def release(notice: Mapping[str, Any], prefix: str) -> dict:
         ]
         if "value" in award:
             out["contracts"][0]["value"] = award["value"]
+        if facts.get("signed_on"):
+            out["contracts"][0]["dateSigned"] = _date_time(facts["signed_on"])
     amendment = facts.get("amendment")
     if notice["stage"] == "modification" and amendment:
         # A modification under regulation 13 (Schedule 12) or 14 (Schedule 14): the contract

@@ -122,9 +122,12 @@ def _figures_due(representing: set[int], reporting: set[int], today: dt.date) ->
         )
         what = f"{month:%B %Y} quality figures for {contract.specification.title}"
         if contract.provider_id in representing:
-            # One line: its page records the figure; several: the contract's lines, each a link.
-            act = "Record the figure" if len(missing) == 1 else ""
-            items.append(Item(f"Record the {what}", url, detail, action=act))
+            # The first line without its figure, whose page records it: the next is listed
+            # once it is in (the contract's page lists the lines, but records none).
+            first = reverse("quality-item", args=[missing[0].pk])
+            more = f"; this opens the first, {missing[0].title}" if len(missing) > 1 else ""
+            items.append(Item(f"Record the {what}", first, detail + more,
+                              action="Record the figure"))  # fmt: skip
         else:
             items.append(Item(what[0].upper() + what[1:], url, detail, waiting_on=provider))
     return items

@@ -55,7 +55,9 @@ def filters_from(params) -> tuple[Filters, dict[str, str]]:
         raw = params.get(name, "").strip()
         days[name] = _day(raw)
         if raw and days[name] is None:
-            problems[name] = "Enter a date as year-month-day, for example 2027-01-31"
+            problems[name] = (
+                f"Enter a date as year-month-day, for example 2027-01-31, not “{raw[:40]}”"
+            )
     text = params.get("text", "").strip()[:200]
     return (
         Filters(text, params.get("commissioner", "").strip().upper()[:10],
@@ -72,7 +74,10 @@ def notices(f: Filters = Filters()) -> QuerySet[Notice]:
     if f.commissioner:
         q &= Q(facts__buyer__code=f.commissioner)
     if f.provider:
-        q &= Q(facts__supplier__code=f.provider)
+        # Every provider a notice names (under direct award B, several), on every database.
+        q &= Q(facts__supplier_codes__icontains=f" {f.provider} ") | Q(
+            facts__supplier__code=f.provider
+        )
     if f.route:
         q &= Q(facts__route=f.route)
     if f.published_from:
@@ -124,7 +129,7 @@ def annual_summary(code: str, year: int):
         annual.Awarded(
             reference=c.reference,
             route=c.decision.process.route,
-            entered_into=timezone_day(max(c.provider_signed_at, c.commissioner_signed_at)),
+            entered_into=c.entered_into,
             provider=c.provider.code,
             start=c.start_date,
             end=c.end_date,

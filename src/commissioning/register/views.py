@@ -54,11 +54,12 @@ def notices_csv(request):
                      "value_withheld"])  # fmt: skip
     for n in queries.notices(filters).iterator():
         f = n.facts
-        supplier = f.get("supplier") or {}
+        suppliers = ocds.suppliers_of(f)
+        codes, names = ("; ".join(o[k] for o in suppliers) for k in ("code", "name"))
         writer.writerow([n.pk, n.published_on.isoformat(), n.title, n.schedule or "",
                          ocds.ocid(queries.prefix(), n.process_id), f["title"], f["cpv"],
-                         f["buyer"]["code"], f["buyer"]["name"], supplier.get("code", ""),
-                         supplier.get("name", ""), Route(f["route"]).label,
+                         f["buyer"]["code"], f["buyer"]["name"], codes, names,
+                         Route(f["route"]).label,
                          "" if f["value_pence"] is None else money.plain(f["value_pence"]),
                          f.get("start") or "", f.get("end") or "",
                          f.get("value_withheld", "")])  # fmt: skip
@@ -80,6 +81,7 @@ def process(request, process_id: int):
     criteria = [(ocds.CRITERIA.get(k, k), w) for k, w in facts.get("criteria", {}).items() if w]
     return render(request, "register/process.html", {
         "notices": published, "latest": latest, "facts": facts, **days, "criteria": criteria,
+        "suppliers": ocds.suppliers_of(facts),
         "route": Route(latest.facts["route"]).label,
         "ocid": ocds.ocid(queries.prefix(), process_id),
     })  # fmt: skip

@@ -106,7 +106,6 @@ def directory(request):
         "page": page,
         **filters,
         "types": sorted((k.value, v) for k, v in ORGANISATION_TYPE_LABELS.items()),
-        "querystring": request.GET.copy(),
         "csv_query": querystring.urlencode(),
     }
     template = (

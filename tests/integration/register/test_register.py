@@ -63,6 +63,7 @@ def test_the_notice_of_intention_then_the_award_as_anyone_reads_them(cycle):
     (contract,) = compiled["contracts"]
     assert contract["period"]["startDate"].startswith(cycle.contract.start_date.isoformat())
     assert contract["period"]["endDate"].startswith(cycle.contract.end_date.isoformat())
+    assert contract["dateSigned"].startswith(cycle.contract.entered_into.isoformat())
     assert awarded["date"].startswith(cycle.decision.decided_on.isoformat())
 
     feed = _json(anyone.get("/register/ocds/releases.json"))

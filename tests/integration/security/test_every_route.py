@@ -82,7 +82,7 @@ def _build_demo(settings, tmp_path) -> None:
     done = CliRunner().invoke(app, ["demo-setup", "--spells", "4000", "--years", "1"])
     assert done.exit_code == 0, done.output
     users = {u.username: u for u in User.objects.all()}
-    contract = Contract.objects.get()
+    contract = Contract.objects.get(specification__title="Hyper-acute stroke unit")
     case = quality_services.raise_concern(
         quality_services.ConcernInput(
             contract.provider_id,
@@ -123,7 +123,7 @@ def _build_demo(settings, tmp_path) -> None:
         contract_services.VariationInput("Weekend scanning", 100_000_00),
         users["commissioner"],
     )
-    decision = Decision.objects.get()
+    decision = contract.decision  # the stroke cycle's, with a standstill
     during_standstill = dt.datetime.combine(
         decision.notice_published_on + dt.timedelta(days=1), dt.time(10)
     )

@@ -256,6 +256,8 @@ class NoticeFacts:
     value_withheld: str = ""
     personal_names: tuple[str, ...] = ()
     withdrawn_reason: str = ""  # a withdrawn decision: why
+    # Under direct award B, the other providers awarded: (name, address) each.
+    other_providers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -328,7 +330,10 @@ def notice_items(schedule: Schedule, facts: NoticeFacts) -> list[NoticeItem]:
             "dates are unchanged."
         ),
         _TITLE: f"{facts.title} ({facts.reference})",
-        _WHO: f"{facts.provider}, {facts.provider_address or 'address not recorded'}",
+        _WHO: "; ".join(
+            f"{name}, {address or 'address not recorded'}"
+            for name, address in ((facts.provider, facts.provider_address), *facts.other_providers)
+        ),
         _SERVICES: f"{facts.services} CPV {facts.cpv_code}: {facts.cpv_label}.",
         "Lifetime value of the contract": withheld or f"{value} over the contract's term.",
         "Approximate lifetime value of the contract": withheld

@@ -30,6 +30,8 @@ class ContractTerms:
     value_pence: int
     start: dt.date
     end: dt.date
+    provider_id: int | None = None  # the contract's provider (under B, one of several)
+    signed_on: dt.date | None = None  # entered into: the day the second side signed
 
 
 @dataclass(frozen=True)
@@ -126,15 +128,29 @@ def _interests(decision: Decision) -> tuple[int, tuple[Interest, ...]]:
     return len(made), interests
 
 
+def _providers(decision: Decision, terms: ContractTerms | None) -> list:
+    """Whom the notice names: the contract's provider where it is of one contract, else every
+    provider awarded (under direct award B, all that meet the requirements)."""
+    awarded = [p.provider for p in decision.awarded.select_related("provider").order_by("pk")]
+    if terms is not None and terms.provider_id is not None:
+        return [o for o in awarded if o.pk == terms.provider_id][:1] or awarded[:1]
+    return awarded
+
+
+def _address(org) -> str:
+    return ", ".join(x for x in (org.address, org.postcode) if x)
+
+
 def notice_facts(
     decision: Decision, terms: ContractTerms | None = None, change: Change | None = None
 ) -> NoticeFacts:
     process = decision.process
     spec = process.specification
-    awarded = decision.awarded.select_related("provider").order_by("pk").first()
-    provider = awarded.provider if awarded else None
+    providers = _providers(decision, terms)
+    provider = providers[0] if providers else None
     count, interests = _interests(decision)
     return NoticeFacts(
+        other_providers=tuple((p.display_name, _address(p)) for p in providers[1:]),
         value_withheld=decision.withheld_reason if "value" in decision.withheld else "",
         personal_names=people_of(decision),
         authority=spec.commissioner.display_name,
@@ -142,9 +158,7 @@ def notice_facts(
         title=spec.title,
         reference=terms.reference if terms else spec.reference,
         provider=provider.display_name if provider else "",
-        provider_address=", ".join(x for x in (provider.address, provider.postcode) if x)
-        if provider
-        else "",
+        provider_address=_address(provider) if provider else "",
         services=spec.service_description.strip(),
         cpv_code=spec.cpv_code,
         cpv_label=cpv.SCHEDULE_1.get(spec.cpv_code, ""),
@@ -165,18 +179,24 @@ def notice_facts(
 
 
 def _plain(
-    facts: NoticeFacts, decision: Decision, schedule: Schedule, change: Change | None = None
+    facts: NoticeFacts,
+    decision: Decision,
+    schedule: Schedule,
+    change: Change | None = None,
+    terms: ContractTerms | None = None,
 ) -> dict:
     """What the OCDS release is built from: codes, integer pence, ISO dates; free text redacted
     and the value left out where it is withheld (``rules.public``), as in the items."""
     process = decision.process
     spec = process.specification
-    awarded = decision.awarded.select_related("provider").order_by("pk").first()
-    provider = awarded.provider if awarded else None
+    providers = _providers(decision, terms)
     hidden = bool(facts.value_withheld)
 
     def public(text: str) -> str:
         return redact(text, facts.personal_names)
+
+    suppliers = [{"code": o.code, "name": o.display_name, "address": o.address,
+                  "postcode": o.postcode} for o in providers]  # fmt: skip
 
     return {
         "schedule": schedule.number,
@@ -193,15 +213,15 @@ def _plain(
         "term_months": spec.term_months,
         "buyer": {"code": spec.commissioner.code, "name": spec.commissioner.display_name,
                   "address": spec.commissioner.address, "postcode": spec.commissioner.postcode},
-        "supplier": (
-            {"code": provider.code, "name": provider.display_name, "address": provider.address,
-             "postcode": provider.postcode}
-            if provider else None
-        ),
+        "supplier": suppliers[0] if suppliers else None,
+        "suppliers": suppliers,
+        # For the register's search by provider on every database: " RJE RWE ".
+        "supplier_codes": f" {' '.join(o['code'] for o in suppliers)} ",
         "award_id": decision.pk,
         "decided_on": decision.decided_on.isoformat(),
         "start": facts.start.isoformat() if facts.start else None,
         "end": facts.end.isoformat() if facts.end else None,
+        "signed_on": terms.signed_on.isoformat() if terms and terms.signed_on else None,
         "criteria": {c.value: process.weights.get(c, 0) for c in Criterion},
         "urgent_reasons": public(facts.urgent_reasons),
         "amendment": (
@@ -248,7 +268,7 @@ def publish(
                 {"number": i.number, "heading": i.heading, "text": i.text}
                 for i in notice_items(schedule, facts)
             ],
-            facts=_plain(facts, decision, schedule, change),
+            facts=_plain(facts, decision, schedule, change, terms),
             published_on=clock.today(),
             published_at=now,
             published_by=actor,
