@@ -174,6 +174,19 @@ def _the_demo_ships_a_completed_cycle_and_cycles_in_progress():
     assert urgent.status == "signed" and urgent.decision.process.route == "urgent_award"
     assert [n.schedule for n in Notice.objects.filter(decision=urgent.decision)] == [13]
     assert problems(record_of(urgent.decision.process_id)) == []
+    # Every OCDS document the demo has: each notice's release package, and each process's
+    # record package (the register serves both), validate with zero errors.
+    from commissioning.ocds import releases as ocds
+    from commissioning.register.queries import release
+
+    for notice in Notice.objects.all():
+        package = ocds.release_package([release(notice)], "urn:test", "2026-12-05T00:00:00Z",
+                                       {"name": "test"})  # fmt: skip
+        assert problems(package) == [], notice
+    for process_id in set(Notice.objects.values_list("process_id", flat=True)):
+        package = ocds.record_package([record_of(process_id)], "urn:test",
+                                      "2026-12-05T00:00:00Z", {"name": "test"})  # fmt: skip
+        assert problems(package) == [], process_id
     diabetes = SelectionProcess.objects.get(specification__title="Community diabetes service")
     assert diabetes.status == "inviting" and diabetes.proposals_deadline < clock.today()
     assert diabetes.proposals.filter(status="submitted").count() == 2

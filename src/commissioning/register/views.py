@@ -19,7 +19,7 @@ from commissioning.organisations.models import Organisation
 from commissioning.organisations.vocabulary import COMMISSIONER_TYPES
 from commissioning.selection.models import Notice
 from commissioning.selection.rules.selection_route import Route
-from commissioning.ui.http import csv_response, download
+from commissioning.ui.http import csv_response, csv_stream, download
 
 from . import queries
 
@@ -47,23 +47,50 @@ def index(request):
 @login_not_required
 def notices_csv(request):
     filters, _ = queries.filters_from(request.GET)
-    response, writer = csv_response("provider-selection-notices.csv")
-    writer.writerow(["notice", "published_on", "notice_title", "schedule", "ocid", "service",
-                     "cpv_code", "commissioner_code", "commissioner", "provider_code", "provider",
-                     "route", "value_pounds", "contract_start", "contract_end",
-                     "value_withheld"])  # fmt: skip
-    for n in queries.notices(filters).iterator():
-        f = n.facts
-        suppliers = ocds.suppliers_of(f)
-        codes, names = ("; ".join(o[k] for o in suppliers) for k in ("code", "name"))
-        writer.writerow([n.pk, n.published_on.isoformat(), n.title, n.schedule or "",
-                         ocds.ocid(queries.prefix(), n.process_id), f["title"], f["cpv"],
-                         f["buyer"]["code"], f["buyer"]["name"], codes, names,
-                         Route(f["route"]).label,
-                         "" if f["value_pence"] is None else money.plain(f["value_pence"]),
-                         f.get("start") or "", f.get("end") or "",
-                         f.get("value_withheld", "")])  # fmt: skip
-    return response
+    header = [
+        "notice",
+        "published_on",
+        "notice_title",
+        "schedule",
+        "ocid",
+        "service",
+        "cpv_code",
+        "commissioner_code",
+        "commissioner",
+        "provider_code",
+        "provider",
+        "route",
+        "value_pounds",
+        "contract_start",
+        "contract_end",
+        "value_withheld",
+    ]
+
+    def rows():
+        for n in queries.notices(filters).iterator(chunk_size=500):
+            f = n.facts
+            suppliers = ocds.suppliers_of(f)
+            codes, names = ("; ".join(o[k] for o in suppliers) for k in ("code", "name"))
+            yield [
+                n.pk,
+                n.published_on.isoformat(),
+                n.title,
+                n.schedule or "",
+                ocds.ocid(queries.prefix(), n.process_id),
+                f["title"],
+                f["cpv"],
+                f["buyer"]["code"],
+                f["buyer"]["name"],
+                codes,
+                names,
+                Route(f["route"]).label,
+                "" if f["value_pence"] is None else money.plain(f["value_pence"]),
+                f.get("start") or "",
+                f.get("end") or "",
+                f.get("value_withheld", ""),
+            ]
+
+    return csv_stream("provider-selection-notices.csv", header, rows())  # fmt: skip
 
 
 @login_not_required

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 
@@ -27,7 +27,10 @@ def download(content, content_type: str, filename: str, *, attachment: bool = Tr
     ``filename`` and, for any other name, a UTF-8 ``filename*``; quotes and line breaks cannot
     break out of the header), and ``nosniff`` so a browser never guesses another type. Every
     download of the platform (CSV, PDF, PNG, documents) is built here."""
-    response = HttpResponse(content, content_type=content_type)
+    return _named(HttpResponse(content, content_type=content_type), filename, attachment)
+
+
+def _named(response, filename: str, attachment: bool):
     header = content_disposition_header(attachment, filename)
     if header:
         response["Content-Disposition"] = header
@@ -71,6 +74,27 @@ def csv_response(filename: str):
     spreadsheet can sum it; text that a spreadsheet would run as a formula is neutralised."""
     response = download(b"", "text/csv; charset=utf-8", filename)
     return response, SafeWriter(response)
+
+
+class _Line:
+    """A file-like that hands back what is written: csv.writer then yields each line."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_stream(filename: str, header: Sequence, rows: Iterable[Sequence]) -> StreamingHttpResponse:
+    """A CSV download written a row at a time as ``rows`` yields them (a long register never
+    sits in memory), with the same cells and headers as ``csv_response``."""
+    writer = csv.writer(_Line())
+
+    def lines():
+        yield writer.writerow([safe_cell(v) for v in header])
+        for row in rows:
+            yield writer.writerow([safe_cell(v) for v in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    return _named(response, filename, True)
 
 
 def act(request, call: Callable[[], object], success, then: str) -> HttpResponse:

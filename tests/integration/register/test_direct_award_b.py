@@ -55,7 +55,9 @@ def test_every_provider_awarded_under_b_is_named_and_found(cycle):
     for code in ("RJE", "RWE"):
         listing = anyone.get("/register/", {"provider": code}).content.decode()
         assert cycle.spec.title in listing, code
-    rows = list(csv.DictReader(io.StringIO(anyone.get("/register/notices.csv").content.decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(anyone.get("/register/notices.csv").getvalue().decode()))
+    )
     assert rows[0]["provider_code"] == "RJE; RWE"
 
     # The second provider's contract, modified: the notice names that provider only.

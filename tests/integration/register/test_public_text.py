@@ -74,7 +74,9 @@ def test_a_withheld_value_and_redacted_names_everywhere_the_public_reads(cycle):
         page = anyone.get(url).content.decode()
         assert "£11,000,000" not in page and "Quality Tester" not in page, url
         assert "Withheld" in page, url
-    rows = list(csv.DictReader(io.StringIO(anyone.get("/register/notices.csv").content.decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(anyone.get("/register/notices.csv").getvalue().decode()))
+    )
     assert rows[0]["value_pounds"] == "" and rows[0]["value_withheld"] == f"{WITHHELD}: {WHY}"
     record = json.loads(anyone.get(f"/register/processes/{cycle.process.pk}/ocds.json").content)
     assert validate(record) == []

@@ -88,7 +88,9 @@ def test_search_and_csv(cycle):
     assert cycle.spec.title not in none.content.decode()
     bad = anyone.get("/register/", {"published_from": "31/13/2026"}).content.decode()
     assert "Enter a date as year-month-day" in bad and 'href="#published_from"' in bad
-    rows = list(csv.DictReader(io.StringIO(anyone.get("/register/notices.csv").content.decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(anyone.get("/register/notices.csv").getvalue().decode()))
+    )
     (row,) = rows
     assert row["schedule"] == "10"
     assert row["service"] == cycle.spec.title

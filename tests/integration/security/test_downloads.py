@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from commissioning.personal_budgets import services as phb
-from commissioning.ui.http import csv_response, download, safe_cell
+from commissioning.ui.http import csv_response, csv_stream, download, safe_cell
 from tests.integration.personal_budgets.conftest import programme  # noqa: F401
 
 SRC = Path(__file__).resolve().parents[3] / "src" / "commissioning"
@@ -68,6 +68,15 @@ def test_csv_writer_neutralises_every_row():
     writer.writerows([["@x"]])
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows == [["'=1+1", "5", "-3"], ["'@x"]]
+
+
+def test_a_streamed_csv_neutralises_every_row_and_names_itself_the_same_way():
+    response = csv_stream("notices.csv", ["=header"], iter([["=1+1", 5, "-3"], ["@x"]]))
+    assert response.streaming
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
+    assert rows == [["'=header"], ["'=1+1", "5", "-3"], ["'@x"]]
+    assert response["Content-Disposition"] == 'attachment; filename="notices.csv"'
+    assert response["X-Content-Type-Options"] == "nosniff"
 
 
 def test_a_statement_built_from_what_a_budget_holder_typed_carries_no_formula(client, programme):  # noqa: F811
