@@ -38,6 +38,7 @@ from .models import (
     VariationApproval,
 )
 from .permissions import Action, associate_represented, can, require, signing_side
+from .term import within_term
 
 CONTRACT_FIELDS = (
     "reference",
@@ -60,14 +61,6 @@ class ContractInput:
     end_date: dt.date | None
     form: Contract.Form = Contract.Form.FULL_LENGTH
     associate_ids: Sequence[int] = field(default_factory=tuple)
-
-
-def _months_between(start: dt.date, end: dt.date) -> int:
-    """Whole months from ``start`` to the day after ``end`` (a term ending the day before an
-    anniversary is a whole number of months)."""
-    after = end + dt.timedelta(days=1)
-    months = (after.year - start.year) * 12 + after.month - start.month
-    return months if after.day >= start.day else months - 1
 
 
 def may_make_now(user, decision: Decision, today: dt.date | None = None) -> bool:
@@ -114,7 +107,7 @@ def create_contract(decision: Decision, cmd: ContractInput, actor) -> Contract:
         problems.add("end_date", "Enter the date the contract ends")
     elif cmd.start_date and cmd.end_date <= cmd.start_date:
         problems.add("end_date", "The contract must end after it starts")
-    elif cmd.start_date and _months_between(cmd.start_date, cmd.end_date) > spec.term_months:
+    elif cmd.start_date and not within_term(cmd.start_date, cmd.end_date, spec.term_months):
         problems.add(
             "end_date",
             f"The specification's term is {spec.term_months} months; end the contract within it",
@@ -396,6 +389,18 @@ def answer_variation(variation: ContractVariation, cmd: VariationAnswer, actor):
     return variation
 
 
+def _people_of(variation: ContractVariation) -> tuple[str, ...]:
+    """The names of everyone who proposed, answered, approved or signed a variation: its
+    notice is redacted of them (selection.rules.public)."""
+    users = [
+        variation.proposed_by,
+        variation.provider_answered_by,
+        variation.signed_by,
+        *(a.approved_by for a in variation.approvals.select_related("approved_by")),
+    ]
+    return tuple(sorted({u.get_full_name() for u in users if u is not None} - {""}))
+
+
 def sign_variation(variation: ContractVariation, actor) -> ContractVariation:
     """The co-ordinating commissioner signs, as agent of the associates: only once the
     provider has agreed and every associate has approved."""
@@ -430,6 +435,6 @@ def sign_variation(variation: ContractVariation, actor) -> ContractVariation:
                                       locked.end_date, locked.provider_id, locked.entered_into),
                 notices.Change(clock.today(), variation.description,
                                variation.value_change_pence, variation.number,
-                               variation.urgent_reasons),
+                               variation.urgent_reasons, _people_of(variation)),
             )  # fmt: skip
     return variation

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -184,27 +183,31 @@ def variation_propose(request, pk):
     contract = _contract(request, pk)
     guard(can(request.user, Action.PROPOSE_VARIATION, contract))
     form = VariationForm(request.POST)
-    then = reverse("contract", args=[contract.pk])
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(then)
-    return act(
-        request,
-        lambda: services.propose_variation(
+
+    def propose():
+        d = form.cleaned_data
+        return services.propose_variation(
             contract,
             services.VariationInput(
-                form.cleaned_data["description"],
-                form.cleaned_data["value_change_pence"] or 0,
-                form.cleaned_data["ground"] or Ground.PROVIDED_FOR.value,
-                form.cleaned_data["materially_different"],
-                form.cleaned_data["attributable_to_authority"],
-                **{name: form.cleaned_data[name] for name in URGENCY_FIELDS},
+                d["description"],
+                d["value_change_pence"] or 0,
+                d["ground"] or Ground.PROVIDED_FOR.value,
+                d["materially_different"],
+                d["attributable_to_authority"],
+                **{name: d[name] for name in URGENCY_FIELDS},
             ),
             request.user,
-        ),
-        lambda v: f"Variation {v.number} is proposed. {v.stage}.",
-        then,
-    )
+        )
+
+    done = submit(request, form, propose, lambda v: f"Variation {v.number} is proposed. {v.stage}.",
+                  reverse("contract", args=[contract.pk]))  # fmt: skip
+    if done is not None:
+        return done
+    # Refused: the page again, the form open with what was typed and each problem at its field.
+    context = stored("contract-page", lambda: _detail(request.user, contract), contract.pk,
+                     request.user.pk, clock.today())  # fmt: skip
+    return render(request, "contracts/detail.html", {**context, "variation_form": form},
+                  status=422)  # fmt: skip
 
 
 @require_POST

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from commissioning import clock
 from commissioning.contracts import services as contracts
+from commissioning.contracts.term import months_later
 from commissioning.organisations.models import (
     Budget,
     DelegatedAuthority,
@@ -787,7 +788,8 @@ def urgent_cycle(home, network, rival, budget, people, today) -> None:
             decision,
             contracts.ContractInput(
                 winner.pk, decided_on + dt.timedelta(days=1),
-                decided_on + dt.timedelta(days=1) + dt.timedelta(days=272),
+                months_later(decided_on + dt.timedelta(days=1), 9)
+                - dt.timedelta(days=1),
             ),
             people.contract_manager,
         )  # fmt: skip

@@ -91,7 +91,7 @@ class Representation:
     what it was about and what came of it."""
 
     standstill_ended: dt.date | None  # None: the standstill has not ended
-    grounds: str
+    grounds: str  # their nature as published: what the representation was against
     outcome: str  # e.g. "the decision stands", "the decision was withdrawn", "under review"
 
 

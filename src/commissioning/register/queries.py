@@ -153,19 +153,21 @@ def annual_summary(code: str, year: int):
             process__specification__commissioner__code=code, representations__isnull=False
         )
         .distinct()
-        .select_related("process")
+        .select_related("process__specification")
         .prefetch_related("representations")
     )
     representations = []
     for d in decisions:
         state = state_of(d)
         ended = None if state.held_open or state.last_day is None else state.last_day
-        names = people_of(d)  # the grounds are published: redacted (rules.public)
+        # Their nature as the public may read it: what each was against, not the provider's
+        # words (which may quote what is withheld, or name people; decision 057).
+        about = (f"A representation against the decision to award "
+                 f"{redact(d.process.specification.title, people_of(d))}")  # fmt: skip
         representations += [
-            annual.Representation(ended, redact(r.grounds, names),
-                                  Representation.Status(r.status).label)
+            annual.Representation(ended, about, Representation.Status(r.status).label)
             for r in d.representations.all()
-        ]  # fmt: skip
+        ]
     return annual.summarise(annual.Year(year), contracts, modifications, representations)
 
 

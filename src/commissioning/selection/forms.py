@@ -480,6 +480,8 @@ class DecisionForm(NHSForm):
     )
     withheld_reason = forms.CharField(
         label="Why it is commercially confidential",
+        help_text="A sentence (20 characters or more). It is published in the notices in place "
+        "of what is withheld, so name no one.",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -6,6 +6,7 @@ people who took part and their contact details are redacted from what is publish
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -89,3 +90,31 @@ def test_a_withheld_value_and_redacted_names_everywhere_the_public_reads(cycle):
     client.force_login(cycle.e.commissioner)
     own = client.get(f"/selection/{cycle.process.pk}/record/").content.decode()
     assert "Quality Tester" in own and "commercially confidential" in own
+
+
+def test_the_withheld_reason_and_the_annual_summary_carry_no_personal_data(cycle):
+    why = "Agreed with Commissioner Tester (07700 900123) while prices are negotiated."
+    decision = _decide(cycle, withheld=("value",), withheld_reason=why)
+    with at(DECISION_DAY):
+        sel.publish_notice(decision, cycle.e.commissioner)
+    with at(DECISION_DAY + dt.timedelta(days=1)):
+        rep = sel.make_representation(
+            decision,
+            cycle.e.rwe.pk,
+            "Our price of £10,500,000 beat £11,000,000; ask Rival Tester.",
+            cycle.e.rival,
+        )
+        sel.respond_to_representation(rep, True, "The scores stand after review.",
+                                      cycle.e.commissioner)  # fmt: skip
+    anyone = Client()
+    csv_text = anyone.get("/register/notices.csv").getvalue().decode()
+    page = anyone.get(f"/register/processes/{cycle.process.pk}/").content.decode()
+    annual = "".join(
+        anyone.get(f"/register/annual/{cycle.e.icb.code}/{year}{end}").content.decode()
+        for year in (2025, 2026)
+        for end in ("/", ".json")
+    )
+    for text in (csv_text, page, annual):
+        for personal in ("Commissioner Tester", "07700", "Rival Tester", "11,000,000"):
+            assert personal not in text, personal
+    assert "A representation against the decision to award Hyper-acute stroke unit" in annual

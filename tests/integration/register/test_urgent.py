@@ -143,7 +143,8 @@ def test_an_urgent_modification_of_any_value_publishes_schedule_14(cycle):
     assert set(refused.value.message_dict) == set(CONDITIONS)
     assert not ContractVariation.objects.exists()
     v = contracts.propose_variation(cycle.contract, contracts.VariationInput(
-        "A second unit while the neighbour's is closed", big, "urgent", **CONFIRMED,
+        "A second unit while the neighbour's is closed, as Contract Tester agreed", big,
+        "urgent", **CONFIRMED,
         urgent_reasons=WHY), cycle.e.contract_manager)  # fmt: skip
     contracts.answer_variation(v, contracts.VariationAnswer(agree=True), cycle.e.provider)
     contracts.approve_variation(v, cycle.e.other_commissioner)
@@ -151,9 +152,11 @@ def test_an_urgent_modification_of_any_value_publishes_schedule_14(cycle):
     notice = Notice.objects.get(stage="modification")
     assert notice.schedule == 14
     items = {i["heading"]: i["text"] for i in notice.items}
+    assert "Contract Tester" not in json.dumps(notice.items) + json.dumps(notice.facts)
     assert items["The reasons why regulation 14 applied"] == WHY
     assert items["Nature of the modification, including any change in value or length"].startswith(
-        "A second unit while the neighbour's is closed. An increase of £3,000,000"
+        "A second unit while the neighbour's is closed, as [personal data withheld] agreed. "
+        "An increase of £3,000,000"
     )
     record = json.loads(Client().get(f"/register/processes/{cycle.process.pk}/ocds.json").content)
     assert validate(record) == []
@@ -162,3 +165,18 @@ def test_an_urgent_modification_of_any_value_publishes_schedule_14(cycle):
     assert contract["value"]["amount"] == (cycle.contract.value_pence + big) // 100
     signed_year = v.signed_at.year if v.signed_at.month > 3 else v.signed_at.year - 1
     assert annual_summary(cycle.e.icb.code, signed_year).urgent == 1
+
+
+def test_an_urgent_variation_refused_on_the_page_keeps_what_was_typed(cycle):
+    cycle.signed()
+    web = Client()
+    web.force_login(cycle.e.contract_manager)
+    answer = web.post(f"/contracts/{cycle.contract.pk}/variations/", {
+        "description": "A second unit", "value_change_pence": "3000000", "ground": "urgent",
+        "urgent_reasons": WHY, "urgent_must_be_made_urgently": "on"})  # fmt: skip
+    assert answer.status_code == 422
+    page = answer.content.decode()
+    assert 'id="propose-variation" open' in page
+    assert "weekend cover withdrew" in page  # the reasons typed are still there
+    assert "foreseeable by the authority" in page  # the problem, at its field
+    assert not ContractVariation.objects.exists()

@@ -168,3 +168,29 @@ def test_schedule_14_items_in_the_regulations_order():
     )
     assert text["The reasons why regulation 14 applied"] == REASONS
     assert "modification was urgent" in text["Statement that the modification was urgent"]
+
+
+@given(
+    start=st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2035, 12, 31)),
+    months=st.integers(min_value=1, max_value=MAX_TERM_MONTHS),
+    extra=st.integers(min_value=-40, max_value=40),
+)
+def test_a_contracts_term_at_its_edge(start, months, extra):
+    """A term of n months ends before the same day n months on (the month's last day where
+    it is shorter): never a month and some days counted as a month."""
+    from commissioning.contracts.term import months_later, within_term
+
+    edge = months_later(start, months)
+    end = edge + dt.timedelta(days=extra)
+    assert within_term(start, end, months) is (end < edge)
+    assert within_term(start, edge - dt.timedelta(days=1), months)
+    assert not within_term(start, edge, months)
+
+
+def test_twelve_months_and_four_weeks_is_not_twelve_months():
+    from commissioning.contracts.term import within_term
+
+    assert not within_term(dt.date(2026, 6, 3), dt.date(2027, 7, 1), 12)
+    assert within_term(dt.date(2026, 6, 3), dt.date(2027, 6, 2), 12)
+    assert within_term(dt.date(2026, 5, 1), dt.date(2029, 4, 30), 36)
+    assert within_term(dt.date(2024, 1, 31), dt.date(2024, 2, 28), 1)

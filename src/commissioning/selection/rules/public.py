@@ -53,8 +53,15 @@ def withheld_text(reason: str) -> str:
 
 
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w£,.])(?:\+44\s?\(?0?\)?\s?|0)\d(?:[\s-]?\d){8,9}(?!\d)")
-_TEN_DIGITS = re.compile(r"(?<![\d,.])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d,])")
+# A UK telephone number: 0 or +44/0044, then 9 or 10 digits, spaces, dots, hyphens or brackets
+# between them; not inside a longer run of digits, money or a date (2027-04-01 2028-03-31).
+_PHONE = re.compile(
+    r"(?<![\w£,\-])(?<!\d\.)"  # not inside a word, money, a date or a decimal
+    r"(?:(?:\+|00)44\s?(?:\(0\)\s?)?|\(?0)"  # +44, 0044, (0...) or 0
+    r"\d(?:[\s.\-)]{0,2}\d){8,9}(?!\d|[\-,.]\d)"
+)
+# Ten digits, as an NHS number is written: 943 476 5919, 943-476-5919, 943.476.5919.
+_TEN_DIGITS = re.compile(r"(?<![\d,])(?<!\d\.)(\d{3})[ .\-]?(\d{3})[ .\-]?(\d{4})(?!\d|,\d)")
 
 
 def nhs_number_valid(digits: str) -> bool:
@@ -77,7 +84,9 @@ def redact(text: str, names: Iterable[str] = ()) -> str:
         lambda m: PERSONAL if nhs_number_valid("".join(m.groups())) else m.group(0), out
     )
     out = _PHONE.sub(PERSONAL, out)
-    for name in sorted({n.strip() for n in names if len(n.strip().split()) >= 2}, key=len,
-                       reverse=True):  # fmt: skip
-        out = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", PERSONAL, out, flags=re.IGNORECASE)
+    for parts in sorted({tuple(n.split()) for n in names if len(n.split()) >= 2}, key=len,
+                        reverse=True):  # fmt: skip
+        # Any spacing or line break between the parts; either apostrophe; any case.
+        pattern = r"\s+".join(re.sub("['’]", "['’]", re.escape(p)) for p in parts)
+        out = re.sub(rf"(?<!\w){pattern}(?!\w)", PERSONAL, out, flags=re.IGNORECASE)
     return out

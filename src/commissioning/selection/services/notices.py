@@ -43,6 +43,7 @@ class Change:
     value_change_pence: int
     number: int  # the contract's variation number
     urgent_reasons: str = ""  # an urgent modification (regulation 14): why it applied
+    people: tuple[str, ...] = ()  # who proposed, answered, approved and signed it: redacted
 
     @property
     def urgent(self) -> bool:
@@ -152,7 +153,7 @@ def notice_facts(
     return NoticeFacts(
         other_providers=tuple((p.display_name, _address(p)) for p in providers[1:]),
         value_withheld=decision.withheld_reason if "value" in decision.withheld else "",
-        personal_names=people_of(decision),
+        personal_names=people_of(decision) + (change.people if change else ()),
         authority=spec.commissioner.display_name,
         route=process.route_enum,
         title=spec.title,
@@ -208,7 +209,7 @@ def _plain(
         "cpv": facts.cpv_code,
         "cpv_label": facts.cpv_label,
         "value_pence": None if hidden else facts.value_pence,
-        "value_withheld": withheld_text(facts.value_withheld) if hidden else "",
+        "value_withheld": public(withheld_text(facts.value_withheld)) if hidden else "",
         "envelope_pence": None if hidden else spec.financial_envelope_pence,
         "term_months": spec.term_months,
         "buyer": {"code": spec.commissioner.code, "name": spec.commissioner.display_name,
