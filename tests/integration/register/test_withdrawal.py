@@ -31,7 +31,9 @@ def test_a_withdrawn_decision_is_published_and_its_award_cancelled(cycle):
     assert (intention.stage, withdrawal.stage, withdrawal.schedule) == (
         "intention", "withdrawal", 0)  # fmt: skip
     items = {i["heading"]: i["text"] for i in withdrawal.items}
-    assert items["Why the decision was withdrawn"] == f"Withdrawn after representation 1: {REASON}"
+    assert items["Why the decision was withdrawn"] == (
+        f"Withdrawn after representation {rep.pk}: {REASON}"
+    )
     assert "withdrew its decision" in items["Statement that the decision was withdrawn"]
 
     anyone = Client()
