@@ -28,6 +28,13 @@ def _lifetime(days: int | None) -> dt.timedelta:
     return dt.timedelta(days=days or getattr(settings, "API_TOKEN_DAYS", 90))
 
 
+def _new_secret() -> str:
+    """A URL-safe secret whose prefix never begins with "-", which a shell reads as an option."""
+    while (raw := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return raw
+
+
 def issue_token(user, name: str, actor, days: int | None = None) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns it with the raw value, which is never stored.
 
@@ -37,7 +44,7 @@ def issue_token(user, name: str, actor, days: int | None = None) -> tuple[ApiTok
         raise PermissionDenied("You can only create API tokens for yourself.")
     if days is not None and not 1 <= days <= 366:
         raise ValidationError({"days": ["A token lasts from 1 to 366 days"]})
-    raw = secrets.token_urlsafe(32)
+    raw = _new_secret()
     with transaction.atomic():
         token = ApiToken.objects.create(
             user=user,

@@ -188,3 +188,17 @@ def test_a_script_gets_only_the_token_and_tokens_can_be_listed_and_revoked(make_
     assert ApiToken.objects.get(prefix=raw[:8]).revoked_at is not None
     assert "No tokens in force" in runner.invoke(app, ["api-token", "list"]).output
     assert runner.invoke(app, ["api-token", "revoke", raw[:8]]).exit_code == 1
+
+
+def test_no_token_begins_with_a_dash_which_the_command_line_reads_as_an_option(
+    make_user, monkeypatch
+):
+    """CI failed once when a token's prefix began "-I": `api-token rotate -I…` is an option.
+    The secret is drawn again until it does not begin with "-"."""
+    from commissioning.api import tokens
+
+    draws = iter(["-Iabcdefg" + "x" * 34, "-_abcdefg" + "y" * 34, "Qabcdefgh" + "z" * 34])
+    monkeypatch.setattr(tokens.secrets, "token_urlsafe", lambda n: next(draws))
+    user = make_user("commissioner")
+    token, raw = issue_token(user, "script", SYSTEM)
+    assert raw.startswith("Q") and token.prefix == "Qabcdefg"
