@@ -56,8 +56,8 @@ def test_demo_setup_builds_everything_and_is_idempotent(settings, tmp_path):
     said = " ".join(first.output.split())  # Rich wraps long lines
     assert "Commissioning cycles built: Hyper-acute stroke unit; Community diabetes service" in said
     _the_demo_ships_a_completed_cycle_and_cycles_in_progress()
-    assert "Quality schedule figures: 120 synthetic monthly figures on 5 lines." in said
-    assert QualityMeasurement.objects.filter(source="demo").count() == 120
+    assert "Quality schedule figures: 25 synthetic monthly figures on 5 lines." in said
+    assert QualityMeasurement.objects.filter(source="demo").count() == 25
     assert (
         "Commissioning together: a consortium; delegated primary care co-commissioning "
         "with a decision; a Better Care Fund pool, a year of spending, settled; this year's "

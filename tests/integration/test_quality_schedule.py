@@ -27,6 +27,9 @@ MONTHS = [dt.date(2024 + (10 + i) // 12, (10 + i) % 12 + 1, 1) for i in range(24
 @pytest.fixture
 def schedule(cycle):
     contract = cycle.signed().contract
+    # a contract in its third year, so that two years of monthly figures fall within its term
+    type(contract).objects.filter(pk=contract.pk).update(start_date=dt.date(2024, 4, 1))
+    contract.refresh_from_db()
     imaging = contract.quality_schedule.get(title="Brain imaging within 1 hour of arrival")
     return cycle.e, contract, imaging
 

@@ -22,6 +22,7 @@ from commissioning.engine.quality.constants import (
     ODDS_RATIO_ALTERNATIVE,
     SHIFT_LENGTH,
     TREND_LENGTH,
+    Chart,
     Family,
     Improvement,
     Method,
@@ -69,7 +70,22 @@ def _clean(value):
 @quality_app.command("spc")
 def quality_spc(
     file: Annotated[Path, typer.Argument(help="A CSV or Parquet file, one row per point")],
-    value: Annotated[str, typer.Option(help="The column of values")],
+    value: Annotated[
+        str, typer.Option(help="The column of values (the numerator for a p or u chart)")
+    ],
+    chart: Annotated[
+        Chart,
+        typer.Option(
+            help="run, xmr, p, p_prime (Laney p′), u, u_prime (Laney u′), c, g (cases between "
+            "events) or t (days between events)"
+        ),
+    ] = Chart.XMR,
+    denominator: Annotated[
+        str | None, typer.Option(help="The column of denominators (p, p′, u and u′ charts)")
+    ] = None,
+    per: Annotated[
+        float, typer.Option(help="Show a proportion or rate per this many (100: a percentage)")
+    ] = 1.0,
     period: Annotated[str | None, typer.Option(help="The column that orders the points")] = None,
     group: Annotated[
         str | None, typer.Option(help="A column of groups, each its own chart")
@@ -92,10 +108,12 @@ def quality_spc(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="json or csv")] = OutputFormat.JSON,
     output: Annotated[Path | None, typer.Option(help="Write to this file, not stdout")] = None,
 ) -> None:
-    """XmR charts with the Making Data Count rules: limits, the rule behind each special cause,
-    and per group the variation and assurance icons."""
+    """SPC charts with the Making Data Count rules: the XmR chart (the default), or the chart
+    for what the values are (``--chart``): limits, the rule behind each special cause, and per
+    group the variation and assurance icons."""
     import polars as pl
 
+    from commissioning.engine.quality.charts import ChartOptions, chart_polars, chart_summaries
     from commissioning.engine.quality.spc import SpcOptions, spc_polars, summaries_polars
     from commissioning.engine.quality.tables import (
         InputError,
@@ -106,8 +124,11 @@ def quality_spc(
         require_columns,
     )
 
+    if chart.needs_denominator and denominator is None:
+        raise _refuse_input(f"--chart {chart.value} needs --denominator, the column of "
+                            "denominators")  # fmt: skip
     try:
-        options = SpcOptions(
+        spc_options = SpcOptions(
             improvement=improvement,
             target=target,
             screen_outliers=not no_screen,
@@ -115,27 +136,46 @@ def quality_spc(
             trend_length=trend_length,
             shift_length=shift_length,
         )
-        table = read_table(file)
-        require_columns(table, [value, period, group])
-        frame = pl.DataFrame(
-            [groups(table, group), periods(table, period), numeric(table, value).alias("value")]
+        options = ChartOptions(
+            chart=chart,
+            improvement=improvement,
+            target=target,
+            per=per,
+            trend_length=trend_length,
+            shift_length=shift_length,
         )
+        table = read_table(file)
+        require_columns(table, [value, period, group, denominator])
+        columns = [
+            groups(table, group),
+            periods(table, period),
+            numeric(table, value).alias("value"),
+        ]
+        if chart.needs_denominator:
+            columns.append(numeric(table, denominator).alias("denominator"))
+        frame = pl.DataFrame(columns)
     except (InputError, ValueError) as exc:
         raise _refuse_input(str(exc)) from None
-    points = spc_polars(frame, options)
-    summaries = summaries_polars(points, options)
+    if chart is Chart.XMR:
+        points = spc_polars(frame, spc_options)
+        summaries = summaries_polars(points, spc_options)
+    else:
+        points = chart_polars(frame, options)
+        summaries = chart_summaries(points, options)
     icons = {r["group"]: r for r in summaries.iter_rows(named=True)}
     point_rows = [
         {k: _clean(v) for k, v in row.items() if k != "direction"}
         for row in points.iter_rows(named=True)
     ]
     document = {
-        "method": "XmR (Making Data Count)",
+        "method": chart.label if chart is not Chart.XMR else "XmR (Making Data Count)",
         "options": {
+            "chart": chart.value,
             "improvement": options.improvement.value,
             "target": target,
-            "screen_outliers": options.screen_outliers,
-            "fix_after_n_points": fix_after,
+            "per": per,
+            "screen_outliers": spc_options.screen_outliers if chart is Chart.XMR else None,
+            "fix_after_n_points": fix_after if chart is Chart.XMR else None,
             "trend_length": trend_length,
             "shift_length": shift_length,
         },

@@ -225,6 +225,12 @@ COMMISSIONING_OCID_PREFIX = os.environ.get("COMMISSIONING_OCID_PREFIX", "ocds-de
 COMMISSIONING_PUBLISHER = os.environ.get(
     "COMMISSIONING_PUBLISHER", "Commissioning platform (demonstration data)"
 )
+# The canonical base of the FHIR Measures of contracts' quality schedules (issue 21, decision
+# 058): a provider's MeasureReport names its Measure by this URL, so it must not change once
+# reports are sent. The default is the demo's.
+COMMISSIONING_FHIR_BASE = os.environ.get(
+    "COMMISSIONING_FHIR_BASE", "https://commissioning.example.nhs.uk/fhir"
+)
 SESSION_IDLE_SECONDS = int(os.environ.get("COMMISSIONING_SESSION_IDLE_MINUTES", "30")) * 60
 SESSION_MAX_SECONDS = int(os.environ.get("COMMISSIONING_SESSION_MAX_HOURS", "10")) * 3600
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from commissioning.engine.quality.constants import Chart, Measures
 from commissioning.organisations.models import Organisation
 from commissioning.selection.models import Decision, Proposal, Urgency
 from commissioning.selection.rules.modification import Ground
@@ -122,6 +123,16 @@ class ContractParty(models.Model):
         return f"{self.organisation.code} ({self.get_role_display()}) on {self.contract_id}"
 
 
+MEASURES_CHOICES = [
+    (Measures.VALUE.value, "A figure each month"),
+    (Measures.PROPORTION.value, "A proportion: patients who met the standard, of those eligible"),
+    (Measures.RATE.value, "A rate: events per unit of exposure, such as per 1,000 bed days"),
+    (Measures.COUNT.value, "A count of events each month"),
+    (Measures.CASES_BETWEEN.value, "Cases between rare events (each event one figure)"),
+    (Measures.DAYS_BETWEEN.value, "Days between rare events (each event one figure)"),
+]
+
+
 class QualityScheduleItem(models.Model):
     """One line of the contract's quality schedule: an outcome or a quality requirement."""
 
@@ -148,6 +159,24 @@ class QualityScheduleItem(models.Model):
     method_of_measurement = models.TextField(blank=True)
     consequence_of_breach = models.CharField(max_length=300, blank=True)
     frequency = models.CharField(max_length=10, default="monthly")
+    # What the line measures decides its SPC chart (engine.quality.charts.choose_chart); a
+    # proportion or rate is reported as a numerator and denominator and shown per ``per``.
+    measures = models.CharField(
+        max_length=14,
+        choices=MEASURES_CHOICES,
+        default=Measures.VALUE.value,
+        help_text="What the figure is: this decides the chart it is drawn on",
+    )
+    per = models.PositiveIntegerField(
+        default=1,
+        help_text="A proportion or rate is shown per this many (100 for a percentage)",
+    )
+    chart = models.CharField(
+        max_length=8,
+        choices=[(c.value, c.label) for c in Chart],
+        blank=True,
+        help_text="Leave blank to draw the chart chosen from what the line measures",
+    )
     source_outcome = models.ForeignKey(
         SpecificationOutcome, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

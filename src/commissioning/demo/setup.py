@@ -225,9 +225,10 @@ def load_demo_measurements(months: int = 24) -> str:
     schedules, so that the quality workspace has SPC charts to show. Each line's figures come
     from a generator seeded by the line's title (the same every run). Outcomes move from their
     baseline towards their target; requirements run a little better than their threshold; the
-    first requirement of the first contract slips below its threshold in the last seven months,
-    so the demo has a special cause of concern to find. A contract that started less than three
-    months ago has none yet. Recorded through the service with the source marked as
+    first requirement of the first contract slips below its threshold in the last seven months
+    (or the second half of a contract's shorter run), so the demo has a special cause of
+    concern to find. Figures start with the contract's term; a contract that started less than
+    three months ago has none yet. Recorded through the service with the source marked as
     synthetic."""
     this_month = clock.today().replace(day=1)
     periods = []
@@ -249,10 +250,12 @@ def load_demo_measurements(months: int = 24) -> str:
                 slipping = item.pk
             seed = int.from_bytes(hashlib.sha256(item.title.encode()).digest()[:4], "big")
             rng = np.random.default_rng(seed)
-            values = _demo_series(item, target, len(periods), rng, slipping == item.pk)
+            # only the months of the contract's term (the service refuses any other)
+            term = [p for p in periods if p >= contract.start_date.replace(day=1)]
+            values = _demo_series(item, target, len(term), rng, slipping == item.pk)
             rows = [
                 services.MeasurementInput(p, Decimal(f"{v:.1f}"))
-                for p, v in zip(periods, values, strict=True)
+                for p, v in zip(term, values, strict=True)
             ]
             services.record_measurements(item, rows, QualityMeasurement.Source.DEMO, SYSTEM)
             recorded += len(rows)
@@ -271,8 +274,8 @@ def _demo_series(item, target, n: int, rng, slipping: bool):
     sign = 1 if target.improvement == "increase" else -1
     level = target.target + sign * 4.0
     values = level + rng.normal(0, 1.6, n)
-    if slipping:
-        values[-7:] -= sign * 8.0
+    if slipping:  # the last seven months, or the second half of a shorter run
+        values[-min(7, max(1, n // 2)) :] -= sign * 8.0
     upper = 100.0 if target.target <= 100 else None
     return np.clip(values, 0, upper)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
+from commissioning.contracts.models import MEASURES_CHOICES
+from commissioning.engine.quality.constants import Chart
 from commissioning.ui.forms import NHSForm
 
 from .models import EscalationCase
-from .services import parse_month
+from .services import RATIO_LINES, is_event_line, parse_day, parse_month
 
 SOURCES = [(v, label) for v, label in EscalationCase.Source.choices if v != "alert"]
 
@@ -116,6 +118,10 @@ class EscalateForm(NHSForm):
 
 
 class MeasurementForm(NHSForm):
+    """One figure for a line: a month and the figure; for a proportion or rate line the
+    numerator and denominator (the figure follows from them); for a line of cases or days
+    between rare events, the day of the event."""
+
     month = forms.CharField(
         label="Month",
         help_text="The month the figure is for, for example 2026-10",
@@ -128,14 +134,88 @@ class MeasurementForm(NHSForm):
         decimal_places=3,
         error_messages={"required": "Enter the figure", "invalid": "Enter the figure as a number"},
     )
+    numerator = forms.DecimalField(
+        label="Numerator",
+        max_digits=14,
+        decimal_places=3,
+        error_messages={
+            "required": "Enter the numerator",
+            "invalid": "Enter the numerator as a number",
+        },
+    )
+    denominator = forms.DecimalField(
+        label="Denominator",
+        max_digits=14,
+        decimal_places=3,
+        error_messages={
+            "required": "Enter the denominator",
+            "invalid": "Enter the denominator as a number",
+        },
+    )
+
+    def __init__(self, *args, item=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.events = item is not None and is_event_line(item)
+        if item is not None and item.measures in RATIO_LINES:
+            self.fields["value"].required = False
+            self.fields[
+                "value"
+            ].help_text = f"Optional: it is worked out from the two above (per {item.per:,})"
+            what = "Patients who met the standard" if item.measures == "proportion" else "Events"
+            self.fields["numerator"].help_text = what
+            self.fields["denominator"].help_text = (
+                "Patients eligible" if item.measures == "proportion" else "Exposure, such as "
+                "bed days"
+            )  # fmt: skip
+            self.order_fields(["month", "numerator", "denominator", "value"])
+        else:
+            del self.fields["numerator"], self.fields["denominator"]
+        if self.events:
+            self.fields["month"].label = "Day of the event"
+            self.fields["month"].help_text = "For example 2026-10-14"
+            self.fields["month"].error_messages["required"] = "Enter the day of the event"
+            self.fields["value"].label = (
+                "Cases since the last event" if item.measures == "cases_between"
+                else "Days since the last event"
+            )  # fmt: skip
 
     def clean_month(self):
-
         text = self.cleaned_data["month"].strip()
+        if self.events:
+            day = parse_day(text)
+            if day is None:
+                raise forms.ValidationError("Enter the day as year, month and day, for example "
+                                            "2026-10-14")  # fmt: skip
+            return day
         month = parse_month(text)
         if month is None:
             raise forms.ValidationError("Enter the month as year and month, for example 2026-10")
         return month
+
+
+class ChartChoiceForm(NHSForm):
+    measures = forms.ChoiceField(
+        label="What the figure is",
+        choices=MEASURES_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what the line measures"},
+    )
+    per = forms.IntegerField(
+        label="Shown per",
+        help_text="For a proportion or rate: 100 shows a percentage, 1,000 a rate per 1,000",
+        min_value=1,
+        max_value=1_000_000,
+        error_messages={"required": "Enter a number: 1 if the figure is shown as it is",
+                        "min_value": "Per is at least 1", "max_value": "Per is at most "
+                        "1,000,000", "invalid": "Enter per as a whole number"},
+    )  # fmt: skip
+    chart = forms.ChoiceField(
+        label="Chart",
+        help_text="Leave as chosen unless the analysis needs another",
+        choices=[("", "The chart for what the line measures"), *((c.value, c.label)
+                 for c in Chart)],
+        required=False,
+    )  # fmt: skip
 
 
 class UploadMeasurementsForm(NHSForm):

@@ -199,12 +199,19 @@ class QualityMeasurement(models.Model):
         UPLOADED = "uploaded", "Uploaded from a file"
         DEMO = "demo", "Synthetic (demonstration)"
         API = "api", "Sent through the API"
+        FHIR = "fhir", "Sent as a FHIR MeasureReport"
 
     item = models.ForeignKey(
         "contracts.QualityScheduleItem", on_delete=models.CASCADE, related_name="measurements"
     )
-    period = models.DateField(help_text="The first day of the month the value is for")
+    period = models.DateField(
+        help_text="The first day of the month the value is for (the day of the event, for a "
+        "line that counts cases or days between rare events)"
+    )
     value = models.DecimalField(max_digits=14, decimal_places=3)
+    # A proportion or rate line's numerator and denominator (the value is their ratio × per).
+    numerator = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    denominator = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

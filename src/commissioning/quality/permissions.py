@@ -40,6 +40,7 @@ class Action(StrEnum):
     LOAD_MORTALITY = "load_mortality"
     RECORD_MEASUREMENT = "record_measurement"
     VIEW_CONTRACT_QUALITY = "view_contract_quality"
+    CHOOSE_CHART = "choose_chart"
 
 
 STAFF = ALL_STAFF - {Role.CARE_COORDINATOR}
@@ -91,6 +92,13 @@ def _may_record(user, item) -> bool:
     )
 
 
+def _may_choose_chart(user, item) -> bool:
+    """How a line is charted is the commissioners' monitoring, not the provider's report: the
+    managers at the contract's commissioning parties choose it."""
+    parties = item.contract.parties.values_list("organisation_id", flat=True)
+    return any(has_role_at(user, org, MANAGERS) for org in parties)
+
+
 def visible_cases(user, cases):
     """The escalation cases (a queryset) this user may see, decided in one query: the same
     answer as ``can(user, VIEW_CASE, case)`` for each case, without asking case by case."""
@@ -122,6 +130,7 @@ POLICY = Policy(
         Action.LOAD_MORTALITY: frozenset({Role.QUALITY_LEAD, Role.ADMINISTRATOR}),
         Action.RECORD_MEASUREMENT: MANAGERS | {Role.PROVIDER_REPRESENTATIVE},
         Action.VIEW_CONTRACT_QUALITY: STAFF,
+        Action.CHOOSE_CHART: MANAGERS,
     },
     rules={
         Action.RAISE_CONCERN: _may_raise,
@@ -132,6 +141,7 @@ POLICY = Policy(
         ),
         Action.RECORD_MEASUREMENT: _may_record,
         Action.VIEW_CONTRACT_QUALITY: _may_view_contract,
+        Action.CHOOSE_CHART: _may_choose_chart,
     },
     labels={
         Action.VIEW_QUALITY: "see the quality workspace",
@@ -142,6 +152,7 @@ POLICY = Policy(
         Action.LOAD_MORTALITY: "load mortality results",
         Action.RECORD_MEASUREMENT: "record this contract's quality figures",
         Action.VIEW_CONTRACT_QUALITY: "see this contract's quality figures",
+        Action.CHOOSE_CHART: "choose how this line is charted",
     },
 )
 can = POLICY.can

@@ -20,6 +20,14 @@ import polars as pl
 from django.db.models import Sum
 
 from commissioning.audit.stored import stored
+from commissioning.engine.quality.charts import (
+    ChartOptions,
+    better_way,
+    chart_polars,
+    chart_summaries,
+    choose_chart,
+)
+from commissioning.engine.quality.constants import Chart
 from commissioning.engine.quality.funnel import Method, Overdispersion, funnel_numpy
 from commissioning.engine.quality.spc import Improvement, SpcOptions, spc_polars, summaries_polars
 from commissioning.organisations.models import Organisation
@@ -51,6 +59,7 @@ RULES = {
     "shift": "A run of points on one side of the mean",
     "trend": "A run of points rising or falling",
     "two_in_three": "Two of three points near a limit",
+    "long_run": "A run on one side of the median longer than chance allows",
     None: "",
 }
 
@@ -183,33 +192,65 @@ def phases(points: list[dict], improvement: str = "neutral") -> list[dict]:
     return found
 
 
+def chart_for(item, measurements) -> Chart:
+    """The line's chart: the one chosen by hand, or the one for what it measures
+    (``engine.quality.charts.choose_chart``; p′ or u′ when the denominators are large)."""
+    if item.chart:
+        return Chart(item.chart)
+    denominators = [float(m.denominator) for m in measurements if m.denominator]
+    mean = sum(denominators) / len(denominators) if denominators else None
+    return choose_chart(item.measures, mean)
+
+
 def schedule_spc(item, measurements=None) -> tuple[list[dict], dict, object]:
-    """SPC points, icons and the target basis of one quality schedule line's monthly figures.
-    ``measurements`` may be passed when already fetched (in period order)."""
+    """SPC points, icons and the target basis of one quality schedule line's monthly figures,
+    on the chart for what the line measures. ``measurements`` may be passed when already
+    fetched (in period order)."""
 
     target = schedule_target(item)
     if measurements is None:
         measurements = QualityMeasurement.objects.filter(item=item).order_by("period")
+    measurements = list(measurements)
+    chart = chart_for(item, measurements)
+    improvement = better_way(item.measures) or Improvement(target.improvement)
+    ratio = chart.needs_denominator
     frame = pl.DataFrame(
         {
             "group": [str(item.pk)] * len(measurements),
             "period": [m.period for m in measurements],
-            "value": [float(m.value) for m in measurements],
+            "value": [
+                (float(m.numerator) if m.numerator is not None else None)
+                if ratio
+                else float(m.value)
+                for m in measurements
+            ],
+            "denominator": [
+                float(m.denominator) if m.denominator is not None else None for m in measurements
+            ],
         },
-        schema={"group": pl.String, "period": pl.Date, "value": pl.Float64},
+        schema={
+            "group": pl.String,
+            "period": pl.Date,
+            "value": pl.Float64,
+            "denominator": pl.Float64,
+        },
     )
     if frame.is_empty():
-        return [], {}, target
-    # Recalculate the mean and limits where a shift shows the process has moved (Making Data
-    # Count; engine.quality.spc's docstring): each phase is judged against its own limits.
-    options = SpcOptions(
-        improvement=Improvement(target.improvement),
+        return [], {"chart": chart.value, "chart_label": chart.label}, target
+    # An XmR chart recalculates the mean and limits where a shift shows the process has moved
+    # (Making Data Count; engine.quality.spc's docstring): each phase against its own limits.
+    options = ChartOptions(
+        chart=chart,
+        improvement=improvement,
         target=target.target,
-        recalculate_on_shift=True,
+        per=float(item.per) if ratio else 1.0,
+        recalculate_on_shift=chart is Chart.XMR,
     )
-    points = spc_polars(frame, options)
-    icons = summaries_polars(points, options).row(0, named=True)
-    last = phases(points.to_dicts(), target.improvement)[-1]
+    points = chart_polars(frame, options)
+    if points.is_empty():
+        return [], {"chart": chart.value, "chart_label": chart.label}, target
+    icons = chart_summaries(points, options).row(0, named=True)
+    last = phases(points.to_dicts(), improvement.value)[-1]
     icons = {
         # how the last phase's mean compares with the one before (a phase starts on a shift the
         # improving way; "concern" only if its later months fell back below where it started)
@@ -218,5 +259,7 @@ def schedule_spc(item, measurements=None) -> tuple[list[dict], dict, object]:
         "variation": VARIATION.get(icons["variation_icon"], ""),
         "assurance_icon": icons["assurance_icon"],
         "assurance": ASSURANCE.get(icons["assurance_icon"], ""),
+        "chart": chart.value,
+        "chart_label": chart.label,
     }
     return points.to_dicts(), icons, target

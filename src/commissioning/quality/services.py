@@ -21,6 +21,7 @@ from django_tasks import task
 from commissioning import clock
 from commissioning.audit import chain as audit
 from commissioning.contracts.models import Contract
+from commissioning.engine.quality.constants import Chart, Measures
 from commissioning.engine.quality.shmi import ShmiOptions, shmi, spell_count
 from commissioning.engine.rows import at_row
 from commissioning.jobs.kinds import Kind
@@ -28,6 +29,7 @@ from commissioning.jobs.models import Job
 from commissioning.jobs.progress import Progress
 from commissioning.jobs.running import Result, Store, perform
 from commissioning.jobs.services import start_job
+from commissioning.numbers import figure
 from commissioning.organisations.models import Organisation
 from commissioning.organisations.permissions import SYSTEM
 from commissioning.validation import EARLIEST_MONTH, Problems, refuse, stored_decimal
@@ -44,7 +46,7 @@ from .models import (
     RemedialActionPlan,
 )
 from .permissions import Action, can, require
-from .plausibility import bounds_for, figure_problem
+from .plausibility import Bounds, bounds_for, figure_problem
 
 CASE_FIELDS = ("reference", "provider_id", "contract_id", "source", "summary", "status",
                "escalated_to", "outcome", "closed_on", "alert_id")  # fmt: skip
@@ -376,7 +378,7 @@ def escalate_case(case: EscalationCase, escalated_to: str, outcome: str, actor) 
 
 # --- Quality schedule measurements ----------------------------------------------------------
 
-MEASUREMENT_FIELDS = ("item_id", "period", "value", "source")
+MEASUREMENT_FIELDS = ("item_id", "period", "value", "numerator", "denominator", "source")
 MAX_UPLOAD_ROWS = 600  # fifty years of months: more is not a quality schedule
 VALUE_FIELD = QualityMeasurement._meta.get_field("value")
 
@@ -385,22 +387,56 @@ VALUE_FIELD = QualityMeasurement._meta.get_field("value")
 class MeasurementInput:
     period: dt.date | None
     value: Decimal | None
+    # A proportion or rate line's numerator and denominator; the value may then be left out.
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
 
 
-def parse_measurements(text: str) -> list[MeasurementInput]:
+EVENT_LINES = (Measures.CASES_BETWEEN.value, Measures.DAYS_BETWEEN.value)
+RATIO_LINES = (Measures.PROPORTION.value, Measures.RATE.value)
+
+
+def is_event_line(item) -> bool:
+    """A line that counts cases or days between rare events records one figure per event,
+    on the day of the event, rather than one per month."""
+    return item.measures in EVENT_LINES
+
+
+def period_of(item, day: dt.date) -> dt.date:
+    """The period a figure is stored under: its month, or the day of an event."""
+    return day if is_event_line(item) else day.replace(day=1)
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def ratio_value(item, numerator: Decimal, denominator: Decimal) -> Decimal:
+    """A proportion or rate line's figure: numerator / denominator × per, to 3 places."""
+    return (numerator / denominator * item.per).quantize(Decimal("0.001"))
+
+
+def parse_measurements(text: str, item=None) -> list[MeasurementInput]:
     """Rows of a CSV file with the columns ``month`` (``2026-04`` or a date in the month) and
-    ``value``. Every problem names its row and column; nothing is returned unless all rows
-    are good."""
+    ``value``; for a proportion or rate line, ``numerator`` and ``denominator`` (``value`` may
+    then be left out); for a line of cases or days between rare events, ``date`` (the day of
+    each event) instead of ``month``. Every problem names its row and column; nothing is
+    returned unless all rows are good."""
     problems = Problems()
+    events = item is not None and is_event_line(item)
+    ratio = item is not None and item.measures in RATIO_LINES
+    when = "date" if events else "month"
+    needed = [when, *(("numerator", "denominator") if ratio else ("value",))]
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     try:
         fieldnames = reader.fieldnames or []
     except csv.Error as exc:
         raise _unreadable(-1, exc) from None  # the header row
     header = {(h or "").strip().lower(): h for h in fieldnames}
-    missing = [c for c in ("month", "value") if c not in header]
+    missing = [c for c in needed if c not in header]
     if missing:
-        raise refuse("file", f"The file must have the columns month and value (missing: "
+        raise refuse("file", f"The file must have the columns {' and '.join(needed)} (missing: "
                              f"{', '.join(missing)})")  # fmt: skip
     rows: list[MeasurementInput] = []
     numbered: list[tuple[int, dict]] = []  # (index of the data row, counting blank ones; the row)
@@ -411,27 +447,41 @@ def parse_measurements(text: str) -> list[MeasurementInput]:
                 break
     except csv.Error as exc:
         raise _unreadable(reader.line_num - 1, exc) from None  # the line after those read
+
+    def cell(raw: dict, name: str) -> str:
+        return (raw[header[name]] or "").strip() if name in header else ""
+
     for number, raw in numbered:
         if len(rows) >= MAX_UPLOAD_ROWS:
             raise refuse("file", f"The file has more than {MAX_UPLOAD_ROWS} rows")
-        month = (raw[header["month"]] or "").strip()
-        value = (raw[header["value"]] or "").strip()
-        if not month and not value:
+        texts = {name: cell(raw, name) for name in (when, "value", "numerator", "denominator")}
+        if not any(texts.values()):
             continue
-        period = parse_month(month)
+        period = parse_day(texts[when]) if events else parse_month(texts[when])
         if period is None:
-            problems.add("file", f"In {at_row(number, 'month', quote=False)}: "
-                                 f"{month or 'blank'} is not a month (write it as "
-                                 "2026-04)")  # fmt: skip
-        number_value = _decimal(value)
-        if number_value is None:
-            problems.add("file", f"In {at_row(number, 'value', quote=False)}: "
-                                 f"{value or 'blank'} is not a number")  # fmt: skip
-        rows.append(MeasurementInput(period, number_value))
+            example = "2026-04-17" if events else "2026-04"
+            problems.add("file", f"In {at_row(number, when, quote=False)}: "
+                                 f"{texts[when] or 'blank'} is not a {'date' if events else when} "
+                                 f"(write it as {example})")  # fmt: skip
+        numbers: dict[str, Decimal | None] = {}
+        for name in ("value", "numerator", "denominator"):
+            numbers[name] = _decimal(texts[name]) if texts[name] else None
+            if numbers[name] is None and (name in needed or texts[name]):
+                problems.add("file", f"In {at_row(number, name, quote=False)}: "
+                                     f"{texts[name] or 'blank'} is not a number")  # fmt: skip
+        rows.append(MeasurementInput(period, numbers["value"], numbers["numerator"],
+                                     numbers["denominator"]))  # fmt: skip
     if not rows and not problems:
         problems.add("file", "The file has no rows of figures")
     problems.raise_if_any()
     return rows
+
+
+def parse_day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _unreadable(index: int, exc: csv.Error):
@@ -464,42 +514,77 @@ def _previous_month(month: dt.date) -> dt.date:
 def record_measurements(item, rows: Sequence[MeasurementInput], source: str, actor) -> dict:
     """Record a month's figure, or many (an upload), for one quality schedule line. A month
     already recorded is corrected (the audit trail keeps the old value). All or nothing: one
-    bad row refuses them all. Returns how many were added, corrected and unchanged."""
+    bad row refuses them all. Returns how many were added, corrected and unchanged.
+
+    A figure must fall within the contract's term. A proportion or rate line takes the
+    numerator and denominator (its figure is their ratio × ``per``; a figure sent with them
+    must agree to the places it is given). A line of cases or days between rare events takes
+    one figure per event, on the day of the event."""
     require(actor, Action.RECORD_MEASUREMENT, item)
     problems = Problems()
     if source not in QualityMeasurement.Source.values:
         problems.add("source", "Unknown source of the figures")
-    this_month = clock.today().replace(day=1)
+    today = clock.today()
+    this_month = today.replace(day=1)
+    events = is_event_line(item)
+    contract = item.contract
+    first = contract.start_date if events else contract.start_date.replace(day=1)
     bounds = bounds_for(item.indicator.unit if item.indicator_id else "", item.threshold)
+    if item.measures in RATIO_LINES:
+        bounds = Bounds("a ratio")  # a ratio line's range follows from its parts
     seen: dict[dt.date, int] = {}
     values: dict[int, Decimal] = {}
+    parts: dict[int, tuple[Decimal | None, Decimal | None]] = {}
+
+    def label(i: int, name: str) -> str:
+        return name if len(rows) == 1 else f"rows.{i}.{name}"
+
     for i, row in enumerate(rows):
-        label = "period" if len(rows) == 1 else f"rows.{i}.period"
         if row.period is None:
-            problems.add(label, "Enter the month the figure is for")
+            problems.add(label(i, "period"), "Enter the day of the event" if events
+                         else "Enter the month the figure is for")  # fmt: skip
         elif row.period < EARLIEST_MONTH:
-            problems.add(label, f"Enter a month from {EARLIEST_MONTH:%B %Y} onwards")
-        elif row.period.replace(day=1) >= this_month:
+            problems.add(label(i, "period"), f"Enter a month from {EARLIEST_MONTH:%B %Y} onwards")
+        elif events and row.period > today:
+            problems.add(label(i, "period"), f"{row.period:%-d %B %Y} is in the future")
+        elif not events and row.period.replace(day=1) >= this_month:
             problems.add(
-                label,
+                label(i, "period"),
                 f"{row.period:%B %Y} has not ended yet: enter a month's figure once the month "
                 f"is over (the latest is {_previous_month(this_month):%B %Y})",
             )
-        elif row.period.replace(day=1) in seen:
-            problems.add(label, f"{row.period:%B %Y} is given more than once")
+        elif not first <= row.period <= contract.end_date:
+            problems.add(
+                label(i, "period"),
+                f"{row.period:{'%-d %B %Y' if events else '%B %Y'}} is outside the contract's "
+                f"term ({contract.start_date:%-d %B %Y} to {contract.end_date:%-d %B %Y})",
+            )
+        elif period_of(item, row.period) in seen:
+            when = f"{row.period:%-d %B %Y}" if events else f"{row.period:%B %Y}"
+            problems.add(label(i, "period"), f"{when} is given more than once")
         else:
-            seen[row.period.replace(day=1)] = i
-        value_label = "value" if len(rows) == 1 else f"rows.{i}.value"
-        if row.value is None:
-            problems.add(value_label, "Enter the figure as a number")
+            seen[period_of(item, row.period)] = i
+        value = row.value
+        if item.measures in RATIO_LINES:
+            found = _ratio(item, row, problems, lambda name, i=i: label(i, name))
+            if found is None:
+                continue
+            value, parts[i] = found[0], found[1:]
+        elif row.numerator is not None or row.denominator is not None:
+            problems.add(label(i, "denominator"), "This line is not a proportion or rate: send "
+                         "the figure alone")  # fmt: skip
+        if value is None:
+            problems.add(label(i, "value"), "Enter the figure as a number")
         else:
             try:
-                values[i] = stored_decimal(row.value, VALUE_FIELD)
+                values[i] = stored_decimal(value, VALUE_FIELD)
             except ValueError as exc:
-                problems.add(value_label, str(exc))
+                problems.add(label(i, "value"), str(exc))
             else:
-                if why := figure_problem(values[i], bounds):
-                    problems.add(value_label, why)
+                if events and values[i] < 0:
+                    problems.add(label(i, "value"), "Cases or days between events are 0 or more")
+                elif why := figure_problem(values[i], bounds):
+                    problems.add(label(i, "value"), why)
     if not rows:
         problems.add("rows", "There are no figures to record")
     problems.raise_if_any()
@@ -514,27 +599,116 @@ def record_measurements(item, rows: Sequence[MeasurementInput], source: str, act
         }
         for i, row in enumerate(rows):
             assert row.period is not None  # refused above when missing
-            period = row.period.replace(day=1)
+            period = period_of(item, row.period)
             value = values[i]
+            numerator, denominator = parts.get(i, (None, None))
             current = existing.get(period)
             if current is None:
                 m = QualityMeasurement.objects.create(
-                    item=item, period=period, value=value, source=source,
-                    recorded_by=_user_or_none(actor), recorded_at=now,
+                    item=item, period=period, value=value, numerator=numerator,
+                    denominator=denominator, source=source, recorded_by=_user_or_none(actor),
+                    recorded_at=now,
                 )  # fmt: skip
                 audit.record(actor, "create", m, after=audit.snapshot(m, MEASUREMENT_FIELDS))
                 counts["added"] += 1
-            elif current.value == value:
+            elif (current.value, current.numerator, current.denominator) == (
+                value,
+                numerator,
+                denominator,
+            ):
                 counts["unchanged"] += 1
             else:
                 before = audit.snapshot(current, MEASUREMENT_FIELDS)
                 current.value, current.source = value, source
+                current.numerator, current.denominator = numerator, denominator
                 current.recorded_by, current.recorded_at = _user_or_none(actor), now
                 current.save()
                 audit.record(actor, "update", current, before=before,
                              after=audit.snapshot(current, MEASUREMENT_FIELDS))  # fmt: skip
                 counts["corrected"] += 1
     return counts
+
+
+def _ratio(item, row: MeasurementInput, problems: Problems, label):
+    """A proportion or rate line's (figure, numerator, denominator), or None with the problems
+    noted: both parts are needed, the denominator above 0, a proportion's numerator no more
+    than its denominator, and a figure sent with them must agree to the places it is given."""
+    what = item.get_measures_display().split(":")[0].lower()
+    for name, given in (("numerator", row.numerator), ("denominator", row.denominator)):
+        if given is None:
+            problems.add(label(name), f"Enter the {name}: this line is {what}")
+    numerator = _part(problems, label("numerator"), row.numerator)
+    denominator = _part(problems, label("denominator"), row.denominator)
+    if numerator is None or denominator is None:
+        return None
+    if denominator <= 0:
+        problems.add(label("denominator"), "The denominator must be more than 0")
+        return None
+    if item.measures == Measures.PROPORTION.value and numerator > denominator:
+        problems.add(label("numerator"), f"The numerator ({figure(numerator)}) is more than "
+                     f"the denominator ({figure(denominator)})")  # fmt: skip
+        return None
+    computed = ratio_value(item, numerator, denominator)
+    given = row.value
+    if given is not None and (not given.is_finite() or round(computed, _places(given)) != given):
+        problems.add(label("value"), f"The figure {figure(given)} does not agree with "
+                     f"{figure(numerator)} of {figure(denominator)} (which is "
+                     f"{figure(computed)})")  # fmt: skip
+        return None
+    return computed, numerator, denominator
+
+
+def _part(problems: Problems, field_name: str, given: Decimal | None) -> Decimal | None:
+    """A numerator or denominator as stored, or None with the problem noted."""
+    if given is None:
+        return None
+    if not given.is_finite() or given < 0:
+        problems.add(field_name, "Enter a number of 0 or more")
+        return None
+    try:
+        return stored_decimal(given, VALUE_FIELD)
+    except ValueError as exc:
+        problems.add(field_name, str(exc))
+        return None
+
+
+@dataclass(frozen=True)
+class ChartChoice:
+    measures: str
+    per: int
+    chart: str  # "" to draw the chart chosen from what the line measures
+
+
+MAX_PER = 1_000_000
+
+
+def choose_chart(item, choice: ChartChoice, actor):
+    """Say what a schedule line measures (which decides its chart) and, if wanted, the chart
+    to draw instead. Refused field by field; audited."""
+    require(actor, Action.CHOOSE_CHART, item)
+    problems = Problems()
+    if choice.measures not in Measures.__members__.values():
+        problems.add("measures", "Choose what the line measures")
+    if not 1 <= choice.per <= MAX_PER:
+        problems.add("per", f"Per is a whole number from 1 to {MAX_PER:,}")
+    if choice.chart and choice.chart not in Chart.__members__.values():
+        problems.add("chart", "Choose a chart from the list, or none")
+    elif (
+        choice.chart
+        and Chart(choice.chart).needs_denominator
+        and choice.measures not in (RATIO_LINES)
+    ):
+        problems.add("chart", f"A {Chart(choice.chart).label} needs a numerator and denominator "
+                     "each month: the line must measure a proportion or a rate")  # fmt: skip
+    problems.raise_if_any()
+    fields = ("measures", "per", "chart")
+    with transaction.atomic():
+        item = type(item).objects.select_for_update().get(pk=item.pk)
+        before = audit.snapshot(item, fields)
+        item.measures, item.per, item.chart = choice.measures, choice.per, choice.chart
+        item.save(update_fields=list(fields))
+        audit.record(actor, "update", item, before=before, after=audit.snapshot(item, fields))
+    return item
 
 
 def _user_or_none(actor):

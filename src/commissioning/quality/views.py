@@ -27,6 +27,7 @@ from commissioning.ui.http import act, csv_response, guard, submit
 
 from . import charts, queries, services
 from .forms import (
+    ChartChoiceForm,
     CloseForm,
     CompleteForm,
     ConcernForm,
@@ -472,8 +473,29 @@ def _item(request, pk):
 def schedule_item(request, pk):
     item = _item(request, pk)
     may_record = can(request.user, Action.RECORD_MEASUREMENT, item)
-    entry = upload = None
-    if request.method == "POST":
+    may_choose = can(request.user, Action.CHOOSE_CHART, item)
+    entry = upload = choice = None
+    if request.method == "POST" and request.POST.get("form") == "chart":
+        guard(may_choose)
+        choice = ChartChoiceForm(request.POST)
+        done = submit(
+            request,
+            choice,
+            lambda: services.choose_chart(
+                item,
+                services.ChartChoice(
+                    choice.cleaned_data["measures"],
+                    choice.cleaned_data["per"],
+                    choice.cleaned_data["chart"],
+                ),
+                request.user,
+            ),
+            lambda _item: "How the line is charted has been saved",
+            request.path,
+        )
+        if done:
+            return done
+    elif request.method == "POST":
         guard(may_record)
         if "file" in request.FILES or request.POST.get("form") == "upload":
             upload = UploadMeasurementsForm(request.POST, request.FILES)
@@ -482,7 +504,7 @@ def schedule_item(request, pk):
                 upload,
                 lambda: services.record_measurements(
                     item,
-                    services.parse_measurements(upload.cleaned_data["file"]),
+                    services.parse_measurements(upload.cleaned_data["file"], item),
                     QualityMeasurement.Source.UPLOADED,
                     request.user,
                 ),
@@ -490,7 +512,7 @@ def schedule_item(request, pk):
                 request.path,
             )
         else:
-            entry = MeasurementForm(request.POST)
+            entry = MeasurementForm(request.POST, item=item)
             done = submit(
                 request,
                 entry,
@@ -498,7 +520,10 @@ def schedule_item(request, pk):
                     item,
                     [
                         services.MeasurementInput(
-                            entry.cleaned_data["month"], entry.cleaned_data["value"]
+                            entry.cleaned_data["month"],
+                            entry.cleaned_data["value"],
+                            entry.cleaned_data.get("numerator"),
+                            entry.cleaned_data.get("denominator"),
                         )
                     ],
                     QualityMeasurement.Source.ENTERED,
@@ -521,9 +546,14 @@ def schedule_item(request, pk):
         "target": target,
         "rules": queries.RULES,
         "may_record": may_record,
-        "entry_form": entry or MeasurementForm(),
+        "entry_form": entry or MeasurementForm(item=item),
         "upload_form": upload or UploadMeasurementsForm(),
-        "failed": entry or upload,
+        "failed": entry or upload or choice,
+        "may_choose": may_choose,
+        "chart_form": choice
+        or ChartChoiceForm(
+            initial={"measures": item.measures, "per": item.per, "chart": item.chart}
+        ),
         "can_raise": can(request.user, Action.RAISE_CONCERN),
     }
     return render(request, "quality/schedule_item.html", context)
@@ -536,11 +566,14 @@ def _recorded(counts):
 
 def schedule_item_chart(request, pk, fmt):
     item = _item(request, pk)
-    points, _, target = queries.schedule_spc(item)
+    points, icons, target = queries.schedule_spc(item)
     if not points:
         raise Http404("No figures have been recorded for this line yet")
     figure = charts.spc_chart(
-        points, f"{item.contract.reference}: {item.title}"[:110], "Monthly figure", target.target
+        points,
+        f"{item.contract.reference}: {item.title}"[:110],
+        icons["chart_label"],
+        target.target,
     )
     return charts.response(figure, fmt, f"quality-{item.contract.reference}-{item.pk}")
 
@@ -549,10 +582,13 @@ def schedule_item_csv(request, pk):
     item = _item(request, pk)
     points, icons, target = queries.schedule_spc(item)
     response, writer = csv_response(f"quality-{item.contract.reference}-{item.pk}.csv")
-    writer.writerow(["contract", "title", *SPC_COLUMNS, "target", "variation", "assurance"])
+    writer.writerow(
+        ["contract", "title", "chart", *SPC_COLUMNS, "target", "variation", "assurance"]
+    )
     for p in points:
-        writer.writerow([item.contract.reference, item.title, *(p[c] for c in SPC_COLUMNS),
-                         target.target, icons["variation"], icons["assurance"]])  # fmt: skip
+        writer.writerow([item.contract.reference, item.title, icons["chart_label"],
+                         *(p[c] for c in SPC_COLUMNS), target.target, icons["variation"],
+                         icons["assurance"]])  # fmt: skip
     return response
 
 

@@ -23,6 +23,7 @@ import json
 import re
 import typing
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -54,6 +55,7 @@ from commissioning.organisations.permissions import has_role_at
 from commissioning.personal_budgets import permissions as phb
 from commissioning.personal_budgets import services as phb_services
 from commissioning.personal_budgets.models import Person
+from commissioning.quality import fhir
 from commissioning.quality import permissions as quality
 from commissioning.quality import services as quality_services
 from commissioning.quality.models import MortalityRun
@@ -317,7 +319,9 @@ def test_every_route_answers_as_its_policy_says(settings, tmp_path):
         objects = route.objects()
         assert objects, f"{name}: the demo has nothing to request it with"
         for kw in objects:
-            url = path.format(**kw)
+            url = path.format(**{k: v for k, v in kw.items() if "{" + k + "}" in path})
+            if route.query:
+                url += "?" + urlencode(route.query(kw))
             body = route.body(kw) if route.body else _body(schema, op)
             for actor in actors:
                 may = actor.user is not None and route.allowed(actor.user, kw)
@@ -407,9 +411,12 @@ def _op_name(operation_id: str) -> str:
     return f"{module}_{function}" if function == "decide" else function
 
 
-def api_route(objects, allowed, body=None, also_ok=(), markers=lambda kw: []):
+def api_route(objects, allowed, body=None, also_ok=(), markers=lambda kw: [], query=None):
+    """``query``: the query string an operation needs, from the object's keys (FHIR's searches
+    name what they search in the query, not the path)."""
     route = r.Route(objects, allowed, "API", also_ok, markers)
     object.__setattr__(route, "body", body)
+    object.__setattr__(route, "query", query)
     return route
 
 
@@ -422,6 +429,17 @@ def by(rule, **names):
     """A web route's rule, for keyword arguments named as the API names them."""
     back = {v: k for k, v in names.items()}
     return lambda user, kw: rule(user, {back.get(k, k): v for k, v in kw.items()})
+
+
+def _measure_report(item_id: int) -> dict:
+    """A month's figure for a line as FHIR, in its contract's term and already over."""
+    item = r.QualityScheduleItem.objects.select_related("contract").get(pk=item_id)
+    month = max(item.contract.start_date, dt.date(2024, 1, 1)).replace(day=1)
+    end = (month + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+    return {"resourceType": "MeasureReport", "status": "complete", "type": "summary",
+            "measure": fhir.measure_url(item),
+            "period": {"start": month.isoformat(), "end": end.isoformat()},
+            "group": [{"measureScore": {"value": 90.5}}]}  # fmt: skip
 
 
 def _example(schema: dict, spec: dict, depth: int = 0):
@@ -883,6 +901,36 @@ API: dict[str, r.Route] = {
             r.QualityScheduleItem.objects.get(pk=kw["item_id"]),
         ),
         body=lambda kw: {"figures": [{"month": "2024-01", "value": "90.5"}]},
+    ),
+    "search_measures": api_route(
+        renamed(r.pks(Contract), **C),
+        lambda u, kw: quality.can(
+            u, quality.Action.VIEW_CONTRACT_QUALITY, Contract.objects.get(pk=kw["contract_id"])
+        ),
+        query=lambda kw: {"contract": kw["contract_id"]},
+    ),
+    "read_measure": api_route(
+        lambda: [
+            {"measure_id": f"quality-schedule-line-{pk}", "item_id": pk}
+            for pk in r.QualityScheduleItem.objects.order_by("pk").values_list("pk", flat=True)[:2]
+        ],
+        by(r.item_quality, **LINE),
+        markers=lambda kw: r.item_markers({"pk": kw["item_id"]}),
+    ),
+    "search_reports": api_route(
+        renamed(r.pks(r.QualityScheduleItem, limit=2), **LINE),
+        by(r.item_quality, **LINE),
+        markers=lambda kw: r.item_markers({"pk": kw["item_id"]}),
+        query=lambda kw: {"measure": f"quality-schedule-line-{kw['item_id']}"},
+    ),
+    "submit_reports": api_route(
+        renamed(r.pks(r.QualityScheduleItem, limit=2), **LINE),
+        lambda u, kw: quality.can(
+            u,
+            quality.Action.RECORD_MEASUREMENT,
+            r.QualityScheduleItem.objects.get(pk=kw["item_id"]),
+        ),
+        body=lambda kw: _measure_report(kw["item_id"]),
     ),
     "list_cases": api_route(r.none, lambda u, kw: quality.can(u, quality.Action.VIEW_CASE)),
     "raise_concern": api_route(

@@ -67,3 +67,62 @@ class Improvement(StrEnum):
     @property
     def sign(self) -> int:
         return {"increase": 1, "decrease": -1, "neutral": 0}[self.value]
+
+
+# --- The chart for each kind of measure (engine.quality.charts; docs/statistics.md §1a) --------
+class Chart(StrEnum):
+    RUN = "run"  # median and run rules only (Anhøj & Olesen 2014)
+    XMR = "xmr"  # individuals and moving range (Making Data Count)
+    P = "p"  # proportions, binomial limits from each month's denominator
+    P_PRIME = "p_prime"  # Laney's p′: p-chart limits scaled by the between-month variation
+    U = "u"  # rates, Poisson limits from each month's exposure
+    U_PRIME = "u_prime"  # Laney's u′
+    C = "c"  # counts of events in equal opportunity
+    G = "g"  # cases between rare events (Benneyan 2001)
+    T = "t"  # time between rare events (Nelson's transformation to an individuals chart)
+
+    @property
+    def label(self) -> str:
+        return CHART_LABELS[self]
+
+    @property
+    def needs_denominator(self) -> bool:
+        return self in (Chart.P, Chart.P_PRIME, Chart.U, Chart.U_PRIME)
+
+
+CHART_LABELS = {
+    Chart.RUN: "Run chart",
+    Chart.XMR: "XmR chart (individuals)",
+    Chart.P: "p chart (proportion)",
+    Chart.P_PRIME: "p′ chart (Laney, proportion with large denominators)",
+    Chart.U: "u chart (rate)",
+    Chart.U_PRIME: "u′ chart (Laney, rate with large denominators)",
+    Chart.C: "c chart (count)",
+    Chart.G: "g chart (cases between events)",
+    Chart.T: "t chart (days between events)",
+}
+
+# Laney (2002) scales by the moving range of the z-scores over d2 = 1.128 (for n = 2).
+D2 = 1.128
+# Attribute charts' limits are three sigma, their near-limit lines two (Shewhart).
+SIGMAS = 3.0
+NEAR_SIGMAS = 2.0
+# Nelson (1994): days between events to the power 1/3.6 are close to normal.
+T_POWER = 1 / 3.6
+# Above this average denominator a proportion or rate is charted as Laney's p′ or u′: with
+# thousands of patients a month, the binomial or Poisson limits are too narrow for the
+# month-to-month variation every real process has, and nearly every point is "special"
+# (Laney 2002; Mohammed, Panesar, Laney & Wilson 2013, BMJ Qual Saf 22:362). The figure is
+# the platform's choice (docs/decisions.md 059); a line's chart can be chosen by hand.
+PRIME_DENOMINATOR = 1000
+
+
+class Measures(StrEnum):
+    """What a line of the quality schedule measures, which decides its chart (``choose_chart``)."""
+
+    VALUE = "value"  # a figure each month (a mean, a score, a time)
+    PROPORTION = "proportion"  # patients who … of those eligible: numerator and denominator
+    RATE = "rate"  # events per unit of exposure (per 1,000 bed days): events and exposure
+    COUNT = "count"  # events each month, in about the same opportunity
+    CASES_BETWEEN = "cases_between"  # rare events: cases (operations, admissions) since the last
+    DAYS_BETWEEN = "days_between"  # for rare events: days since the last

@@ -69,6 +69,7 @@ class Rule(StrEnum):
     TREND = "trend"
     TWO_IN_THREE = "two_in_three"
     SHIFT = "shift"
+    LONG_RUN = "long_run"  # a run chart's run longer than chance allows (Anhøj & Olesen 2014)
 
 
 @dataclass(frozen=True)
@@ -181,9 +182,25 @@ def _segment_rules(y: list[float], mean: float, amr: float, options: SpcOptions)
     n = len(y)
     lpl, upl = mean - LIMIT * amr, mean + LIMIT * amr
     nlpl, nupl = mean - NEAR_LIMIT * amr, mean + NEAR_LIMIT * amr
+    rules = point_rules(y, mean, [lpl] * n, [upl] * n, [nlpl] * n, [nupl] * n, options)
+    return rules, (lpl, upl, nlpl, nupl)
+
+
+def point_rules(
+    y: Sequence[float],
+    mean: float,
+    lpl: Sequence[float],
+    upl: Sequence[float],
+    nlpl: Sequence[float],
+    nupl: Sequence[float],
+    options: SpcOptions,
+) -> list[tuple[Rule, int]]:
+    """The special cause of each point of one segment, against limits that may differ from point
+    to point (a p or u chart's limits follow each month's denominator): (rule, direction)."""
+    n = len(y)
     rtm = [_sign(v - mean) for v in y]
-    outside = [v > upl or v < lpl for v in y]
-    close = [(not outside[i]) and (y[i] < nlpl or y[i] > nupl) for i in range(n)]
+    outside = [y[i] > upl[i] or y[i] < lpl[i] for i in range(n)]
+    close = [(not outside[i]) and (y[i] < nlpl[i] or y[i] > nupl[i]) for i in range(n)]
 
     trend_len, shift_len = options.trend_length, options.shift_length
     trend_end = [0] * n
@@ -227,7 +244,7 @@ def _segment_rules(y: list[float], mean: float, amr: float, options: SpcOptions)
             result.append((Rule.SHIFT, 1 if rtm[i] > 0 else -1))
         else:
             result.append((Rule.NONE, 0))
-    return result, (lpl, upl, nlpl, nupl)
+    return result
 
 
 @dataclass(frozen=True)
@@ -351,6 +368,33 @@ def spc_polars(frame: pl.DataFrame | pl.LazyFrame, options: SpcOptions) -> pl.Da
         upl=pl.col("mean") + LIMIT * pl.col("amr"),
         near_lpl=pl.col("mean") - NEAR_LIMIT * pl.col("amr"),
         near_upl=pl.col("mean") + NEAR_LIMIT * pl.col("amr"),
+    )
+    return (
+        rules_polars(lf, key, options)
+        .select(
+            "group",
+            "period",
+            "value",
+            "mean",
+            "lpl",
+            "upl",
+            "near_lpl",
+            "near_upl",
+            "point_type",
+            "rule",
+            "direction",
+            "phase",
+        )
+        .collect()
+    )
+
+
+def rules_polars(lf: pl.LazyFrame, key: list[str], options: SpcOptions) -> pl.LazyFrame:
+    """The special causes of every point at once, against the limits in the columns ``mean``,
+    ``lpl``, ``upl``, ``near_lpl`` and ``near_upl`` (constant in a segment for an XmR chart,
+    point by point for a p or u chart); rows sorted by period within ``key``, numbered ``idx``.
+    Adds ``rule``, ``direction`` and ``point_type`` as ``point_rules`` finds them."""
+    lf = lf.with_columns(
         rtm=(pl.col("value") - pl.col("mean")).sign().cast(pl.Int8),
         step=(pl.col("value") - pl.col("value").shift(1).over(key))
         .sign()
@@ -441,24 +485,7 @@ def spc_polars(frame: pl.DataFrame | pl.LazyFrame, options: SpcOptions) -> pl.Da
             .then(pl.lit("special_cause_concern"))
             .otherwise(pl.lit("common_cause"))
         )
-    return (
-        lf.with_columns(point_type=kind)
-        .select(
-            "group",
-            "period",
-            "value",
-            "mean",
-            "lpl",
-            "upl",
-            "near_lpl",
-            "near_upl",
-            "point_type",
-            "rule",
-            "direction",
-            "phase",
-        )
-        .collect()
-    )
+    return lf.with_columns(point_type=kind)
 
 
 def _shift_phases(frame: pl.LazyFrame, options: SpcOptions) -> pl.Series:
