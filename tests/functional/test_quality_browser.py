@@ -6,6 +6,8 @@ on the way is checked with axe-core."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
@@ -52,6 +54,8 @@ def test_figures_to_a_concern_to_a_remedial_action_plan(browser, live_server, tm
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: `make test` installs it from Debian")
     contract = Cycle(build_economy()).signed().contract
+    # a contract in its third year: two years of monthly figures fall within its term
+    type(contract).objects.filter(pk=contract.pk).update(start_date=dt.date(2024, 4, 1))
     figures = tmp_path / "brain-imaging.csv"
     figures.write_text(FIGURES)
     provider = Person(browser, live_server, "provider")

@@ -21,6 +21,11 @@ REFERENCE_FILES = {
     "ae": "ae_attendances.csv",
     "population": "ons_uk_population_2023.csv",
     "outcomes": "nhs_outcomes_framework.csv",
+    # What is published about each trust: synthetic files in the published layouts (no real
+    # published file is shipped; data/reference/SOURCES.md).
+    "shmi": "synthetic_shmi_trust_level.csv",
+    "cqc": "synthetic_cqc_latest_ratings.csv",
+    "oversight": "synthetic_oversight_league_table.csv",
 }
 
 

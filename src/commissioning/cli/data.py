@@ -93,7 +93,9 @@ def synth(
 
 
 def fetch(
-    kind: Annotated[str, typer.Argument(help="trusts, ae, population or outcomes")],
+    kind: Annotated[
+        str, typer.Argument(help="trusts, ae, population, outcomes, shmi, cqc or oversight")
+    ],
     source: Annotated[Path, typer.Argument(help="The file to fetch (a local path)")],
 ) -> None:
     """Land a reference file, unchanged, in the landing area (nothing is ingested yet)."""
@@ -111,7 +113,9 @@ def fetch(
 
 
 def ingest(
-    kind: Annotated[str, typer.Argument(help="trusts, ae, population or outcomes")],
+    kind: Annotated[
+        str, typer.Argument(help="trusts, ae, population, outcomes, shmi, cqc or oversight")
+    ],
     path: Annotated[Path, typer.Argument(help="A fetched file")],
     year: Annotated[int, typer.Option(help="Mid-year of population estimates")] = 2023,
 ) -> None:

@@ -44,6 +44,10 @@ REFERENCE_FILES = (
     ("ae", "ae_attendances.csv"),
     ("population", "ons_uk_population_2023.csv"),
     ("outcomes", "nhs_outcomes_framework.csv"),
+    # synthetic files in the published layouts (scripts/synthetic_published.py)
+    ("shmi", "synthetic_shmi_trust_level.csv"),
+    ("cqc", "synthetic_cqc_latest_ratings.csv"),
+    ("oversight", "synthetic_oversight_league_table.csv"),
 )
 # University Hospitals of North Midlands, which runs Stafford's hospital (the former Mid
 # Staffordshire NHS Foundation Trust, RJD) and reports A&E activity.

@@ -13,6 +13,9 @@ class IngestedFile(models.Model):
         AE = "ae", "Monthly A&E attendances and emergency admissions"
         POPULATION = "population", "ONS population estimates by age and sex"
         OUTCOMES = "outcomes", "NHS Outcomes Framework indicators"
+        SHMI = "shmi", "SHMI trust-level data file (NHS England)"
+        CQC = "cqc", "CQC latest ratings (providers and locations)"
+        OVERSIGHT = "oversight", "NHS Oversight Framework segmentation (league table)"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     sha256 = models.CharField(max_length=64)
@@ -87,3 +90,93 @@ class PopulationEstimate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.geography_name} {self.year} {self.sex} aged {self.age}"
+
+
+# --- What is published nationally about a provider (issue 21; reference.published) -------------
+
+
+class PublishedShmi(models.Model):
+    """One trust's SHMI for one 12-month period, as NHS England published it, with the band
+    the platform recomputes from the published observed and expected deaths."""
+
+    period = models.CharField(max_length=11, help_text="As published, e.g. APR22_MAR23")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    provider_code = models.CharField("provider ODS code", max_length=10, db_index=True)
+    published_name = models.CharField(max_length=200)
+    spells = models.PositiveIntegerField(null=True, blank=True)
+    observed = models.FloatField(null=True, blank=True, help_text="Missing: suppressed")
+    expected = models.FloatField(null=True, blank=True)
+    shmi = models.FloatField(null=True, blank=True)
+    band = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1 higher than expected, 2 as expected, 3 lower"
+    )
+    lower_limit = models.FloatField(null=True, blank=True)
+    upper_limit = models.FloatField(null=True, blank=True)
+    recomputed_band = models.PositiveSmallIntegerField(null=True, blank=True)
+    synthetic = models.BooleanField(default=False, help_text="Demonstration values, not NHS data")
+
+    class Meta:
+        ordering = ["provider_code", "period_end"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "provider_code"], name="one_shmi_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_code} SHMI {self.period}"
+
+
+class CqcRating(models.Model):
+    """One published CQC rating of a provider or a location, for one service or population
+    group and one key question."""
+
+    level = models.CharField(max_length=8, choices=[("provider", "Provider"),
+                                                     ("location", "Location")])  # fmt: skip
+    cqc_id = models.CharField("CQC id", max_length=20)
+    ods_code = models.CharField("ODS code", max_length=10, blank=True, db_index=True)
+    provider_code = models.CharField("provider ODS code", max_length=10, db_index=True)
+    name = models.CharField(max_length=200)
+    service_group = models.CharField("service or population group", max_length=200)
+    key_question = models.CharField(max_length=12)
+    rating = models.CharField(max_length=22, blank=True, help_text="Blank: not rated")
+    published_on = models.DateField(null=True, blank=True)
+    report_type = models.CharField(max_length=40, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["provider_code", "level", "name", "service_group", "key_question"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "cqc_id", "service_group", "key_question"],
+                name="one_cqc_rating_per_question",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.key_question} {self.rating or 'not rated'}"
+
+
+class OversightSegment(models.Model):
+    """A trust's segment in the NHS Oversight Framework for one reporting date."""
+
+    provider_code = models.CharField("provider ODS code", max_length=10, db_index=True)
+    published_name = models.CharField(max_length=200)
+    reporting_date = models.CharField(max_length=40)
+    quarter = models.CharField(max_length=20, blank=True)
+    segment = models.PositiveSmallIntegerField()
+    average_score = models.FloatField(null=True, blank=True)
+    in_deficit = models.BooleanField(null=True, blank=True)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["provider_code", "reporting_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_code", "reporting_date", "quarter"], name="one_segment_per_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_code} segment {self.segment} ({self.reporting_date})"

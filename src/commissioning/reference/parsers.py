@@ -25,6 +25,12 @@ EXPECTED = {
     "geography, age and count)",
     "outcomes": "an NHS Outcomes Framework file (a header row with framework_year, domain, "
     "code, title, direction, unit, confirmed and source)",
+    "shmi": "the SHMI trust-level data file (TIME_PERIOD, PROVIDER_CODE, PROVIDER_NAME, "
+    "SHMI_VALUE, SHMI_BANDING, OBSERVED, EXPECTED)",
+    "cqc": "the CQC's latest ratings (a Providers sheet, and a Locations sheet, or a CSV of the "
+    "Providers sheet)",
+    "oversight": "an NHS Oversight Framework league table (Trust_code, Trust_name, "
+    "Reporting_date, Segment)",
 }
 KINDS = tuple(EXPECTED)
 ODS_CODE_RE = re.compile(r"^[A-Z0-9]{3,10}$")

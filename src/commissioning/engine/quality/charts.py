@@ -11,7 +11,8 @@ events) and ``n`` its denominator (patients, or units of exposure):
 - **XmR**: ``engine.quality.spc`` (Making Data Count).
 - **p chart**: p_i = x_i/n_i, centre p̄ = Σx/Σn, sigma_i = √(p̄(1 - p̄)/n_i), limits clipped
   to [0, 1]; **u chart**: u_i = x_i/n_i, centre ū = Σx/Σn, sigma_i = √(ū/n_i), lower limit
-  at least 0 (Montgomery, Introduction to Statistical Quality Control, chapter 7).
+  at least 0 (Montgomery, Introduction to Statistical Quality Control, chapter 7; Anhøj &
+  Mohammed, Mastering SPC Charts in Healthcare, table 6.1).
 - **p′ and u′** (Laney 2002, "Improved control charts for attributes", Quality Engineering
   14(4):531): z_i = (y_i - centre)/sigma_i; sigma_z = mean |z_i - z_(i-1)| / 1.128; each
   sigma_i is multiplied by sigma_z, so the limits carry the variation between months that a
@@ -19,10 +20,12 @@ events) and ``n`` its denominator (patients, or units of exposure):
 - **c chart**: centre c̄ = mean x, sigma = √c̄ (Montgomery, chapter 7).
 - **g chart**: cases between events; centre ḡ = mean x, sigma = √(ḡ(ḡ + 1)) (Benneyan 2001,
   "Number-between g-type statistical quality control charts for monitoring adverse events",
-  Health Care Management Science 4:305).
+  Health Care Management Science 4:305; qicharts2 draws the median as the centre line but takes
+  its limits from the mean, as here).
 - **t chart**: days between events; y = x^(1/3.6) is close to normal (Nelson 1994, Journal of
-  Quality Technology 26:239); an individuals chart of y (mean ± 2.66 × average moving range,
-  the lower limit at least 0) is transformed back to days (Montgomery, section 7.3.5).
+  Quality Technology 26:239); an individuals chart of y (mean ± 3 × average moving range /
+  1.128, without screening, the lower limit at least 0) is transformed back to days, as
+  Anhøj & Mohammed's worked example does (Mastering SPC Charts in Healthcare, section 12.3).
 
 Limits are three sigma and the near-limit lines two; every chart with limits then takes the
 same special-cause rules, icons and precedence as the XmR chart (``spc.point_rules``), so a
@@ -46,8 +49,6 @@ from scipy.stats import binom
 
 from .constants import (
     D2,
-    LIMIT,
-    NEAR_LIMIT,
     NEAR_SIGMAS,
     PRIME_DENOMINATOR,
     SHIFT_LENGTH,
@@ -240,8 +241,8 @@ def _segment(chart: Chart, x: list[float], n: list[float], per: float):
         mean = sum(y) / len(y)
         ranges = [abs(y[i] - y[i - 1]) for i in range(1, len(y))]
         amr = sum(ranges) / len(ranges) if ranges else math.nan
-        back = [max(mean + k * amr, 0.0) ** (1 / T_POWER) if not math.isnan(amr) else math.nan
-                for k in (-LIMIT, LIMIT, -NEAR_LIMIT, NEAR_LIMIT)]  # fmt: skip
+        back = [max(mean + k * amr / D2, 0.0) ** (1 / T_POWER) if not math.isnan(amr)
+                else math.nan for k in (-SIGMAS, SIGMAS, -NEAR_SIGMAS, NEAR_SIGMAS)]  # fmt: skip
         limits = [tuple(back)] * len(x)
         return list(x), mean ** (1 / T_POWER), limits
     y, centre, sigma, floor, ceiling = _attribute_limits(chart, x, n)
@@ -348,12 +349,12 @@ def chart_polars(frame: pl.DataFrame | pl.LazyFrame, options: ChartOptions) -> p
         back = 1 / T_POWER
 
         def limit(k: float) -> pl.Expr:
-            return (pl.col("_m") + k * pl.col("_amr")).clip(lower_bound=0.0).pow(back)
+            return (pl.col("_m") + k * pl.col("_amr") / D2).clip(lower_bound=0.0).pow(back)
 
         lf = lf.with_columns(
             mean=pl.col("_m").pow(back),
-            lpl=limit(-LIMIT), upl=limit(LIMIT), near_lpl=limit(-NEAR_LIMIT),
-            near_upl=limit(NEAR_LIMIT),
+            lpl=limit(-SIGMAS), upl=limit(SIGMAS), near_lpl=limit(-NEAR_SIGMAS),
+            near_upl=limit(NEAR_SIGMAS),
         )  # fmt: skip
     else:
         ceiling = 1.0 if chart in (Chart.P, Chart.P_PRIME) else None
