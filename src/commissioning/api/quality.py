@@ -18,7 +18,8 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from commissioning.contracts.models import Contract, QualityScheduleItem
-from commissioning.quality import queries, services
+from commissioning.organisations.models import Organisation
+from commissioning.quality import queries, risk, services
 from commissioning.quality.models import (
     EscalationCase,
     Milestone,
@@ -31,7 +32,7 @@ from .commands import body_for, command_from
 from .common import _allow, _org
 from .jobs import JobOut, job_out
 from .pagination import Pagination
-from .types import Id, RequestBody
+from .types import Id, OrgName, RequestBody
 
 router = Router()
 TAGS = ["quality monitoring"]
@@ -86,6 +87,8 @@ class ScheduleLineOut(Schema):
     target: Decimal | None
     threshold: str = Field(description="The requirement as the contract words it")
     improvement: str | None
+    measures: str = Field(description="What the line measures, which chooses its chart")
+    chart: str | None = Field(description="The chart its points are on (run, xmr, p, …)")
     figures: list[FigureOut]
     spc: list[SpcPointOut]
 
@@ -215,6 +218,8 @@ def _line_out(item: QualityScheduleItem) -> dict:
         "target": item.target,
         "threshold": item.threshold,
         "improvement": getattr(target, "improvement", None),
+        "measures": item.measures,
+        "chart": _icons.get("chart"),
         "figures": [
             {
                 "month": _month(m.period),
@@ -483,3 +488,116 @@ def start_shmi_run(request):
     under way)."""
     _allow(can(request.user, Action.LOAD_MORTALITY), "load mortality results")
     return 201, job_out(request, services.start_shmi_run(request.user))
+
+
+# --- Risk profiles ---------------------------------------------------------------------------
+
+
+class RiskSignalOut(Schema):
+    day: dt.date
+    group: str = Field(description="platform, published or soft (soft intelligence)")
+    source: str
+    text: str
+    concern: bool
+
+
+class RiskProposalOut(Schema):
+    summary: str
+    description: str = Field(description="The evidence, as the proposed case would carry it")
+    evidence: list[RiskSignalOut]
+
+
+class RiskProfileOut(Schema):
+    provider_code: str
+    provider_name: OrgName
+    concerns: dict[str, int] = Field(description="Concerns on the timeline, by source group")
+    latest_shmi_band: int | None = Field(None, description="1 higher, 2 as, 3 lower than expected")
+    cqc_overall: str
+    oversight_segment: int | None
+    open_case: str | None = Field(None, description="The reference of an open escalation case")
+    proposal: RiskProposalOut | None = Field(
+        None, description="Present when independent signals agree (decision 061)"
+    )
+    signals: list[RiskSignalOut] = Field(description="The timeline, newest first")
+
+
+def _signal(s) -> dict:
+    return {"day": s.day, "group": s.group, "source": s.source, "text": s.text,
+            "concern": s.concern}  # fmt: skip
+
+
+@router.get("/quality/providers/{code}/risk-profile", response=RiskProfileOut, tags=TAGS)
+def get_risk_profile(request, code: str):
+    """A provider's risk profile: every signal on one timeline (the platform's own, published
+    indicators, soft intelligence) and the escalation case proposed when they agree."""
+    _allow(can(request.user, Action.VIEW_RISK), "see providers' risk profiles")
+    org = get_object_or_404(Organisation, code=code.upper())
+    found = risk.profile(request.user, org)
+    proposal = found.proposal
+    return {
+        "provider_code": org.code,
+        "provider_name": org.name,
+        "concerns": found.concerns,
+        "latest_shmi_band": found.shmi.band if found.shmi else None,
+        "cqc_overall": found.cqc_overall,
+        "oversight_segment": found.segment.segment if found.segment else None,
+        "open_case": found.open_case.reference if found.open_case else None,
+        "proposal": {"summary": proposal.summary(), "description": proposal.description(),
+                     "evidence": [_signal(s) for s in proposal.evidence]}
+        if proposal else None,
+        "signals": [_signal(s) for s in found.signals],
+    }  # fmt: skip
+
+
+class IntelligenceIn(RequestBody):
+    kind: str = Field(description="complaint, serious_incident, whistleblowing, staff_survey, "
+                      "patient_survey or patient_feedback", examples=["complaint"])  # fmt: skip
+    weight: str = Field("concern", description="concern, neutral or reassuring")
+    occurred_on: dt.date = Field(examples=["2026-11-14"])
+    summary: str = Field(max_length=200, examples=["A long wait for a stroke assessment"])
+    detail: str = Field("", max_length=10_000)
+
+
+class IntelligenceOut(Schema):
+    id: int
+    provider_code: str
+    kind: str
+    weight: str
+    occurred_on: dt.date
+    summary: str
+
+
+@router.post("/quality/providers/{code}/intelligence", response={201: IntelligenceOut},
+             tags=TAGS)  # fmt: skip
+def record_intelligence(request, code: str, payload: IntelligenceIn):
+    """Record soft intelligence about a provider for its risk profile (commissioners, quality
+    leads, contract managers and clinical advisers)."""
+    org = get_object_or_404(Organisation, code=code.upper())
+    entry = services.record_intelligence(
+        services.IntelligenceInput(org.pk, payload.kind, payload.weight, payload.occurred_on,
+                                   payload.summary, payload.detail),
+        request.user,
+    )  # fmt: skip
+    return 201, {"id": entry.pk, "provider_code": org.code, "kind": entry.kind,
+                 "weight": entry.weight, "occurred_on": entry.occurred_on,
+                 "summary": entry.summary}  # fmt: skip
+
+
+class ChartChoiceIn(RequestBody):
+    measures: str = Field(description="value, proportion, rate, count, cases_between or "
+                          "days_between", examples=["proportion"])  # fmt: skip
+    per: int = Field(1, ge=1, le=1_000_000, description="100 shows a proportion as a percentage")
+    chart: str = Field("", description="Blank for the chart chosen from what the line measures; "
+                       "or run, xmr, p, p_prime, u, u_prime, c, g, t")  # fmt: skip
+
+
+@router.put("/quality/schedule/{item_id}/chart", response=ScheduleLineOut, tags=TAGS)
+def choose_chart(request, item_id: Id, payload: ChartChoiceIn):
+    """Say what a schedule line measures (which chooses its chart), and the chart to draw if
+    another is wanted: the contract's managers at its commissioning parties."""
+    item = _line(request, item_id)
+    services.choose_chart(
+        item, services.ChartChoice(payload.measures, payload.per, payload.chart), request.user
+    )
+    item.refresh_from_db()
+    return _line_out(item)

@@ -66,6 +66,7 @@ def demo_setup(
     else:
         console.print("  Commissioning cycles: already there; nothing changed.")
     console.print("  " + demo.load_demo_measurements())
+    console.print("  " + demo.load_demo_intelligence())
     together = demo.load_demo_together()
     console.print("  Commissioning together: " + ("; ".join(together) or "already there") + ".")
     console.print("  Specialised commissioning: " + demo.load_demo_specialised() + ".")

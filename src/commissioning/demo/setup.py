@@ -33,7 +33,7 @@ from commissioning.organisations.services import (
 from commissioning.organisations.synthetic import load_synthetic_economy as load_economy
 from commissioning.organisations.vocabulary import OrganisationType, Role
 from commissioning.quality import queries, services
-from commissioning.quality.models import MortalityRun, QualityMeasurement
+from commissioning.quality.models import MortalityRun, QualityMeasurement, SoftIntelligence
 from commissioning.quality.services import load_mortality
 from commissioning.reference.fetchers import fetch
 from commissioning.reference.services import IngestReport, ingest_file
@@ -282,6 +282,31 @@ def _demo_series(item, target, n: int, rng, slipping: bool):
         values[-min(7, max(1, n // 2)) :] -= sign * 8.0
     upper = 100.0 if target.target <= 100 else None
     return np.clip(values, 0, upper)
+
+
+def load_demo_intelligence() -> str:
+    """Soft intelligence about the demo's provider that the quality lead has recorded (all
+    invented): two complaints about delays in the emergency department and a staff survey, so
+    that its risk profile shows the three kinds of signal side by side. Once."""
+    if SoftIntelligence.objects.exists():
+        return "Soft intelligence: already there; nothing changed."
+    provider = Organisation.objects.get(code=DEMO_PROVIDER)
+    lead = User.objects.get(username="quality-lead")
+    today = clock.today()
+    entries = [
+        ("complaint", "concern", 75, "Family complaint: a long wait for a stroke assessment in "
+         "the emergency department (synthetic)"),
+        ("staff_survey", "concern", 40, "Staff survey: fewer staff than last year would "
+         "recommend the trust as a place to be treated (synthetic)"),
+        ("complaint", "concern", 12, "Complaint through the ICB's patient advice service about "
+         "discharge without a care plan (synthetic)"),
+    ]  # fmt: skip
+    for kind, weight, days_ago, summary in entries:
+        day = today - dt.timedelta(days=days_ago)
+        services.record_intelligence(
+            services.IntelligenceInput(provider.pk, kind, weight, day, summary), lead
+        )
+    return f"Soft intelligence: {len(entries)} entries about {provider.display_name}."
 
 
 def give_demo_authenticators() -> str:

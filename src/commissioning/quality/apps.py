@@ -33,3 +33,12 @@ class QualityConfig(AppConfig):
         from .incumbent import contract_record
 
         incumbent.register(contract_record)
+
+        # Links to providers' risk profiles, made only for those the profile's policy lets in.
+        from commissioning.ui import links
+
+        links.register("quality-risk", lambda user, _: can(user, Action.VIEW_RISK),
+                       args=lambda _: [])  # fmt: skip
+        links.register("quality-case", lambda user, case: can(user, Action.VIEW_CASE, case))
+        links.register("quality-risk-profile", lambda user, _: can(user, Action.VIEW_RISK),
+                       args=lambda org: [org.code])  # fmt: skip

@@ -8,7 +8,7 @@ from commissioning.contracts.models import MEASURES_CHOICES
 from commissioning.engine.quality.constants import Chart
 from commissioning.ui.forms import NHSForm
 
-from .models import EscalationCase
+from .models import EscalationCase, SoftIntelligence
 from .services import RATIO_LINES, is_event_line, parse_day, parse_month
 
 SOURCES = [(v, label) for v, label in EscalationCase.Source.choices if v != "alert"]
@@ -234,3 +234,35 @@ class UploadMeasurementsForm(NHSForm):
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise forms.ValidationError("The file must be a CSV file saved as UTF-8") from exc
+
+
+class IntelligenceForm(NHSForm):
+    kind = forms.ChoiceField(
+        label="What it is",
+        choices=SoftIntelligence.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what kind of intelligence it is"},
+    )
+    weight = forms.ChoiceField(
+        label="Is it a concern?",
+        choices=SoftIntelligence.Weight.choices,
+        widget=forms.RadioSelect,
+        initial="concern",
+        error_messages={"required": "Say whether it is a concern"},
+    )
+    occurred_on = forms.DateField(
+        label="When it happened", help_text="For example 2026-11-14",
+        error_messages={"required": "Enter when it happened",
+                        "invalid": "Enter the day as year, month and day, for example 2026-11-14"},
+    )  # fmt: skip
+    summary = forms.CharField(
+        label="In a line",
+        max_length=200,
+        error_messages={"required": "Say in a line what was learned"},
+    )
+    detail = forms.CharField(
+        label="Detail (optional)", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10_000,
+        help_text="Do not name patients, staff or whistleblowers: the record is seen by the "
+        "commissioning side and auditors",
+    )  # fmt: skip

@@ -104,6 +104,7 @@ class EscalationCase(models.Model):
         COMMISSIONER = "commissioner", "Raised by a commissioner"
         CLINICIAN = "clinician", "Raised by a clinician"
         PATIENT_FEEDBACK = "patient_feedback", "Patient feedback"
+        RISK_PROFILE = "risk_profile", "Independent signals agreed (risk profile)"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -226,3 +227,41 @@ class QualityMeasurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.period:%b %Y}: {self.value}"
+
+
+class SoftIntelligence(models.Model):
+    """What commissioners learn about a provider that no statistic shows: complaints, serious
+    incidents, whistleblowing, staff and patient surveys, patient feedback (the Francis
+    report's lesson: at Mid Staffordshire these were known and never put side by side).
+    Seen by the commissioning side only, never by the provider (whistleblowers)."""
+
+    class Kind(models.TextChoices):
+        COMPLAINT = "complaint", "Complaint"
+        SERIOUS_INCIDENT = "serious_incident", "Serious incident"
+        WHISTLEBLOWING = "whistleblowing", "Whistleblowing"
+        STAFF_SURVEY = "staff_survey", "Staff survey result"
+        PATIENT_SURVEY = "patient_survey", "Patient survey result"
+        PATIENT_FEEDBACK = "patient_feedback", "Patient feedback"
+
+    class Weight(models.TextChoices):
+        CONCERN = "concern", "A concern"
+        NEUTRAL = "neutral", "Neither"
+        REASSURING = "reassuring", "Reassuring"
+
+    provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    weight = models.CharField(max_length=12, choices=Weight.choices, default=Weight.CONCERN)
+    occurred_on = models.DateField(help_text="When it happened, or the survey was published")
+    summary = models.CharField(max_length=200)
+    detail = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_on = models.DateField()
+
+    class Meta:
+        ordering = ["-occurred_on", "-pk"]
+        verbose_name_plural = "soft intelligence"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary}"

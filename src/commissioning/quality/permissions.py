@@ -41,6 +41,8 @@ class Action(StrEnum):
     RECORD_MEASUREMENT = "record_measurement"
     VIEW_CONTRACT_QUALITY = "view_contract_quality"
     CHOOSE_CHART = "choose_chart"
+    VIEW_RISK = "view_risk"
+    RECORD_INTELLIGENCE = "record_intelligence"
 
 
 STAFF = ALL_STAFF - {Role.CARE_COORDINATOR}
@@ -99,6 +101,15 @@ def _may_choose_chart(user, item) -> bool:
     return any(has_role_at(user, org, MANAGERS) for org in parties)
 
 
+def _may_view_risk(user, _obj=None) -> bool:
+    """A provider's risk profile carries soft intelligence (whistleblowing among it): the
+    commissioning side of a commissioning organisation, and auditors, see it; never a
+    provider."""
+    roles = roles_of(user)
+    return Role.AUDITOR in roles or bool(roles & COMMISSIONER_SIDE and
+                                         commissioning_organisations(user))  # fmt: skip
+
+
 def visible_cases(user, cases):
     """The escalation cases (a queryset) this user may see, decided in one query: the same
     answer as ``can(user, VIEW_CASE, case)`` for each case, without asking case by case."""
@@ -131,6 +142,8 @@ POLICY = Policy(
         Action.RECORD_MEASUREMENT: MANAGERS | {Role.PROVIDER_REPRESENTATIVE},
         Action.VIEW_CONTRACT_QUALITY: STAFF,
         Action.CHOOSE_CHART: MANAGERS,
+        Action.VIEW_RISK: COMMISSIONER_SIDE | {Role.AUDITOR},
+        Action.RECORD_INTELLIGENCE: RAISERS,
     },
     rules={
         Action.RAISE_CONCERN: _may_raise,
@@ -142,6 +155,8 @@ POLICY = Policy(
         Action.RECORD_MEASUREMENT: _may_record,
         Action.VIEW_CONTRACT_QUALITY: _may_view_contract,
         Action.CHOOSE_CHART: _may_choose_chart,
+        Action.VIEW_RISK: _may_view_risk,
+        Action.RECORD_INTELLIGENCE: _may_raise,
     },
     labels={
         Action.VIEW_QUALITY: "see the quality workspace",
@@ -153,6 +168,8 @@ POLICY = Policy(
         Action.RECORD_MEASUREMENT: "record this contract's quality figures",
         Action.VIEW_CONTRACT_QUALITY: "see this contract's quality figures",
         Action.CHOOSE_CHART: "choose how this line is charted",
+        Action.VIEW_RISK: "see providers' risk profiles",
+        Action.RECORD_INTELLIGENCE: "record soft intelligence about a provider",
     },
 )
 can = POLICY.can

@@ -8,7 +8,9 @@ docs/domain.md section 8.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 OPEN, NOTICE, PLAN, ESCALATED, CLOSED = (
@@ -102,3 +104,65 @@ def measure_target(
     return MeasureTarget(
         improvement, float(match["number"]), f'Target read from the threshold "{threshold}"'
     )
+
+
+# --- One risk profile per provider: when independent signals agree ----------------------------
+
+PLATFORM, PUBLISHED, SOFT = "platform", "published", "soft"
+GROUPS = {
+    PLATFORM: "The platform's own signals",
+    PUBLISHED: "Published indicators",
+    SOFT: "Soft intelligence",
+}
+# Concerns count towards agreement for a year: the SHMI covers twelve months, a CQC rating
+# stands until the next inspection, and the Francis report's warning signs spanned years.
+AGREEMENT_WINDOW_DAYS = 365
+AGREEMENT_GROUPS = 2
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One dated piece of evidence about a provider on its risk profile's timeline."""
+
+    day: dt.date
+    group: str  # PLATFORM, PUBLISHED or SOFT: who produced it, from what data
+    source: str  # "CUSUM alert", "SHMI", "CQC rating", "Complaint", …
+    text: str
+    concern: bool
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Independent signals agree: the evidence for an escalation case the quality lead may
+    open (or not)."""
+
+    groups: tuple[str, ...]
+    evidence: tuple[Signal, ...]
+
+    def summary(self) -> str:
+        return "Independent signals agree: " + " and ".join(GROUPS[g].lower() for g in self.groups)
+
+    def description(self) -> str:
+        lines = [f"{s.day:%-d %B %Y}, {GROUPS[s.group].lower()}, {s.source}: {s.text}"
+                 for s in self.evidence]  # fmt: skip
+        return "The provider's risk profile shows concerns from independent sources:\n" + (
+            "\n".join(f"- {line}" for line in lines)
+        )
+
+
+def agreement(signals: Iterable[Signal], today: dt.date, open_case: bool) -> Proposal | None:
+    """An escalation case is proposed when concerns from at least two independent groups (the
+    platform's own statistics on the contract's and the hospital's data; what is published
+    nationally; what commissioners have heard) fall within the last year, and no case about
+    the provider is open already (the evidence then belongs to that case). One group alone,
+    however loud, is not agreement; old concerns are not either. docs/decisions.md 061."""
+    if open_case:
+        return None
+    since = today - dt.timedelta(days=AGREEMENT_WINDOW_DAYS)
+    recent = sorted((s for s in signals if s.concern and since <= s.day <= today),
+                    key=lambda s: (s.day, s.group, s.source))  # fmt: skip
+    groups = tuple(g for g in GROUPS if any(s.group == g for s in recent))
+    if len(groups) < AGREEMENT_GROUPS:
+        return None
+    return Proposal(groups, tuple(recent))

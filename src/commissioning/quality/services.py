@@ -44,6 +44,7 @@ from .models import (
     PerformanceNotice,
     QualityMeasurement,
     RemedialActionPlan,
+    SoftIntelligence,
 )
 from .permissions import Action, can, require
 from .plausibility import Bounds, bounds_for, figure_problem
@@ -670,6 +671,56 @@ def _part(problems: Problems, field_name: str, given: Decimal | None) -> Decimal
     except ValueError as exc:
         problems.add(field_name, str(exc))
         return None
+
+
+@dataclass(frozen=True)
+class IntelligenceInput:
+    provider_id: int | None
+    kind: str
+    weight: str
+    occurred_on: dt.date | None
+    summary: str
+    detail: str = ""
+
+
+INTELLIGENCE_FIELDS = ("provider_id", "kind", "weight", "occurred_on", "summary", "detail")
+
+
+def record_intelligence(cmd: IntelligenceInput, actor) -> SoftIntelligence:
+    """Record soft intelligence about a provider for its risk profile. Refused field by field;
+    audited (the audit trail keeps who recorded what)."""
+    require(actor, Action.RECORD_INTELLIGENCE)
+    problems = Problems()
+    provider = Organisation.objects.filter(pk=cmd.provider_id).first() if cmd.provider_id else None
+    if provider is None:
+        problems.add("provider_id", "Choose the provider")
+    if cmd.kind not in SoftIntelligence.Kind.values:
+        problems.add("kind", "Choose what kind of intelligence it is")
+    if cmd.weight not in SoftIntelligence.Weight.values:
+        problems.add("weight", "Say whether it is a concern, reassuring, or neither")
+    if cmd.occurred_on is None:
+        problems.add("occurred_on", "Enter when it happened")
+    elif cmd.occurred_on > clock.today():
+        problems.add("occurred_on", "The day cannot be in the future")
+    elif cmd.occurred_on < EARLIEST_MONTH:
+        problems.add("occurred_on", f"Enter a day from {EARLIEST_MONTH:%B %Y} onwards")
+    summary = cmd.summary.strip()
+    if not summary:
+        problems.add("summary", "Say in a line what was learned")
+    elif len(summary) > 200:
+        problems.add("summary", "The summary is at most 200 characters")
+    if len(cmd.detail) > 10_000:
+        problems.add("detail", "The detail is at most 10,000 characters")
+    problems.raise_if_any()
+    assert provider is not None and cmd.occurred_on is not None  # refused above otherwise
+    with transaction.atomic():
+        entry = SoftIntelligence.objects.create(
+            provider=provider, kind=cmd.kind, weight=cmd.weight, occurred_on=cmd.occurred_on,
+            summary=summary, detail=cmd.detail.strip(), recorded_by=actor,
+            recorded_on=clock.today(),
+        )  # fmt: skip
+        audit.created(actor, entry, INTELLIGENCE_FIELDS)
+    return entry
 
 
 @dataclass(frozen=True)

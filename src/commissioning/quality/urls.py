@@ -18,6 +18,8 @@ urlpatterns = [
     path("quality/mortality.csv", views.mortality_csv, name="quality-mortality-csv"),
     path("quality/mortality/run/", views.mortality_run, name="quality-mortality-run"),
     path("quality/providers/<str:code>/", views.provider, name="quality-provider"),
+    path("quality/risk/", views.risk_profiles, name="quality-risk"),
+    path("quality/providers/<str:code>/risk/", views.risk_profile, name="quality-risk-profile"),
     path("quality/contracts/<int:pk>/", views.contract_quality, name="quality-contract"),
     path(
         "quality/contracts/<int:pk>/schedule.csv",

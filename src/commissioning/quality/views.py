@@ -25,13 +25,14 @@ from commissioning.organisations.vocabulary import PROVIDER_TYPES
 from commissioning.reference.models import AEAttendance
 from commissioning.ui.http import act, csv_response, guard, submit
 
-from . import charts, queries, services
+from . import charts, queries, risk, rules, services
 from .forms import (
     ChartChoiceForm,
     CloseForm,
     CompleteForm,
     ConcernForm,
     EscalateForm,
+    IntelligenceForm,
     MeasurementForm,
     NoticeForm,
     PlanForm,
@@ -378,6 +379,77 @@ def provider(request, code):
     return render(request, "quality/provider.html", context)
 
 
+# --- Risk profiles: every signal about a provider on one timeline ---------------------------
+
+RISK_SORTS = {
+    "name": lambda p: p.provider.display_name,
+    "concerns": lambda p: -p.concern_count,
+    "platform": lambda p: -p.concerns.get("platform", 0),
+    "published": lambda p: -p.concerns.get("published", 0),
+    "soft": lambda p: -p.concerns.get("soft", 0),
+    "shmi": lambda p: p.shmi.band if p.shmi and p.shmi.band else 9,
+    "segment": lambda p: -(p.segment.segment if p.segment else 0),
+}
+
+
+def risk_profiles(request):
+    """The risk profiles of all the commissioner's providers, one sortable table."""
+    guard(can(request.user, Action.VIEW_RISK))
+    sort = request.GET.get("sort", "concerns")
+    if sort not in RISK_SORTS:
+        sort = "concerns"
+    profiles = [risk.profile(request.user, org) for org in risk.providers_of(request.user)]
+    profiles.sort(key=lambda p: (RISK_SORTS[sort](p), p.provider.display_name))
+    if request.GET.get("format") == "csv":
+        response, writer = csv_response("risk-profiles.csv")
+        writer.writerow(["provider", "ods_code", "concerns_platform", "concerns_published",
+                         "concerns_soft_intelligence", "latest_shmi_band", "cqc_overall",
+                         "oversight_segment", "escalation_proposed", "open_case"])  # fmt: skip
+        for p in profiles:
+            writer.writerow([p.provider.display_name, p.provider.code,
+                             p.concerns.get("platform", 0), p.concerns.get("published", 0),
+                             p.concerns.get("soft", 0),
+                             risk.SHMI_BAND.get(p.shmi.band, "") if p.shmi else "",
+                             p.cqc_overall, p.segment.segment if p.segment else "",
+                             "yes" if p.proposal else "no",
+                             p.open_case.reference if p.open_case else ""])  # fmt: skip
+        return response
+    return render(request, "quality/risk_profiles.html", {"profiles": profiles, "sort": sort})
+
+
+def risk_profile(request, code):
+    guard(can(request.user, Action.VIEW_RISK))
+    org = get_object_or_404(Organisation, code=code)
+    may_record = can(request.user, Action.RECORD_INTELLIGENCE)
+    form = None
+    if request.method == "POST":
+        guard(may_record)
+        form = IntelligenceForm(request.POST)
+        done = submit(
+            request,
+            form,
+            lambda: services.record_intelligence(
+                services.IntelligenceInput(org.pk, **form.cleaned_data), request.user
+            ),
+            "The intelligence has been added to the risk profile",
+            request.path,
+        )
+        if done:
+            return done
+    found = risk.profile(request.user, org)
+    context = {
+        "org": org,
+        "profile": found,
+        "groups": rules.GROUPS,
+        "window": rules.AGREEMENT_WINDOW_DAYS,
+        "may_record": may_record,
+        "form": form or IntelligenceForm(),
+        "failed": form,
+        "can_raise": can(request.user, Action.RAISE_CONCERN),
+    }
+    return render(request, "quality/risk_profile.html", context)
+
+
 # --- Contract quality schedules: monthly figures on SPC charts ------------------------------
 
 
@@ -626,6 +698,13 @@ def case_new(request):
         }
     elif contract := Contract.objects.filter(pk=_int(request.GET.get("contract"))).first():
         initial = {"provider_id": contract.provider_id, "contract_id": contract.pk}
+    elif (code := request.GET.get("risk")) and (org := Organisation.objects.filter(
+        code=code).first()) and can(request.user, Action.VIEW_RISK):  # fmt: skip
+        proposal = risk.profile(request.user, org).proposal
+        initial = {"provider_id": org.pk}
+        if proposal is not None:
+            initial |= {"source": "risk_profile", "summary": proposal.summary()[:200],
+                        "description": proposal.description()}  # fmt: skip
     elif code := request.GET.get("provider"):
         org = Organisation.objects.filter(code=code).first()
         if org:

@@ -205,11 +205,12 @@ def recompute_shmi_bands(rows: Sequence[published.ShmiRow]) -> dict[tuple[str, s
             by_period.setdefault(row.period, []).append(row)
     bands: dict[tuple[str, str], int] = {}
     for period, kept in by_period.items():
-        result = funnel_numpy([r.provider_code for r in kept], [r.observed for r in kept],
-                              [r.expected for r in kept], Method.RATIO,
+        result = funnel_numpy([r.provider_code for r in kept],
+                              [float(r.observed or 0) for r in kept],
+                              [float(r.expected or 0) for r in kept], Method.RATIO,
                               Overdispersion.SHMI, target=1.0)  # fmt: skip
         for r in result.rows:
-            bands[period, r.group] = BAND_OF[r.band_95]
+            bands[period, str(r.group)] = BAND_OF[r.band_95]
     return bands
 
 
@@ -239,7 +240,7 @@ def _known_codes(codes: set[str], column: str, where: dict[str, int]) -> None:
         raise parsers.IngestError(errors[: parsers.MAX_REPORTED_ERRORS], len(errors))
 
 
-def _sheets(path: Path) -> dict[str, list[list[object]]]:
+def _sheets(path: Path) -> dict[str, list]:
     """A spreadsheet's sheets as rows (OpenDocument or Excel, read with python-calamine); a
     CSV is one sheet named after the file."""
     if path.suffix.lower() in (".ods", ".xlsx", ".xls"):
@@ -249,7 +250,7 @@ def _sheets(path: Path) -> dict[str, list[list[object]]]:
         return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 for name in book.sheet_names}  # fmt: skip
     lines = list(parsers.read_lines(path))
-    return {path.stem: list(csv.reader(lines))}
+    return {path.stem: [list(row) for row in csv.reader(lines)]}
 
 
 def _cqc_sheets(path: Path) -> tuple[list, list | None]:
@@ -281,6 +282,9 @@ def _dedupe_cqc(rows: list[published.CqcRow]) -> list[published.CqcRow]:
 def _ingest_published(kind: str, path: Path, digest: str, actor, source: str) -> IngestReport:
     synthetic = "synthetic" in (source or path.name).lower()
     agreement = None
+    model: type[PublishedShmi] | type[CqcRating] | type[OversightSegment]
+    key: tuple[str, ...]
+    records: list[dict]
     if kind == IngestedFile.Kind.SHMI:
         first: dict[str, int] = {}
         shmi_rows = published.parse_shmi(csv.reader(parsers.read_lines(path)), first)
@@ -298,10 +302,10 @@ def _ingest_published(kind: str, path: Path, digest: str, actor, source: str) ->
         _known_codes(set(code_of.values()), "Provider ODS Code", first)
         records = []
         for r in cqc_rows:
-            record = asdict(r)
-            record["provider_code"] = code_of[r.provider_cqc_id]
-            del record["provider_cqc_id"]
-            records.append({**record, "synthetic": synthetic})
+            fields = asdict(r)
+            fields["provider_code"] = code_of[r.provider_cqc_id]
+            del fields["provider_cqc_id"]
+            records.append({**fields, "synthetic": synthetic})
         model, key = CqcRating, ("level", "cqc_id", "service_group", "key_question")
     else:
         first = {}

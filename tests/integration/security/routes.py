@@ -252,6 +252,10 @@ def item_markers(kw):
     return [item.contract.reference]
 
 
+def sees_risk(user, kw) -> bool:
+    return quality.can(user, quality.Action.VIEW_RISK)
+
+
 def sees_quality(user, kw) -> bool:
     return quality.can(user, quality.Action.VIEW_QUALITY)
 
@@ -636,6 +640,8 @@ WEB: dict[str, Route] = {
         none, lambda u, kw: quality.can(u, quality.Action.LOAD_MORTALITY), "POST"
     ),
     "quality-provider": Route(codes("RJE"), sees_quality),
+    "quality-risk": Route(none, sees_risk),
+    "quality-risk-profile": Route(codes("RJE"), sees_risk, markers=lambda kw: ["(synthetic)"]),
     "quality-contract": Route(pks(Contract), contract_quality, markers=contract_reference),
     "quality-contract-csv": Route(pks(Contract), contract_quality, markers=contract_reference),
     "quality-item": Route(pks(QualityScheduleItem, limit=2), item_quality, markers=item_markers),

@@ -932,6 +932,26 @@ API: dict[str, r.Route] = {
         ),
         body=lambda kw: _measure_report(kw["item_id"]),
     ),
+    "choose_chart": api_route(
+        renamed(r.pks(r.QualityScheduleItem, limit=2), **LINE),
+        lambda u, kw: quality.can(
+            u, quality.Action.CHOOSE_CHART, r.QualityScheduleItem.objects.get(pk=kw["item_id"])
+        ),
+        body=lambda kw: {"measures": "value", "per": 1, "chart": ""},
+    ),
+    "get_risk_profile": api_route(
+        lambda: [{"code": "RJE"}], r.sees_risk, markers=lambda kw: ["(synthetic)"]
+    ),
+    "record_intelligence": api_route(
+        lambda: [{"code": "RJE"}],
+        lambda u, kw: quality.can(u, quality.Action.RECORD_INTELLIGENCE),
+        body=lambda kw: {
+            "kind": "complaint",
+            "weight": "concern",
+            "occurred_on": "2026-01-05",
+            "summary": "A complaint",
+        },
+    ),
     "list_cases": api_route(r.none, lambda u, kw: quality.can(u, quality.Action.VIEW_CASE)),
     "raise_concern": api_route(
         r.none,

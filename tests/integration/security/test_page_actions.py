@@ -50,7 +50,9 @@ PAGE_ACTIONS: dict[str, tuple[str, ...]] = {
     "variation-approve": ("contracts_approve_variation",),
     "variation-answer": ("contracts_answer_variation",),
     "variation-sign": ("contracts_sign_variation",),
-    "quality-item": ("quality_record_figures",),  # one month on the page, or a file of many
+    # one month on the page, or a file of many; and what the line measures and its chart
+    "quality-item": ("quality_record_figures", "quality_choose_chart"),
+    "quality-risk-profile": ("quality_record_intelligence",),
     "quality-case-new": ("quality_raise_concern",),
     "quality-case-step": (
         "quality_issue_notice",

@@ -264,10 +264,11 @@ def chart_reference(
     needs_n = options.chart.needs_denominator
     by_group: dict[object, list[tuple[Any, float, float]]] = {}
     for group, period, value, denominator in rows:
-        if _missing(value) or (needs_n and (_missing(denominator) or not denominator > 0)):
+        if _missing(value) or (needs_n and (denominator is None or _missing(denominator)
+                                            or not denominator > 0)):  # fmt: skip
             continue
         by_group.setdefault(group, []).append(
-            (period, float(value), float(denominator) if needs_n else 1.0)
+            (period, float(value), float(denominator or 0) if needs_n else 1.0)
         )
     points: list[SpcPoint] = []
     summaries: list[SpcSummary] = []
