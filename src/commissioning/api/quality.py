@@ -445,10 +445,21 @@ class MortalityProviderOut(Schema):
 class MortalityAlertOut(Schema):
     provider_code: str
     month: dt.date
-    observed: float
-    expected: float
-    cusum: float
+    observed: float = Field(description="Deaths observed in the chart's spells that month")
+    expected: float = Field(description="Deaths expected that month at the level tested against")
+    cusum: float = Field(description="The chart's statistic that month")
     threshold: float
+    question: str = Field(
+        description="worse_than_national or deteriorated (its own level); empty for a run of "
+        "the all-spells CUSUM alone"
+    )
+    chart: str = Field(description="all, admission_method or diagnosis_group")
+    chart_value: int | None = Field(description="The admission method or diagnosis group")
+    odds_ratio: float | None = Field(description="The rise in the odds of death that fits best")
+    sure: float | None = Field(
+        description="1 − the chance of a signal this large from an in-control provider, "
+        "scaled by the chart's share of the provider's false-alarm budget"
+    )
 
 
 class MortalityRunOut(Schema):
@@ -460,7 +471,11 @@ class MortalityRunOut(Schema):
     phi: float
     tau2: float
     odds_ratio: float = Field(description="The odds ratio the monthly CUSUM tests for")
-    false_alarm_rate: float = Field(description="A chance in a year per in-control provider")
+    false_alarm_rate: float = Field(
+        description="A chance in a year per in-control provider (for each question, across all "
+        "its charts, where odds_ratios is given)"
+    )
+    odds_ratios: str = Field(description="The early warning's bank of odds ratios (decision 062)")
     loaded_at: dt.datetime
     providers: list[MortalityProviderOut]
     alerts: list[MortalityAlertOut] = Field(description="Months a provider's CUSUM signalled")
@@ -473,7 +488,8 @@ def get_mortality_run(request, run_id: Id):
     run = get_object_or_404(MortalityRun, pk=run_id)
     return {
         **{f: getattr(run, f) for f in ("source", "period_from", "period_to", "spells", "phi",
-                                        "tau2", "odds_ratio", "false_alarm_rate", "loaded_at")},
+                                        "tau2", "odds_ratio", "false_alarm_rate", "odds_ratios",
+                                        "loaded_at")},
         "id": run.pk,
         "providers": list(run.results.order_by("provider_code").values()),
         "alerts": list(run.alerts.order_by("provider_code", "month").values()),

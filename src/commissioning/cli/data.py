@@ -21,7 +21,10 @@ def synth(
     ),
     inject: Annotated[
         list[str] | None,
-        typer.Option(help="A quality failure, PROVIDER:YYYY-MM:ODDS_RATIO (repeatable)"),
+        typer.Option(
+            help="A quality failure, PROVIDER:YYYY-MM:ODDS_RATIO, optionally confined with "
+            ":groups=3,17 (diagnosis groups) and :method=2 (1 elective, 2 emergency); repeatable"
+        ),
     ] = None,
     start: Annotated[str, typer.Option(help="First month, YYYY-MM")] = "2021-04",
     areas: Annotated[

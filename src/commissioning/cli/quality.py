@@ -487,8 +487,37 @@ def quality_shmi(
         float, typer.Option(help="The chance an in-control provider signals in a year")
     ] = 0.01,
     months: Annotated[int, typer.Option(help="Months in the reporting period")] = 12,
+    early_warning: Annotated[
+        bool,
+        typer.Option(
+            help="Run the early warning's charts (decision 062): worse than the national model "
+            "and deteriorated from the provider's own level, for all spells, each admission "
+            "method and each diagnosis group. Its alerts are the ones --load stores."
+        ),
+    ] = True,
+    warning_rate: Annotated[
+        float,
+        typer.Option(
+            help="The early warning's false-alarm budget: the chance in a year that an "
+            "in-control provider signals on any of its charts, for each question"
+        ),
+    ] = 0.05,
+    odds_ratios: Annotated[
+        str,
+        typer.Option(help="The early warning's bank of odds ratios, comma-separated, each above 1"),
+    ] = "1.25,1.5,2,3",
+    by_group: Annotated[
+        bool, typer.Option(help="Chart each diagnosis group (sharing the provider's budget)")
+    ] = True,
+    by_method: Annotated[
+        bool, typer.Option(help="Chart each admission method (sharing the provider's budget)")
+    ] = True,
     monthly: Annotated[
-        bool, typer.Option("--monthly", help="Include every provider-month in the JSON")
+        bool,
+        typer.Option(
+            "--monthly",
+            help="Include every provider-month, and every early-warning chart, in the JSON",
+        ),
     ] = False,
     load: Annotated[
         bool, typer.Option("--load", help="Also store the results for the quality workspace")
@@ -497,7 +526,8 @@ def quality_shmi(
     output: Annotated[Path | None, typer.Option(help="Write to this file, not stdout")] = None,
 ) -> None:
     """The SHMI pipeline on spell-level data: a logistic model per diagnosis group, expected
-    deaths, SHMI and its band per provider over the reporting period, and monthly CUSUM alerts.
+    deaths, SHMI and its band per provider over the reporting period, monthly CUSUM alerts and
+    the early warning's charts (decision 062).
 
     A spells file has the columns provider_code, period (date), died_30d, diagnosis_group,
     age_band, sex, admission_method, month, charlson_band and year_index, as written by
@@ -506,6 +536,7 @@ def quality_shmi(
 
     from commissioning.engine.quality.shmi import ShmiOptions, shmi, spell_count
     from commissioning.engine.quality.tables import InputError
+    from commissioning.engine.quality.warning import WarningOptions
 
     if odds_ratio <= 1:
         raise _refuse_input("--odds-ratio must be more than 1 (the CUSUM looks for a rise)")
@@ -513,8 +544,30 @@ def quality_shmi(
         raise _refuse_input("--false-alarm-rate must be between 0 and 1")
     if months < 1:
         raise _refuse_input("--months must be at least 1")
+    try:
+        bank = tuple(float(r) for r in odds_ratios.split(","))
+    except ValueError:
+        raise _refuse_input(
+            f"--odds-ratios: {odds_ratios!r} is not numbers separated by commas"
+        ) from None
+    try:
+        warning = (
+            WarningOptions(
+                false_alarm_rate=warning_rate, odds_ratios=bank, by_group=by_group,
+                by_method=by_method,
+            )
+            if early_warning
+            else None
+        )  # fmt: skip
+    except ValueError as exc:
+        field, _, problem = str(exc).partition(": ")
+        flag = {"false_alarm_rate": "--warning-rate", "odds_ratios": "--odds-ratios"}[field]
+        raise _refuse_input(f"{flag}: {problem}") from None
     options = ShmiOptions(
-        odds_ratio=odds_ratio, false_alarm_rate=false_alarm_rate, reporting_months=months
+        odds_ratio=odds_ratio,
+        false_alarm_rate=false_alarm_rate,
+        reporting_months=months,
+        warning=warning,
     )
     labels = {
         "counting": "Counting spells and deaths per risk cell",
@@ -522,6 +575,7 @@ def quality_shmi(
         "scoring": "Expected deaths per provider and month",
         "banding": "SHMI and funnel bands",
         "cusum": "Monthly CUSUM alerts",
+        "warning": "Early warning charts",
     }
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -566,6 +620,21 @@ def quality_shmi(
         "providers": result.providers.to_dicts(),
         "alerts": result.alerts.to_dicts(),
     }
+    if result.warning is not None and warning is not None:
+        document["early_warning"] = {
+            "method": "multi-chart CUSUMs of monthly deaths for two questions (decision 062)",
+            "false_alarm_rate": warning.false_alarm_rate,
+            "odds_ratios": list(warning.odds_ratios),
+            "monitored": {"from": result.warning.monitored[0], "to": result.warning.monitored[1]},
+            "baseline": (
+                {"from": result.warning.baseline[0], "to": result.warning.baseline[1]}
+                if result.warning.baseline
+                else None
+            ),
+            "alerts": result.warning.alerts.to_dicts(),
+        }
+        if monthly:
+            document["early_warning"]["charts"] = result.warning.charts.to_dicts()
     if monthly:
         document["monthly"] = result.monthly.to_dicts()
     if load:

@@ -97,7 +97,8 @@ def load_demo_mortality(synth_dir: Path) -> str:
         run = load_mortality(
             shmi(synth_dir / "spells", options), options, "the demo's synthetic spells", SYSTEM
         )
-    return f"Mortality: {run}, {run.results.count()} providers, {run.alerts.count()} CUSUM alerts."
+    alerts = run.alerts.count()
+    return f"Mortality: {run}, {run.results.count()} providers, {alerts} mortality alerts."
 
 
 def load_synthetic_economy(synth_dir: Path) -> str:

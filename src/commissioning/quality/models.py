@@ -9,6 +9,8 @@ provider reports its progress), and close the case or escalate it. Every change 
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.db import models
 
@@ -29,6 +31,9 @@ class MortalityRun(models.Model):
     kept = models.PositiveIntegerField()
     odds_ratio = models.FloatField()
     false_alarm_rate = models.FloatField()
+    # The early warning's bank of odds ratios (decision 062); empty for a run of the
+    # all-spells CUSUM alone, whose odds ratio is above.
+    odds_ratios = models.CharField(max_length=60, blank=True)
     loaded_at = models.DateTimeField()
     loaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -69,7 +74,18 @@ class MortalityResult(models.Model):
 
 
 class MortalityAlert(models.Model):
-    """A month in which a provider's risk-adjusted CUSUM crossed its threshold."""
+    """A month in which one of a provider's mortality charts crossed its threshold: the early
+    warning's charts (decision 062: which question, which chart, how sure) or, in runs made
+    without it, the risk-adjusted CUSUM of all its spells."""
+
+    class Question(models.TextChoices):
+        NATIONAL = "worse_than_national", "Worse than the national model"
+        OWN_LEVEL = "deteriorated", "Deteriorated from its own level"
+
+    class Chart(models.TextChoices):
+        ALL = "all", "All spells"
+        METHOD = "admission_method", "Admission method"
+        GROUP = "diagnosis_group", "Diagnosis group"
 
     run = models.ForeignKey(MortalityRun, on_delete=models.CASCADE, related_name="alerts")
     provider_code = models.CharField(max_length=10)
@@ -81,6 +97,11 @@ class MortalityAlert(models.Model):
     expected = models.FloatField()
     cusum = models.FloatField()
     threshold = models.FloatField()
+    question = models.CharField(max_length=30, choices=Question.choices, blank=True)
+    chart = models.CharField(max_length=20, choices=Chart.choices, default=Chart.ALL)
+    chart_value = models.IntegerField(null=True, blank=True)  # the method or diagnosis group
+    odds_ratio = models.FloatField(null=True, blank=True)  # the rise that fits best
+    sure = models.FloatField(null=True, blank=True)  # 1 − the family-adjusted chance
 
     class Meta:
         ordering = ["-month", "provider_code"]
@@ -89,12 +110,48 @@ class MortalityAlert(models.Model):
         return f"Mortality alert: {self.provider_code} {self.month:%B %Y}"
 
     @property
+    def where(self) -> str:
+        """Which spells the chart watches, in words."""
+        if self.chart == self.Chart.GROUP:
+            return f"diagnosis group {self.chart_value}"
+        if self.chart == self.Chart.METHOD:
+            return {1: "elective admissions", 2: "emergency admissions"}.get(
+                self.chart_value or 0, f"admission method {self.chart_value}"
+            )
+        return "all spells"
+
+    @property
+    def how_sure(self) -> str:
+        """How sure the signal is, never rounded up to certainty."""
+        if self.sure is None:
+            return ""
+        if self.sure >= 0.999:
+            return "more than 99.9% sure"
+        return f"{numbers.figure(math.floor(1000 * self.sure) / 10, 1)}% sure"
+
+    @property
     def description(self) -> str:
-        return (
-            f"Risk-adjusted CUSUM of 30-day mortality crossed its threshold in {self.month:%B %Y}"
-            f" ({numbers.figure(self.cusum, 2)} against {numbers.figure(self.threshold, 2)}; "
+        counts = (
             f"{numbers.figure(self.observed, 0)} deaths observed, "
-            f"{numbers.figure(self.expected, 1)} expected that month)"
+            f"{numbers.figure(self.expected, 1)} expected that month"
+        )
+        if not self.question:
+            return (
+                f"Risk-adjusted CUSUM of 30-day mortality crossed its threshold in "
+                f"{self.month:%B %Y} ({numbers.figure(self.cusum, 2)} against "
+                f"{numbers.figure(self.threshold, 2)}; {counts})"
+            )
+        sure = self.how_sure
+        rise = (
+            f"; a rise in the odds of death of about {numbers.figure(self.odds_ratio, 2)} times "
+            "fits best"
+            if self.odds_ratio
+            else ""
+        )
+        return (
+            f"30-day mortality in {self.where}: {self.get_question_display().lower()} in "
+            f"{self.month:%B %Y} ({sure}; chart {numbers.figure(self.cusum, 2)} against "
+            f"{numbers.figure(self.threshold, 2)}; {counts}{rise})"
         )
 
 

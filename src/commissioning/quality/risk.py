@@ -70,7 +70,8 @@ def _platform(user, provider: Organisation) -> list[Signal]:
     run = queries.latest_run()
     if run is not None:
         for alert in run.alerts.filter(provider_code=provider.code):
-            found.append(Signal(alert.month, PLATFORM, "CUSUM alert", alert.description, True,
+            kind = "Mortality alert" if alert.question else "CUSUM alert"
+            found.append(Signal(alert.month, PLATFORM, kind, alert.description, True,
                                 reverse("quality-mortality")))  # fmt: skip
         result = run.results.filter(provider_code=provider.code).first()
         if result is not None:

@@ -69,7 +69,12 @@ def load_mortality(result, options, source: str, actor) -> MortalityRun:
             tau2=result.tau2,
             kept=result.kept,
             odds_ratio=options.odds_ratio,
-            false_alarm_rate=options.false_alarm_rate,
+            false_alarm_rate=(
+                options.warning.false_alarm_rate if result.warning else options.false_alarm_rate
+            ),
+            odds_ratios=(
+                ", ".join(f"{r:g}" for r in options.warning.odds_ratios) if result.warning else ""
+            ),
             loaded_at=timezone.now(),
             loaded_by=actor if getattr(actor, "pk", None) else None,
         )
@@ -97,19 +102,7 @@ def load_mortality(result, options, source: str, actor) -> MortalityRun:
             for r in result.providers.iter_rows(named=True)
             if r["shmi"] is not None
         )
-        MortalityAlert.objects.bulk_create(
-            MortalityAlert(
-                run=run,
-                provider_code=a["provider_code"],
-                provider_id=orgs.get(a["provider_code"]),
-                month=dt.date.fromisoformat(f"{a['month']}-01"),
-                observed=a["observed"],
-                expected=a["expected"],
-                cusum=a["cusum"],
-                threshold=a["threshold"],
-            )
-            for a in result.alerts.iter_rows(named=True)
-        )
+        MortalityAlert.objects.bulk_create(_alerts(result, run, orgs))
         audit.created(
             actor,
             run,
@@ -119,6 +112,42 @@ def load_mortality(result, options, source: str, actor) -> MortalityRun:
             alerts=run.alerts.count(),
         )
     return run
+
+
+def _alerts(result, run, orgs) -> list[MortalityAlert]:
+    """The early warning's signals (decision 062) where it ran, else the all-spells CUSUM's."""
+    if result.warning is not None:
+        return [
+            MortalityAlert(
+                run=run,
+                provider_code=a["provider_code"],
+                provider_id=orgs.get(a["provider_code"]),
+                month=dt.date.fromisoformat(f"{a['month']}-01"),
+                observed=a["observed"],
+                expected=a["expected"],
+                cusum=a["statistic"],
+                threshold=a["threshold"],
+                question=a["question"],
+                chart=a["chart"],
+                chart_value=a["value"],
+                odds_ratio=a["odds_ratio"],
+                sure=a["sure"],
+            )
+            for a in result.warning.alerts.iter_rows(named=True)
+        ]
+    return [
+        MortalityAlert(
+            run=run,
+            provider_code=a["provider_code"],
+            provider_id=orgs.get(a["provider_code"]),
+            month=dt.date.fromisoformat(f"{a['month']}-01"),
+            observed=a["observed"],
+            expected=a["expected"],
+            cusum=a["cusum"],
+            threshold=a["threshold"],
+        )
+        for a in result.alerts.iter_rows(named=True)
+    ]
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,41 @@ def test_injected_failure_multiplies_the_odds_exactly_from_its_start(inputs, tmp
     np.testing.assert_allclose(shift.filter(~affected).to_numpy(), 0.0, atol=2e-4)
 
 
+def test_a_failure_confined_to_groups_and_a_method_touches_only_those_spells(inputs, tmp_path):
+    base = small(spells_per_year=30_000, years=2, diagnosis_groups=5)
+    text = "RJE:2022-01:3:groups=1,2,5:method=2"
+    injected = small(
+        spells_per_year=30_000, years=2, diagnosis_groups=5, injections=(Injection.parse(text),)
+    )
+    generate(base, *inputs, tmp_path / "base")
+    generate(injected, *inputs, tmp_path / "inj")
+    a, b = spells(tmp_path / "base"), spells(tmp_path / "inj")
+    assert a.drop("true_risk", "died_30d").equals(b.drop("true_risk", "died_30d"))
+
+    def logit(p):
+        p = p.cast(pl.Float64)
+        return (p / (1 - p)).log()
+
+    shift = logit(b["true_risk"]) - logit(a["true_risk"])
+    affected = (
+        (a["provider_code"] == "RJE")
+        & (a["period"] >= dt.date(2022, 1, 1))
+        & a["diagnosis_group"].is_in([1, 2, 5])
+        & (a["admission_method"] == 2)
+    )
+    assert affected.sum() > 20
+    np.testing.assert_allclose(shift.filter(affected).to_numpy(), np.log(3), atol=2e-4)
+    np.testing.assert_allclose(shift.filter(~affected).to_numpy(), 0.0, atol=2e-4)
+
+
+def test_a_confined_injection_is_read_and_checked():
+    inj = Injection.parse("rje:2022-01:2:groups=5,3,5:method=1")
+    assert (inj.provider, inj.groups, inj.method, inj.confined) == ("RJE", (3, 5), 1, True)
+    assert not Injection.parse("RJE:2022-01:2").confined
+    with pytest.raises(ValueError, match="there are 142"):
+        small(injections=(Injection.parse("RJE:2022-01:2:groups=143"),))
+
+
 def test_manifest_records_the_true_model(economy_dir):
     manifest = json.loads((economy_dir / "manifest.json").read_text())
     assert manifest["counts"]["spells"] == 40_000
@@ -163,6 +198,9 @@ def test_manifest_records_the_true_model(economy_dir):
         ("RJE:2022-13:2", "not a month"),
         ("RJE:2022-10:x", "must be a number"),
         ("RJE:2022-10:-1", "positive"),
+        ("RJE:2022-10:2:groups=a", "is not groups=N"),
+        ("RJE:2022-10:2:method=3", "1 elective, 2 emergency"),
+        ("RJE:2022-10:2:groups=0", "numbered from 1"),
     ],
 )
 def test_bad_injections_are_explained(text, problem):

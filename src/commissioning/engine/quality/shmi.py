@@ -48,7 +48,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -63,6 +63,7 @@ from .constants import ODDS_RATIO_ALTERNATIVE, THRESHOLD_SIMULATIONS
 from .funnel import Method, Overdispersion, funnel_numpy
 from .risk import Family, fit_rows
 from .tables import InputError
+from .warning import Counts, WarningOptions, WarningResult, early_warning
 
 WORKERS = min(4, os.cpu_count() or 1)  # threads for the scoring pass
 SCORING_STEP = 1 << 20  # spells gathered at a time: a few MB of temporaries per thread
@@ -437,6 +438,9 @@ class ShmiOptions:
     reporting_months: int = REPORTING_MONTHS
     simulations: int = THRESHOLD_SIMULATIONS
     seed: int = 1
+    # The early warning's charts (both questions, by admission method and diagnosis group);
+    # None runs only the CUSUM above. Its monitored months are the reporting period.
+    warning: WarningOptions | None = field(default_factory=WarningOptions)
 
 
 @dataclass
@@ -457,6 +461,7 @@ class ShmiResult:
     converged_groups: int
     iterations: int
     models: GroupModels | None = field(default=None, repr=False)
+    warning: WarningResult | None = field(default=None, repr=False)
 
 
 def _month_label(month: int) -> str:
@@ -514,27 +519,39 @@ def shmi(
     models = fit_grid(spells.reshape(grid.shape), deaths.reshape(grid.shape), grid)
     risk = models.probabilities().ravel()
     # Each cell's risk beside the CUSUM's log-likelihood term of a spell in it, which depends
-    # only on the risk: one gather per spell fetches both from one cache line.
-    per_cell = np.column_stack([risk, np.log1p((options.odds_ratio - 1) * risk)])
+    # only on the risk, and the cell's diagnosis group × admission method (for the early
+    # warning's charts): one gather per spell fetches all three from one cache line.
+    axes = {a.name: (i, a) for i, a in enumerate(grid.axes)}
+    method_at, method_axis = axes["admission_method"]
+    cell = np.arange(grid.cells)
+    group_of = cell // (grid.cells // grid.shape[0])
+    method_of = (cell // math.prod(grid.shape[method_at + 1 :])) % method_axis.size
+    kinds = grid.shape[0] * method_axis.size  # diagnosis group × admission method
+    per_cell = np.column_stack(
+        [risk, np.log1p((options.odds_ratio - 1) * risk), group_of * method_axis.size + method_of]
+    )
     tick("fitting")
 
-    # Pass 2: each spell's risk gathered by its key; observed, expected and the CUSUM terms
-    # summed per provider × month. The spells are split between the cores (the gather and
-    # the bincounts release the GIL) and each part's sums added at the end.
+    # Pass 2: each spell's risk gathered by its key; deaths and expected deaths summed per
+    # provider × month × diagnosis group × admission method, and the CUSUM terms per provider
+    # × month. The spells are split between the cores (the gather and the bincounts release
+    # the GIL) and each part's sums added at the end.
     size = len(index) * months
     log_r = math.log(options.odds_ratio)
     lock = threading.Lock()
 
     def score(lo: int, hi: int) -> dict[str, np.ndarray]:
-        part = {name: np.zeros(size) for name in ("spells", "observed", "expected", "log")}
+        part = {name: np.zeros(size * kinds) for name in ("spells", "observed", "expected")}
+        part["log"] = np.zeros(size)
         for start in range(lo, hi, SCORING_STEP):
             here = slice(start, min(start + SCORING_STEP, hi))
             terms = np.take(per_cell, keys[here], axis=0)
             slot = slots[here]
-            both = np.bincount(slot * 2 + died[here], minlength=2 * size)
+            fine = slot * kinds + terms[:, 2].astype(np.int32)
+            both = np.bincount(fine * 2 + died[here], minlength=2 * size * kinds)
             part["spells"] += both[0::2] + both[1::2]
             part["observed"] += both[1::2]
-            part["expected"] += np.bincount(slot, weights=terms[:, 0], minlength=size)
+            part["expected"] += np.bincount(fine, weights=terms[:, 0], minlength=size * kinds)
             part["log"] += np.bincount(slot, weights=terms[:, 1], minlength=size)
             with lock:
                 tick("scoring", here.stop - here.start)
@@ -546,9 +563,13 @@ def shmi(
     sums: dict[str, np.ndarray] = {
         name: cast(np.ndarray, sum(part[name] for part in parts)) for name in parts[0]
     }
-    used = len(index) * months
     codes = list(index)
-    shaped = {k: v[:used].reshape(len(codes), months) for k, v in sums.items()}
+    detail = {
+        k: sums[k].reshape(len(codes), months, grid.shape[0], method_axis.size)
+        for k in ("spells", "observed", "expected")
+    }
+    shaped = {k: v.sum((2, 3)) for k, v in detail.items()}
+    shaped["log"] = sums["log"].reshape(len(codes), months)
 
     # SHMI and banding over the reporting period.
     period = slice(max(0, months - options.reporting_months), months)
@@ -618,6 +639,27 @@ def shmi(
     ).sort("provider_code", "month")
     alerts = monthly.filter(pl.col("signal")).drop("signal")
     tick("cusum")
+
+    # Early warning: every chart of every provider, both questions (decision 062).
+    warning = None
+    if options.warning is not None:
+        group_axis = grid.axes[0]
+        warning = early_warning(
+            Counts(
+                providers=codes,
+                months=labels,
+                observed=shaped["observed"],
+                expected=shaped["expected"],
+                methods=list(range(method_axis.low, method_axis.low + method_axis.size)),
+                observed_method=detail["observed"].sum(2),
+                expected_method=detail["expected"].sum(2),
+                groups=list(range(group_axis.low, group_axis.low + group_axis.size)),
+                observed_group=detail["observed"].sum(3),
+                expected_group=detail["expected"].sum(3),
+            ),
+            replace(options.warning, monitor_months=options.reporting_months),
+        )
+        tick("warning")
     return ShmiResult(
         providers,
         monthly,
@@ -633,6 +675,7 @@ def shmi(
         int(models.converged.sum()),
         models.iterations,
         models,
+        warning,
     )
 
 

@@ -12,22 +12,28 @@ from .constants import DEFAULT_DIAGNOSIS_GROUPS, ENGLAND_ICBS
 
 
 class Injection(BaseModel, frozen=True):
-    """A quality failure: from ``start`` the provider's odds of death are multiplied."""
+    """A quality failure: from ``start`` the provider's odds of death are multiplied, for all
+    its spells or only those in the given diagnosis groups and of the given admission method
+    (1 elective, 2 emergency), as failures concentrate in practice."""
 
     provider: str
     start: dt.date
     odds_ratio: float = Field(gt=0)
+    groups: tuple[int, ...] = ()  # diagnosis groups (1-based); empty: every group
+    method: int | None = Field(default=None, ge=1, le=2)  # admission method; None: both
 
     @classmethod
     def parse(cls, text: str) -> Injection:
-        """Parse ``PROVIDER:YYYY-MM:ODDS_RATIO``, e.g. ``RJE:2022-10:2.0``."""
+        """Parse ``PROVIDER:YYYY-MM:ODDS_RATIO``, e.g. ``RJE:2022-10:2.0``, optionally
+        followed by ``:groups=3,17,42`` and ``:method=2`` to confine the failure."""
         parts = text.split(":")
-        if len(parts) != 3:
-            raise ValueError(
-                f"{text!r}: write an injected failure as PROVIDER:YYYY-MM:ODDS_RATIO, "
-                "for example RJE:2022-10:2.0"
-            )
-        code, month, ratio = (p.strip() for p in parts)
+        usage = (
+            f"{text!r}: write an injected failure as PROVIDER:YYYY-MM:ODDS_RATIO, "
+            "for example RJE:2022-10:2.0, optionally with :groups=3,17 and :method=2"
+        )
+        if len(parts) < 3:
+            raise ValueError(usage)
+        code, month, ratio = (p.strip() for p in parts[:3])
         if not re.fullmatch(r"\d{4}-\d{2}", month):
             raise ValueError(f"{text!r}: the start month must be written YYYY-MM (got {month!r})")
         year, mon = int(month[:4]), int(month[5:])
@@ -39,7 +45,33 @@ class Injection(BaseModel, frozen=True):
             raise ValueError(f"{text!r}: the odds ratio must be a number (got {ratio!r})") from None
         if not math.isfinite(odds) or odds <= 0:
             raise ValueError(f"{text!r}: the odds ratio must be a positive number")
-        return cls(provider=code.upper(), start=dt.date(year, mon, 1), odds_ratio=odds)
+        groups: tuple[int, ...] = ()
+        method: int | None = None
+        for extra in parts[3:]:
+            name, _, value = extra.partition("=")
+            name, value = name.strip(), value.strip()
+            if name == "groups" and re.fullmatch(r"\d+(,\d+)*", value):
+                groups = tuple(sorted({int(g) for g in value.split(",")}))
+                if 0 in groups:
+                    raise ValueError(f"{text!r}: diagnosis groups are numbered from 1")
+            elif name == "method" and value in ("1", "2"):
+                method = int(value)
+            else:
+                raise ValueError(
+                    f"{text!r}: {extra!r} is not groups=N,N,… (diagnosis groups) or method=1|2 "
+                    "(1 elective, 2 emergency)"
+                )
+        return cls(
+            provider=code.upper(),
+            start=dt.date(year, mon, 1),
+            odds_ratio=odds,
+            groups=groups,
+            method=method,
+        )
+
+    @property
+    def confined(self) -> bool:
+        return bool(self.groups) or self.method is not None
 
 
 class SynthConfig(BaseModel, frozen=True):
@@ -69,6 +101,11 @@ class SynthConfig(BaseModel, frozen=True):
                 raise ValueError(
                     f"the injected failure at {inj.provider} starts {inj.start:%Y-%m}, outside "
                     f"the simulated months {self.start:%Y-%m} to {last:%Y-%m}"
+                )
+            if inj.groups and max(inj.groups) > self.diagnosis_groups:
+                raise ValueError(
+                    f"the injected failure at {inj.provider} names diagnosis group "
+                    f"{max(inj.groups)}; there are {self.diagnosis_groups}"
                 )
         return self
 

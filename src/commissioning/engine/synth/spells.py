@@ -83,7 +83,10 @@ class _Tables:
     elective_share: np.ndarray
     age_effect: np.ndarray
     charlson_effect: np.ndarray
-    injected: np.ndarray  # (providers, months) log odds ratio
+    injected: np.ndarray  # (providers, months) log odds ratio of failures in every spell
+    # failures confined to diagnosis groups or an admission method: (provider, first month,
+    # log odds ratio, groups affected as a mask over the groups, method index or -1)
+    confined: list[tuple[int, int, float, np.ndarray, int]]
 
 
 def _charlson_probs() -> np.ndarray:
@@ -104,12 +107,24 @@ def _tables(config: SynthConfig, economy: Economy) -> _Tables:
     cell_probs = cells.reshape(len(cells), -1) + 1e-15
     codes = {p.code: i for i, p in enumerate(economy.providers)}
     injected = np.zeros((len(economy.providers), config.n_months))
+    confined = []
     for inj in config.injections:
         if inj.provider not in codes:
             raise ValueError(
                 f"{inj.provider} is not one of the synthetic economy's acute providers "
                 "(NHS trusts with a type 1 emergency department and a location)"
             )
+        if inj.confined:
+            mask = np.ones(config.diagnosis_groups, dtype=bool)
+            if inj.groups:
+                mask[:] = False
+                mask[np.array(inj.groups) - 1] = True
+            method = inj.method - 1 if inj.method is not None else -1
+            confined.append(
+                (codes[inj.provider], config.month_index(inj.start), np.log(inj.odds_ratio),
+                 mask, method)
+            )  # fmt: skip
+            continue
         injected[codes[inj.provider], config.month_index(inj.start) :] += np.log(inj.odds_ratio)
     months = np.array([config.month_start(i).month for i in range(12)])
     month_w = np.array(C.ADMISSION_MONTH_WEIGHTS)[months - 1]
@@ -126,6 +141,7 @@ def _tables(config: SynthConfig, economy: Economy) -> _Tables:
         age_effect=np.array([age_log_odds(b) for b in range(C.N_AGE_BANDS)]),
         charlson_effect=np.array(C.CHARLSON),
         injected=injected,
+        confined=confined,
     )
 
 
@@ -172,6 +188,11 @@ def _chunk(
         + economy.provider_effect[provider]
         + t.injected[provider, period]
     )
+    for code, first_month, log_odds, groups, method in t.confined:
+        hit = (provider == code) & (period >= first_month) & groups[diag]
+        if method >= 0:
+            hit &= method_index == method
+        eta = eta + np.where(hit, log_odds, 0.0)
     risk = 1.0 / (1.0 + np.exp(-eta))
     died = rng.random(n) < risk
 

@@ -1,0 +1,468 @@
+"""Early warning at the limit: multi-chart CUSUMs of monthly deaths, for two questions and for
+every chart a provider has, under one false-alarm budget per provider-year.
+
+Source: docs/statistics.md section 4a; decision 062.
+
+Two questions, each with its own charts and its own budget:
+- ``NATIONAL``: is the provider's mortality worse than the national model expects (the
+  observed deaths against the expected, E)?
+- ``OWN_LEVEL``: has it deteriorated from its own level (against c·E, where c is the
+  provider's ratio of observed to expected deaths in the baseline months before monitoring,
+  shrunk towards 1 by one expected death: c = (O_b + 1) / (E_b + 1))?
+
+Charts per provider and question: all its spells; each admission method; each diagnosis group
+with at least ``MIN_EXPECTED`` expected deaths in the monitored months (failure concentrates:
+a failure in a tenth of the spells is diluted ten-fold in the all-spells chart).
+
+The statistic of a chart is a bank of CUSUMs, one per odds ratio R_k (1.25, 1.5, 2 and 3 by
+default), of the month's deaths O_m against the level λ_m (E_m or c·E_m):
+
+    X_k,m = max(0, X_k,m−1 + O_m·ln R_k − λ_m·(R_k − 1))
+
+the log-likelihood ratio of a Poisson count for a rise by R_k from month τ on, maximised over
+τ. The chart's statistic is max_k X_k,m (a multi-chart CUSUM: Han, Tsung, Hu & Wang 2007,
+Statistica Sinica 17:1139; the maximum over the bank is the generalised likelihood ratio over
+the change point and a grid of effect sizes, Lorden 1971), with one threshold h; a signal
+resets every CUSUM of the chart. The bank member that is largest says how large a rise fits.
+A month's deaths are counted as Poisson(λ_m): for spells each with risk p the exact
+Poisson-binomial has a smaller variance, and ln(1 + (R − 1)p) < (R − 1)p, so the Poisson
+statistic is slightly conservative (fewer false alarms than stated, a relative error of about
+p(R − 1)/2 in the drift).
+
+Thresholds: a false-alarm budget α per provider-year and question (0.05 by default) is split
+between the provider's charts (Bonferroni: the chance that any of its charts signals in the
+year is at most α): half to the all-spells chart, a fifth to the admission-method charts and the
+rest to the diagnosis-group charts, each share divided between a kind's charts in proportion to
+their expected deaths. The chance that an in-control chart's statistic reaches h in the
+monitored months is simulated: exactly over the all-spells chart's own months, and for the
+method and group charts from a table simulated in the same run over a grid of constant monthly
+expected deaths, interpolated. For the own level each simulated run re-estimates c from
+simulated baseline deaths, so the threshold allows for not knowing the level. Beyond what the
+simulations see, the tail is extended as e^{−h}: each CUSUM is a log-likelihood ratio, whose
+increments W have E[e^W] = 1 in control, so the chance of climbing h decays as e^{−h}
+(Cramér–Lundberg; Siegmund 1985).
+
+"How sure" of a signal: 1 − the chance that the chart, in control, reaches the statistic in
+the monitored months, scaled by the chart's share of the budget (the same Bonferroni
+adjustment), so a signal at its threshold is 1 − α sure.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import polars as pl
+
+BANK = (1.25, 1.5, 2.0, 3.0)  # odds ratios the charts' CUSUMs look for
+DEFAULT_FALSE_ALARM_RATE = 0.05  # per provider-year and question, across all its charts
+SHARES = (0.5, 0.2, 0.3)  # of the budget: all spells, admission methods, diagnosis groups
+MIN_EXPECTED = 2.0  # expected deaths in the monitored months for a method or group chart
+BASELINE_MONTHS = 12  # months before monitoring that give a provider's own level
+SIMULATIONS = 4000
+TAIL_EXCEEDANCES = 40  # simulated runs beyond a quantile for it to be read off directly
+GRID = np.geomspace(0.01, 5000.0, 41)  # monthly expected deaths of the table
+CHUNK = 1 << 22  # simulated values a step holds (charts × runs), to bound memory
+
+
+class Question(StrEnum):
+    NATIONAL = "worse_than_national"
+    OWN_LEVEL = "deteriorated"
+
+    @property
+    def label(self) -> str:
+        return {
+            "worse_than_national": "Worse than the national model",
+            "deteriorated": "Deteriorated from its own level",
+        }[self.value]
+
+
+class Chart(StrEnum):
+    ALL = "all"
+    METHOD = "admission_method"
+    GROUP = "diagnosis_group"
+
+    @property
+    def label(self) -> str:
+        return {"all": "All spells", "admission_method": "Admission method",
+                "diagnosis_group": "Diagnosis group"}[self.value]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WarningOptions:
+    false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE
+    odds_ratios: tuple[float, ...] = BANK
+    monitor_months: int = 12
+    baseline_months: int = BASELINE_MONTHS
+    shares: tuple[float, float, float] = SHARES
+    min_expected: float = MIN_EXPECTED
+    by_method: bool = True
+    by_group: bool = True
+    simulations: int = SIMULATIONS
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 < self.false_alarm_rate < 1:
+            raise ValueError(
+                f"false_alarm_rate: a chance per provider-year between 0 and 1 "
+                f"(got {self.false_alarm_rate})"
+            )
+        if not self.odds_ratios or any(not r > 1 for r in self.odds_ratios):
+            raise ValueError("odds_ratios: one or more odds ratios, each above 1")
+        if self.monitor_months < 1:
+            raise ValueError("monitor_months: at least 1")
+        if self.simulations < 10 * TAIL_EXCEEDANCES:
+            raise ValueError(f"simulations: at least {10 * TAIL_EXCEEDANCES}")
+        if abs(sum(self.shares) - 1) > 1e-9 or min(self.shares) < 0:
+            raise ValueError("shares: three parts of the budget adding up to 1")
+
+
+# --- The statistic -----------------------------------------------------------------------------
+
+
+def bank_cusum(
+    observed: np.ndarray,
+    level: np.ndarray,
+    thresholds: np.ndarray | None = None,
+    odds_ratios: tuple[float, ...] = BANK,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The statistic max_k X_k,m of every chart (rows) in every month (columns), the index of
+    the largest CUSUM, and whether the chart signalled (statistic ≥ its threshold; every
+    CUSUM of the chart then restarts at 0). ``level`` is λ_m, the deaths expected in control."""
+    observed = np.asarray(observed, dtype=float)
+    level = np.asarray(level, dtype=float)
+    log_r = np.log(np.asarray(odds_ratios, dtype=float))
+    excess = np.asarray(odds_ratios, dtype=float) - 1
+    charts, months = observed.shape
+    x = np.zeros((charts, len(log_r)))
+    statistic = np.zeros((charts, months))
+    best = np.zeros((charts, months), dtype=np.int8)
+    signal = np.zeros((charts, months), dtype=bool)
+    for m in range(months):
+        x = np.maximum(0.0, x + observed[:, m, None] * log_r - level[:, m, None] * excess)
+        statistic[:, m] = x.max(1)
+        best[:, m] = x.argmax(1)
+        if thresholds is not None:
+            signal[:, m] = statistic[:, m] >= thresholds
+            x[signal[:, m]] = 0.0
+    return statistic, best, signal
+
+
+def reference_bank_cusum(
+    observed, level, threshold: float, odds_ratios: tuple[float, ...] = BANK
+) -> list[tuple[float, bool]]:
+    """One chart, month by month in plain Python: the test oracle of ``bank_cusum``."""
+    x = [0.0] * len(odds_ratios)
+    out = []
+    for o, lam in zip(observed, level, strict=True):
+        x = [
+            max(0.0, xk + o * math.log(r) - lam * (r - 1))
+            for xk, r in zip(x, odds_ratios, strict=True)
+        ]
+        top = max(x)
+        out.append((top, top >= threshold))
+        if top >= threshold:
+            x = [0.0] * len(odds_ratios)
+    return out
+
+
+# --- In-control distribution of a chart's largest statistic -------------------------------------
+
+
+def simulate_peaks(
+    expected: np.ndarray,
+    level: np.ndarray,
+    baseline: np.ndarray | None,
+    odds_ratios: tuple[float, ...],
+    simulations: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """For each chart (rows of ``expected``: its monitored months' deaths expected under the
+    national model; ``level``: the ratio c it is tested against), the largest statistic of
+    ``simulations`` in-control runs (deaths Poisson(c·E_m); never reset, as a chart before its
+    first signal), sorted. With ``baseline`` (each chart's expected deaths in its baseline
+    months) c is re-estimated in every run from simulated baseline deaths, as the real chart
+    estimates it; without, c is known (the national model's 1)."""
+    expected = np.asarray(expected, dtype=float)
+    level = np.asarray(level, dtype=float)
+    charts, months = expected.shape
+    log_r = np.log(np.asarray(odds_ratios, dtype=float))
+    excess = np.asarray(odds_ratios, dtype=float) - 1
+    peaks = np.empty((charts, simulations))
+    step = max(1, CHUNK // (simulations * len(odds_ratios)))
+    for lo in range(0, charts, step):
+        e = expected[lo : lo + step]
+        c_true = level[lo : lo + step, None]
+        n = len(e)
+        if baseline is None:
+            c = np.broadcast_to(c_true, (n, simulations))
+        else:
+            b = np.asarray(baseline, dtype=float)[lo : lo + step, None]
+            c = (rng.poisson(np.broadcast_to(c_true * b, (n, simulations))) + 1) / (b + 1)
+        # One array per odds ratio (a maximum across arrays is cheap; across a short last
+        # axis it is not).
+        x = [np.zeros((n, simulations)) for _ in log_r]
+        top = np.zeros((n, simulations))
+        for m in range(months):
+            deaths = rng.poisson(np.broadcast_to(c_true * e[:, m, None], (n, simulations)))
+            drift = c * e[:, m, None]
+            for k in range(len(log_r)):
+                x[k] += deaths * log_r[k]
+                x[k] -= drift * excess[k]
+                np.maximum(x[k], 0.0, out=x[k])
+                np.maximum(top, x[k], out=top)
+        peaks[lo : lo + step] = np.sort(top, axis=1)
+    return peaks
+
+
+def tail_slope(peaks: np.ndarray, known: bool) -> float:
+    """The rate θ at which the chance of reaching h falls, e^{−θh}, beyond the simulations.
+    A chart against a known level is a log-likelihood ratio: θ = 1 bounds its tail (Ville's
+    inequality), so the extension errs towards fewer false alarms. Against an estimated own
+    level it is not, and its tail is heavier: θ is estimated from the runs beyond the last
+    quantile read off (the mean excess of an exponential tail is 1/θ), and never above 1."""
+    if known:
+        return 1.0
+    s = len(peaks)
+    h0 = peaks[s - TAIL_EXCEEDANCES]
+    excess = peaks[s - TAIL_EXCEEDANCES :] - h0
+    mean = float(excess.mean())
+    return min(1.0, 1.0 / mean) if mean > 0 else 1.0
+
+
+def tail_threshold(peaks: np.ndarray, alpha: np.ndarray, slope: float = 1.0) -> np.ndarray:
+    """The thresholds for chances ``alpha`` of an in-control chart reaching them, from its
+    sorted simulated peaks: read off the simulations where at least ``TAIL_EXCEEDANCES`` runs
+    lie beyond, extended as e^{−θh} beyond that."""
+    s = len(peaks)
+    alpha = np.asarray(alpha, dtype=float)
+    a0 = TAIL_EXCEEDANCES / s
+    direct = np.clip(np.ceil((1 - np.maximum(alpha, a0)) * s).astype(int), 0, s - 1)
+    h = peaks[direct]
+    far = alpha < a0
+    h = np.where(far, h + np.log(a0 / np.where(far, alpha, a0)) / slope, h)
+    return np.maximum(h, 0.01)  # a signal needs some evidence
+
+
+def tail_chance(peaks: np.ndarray, values: np.ndarray, slope: float = 1.0) -> np.ndarray:
+    """The chance that an in-control chart's statistic reaches each of ``values``, from its
+    sorted simulated peaks (extended as e^{−θh} beyond what they see)."""
+    s = len(peaks)
+    values = np.asarray(values, dtype=float)
+    beyond = s - np.searchsorted(peaks, values, side="left")
+    a0 = TAIL_EXCEEDANCES / s
+    h0 = peaks[s - TAIL_EXCEEDANCES]
+    return np.where(values > h0, a0 * np.exp(-slope * (values - h0)), beyond / s)
+
+
+@dataclass
+class Table:
+    """In-control peaks simulated over ``GRID`` (constant monthly expected deaths), from which
+    every chart's threshold and chances are read (linearly in the logarithm of its mean
+    monthly expected deaths)."""
+
+    peaks: np.ndarray  # (len(GRID), simulations), sorted
+    slopes: np.ndarray  # (len(GRID),)
+
+    def thresholds(self, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+        return self._interpolate(
+            mean, alpha, lambda j, a: tail_threshold(self.peaks[j], a, float(self.slopes[j]))
+        )
+
+    def chance(self, mean: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return self._interpolate(
+            mean, values, lambda j, v: tail_chance(self.peaks[j], v, float(self.slopes[j]))
+        )
+
+    def _interpolate(self, mean, argument, read) -> np.ndarray:
+        logs = np.log(GRID)
+        where = np.log(np.clip(mean, GRID[0], GRID[-1]))
+        right = np.clip(np.searchsorted(logs, where), 1, len(GRID) - 1)
+        left = right - 1
+        t = (where - logs[left]) / (logs[right] - logs[left])
+        out = np.zeros(len(mean))
+        for j in np.unique(np.concatenate([left, right])):  # one grid row at a time
+            at_left, at_right = left == j, right == j
+            out[at_left] += (1 - t[at_left]) * read(j, argument[at_left])
+            out[at_right] += t[at_right] * read(j, argument[at_right])
+        return out
+
+
+@functools.lru_cache(maxsize=8)
+def table(
+    months: int,
+    baseline_months: int | None,
+    odds_ratios: tuple[float, ...],
+    simulations: int,
+    seed: int,
+) -> Table:
+    """The table for charts of ``months`` monitored months, against the national model or
+    (with ``baseline_months``) against an own level estimated from that many months. It
+    depends on nothing else, so a process makes it once."""
+    rng = np.random.default_rng([seed, months, baseline_months or 0])
+    expected = np.repeat(GRID[:, None], months, axis=1)
+    baseline = GRID * baseline_months if baseline_months else None
+    level = np.ones(len(GRID))
+    peaks = simulate_peaks(expected, level, baseline, odds_ratios, simulations, rng)
+    slopes = np.array([tail_slope(row, known=baseline is None) for row in peaks])
+    return Table(peaks, slopes)
+
+
+# --- Every chart of every provider ------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    """Deaths observed and expected (under the national model) per provider × month, and per
+    provider × month × admission method and × diagnosis group. Months are consecutive."""
+
+    providers: list[str]
+    months: list[str]
+    observed: np.ndarray  # (P, M)
+    expected: np.ndarray  # (P, M)
+    methods: list[int] = field(default_factory=list)
+    observed_method: np.ndarray | None = None  # (P, M, J)
+    expected_method: np.ndarray | None = None
+    groups: list[int] = field(default_factory=list)
+    observed_group: np.ndarray | None = None  # (P, M, G)
+    expected_group: np.ndarray | None = None
+
+
+@dataclass
+class WarningResult:
+    charts: pl.DataFrame  # one row per chart: what it watches, its level, budget, threshold
+    months: pl.DataFrame  # one row per chart × monitored month: the statistic and any signal
+    alerts: pl.DataFrame  # the signalling chart-months, with how sure
+    monitored: tuple[str, str]
+    baseline: tuple[str, str] | None
+
+
+def early_warning(counts: Counts, options: WarningOptions | None = None) -> WarningResult:
+    """Every chart of every provider over the last ``monitor_months`` months, for both
+    questions (the own level needs at least one month before them)."""
+    options = options or WarningOptions()
+    total = len(counts.months)
+    monitor = min(options.monitor_months, total)
+    first = total - monitor
+    base_months = min(options.baseline_months, first)
+    window = slice(first, total)
+    base = slice(first - base_months, first)
+
+    # Every chart as rows: (provider index, kind, value, observed (M), expected (M), baseline).
+    kinds: list[tuple[Chart, list[int], np.ndarray | None, np.ndarray | None]] = [
+        (Chart.ALL, [0], counts.observed[:, :, None], counts.expected[:, :, None])
+    ]
+    if options.by_method and counts.observed_method is not None:
+        kinds.append((Chart.METHOD, counts.methods, counts.observed_method, counts.expected_method))
+    if options.by_group and counts.observed_group is not None:
+        kinds.append((Chart.GROUP, counts.groups, counts.observed_group, counts.expected_group))
+
+    rows: dict[str, list] = {k: [] for k in ("provider", "chart", "value", "share")}
+    observed_rows, expected_rows, base_o, base_e = [], [], [], []
+    for position, (kind, values, o, e) in enumerate(kinds):
+        assert o is not None and e is not None
+        mon = e[:, window].sum(1)  # (P, V)
+        eligible = (mon >= options.min_expected) if kind != Chart.ALL else (mon > 0)
+        weight = np.where(eligible, mon, 0.0)
+        whole = np.maximum(weight.sum(1, keepdims=True), 1e-300)
+        share = options.shares[position] * weight / whole
+        p_idx, v_idx = np.nonzero(eligible)
+        rows["provider"].append(p_idx)
+        rows["chart"] += [kind] * len(p_idx)
+        rows["value"].append(
+            np.array(values)[v_idx] if kind != Chart.ALL else np.full(len(p_idx), -1)
+        )
+        rows["share"].append(share[p_idx, v_idx])
+        # Advanced indices on either side of a slice: the charts come first, (charts, months).
+        observed_rows.append(o[p_idx, window, v_idx])
+        expected_rows.append(e[p_idx, window, v_idx])
+        base_o.append(o[p_idx, base, v_idx].sum(1))
+        base_e.append(e[p_idx, base, v_idx].sum(1))
+    provider = np.concatenate(rows["provider"])
+    chart = np.array(rows["chart"], dtype=object)
+    value = np.concatenate(rows["value"])
+    share = np.concatenate(rows["share"])
+    observed = np.concatenate(observed_rows)
+    expected = np.concatenate(expected_rows)
+    baseline_o = np.concatenate(base_o)
+    baseline_e = np.concatenate(base_e)
+    alpha = options.false_alarm_rate * share
+
+    questions = [Question.NATIONAL] + ([Question.OWN_LEVEL] if base_months else [])
+    chart_frames, month_frames = [], []
+    for question in questions:
+        if question == Question.NATIONAL:
+            level_factor = np.ones(len(chart))
+            baseline = None
+        else:
+            level_factor = (baseline_o + 1) / (baseline_e + 1)
+            baseline = baseline_e
+        level = expected * level_factor[:, None]
+        grid = table(
+            monitor,
+            base_months if baseline is not None else None,
+            tuple(options.odds_ratios),
+            options.simulations,
+            options.seed,
+        )
+        means = level.mean(1)
+        h = grid.thresholds(means, alpha)
+        statistic, best, signal = bank_cusum(observed, level, h, options.odds_ratios)
+        # How sure each signal is (only signals: other months are not claims).
+        hit, when = np.nonzero(signal)
+        chance = grid.chance(means[hit], statistic[hit, when])
+        sure = np.full(statistic.shape, np.nan)
+        sure[hit, when] = 1 - np.minimum(1.0, chance * options.false_alarm_rate / alpha[hit])
+        codes = np.array(counts.providers, dtype=object)[provider]
+        chart_frames.append(
+            pl.DataFrame(
+                {
+                    "provider_code": codes.tolist(),
+                    "question": [question.value] * len(chart),
+                    "chart": [c.value for c in chart],
+                    "value": _values(value),
+                    "level": level_factor,
+                    "observed": observed.sum(1),
+                    "expected": expected.sum(1),
+                    "false_alarm_rate": alpha,
+                    "threshold": h,
+                }
+            )
+        )
+        bank = np.asarray(options.odds_ratios)
+        month_frames.append(
+            pl.DataFrame(
+                {
+                    "provider_code": np.repeat(codes, monitor).tolist(),
+                    "question": [question.value] * (len(chart) * monitor),
+                    "chart": np.repeat([c.value for c in chart], monitor).tolist(),
+                    "value": _values(np.repeat(value, monitor)),
+                    "month": counts.months[first:] * len(chart),
+                    "observed": observed.ravel(),
+                    "expected": level.ravel(),
+                    "statistic": statistic.ravel(),
+                    "threshold": np.repeat(h, monitor),
+                    "odds_ratio": bank[best.ravel()],
+                    "signal": signal.ravel(),
+                    "sure": sure.ravel(),
+                }
+            )
+        )
+    months = pl.concat(month_frames).with_columns(pl.col("sure").fill_nan(None))
+    return WarningResult(
+        charts=pl.concat(chart_frames),
+        months=months,
+        alerts=months.filter(pl.col("signal")).drop("signal"),
+        monitored=(counts.months[first], counts.months[-1]),
+        baseline=(
+            (counts.months[first - base_months], counts.months[first - 1]) if base_months else None
+        ),
+    )
+
+
+def _values(value: np.ndarray) -> pl.Series:
+    """The chart's admission method or diagnosis group; missing for the all-spells chart."""
+    return pl.Series(value.astype(np.int64)).replace(-1, None)

@@ -1,0 +1,170 @@
+"""The early warning's charts (engine/quality/warning.py; docs/statistics.md section 4a)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import poisson
+
+from commissioning.engine.quality.warning import (
+    BANK,
+    TAIL_EXCEEDANCES,
+    Counts,
+    Question,
+    WarningOptions,
+    bank_cusum,
+    early_warning,
+    reference_bank_cusum,
+    tail_chance,
+    tail_threshold,
+)
+
+
+def test_each_cusum_adds_the_poisson_log_likelihood_ratio_of_a_rise_by_its_odds_ratio():
+    # log P(O | R·λ) − log P(O | λ) = O·ln R − λ(R − 1): one month from zero, one CUSUM.
+    for o, lam, r in [(3, 2.5, 2.0), (40, 31.2, 1.25), (0, 0.7, 3.0), (12, 4.0, 1.5)]:
+        statistic, _, _ = bank_cusum(np.array([[o]]), np.array([[lam]]), odds_ratios=(r,))
+        expected = poisson.logpmf(o, r * lam) - poisson.logpmf(o, lam)
+        assert statistic[0, 0] == pytest.approx(max(0.0, expected), rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    months=st.lists(st.tuples(st.integers(0, 60), st.floats(0.05, 40.0)), min_size=1, max_size=24),
+    threshold=st.floats(0.2, 12.0),
+    bank=st.sampled_from([BANK, (2.0,), (1.25, 3.0), (1.1, 1.5, 2.5)]),
+)
+def test_the_vectorised_bank_equals_the_month_by_month_reference(months, threshold, bank):
+    observed = np.array([[o for o, _ in months]], dtype=float)
+    level = np.array([[lam for _, lam in months]])
+    statistic, _, signal = bank_cusum(observed, level, np.array([threshold]), bank)
+    reference = reference_bank_cusum(observed[0], level[0], threshold, bank)
+    np.testing.assert_allclose(statistic[0], [s for s, _ in reference], rtol=1e-12, atol=1e-12)
+    assert signal[0].tolist() == [f for _, f in reference]
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(alpha=st.floats(1e-6, 0.5), seed=st.integers(0, 1000))
+def test_a_threshold_and_its_chance_are_inverse(alpha, seed):
+    rng = np.random.default_rng(seed)
+    peaks = np.sort(rng.exponential(1.0, 2000) + rng.random())
+    h = tail_threshold(peaks, np.array([alpha]))[0]
+    chance = tail_chance(peaks, np.array([h]))[0]
+    # Read off the simulations the chance is a whole number of runs (within one run of
+    # alpha); beyond them it is the e^{-h} extension exactly.
+    if alpha < TAIL_EXCEEDANCES / len(peaks):
+        assert chance == pytest.approx(alpha, rel=1e-9)
+    else:
+        assert abs(chance - alpha) <= 1 / len(peaks) + 1e-12
+
+
+def test_beyond_the_simulations_the_tail_falls_as_e_to_the_minus_h():
+    peaks = np.sort(np.random.default_rng(3).exponential(1.0, 4000))
+    a0 = TAIL_EXCEEDANCES / 4000
+    h0 = tail_threshold(peaks, np.array([a0]))[0]
+    h = tail_threshold(peaks, np.array([a0 / math.e, a0 / math.e**3]))
+    np.testing.assert_allclose(h, [h0 + 1, h0 + 3])
+
+
+def in_control(providers, months, per_month, groups, rng, ratio=None, start=None):
+    """Poisson deaths at the national model's expectation (times ``ratio`` from ``start``)."""
+    share = rng.dirichlet(np.full(groups, 2.0), size=providers)  # each provider's case mix
+    expected_group = per_month[:, None, None] * share[:, None, :] * np.ones((1, months, 1))
+    mean = expected_group.copy()
+    if ratio is not None:
+        mean[..., start:, :] = mean[..., start:, :] * ratio
+    observed_group = rng.poisson(mean).astype(float)
+    methods_share = np.array([0.3, 0.7])
+    total = observed_group.sum(2)
+    emergency = rng.binomial(total.astype(np.int64), methods_share[1])
+    return Counts(
+        providers=[f"P{i:03d}" for i in range(providers)],
+        months=[f"{2021 + (3 + m) // 12}-{(3 + m) % 12 + 1:02d}" for m in range(months)],
+        observed=observed_group.sum(2),
+        expected=expected_group.sum(2),
+        methods=[1, 2],
+        observed_method=np.stack([total - emergency, emergency], axis=2).astype(float),
+        expected_method=expected_group.sum(2)[..., None] * methods_share,
+        groups=list(range(1, groups + 1)),
+        observed_group=observed_group,
+        expected_group=expected_group,
+    )
+
+
+@pytest.mark.parametrize("question", list(Question))
+def test_in_control_providers_raise_no_more_false_alarms_than_the_budget(question):
+    # 600 in-control provider-years with 12 baseline months, each with its all-spells, method
+    # and group charts: the share with any signal is at most the budget (Bonferroni makes it
+    # conservative), and not far below it (the budget is spent).
+    rng = np.random.default_rng(11)
+    counts = in_control(600, 24, rng.uniform(3, 120, 600), 6, rng)
+    result = early_warning(counts, WarningOptions(simulations=2000, seed=5))
+    alerted = result.alerts.filter(question=question.value)["provider_code"].n_unique()
+    rate = alerted / 600
+    assert rate <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / 600)
+    assert rate >= 0.01
+
+
+def test_the_budget_of_each_provider_is_split_between_its_charts():
+    rng = np.random.default_rng(2)
+    counts = in_control(20, 24, rng.uniform(20, 60, 20), 5, rng)
+    result = early_warning(counts, WarningOptions(false_alarm_rate=0.05))
+    budget = result.charts.group_by("provider_code", "question").agg(
+        total=pl.col("false_alarm_rate").sum()
+    )
+    np.testing.assert_allclose(budget["total"].to_numpy(), 0.05, rtol=1e-9)
+    assert set(result.charts["question"]) == {q.value for q in Question}
+
+
+def test_a_failure_in_one_diagnosis_group_is_found_and_said_where():
+    rng = np.random.default_rng(8)
+    counts = in_control(10, 24, np.full(10, 60.0), 8, rng)
+    # Provider P003's group 4 triples its deaths from the second month of monitoring.
+    counts.observed_group[3, 13:, 3] = rng.poisson(counts.expected_group[3, 13:, 3] * 3)
+    counts.observed = counts.observed_group.sum(2)
+    result = early_warning(counts, WarningOptions())
+    mine = result.alerts.filter(provider_code="P003", chart="diagnosis_group", value=4)
+    assert len(mine) >= 1
+    first = mine.sort("month").row(0, named=True)
+    assert first["sure"] >= 0.95
+    assert first["odds_ratio"] in BANK
+    assert first["month"] <= counts.months[17]
+
+
+def test_a_provider_worse_all_along_is_worse_than_national_but_has_not_deteriorated():
+    rng = np.random.default_rng(4)
+    counts = in_control(30, 24, np.full(30, 50.0), 3, rng, ratio=1.5, start=0)
+    result = early_warning(counts, WarningOptions(by_group=False, by_method=False))
+    national = result.alerts.filter(question="worse_than_national")["provider_code"].n_unique()
+    own = result.alerts.filter(question="deteriorated")["provider_code"].n_unique()
+    assert national == 30
+    assert own <= 3
+    level = result.charts.filter(question="deteriorated", chart="all")["level"].to_numpy()
+    np.testing.assert_allclose(level, 1.5, rtol=0.15)
+
+
+def test_without_months_before_monitoring_only_the_national_question_is_asked():
+    rng = np.random.default_rng(1)
+    counts = in_control(5, 12, np.full(5, 20.0), 3, rng)
+    result = early_warning(counts, WarningOptions())
+    assert set(result.charts["question"]) == {"worse_than_national"}
+    assert result.baseline is None
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"false_alarm_rate": 0}, "false_alarm_rate"),
+        ({"odds_ratios": (1.0, 2.0)}, "odds_ratios"),
+        ({"shares": (0.5, 0.5, 0.5)}, "shares"),
+        ({"simulations": 10}, "simulations"),
+    ],
+)
+def test_bad_options_name_the_field(options, field):
+    with pytest.raises(ValueError, match=field):
+        WarningOptions(**options)
