@@ -241,16 +241,22 @@ def run_scenario(
 
     national = signals.filter(question=Question.NATIONAL.value)
     own = signals.filter(question=Question.OWN_LEVEL.value)
+    # Each method's alarms by the question it answers: SPC with limits from the provider's
+    # own first year asks whether it has changed; the funnel and the CUSUM against the national
+    # model whether it is worse than national. (flags, counted by onset?)
+    nat, det = Question.NATIONAL.value, Question.OWN_LEVEL.value
     methods = {
-        "SPC, crude mortality (monthly XmR)": (concern, True),
-        "SHMI funnel (quarterly, 95%)": (funnel_flags, True),
-        "Risk-adjusted CUSUM R_A = 2, 1%/year (the product until now)": (cusum_flags, True),
-        "Worse than national: all-spells chart": (flags_of(national.filter(chart="all")), False),
-        "Deteriorated: all-spells chart": (flags_of(own.filter(chart="all")), False),
-        "Worse than national: every chart": (flags_of(national), False),
-        "Deteriorated: every chart": (flags_of(own), False),
-        "Default: every chart, both questions": (flags_of(signals), False),
-    }
+        "SPC, crude mortality (monthly XmR)": {det: (concern, True)},
+        "SHMI funnel (quarterly, 95%)": {nat: (funnel_flags, True)},
+        "Risk-adjusted CUSUM R_A = 2, 1%/year (the product until now)": {nat: (cusum_flags, True)},
+        "Worse than national: all-spells chart": {nat: (flags_of(national.filter(chart="all")), False)},
+        "Deteriorated: all-spells chart": {det: (flags_of(own.filter(chart="all")), False)},
+        "Worse than national: every chart": {nat: (flags_of(national), False)},
+        "Deteriorated: every chart": {det: (flags_of(own), False)},
+        "Default: every chart, both questions": {
+            nat: (flags_of(national), False), det: (flags_of(own), False)
+        },
+    }  # fmt: skip
     oracle_delays = oracle(folder / "spells", failing, args.false_alarm_rate, args.seed)
     return {
         "providers": providers,
@@ -309,6 +315,44 @@ def main() -> None:
                 folder(base, scenario), spells_per_year, scenario, codes, args
             )
         report(volume, runs, base, args)
+        control(base, spells_per_year, args)
+
+
+def control(base: Path, spells_per_year: int, args) -> None:
+    """False alarms in the same economy with no failure at all: the scenarios' economies each
+    have ten failing providers, which the national model (fitted on every provider, with a
+    year effect) partly absorbs, so that everyone else looks a little better in the second
+    year and raises fewer alarms than a quiet year would."""
+    quiet = base / "no_failure"
+    generate(quiet, spells_per_year, [], args.seed)
+    options = ShmiOptions(
+        reporting_months=MONTHS,
+        warning=WarningOptions(false_alarm_rate=args.false_alarm_rate, seed=args.seed),
+    )
+    result = shmi(quiet / "spells", options)
+    assert result.warning is not None
+    effects = pl.read_parquet(quiet / "providers.parquet")
+    better = set(effects.filter(pl.col("true_quality_effect") <= 0)["code"].to_list())
+    providers = result.providers["provider_code"].to_list()
+    signals = result.warning.months.filter(pl.col("signal"))
+    own = signals.filter(question=Question.OWN_LEVEL.value)
+    national = signals.filter(question=Question.NATIONAL.value,
+                              provider_code=pl.col("provider_code").is_in(list(better)))  # fmt: skip
+    worse_all_along = (
+        signals.filter(question=Question.NATIONAL.value)
+        .filter(~pl.col("provider_code").is_in(list(better)))["provider_code"]
+        .n_unique()
+    )
+    by_chart = own.group_by("chart").len().sort("chart").rows()
+    print(
+        f"\nIn the same economy with no failure ({len(providers)} providers, the second year "
+        f"monitored): false alarms per provider-year, every chart of the default: deteriorated "
+        f"{own.height / len(providers):.3f} (by chart: {by_chart}); worse than national "
+        f"{national.height / max(1, len(better & set(providers))):.3f} over the "
+        f"{len(better & set(providers))} providers whose true level is no worse than national. "
+        f"Providers truly worse than national all along that the charts of that question "
+        f"flagged: {worse_all_along} of {len(set(providers) - better)}."
+    )
 
 
 def folder(base: Path, scenario: Scenario) -> Path:
@@ -336,27 +380,28 @@ def report(volume: int, runs: dict, base: Path, args) -> None:
         delays = np.array(list(runs[n]["oracle"].values()))
         cells.append(cell(delays, None))
     print("| Oracle CUSUM (true odds ratio and risks) | " + " | ".join(cells) + " | | |")
+    nat, det = Question.NATIONAL.value, Question.OWN_LEVEL.value
     for method in first["methods"]:
         cells = []
         for n, r in runs.items():
-            flags = r["methods"][method][0]
+            flags = np.logical_or.reduce([f for f, _ in r["methods"][method].values()])
             delays = np.array([first_alarm(flags[r["index"][c]]) for c in r["failing"]])
             cells.append(cell(delays, oracle_medians[n]))
-        own_alarms = own_years = national_alarms = national_years = 0
-        for r in runs.values():
-            flags, by_onset = r["methods"][method]
-            count = onsets if by_onset else (lambda f: int(f.sum()))
-            for code in r["providers"]:
-                if code in r["failing"]:
+        rates = {}
+        for question in (det, nat):
+            alarms = years = 0
+            for r in runs.values():
+                if question not in r["methods"][method]:
                     continue
-                alarms = count(flags[r["index"][code]])
-                own_alarms += alarms
-                own_years += 1
-                if true.get(code, 0.0) <= 0:
-                    national_alarms += alarms
-                    national_years += 1
-        print(f"| {method} | " + " | ".join(cells)
-              + f" | {own_alarms / own_years:.3f} | {national_alarms / national_years:.3f} |")  # fmt: skip
+                flags, by_onset = r["methods"][method][question]
+                for code in r["providers"]:
+                    if code in r["failing"] or (question == nat and true.get(code, 0.0) > 0):
+                        continue
+                    row = flags[r["index"][code]]
+                    alarms += onsets(row) if by_onset else int(row.sum())
+                    years += 1
+            rates[question] = f"{alarms / years:.3f}" if years else "—"
+        print(f"| {method} | " + " | ".join(cells) + f" | {rates[det]} | {rates[nat]} |")
 
 
 def cell(delays: np.ndarray, oracle_median: float | None) -> str:

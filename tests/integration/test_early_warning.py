@@ -48,7 +48,8 @@ def test_the_pipeline_runs_both_questions_on_every_chart(result):
     )
     charts = warning.charts
     assert set(charts["question"]) == {"worse_than_national", "deteriorated"}
-    assert set(charts["chart"]) == {"all", "admission_method", "diagnosis_group"}
+    assert set(charts["chart"]) == {"all", "admission_method", "diagnosis_group",
+                                    "diagnosis_groups"}  # fmt: skip
     # The all-spells chart's observed and expected deaths are the pipeline's own.
     mine = charts.filter(provider_code="RJE", chart="all", question="worse_than_national")
     monthly = result.monthly.filter(
@@ -93,6 +94,20 @@ def test_the_alerts_reach_the_workspace_saying_question_chart_and_how_sure(clien
     assert row["sure"] == pytest.approx(alert.sure) and row["cusum"] == pytest.approx(alert.cusum)
 
 
+def test_an_alert_says_which_spells_its_chart_watches():
+    def where(**kw):
+        return MortalityAlert(question="deteriorated", **kw).where
+
+    assert where(chart="all") == "all spells"
+    assert where(chart="admission_method", chart_value=2) == "emergency admissions"
+    assert where(chart="diagnosis_group", chart_value=17) == "diagnosis group 17"
+    assert (where(chart="diagnosis_groups", chart_value=7, groups="7, 17, 44")
+            == "diagnosis groups 7, 17 and 44 together")  # fmt: skip
+    assert where(chart="diagnosis_groups", chart_value=7, groups="7") == (
+        "diagnosis group 7 among others"
+    )
+
+
 def test_how_sure_is_never_rounded_up_to_certainty():
     alert = MortalityAlert(sure=0.99996, question="deteriorated")
     assert alert.how_sure == "more than 99.9% sure"
@@ -120,7 +135,7 @@ def test_the_command_offers_the_early_warnings_options(economy_dir, tmp_path):
     warning = document["early_warning"]
     assert warning["false_alarm_rate"] == 0.02 and warning["odds_ratios"] == [1.5, 3.0]
     assert warning["monitored"] == {"from": "2022-04", "to": "2023-03"}
-    assert {a["chart"] for a in warning["alerts"]} <= {"all", "diagnosis_group"}
+    assert {a["chart"] for a in warning["alerts"]} <= {"all", "diagnosis_group", "diagnosis_groups"}
     assert {a["odds_ratio"] for a in warning["alerts"]} <= {1.5, 3.0}
     direct = shmi(
         economy_dir / "spells",

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from commissioning.cli import app
-from commissioning.engine.quality.cusum import cusum_reference
+from commissioning.engine.quality.cusum import bank_reference, cusum_reference
 from commissioning.engine.quality.funnel import funnel_reference
 from commissioning.engine.quality.risk import fit_rows
 
@@ -153,9 +153,44 @@ def test_cusum_per_record_with_a_threshold_or_a_false_alarm_rate(patients):
     assert summary["threshold"] > 0 and summary["false_alarm_probability"] <= 0.05
 
 
+def test_cusum_with_a_bank_of_odds_ratios_and_one_threshold(patients):
+    path, frame = patients
+    result = run(
+        "cusum", path, "--risk", "risk", "--outcome", "died", "--threshold", "3",
+        "--group", "provider", "--order", "seq", "--odds-ratios", "1.5,2,3",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["odds_ratios"] == [1.5, 2.0, 3.0] and document["odds_ratio"] is None
+    rbb = frame.filter(pl.col("provider") == "RBB").sort("seq")
+    reference = bank_reference(rbb["died"].to_list(), rbb["risk"].to_list(), 3.0, [1.5, 2, 3])
+    mine = [r for r in document["records"] if r["group"] == "RBB"]
+    np.testing.assert_allclose([r["cusum"] for r in mine], reference.values, atol=1e-9)
+    assert [r["signal"] for r in mine] == reference.signals
+    assert [r["odds_ratio"] for r in mine] == reference.odds_ratios
+    # A bank of one is the single CUSUM.
+    single = bank_reference(rbb["died"].to_list(), rbb["risk"].to_list(), 3.0, [2.0])
+    assert single.values == pytest.approx(
+        cusum_reference(rbb["died"].to_list(), rbb["risk"].to_list(), 3.0).values
+    )
+    chosen = run(
+        "cusum", path, "--risk", "risk", "--outcome", "died", "--false-alarm-rate", "0.05",
+        "--odds-ratios", "1.25,1.5,2,3",
+    )  # fmt: skip
+    assert chosen.exit_code == 0, chosen.output
+    summary = json.loads(chosen.stdout)["groups"][0]
+    assert summary["threshold"] > 0 and summary["false_alarm_probability"] <= 0.05
+    # The stated rate is spent, not left unused: within a few runs of the simulations.
+    assert summary["false_alarm_probability"] >= 0.04
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["cusum", "--risk", "risk", "--outcome", "died", "--threshold", "2",
+          "--odds-ratios", "1,2"], "--odds-ratios: one or more odds ratios, each above 1"),
+        (["cusum", "--risk", "risk", "--outcome", "died", "--threshold", "2",
+          "--odds-ratios", "x"], "--odds-ratios: 'x' is not numbers separated by commas"),
         (["risk", "--outcome", "dead", "--covariates", "age", "--group", "provider"],
          "column 'dead': not in the file"),
         (["risk", "--outcome", "age", "--covariates", "method", "--group", "provider"],

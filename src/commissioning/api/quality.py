@@ -453,8 +453,13 @@ class MortalityAlertOut(Schema):
         description="worse_than_national or deteriorated (its own level); empty for a run of "
         "the all-spells CUSUM alone"
     )
-    chart: str = Field(description="all, admission_method or diagnosis_group")
-    chart_value: int | None = Field(description="The admission method or diagnosis group")
+    chart: str = Field(
+        description="all, admission_method, diagnosis_group or diagnosis_groups (together)"
+    )
+    chart_value: int | None = Field(
+        description="The admission method or diagnosis group (together: the one adding most)"
+    )
+    groups: str = Field(description="Groups together: the groups adding most, largest first")
     odds_ratio: float | None = Field(description="The rise in the odds of death that fits best")
     sure: float | None = Field(
         description="1 − the chance of a signal this large from an in-control provider, "

@@ -384,14 +384,26 @@ def quality_cusum(
         str | None, typer.Option(help="A column of groups, each its own chart")
     ] = None,
     order: Annotated[str | None, typer.Option(help="The column that orders the patients")] = None,
+    odds_ratios: Annotated[
+        str | None,
+        typer.Option(
+            help="A bank of odds ratios, comma-separated, each above 1, instead of --odds-ratio: "
+            "one CUSUM for each with one threshold, for a rise of unknown size (decision 062)"
+        ),
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="json or csv")] = OutputFormat.JSON,
     output: Annotated[Path | None, typer.Option(help="Write to this file, not stdout")] = None,
 ) -> None:
     """Risk-adjusted CUSUM (Steiner): per patient the weight, the CUSUM and whether it
-    signalled, and the VLAD; per group the threshold and the false-alarm rate it implies."""
+    signalled, and the VLAD; per group the threshold and the false-alarm rate it implies.
+    With --odds-ratios, a bank of CUSUMs with one threshold, and per patient the odds ratio
+    of the largest."""
     import polars as pl
 
     from commissioning.engine.quality.cusum import (
+        bank_false_alarm_probability,
+        bank_numpy,
+        bank_threshold_for,
         cusum_numpy,
         false_alarm_probability,
         threshold_for,
@@ -414,6 +426,16 @@ def quality_cusum(
             raise InputError("--false-alarm-rate must be between 0 and 1")
         if odds_ratio <= 0 or odds_ratio == 1:
             raise InputError("--odds-ratio must be more than 0 and not 1")
+        bank = None
+        if odds_ratios is not None:
+            try:
+                bank = [float(r) for r in odds_ratios.split(",")]
+            except ValueError:
+                raise InputError(
+                    f"--odds-ratios: {odds_ratios!r} is not numbers separated by commas"
+                ) from None
+            if any(not r > 1 for r in bank):
+                raise InputError("--odds-ratios: one or more odds ratios, each above 1")
         table = read_table(file)
         require_columns(table, [risk, outcome, group, order])
         p = numeric(table, risk, allow_missing=False)
@@ -438,18 +460,30 @@ def quality_cusum(
     records, summaries = [], []
     for (name,), part in frame.sort("group", "order", "row").group_by("group", maintain_order=True):
         risks = part["risk"].to_numpy()
-        if threshold is None:
-            h, implied = threshold_for(risks, false_alarm_rate, odds_ratio)
+        outcomes = part["outcome"].to_numpy()
+        if bank is not None:
+            if threshold is None:
+                h, implied = bank_threshold_for(risks, false_alarm_rate, bank)
+            else:
+                h, implied = threshold, bank_false_alarm_probability(risks, threshold, bank)
+            banked = bank_numpy(outcomes, risks, h, bank)
+            values, signals, vlad = banked.values, banked.signals, banked.vlad
+            extra = [{"odds_ratio": r} for r in banked.odds_ratios]
         else:
-            h, implied = threshold, false_alarm_probability(risks, threshold, odds_ratio)
-        result = cusum_numpy(part["outcome"].to_numpy(), risks, h, odds_ratio)
+            if threshold is None:
+                h, implied = threshold_for(risks, false_alarm_rate, odds_ratio)
+            else:
+                h, implied = threshold, false_alarm_probability(risks, threshold, odds_ratio)
+            result = cusum_numpy(outcomes, risks, h, odds_ratio)
+            values, signals, vlad = result.values, result.signals, result.vlad
+            extra = [{"weight": w} for w in result.weights]
         summaries.append(
             {
                 "group": name,
                 "patients": part.height,
                 "threshold": h,
                 "false_alarm_probability": implied,
-                "signals": int(sum(result.signals)),
+                "signals": int(sum(signals)),
             }
         )
         for i, row in enumerate(part.iter_rows(named=True)):
@@ -460,15 +494,21 @@ def quality_cusum(
                     "row": row["row"],
                     "risk": row["risk"],
                     "outcome": int(row["outcome"]),
-                    "weight": result.weights[i],
-                    "cusum": result.values[i],
-                    "signal": result.signals[i],
-                    "vlad": result.vlad[i],
+                    **extra[i],
+                    "cusum": values[i],
+                    "signal": signals[i],
+                    "vlad": vlad[i],
                 }
             )
     document = {
-        "method": "risk-adjusted CUSUM (Steiner et al. 2000)",
-        "odds_ratio": odds_ratio,
+        "method": (
+            "risk-adjusted CUSUM (Steiner et al. 2000)"
+            if bank is None
+            else "a bank of risk-adjusted CUSUMs with one threshold (Steiner et al. 2000; "
+            "Han et al. 2007; decision 062)"
+        ),
+        "odds_ratio": odds_ratio if bank is None else None,
+        "odds_ratios": bank,
         "groups": summaries,
         "records": records,
     }

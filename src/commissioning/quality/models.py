@@ -86,6 +86,7 @@ class MortalityAlert(models.Model):
         ALL = "all", "All spells"
         METHOD = "admission_method", "Admission method"
         GROUP = "diagnosis_group", "Diagnosis group"
+        TOGETHER = "diagnosis_groups", "Diagnosis groups together"
 
     run = models.ForeignKey(MortalityRun, on_delete=models.CASCADE, related_name="alerts")
     provider_code = models.CharField(max_length=10)
@@ -100,6 +101,8 @@ class MortalityAlert(models.Model):
     question = models.CharField(max_length=30, choices=Question.choices, blank=True)
     chart = models.CharField(max_length=20, choices=Chart.choices, default=Chart.ALL)
     chart_value = models.IntegerField(null=True, blank=True)  # the method or diagnosis group
+    # Groups together: the groups adding most to the signal, largest first ("7, 17, 44").
+    groups = models.CharField(max_length=60, blank=True)
     odds_ratio = models.FloatField(null=True, blank=True)  # the rise that fits best
     sure = models.FloatField(null=True, blank=True)  # 1 − the family-adjusted chance
 
@@ -114,6 +117,11 @@ class MortalityAlert(models.Model):
         """Which spells the chart watches, in words."""
         if self.chart == self.Chart.GROUP:
             return f"diagnosis group {self.chart_value}"
+        if self.chart == self.Chart.TOGETHER:
+            named = [g.strip() for g in self.groups.split(",") if g.strip()]
+            if len(named) > 1:
+                return f"diagnosis groups {', '.join(named[:-1])} and {named[-1]} together"
+            return f"diagnosis group {named[0]} among others" if named else "diagnosis groups"
         if self.chart == self.Chart.METHOD:
             return {1: "elective admissions", 2: "emergency admissions"}.get(
                 self.chart_value or 0, f"admission method {self.chart_value}"

@@ -130,6 +130,7 @@ def _alerts(result, run, orgs) -> list[MortalityAlert]:
                 question=a["question"],
                 chart=a["chart"],
                 chart_value=a["value"],
+                groups=a.get("groups") or "",
                 odds_ratio=a["odds_ratio"],
                 sure=a["sure"],
             )

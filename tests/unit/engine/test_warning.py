@@ -121,6 +121,15 @@ def test_the_budget_of_each_provider_is_split_between_its_charts():
     assert set(result.charts["question"]) == {q.value for q in Question}
 
 
+def test_without_method_charts_the_groups_keep_their_own_share():
+    rng = np.random.default_rng(6)
+    counts = in_control(5, 24, np.full(5, 40.0), 4, rng)
+    charts = early_warning(counts, WarningOptions(by_method=False)).charts
+    groups = charts.filter(chart="diagnosis_group", question="worse_than_national")
+    shares = groups.group_by("provider_code").agg(pl.col("false_alarm_rate").sum())
+    np.testing.assert_allclose(shares["false_alarm_rate"].to_numpy(), 0.05 * 0.15, rtol=1e-9)
+
+
 def test_a_failure_in_one_diagnosis_group_is_found_and_said_where():
     rng = np.random.default_rng(8)
     counts = in_control(10, 24, np.full(10, 60.0), 8, rng)
@@ -134,6 +143,28 @@ def test_a_failure_in_one_diagnosis_group_is_found_and_said_where():
     assert first["sure"] >= 0.95
     assert first["odds_ratio"] in BANK
     assert first["month"] <= counts.months[17]
+
+
+def test_a_failure_spread_over_several_small_groups_is_found_by_the_groups_together():
+    # 40 groups of about 1.5 expected deaths a month each; at P002 six of them triple their
+    # deaths from the first month monitored. Each alone is small; together they are not.
+    rng = np.random.default_rng(21)
+    counts = in_control(8, 24, np.full(8, 60.0), 40, rng)
+    failing = [3, 9, 14, 22, 30, 37]
+    mean = counts.expected_group[2, 12:, :][:, [g - 1 for g in failing]] * 3
+    counts.observed_group[2, 12:, [g - 1 for g in failing]] = rng.poisson(mean).T
+    counts.observed = counts.observed_group.sum(2)
+    result = early_warning(counts, WarningOptions(by_method=False))
+    together = result.alerts.filter(provider_code="P002", chart="diagnosis_groups")
+    assert together.height >= 1
+    first = together.sort("month").row(0, named=True)
+    named = {int(g) for g in first["groups"].split(", ")}
+    assert len(named & set(failing)) >= 2  # the alert names where the deaths are
+    assert first["value"] in named and first["sure"] >= 0.95
+    alone = result.alerts.filter(provider_code="P002", chart="diagnosis_group")
+    assert alone.height == 0 or alone["month"].min() >= first["month"]
+    # The others' groups together stay quiet.
+    assert result.alerts.filter(chart="diagnosis_groups", provider_code="P005").height == 0
 
 
 def test_a_provider_worse_all_along_is_worse_than_national_but_has_not_deteriorated():

@@ -139,3 +139,101 @@ def threshold_for(
     return round(high, 2), false_alarm_probability(
         risks, round(high, 2), odds_ratio, simulations, seed
     )
+
+
+# --- A bank of CUSUMs with one threshold (the multi-chart of decision 062), patient by patient
+
+
+@dataclass(frozen=True)
+class BankResult:
+    values: list[float]  # max over the bank of the CUSUMs after each patient
+    signals: list[bool]
+    odds_ratios: list[float]  # the member that is largest after each patient
+    vlad: list[float]
+
+
+def bank_reference(
+    outcomes: Sequence[int], risks: Sequence[float], threshold: float, odds_ratios: Sequence[float]
+) -> BankResult:
+    """Patient by patient, in order: one Steiner CUSUM per odds ratio (each above 1), the
+    statistic their maximum, a signal when it reaches ``threshold``, every member then reset.
+    The test oracle of ``bank_numpy``."""
+    x = [0.0] * len(odds_ratios)
+    values, signals, best, vlad = [], [], [], []
+    v = 0.0
+    for y, p in zip(outcomes, risks, strict=True):
+        x = [max(0.0, xk + weight(y, p, r)) for xk, r in zip(x, odds_ratios, strict=True)]
+        top = max(x)
+        values.append(top)
+        best.append(odds_ratios[x.index(top)])
+        signals.append(top >= threshold)
+        if top >= threshold:
+            x = [0.0] * len(odds_ratios)
+        v += p - y
+        vlad.append(v)
+    return BankResult(values, signals, best, vlad)
+
+
+def bank_numpy(outcomes, risks, threshold: float, odds_ratios: Sequence[float]) -> BankResult:
+    """The weights of every member vectorised; the reset-on-signal recursion a short loop."""
+    y = np.asarray(outcomes, dtype=float)
+    p = np.asarray(risks, dtype=float)
+    w = np.stack([weights_numpy(y, p, r) for r in odds_ratios], axis=1)
+    values = np.empty(len(y))
+    signals = np.zeros(len(y), dtype=bool)
+    best = np.empty(len(y))
+    x = np.zeros(len(odds_ratios))
+    for i, step in enumerate(w):
+        x = np.maximum(0.0, x + step)
+        k = int(x.argmax())
+        values[i], best[i] = x[k], odds_ratios[k]
+        if x[k] >= threshold:
+            signals[i] = True
+            x[:] = 0.0
+    return BankResult(values.tolist(), signals.tolist(), best.tolist(), np.cumsum(p - y).tolist())
+
+
+def _bank_maxima(risks, odds_ratios: Sequence[float], simulations: int, seed: int):
+    """The running maximum, over the patients, of the bank's statistic in each of
+    ``simulations`` in-control runs (outcomes drawn from the risks; never reset)."""
+    p = np.asarray(risks, dtype=float)
+    rng = np.random.default_rng(seed)
+    y = rng.random((simulations, len(p))) < p
+    ratios = np.asarray(odds_ratios, dtype=float)
+    log_r = np.log(ratios)
+    x = np.zeros((len(log_r), simulations))
+    top = np.zeros(simulations)
+    for i in range(len(p)):
+        drift = np.log1p((ratios - 1) * p[i])
+        x = np.maximum(0.0, x + y[:, i] * log_r[:, None] - drift[:, None])
+        np.maximum(top, x.max(0), out=top)
+    return top
+
+
+def bank_false_alarm_probability(
+    risks,
+    threshold: float,
+    odds_ratios: Sequence[float],
+    simulations: int = THRESHOLD_SIMULATIONS,
+    seed: int = 1,
+) -> float:
+    """The chance that an in-control provider with this case mix signals at least once
+    (before its first signal a chart is never reset: its running maximum reaches h)."""
+    return float((_bank_maxima(risks, odds_ratios, simulations, seed) >= threshold).mean())
+
+
+def bank_threshold_for(
+    risks,
+    false_alarm_rate: float,
+    odds_ratios: Sequence[float],
+    simulations: int = THRESHOLD_SIMULATIONS,
+    seed: int = 1,
+) -> tuple[float, float]:
+    """The smallest h (to 0.01) whose simulated false-alarm probability over this case mix
+    is at most ``false_alarm_rate``, read off the simulated maxima; and the probability."""
+    if not 0 < false_alarm_rate < 1:
+        raise ValueError("the false-alarm rate is a probability between 0 and 1")
+    top = _bank_maxima(risks, odds_ratios, simulations, seed)
+    h = max(0.01, math.ceil(float(np.quantile(top, 1 - false_alarm_rate, method="higher")) * 100)
+            / 100)  # fmt: skip
+    return h, float((top >= h).mean())

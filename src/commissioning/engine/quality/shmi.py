@@ -63,7 +63,7 @@ from .constants import ODDS_RATIO_ALTERNATIVE, THRESHOLD_SIMULATIONS
 from .funnel import Method, Overdispersion, funnel_numpy
 from .risk import Family, fit_rows
 from .tables import InputError
-from .warning import Counts, WarningOptions, WarningResult, early_warning
+from .warning import Counts, WarningOptions, WarningResult, early_warning, warning_tables
 
 WORKERS = min(4, os.cpu_count() or 1)  # threads for the scoring pass
 SCORING_STEP = 1 << 20  # spells gathered at a time: a few MB of temporaries per thread
@@ -515,6 +515,18 @@ def shmi(
     deaths = counts[1::2].astype(np.float64)
     spells = counts[0::2] + counts[1::2]
 
+    # The early warning's in-control tables depend only on the options and the months: they
+    # are simulated on the other core while the models are fitted on this one.
+    tables = None
+    if options.warning is not None:
+        monitor = min(options.reporting_months, months)
+        tables = threading.Thread(
+            target=warning_tables,
+            args=(monitor, min(options.warning.baseline_months, months - monitor),
+                  options.warning),
+            daemon=True,
+        )  # fmt: skip
+        tables.start()
     # Fit every diagnosis group's model on the cells.
     models = fit_grid(spells.reshape(grid.shape), deaths.reshape(grid.shape), grid)
     risk = models.probabilities().ravel()
@@ -643,6 +655,8 @@ def shmi(
     # Early warning: every chart of every provider, both questions (decision 062).
     warning = None
     if options.warning is not None:
+        if tables is not None:
+            tables.join()
         group_axis = grid.axes[0]
         warning = early_warning(
             Counts(

@@ -59,9 +59,19 @@ import polars as pl
 
 BANK = (1.25, 1.5, 2.0, 3.0)  # odds ratios the charts' CUSUMs look for
 DEFAULT_FALSE_ALARM_RATE = 0.05  # per provider-year and question, across all its charts
-SHARES = (0.5, 0.2, 0.3)  # of the budget: all spells, admission methods, diagnosis groups
+# Of the budget: all spells, admission methods, each diagnosis group, the groups together.
+SHARES = (0.4, 0.15, 0.15, 0.3)
+TOGETHER_P0 = 0.1  # the share of a provider's groups a concentrated failure is expected in
+# Each group's CUSUM in the groups-together chart tests this odds ratio (the bank's member
+# nearest to it): a fixed alternative, as Mei's sum of local CUSUMs, because the smaller
+# members wander above 0 in control and, summed over a hundred groups, would drown a signal.
+TOGETHER_ODDS_RATIO = 3.0
+TOGETHER_MIN_MONTHLY = 0.5  # expected deaths a month for a group to join its provider's sum
+TOGETHER_MAX_GROUPS = 60  # the most groups in one provider's sum (the largest; for speed)
+TOGETHER_DRAWS = 600  # in-control runs of a provider's groups-together chart
 MIN_EXPECTED = 2.0  # expected deaths in the monitored months for a method or group chart
 BASELINE_MONTHS = 12  # months before monitoring that give a provider's own level
+OWN_LEVEL_Z = 1.645  # its method and group charts test against the own level's upper 95% bound
 SIMULATIONS = 4000
 TAIL_EXCEEDANCES = 40  # simulated runs beyond a quantile for it to be read off directly
 GRID = np.geomspace(0.01, 5000.0, 41)  # monthly expected deaths of the table
@@ -84,11 +94,13 @@ class Chart(StrEnum):
     ALL = "all"
     METHOD = "admission_method"
     GROUP = "diagnosis_group"
+    TOGETHER = "diagnosis_groups"
 
     @property
     def label(self) -> str:
         return {"all": "All spells", "admission_method": "Admission method",
-                "diagnosis_group": "Diagnosis group"}[self.value]  # fmt: skip
+                "diagnosis_group": "Diagnosis group",
+                "diagnosis_groups": "Diagnosis groups together"}[self.value]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -97,7 +109,7 @@ class WarningOptions:
     odds_ratios: tuple[float, ...] = BANK
     monitor_months: int = 12
     baseline_months: int = BASELINE_MONTHS
-    shares: tuple[float, float, float] = SHARES
+    shares: tuple[float, float, float, float] = SHARES
     min_expected: float = MIN_EXPECTED
     by_method: bool = True
     by_group: bool = True
@@ -116,8 +128,8 @@ class WarningOptions:
             raise ValueError("monitor_months: at least 1")
         if self.simulations < 10 * TAIL_EXCEEDANCES:
             raise ValueError(f"simulations: at least {10 * TAIL_EXCEEDANCES}")
-        if abs(sum(self.shares) - 1) > 1e-9 or min(self.shares) < 0:
-            raise ValueError("shares: three parts of the budget adding up to 1")
+        if len(self.shares) != 4 or abs(sum(self.shares) - 1) > 1e-9 or min(self.shares) < 0:
+            raise ValueError("shares: four parts of the budget adding up to 1")
 
 
 # --- The statistic -----------------------------------------------------------------------------
@@ -179,13 +191,17 @@ def simulate_peaks(
     odds_ratios: tuple[float, ...],
     simulations: int,
     rng: np.random.Generator,
+    paths: np.ndarray | None = None,
+    path_member: int = 0,
 ) -> np.ndarray:
     """For each chart (rows of ``expected``: its monitored months' deaths expected under the
     national model; ``level``: the ratio c it is tested against), the largest statistic of
     ``simulations`` in-control runs (deaths Poisson(c·E_m); never reset, as a chart before its
     first signal), sorted. With ``baseline`` (each chart's expected deaths in its baseline
     months) c is re-estimated in every run from simulated baseline deaths, as the real chart
-    estimates it; without, c is known (the national model's 1)."""
+    estimates it; without, c is known (the national model's 1). Given ``paths`` (charts ×
+    simulations × months), each run's CUSUM for the bank's member ``path_member`` is written
+    into it month by month."""
     expected = np.asarray(expected, dtype=float)
     level = np.asarray(level, dtype=float)
     charts, months = expected.shape
@@ -213,7 +229,9 @@ def simulate_peaks(
                 x[k] += deaths * log_r[k]
                 x[k] -= drift * excess[k]
                 np.maximum(x[k], 0.0, out=x[k])
-                np.maximum(top, x[k], out=top)
+            if paths is not None:
+                paths[lo : lo + step, :, m] = x[path_member]
+            np.maximum(top, np.maximum.reduce(x), out=top)
         peaks[lo : lo + step] = np.sort(top, axis=1)
     return peaks
 
@@ -266,6 +284,19 @@ class Table:
 
     peaks: np.ndarray  # (len(GRID), simulations), sorted
     slopes: np.ndarray  # (len(GRID),)
+    # Each run's CUSUM for the together member month by month, as it adds to a
+    # groups-together chart: log(1 − p0 + p0·e^X) (len(GRID), simulations, months), float32.
+    together: np.ndarray
+
+    def together_peaks(self, mean: np.ndarray, draws: int, rng: np.random.Generator):
+        """The sorted largest statistics of ``draws`` in-control runs of a groups-together
+        chart whose groups' mean monthly levels are ``mean``: each group's run drawn from the
+        table's runs at the nearest grid volume, independently (the groups' deaths are)."""
+        logs = np.log(GRID)
+        nearest = np.abs(np.log(np.clip(mean, GRID[0], GRID[-1]))[:, None] - logs).argmin(1)
+        runs = rng.integers(0, self.together.shape[1], size=(len(mean), draws))
+        summed = self.together[nearest[:, None], runs].sum(0)  # float32: 60 terms at most
+        return np.sort(summed.max(1).astype(np.float64))
 
     def thresholds(self, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
         return self._interpolate(
@@ -291,6 +322,11 @@ class Table:
         return out
 
 
+def together_member(odds_ratios: tuple[float, ...]) -> int:
+    """The bank's member whose CUSUM each group adds to its groups-together chart."""
+    return int(np.argmin(np.abs(np.log(odds_ratios) - math.log(TOGETHER_ODDS_RATIO))))
+
+
 @functools.lru_cache(maxsize=8)
 def table(
     months: int,
@@ -306,9 +342,20 @@ def table(
     expected = np.repeat(GRID[:, None], months, axis=1)
     baseline = GRID * baseline_months if baseline_months else None
     level = np.ones(len(GRID))
-    peaks = simulate_peaks(expected, level, baseline, odds_ratios, simulations, rng)
+    paths = np.empty((len(GRID), simulations, months), dtype=np.float32)
+    member = together_member(odds_ratios)
+    peaks = simulate_peaks(expected, level, baseline, odds_ratios, simulations, rng, paths, member)
     slopes = np.array([tail_slope(row, known=baseline is None) for row in peaks])
-    return Table(peaks, slopes)
+    together = np.logaddexp(np.log1p(-TOGETHER_P0), np.log(TOGETHER_P0) + paths)
+    return Table(peaks, slopes, together.astype(np.float32))
+
+
+def warning_tables(monitor: int, baseline_months: int, options: WarningOptions) -> None:
+    """Make (and keep) the tables ``early_warning`` will read, ahead of it."""
+    bank = tuple(options.odds_ratios)
+    table(monitor, None, bank, options.simulations, options.seed)
+    if baseline_months:
+        table(monitor, baseline_months, bank, options.simulations, options.seed)
 
 
 # --- Every chart of every provider ------------------------------------------------------------
@@ -362,7 +409,9 @@ def early_warning(counts: Counts, options: WarningOptions | None = None) -> Warn
 
     rows: dict[str, list] = {k: [] for k in ("provider", "chart", "value", "share")}
     observed_rows, expected_rows, base_o, base_e = [], [], [], []
-    for position, (kind, values, o, e) in enumerate(kinds):
+    position_of = {Chart.ALL: 0, Chart.METHOD: 1, Chart.GROUP: 2}
+    for kind, values, o, e in kinds:
+        position = position_of[kind]
         assert o is not None and e is not None
         mon = e[:, window].sum(1)  # (P, V)
         eligible = (mon >= options.min_expected) if kind != Chart.ALL else (mon > 0)
@@ -392,68 +441,65 @@ def early_warning(counts: Counts, options: WarningOptions | None = None) -> Warn
     alpha = options.false_alarm_rate * share
 
     questions = [Question.NATIONAL] + ([Question.OWN_LEVEL] if base_months else [])
+    main = chart == Chart.ALL
+    known = table(monitor, None, tuple(options.odds_ratios), options.simulations, options.seed)
     chart_frames, month_frames = [], []
     for question in questions:
         if question == Question.NATIONAL:
             level_factor = np.ones(len(chart))
-            baseline = None
+            grid = known
         else:
-            level_factor = (baseline_o + 1) / (baseline_e + 1)
-            baseline = baseline_e
+            # The provider's own level, from all its spells, for every chart it has: a
+            # method's or a group's own level estimated from its own deaths would be far
+            # less certain, and the thresholds that allow for it far higher (decision 062).
+            own = np.ones(len(counts.providers))
+            own[provider[main]] = (baseline_o[main] + 1) / (baseline_e[main] + 1)
+            # Its other charts are tested against the level's upper 95% bound (one-sided,
+            # on the log scale, SE 1/√(O_b + 1)), so its uncertainty, which they share, cannot
+            # make them signal more often than their thresholds say.
+            upper = np.ones(len(counts.providers))
+            upper[provider[main]] = np.exp(OWN_LEVEL_Z / np.sqrt(baseline_o[main] + 1))
+            level_factor = np.where(main, own[provider], (own * upper)[provider])
+            grid = table(
+                monitor, base_months, tuple(options.odds_ratios), options.simulations,
+                options.seed,
+            )  # fmt: skip
         level = expected * level_factor[:, None]
-        grid = table(
-            monitor,
-            base_months if baseline is not None else None,
-            tuple(options.odds_ratios),
-            options.simulations,
-            options.seed,
-        )
         means = level.mean(1)
-        h = grid.thresholds(means, alpha)
+        # The all-spells chart's threshold allows for estimating the own level; the others'
+        # take it as known (it is estimated on many more deaths than theirs).
+        h = np.where(main, grid.thresholds(means, alpha), known.thresholds(means, alpha))
         statistic, best, signal = bank_cusum(observed, level, h, options.odds_ratios)
         # How sure each signal is (only signals: other months are not claims).
         hit, when = np.nonzero(signal)
-        chance = grid.chance(means[hit], statistic[hit, when])
+        chance = np.where(
+            main[hit],
+            grid.chance(means[hit], statistic[hit, when]),
+            known.chance(means[hit], statistic[hit, when]),
+        )
         sure = np.full(statistic.shape, np.nan)
         sure[hit, when] = 1 - np.minimum(1.0, chance * options.false_alarm_rate / alpha[hit])
         codes = np.array(counts.providers, dtype=object)[provider]
-        chart_frames.append(
-            pl.DataFrame(
-                {
-                    "provider_code": codes.tolist(),
-                    "question": [question.value] * len(chart),
-                    "chart": [c.value for c in chart],
-                    "value": _values(value),
-                    "level": level_factor,
-                    "observed": observed.sum(1),
-                    "expected": expected.sum(1),
-                    "false_alarm_rate": alpha,
-                    "threshold": h,
-                }
-            )
-        )
         bank = np.asarray(options.odds_ratios)
-        month_frames.append(
-            pl.DataFrame(
-                {
-                    "provider_code": np.repeat(codes, monitor).tolist(),
-                    "question": [question.value] * (len(chart) * monitor),
-                    "chart": np.repeat([c.value for c in chart], monitor).tolist(),
-                    "value": _values(np.repeat(value, monitor)),
-                    "month": counts.months[first:] * len(chart),
-                    "observed": observed.ravel(),
-                    "expected": level.ravel(),
-                    "statistic": statistic.ravel(),
-                    "threshold": np.repeat(h, monitor),
-                    "odds_ratio": bank[best.ravel()],
-                    "signal": signal.ravel(),
-                    "sure": sure.ravel(),
-                }
+        frames = _frames(
+            codes, question, chart, value, level_factor, observed, expected, level, alpha, h,
+            statistic, bank[best], signal, sure, counts.months[first:],
+        )  # fmt: skip
+        if (chart == Chart.GROUP).any():
+            extra = _together(
+                counts, question, options, known, chart, provider, value, observed, level, first
             )
-        )
+            frames = [
+                pl.concat([a, b], how="diagonal_relaxed")
+                for a, b in zip(frames, extra, strict=True)
+            ]
+        chart_frames.append(frames[0])
+        month_frames.append(frames[1])
     months = pl.concat(month_frames).with_columns(pl.col("sure").fill_nan(None))
     return WarningResult(
-        charts=pl.concat(chart_frames),
+        charts=pl.concat(chart_frames, how="diagonal_relaxed").with_columns(
+            pl.col("level").fill_nan(None)
+        ),
         months=months,
         alerts=months.filter(pl.col("signal")).drop("signal"),
         monitored=(counts.months[first], counts.months[-1]),
@@ -461,6 +507,120 @@ def early_warning(counts: Counts, options: WarningOptions | None = None) -> Warn
             (counts.months[first - base_months], counts.months[first - 1]) if base_months else None
         ),
     )
+
+
+def _frames(
+    codes, question, chart, value, level_factor, observed, expected, level, alpha, h,
+    statistic, odds_ratio, signal, sure, months,
+) -> list[pl.DataFrame]:  # fmt: skip
+    """The charts and their months as frames."""
+    monitor = len(months)
+    kinds = [c.value for c in chart]
+    return [
+        pl.DataFrame(
+            {
+                "provider_code": codes.tolist(),
+                "question": [question.value] * len(chart),
+                "chart": kinds,
+                "value": _values(value),
+                "level": level_factor,
+                "observed": observed.sum(1),
+                "expected": expected.sum(1),
+                "false_alarm_rate": alpha,
+                "threshold": h,
+            }
+        ),
+        pl.DataFrame(
+            {
+                "provider_code": np.repeat(codes, monitor).tolist(),
+                "question": [question.value] * (len(chart) * monitor),
+                "chart": np.repeat(kinds, monitor).tolist(),
+                "value": _values(np.repeat(value, monitor)),
+                "month": list(months) * len(chart),
+                "observed": observed.ravel(),
+                "expected": level.ravel(),
+                "statistic": statistic.ravel(),
+                "threshold": np.repeat(h, monitor),
+                "odds_ratio": odds_ratio.ravel(),
+                "signal": signal.ravel(),
+                "sure": sure.ravel(),
+            }
+        ),
+    ]
+
+
+def _together(
+    counts: Counts, question: Question, options: WarningOptions, grid: Table,
+    chart: np.ndarray, provider: np.ndarray, value: np.ndarray, observed: np.ndarray,
+    level: np.ndarray, first: int,
+) -> list[pl.DataFrame]:  # fmt: skip
+    """Each provider's diagnosis groups together (Mei 2010; Xie & Siegmund 2013): the sum
+    over its groups of log(1 − p0 + p0·e^{X_g}), X_g each group's CUSUM for R = 2, so
+    a failure spread over several groups adds up where each group's chart alone is too small
+    to signal. The groups' statistics restart when the sum signals."""
+    rows = np.flatnonzero((chart == Chart.GROUP) & (level.mean(1) >= TOGETHER_MIN_MONTHLY))
+    # Each provider's largest groups (by expected deaths) join its sum, at most
+    # TOGETHER_MAX_GROUPS: a failure in a smaller group is left to that group's own chart.
+    order = rows[np.lexsort((-level[rows].mean(1), provider[rows]))]
+    starts = np.searchsorted(provider[order], provider[order], side="left")
+    rows = np.sort(order[np.arange(len(order)) - starts < TOGETHER_MAX_GROUPS])
+    owners, position, sizes = np.unique(provider[rows], return_inverse=True, return_counts=True)
+    keep = sizes[position] >= 2  # groups together need two groups
+    rows, position = rows[keep], position[keep]
+    owners, position = np.unique(provider[rows], return_inverse=True)
+    n, monitor = len(owners), observed.shape[1]
+    rng = np.random.default_rng([options.seed, 7, len(question.value)])
+    alpha = np.full(n, options.false_alarm_rate * options.shares[3])
+    means = level[rows].mean(1)
+    peaks, h, slopes = [], np.empty(n), np.empty(n)
+    for i in range(n):
+        mine = position == i
+        peaks.append(grid.together_peaks(means[mine], TOGETHER_DRAWS, rng))
+        slopes[i] = tail_slope(peaks[i], known=False)
+        h[i] = tail_threshold(peaks[i], alpha[i : i + 1], slopes[i])[0]
+    log_r = np.log(np.asarray(options.odds_ratios))
+    excess = np.asarray(options.odds_ratios) - 1
+    member = together_member(tuple(options.odds_ratios))
+    x = np.zeros((len(log_r), len(rows)))
+    statistic = np.zeros((n, monitor))
+    signal = np.zeros((n, monitor), dtype=bool)
+    sure = np.full((n, monitor), np.nan)
+    odds_ratio = np.full((n, monitor), np.nan)
+    groups: list[list[str | None]] = [[None] * monitor for _ in range(n)]
+    top = np.full((n, monitor), -1)
+    o, lam = observed[rows], level[rows]
+    for m in range(monitor):
+        x = np.maximum(0.0, x + o[None, :, m] * log_r[:, None] - lam[None, :, m] * excess[:, None])
+        each = x[member]
+        part = np.logaddexp(np.log1p(-TOGETHER_P0), np.log(TOGETHER_P0) + each)
+        statistic[:, m] = np.bincount(position, weights=part, minlength=n)
+        signal[:, m] = statistic[:, m] >= h
+        for i in np.flatnonzero(signal[:, m]).tolist():
+            mine = np.flatnonzero(position == i)
+            order = mine[np.argsort(-each[mine])]
+            lead = [int(value[rows[j]]) for j in order[:5] if each[j] > 0]
+            groups[i][m] = ", ".join(map(str, lead))
+            top[i, m] = lead[0] if lead else -1
+            odds_ratio[i, m] = options.odds_ratios[member]
+            chance = tail_chance(peaks[i], statistic[i, m : m + 1], slopes[i])[0]
+            sure[i, m] = 1 - min(1.0, chance * options.false_alarm_rate / alpha[i])
+        x[:, signal[position, m]] = 0.0
+    codes = np.array(counts.providers, dtype=object)[owners]
+    months = counts.months[first:]
+    observed_sum = np.stack([np.bincount(position, weights=o[:, m], minlength=n)
+                             for m in range(monitor)], axis=1)  # fmt: skip
+    level_sum = np.stack([np.bincount(position, weights=lam[:, m], minlength=n)
+                          for m in range(monitor)], axis=1)  # fmt: skip
+    charts, monthly = _frames(
+        codes, question, np.array([Chart.TOGETHER] * n, dtype=object), np.full(n, -1),
+        np.full(n, np.nan), observed_sum, level_sum, level_sum, alpha, h, statistic,
+        odds_ratio, signal, sure, months,
+    )  # fmt: skip
+    monthly = monthly.with_columns(
+        pl.Series("value", top.ravel()).replace(-1, None),
+        pl.Series("groups", [g for row in groups for g in row], dtype=pl.String),
+    )
+    return [charts, monthly]
 
 
 def _values(value: np.ndarray) -> pl.Series:
