@@ -189,8 +189,9 @@ def _mortality(alerts):
          "cusum": [5.1] * len(alerts), "threshold": [4.5] * len(alerts)}
     )  # fmt: skip
     result = SimpleNamespace(reporting_period=("2025-04", "2026-03"), spells=2000, phi=1.0,
-                             tau2=0.0, kept=2, providers=providers, alerts=rows)  # fmt: skip
-    options = SimpleNamespace(odds_ratio=2.0, false_alarm_rate=0.001)
+                             tau2=0.0, kept=2, providers=providers, alerts=rows,
+                             warning=None)  # fmt: skip
+    options = SimpleNamespace(odds_ratio=2.0, false_alarm_rate=0.001, warning=None)
     return q.load_mortality(result, options, "test spells", SYSTEM)
 
 
