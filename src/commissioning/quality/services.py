@@ -116,39 +116,27 @@ def load_mortality(result, options, source: str, actor) -> MortalityRun:
 
 def _alerts(result, run, orgs) -> list[MortalityAlert]:
     """The early warning's signals (decision 062) where it ran, else the all-spells CUSUM's."""
-    if result.warning is not None:
-        return [
-            MortalityAlert(
-                run=run,
-                provider_code=a["provider_code"],
-                provider_id=orgs.get(a["provider_code"]),
-                month=dt.date.fromisoformat(f"{a['month']}-01"),
-                observed=a["observed"],
-                expected=a["expected"],
-                cusum=a["statistic"],
-                threshold=a["threshold"],
-                question=a["question"],
-                chart=a["chart"],
-                chart_value=a["value"],
-                groups=a.get("groups") or "",
-                odds_ratio=a["odds_ratio"],
-                sure=a["sure"],
-            )
-            for a in result.warning.alerts.iter_rows(named=True)
-        ]
-    return [
-        MortalityAlert(
+
+    def alert(a: dict, statistic: str, **more) -> MortalityAlert:
+        return MortalityAlert(
             run=run,
             provider_code=a["provider_code"],
             provider_id=orgs.get(a["provider_code"]),
             month=dt.date.fromisoformat(f"{a['month']}-01"),
             observed=a["observed"],
             expected=a["expected"],
-            cusum=a["cusum"],
+            cusum=a[statistic],
             threshold=a["threshold"],
+            **more,
         )
-        for a in result.alerts.iter_rows(named=True)
-    ]
+
+    if result.warning is None:
+        return [alert(a, "cusum") for a in result.alerts.iter_rows(named=True)]
+    return [
+        alert(a, "statistic", question=a["question"], chart=a["chart"], chart_value=a["value"],
+              groups=a.get("groups") or "", odds_ratio=a["odds_ratio"], sure=a["sure"])
+        for a in result.warning.alerts.iter_rows(named=True)
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
