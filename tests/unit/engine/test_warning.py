@@ -110,6 +110,49 @@ def test_in_control_providers_raise_no_more_false_alarms_than_the_budget(questio
     assert rate >= 0.01
 
 
+def bernoulli_in_control(providers, months, rng):
+    """Deaths of spells at risks from 0.5% to 40% (the national model's, unchanged): each
+    diagnosis group's deaths binomial, so a month's deaths vary less than a Poisson count."""
+    risks = np.array([0.005, 0.02, 0.08, 0.2, 0.4])
+    spells = rng.integers(100, 600, size=(providers, 1, len(risks))) * np.ones((1, months, 1))
+    spells = spells.astype(np.int64)
+    observed_group = rng.binomial(spells, risks).astype(float)
+    expected_group = spells * risks
+    variance_group = spells * risks * (1 - risks)
+    return Counts(
+        providers=[f"P{i:03d}" for i in range(providers)],
+        months=[f"{2021 + (3 + m) // 12}-{(3 + m) % 12 + 1:02d}" for m in range(months)],
+        observed=observed_group.sum(2),
+        expected=expected_group.sum(2),
+        variance=variance_group.sum(2),
+        groups=list(range(1, len(risks) + 1)),
+        observed_group=observed_group,
+        expected_group=expected_group,
+        variance_group=variance_group,
+    )
+
+
+@pytest.mark.parametrize("question", list(Question))
+def test_thresholds_allow_for_deaths_varying_less_than_poisson(question):
+    # Spells' deaths are Bernoulli: a month's deaths have variance Σp(1 − p), here about 0.75
+    # of a Poisson count's. Thresholds scaled by that dispersion still keep false alarms within
+    # the budget, and spend more of it than thresholds that take the deaths as Poisson.
+    rng = np.random.default_rng(21)
+    counts = bernoulli_in_control(1000, 24, rng)
+    share = 1 - counts.variance.sum() / counts.expected.sum()
+    assert 0.2 < share < 0.3  # the dispersion φ = 1 − Σp²/Σp this test is about
+    options = WarningOptions(simulations=2000, seed=5)
+    rates = {}
+    for name, variance in (("dispersed", True), ("poisson", False)):
+        if not variance:
+            counts.variance = counts.variance_group = None
+        alerts = early_warning(counts, options).alerts.filter(question=question.value)
+        rates[name] = alerts["provider_code"].n_unique() / 1000
+    assert rates["dispersed"] <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / 1000)
+    assert rates["dispersed"] >= 0.015
+    assert rates["dispersed"] > rates["poisson"]
+
+
 def test_the_budget_of_each_provider_is_split_between_its_charts():
     rng = np.random.default_rng(2)
     counts = in_control(20, 24, rng.uniform(20, 60, 20), 5, rng)

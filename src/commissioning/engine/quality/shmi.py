@@ -540,8 +540,10 @@ def shmi(
     method_of = (cell // math.prod(grid.shape[method_at + 1 :])) % method_axis.size
     kinds = grid.shape[0] * method_axis.size  # diagnosis group × admission method
     per_cell = np.column_stack(
-        [risk, np.log1p((options.odds_ratio - 1) * risk), group_of * method_axis.size + method_of]
-    )
+        [risk, np.log1p((options.odds_ratio - 1) * risk), group_of * method_axis.size + method_of,
+         risk * (1 - risk)]  # the variance of a spell's death: the early warning's dispersion
+    )  # fmt: skip
+    spread = options.warning is not None
     tick("fitting")
 
     # Pass 2: each spell's risk gathered by its key; deaths and expected deaths summed per
@@ -553,7 +555,8 @@ def shmi(
     lock = threading.Lock()
 
     def score(lo: int, hi: int) -> dict[str, np.ndarray]:
-        part = {name: np.zeros(size * kinds) for name in ("spells", "observed", "expected")}
+        names = ("spells", "observed", "expected") + (("variance",) if spread else ())
+        part = {name: np.zeros(size * kinds) for name in names}
         part["log"] = np.zeros(size)
         for start in range(lo, hi, SCORING_STEP):
             here = slice(start, min(start + SCORING_STEP, hi))
@@ -564,6 +567,8 @@ def shmi(
             part["spells"] += both[0::2] + both[1::2]
             part["observed"] += both[1::2]
             part["expected"] += np.bincount(fine, weights=terms[:, 0], minlength=size * kinds)
+            if spread:
+                part["variance"] += np.bincount(fine, weights=terms[:, 3], minlength=size * kinds)
             part["log"] += np.bincount(slot, weights=terms[:, 1], minlength=size)
             with lock:
                 tick("scoring", here.stop - here.start)
@@ -578,9 +583,9 @@ def shmi(
     codes = list(index)
     detail = {
         k: sums[k].reshape(len(codes), months, grid.shape[0], method_axis.size)
-        for k in ("spells", "observed", "expected")
+        for k in ("spells", "observed", "expected") + (("variance",) if spread else ())
     }
-    shaped = {k: v.sum((2, 3)) for k, v in detail.items()}
+    shaped = {k: v.sum((2, 3)) for k, v in detail.items() if k != "variance"}
     shaped["log"] = sums["log"].reshape(len(codes), months)
 
     # SHMI and banding over the reporting period.
@@ -670,6 +675,9 @@ def shmi(
                 groups=list(range(group_axis.low, group_axis.low + group_axis.size)),
                 observed_group=detail["observed"].sum(3),
                 expected_group=detail["expected"].sum(3),
+                variance=detail["variance"].sum((2, 3)),
+                variance_method=detail["variance"].sum(2),
+                variance_group=detail["variance"].sum(3),
             ),
             replace(options.warning, monitor_months=options.reporting_months),
         )

@@ -26,21 +26,28 @@ the change point and a grid of effect sizes, Lorden 1971), with one threshold h;
 resets every CUSUM of the chart. The bank member that is largest says how large a rise fits.
 A month's deaths are counted as Poisson(λ_m): for spells each with risk p the exact
 Poisson-binomial has a smaller variance, and ln(1 + (R − 1)p) < (R − 1)p, so the Poisson
-statistic is slightly conservative (fewer false alarms than stated, a relative error of about
-p(R − 1)/2 in the drift).
+statistic is slightly conservative in its drift (a relative error of about p(R − 1)/2).
+
+Its thresholds are not: a month's deaths have variance Σp(1 − p) = φ·λ with φ = 1 − Σp²/Σp
+(0.87 in the synthetic economy; less where a chart's deaths come from high-risk spells), and
+a chart calibrated as if they were Poisson spends only part of its budget. Scaling the
+deaths by 1/φ gives a count with the mean and the variance of a Poisson(λ/φ) one, and the
+statistic scales with it (each increment is φ times that count's increment), so a chart's
+threshold is φ times the Poisson table's at λ/φ, and its chances read there at X/φ (the
+quasi-Poisson scaling; decision 062). φ comes from the risks the national model gives each
+spell (``Counts.variance``); without them φ = 1.
 
 Thresholds: a false-alarm budget α per provider-year and question (0.05 by default) is split
 between the provider's charts (Bonferroni: the chance that any of its charts signals in the
-year is at most α): half to the all-spells chart, a fifth to the admission-method charts and the
-rest to the diagnosis-group charts, each share divided between a kind's charts in proportion to
-their expected deaths. The chance that an in-control chart's statistic reaches h in the
-monitored months is simulated: exactly over the all-spells chart's own months, and for the
-method and group charts from a table simulated in the same run over a grid of constant monthly
-expected deaths, interpolated. For the own level each simulated run re-estimates c from
-simulated baseline deaths, so the threshold allows for not knowing the level. Beyond what the
-simulations see, the tail is extended as e^{−h}: each CUSUM is a log-likelihood ratio, whose
-increments W have E[e^W] = 1 in control, so the chance of climbing h decays as e^{−h}
-(Cramér–Lundberg; Siegmund 1985).
+year is at most α): 0.4 to the all-spells chart, 0.15 to the admission-method charts, 0.15 to
+the diagnosis-group charts (each divided between a kind's charts in proportion to their expected
+deaths) and 0.3 to the groups-together chart. The chance that an in-control chart's statistic
+reaches h in the monitored months is read from a table simulated once per process over a grid
+of constant monthly expected deaths, interpolated. For the own level each simulated run
+re-estimates c from simulated baseline deaths, so the threshold allows for not knowing it.
+Beyond what the simulations see, the tail is extended as e^{−h}: each CUSUM is a log-likelihood
+ratio, whose increments W have E[e^W] = 1 in control, so the chance of climbing h decays as
+e^{−h} (Cramér–Lundberg; Siegmund 1985).
 
 "How sure" of a signal: 1 − the chance that the chart, in control, reaches the statistic in
 the monitored months, scaled by the chart's share of the budget (the same Bonferroni
@@ -61,6 +68,7 @@ BANK = (1.25, 1.5, 2.0, 3.0)  # odds ratios the charts' CUSUMs look for
 DEFAULT_FALSE_ALARM_RATE = 0.05  # per provider-year and question, across all its charts
 # Of the budget: all spells, admission methods, each diagnosis group, the groups together.
 SHARES = (0.4, 0.15, 0.15, 0.3)
+MIN_DISPERSION = 0.2  # the least φ a chart is given (its thresholds scale with it)
 TOGETHER_P0 = 0.1  # the share of a provider's groups a concentrated failure is expected in
 # Each group's CUSUM in the groups-together chart tests this odds ratio (the bank's member
 # nearest to it): a fixed alternative, as Mei's sum of local CUSUMs, because the smaller
@@ -298,15 +306,25 @@ class Table:
         summed = self.together[nearest[:, None], runs].sum(0)  # float32: 60 terms at most
         return np.sort(summed.max(1).astype(np.float64))
 
-    def thresholds(self, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-        return self._interpolate(
-            mean, alpha, lambda j, a: tail_threshold(self.peaks[j], a, float(self.slopes[j]))
-        )
+    def thresholds(
+        self, mean: np.ndarray, alpha: np.ndarray, phi: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Each chart's threshold: φ times the Poisson table's at λ/φ (φ = 1: Poisson)."""
+        phi = np.ones(len(mean)) if phi is None else np.asarray(phi, dtype=float)
+        return phi * self._interpolate(
+            mean / phi, alpha,
+            lambda j, a: tail_threshold(self.peaks[j], a, float(self.slopes[j])),
+        )  # fmt: skip
 
-    def chance(self, mean: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def chance(
+        self, mean: np.ndarray, values: np.ndarray, phi: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The in-control chance of each chart reaching ``values``: the table's at λ/φ, X/φ."""
+        phi = np.ones(len(mean)) if phi is None else np.asarray(phi, dtype=float)
         return self._interpolate(
-            mean, values, lambda j, v: tail_chance(self.peaks[j], v, float(self.slopes[j]))
-        )
+            mean / phi, np.asarray(values, dtype=float) / phi,
+            lambda j, v: tail_chance(self.peaks[j], v, float(self.slopes[j])),
+        )  # fmt: skip
 
     def _interpolate(self, mean, argument, read) -> np.ndarray:
         logs = np.log(GRID)
@@ -376,6 +394,11 @@ class Counts:
     groups: list[int] = field(default_factory=list)
     observed_group: np.ndarray | None = None  # (P, M, G)
     expected_group: np.ndarray | None = None
+    # The variance of the deaths under the national model, Σp(1 − p), in the same shapes
+    # (none: counted as Poisson, variance = expected).
+    variance: np.ndarray | None = None
+    variance_method: np.ndarray | None = None
+    variance_group: np.ndarray | None = None
 
 
 @dataclass
@@ -399,18 +422,22 @@ def early_warning(counts: Counts, options: WarningOptions | None = None) -> Warn
     base = slice(first - base_months, first)
 
     # Every chart as rows: (provider index, kind, value, observed (M), expected (M), baseline).
-    kinds: list[tuple[Chart, list[int], np.ndarray | None, np.ndarray | None]] = [
-        (Chart.ALL, [0], counts.observed[:, :, None], counts.expected[:, :, None])
-    ]
+    Kind = tuple[Chart, list[int], np.ndarray | None, np.ndarray | None, np.ndarray | None]
+    kinds: list[Kind] = [
+        (Chart.ALL, [0], counts.observed[:, :, None], counts.expected[:, :, None],
+         None if counts.variance is None else counts.variance[:, :, None])
+    ]  # fmt: skip
     if options.by_method and counts.observed_method is not None:
-        kinds.append((Chart.METHOD, counts.methods, counts.observed_method, counts.expected_method))
+        kinds.append((Chart.METHOD, counts.methods, counts.observed_method,
+                      counts.expected_method, counts.variance_method))  # fmt: skip
     if options.by_group and counts.observed_group is not None:
-        kinds.append((Chart.GROUP, counts.groups, counts.observed_group, counts.expected_group))
+        kinds.append((Chart.GROUP, counts.groups, counts.observed_group,
+                      counts.expected_group, counts.variance_group))  # fmt: skip
 
     rows: dict[str, list] = {k: [] for k in ("provider", "chart", "value", "share")}
-    observed_rows, expected_rows, base_o, base_e = [], [], [], []
+    observed_rows, expected_rows, base_o, base_e, spread = [], [], [], [], []
     position_of = {Chart.ALL: 0, Chart.METHOD: 1, Chart.GROUP: 2}
-    for kind, values, o, e in kinds:
+    for kind, values, o, e, v in kinds:
         position = position_of[kind]
         assert o is not None and e is not None
         mon = e[:, window].sum(1)  # (P, V)
@@ -430,6 +457,10 @@ def early_warning(counts: Counts, options: WarningOptions | None = None) -> Warn
         expected_rows.append(e[p_idx, window, v_idx])
         base_o.append(o[p_idx, base, v_idx].sum(1))
         base_e.append(e[p_idx, base, v_idx].sum(1))
+        # Each chart's share Σp²/Σp of its expected deaths over the monitored months.
+        mon_e = e[p_idx, window, v_idx].sum(1)
+        squares = (mon_e - v[p_idx, window, v_idx].sum(1)) if v is not None else 0 * mon_e
+        spread.append(np.divide(squares, mon_e, out=np.zeros_like(mon_e), where=mon_e > 0))
     provider = np.concatenate(rows["provider"])
     chart = np.array(rows["chart"], dtype=object)
     value = np.concatenate(rows["value"])
@@ -438,6 +469,7 @@ def early_warning(counts: Counts, options: WarningOptions | None = None) -> Warn
     expected = np.concatenate(expected_rows)
     baseline_o = np.concatenate(base_o)
     baseline_e = np.concatenate(base_e)
+    square_share = np.clip(np.concatenate(spread), 0.0, 1.0)
     alpha = options.false_alarm_rate * share
 
     questions = [Question.NATIONAL] + ([Question.OWN_LEVEL] if base_months else [])
@@ -466,16 +498,19 @@ def early_warning(counts: Counts, options: WarningOptions | None = None) -> Warn
             )  # fmt: skip
         level = expected * level_factor[:, None]
         means = level.mean(1)
+        # The dispersion of the deaths at that level: risks c·p have variance
+        # Σcp(1 − cp) = c·E·(1 − c·Σp²/Σp).
+        phi = np.clip(1 - level_factor * square_share, MIN_DISPERSION, 1.0)
         # The all-spells chart's threshold allows for estimating the own level; the others'
         # take it as known (it is estimated on many more deaths than theirs).
-        h = np.where(main, grid.thresholds(means, alpha), known.thresholds(means, alpha))
+        h = np.where(main, grid.thresholds(means, alpha, phi), known.thresholds(means, alpha, phi))
         statistic, best, signal = bank_cusum(observed, level, h, options.odds_ratios)
         # How sure each signal is (only signals: other months are not claims).
         hit, when = np.nonzero(signal)
         chance = np.where(
             main[hit],
-            grid.chance(means[hit], statistic[hit, when]),
-            known.chance(means[hit], statistic[hit, when]),
+            grid.chance(means[hit], statistic[hit, when], phi[hit]),
+            known.chance(means[hit], statistic[hit, when], phi[hit]),
         )
         sure = np.full(statistic.shape, np.nan)
         sure[hit, when] = 1 - np.minimum(1.0, chance * options.false_alarm_rate / alpha[hit])
@@ -487,8 +522,9 @@ def early_warning(counts: Counts, options: WarningOptions | None = None) -> Warn
         )  # fmt: skip
         if (chart == Chart.GROUP).any():
             extra = _together(
-                counts, question, options, known, chart, provider, value, observed, level, first
-            )
+                counts, question, options, known, chart, provider, value, observed, level, phi,
+                first,
+            )  # fmt: skip
             frames = [
                 pl.concat([a, b], how="diagonal_relaxed")
                 for a, b in zip(frames, extra, strict=True)
@@ -552,7 +588,7 @@ def _frames(
 def _together(
     counts: Counts, question: Question, options: WarningOptions, grid: Table,
     chart: np.ndarray, provider: np.ndarray, value: np.ndarray, observed: np.ndarray,
-    level: np.ndarray, first: int,
+    level: np.ndarray, phi: np.ndarray, first: int,
 ) -> list[pl.DataFrame]:  # fmt: skip
     """Each provider's diagnosis groups together (Mei 2010; Xie & Siegmund 2013): the sum
     over its groups of log(1 − p0 + p0·e^{X_g}), X_g each group's CUSUM for R = 2, so
@@ -571,7 +607,10 @@ def _together(
     n, monitor = len(owners), observed.shape[1]
     rng = np.random.default_rng([options.seed, 7, len(question.value)])
     alpha = np.full(n, options.false_alarm_rate * options.shares[3])
-    means = level[rows].mean(1)
+    # Each group's CUSUM divided by its φ (its quasi-log-likelihood ratio) is, in control, the
+    # Poisson CUSUM at λ/φ: the table's runs at that volume.
+    dispersion = phi[rows]
+    means = level[rows].mean(1) / dispersion
     peaks, h, slopes = [], np.empty(n), np.empty(n)
     for i in range(n):
         mine = position == i
@@ -591,7 +630,7 @@ def _together(
     o, lam = observed[rows], level[rows]
     for m in range(monitor):
         x = np.maximum(0.0, x + o[None, :, m] * log_r[:, None] - lam[None, :, m] * excess[:, None])
-        each = x[member]
+        each = x[member] / dispersion
         part = np.logaddexp(np.log1p(-TOGETHER_P0), np.log(TOGETHER_P0) + each)
         statistic[:, m] = np.bincount(position, weights=part, minlength=n)
         signal[:, m] = statistic[:, m] >= h
