@@ -38,7 +38,8 @@ Delay is months from the start of the failure to the first alarm, counting the m
 alarm; a failure not flagged within the year counts as later than 12 months.
 
 Usage: ``python benchmarks/detection.py [--volumes 1000,4000,12000] [--per-scenario 10]
-[--false-alarm-rate 0.05] [--seed 1]``. Data are generated once under var/bench.
+[--false-alarm-rate 0.05] [--seed 1] [--shares 0.4,0.15,0.15,0.3]``. Data are generated once
+under var/bench.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ import polars as pl
 from commissioning.engine.quality.funnel import HIGHER, Method, Overdispersion, funnel_numpy
 from commissioning.engine.quality.shmi import ShmiOptions, monthly_cusum, monthly_thresholds, shmi
 from commissioning.engine.quality.spc import Improvement, SpcOptions, spc_polars
-from commissioning.engine.quality.warning import Question, WarningOptions
+from commissioning.engine.quality.warning import SHARES, Question, WarningOptions
 
 REPO = Path(__file__).resolve().parents[1]
 START = "2021-04"
@@ -188,7 +189,9 @@ def run_scenario(
     started = time.perf_counter()
     options = ShmiOptions(
         reporting_months=MONTHS,
-        warning=WarningOptions(false_alarm_rate=args.false_alarm_rate, seed=args.seed),
+        warning=WarningOptions(
+            false_alarm_rate=args.false_alarm_rate, seed=args.seed, shares=args.shares
+        ),
     )
     result = shmi(folder / "spells", options)
     seconds = time.perf_counter() - started
@@ -278,7 +281,10 @@ def main() -> None:
     parser.add_argument("--false-alarm-rate", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scenarios", default=",".join(s.name for s in SCENARIOS))
+    parser.add_argument("--shares", default=",".join(map(str, SHARES)),
+                        help="the budget's shares: all spells, methods, groups, together")  # fmt: skip
     args = parser.parse_args()
+    args.shares = tuple(float(x) for x in args.shares.split(","))
 
     from commissioning.engine.synth import load_providers
 
@@ -327,7 +333,9 @@ def control(base: Path, spells_per_year: int, args) -> None:
     generate(quiet, spells_per_year, [], args.seed)
     options = ShmiOptions(
         reporting_months=MONTHS,
-        warning=WarningOptions(false_alarm_rate=args.false_alarm_rate, seed=args.seed),
+        warning=WarningOptions(
+            false_alarm_rate=args.false_alarm_rate, seed=args.seed, shares=args.shares
+        ),
     )
     result = shmi(quiet / "spells", options)
     assert result.warning is not None

@@ -13,6 +13,7 @@ from scipy.stats import poisson
 
 from commissioning.engine.quality.warning import (
     BANK,
+    SHARES,
     TAIL_EXCEEDANCES,
     Counts,
     Question,
@@ -170,7 +171,7 @@ def test_without_method_charts_the_groups_keep_their_own_share():
     charts = early_warning(counts, WarningOptions(by_method=False)).charts
     groups = charts.filter(chart="diagnosis_group", question="worse_than_national")
     shares = groups.group_by("provider_code").agg(pl.col("false_alarm_rate").sum())
-    np.testing.assert_allclose(shares["false_alarm_rate"].to_numpy(), 0.05 * 0.15, rtol=1e-9)
+    np.testing.assert_allclose(shares["false_alarm_rate"].to_numpy(), 0.05 * SHARES[2], rtol=1e-9)
 
 
 def test_a_failure_in_one_diagnosis_group_is_found_and_said_where():

@@ -39,7 +39,7 @@ spell (``Counts.variance``); without them φ = 1.
 
 Thresholds: a false-alarm budget α per provider-year and question (0.05 by default) is split
 between the provider's charts (Bonferroni: the chance that any of its charts signals in the
-year is at most α): 0.4 to the all-spells chart, 0.15 to the admission-method charts, 0.15 to
+year is at most α): 0.5 to the all-spells chart, 0.1 to the admission-method charts, 0.1 to
 the diagnosis-group charts (each divided between a kind's charts in proportion to their expected
 deaths) and 0.3 to the groups-together chart. The chance that an in-control chart's statistic
 reaches h in the monitored months is read from a table simulated once per process over a grid
@@ -67,7 +67,7 @@ import polars as pl
 BANK = (1.25, 1.5, 2.0, 3.0)  # odds ratios the charts' CUSUMs look for
 DEFAULT_FALSE_ALARM_RATE = 0.05  # per provider-year and question, across all its charts
 # Of the budget: all spells, admission methods, each diagnosis group, the groups together.
-SHARES = (0.4, 0.15, 0.15, 0.3)
+SHARES = (0.5, 0.1, 0.1, 0.3)
 MIN_DISPERSION = 0.2  # the least φ a chart is given (its thresholds scale with it)
 TOGETHER_P0 = 0.1  # the share of a provider's groups a concentrated failure is expected in
 # Each group's CUSUM in the groups-together chart tests this odds ratio (the bank's member
