@@ -23,6 +23,15 @@ def reference_dir() -> Path:
     return REFERENCE
 
 
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for the test process (a JVM takes seconds to start). Tests
+    that use it are marked ``spark`` and share an xdist group, so one worker starts it."""
+    from commissioning.engine.spark import session
+
+    return session()
+
+
 @pytest.fixture
 def make_user(db):
     """Create a user holding ``role`` at ``organisation`` (a synthetic ICB by default)."""

@@ -40,8 +40,17 @@ def spells(inputs, tmp_path_factory):
     return out / "spells"
 
 
-def test_the_grid_engine_matches_statsmodels_on_the_rows(spells):
-    fast = S.shmi(spells)
+ENGINES = [
+    "polars",
+    pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.xdist_group("spark")]),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_grid_engine_matches_statsmodels_on_the_rows(spells, engine, request):
+    if engine == "spark":
+        request.getfixturevalue("spark")
+    fast = S.shmi(spells, engine=engine)
     reference = S.shmi_reference(pl.read_parquet(spells))
     joined = fast.providers.join(reference, on="provider_code", suffix="_reference")
     assert joined.height == reference.height == fast.providers.height

@@ -44,6 +44,13 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
+class Engine(StrEnum):
+    """Where the SHMI pipeline's passes over the spells run (docs/national-scale.md)."""
+
+    POLARS = "polars"
+    SPARK = "spark"
+
+
 def _refuse_input(message: str) -> typer.Exit:
     """A problem with the input: one line naming the column and row, and exit code 2."""
     err.print(f"Error: {message}", highlight=False, soft_wrap=True)
@@ -518,7 +525,11 @@ def quality_cusum(
 @quality_app.command("shmi")
 def quality_shmi(
     spells: Annotated[
-        list[Path], typer.Argument(help="Parquet files of spells, or folders of them")
+        list[str],
+        typer.Argument(
+            help="Parquet files of spells, or folders of them (with --engine spark, also "
+            "URIs Spark reads: s3://, abfss://, dbfs:/, hdfs://)"
+        ),
     ],
     odds_ratio: Annotated[
         float, typer.Option(help="The odds ratio the monthly CUSUM tests for")
@@ -527,6 +538,13 @@ def quality_shmi(
         float, typer.Option(help="The chance an in-control provider signals in a year")
     ] = 0.01,
     months: Annotated[int, typer.Option(help="Months in the reporting period")] = 12,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="polars: this machine (the fastest up to what one machine holds); spark: the "
+            "active Spark session (spark-submit, Databricks) or a local one. The same results."
+        ),
+    ] = Engine.POLARS,
     early_warning: Annotated[
         bool,
         typer.Option(
@@ -577,6 +595,7 @@ def quality_shmi(
     from commissioning.engine.quality.shmi import ShmiOptions, shmi, spell_count
     from commissioning.engine.quality.tables import InputError
     from commissioning.engine.quality.warning import WarningOptions
+    from commissioning.engine.spark import SparkUnavailable
 
     if odds_ratio <= 1:
         raise _refuse_input("--odds-ratio must be more than 1 (the CUSUM looks for a rise)")
@@ -630,10 +649,14 @@ def quality_shmi(
         def tick(stage: str, rows: int) -> None:
             progress.update(task, description=labels.get(stage, stage), advance=rows / 2)
 
+        remote = any("://" in s or s.startswith("dbfs:") for s in spells)
+        if remote and engine != Engine.SPARK:
+            raise _refuse_input("spells: a URI is read only by --engine spark")
         try:
-            progress.update(task, total=spell_count(spells))
-            result = shmi(spells, options, tick)
-        except (InputError, OSError) as exc:
+            if not remote:
+                progress.update(task, total=spell_count([Path(s) for s in spells]))
+            result = shmi(spells, options, tick, engine=engine.value)
+        except (InputError, OSError, SparkUnavailable) as exc:
             raise _refuse_input(str(exc)) from None
         except Exception as exc:
             if type(exc).__module__.startswith("pyarrow"):
@@ -641,6 +664,7 @@ def quality_shmi(
             raise
     document = {
         "method": "SHMI-style indirect standardisation (NHS Digital SHMI methodology)",
+        "engine": engine.value,
         "reporting_period": {"from": result.reporting_period[0], "to": result.reporting_period[1]},
         "spells": result.spells,
         "model": {

@@ -468,52 +468,173 @@ def _month_label(month: int) -> str:
     return f"{1970 + month // 12:04d}-{month % 12 + 1:02d}"
 
 
+@dataclass
+class CellCounts:
+    """What the first pass gives, whichever engine makes it: spells and deaths per risk cell
+    (flat, in the grid's order), the providers (in the order of the second pass's sums) and
+    the months."""
+
+    grid: Grid
+    first_month: int  # months since January 1970
+    months: int
+    codes: list[str]
+    spells: np.ndarray  # (cells,) int64
+    deaths: np.ndarray  # (cells,) int64
+    rows: int
+
+
+class SpellEngine:
+    """An engine's two passes over the spells; the models, the banding, the CUSUMs and the
+    early warning are the same code whichever engine counted (``shmi``)."""
+
+    def count(self, tick: Callable[..., None]) -> CellCounts:
+        raise NotImplementedError
+
+    def score(
+        self, counts: CellCounts, per_cell: np.ndarray, kinds: int, spread: bool,
+        tick: Callable[..., None],
+    ) -> dict[str, np.ndarray]:  # fmt: skip
+        """Per provider × month × kind (diagnosis group × admission method, ``per_cell``'s
+        third column), flat: "spells", "observed", "expected" and, with ``spread``,
+        "variance" (``per_cell``'s fourth column summed); per provider × month, flat: "log"
+        (its second column summed)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Let go of what the passes kept."""
+
+
+class LocalEngine(SpellEngine):
+    """The one-machine engine (decision 027): Parquet row groups decoded by PyArrow on a
+    reader thread, keys packed and counted with NumPy; 9 bytes a spell kept between the
+    passes."""
+
+    def __init__(self, paths: Sequence[Path] | Path) -> None:
+        self.files = _files(paths)
+        _check_schema(self.files)
+
+    def count(self, tick: Callable[..., None]) -> CellCounts:
+        files = self.files
+        grid, first_month, last_month = scan_grid(files)
+        months = last_month - first_month + 1
+        # Pass 1 (streaming): spells and deaths per risk cell. Each spell's risk-cell key, its
+        # provider × month slot and its outcome are kept, 9 bytes a spell, for pass 2.
+        key_columns = [a.name for a in grid.axes]
+        rows = spell_count(files)
+        if rows == 0:
+            raise InputError("the spells files hold no rows")
+        keys = np.empty(rows, dtype=np.int32)
+        slots = np.empty(rows, dtype=np.int32)
+        died = np.empty(rows, dtype=np.bool_)
+        counts = np.zeros(2 * grid.cells, dtype=np.int64)  # survivors and deaths, interleaved
+        index: dict[str, int] = {}
+
+        def prepare(first: int, batch: pa.RecordBatch):
+            # In the reader thread (the provider index is only touched there).
+            key = grid.key({c: _integers(batch, c, first) for c in key_columns})
+            y = _outcome(batch, first)
+            slot = _providers(batch, index, first) * months + (_months(batch, first) - first_month)
+            return key, y, slot
+
+        for first, (key, y, slot) in _batches(
+            files, [*key_columns, OUTCOME, PROVIDER, PERIOD], prepare
+        ):
+            here = slice(first - 1, first - 1 + len(key))
+            keys[here], died[here], slots[here] = key, y, slot
+            counts += np.bincount(key * 2 + y, minlength=2 * grid.cells)
+            tick("counting", len(key))
+        self.keys, self.slots, self.died = keys, slots, died
+        return CellCounts(
+            grid, first_month, months, list(index), counts[0::2] + counts[1::2], counts[1::2], rows
+        )
+
+    def score(
+        self, counts: CellCounts, per_cell: np.ndarray, kinds: int, spread: bool,
+        tick: Callable[..., None],
+    ) -> dict[str, np.ndarray]:  # fmt: skip
+        # Pass 2: each spell's risk gathered by its key; deaths and expected deaths summed per
+        # provider × month × diagnosis group × admission method, and the CUSUM terms per
+        # provider × month. The spells are split between the cores (the gather and the
+        # bincounts release the GIL) and each part's sums added at the end.
+        keys, slots, died = self.keys, self.slots, self.died
+        size = len(counts.codes) * counts.months
+        lock = threading.Lock()
+        names = ("spells", "observed", "expected") + (("variance",) if spread else ())
+
+        def part_sums(lo: int, hi: int) -> dict[str, np.ndarray]:
+            part = {name: np.zeros(size * kinds) for name in names}
+            part["log"] = np.zeros(size)
+            for start in range(lo, hi, SCORING_STEP):
+                here = slice(start, min(start + SCORING_STEP, hi))
+                terms = np.take(per_cell, keys[here], axis=0)
+                slot = slots[here]
+                fine = slot * kinds + terms[:, 2].astype(np.int32)
+                both = np.bincount(fine * 2 + died[here], minlength=2 * size * kinds)
+                part["spells"] += both[0::2] + both[1::2]
+                part["observed"] += both[1::2]
+                part["expected"] += np.bincount(fine, weights=terms[:, 0], minlength=size * kinds)
+                if spread:
+                    part["variance"] += np.bincount(
+                        fine, weights=terms[:, 3], minlength=size * kinds
+                    )
+                part["log"] += np.bincount(slot, weights=terms[:, 1], minlength=size)
+                with lock:
+                    tick("scoring", here.stop - here.start)
+            return part
+
+        bounds = np.linspace(0, counts.rows, WORKERS + 1).astype(np.int64)
+        with ThreadPoolExecutor(WORKERS) as pool:
+            parts = list(pool.map(part_sums, bounds[:-1], bounds[1:]))
+        return {name: cast(np.ndarray, sum(part[name] for part in parts)) for name in parts[0]}
+
+    def close(self) -> None:
+        for name in ("keys", "slots", "died"):
+            self.__dict__.pop(name, None)
+
+
+ENGINES = ("polars", "spark")  # the reference engine (shmi_reference) is for tests
+
+
 def shmi(
     paths: Sequence[Path] | Path,
     options: ShmiOptions | None = None,
     progress: Callable[[str, int], None] | None = None,
+    engine: str | SpellEngine = "polars",
 ) -> ShmiResult:
     """The whole pipeline on Parquet spells. ``progress(stage, rows)`` is called per row group
-    of each pass (``stage`` is "counting" or "scoring") and once per other stage with 0."""
-    options = options or ShmiOptions()
-    files = _files(paths)
-    _check_schema(files)
-    grid, first_month, last_month = scan_grid(files)
-    months = last_month - first_month + 1
+    of each pass (``stage`` is "counting" or "scoring") and once per other stage with 0.
 
+    ``engine``: "polars" (one machine: ``LocalEngine``), "spark" (``spark.SparkEngine`` in
+    the active Spark session, or a local one), or an engine made by the caller."""
+    options = options or ShmiOptions()
+    if isinstance(engine, SpellEngine):
+        source = engine
+    elif engine == "polars":
+        source = LocalEngine(paths)
+    elif engine == "spark":
+        from .spark import SparkEngine
+
+        source = SparkEngine(paths)
+    else:
+        raise ValueError(f"engine: one of {', '.join(ENGINES)} (got {engine!r})")
+    try:
+        return _pipeline(source, options, progress)
+    finally:
+        source.close()
+
+
+def _pipeline(
+    source: SpellEngine, options: ShmiOptions, progress: Callable[[str, int], None] | None
+) -> ShmiResult:
     def tick(stage, rows=0):
         if progress:
             progress(stage, rows)
 
-    # Pass 1 (streaming): spells and deaths per risk cell. Each spell's risk-cell key, its
-    # provider × month slot and its outcome are kept, 9 bytes a spell, for pass 2.
-    key_columns = [a.name for a in grid.axes]
-    rows = spell_count(files)
-    if rows == 0:
-        raise InputError("the spells files hold no rows")
-    keys = np.empty(rows, dtype=np.int32)
-    slots = np.empty(rows, dtype=np.int32)
-    died = np.empty(rows, dtype=np.bool_)
-    counts = np.zeros(2 * grid.cells, dtype=np.int64)  # survivors and deaths, interleaved
-    index: dict[str, int] = {}
-
-    def prepare(first: int, batch: pa.RecordBatch):
-        # In the reader thread (the provider index is only touched there).
-        key = grid.key({c: _integers(batch, c, first) for c in key_columns})
-        y = _outcome(batch, first)
-        slot = _providers(batch, index, first) * months + (_months(batch, first) - first_month)
-        return key, y, slot
-
-    for first, (key, y, slot) in _batches(
-        files, [*key_columns, OUTCOME, PROVIDER, PERIOD], prepare
-    ):
-        here = slice(first - 1, first - 1 + len(key))
-        keys[here], died[here], slots[here] = key, y, slot
-        counts += np.bincount(key * 2 + y, minlength=2 * grid.cells)
-        tick("counting", len(key))
-    total = rows
-    deaths = counts[1::2].astype(np.float64)
-    spells = counts[0::2] + counts[1::2]
+    cells = source.count(tick)
+    grid, first_month, months = cells.grid, cells.first_month, cells.months
+    total = cells.rows
+    deaths = cells.deaths.astype(np.float64)
+    spells = cells.spells
 
     # The early warning's in-control tables depend only on the options and the months: they
     # are simulated on the other core while the models are fitted on this one.
@@ -545,48 +666,24 @@ def shmi(
     )  # fmt: skip
     spread = options.warning is not None
     tick("fitting")
-
-    # Pass 2: each spell's risk gathered by its key; deaths and expected deaths summed per
-    # provider × month × diagnosis group × admission method, and the CUSUM terms per provider
-    # × month. The spells are split between the cores (the gather and the bincounts release
-    # the GIL) and each part's sums added at the end.
-    size = len(index) * months
     log_r = math.log(options.odds_ratio)
-    lock = threading.Lock()
-
-    def score(lo: int, hi: int) -> dict[str, np.ndarray]:
-        names = ("spells", "observed", "expected") + (("variance",) if spread else ())
-        part = {name: np.zeros(size * kinds) for name in names}
-        part["log"] = np.zeros(size)
-        for start in range(lo, hi, SCORING_STEP):
-            here = slice(start, min(start + SCORING_STEP, hi))
-            terms = np.take(per_cell, keys[here], axis=0)
-            slot = slots[here]
-            fine = slot * kinds + terms[:, 2].astype(np.int32)
-            both = np.bincount(fine * 2 + died[here], minlength=2 * size * kinds)
-            part["spells"] += both[0::2] + both[1::2]
-            part["observed"] += both[1::2]
-            part["expected"] += np.bincount(fine, weights=terms[:, 0], minlength=size * kinds)
-            if spread:
-                part["variance"] += np.bincount(fine, weights=terms[:, 3], minlength=size * kinds)
-            part["log"] += np.bincount(slot, weights=terms[:, 1], minlength=size)
-            with lock:
-                tick("scoring", here.stop - here.start)
-        return part
-
-    bounds = np.linspace(0, rows, WORKERS + 1).astype(np.int64)
-    with ThreadPoolExecutor(WORKERS) as pool:
-        parts = list(pool.map(score, bounds[:-1], bounds[1:]))
-    sums: dict[str, np.ndarray] = {
-        name: cast(np.ndarray, sum(part[name] for part in parts)) for name in parts[0]
-    }
-    codes = list(index)
+    sums = source.score(cells, per_cell, kinds, spread, tick)
+    codes = cells.codes
     detail = {
         k: sums[k].reshape(len(codes), months, grid.shape[0], method_axis.size)
         for k in ("spells", "observed", "expected") + (("variance",) if spread else ())
     }
     shaped = {k: v.sum((2, 3)) for k, v in detail.items() if k != "variance"}
     shaped["log"] = sums["log"].reshape(len(codes), months)
+    # A provider only in a file's dictionary (a category without a spell) is not one: every
+    # engine gives the providers with spells, in order of their codes.
+    order = np.array(
+        [i for i in np.argsort(codes, kind="stable") if shaped["spells"][i].sum() > 0],
+        dtype=np.int64,
+    )
+    codes = [codes[i] for i in order]
+    detail = {k: v[order] for k, v in detail.items()}
+    shaped = {k: v[order] for k, v in shaped.items()}
 
     # SHMI and banding over the reporting period.
     period = slice(max(0, months - options.reporting_months), months)
