@@ -247,3 +247,22 @@ def test_shmi_runs_the_pipeline_on_spells(tmp_path):
     assert pl.read_csv(csv.stdout.encode()).height == len(providers)
     bad = run("shmi", tmp_path / "providers.parquet")
     assert bad.exit_code == 2 and "column 'provider_code': not in providers.parquet" in bad.stderr
+
+
+def test_shmi_rolling_windows_over_several_years(tmp_path):
+    from tests.synth import write_economy
+
+    write_economy(tmp_path, spells_per_year=20_000, years=2, seed=5, areas=200,
+                  diagnosis_groups=2)  # fmt: skip
+    result = run("shmi", tmp_path / "spells", "--rolling", "--no-early-warning")
+    assert result.exit_code == 0, result.output
+    windows = json.loads(result.stdout)["windows"]
+    ends = sorted({w["window_to"] for w in windows})
+    assert ends[0] == "2022-03" and ends[-1] == "2023-03" and len(ends) == 13
+    assert {w["window_from"] for w in windows if w["window_to"] == "2023-03"} == {"2022-04"}
+    csv = pl.read_csv(run("shmi", tmp_path / "spells", "--rolling", "--format", "csv",
+                          "--no-early-warning").stdout.encode())  # fmt: skip
+    assert csv.height == len(windows) and "window_to" in csv.columns
+    short = run("shmi", tmp_path / "spells", "--rolling", "--months", "30")
+    assert short.exit_code == 2
+    assert "rolling windows: the spells cover 24 months, fewer than a window's 30" in short.stderr

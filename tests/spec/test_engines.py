@@ -49,6 +49,12 @@ def agree(a: S.ShmiResult, b: S.ShmiResult) -> None:
     assert a.alerts.select("provider_code", "month").equals(
         b.alerts.select("provider_code", "month")
     )
+    if a.windows is not None and b.windows is not None:
+        keys = ["window_to", "provider_code"]
+        left, right = a.windows.sort(keys), b.windows.sort(keys)
+        assert left.select(keys).equals(right.select(keys))
+        np.testing.assert_allclose(left["expected"], right["expected"], rtol=1e-9)
+        assert left["band"].to_list() == right["band"].to_list()
     if a.warning is not None and b.warning is not None:
         keys = ["provider_code", "question", "chart", "value", "month"]
         left, right = (
@@ -81,7 +87,7 @@ def test_polars_and_spark_give_the_same_shmi(inputs, spark, tmp_path_factory, se
         chunk_size=max(1_000, spells // 3), injections=injections,
     )  # fmt: skip
     generate(config, *inputs, out)
-    options = S.ShmiOptions(reporting_months=min(12, 12 * years))
+    options = S.ShmiOptions(reporting_months=min(12, 12 * years), rolling=True)
     agree(S.shmi(out / "spells", options), S.shmi(out / "spells", options, engine="spark"))
 
 

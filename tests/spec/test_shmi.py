@@ -162,3 +162,51 @@ def test_bad_spells_are_refused_with_the_column(spells, tmp_path):
     frame.write_parquet(tmp_path / "gap.parquet")
     with pytest.raises(InputError, match="row 5, column 'sex': the value is missing"):
         S.shmi(tmp_path / "gap.parquet")
+
+
+def test_rolling_windows_are_every_12_months_of_the_same_pass(spells):
+    result = S.shmi(spells, S.ShmiOptions(rolling=True))
+    windows = result.windows
+    assert windows is not None
+    months = sorted(result.monthly["month"].unique())
+    ends = sorted(windows["window_to"].unique())
+    assert ends == months[11:]  # one window ending in each month from the 12th on
+    # The last window is the reporting period: the same SHMI and bands.
+    last = windows.filter(pl.col("window_to") == months[-1]).sort("provider_code")
+    providers = result.providers.sort("provider_code")
+    assert last["provider_code"].to_list() == providers["provider_code"].to_list()
+    np.testing.assert_allclose(last["shmi"], providers["shmi"], rtol=1e-12)
+    assert last["band"].to_list() == providers["band"].to_list()
+    # Each window's sums are its twelve months' sums, month by month.
+    for end in (months[11], months[17]):
+        start = months[months.index(end) - 11]
+        direct = (
+            result.monthly.filter(pl.col("month").is_between(pl.lit(start), pl.lit(end)))
+            .group_by("provider_code")
+            .agg(pl.col("observed", "expected").sum())
+            .sort("provider_code")
+        )
+        window = windows.filter(pl.col("window_to") == end).sort("provider_code")
+        assert window["window_from"].unique().to_list() == [start]
+        joined = window.join(direct, on="provider_code", suffix="_direct")
+        assert joined.height == window.height
+        np.testing.assert_allclose(joined["observed"], joined["observed_direct"], rtol=1e-12)
+        np.testing.assert_allclose(joined["expected"], joined["expected_direct"], rtol=1e-12)
+        np.testing.assert_allclose(joined["shmi"], joined["observed"] / joined["expected"])
+
+
+def test_rolling_windows_need_a_windows_worth_of_months(spells):
+    with pytest.raises(InputError, match="cover 24 months, fewer than a window's 36"):
+        S.shmi(spells, S.ShmiOptions(rolling=True, reporting_months=36, warning=None))
+
+
+def test_spells_partitioned_by_year_and_month_are_read_from_the_folders_below(spells, tmp_path):
+    frame = pl.read_parquet(spells)
+    for (year, month), part in frame.group_by(
+        pl.col("period").dt.year().alias("y"), pl.col("period").dt.month().alias("m")
+    ):
+        folder = tmp_path / f"{year}" / f"{month:02d}"
+        folder.mkdir(parents=True)
+        part.write_parquet(folder / "part-0.parquet")
+    flat, nested = S.shmi(spells), S.shmi(tmp_path)
+    np.testing.assert_allclose(nested.providers["expected"], flat.providers["expected"], rtol=1e-9)

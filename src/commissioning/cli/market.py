@@ -169,3 +169,63 @@ def market_synthetic(
         f"Wrote {out / 'providers.csv'} ({providers.height} trusts) and {out / 'demand.csv'} "
         f"({demand.height:,} areas, total demand {demand['demand'].sum():,.0f})"
     )
+
+
+@market_app.command("concentration")
+def market_concentration(
+    spells: Annotated[
+        list[str],
+        typer.Argument(
+            help="Parquet files of spells, or folders of them, with area_code and provider_code "
+            "(with --engine spark, also URIs Spark reads)"
+        ),
+    ],
+    engine: Annotated[
+        str, typer.Option(help="polars (this machine) or spark (the active or a local session)")
+    ] = "polars",
+    output: Annotated[Path | None, typer.Option(help="Write to this file, not stdout")] = None,
+) -> None:
+    """Patient flows, each provider's share of each area's patients and the
+    Herfindahl–Hirschman Index per area (docs/domain.md section 3), with each provider's share
+    of all patients."""
+    from commissioning.engine.market import concentration
+    from commissioning.engine.quality.tables import InputError
+
+    if engine not in ("polars", "spark"):
+        err.print(f"[red]--engine: one of polars, spark (got {engine!r})[/]")
+        raise typer.Exit(2)
+    try:
+        if engine == "spark":
+            from commissioning.engine.market import spark as on_spark
+            from commissioning.engine.spark import SparkUnavailable
+
+            try:
+                flows = on_spark.flows_from_spells(spells).persist()
+            except SparkUnavailable as exc:
+                err.print(f"[red]{exc}[/]")
+                raise typer.Exit(2) from None
+            table, providers = on_spark.hhi(flows), on_spark.provider_shares(flows)
+            flows.unpersist()
+        else:
+            if any("://" in s for s in spells):
+                err.print("[red]spells: a URI is read only by --engine spark[/]")
+                raise typer.Exit(2)
+            lazy = concentration.flows_from_spells([Path(s) for s in spells])
+            flows_frame = lazy.collect()
+            table = concentration.hhi(flows_frame)
+            providers = concentration.provider_shares(flows_frame)
+    except (InputError, OSError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    document = {
+        "method": "Herfindahl–Hirschman Index of patient flows per area (docs/domain.md §3)",
+        "engine": engine,
+        "areas": table.to_dicts(),
+        "providers": providers.to_dicts(),
+    }
+    text = json.dumps(document, indent=2, default=str, allow_nan=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"Wrote {output}")

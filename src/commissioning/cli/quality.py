@@ -545,6 +545,15 @@ def quality_shmi(
             "active Spark session (spark-submit, Databricks) or a local one. The same results."
         ),
     ] = Engine.POLARS,
+    rolling: Annotated[
+        bool,
+        typer.Option(
+            "--rolling",
+            help="Also every rolling window of --months months ending in each month of the "
+            "spells (multi-year monitoring; each spell read once): 'windows' in the JSON, the "
+            "CSV's rows",
+        ),
+    ] = False,
     early_warning: Annotated[
         bool,
         typer.Option(
@@ -627,6 +636,7 @@ def quality_shmi(
         false_alarm_rate=false_alarm_rate,
         reporting_months=months,
         warning=warning,
+        rolling=rolling,
     )
     labels = {
         "counting": "Counting spells and deaths per risk cell",
@@ -635,6 +645,7 @@ def quality_shmi(
         "banding": "SHMI and funnel bands",
         "cusum": "Monthly CUSUM alerts",
         "warning": "Early warning charts",
+        "windows": "Rolling windows",
     }
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -701,6 +712,10 @@ def quality_shmi(
             document["early_warning"]["charts"] = result.warning.charts.to_dicts()
     if monthly:
         document["monthly"] = result.monthly.to_dicts()
+    table = result.providers
+    if result.windows is not None:
+        document["windows"] = result.windows.to_dicts()
+        table = result.windows
     if load:
         django_setup()
         from commissioning.organisations.permissions import SYSTEM
@@ -708,4 +723,4 @@ def quality_shmi(
 
         run = load_mortality(result, options, ", ".join(map(str, spells)), SYSTEM)
         err.print(f"Loaded {run} for the quality workspace ({run.alerts.count()} alerts)")
-    _emit(document, result.providers, fmt, output)
+    _emit(document, table, fmt, output)

@@ -20,13 +20,19 @@ CONCENTRATED = 1_000
 HIGHLY_CONCENTRATED = 2_000
 
 
-def flows_from_spells(spells: Path | str) -> pl.LazyFrame:
+def flows_from_spells(spells: Path | str | list[Path]) -> pl.LazyFrame:
     """Patients per area and provider from Parquet spells (columns ``area_code`` and
-    ``provider_code``), streamed."""
-    path = Path(spells)
-    source = str(path / "*.parquet") if path.is_dir() else str(path)
+    ``provider_code``): a file, a folder of them, or a list of either; streamed."""
+    sources: list[str] = []
+    for path in map(Path, spells if isinstance(spells, list) else [spells]):
+        if path.is_dir():
+            sources.append(str(path / "**" / "*.parquet"))
+        elif path.is_file():
+            sources.append(str(path))
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
     return (
-        pl.scan_parquet(source)
+        pl.scan_parquet(sources)
         .select(pl.col("area_code").cast(pl.String).alias("area"),
                 pl.col("provider_code").cast(pl.String).alias("provider"))
         .group_by("area", "provider")

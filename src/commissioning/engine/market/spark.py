@@ -34,7 +34,8 @@ def flows_from_spells(spells: Sequence[Path | str] | Path | str, spark: Any = No
     spark = spark or session()
     paths = [spells] if isinstance(spells, str | Path) else list(spells)
     return (
-        spark.read.parquet(*map(str, paths))
+        spark.read.option("recursiveFileLookup", "true")
+        .parquet(*map(str, paths))
         .select(F.col("area_code").cast("string").alias("area"),
                 F.col("provider_code").cast("string").alias("provider"))
         .groupBy("area", "provider")

@@ -113,7 +113,9 @@ def _files(paths: Sequence[Path] | Path) -> list[Path]:
     out: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            out += sorted(path.glob("*.parquet"))
+            # A folder's files, in it or below it (spells partitioned by year and month:
+            # spells/2024/04/part-0.parquet, or Hive-style year=2024/month=4).
+            out += sorted(path.rglob("*.parquet"))
         elif path.is_file():
             out.append(path)
         else:
@@ -441,6 +443,9 @@ class ShmiOptions:
     # The early warning's charts (both questions, by admission method and diagnosis group);
     # None runs only the CUSUM above. Its monitored months are the reporting period.
     warning: WarningOptions | None = field(default_factory=WarningOptions)
+    # Every rolling window of ``reporting_months`` months ending in each month of the data
+    # (multi-year monitoring), from the same pass: ``ShmiResult.windows``.
+    rolling: bool = False
 
 
 @dataclass
@@ -462,6 +467,8 @@ class ShmiResult:
     iterations: int
     models: GroupModels | None = field(default=None, repr=False)
     warning: WarningResult | None = field(default=None, repr=False)
+    # per provider × window (its last month): spells, observed, expected, SHMI, z, limits, band
+    windows: pl.DataFrame | None = field(default=None, repr=False)
 
 
 def _month_label(month: int) -> str:
@@ -779,6 +786,10 @@ def _pipeline(
             replace(options.warning, monitor_months=options.reporting_months),
         )
         tick("warning")
+    windows = None
+    if options.rolling:
+        windows = rolling_windows(codes, labels, shaped, options.reporting_months)
+        tick("windows")
     return ShmiResult(
         providers,
         monthly,
@@ -795,7 +806,60 @@ def _pipeline(
         models.iterations,
         models,
         warning,
+        windows,
     )
+
+
+def rolling_windows(
+    codes: list[str], labels: list[str], shaped: dict[str, np.ndarray], length: int
+) -> pl.DataFrame:
+    """SHMI and its bands for every window of ``length`` consecutive months ending in each
+    month from the ``length``-th on: each window's observed, expected and spells are the
+    difference of two cumulative sums over the provider × month sums (each spell counted once,
+    in its month), and each window is banded with its own overdispersion (decision 063)."""
+    months = len(labels)
+    if months < length:
+        raise InputError(
+            f"rolling windows: the spells cover {months} months, fewer than a window's {length}"
+        )
+    frames = []
+    totals = {}
+    for name in ("spells", "observed", "expected"):
+        running = np.concatenate(
+            [np.zeros((len(codes), 1)), np.cumsum(shaped[name], axis=1)], axis=1
+        )
+        totals[name] = running[:, length:] - running[:, :-length]  # (providers, windows)
+    for w in range(months - length + 1):
+        o, e, n = (totals[k][:, w] for k in ("observed", "expected", "spells"))
+        has = (e > 0) & (n > 0)
+        funnel = funnel_numpy(
+            [c for c, h in zip(codes, has, strict=True) if h], o[has], e[has], Method.RATIO,
+            Overdispersion.SHMI,
+        )  # fmt: skip
+        by_code = {r.group: r for r in funnel.rows}
+        rows = [by_code[c] for c, h in zip(codes, has, strict=True) if h]
+        frames.append(
+            pl.DataFrame(
+                {
+                    "window_from": labels[w],
+                    "window_to": labels[w + length - 1],
+                    "provider_code": [r.group for r in rows],
+                    "spells": n[has].astype(np.int64),
+                    "observed": o[has],
+                    "expected": e[has],
+                    "shmi": [r.value for r in rows],
+                    "z": [r.z if math.isfinite(r.z) else None for r in rows],
+                    "lower_95": [r.lower_95 for r in rows],
+                    "upper_95": [r.upper_95 for r in rows],
+                    "lower_998": [r.lower_998 for r in rows],
+                    "upper_998": [r.upper_998 for r in rows],
+                    "band": [r.band_95 for r in rows],
+                    "band_998": [r.band_998 for r in rows],
+                    "phi": funnel.phi,
+                }
+            )
+        )
+    return pl.concat(frames).sort("window_to", "provider_code")
 
 
 def monthly_cusum(increment: np.ndarray, thresholds: np.ndarray):

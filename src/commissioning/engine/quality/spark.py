@@ -74,7 +74,9 @@ class SparkEngine(SpellEngine):
         self.spark = spark or session()
         self.F = F
         self.storage = StorageLevel.MEMORY_AND_DISK
-        frame = self.spark.read.parquet(*_locations(paths))
+        # recursiveFileLookup: files in folders below (spells/2024/04/…), and no partition
+        # columns taken from the path (a Hive-style month=4 would clash with the covariate).
+        frame = self.spark.read.option("recursiveFileLookup", "true").parquet(*_locations(paths))
         for column in SPELL_COLUMNS:
             if column not in frame.columns:
                 raise InputError(
