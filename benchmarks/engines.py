@@ -1,0 +1,223 @@
+"""Benchmark: the SHMI pipeline on each engine, from one run on the same files (issue 23).
+
+- 20 million spells, one year (``var/bench/spells-20m``, as benchmarks/quality.py): the Polars
+  engine (``--engine polars``: PyArrow decoding, NumPy bincounts, every group fitted at once),
+  the Spark engine in local mode on this machine (``--engine spark``), and the DuckDB +
+  statsmodels baseline of benchmarks/quality.py;
+- a 1-million-spell sample of them (its first million rows): the reference engine
+  (``shmi_reference``: statsmodels on the rows), beside the other two;
+- 100 million spells, five years (``var/bench/spells-100m``): every rolling 12-month window
+  ending in each month of the five years, in one run (``ShmiOptions(rolling=True)``), on the
+  Polars and the Spark engines.
+
+Every engine runs in its own process (the Spark engine's includes its JVM), and its peak
+memory is the largest resident set of that process and everything it started, sampled every
+20 ms (and, for a process without children, its own ru_maxrss where larger). The time is the
+pipeline's, from reading the files to the results, in a process that has imported what it
+needs; the Spark session is started before the clock (once per process, as a cluster's is).
+The early warning runs on every engine (its tables simulated afresh each run). Each engine's
+expected deaths per provider are compared with the Polars engine's.
+
+Usage: ``python benchmarks/engines.py [--repeats 3] [--skip-100m] [--skip-spark]``.
+Data are generated once (20 million spells in about 15 s; 100 million in about 90 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from quality import BASELINE  # noqa: E402  (the same baseline as benchmarks/quality.py)
+
+ENGINE = r"""
+import json, resource, sys, time
+import pandas, pyarrow.parquet, statsmodels.api  # imported before the clock starts
+from commissioning.engine.quality.shmi import ShmiOptions, shmi
+from commissioning.engine.quality.warning import table
+path, engine, repeats, rolling = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+if engine == "spark":
+    from commissioning.engine.spark import session
+    session().range(1).count()  # the JVM up before the clock, as a cluster's would be
+times = []
+for _ in range(repeats):
+    table.cache_clear()
+    t = time.perf_counter()
+    result = shmi(path, ShmiOptions(rolling=rolling), engine=engine)
+    times.append(time.perf_counter() - t)
+print(json.dumps({"seconds": sorted(times)[len(times) // 2], "all": times,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "spells": result.spells,
+                  "windows": 0 if result.windows is None else result.windows["window_to"].n_unique(),
+                  "expected": dict(zip(result.providers["provider_code"],
+                                       result.providers["expected"]))}))
+"""
+
+REFERENCE = r"""
+import json, resource, sys, time
+import polars as pl
+from commissioning.engine.quality.shmi import shmi_reference
+frame = pl.read_parquet(sys.argv[1])
+t = time.perf_counter()
+result = shmi_reference(frame)
+seconds = time.perf_counter() - t
+print(json.dumps({"seconds": seconds, "all": [seconds],
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "expected": dict(zip(result["provider_code"], result["expected"]))}))
+"""
+
+
+def measured(code: str, *args) -> dict:
+    """Run ``code`` in a process; its JSON result with the peak memory of its process tree."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        try:
+            root = psutil.Process(process.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not done.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree))
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
+    done.set()
+    sampler.join()
+    if process.returncode:
+        raise SystemExit(f"an engine failed:\n{err[-3000:]}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["tree_mb"] = max(peak[0] / 2**20, result.get("peak_mb", 0))
+    return result
+
+
+def ensure(folder: Path, spells_per_year: int, years: int) -> Path:
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        counts = json.loads(manifest.read_text())["counts"]
+        if counts["spells"] == spells_per_year * years:
+            return folder / "spells"
+    print(f"Generating {spells_per_year * years:,} spells into {folder} (once)…", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "commissioning.cli", "synth", "--spells", str(spells_per_year),
+         "--years", str(years), "--out", str(folder)],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return folder / "spells"
+
+
+def sample(spells: Path, rows: int) -> Path:
+    """The first ``rows`` spells of the files, as one file (the reference engine's input)."""
+    import polars as pl
+
+    out = spells.parent / f"sample-{rows // 1_000_000}m.parquet"
+    if not out.exists():
+        pl.scan_parquet(str(spells / "*.parquet")).head(rows).collect().write_parquet(out)
+    return out
+
+
+def largest_difference(ours: dict, theirs: dict) -> float:
+    return max(abs(theirs["expected"][c] - e) / e for c, e in ours["expected"].items() if e > 0)
+
+
+def line(name: str, result: dict, base: dict | None = None) -> str:
+    times = ", ".join(f"{s:.2f}" for s in result["all"])
+    text = f"| {name} | {result['seconds']:.2f} s ({times}) | {result['tree_mb']:,.0f} MB |"
+    if base is not None and base is not result:
+        text += f" {base['seconds'] / result['seconds']:.1f}× | {largest_difference(base, result):.1e} |"
+    else:
+        text += " | |"
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-100m", action="store_true")
+    parser.add_argument("--skip-spark", action="store_true")
+    args = parser.parse_args()
+    cores = len(psutil.Process().cpu_affinity() or []) or psutil.cpu_count()
+    print(f"Engines benchmark: {cores} cores, {psutil.virtual_memory().total / 2**30:.0f} GB")
+    one_year = ensure(REPO / "var" / "bench" / "spells-20m", 20_000_000, 1)
+
+    small = sample(one_year, 1_000_000)
+    print("\n## 1 million spells (the first million of the 20 million)")
+    print(
+        "| engine | time (runs) | peak memory | reference ÷ engine | largest relative difference in expected deaths |"
+    )
+    print("|---|---|---|---|---|")
+    reference = measured(REFERENCE, small)
+    polars_small = measured(ENGINE, small, "polars", args.repeats, 0)
+    print(line("reference (statsmodels on the rows)", reference))
+    print(line("polars", polars_small, reference))
+    if not args.skip_spark:
+        print(
+            line("spark (local mode)", measured(ENGINE, small, "spark", args.repeats, 0), reference)
+        )
+
+    print("\n## 20 million spells, one year")
+    print(
+        "| engine | time (runs) | peak memory | baseline ÷ engine | largest relative difference in expected deaths from the baseline |"
+    )
+    print("|---|---|---|---|---|")
+    baseline = measured(BASELINE, one_year)
+    baseline["all"] = [baseline["seconds"]]
+    polars = measured(ENGINE, one_year, "polars", args.repeats, 0)
+    print(line("DuckDB + statsmodels (baseline)", baseline))
+    print(line("polars", polars, baseline))
+    target = polars["seconds"] <= 1.0 and polars["tree_mb"] <= 1024
+    ratio = baseline["seconds"] / polars["seconds"]
+    if not args.skip_spark:
+        print(
+            line(
+                "spark (local mode)", measured(ENGINE, one_year, "spark", args.repeats, 0), baseline
+            )
+        )
+    print(
+        f"\nTargets: polars ≤ 1.0 s and ≤ 1 GB on 20 million: {'met' if target else 'NOT met'} "
+        f"({polars['seconds']:.2f} s, {polars['tree_mb']:,.0f} MB); ≥ 9× the baseline: "
+        f"{'met' if ratio >= 9 else 'NOT met'} ({ratio:.1f}×)"
+    )
+
+    if args.skip_100m:
+        return
+    five_years = ensure(REPO / "var" / "bench" / "spells-100m", 20_000_000, 5)
+    print("\n## 100 million spells, five years: every rolling 12-month window in one run")
+    print(
+        "| engine | time (runs) | peak memory | polars ÷ engine | largest relative difference in expected deaths from polars |"
+    )
+    print("|---|---|---|---|---|")
+    rolling = measured(ENGINE, five_years, "polars", 1, 1)
+    print(line(f"polars ({rolling['windows']} windows)", rolling))
+    if not args.skip_spark:
+        on_spark = measured(ENGINE, five_years, "spark", 1, 1)
+        print(line(f"spark (local mode, {on_spark['windows']} windows)", on_spark, rolling))
+    print(
+        f"\nTarget: five years of rolling windows ≤ 4 GB peak: "
+        f"{'met' if rolling['tree_mb'] <= 4096 else 'NOT met'} ({rolling['tree_mb']:,.0f} MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
