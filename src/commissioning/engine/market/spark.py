@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from ..spark import session
 from .concentration import CONCENTRATED, HIGHLY_CONCENTRATED
 
 
@@ -28,8 +29,6 @@ def flows_from_spells(spells: Sequence[Path | str] | Path | str, spark: Any = No
     """Patients per area and provider from Parquet spells (``area_code``, ``provider_code``),
     as a Spark frame: the cluster counts, nothing comes back yet."""
     from pyspark.sql import functions as F
-
-    from ..spark import session
 
     spark = spark or session()
     paths = [spells] if isinstance(spells, str | Path) else list(spells)
@@ -61,7 +60,6 @@ def _polars(frame: Any) -> pl.DataFrame:
 def shares(flows: Any, by: str = "area", spark: Any = None) -> pl.DataFrame:
     """Each provider's share (0..1) of the patients of each ``by`` group (as
     ``concentration.shares``)."""
-    from ..spark import session
 
     table = _polars(_shares(_frame(flows, spark or session()), by))
     return table.sort([by, "share", "provider"], descending=[False, True, False])
@@ -71,8 +69,6 @@ def hhi(flows: Any, by: str = "area", spark: Any = None) -> pl.DataFrame:
     """Per ``by`` group: patients, providers, the largest share and the HHI (0..10,000), as
     ``concentration.hhi``."""
     from pyspark.sql import functions as F
-
-    from ..spark import session
 
     table = (
         _shares(_frame(flows, spark or session()), by)
@@ -98,8 +94,6 @@ def provider_shares(flows: Any, spark: Any = None) -> pl.DataFrame:
     ``concentration.provider_shares``)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
-
-    from ..spark import session
 
     table = (
         _frame(flows, spark or session())

@@ -41,254 +41,49 @@ Besides those 9 bytes a spell, memory is one row group at a time plus the grid.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import queue
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from scipy.special import expit
 
 from .constants import ODDS_RATIO_ALTERNATIVE, THRESHOLD_SIMULATIONS
 from .funnel import Method, Overdispersion, funnel_numpy
+from .passes import (  # the engine contract and the spells' columns, re-exported for callers
+    COVARIATES,
+    GROUP,
+    OUTCOME,
+    PERIOD,
+    PROVIDER,
+    SPELL_COLUMNS,
+    Axis,
+    CellCounts,
+    Grid,
+    LocalEngine,
+    SpellEngine,
+    scan_grid,
+    spell_count,
+)
 from .risk import Family, fit_rows
+from .spark import SparkEngine
 from .tables import InputError
 from .warning import Counts, WarningOptions, WarningResult, early_warning, warning_tables
 
-WORKERS = min(4, os.cpu_count() or 1)  # threads for the scoring pass
-SCORING_STEP = 1 << 20  # spells gathered at a time: a few MB of temporaries per thread
+__all__ = [
+    "COVARIATES", "GROUP", "OUTCOME", "PERIOD", "PROVIDER", "SPELL_COLUMNS", "Axis",
+    "CellCounts", "Grid", "GroupModels", "LocalEngine", "ShmiOptions", "ShmiResult",
+    "SpellEngine", "fit_grid", "monthly_cusum", "monthly_thresholds", "rolling_windows",
+    "scan_grid", "shmi", "shmi_reference", "spell_count",
+]  # fmt: skip
 
-GROUP = "diagnosis_group"
-COVARIATES = ("age_band", "sex", "admission_method", "month", "charlson_band", "year_index")
-PROVIDER, PERIOD, OUTCOME = "provider_code", "period", "died_30d"
-SPELL_COLUMNS = (PROVIDER, PERIOD, OUTCOME, GROUP, *COVARIATES)
 REPORTING_MONTHS = 12
 DEFAULT_FALSE_ALARM_RATE = 0.01  # per provider-year
 MAX_ITERATIONS = 50
 TOLERANCE = 1e-10
-
-
-@dataclass(frozen=True)
-class Axis:
-    name: str
-    low: int
-    size: int
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The risk cells: diagnosis group first, then the covariates, each an integer range."""
-
-    axes: tuple[Axis, ...]
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(a.size for a in self.axes)
-
-    @property
-    def cells(self) -> int:
-        return math.prod(self.shape)
-
-    def key(self, columns: dict[str, np.ndarray]) -> np.ndarray:
-        key = np.zeros(len(next(iter(columns.values()))), dtype=np.int32)
-        for axis in self.axes:
-            key *= axis.size
-            key += columns[axis.name]
-            key -= axis.low
-        return key
-
-
-def _files(paths: Sequence[Path] | Path) -> list[Path]:
-    paths = [paths] if isinstance(paths, str | Path) else list(paths)
-    out: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            # A folder's files, in it or below it (spells partitioned by year and month:
-            # spells/2024/04/part-0.parquet, or Hive-style year=2024/month=4).
-            out += sorted(path.rglob("*.parquet"))
-        elif path.is_file():
-            out.append(path)
-        else:
-            raise InputError(f"{path}: no such file or folder")
-    if not out:
-        raise InputError("no Parquet files of spells were given")
-    return out
-
-
-def _check_schema(files: list[Path]) -> None:
-    for path in files:
-        try:
-            names = pq.read_schema(path).names
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"{path}: cannot be read as Parquet ({exc})") from None
-        for column in SPELL_COLUMNS:
-            if column not in names:
-                raise InputError(
-                    f"column '{column}': not in {path.name} (a spells file needs "
-                    f"{', '.join(SPELL_COLUMNS)})"
-                )
-
-
-def _batches(
-    files: list[Path],
-    columns: Sequence[str],
-    prepare: Callable[[int, pa.RecordBatch], Any] | None = None,
-) -> Iterable[tuple[int, Any]]:
-    """Row groups of every file with the row number (1-based, across files) of their first row.
-
-    A reader thread decodes the next row group, and applies ``prepare(first_row, batch)`` to
-    it if given, while the caller works on the one before (Parquet decoding and NumPy both
-    release the GIL), with at most two row groups waiting."""
-    waiting: queue.Queue = queue.Queue(maxsize=2)
-    stop = threading.Event()
-
-    def read():
-        try:
-            first = 1
-            for path in files:
-                for batch in pq.ParquetFile(path).iter_batches(batch_size=1 << 20, columns=columns):
-                    if stop.is_set():
-                        return
-                    waiting.put((first, prepare(first, batch) if prepare else batch))
-                    first += batch.num_rows
-            waiting.put(None)
-        except BaseException as exc:  # handed to the caller, raised there
-            waiting.put(exc)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        while (item := waiting.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while reader.is_alive():  # let a blocked reader finish
-            with contextlib.suppress(queue.Empty):
-                waiting.get_nowait()
-            reader.join(timeout=0.01)
-
-
-def _integers(batch: pa.RecordBatch, name: str, first_row: int) -> np.ndarray:
-    column = batch.column(name)
-    if column.null_count:
-        row = pc.index(pc.is_null(column), True).as_py()
-        raise InputError(f"row {first_row + row}, column '{name}': the value is missing")
-    if not pa.types.is_integer(column.type):
-        raise InputError(f"column '{name}': must be whole numbers (it is {column.type})")
-    return column.to_numpy()
-
-
-def _months(batch: pa.RecordBatch, first_row: int) -> np.ndarray:
-    """Months since January 1970 of the period column (a date). A batch spans few distinct
-    days, so each day's month is worked out once and gathered."""
-    column = batch.column(PERIOD)
-    if column.null_count:
-        row = pc.index(pc.is_null(column), True).as_py()
-        raise InputError(f"row {first_row + row}, column '{PERIOD}': the date is missing")
-    if not pa.types.is_date(column.type) and not pa.types.is_timestamp(column.type):
-        raise InputError(f"column '{PERIOD}': must be dates (it is {column.type})")
-    if pa.types.is_timestamp(column.type):
-        column = column.cast(pa.date32())
-    days = column.cast(pa.int32()).to_numpy()
-    low = int(days.min())
-    span = np.arange(low, int(days.max()) + 1).astype("datetime64[D]")
-    return span.astype("datetime64[M]").astype(np.int32)[days - low]
-
-
-def _outcome(batch: pa.RecordBatch, first_row: int) -> np.ndarray:
-    column = batch.column(OUTCOME)
-    if column.null_count:
-        row = pc.index(pc.is_null(column), True).as_py()
-        raise InputError(f"row {first_row + row}, column '{OUTCOME}': the value is missing")
-    values = column.to_numpy(zero_copy_only=False)
-    if values.dtype != np.bool_:
-        bad = np.flatnonzero((values != 0) & (values != 1))
-        if len(bad):
-            raise InputError(
-                f"row {first_row + bad[0]}, column '{OUTCOME}': {values[bad[0]]!r} is not 0 or 1"
-            )
-    return values.astype(np.bool_)
-
-
-def _providers(batch: pa.RecordBatch, index: dict[str, int], first_row: int) -> np.ndarray:
-    column = batch.column(PROVIDER)
-    if not pa.types.is_dictionary(column.type):
-        column = pc.dictionary_encode(column.cast(pa.string()))
-    if column.null_count:
-        row = pc.index(pc.is_null(column), True).as_py()
-        raise InputError(f"row {first_row + row}, column '{PROVIDER}': the provider is empty")
-    codes = column.dictionary.cast(pa.string()).to_pylist()
-    lookup = np.array([index.setdefault(code, len(index)) for code in codes], dtype=np.int64)
-    return lookup[column.indices.to_numpy(zero_copy_only=False)]
-
-
-def spell_count(paths: Sequence[Path] | Path) -> int:
-    """The number of spells in the files, from their Parquet footers."""
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in _files(paths))
-
-
-def scan_grid(files: list[Path]) -> tuple[Grid, int, int]:
-    """The range of every key column, and the first and last month, from the row-group
-    statistics in the Parquet footers (no data is read unless a file has none)."""
-    names = (GROUP, *COVARIATES)
-    low: dict[str, int | None] = dict.fromkeys(names, None)
-    high: dict[str, int | None] = dict.fromkeys(names, None)
-    month_low: int | None = None
-    month_high: int | None = None
-
-    def widen(name: str, lo: int, hi: int) -> None:
-        was_low, was_high = low[name], high[name]
-        low[name] = lo if was_low is None else min(was_low, lo)
-        high[name] = hi if was_high is None else max(was_high, hi)
-
-    for path in files:
-        meta = pq.ParquetFile(path).metadata
-        schema = meta.schema.to_arrow_schema().names
-        for rg in range(meta.num_row_groups):
-            group = meta.row_group(rg)
-            for name in (*names, PERIOD):
-                stats = group.column(schema.index(name)).statistics
-                if stats is None or not stats.has_min_max:
-                    break
-                if name == PERIOD:
-                    lo = int(np.datetime64(stats.min, "M").astype(np.int64))
-                    hi = int(np.datetime64(stats.max, "M").astype(np.int64))
-                    month_low = lo if month_low is None else min(month_low, lo)
-                    month_high = hi if month_high is None else max(month_high, hi)
-                else:
-                    widen(name, int(stats.min), int(stats.max))
-            else:
-                continue
-            break  # a row group without statistics: read the columns instead
-        else:
-            continue
-        for first, batch in _batches([path], [*names, PERIOD]):
-            for name in names:
-                values = _integers(batch, name, first)
-                widen(name, int(values.min()), int(values.max()))
-            months = _months(batch, first)
-            lo, hi = int(months.min()), int(months.max())
-            month_low = lo if month_low is None else min(month_low, lo)
-            month_high = hi if month_high is None else max(month_high, hi)
-    assert month_low is not None and month_high is not None, "the files hold no spells"
-    axes = []
-    for n in names:
-        lo_n, hi_n = low[n], high[n]
-        assert lo_n is not None and hi_n is not None, f"no values of {n}"
-        axes.append(Axis(n, lo_n, hi_n - lo_n + 1))
-    return Grid(tuple(axes)), month_low, month_high
 
 
 # --- Fitting every diagnosis group's logistic model on the grid -----------------------------
@@ -475,130 +270,6 @@ def _month_label(month: int) -> str:
     return f"{1970 + month // 12:04d}-{month % 12 + 1:02d}"
 
 
-@dataclass
-class CellCounts:
-    """What the first pass gives, whichever engine makes it: spells and deaths per risk cell
-    (flat, in the grid's order), the providers (in the order of the second pass's sums) and
-    the months."""
-
-    grid: Grid
-    first_month: int  # months since January 1970
-    months: int
-    codes: list[str]
-    spells: np.ndarray  # (cells,) int64
-    deaths: np.ndarray  # (cells,) int64
-    rows: int
-
-
-class SpellEngine:
-    """An engine's two passes over the spells; the models, the banding, the CUSUMs and the
-    early warning are the same code whichever engine counted (``shmi``)."""
-
-    def count(self, tick: Callable[..., None]) -> CellCounts:
-        raise NotImplementedError
-
-    def score(
-        self, counts: CellCounts, per_cell: np.ndarray, kinds: int, spread: bool,
-        tick: Callable[..., None],
-    ) -> dict[str, np.ndarray]:  # fmt: skip
-        """Per provider × month × kind (diagnosis group × admission method, ``per_cell``'s
-        third column), flat: "spells", "observed", "expected" and, with ``spread``,
-        "variance" (``per_cell``'s fourth column summed); per provider × month, flat: "log"
-        (its second column summed)."""
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Let go of what the passes kept."""
-
-
-class LocalEngine(SpellEngine):
-    """The one-machine engine (decision 027): Parquet row groups decoded by PyArrow on a
-    reader thread, keys packed and counted with NumPy; 9 bytes a spell kept between the
-    passes."""
-
-    def __init__(self, paths: Sequence[Path] | Path) -> None:
-        self.files = _files(paths)
-        _check_schema(self.files)
-
-    def count(self, tick: Callable[..., None]) -> CellCounts:
-        files = self.files
-        grid, first_month, last_month = scan_grid(files)
-        months = last_month - first_month + 1
-        # Pass 1 (streaming): spells and deaths per risk cell. Each spell's risk-cell key, its
-        # provider × month slot and its outcome are kept, 9 bytes a spell, for pass 2.
-        key_columns = [a.name for a in grid.axes]
-        rows = spell_count(files)
-        if rows == 0:
-            raise InputError("the spells files hold no rows")
-        keys = np.empty(rows, dtype=np.int32)
-        slots = np.empty(rows, dtype=np.int32)
-        died = np.empty(rows, dtype=np.bool_)
-        counts = np.zeros(2 * grid.cells, dtype=np.int64)  # survivors and deaths, interleaved
-        index: dict[str, int] = {}
-
-        def prepare(first: int, batch: pa.RecordBatch):
-            # In the reader thread (the provider index is only touched there).
-            key = grid.key({c: _integers(batch, c, first) for c in key_columns})
-            y = _outcome(batch, first)
-            slot = _providers(batch, index, first) * months + (_months(batch, first) - first_month)
-            return key, y, slot
-
-        for first, (key, y, slot) in _batches(
-            files, [*key_columns, OUTCOME, PROVIDER, PERIOD], prepare
-        ):
-            here = slice(first - 1, first - 1 + len(key))
-            keys[here], died[here], slots[here] = key, y, slot
-            counts += np.bincount(key * 2 + y, minlength=2 * grid.cells)
-            tick("counting", len(key))
-        self.keys, self.slots, self.died = keys, slots, died
-        return CellCounts(
-            grid, first_month, months, list(index), counts[0::2] + counts[1::2], counts[1::2], rows
-        )
-
-    def score(
-        self, counts: CellCounts, per_cell: np.ndarray, kinds: int, spread: bool,
-        tick: Callable[..., None],
-    ) -> dict[str, np.ndarray]:  # fmt: skip
-        # Pass 2: each spell's risk gathered by its key; deaths and expected deaths summed per
-        # provider × month × diagnosis group × admission method, and the CUSUM terms per
-        # provider × month. The spells are split between the cores (the gather and the
-        # bincounts release the GIL) and each part's sums added at the end.
-        keys, slots, died = self.keys, self.slots, self.died
-        size = len(counts.codes) * counts.months
-        lock = threading.Lock()
-        names = ("spells", "observed", "expected") + (("variance",) if spread else ())
-
-        def part_sums(lo: int, hi: int) -> dict[str, np.ndarray]:
-            part = {name: np.zeros(size * kinds) for name in names}
-            part["log"] = np.zeros(size)
-            for start in range(lo, hi, SCORING_STEP):
-                here = slice(start, min(start + SCORING_STEP, hi))
-                terms = np.take(per_cell, keys[here], axis=0)
-                slot = slots[here]
-                fine = slot * kinds + terms[:, 2].astype(np.int32)
-                both = np.bincount(fine * 2 + died[here], minlength=2 * size * kinds)
-                part["spells"] += both[0::2] + both[1::2]
-                part["observed"] += both[1::2]
-                part["expected"] += np.bincount(fine, weights=terms[:, 0], minlength=size * kinds)
-                if spread:
-                    part["variance"] += np.bincount(
-                        fine, weights=terms[:, 3], minlength=size * kinds
-                    )
-                part["log"] += np.bincount(slot, weights=terms[:, 1], minlength=size)
-                with lock:
-                    tick("scoring", here.stop - here.start)
-            return part
-
-        bounds = np.linspace(0, counts.rows, WORKERS + 1).astype(np.int64)
-        with ThreadPoolExecutor(WORKERS) as pool:
-            parts = list(pool.map(part_sums, bounds[:-1], bounds[1:]))
-        return {name: cast(np.ndarray, sum(part[name] for part in parts)) for name in parts[0]}
-
-    def close(self) -> None:
-        for name in ("keys", "slots", "died"):
-            self.__dict__.pop(name, None)
-
-
 ENGINES = ("polars", "spark")  # the reference engine (shmi_reference) is for tests
 
 
@@ -619,8 +290,6 @@ def shmi(
     elif engine == "polars":
         source = LocalEngine(paths)
     elif engine == "spark":
-        from .spark import SparkEngine
-
         source = SparkEngine(paths)
     else:
         raise ValueError(f"engine: one of {', '.join(ENGINES)} (got {engine!r})")

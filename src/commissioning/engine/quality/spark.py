@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .shmi import (
+from ..spark import session
+from .passes import (
     COVARIATES,
     GROUP,
     OUTCOME,
@@ -68,8 +69,6 @@ class SparkEngine(SpellEngine):
     def __init__(self, paths: Sequence[Path | str] | Path | str, spark=None) -> None:
         from pyspark import StorageLevel
         from pyspark.sql import functions as F
-
-        from ..spark import session
 
         self.spark = spark or session()
         self.F = F
