@@ -158,3 +158,28 @@ def test_flows_are_counted_where_the_spells_are(spark, tmp_path, inputs):
     columns = ("area", "patients", "providers", "level")
     assert ours.select(columns).rows() == theirs.select(columns).rows()
     np.testing.assert_allclose(ours["hhi"], theirs["hhi"], rtol=1e-12)
+
+
+def test_spark_takes_a_table_as_well_as_files(spark, tmp_path, inputs):
+    # On Databricks the spells are a Delta or catalogue table: spark.table("hes.spells").
+    generate(SynthConfig(spells_per_year=8_000, years=1, seed=6, areas=80, diagnosis_groups=3),
+             *inputs, tmp_path)  # fmt: skip
+    options = S.ShmiOptions(warning=None)
+    table = spark.read.parquet(str(tmp_path / "spells"))
+    agree(S.shmi(tmp_path / "spells", options), S.shmi(table, options, engine="spark"))
+
+
+def test_spark_refuses_an_outcome_that_is_not_true_or_false(spark, tmp_path, inputs):
+    generate(SynthConfig(spells_per_year=2_000, years=1, seed=2, areas=50, diagnosis_groups=2),
+             *inputs, tmp_path)  # fmt: skip
+    frame = pl.read_parquet(tmp_path / "spells")
+    frame.with_columns(pl.col("died_30d").cast(pl.Float64) * 0.7).write_parquet(
+        tmp_path / "odd.parquet"
+    )
+    with pytest.raises(InputError, match="column 'died_30d': must be true/false or 0/1"):
+        S.shmi(tmp_path / "odd.parquet", engine="spark")
+
+
+def test_spark_says_in_one_line_what_it_cannot_read(spark):
+    with pytest.raises(InputError, match="the spells cannot be read"):
+        S.shmi("file:///nowhere/spells", engine="spark")

@@ -207,7 +207,7 @@ def market_concentration(
             table, providers = on_spark.hhi(flows), on_spark.provider_shares(flows)
             flows.unpersist()
         else:
-            if any("://" in s for s in spells):
+            if any("://" in s or s.startswith("dbfs:") for s in spells):
                 err.print("[red]spells: a URI is read only by --engine spark[/]")
                 raise typer.Exit(2)
             lazy = concentration.flows_from_spells([Path(s) for s in spells])
@@ -216,6 +216,11 @@ def market_concentration(
             providers = concentration.provider_shares(flows_frame)
     except (InputError, OSError) as exc:
         err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("pyspark", "py4j")):
+            raise
+        err.print(f"[red]Spark: {str(exc).strip().splitlines()[0]}[/]")
         raise typer.Exit(2) from None
     document = {
         "method": "Herfindahl–Hirschman Index of patient flows per area (docs/domain.md §3)",

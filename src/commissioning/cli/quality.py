@@ -672,6 +672,8 @@ def quality_shmi(
         except Exception as exc:
             if type(exc).__module__.startswith("pyarrow"):
                 raise _refuse_input(f"the spells cannot be read as Parquet ({exc})") from None
+            if type(exc).__module__.startswith(("pyspark", "py4j")):
+                raise _refuse_input(f"Spark: {str(exc).strip().splitlines()[0]}") from None
             raise
     document = {
         "method": "SHMI-style indirect standardisation (NHS Digital SHMI methodology)",

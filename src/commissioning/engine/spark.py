@@ -40,8 +40,9 @@ def session() -> SparkSession:
         # gateway; only a plain Python process gets a local master.
         if "PYSPARK_GATEWAY_PORT" not in os.environ:
             cores = os.cpu_count() or 1
+            master = os.environ.get("COMMISSIONING_SPARK_MASTER", "local[*]")
             builder = (
-                builder.master(os.environ.get("COMMISSIONING_SPARK_MASTER", "local[*]"))
+                builder.master(master)
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
                 .config(
@@ -49,9 +50,12 @@ def session() -> SparkSession:
                     os.environ.get("COMMISSIONING_SPARK_DRIVER_MEMORY", "4g"),
                 )
                 .config("spark.sql.shuffle.partitions", str(max(2, 2 * cores)))
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.driver.host", "127.0.0.1")
             )
+            if master.startswith("local"):
+                # Nothing outside this machine talks to a local driver.
+                builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config(
+                    "spark.driver.host", "127.0.0.1"
+                )
         spark = builder.getOrCreate()
         if "PYSPARK_GATEWAY_PORT" not in os.environ:
             spark.sparkContext.setLogLevel("ERROR")

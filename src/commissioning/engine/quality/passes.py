@@ -67,7 +67,7 @@ class Grid:
         return key
 
 
-def _files(paths: Sequence[Path] | Path) -> list[Path]:
+def _files(paths: Sequence[Path | str] | Path | str) -> list[Path]:
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
     out: list[Path] = []
     for path in map(Path, paths):
@@ -291,13 +291,19 @@ class LocalEngine(SpellEngine):
     reader thread, keys packed and counted with NumPy; 9 bytes a spell kept between the
     passes."""
 
-    def __init__(self, paths: Sequence[Path] | Path) -> None:
+    def __init__(self, paths: Sequence[Path | str] | Path | str) -> None:
         self.files = _files(paths)
         _check_schema(self.files)
 
     def count(self, tick: Callable[..., None]) -> CellCounts:
         files = self.files
         grid, first_month, last_month = scan_grid(files)
+        if grid.cells >= 2**31:
+            sizes = " × ".join(f"{a.name} {a.size}" for a in grid.axes)
+            raise InputError(
+                f"the risk cells ({sizes}) number {grid.cells:,}, more than this engine's keys "
+                "hold (2³¹): code each column from 0 with no gaps, or use --engine spark"
+            )
         months = last_month - first_month + 1
         # Pass 1 (streaming): spells and deaths per risk cell. Each spell's risk-cell key, its
         # provider × month slot and its outcome are kept, 9 bytes a spell, for pass 2.

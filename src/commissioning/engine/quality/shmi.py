@@ -46,6 +46,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -274,7 +275,7 @@ ENGINES = ("polars", "spark")  # the reference engine (shmi_reference) is for te
 
 
 def shmi(
-    paths: Sequence[Path] | Path,
+    paths: Sequence[Path | str] | Path | str | Any,
     options: ShmiOptions | None = None,
     progress: Callable[[str, int], None] | None = None,
     engine: str | SpellEngine = "polars",
@@ -283,7 +284,8 @@ def shmi(
     of each pass (``stage`` is "counting" or "scoring") and once per other stage with 0.
 
     ``engine``: "polars" (one machine: ``LocalEngine``), "spark" (``spark.SparkEngine`` in
-    the active Spark session, or a local one), or an engine made by the caller."""
+    the active Spark session, or a local one; ``paths`` may then also be a Spark DataFrame,
+    such as a Delta table), or an engine made by the caller."""
     options = options or ShmiOptions()
     if isinstance(engine, SpellEngine):
         source = engine

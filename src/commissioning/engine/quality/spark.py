@@ -66,16 +66,29 @@ def _locations(paths: Sequence[Path | str] | Path | str) -> list[str]:
 class SparkEngine(SpellEngine):
     """The SHMI pipeline's passes on Spark (see the module's docstring)."""
 
-    def __init__(self, paths: Sequence[Path | str] | Path | str, spark=None) -> None:
+    def __init__(self, paths: Any, spark=None) -> None:
+        """``paths``: Parquet files or folders (local, or URIs Spark reads), or a Spark
+        DataFrame of spells (a Delta or catalogue table: ``spark.table("hes.spells")``)."""
         from pyspark import StorageLevel
+        from pyspark.sql import DataFrame
         from pyspark.sql import functions as F
 
         self.spark = spark or session()
         self.F = F
         self.storage = StorageLevel.MEMORY_AND_DISK
-        # recursiveFileLookup: files in folders below (spells/2024/04/…), and no partition
-        # columns taken from the path (a Hive-style month=4 would clash with the covariate).
-        frame = self.spark.read.option("recursiveFileLookup", "true").parquet(*_locations(paths))
+        if isinstance(paths, DataFrame):
+            frame = paths
+        else:
+            # recursiveFileLookup: files in folders below (spells/2024/04/…), and no partition
+            # columns taken from the path (a Hive-style month=4 would clash with the covariate).
+            try:
+                frame = self.spark.read.option("recursiveFileLookup", "true").parquet(
+                    *_locations(paths)
+                )
+            except Exception as exc:
+                if not type(exc).__module__.startswith("pyspark"):
+                    raise
+                raise InputError(f"the spells cannot be read: {str(exc).splitlines()[0]}") from None
         for column in SPELL_COLUMNS:
             if column not in frame.columns:
                 raise InputError(
@@ -95,6 +108,10 @@ class SparkEngine(SpellEngine):
                 raise InputError(f"column '{name}': must be whole numbers (it is {types[name]})")
         if types[PERIOD] not in ("date", "timestamp", "timestamp_ntz"):
             raise InputError(f"column '{PERIOD}': must be dates (it is {types[PERIOD]})")
+        if types[OUTCOME] not in ("boolean", "tinyint", "smallint", "int", "bigint"):
+            raise InputError(
+                f"column '{OUTCOME}': must be true/false or 0/1 (it is {types[OUTCOME]})"
+            )
         month = (F.year(PERIOD) - 1970) * 12 + F.month(PERIOD) - 1
         outcome = F.col(OUTCOME).cast("int")
         stats = frame.agg(
