@@ -200,13 +200,21 @@ def test_rolling_windows_need_a_windows_worth_of_months(spells):
         S.shmi(spells, S.ShmiOptions(rolling=True, reporting_months=36, warning=None))
 
 
-def test_spells_partitioned_by_year_and_month_are_read_from_the_folders_below(spells, tmp_path):
-    frame = pl.read_parquet(spells)
-    for (year, month), part in frame.group_by(
-        pl.col("period").dt.year().alias("y"), pl.col("period").dt.month().alias("m")
-    ):
-        folder = tmp_path / f"{year}" / f"{month:02d}"
-        folder.mkdir(parents=True)
-        part.write_parquet(folder / "part-0.parquet")
-    flat, nested = S.shmi(spells), S.shmi(tmp_path)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_spells_partitioned_by_year_and_month_are_read_from_the_folders_below(
+    inputs, spells, tmp_path, engine, request
+):
+    if engine == "spark":
+        request.getfixturevalue("spark")
+    # The fixture's economy again, written one file per month in a folder per year.
+    config = SynthConfig(
+        spells_per_year=60_000, years=2, seed=3, areas=300, diagnosis_groups=4,
+        chunk_size=25_000, partition_by_month=True,
+    )  # fmt: skip
+    generate(config, *inputs, tmp_path)
+    assert (tmp_path / "spells" / "2022" / "04" / "part-0.parquet").exists()
+    assert len(list((tmp_path / "spells").rglob("*.parquet"))) == 24
+    flat, nested = S.shmi(spells), S.shmi(tmp_path / "spells", engine=engine)
+    assert nested.spells == flat.spells
     np.testing.assert_allclose(nested.providers["expected"], flat.providers["expected"], rtol=1e-9)
+    assert nested.providers["band"].to_list() == flat.providers["band"].to_list()

@@ -31,6 +31,13 @@ def synth(
         int | None, typer.Option(help="Small areas (default: scaled to spells)")
     ] = None,
     chunk_size: Annotated[int, typer.Option(help="Spells generated per chunk")] = 1_000_000,
+    partition_by_month: Annotated[
+        bool,
+        typer.Option(
+            "--partition-by-month",
+            help="One file per month in a folder per year (spells/2024/04/part-0.parquet)",
+        ),
+    ] = False,
     reference: Annotated[
         Path, typer.Option(help="Folder with the reference CSV files")
     ] = REFERENCE,
@@ -59,6 +66,7 @@ def synth(
             areas=areas,
             chunk_size=chunk_size,
             injections=injections,
+            partition_by_month=partition_by_month,
         )
     except ValidationError as exc:
         problems = "; ".join(

@@ -84,6 +84,9 @@ class SynthConfig(BaseModel, frozen=True):
     diagnosis_groups: int = Field(default=DEFAULT_DIAGNOSIS_GROUPS, ge=1, le=1000)
     chunk_size: int = Field(default=1_000_000, ge=1_000)
     injections: tuple[Injection, ...] = ()
+    # One file per month, in a folder per year (spells/2024/04/part-0.parquet), as national
+    # extracts are partitioned; otherwise one file per year (spells/2024-25.parquet).
+    partition_by_month: bool = False
 
     @field_validator("start")
     @classmethod

@@ -237,11 +237,15 @@ def write_spells(
     out_dir: Path,
     progress: Callable[[int], None] | None = None,
 ) -> SpellsWritten:
-    """Write ``spells_per_year`` spells for each year to ``out_dir/spells/<year>.parquet``."""
+    """Write ``spells_per_year`` spells for each year to ``out_dir/spells/<year>.parquet``, or
+    with ``config.partition_by_month`` to ``out_dir/spells/<YYYY>/<MM>/part-0.parquet``."""
     spell_dir = out_dir / "spells"
     spell_dir.mkdir(parents=True, exist_ok=True)
-    for old in spell_dir.glob("*.parquet"):
+    for old in spell_dir.rglob("*.parquet"):
         old.unlink()
+    for folder in sorted((p for p in spell_dir.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
     tables = _tables(config, economy)
     month_dates = np.array(
         [config.month_start(i) for i in range(config.n_months)], dtype="datetime64[D]"
@@ -256,30 +260,51 @@ def write_spells(
     # used for the years before it.
     streams = np.random.SeedSequence([config.seed, 1]).spawn(config.years)
     files, total, deaths, by_year = [], 0, 0, {}
-    for year in range(config.years):
-        rng = np.random.default_rng(streams[year])
-        path = spell_dir / f"{config.year_label(year)}.parquet"
-        with pq.ParquetWriter(
+
+    def writer(path: Path) -> pq.ParquetWriter:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        files.append(path)
+        return pq.ParquetWriter(
             path,
             SPELL_SCHEMA,
             compression="zstd",
             compression_level=1,
             use_dictionary=DICTIONARY_COLUMNS,
-        ) as w:
+        )
+
+    for year in range(config.years):
+        rng = np.random.default_rng(streams[year])
+        writers: dict[int, pq.ParquetWriter] = {}
+        try:
             remaining = config.spells_per_year
             while remaining:
                 n = min(config.chunk_size, remaining)
                 batch, died = _chunk(
                     rng, n, year, total + 1, config, economy, tables, month_dates, dictionaries
                 )
-                w.write_batch(batch)
+                if config.partition_by_month:
+                    days = batch.column("period").cast(pa.int32()).to_numpy()
+                    month = np.searchsorted(month_dates.astype(np.int64), days)
+                    for m in np.unique(month).tolist():
+                        if m not in writers:
+                            first = config.month_start(m)
+                            writers[m] = writer(
+                                spell_dir / f"{first:%Y}" / f"{first:%m}" / "part-0.parquet"
+                            )
+                        writers[m].write_batch(batch.filter(pa.array(month == m)))
+                else:
+                    if not writers:
+                        writers[0] = writer(spell_dir / f"{config.year_label(year)}.parquet")
+                    writers[0].write_batch(batch)
                 del batch
                 remaining -= n
                 total += n
                 deaths += died
                 if progress:
                     progress(n)
-        files.append(path)
+        finally:
+            for w in writers.values():
+                w.close()
         by_year[config.year_label(year)] = config.spells_per_year
     return SpellsWritten(files, total, deaths, by_year)
 
