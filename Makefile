@@ -18,7 +18,7 @@ demo: setup
 
 ## make test: set up what the tests need (including headless Chromium) and run the whole suite
 test: setup-test check
-	$(VENV)/bin/pytest -n auto --cov --cov-report=term:skip-covered
+	$(VENV)/bin/pytest -n auto --dist loadgroup --cov --cov-report=term:skip-covered
 
 setup: $(STAMP) $(NODE_STAMP) $(CSS)
 

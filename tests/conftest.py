@@ -26,7 +26,8 @@ def reference_dir() -> Path:
 @pytest.fixture(scope="session")
 def spark():
     """One local Spark session for the test process (a JVM takes seconds to start). Tests
-    that use it are marked ``spark`` and share an xdist group, so one worker starts it."""
+    that use it are marked ``spark`` and share an xdist group: `make test` runs with
+    ``--dist loadgroup``, so one worker starts it."""
     from commissioning.engine.spark import session
 
     return session()

@@ -165,6 +165,8 @@ def test_a_new_cycle_from_draft_specification_to_signed_contract(browser, live_s
         page.goto(spec_url)
         expect(page.get_by_text("Safe, with a therapist on call at weekends.")).to_be_visible()
         page.get_by_role("button", name="Approve the specification").click()
+        # The approval's page first: a link clicked before it loads belongs to the old page.
+        expect(banner(page)).to_contain_text("The specification is approved")
         page.get_by_role("link", name="Choose how to select a provider").first.click()
         page.get_by_label("Budget").select_option(label="Acute services 2026/27 (XC001-ACUTE-2026)")
         page.get_by_role("button", name="Check which process applies").click()
