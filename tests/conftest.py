@@ -30,6 +30,10 @@ def spark():
     ``--dist loadgroup``, so one worker starts it."""
     from commissioning.engine.spark import session
 
+    # One core of the machine's two: the other worker's tests (a browser walk waits 30 s for a
+    # page at most) keep theirs.
+    os.environ.setdefault("COMMISSIONING_SPARK_MASTER", "local[1]")
+    os.environ.setdefault("COMMISSIONING_SPARK_DRIVER_MEMORY", "2g")
     return session()
 
 

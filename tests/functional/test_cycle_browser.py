@@ -134,6 +134,7 @@ def test_a_new_cycle_from_draft_specification_to_signed_contract(browser, live_s
             page.get_by_label("Threshold").fill("at least 90% each month")
             page.get_by_label("Method of measurement").fill("Service records")
             page.get_by_role("button", name="Add the requirement").click()
+            expect(banner(page)).to_contain_text("The quality requirement is added.")
         page.get_by_role("button", name="Send out for consultation").click()
         page.get_by_role("link", name="Ask for clinical advice").last.click()
         page.get_by_label("Strategic clinical network: cardiovascular").check()
