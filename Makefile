@@ -18,7 +18,8 @@ demo: setup
 
 ## make test: set up what the tests need (including headless Chromium) and run the whole suite
 test: setup-test check
-	$(VENV)/bin/pytest -n auto --dist loadgroup --cov --cov-report=term:skip-covered
+	$(VENV)/bin/pytest -n auto -m "not spark" --cov --cov-report=
+	$(VENV)/bin/pytest -m spark --cov --cov-append --cov-report=term:skip-covered
 
 setup: $(STAMP) $(NODE_STAMP) $(CSS)
 

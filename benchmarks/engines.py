@@ -29,7 +29,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import psutil
@@ -92,13 +91,12 @@ def measured(code: str, *args) -> dict:
             root = psutil.Process(process.pid)
         except psutil.NoSuchProcess:
             return
-        while not done.is_set():
+        while not done.wait(0.02):
             try:
                 tree = [root, *root.children(recursive=True)]
                 peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree))
             except psutil.Error:
-                pass
-            time.sleep(0.02)
+                continue  # a process of the tree ended between listing and reading it
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

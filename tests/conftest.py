@@ -26,13 +26,10 @@ def reference_dir() -> Path:
 @pytest.fixture(scope="session")
 def spark():
     """One local Spark session for the test process (a JVM takes seconds to start). Tests
-    that use it are marked ``spark`` and share an xdist group: `make test` runs with
-    ``--dist loadgroup``, so one worker starts it."""
+    that use it are marked ``spark``: `make test` runs them in a pass of their own after the
+    rest, so a JVM never competes with a browser walk for the machine's cores."""
     from commissioning.engine.spark import session
 
-    # One core of the machine's two: the other worker's tests (a browser walk waits 30 s for a
-    # page at most) keep theirs.
-    os.environ.setdefault("COMMISSIONING_SPARK_MASTER", "local[1]")
     os.environ.setdefault("COMMISSIONING_SPARK_DRIVER_MEMORY", "2g")
     return session()
 

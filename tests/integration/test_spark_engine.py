@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from commissioning.cli import app
 from commissioning.cli.demo import _demo_failure
 
-pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+pytestmark = pytest.mark.spark
 
 runner = CliRunner()
 

@@ -18,7 +18,7 @@ from commissioning.engine.quality import shmi as S
 from commissioning.engine.quality.tables import InputError
 from commissioning.engine.synth import Injection, SynthConfig, generate
 
-pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,7 @@ def spells(inputs, tmp_path_factory):
 
 ENGINES = [
     "polars",
-    pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.xdist_group("spark")]),
+    pytest.param("spark", marks=pytest.mark.spark),
 ]
 
 

@@ -25,6 +25,16 @@ market_app = typer.Typer(
 )
 
 
+def _write(document: dict, output: Path | None) -> None:
+    """The JSON document to stdout, or to ``output``."""
+    text = json.dumps(document, indent=2, default=str, allow_nan=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"Wrote {output}")
+
+
 def _codes(frame: pl.DataFrame, column: str) -> list[str]:
     import polars as pl
 
@@ -143,12 +153,7 @@ def market_stress(
         "baseline": baseline.as_dict(flows),
         "scenarios": [r.as_dict(flows) for r in results],
     }
-    text = json.dumps(document, indent=2, allow_nan=False) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"Wrote {output}")
+    _write(document, output)
 
 
 @market_app.command("synthetic")
@@ -228,9 +233,4 @@ def market_concentration(
         "areas": table.to_dicts(),
         "providers": providers.to_dicts(),
     }
-    text = json.dumps(document, indent=2, default=str, allow_nan=False) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"Wrote {output}")
+    _write(document, output)

@@ -10,6 +10,7 @@ is ``shmi._pipeline``, the same for every engine. ``LocalEngine`` is the one-mac
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import math
 import os
@@ -265,13 +266,15 @@ class CellCounts:
     rows: int
 
 
-class SpellEngine:
+class SpellEngine(abc.ABC):
     """An engine's two passes over the spells; the models, the banding, the CUSUMs and the
     early warning are the same code whichever engine counted (``shmi``)."""
 
+    @abc.abstractmethod
     def count(self, tick: Callable[..., None]) -> CellCounts:
-        raise NotImplementedError
+        """The first pass."""
 
+    @abc.abstractmethod
     def score(
         self, counts: CellCounts, per_cell: np.ndarray, kinds: int, spread: bool,
         tick: Callable[..., None],
@@ -280,8 +283,8 @@ class SpellEngine:
         third column), flat: "spells", "observed", "expected" and, with ``spread``,
         "variance" (``per_cell``'s fourth column summed); per provider × month, flat: "log"
         (its second column summed)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def close(self) -> None:
         """Let go of what the passes kept."""
 
