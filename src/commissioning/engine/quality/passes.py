@@ -20,17 +20,19 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from . import kernels
 from .tables import InputError
 
 WORKERS = min(4, os.cpu_count() or 1)  # threads for the scoring pass
-SCORING_STEP = 1 << 20  # spells gathered at a time: a few MB of temporaries per thread
+BATCH = 1 << 20  # spells decoded at a time
+SCORES = ("spells", "observed", "expected", "variance")  # per provider × month × kind
 
 GROUP = "diagnosis_group"
 COVARIATES = ("age_band", "sex", "admission_method", "month", "charlson_band", "year_index")
@@ -150,23 +152,6 @@ def _integers(batch: pa.RecordBatch, name: str, first_row: int) -> np.ndarray:
     return column.to_numpy()
 
 
-def _months(batch: pa.RecordBatch, first_row: int) -> np.ndarray:
-    """Months since January 1970 of the period column (a date). A batch spans few distinct
-    days, so each day's month is worked out once and gathered."""
-    column = batch.column(PERIOD)
-    if column.null_count:
-        row = pc.index(pc.is_null(column), True).as_py()
-        raise InputError(f"row {first_row + row}, column '{PERIOD}': the date is missing")
-    if not pa.types.is_date(column.type) and not pa.types.is_timestamp(column.type):
-        raise InputError(f"column '{PERIOD}': must be dates (it is {column.type})")
-    if pa.types.is_timestamp(column.type):
-        column = column.cast(pa.date32())
-    days = column.cast(pa.int32()).to_numpy()
-    low = int(days.min())
-    span = np.arange(low, int(days.max()) + 1).astype("datetime64[D]")
-    return span.astype("datetime64[M]").astype(np.int32)[days - low]
-
-
 def _outcome(batch: pa.RecordBatch, first_row: int) -> np.ndarray:
     column = batch.column(OUTCOME)
     if column.null_count:
@@ -182,7 +167,11 @@ def _outcome(batch: pa.RecordBatch, first_row: int) -> np.ndarray:
     return values.astype(np.bool_)
 
 
-def _providers(batch: pa.RecordBatch, index: dict[str, int], first_row: int) -> np.ndarray:
+def _providers(
+    batch: pa.RecordBatch, index: dict[str, int], first_row: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The provider column as dictionary indices, and each dictionary entry's number in
+    ``index`` (providers numbered in the order first seen, across row groups and files)."""
     column = batch.column(PROVIDER)
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column.cast(pa.string()))
@@ -191,7 +180,24 @@ def _providers(batch: pa.RecordBatch, index: dict[str, int], first_row: int) -> 
         raise InputError(f"row {first_row + row}, column '{PROVIDER}': the provider is empty")
     codes = column.dictionary.cast(pa.string()).to_pylist()
     lookup = np.array([index.setdefault(code, len(index)) for code in codes], dtype=np.int64)
-    return lookup[column.indices.to_numpy(zero_copy_only=False)]
+    return column.indices.to_numpy(zero_copy_only=False), lookup
+
+
+def _days(batch: pa.RecordBatch, first_row: int) -> tuple[np.ndarray, int, np.ndarray]:
+    """The period column as days since 1970, the first of them, and the month (since January
+    1970) of each day from that one to the last."""
+    column = batch.column(PERIOD)
+    if column.null_count:
+        row = pc.index(pc.is_null(column), True).as_py()
+        raise InputError(f"row {first_row + row}, column '{PERIOD}': the date is missing")
+    if not pa.types.is_date(column.type) and not pa.types.is_timestamp(column.type):
+        raise InputError(f"column '{PERIOD}': must be dates (it is {column.type})")
+    if pa.types.is_timestamp(column.type):
+        column = column.cast(pa.date32())
+    days = column.cast(pa.int32()).to_numpy()
+    low = int(days.min())
+    span = np.arange(low, int(days.max()) + 1).astype("datetime64[D]")
+    return days, low, span.astype("datetime64[M]").astype(np.int64)
 
 
 def spell_count(paths: Sequence[Path] | Path) -> int:
@@ -238,8 +244,8 @@ def scan_grid(files: list[Path]) -> tuple[Grid, int, int]:
             for name in names:
                 values = _integers(batch, name, first)
                 widen(name, int(values.min()), int(values.max()))
-            months = _months(batch, first)
-            lo, hi = int(months.min()), int(months.max())
+            _, _, month_of = _days(batch, first)
+            lo, hi = int(month_of[0]), int(month_of[-1])
             month_low = lo if month_low is None else min(month_low, lo)
             month_high = hi if month_high is None else max(month_high, hi)
     assert month_low is not None and month_high is not None, "the files hold no spells"
@@ -309,32 +315,72 @@ class LocalEngine(SpellEngine):
             )
         months = last_month - first_month + 1
         # Pass 1 (streaming): spells and deaths per risk cell. Each spell's risk-cell key, its
-        # provider × month slot and its outcome are kept, 9 bytes a spell, for pass 2.
+        # provider × month slot and its outcome are kept, packed in 8 bytes, for pass 2. Each
+        # core takes row groups in turn, decodes them (PyArrow) and packs and counts them (the
+        # compiled loop, which releases the GIL).
         key_columns = [a.name for a in grid.axes]
+        columns = [*key_columns, OUTCOME, PROVIDER, PERIOD]
         rows = spell_count(files)
         if rows == 0:
             raise InputError("the spells files hold no rows")
-        keys = np.empty(rows, dtype=np.int32)
-        slots = np.empty(rows, dtype=np.int32)
-        died = np.empty(rows, dtype=np.bool_)
-        counts = np.zeros(2 * grid.cells, dtype=np.int64)  # survivors and deaths, interleaved
+        spells = np.empty(rows, dtype=np.int64)
+        low = np.array([a.low for a in grid.axes], dtype=np.int64)
+        size = np.array([a.size for a in grid.axes], dtype=np.int64)
+        # Providers are numbered as first met; only the order of the rows within a provider
+        # matters to the sums, so the numbering may depend on which core met one first.
         index: dict[str, int] = {}
+        numbering = threading.Lock()
+        # Every row group with the row (0-based, across files) of its first spell.
+        groups: list[tuple[Path, int, int]] = []
+        first = 0
+        for path in files:
+            meta = pq.ParquetFile(path).metadata
+            for rg in range(meta.num_row_groups):
+                groups.append((path, rg, first))
+                first += meta.row_group(rg).num_rows
+        done: list[tuple[int, np.ndarray]] = []
+        stop = threading.Event()
 
-        def prepare(first: int, batch: pa.RecordBatch):
-            # In the reader thread (the provider index is only touched there).
-            key = grid.key({c: _integers(batch, c, first) for c in key_columns})
-            y = _outcome(batch, first)
-            slot = _providers(batch, index, first) * months + (_months(batch, first) - first_month)
-            return key, y, slot
+        def worker(mine: list[tuple[Path, int, int]]) -> np.ndarray:
+            counts = np.zeros(2 * grid.cells, dtype=np.int64)  # survivors, deaths interleaved
+            scratch = np.empty(BATCH, dtype=np.int64)
+            for path, rg, start in mine:
+                for batch in pq.ParquetFile(path).iter_batches(
+                    batch_size=BATCH, row_groups=[rg], columns=columns, use_threads=False
+                ):
+                    if stop.is_set():
+                        return counts
+                    values = [_integers(batch, c, start + 1) for c in key_columns]
+                    with numbering:
+                        provider, numbers = _providers(batch, index, start + 1)
+                        providers = len(index)
+                    days, day_low, month_of = _days(batch, start + 1)
+                    begins = kernels.count_batch(
+                        *values, low, size, _outcome(batch, start + 1), provider, numbers,
+                        providers, days, day_low, month_of, first_month, months,
+                        scratch, start, spells, counts,
+                    )  # fmt: skip
+                    with numbering:
+                        done.append((start, begins))
+                        tick("counting", batch.num_rows)
+                    start += batch.num_rows
+            return counts
 
-        for first, (key, y, slot) in _batches(
-            files, [*key_columns, OUTCOME, PROVIDER, PERIOD], prepare
-        ):
-            here = slice(first - 1, first - 1 + len(key))
-            keys[here], died[here], slots[here] = key, y, slot
-            counts += np.bincount(key * 2 + y, minlength=2 * grid.cells)
-            tick("counting", len(key))
-        self.keys, self.slots, self.died = keys, slots, died
+        with ThreadPoolExecutor(WORKERS) as pool:
+            futures = [pool.submit(worker, groups[w::WORKERS]) for w in range(WORKERS)]
+            try:
+                counts = sum(f.result() for f in futures)
+            finally:
+                stop.set()
+        self.spells = spells
+        # Where each row group's spells of each provider begin (a row per batch of rows, in
+        # the order of the rows; a provider not met by then begins and ends at its end).
+        done.sort(key=lambda item: item[0])
+        self.starts = np.array([start for start, _ in done], dtype=np.int64)
+        self.begins = np.zeros((len(done), len(index) + 1), dtype=np.int64)
+        for row, (_, b) in zip(self.begins, done, strict=True):
+            row[: len(b)] = b
+            row[len(b) :] = b[-1]
         return CellCounts(
             grid, first_month, months, list(index), counts[0::2] + counts[1::2], counts[1::2], rows
         )
@@ -343,41 +389,37 @@ class LocalEngine(SpellEngine):
         self, counts: CellCounts, per_cell: np.ndarray, kinds: int, spread: bool,
         tick: Callable[..., None],
     ) -> dict[str, np.ndarray]:  # fmt: skip
-        # Pass 2: each spell's risk gathered by its key; deaths and expected deaths summed per
-        # provider × month × diagnosis group × admission method, and the CUSUM terms per
-        # provider × month. The spells are split between the cores (the gather and the
-        # bincounts release the GIL) and each part's sums added at the end.
-        keys, slots, died = self.keys, self.slots, self.died
+        # Pass 2: each spell's cell terms added to its provider × month × diagnosis group ×
+        # admission method, and the CUSUM terms to its provider × month, by the compiled loop,
+        # a provider at a time (the counting pass grouped them). The providers are shared
+        # between the cores (the loop releases the GIL); each provider's sums are one thread's.
         size = len(counts.codes) * counts.months
+        terms = [np.ascontiguousarray(per_cell[:, j]) for j in (0, 1, 3)]
+        kind = per_cell[:, 2].astype(np.int64)
+        sums = {name: np.zeros(size * kinds) for name in SCORES}
+        sums["log"] = np.zeros(size)
+        # Providers in turn from the largest, so the cores finish together.
+        spells_of = (self.begins[:, 1:] - self.begins[:, :-1]).sum(0)
+        order = np.argsort(-spells_of, kind="stable")
         lock = threading.Lock()
-        names = ("spells", "observed", "expected") + (("variance",) if spread else ())
 
-        def part_sums(lo: int, hi: int) -> dict[str, np.ndarray]:
-            part = {name: np.zeros(size * kinds) for name in names}
-            part["log"] = np.zeros(size)
-            for start in range(lo, hi, SCORING_STEP):
-                here = slice(start, min(start + SCORING_STEP, hi))
-                terms = np.take(per_cell, keys[here], axis=0)
-                slot = slots[here]
-                fine = slot * kinds + terms[:, 2].astype(np.int32)
-                both = np.bincount(fine * 2 + died[here], minlength=2 * size * kinds)
-                part["spells"] += both[0::2] + both[1::2]
-                part["observed"] += both[1::2]
-                part["expected"] += np.bincount(fine, weights=terms[:, 0], minlength=size * kinds)
-                if spread:
-                    part["variance"] += np.bincount(
-                        fine, weights=terms[:, 3], minlength=size * kinds
-                    )
-                part["log"] += np.bincount(slot, weights=terms[:, 1], minlength=size)
+        def part(chosen: np.ndarray) -> None:
+            for step in np.array_split(chosen, max(1, len(chosen) // 8)):
+                kernels.score_providers(
+                    self.spells, self.starts, self.begins, step,
+                    terms[0], terms[1], kind, terms[2], kinds,
+                    sums["spells"], sums["observed"], sums["expected"], sums["variance"],
+                    sums["log"], spread,
+                )  # fmt: skip
                 with lock:
-                    tick("scoring", here.stop - here.start)
-            return part
+                    tick("scoring", int(spells_of[step].sum()))
 
-        bounds = np.linspace(0, counts.rows, WORKERS + 1).astype(np.int64)
         with ThreadPoolExecutor(WORKERS) as pool:
-            parts = list(pool.map(part_sums, bounds[:-1], bounds[1:]))
-        return {name: cast(np.ndarray, sum(part[name] for part in parts)) for name in parts[0]}
+            list(pool.map(part, [order[w::WORKERS] for w in range(WORKERS)]))
+        if not spread:
+            del sums["variance"]
+        return sums
 
     def close(self) -> None:
-        for name in ("keys", "slots", "died"):
+        for name in ("spells", "starts", "begins"):
             self.__dict__.pop(name, None)
