@@ -40,8 +40,7 @@ from quality import BASELINE  # noqa: E402  (the same baseline as benchmarks/qua
 
 ENGINE = r"""
 import json, resource, sys, time
-import pandas, pyarrow.parquet, statsmodels.api  # imported before the clock starts
-from commissioning.engine.quality.shmi import ShmiOptions, shmi
+from commissioning.engine.quality.shmi import ShmiOptions, shmi  # imported before the clock
 from commissioning.engine.quality.warning import table
 path, engine, repeats, rolling = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
 if engine == "spark":
@@ -64,7 +63,7 @@ print(json.dumps({"seconds": sorted(times)[len(times) // 2], "all": times,
 REFERENCE = r"""
 import json, resource, sys, time
 import polars as pl
-from commissioning.engine.quality.shmi import shmi_reference
+from commissioning.engine.quality.reference import shmi_reference
 frame = pl.read_parquet(sys.argv[1])
 t = time.perf_counter()
 result = shmi_reference(frame)

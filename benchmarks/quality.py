@@ -31,8 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 OURS = r"""
 import json, resource, sys, time
-import pandas, pyarrow.parquet, statsmodels.api  # imported before the clock starts
-from commissioning.engine.quality.shmi import shmi
+from commissioning.engine.quality.shmi import shmi  # imported before the clock starts
 from commissioning.engine.quality.warning import table
 path = sys.argv[1]
 times = []

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from commissioning.engine.quality import shmi as S
+from commissioning.engine.quality.reference import shmi_reference
 from commissioning.engine.quality.risk import Family, fit_cells
 from commissioning.engine.quality.tables import InputError
 from commissioning.engine.synth import (
@@ -51,7 +52,7 @@ def test_the_grid_engine_matches_statsmodels_on_the_rows(spells, engine, request
     if engine == "spark":
         request.getfixturevalue("spark")
     fast = S.shmi(spells, engine=engine)
-    reference = S.shmi_reference(pl.read_parquet(spells))
+    reference = shmi_reference(pl.read_parquet(spells))
     joined = fast.providers.join(reference, on="provider_code", suffix="_reference")
     assert joined.height == reference.height == fast.providers.height
     assert (joined["spells"] == joined["spells_reference"]).all()

@@ -1,8 +1,9 @@
 """The one-machine engine's loops over the spells, compiled (decision 064).
 
-The counting pass packs each spell's risk-cell key, its provider × month slot and its outcome
-into one int64 (8 bytes a spell), counts the cell, and keeps it for the scoring pass, each row
-group's spells grouped by provider as they are stored (a counting sort within the row group). The
+The counting pass packs each spell's risk-cell key, its month and its outcome into one integer
+(4 bytes a spell where they fit, as for a year or five of the national grid; else 8), counts
+the cell, and keeps it for the scoring pass, each row group's spells grouped by provider as
+they are stored (a counting sort within the row group), so the provider need not be kept. The
 scoring pass then works one provider at a time: the sums it adds into, the provider's months ×
 diagnosis groups × admission methods, stay in the core's cache (about 110 kB for a year),
 where sums for every provider at once (15 MB for 20 million spells) would miss it on almost
@@ -32,13 +33,13 @@ def count_batch(
     providers,  # providers numbered so far
     days, day_low, month_of_day, first_month, months,  # dates as days; their months
     scratch,  # int64, at least as long as the row group
-    start, spells, counts,  # packed spells written from row ``start``; counts per key × outcome
+    start, spells, shift, counts,  # packed spells from row ``start``; counts per key × outcome
 ):  # fmt: skip
-    """The counting pass over one row group. Each spell is kept packed in one int64 (its
-    slot, its key and its outcome: ``unpack``), written from row ``start`` of ``spells``
-    grouped by provider (in the order of the rows within a provider). Returns where each
-    provider's spells begin, relative to ``start``, and where the last ends (``providers``
-    + 1 numbers)."""
+    """The counting pass over one row group. Each spell is kept packed in one integer of
+    ``spells`` (month << ``shift`` | key << 1 | outcome; its provider is where it is kept),
+    written from row ``start`` grouped by provider (in the order of the rows within a
+    provider). Returns where each provider's spells begin, relative to ``start``, and where
+    the last ends (``providers`` + 1 numbers)."""
     n = len(c0)
     begins = np.zeros(providers + 1, dtype=np.int64)
     for i in range(n):
@@ -54,20 +55,21 @@ def count_batch(
         scratch[i] = (slot << 32) | (key << 1) | np.int64(died[i])
         begins[number + 1] += 1
     for i in range(n):  # a loop of its own: fused with the one above it runs slower
-        counts[(scratch[i] & 0xFFFFFFFF)] += 1  # 2 × key + outcome
+        counts[scratch[i] & 0xFFFFFFFF] += 1  # 2 × key + outcome
     for p in range(providers):
         begins[p + 1] += begins[p]
     at = begins[:-1].copy()
     for i in range(n):
-        p = (scratch[i] >> 32) // months
-        spells[start + at[p]] = scratch[i]
+        slot = scratch[i] >> 32
+        p = slot // months
+        spells[start + at[p]] = ((slot - p * months) << shift) | (scratch[i] & 0xFFFFFFFF)
         at[p] += 1
     return begins
 
 
 @_compile
 def score_providers(
-    spells,  # the spells kept (packed) by the counting pass
+    spells, shift, months,  # the spells kept (packed) by the counting pass
     starts, begins,  # each row group's first row; where its providers' spells begin in it
     chosen,  # the providers this call scores
     risk, log_term, kind, variance, kinds,  # per cell; kinds per slot
@@ -81,9 +83,9 @@ def score_providers(
     for p in chosen:
         for b in range(len(starts)):
             for i in range(starts[b] + begins[b, p], starts[b] + begins[b, p + 1]):
-                packed = spells[i]
-                slot = packed >> 32
-                cell = (packed & 0xFFFFFFFF) >> 1
+                packed = np.int64(spells[i])
+                slot = p * months + (packed >> shift)
+                cell = (packed & ((1 << shift) - 1)) >> 1
                 fine = slot * kinds + kind[cell]
                 count[fine] += 1.0
                 if packed & 1:

@@ -31,7 +31,7 @@ from . import kernels
 from .tables import InputError
 
 WORKERS = min(4, os.cpu_count() or 1)  # threads for the scoring pass
-BATCH = 1 << 20  # spells decoded at a time
+BATCH = 1 << 18  # spells decoded at a time by each core
 SCORES = ("spells", "observed", "expected", "variance")  # per provider × month × kind
 
 GROUP = "diagnosis_group"
@@ -296,9 +296,9 @@ class SpellEngine(abc.ABC):
 
 
 class LocalEngine(SpellEngine):
-    """The one-machine engine (decision 027): Parquet row groups decoded by PyArrow on a
-    reader thread, keys packed and counted with NumPy; 9 bytes a spell kept between the
-    passes."""
+    """The one-machine engine (decisions 027 and 064): each core decodes row groups (PyArrow)
+    and packs and counts them (``kernels``); 4 bytes a spell (8 for a very large grid) kept
+    between the passes, grouped by provider; scored a provider at a time."""
 
     def __init__(self, paths: Sequence[Path | str] | Path | str) -> None:
         self.files = _files(paths)
@@ -315,7 +315,8 @@ class LocalEngine(SpellEngine):
             )
         months = last_month - first_month + 1
         # Pass 1 (streaming): spells and deaths per risk cell. Each spell's risk-cell key, its
-        # provider × month slot and its outcome are kept, packed in 8 bytes, for pass 2. Each
+        # month and its outcome are kept, packed in 4 or 8 bytes and grouped by provider, for
+        # pass 2. Each
         # core takes row groups in turn, decodes them (PyArrow) and packs and counts them (the
         # compiled loop, which releases the GIL).
         key_columns = [a.name for a in grid.axes]
@@ -323,7 +324,10 @@ class LocalEngine(SpellEngine):
         rows = spell_count(files)
         if rows == 0:
             raise InputError("the spells files hold no rows")
-        spells = np.empty(rows, dtype=np.int64)
+        # A spell kept: month << shift | key << 1 | outcome, in 4 bytes where that fits.
+        shift = int(grid.cells - 1).bit_length() + 1
+        narrow = shift + int(months - 1).bit_length() <= 32
+        spells = np.empty(rows, dtype=np.uint32 if narrow else np.int64)
         low = np.array([a.low for a in grid.axes], dtype=np.int64)
         size = np.array([a.size for a in grid.axes], dtype=np.int64)
         # Providers are numbered as first met; only the order of the rows within a provider
@@ -358,7 +362,7 @@ class LocalEngine(SpellEngine):
                     begins = kernels.count_batch(
                         *values, low, size, _outcome(batch, start + 1), provider, numbers,
                         providers, days, day_low, month_of, first_month, months,
-                        scratch, start, spells, counts,
+                        scratch, start, spells, shift, counts,
                     )  # fmt: skip
                     with numbering:
                         done.append((start, begins))
@@ -372,7 +376,7 @@ class LocalEngine(SpellEngine):
                 counts = sum(f.result() for f in futures)
             finally:
                 stop.set()
-        self.spells = spells
+        self.spells, self.shift = spells, shift
         # Where each row group's spells of each provider begin (a row per batch of rows, in
         # the order of the rows; a provider not met by then begins and ends at its end).
         done.sort(key=lambda item: item[0])
@@ -406,7 +410,7 @@ class LocalEngine(SpellEngine):
         def part(chosen: np.ndarray) -> None:
             for step in np.array_split(chosen, max(1, len(chosen) // 8)):
                 kernels.score_providers(
-                    self.spells, self.starts, self.begins, step,
+                    self.spells, self.shift, counts.months, self.starts, self.begins, step,
                     terms[0], terms[1], kind, terms[2], kinds,
                     sums["spells"], sums["observed"], sums["expected"], sums["variance"],
                     sums["log"], spread,

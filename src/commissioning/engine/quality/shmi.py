@@ -32,11 +32,12 @@ The engine (the reason it is fast; see decision 027):
    a grid (group × age × sex × method × month × Charlson × year): with treatment coding, the
    gradient and the Hessian are sums of the grid over one or two covariate axes, so a step
    costs a few reductions of the grid, not a product with a design matrix;
-3. a second pass over the keys kept from the first (9 bytes a spell: risk-cell key,
-   provider × month slot, outcome) looks each spell's probability up by its key (an array
-   gather, not a join) and sums observed, expected and the CUSUM terms per provider × month.
-Besides those 9 bytes a spell, memory is one row group at a time plus the grid.
-``shmi_reference`` is the naive engine: polars and statsmodels on the rows, for tests.
+3. a second pass over what the first kept of each spell (risk-cell key, month, outcome, packed
+   in 4 or 8 bytes and grouped by provider) looks each spell's probability up by its key (an
+   array gather, not a join) and sums observed, expected and the CUSUM terms per provider ×
+   month, a provider at a time (``kernels``, decision 064).
+Besides those bytes a spell, memory is a row group at a time per core plus the grid.
+``reference.shmi_reference`` is the naive engine: polars and statsmodels on the rows, for tests.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,7 @@ from .passes import (  # the engine contract and the spells' columns, re-exporte
     PERIOD,
     PROVIDER,
     SPELL_COLUMNS,
+    WORKERS,
     Axis,
     CellCounts,
     Grid,
@@ -69,7 +72,6 @@ from .passes import (  # the engine contract and the spells' columns, re-exporte
     scan_grid,
     spell_count,
 )
-from .risk import Family, fit_rows
 from .spark import SparkEngine
 from .tables import InputError
 from .warning import Counts, WarningOptions, WarningResult, early_warning, warning_tables
@@ -78,10 +80,11 @@ __all__ = [
     "COVARIATES", "GROUP", "OUTCOME", "PERIOD", "PROVIDER", "SPELL_COLUMNS", "Axis",
     "CellCounts", "Grid", "GroupModels", "LocalEngine", "ShmiOptions", "ShmiResult",
     "SpellEngine", "fit_grid", "monthly_cusum", "monthly_thresholds", "rolling_windows",
-    "scan_grid", "shmi", "shmi_reference", "spell_count",
+    "scan_grid", "shmi", "spell_count",
 ]  # fmt: skip
 
 REPORTING_MONTHS = 12
+THRESHOLD_BLOCK = 16  # providers simulated from one random stream
 DEFAULT_FALSE_ALARM_RATE = 0.01  # per provider-year
 MAX_ITERATIONS = 50
 TOLERANCE = 1e-10
@@ -271,7 +274,7 @@ def _month_label(month: int) -> str:
     return f"{1970 + month // 12:04d}-{month % 12 + 1:02d}"
 
 
-ENGINES = ("polars", "spark")  # the reference engine (shmi_reference) is for tests
+ENGINES = ("polars", "spark")  # the reference engine (reference.shmi_reference) is for tests
 
 
 def shmi(
@@ -566,43 +569,29 @@ def monthly_thresholds(
     """
     if not 0 < false_alarm_rate < 1:
         raise ValueError("the false-alarm rate is a probability between 0 and 1")
-    rng = np.random.default_rng(seed)
     n = spells.astype(np.int64)
-    theta = np.divide(expected, spells, out=np.zeros_like(expected), where=spells > 0)
+    theta = np.clip(
+        np.divide(expected, spells, out=np.zeros_like(expected), where=spells > 0), 0, 1
+    )
     log_r = math.log(odds_ratio)
-    x = np.zeros((simulations, len(n)))
-    peak = np.zeros_like(x)
-    for m in range(n.shape[1]):
-        deaths = rng.binomial(n[:, m], np.clip(theta[:, m], 0, 1), size=x.shape)
-        x = np.maximum(0.0, x + deaths * log_r - log_terms[None, :, m])
-        np.maximum(peak, x, out=peak)
+    peak = np.zeros((len(n), simulations))
+
+    # Providers in fixed blocks, each simulated from its own stream of the seed, so the
+    # thresholds do not depend on how many cores share the blocks. A provider-month's draws
+    # are made together (NumPy sets up its binomial sampler once for them), and the blocks
+    # run in parallel (the sampler releases the GIL).
+    def block(b: int) -> None:
+        rows = slice(b * THRESHOLD_BLOCK, min((b + 1) * THRESHOLD_BLOCK, len(n)))
+        rng = np.random.default_rng([seed, b])
+        x = np.zeros((rows.stop - rows.start, simulations))
+        for m in range(n.shape[1]):
+            deaths = rng.binomial(n[rows, m, None], theta[rows, m, None], size=x.shape)
+            x = np.maximum(0.0, x + deaths * log_r - log_terms[rows, m, None])
+            np.maximum(peak[rows], x, out=peak[rows])
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(block, range(-(-len(n) // THRESHOLD_BLOCK))))
+    peak = peak.T
     h = np.quantile(peak, 1 - false_alarm_rate, axis=0, method="higher")
     h = np.maximum(np.ceil(h * 100) / 100, 0.01)  # a signal needs some evidence
     return h, (peak >= h[None, :]).mean(0)
-
-
-# --- The naive reference --------------------------------------------------------------------
-
-
-def shmi_reference(frame: pl.DataFrame, reporting_months: int = REPORTING_MONTHS) -> pl.DataFrame:
-    """Row by row with statsmodels: a logistic GLM per diagnosis group on the rows, expected
-    deaths summed per provider over the last ``reporting_months`` months. For tests."""
-
-    parts = []
-    for _, rows in frame.group_by(GROUP, maintain_order=True):
-        model = fit_rows(rows, OUTCOME, COVARIATES, Family.BINOMIAL, COVARIATES)
-        parts.append(rows.with_columns(pl.Series("p", model.expected(rows))))
-    scored = pl.concat(parts)
-    month = pl.col(PERIOD).dt.year() * 12 + pl.col(PERIOD).dt.month() - 1
-    last = scored.select(month.max()).item()
-    return (
-        scored.filter(month > last - reporting_months)
-        .group_by(pl.col(PROVIDER).cast(pl.String))
-        .agg(
-            pl.len().alias("spells"),
-            pl.col(OUTCOME).cast(pl.Float64).sum().alias("observed"),
-            pl.col("p").sum().alias("expected"),
-        )
-        .with_columns((pl.col("observed") / pl.col("expected")).alias("shmi"))
-        .sort(PROVIDER)
-    )
