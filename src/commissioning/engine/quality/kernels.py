@@ -29,8 +29,7 @@ def count_batch(
     c0, c1, c2, c3, c4, c5, c6,  # the grid's seven columns, in its order (passes.Grid)
     low, size,  # each axis's lowest value and number of values (int64 arrays)
     died,  # bool
-    provider, provider_number,  # the provider column's dictionary indices; each entry's number
-    providers,  # providers numbered so far
+    provider, providers,  # each spell's provider, numbered from 0; how many numbered so far
     days, day_low, month_of_day, first_month, months,  # dates as days; their months
     scratch,  # int64, at least as long as the row group
     start, spells, shift, counts,  # packed spells from row ``start``; counts per key × outcome
@@ -50,19 +49,18 @@ def count_batch(
         key = key * size[4] + (np.int64(c4[i]) - low[4])
         key = key * size[5] + (np.int64(c5[i]) - low[5])
         key = key * size[6] + (np.int64(c6[i]) - low[6])
-        number = provider_number[provider[i]]
-        slot = number * months + (month_of_day[np.int64(days[i]) - day_low] - first_month)
-        scratch[i] = (slot << 32) | (key << 1) | np.int64(died[i])
-        begins[number + 1] += 1
+        month = month_of_day[np.int64(days[i]) - day_low] - first_month
+        scratch[i] = (month << shift) | (key << 1) | np.int64(died[i])
+        begins[np.int64(provider[i]) + 1] += 1
+    low_bits = (np.int64(1) << shift) - 1
     for i in range(n):  # a loop of its own: fused with the one above it runs slower
-        counts[scratch[i] & 0xFFFFFFFF] += 1  # 2 × key + outcome
+        counts[scratch[i] & low_bits] += 1  # 2 × key + outcome
     for p in range(providers):
         begins[p + 1] += begins[p]
     at = begins[:-1].copy()
     for i in range(n):
-        slot = scratch[i] >> 32
-        p = slot // months
-        spells[start + at[p]] = ((slot - p * months) << shift) | (scratch[i] & 0xFFFFFFFF)
+        p = np.int64(provider[i])
+        spells[start + at[p]] = scratch[i]
         at[p] += 1
     return begins
 
@@ -70,27 +68,52 @@ def count_batch(
 @_compile
 def score_providers(
     spells, shift, months,  # the spells kept (packed) by the counting pass
-    starts, begins,  # each row group's first row; where its providers' spells begin in it
+    starts, begins,  # each batch's first row; where its providers' spells begin in it
     chosen,  # the providers this call scores
-    risk, log_term, kind, variance, kinds,  # per cell; kinds per slot
+    terms, kind_of, kinds,  # per cell: risk, CUSUM term, -, variance; its kind; kinds a slot
     count, observed, expected, spread, log,  # sums per provider × month × kind; per slot
     with_variance,
+    gathered, gathered_kind, ordered,  # room for the largest provider's spells
 ):  # fmt: skip
     """The scoring pass for the ``chosen`` providers: each spell's cell terms added to its
-    provider × month × kind (``kind`` of its cell) and, for the CUSUM, to its provider ×
-    month. ``begins`` has a row per row group and a column per provider (+ 1); a provider
-    not in a row group begins and ends where the row group ends."""
+    provider × month × kind (``kind_of`` its cell) and, for the CUSUM, to its provider ×
+    month. ``begins`` has a row per batch and a column per provider (+ 1); a provider not in
+    a batch begins and ends where the batch ends.
+
+    A provider's spells are first put in order of kind (a counting sort, stable), so the
+    cells looked up one after another lie close together (a diagnosis group's cells are
+    next to each other in the grid): looked up in the order of the rows, almost every
+    spell's cell would be a miss in the core's cache."""
+    mask = (np.int64(1) << shift) - 1
+    where = np.zeros(kinds + 1, dtype=np.int64)
     for p in chosen:
+        n = 0
+        where[:] = 0
         for b in range(len(starts)):
             for i in range(starts[b] + begins[b, p], starts[b] + begins[b, p + 1]):
                 packed = np.int64(spells[i])
+                k = kind_of[(packed & mask) >> 1]
+                gathered[n] = packed
+                gathered_kind[n] = k
+                where[k + 1] += 1
+                n += 1
+        for k in range(kinds):
+            where[k + 1] += where[k]
+        at = where[:-1].copy()
+        for j in range(n):
+            k = gathered_kind[j]
+            ordered[at[k]] = gathered[j]
+            at[k] += 1
+        for k in range(kinds):
+            for j in range(where[k], where[k + 1]):
+                packed = ordered[j]
                 slot = p * months + (packed >> shift)
-                cell = (packed & ((1 << shift) - 1)) >> 1
-                fine = slot * kinds + kind[cell]
+                cell = (packed & mask) >> 1
+                fine = slot * kinds + k
                 count[fine] += 1.0
                 if packed & 1:
                     observed[fine] += 1.0
-                expected[fine] += risk[cell]
+                expected[fine] += terms[cell, 0]
                 if with_variance:
-                    spread[fine] += variance[cell]
-                log[slot] += log_term[cell]
+                    spread[fine] += terms[cell, 3]
+                log[slot] += terms[cell, 1]

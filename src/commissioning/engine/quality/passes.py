@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -152,21 +153,6 @@ def _integers(batch: pa.RecordBatch, name: str, first_row: int) -> np.ndarray:
     return column.to_numpy()
 
 
-def _outcome(batch: pa.RecordBatch, first_row: int) -> np.ndarray:
-    column = batch.column(OUTCOME)
-    if column.null_count:
-        row = pc.index(pc.is_null(column), True).as_py()
-        raise InputError(f"row {first_row + row}, column '{OUTCOME}': the value is missing")
-    values = column.to_numpy(zero_copy_only=False)
-    if values.dtype != np.bool_:
-        bad = np.flatnonzero((values != 0) & (values != 1))
-        if len(bad):
-            raise InputError(
-                f"row {first_row + bad[0]}, column '{OUTCOME}': {values[bad[0]]!r} is not 0 or 1"
-            )
-    return values.astype(np.bool_)
-
-
 def _providers(
     batch: pa.RecordBatch, index: dict[str, int], first_row: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -198,6 +184,52 @@ def _days(batch: pa.RecordBatch, first_row: int) -> tuple[np.ndarray, int, np.nd
     low = int(days.min())
     span = np.arange(low, int(days.max()) + 1).astype("datetime64[D]")
     return days, low, span.astype("datetime64[M]").astype(np.int64)
+
+
+def _frames(files: list[Path], key_columns: Sequence[str]) -> Iterable[tuple[int, pl.DataFrame]]:
+    """The key columns, the outcome (as true/false) and the period (as days since 1970) of
+    every file, in batches of rows decoded by Polars, with the row number (1-based, across
+    files) of each batch's first row. Types are checked once per file; missing values, and
+    an outcome other than 0 or 1, per batch, naming the row."""
+    first = 1
+    for path in files:
+        scan = pl.scan_parquet(path, hive_partitioning=False).select(*key_columns, OUTCOME, PERIOD)
+        schema = scan.collect_schema()
+        for name in key_columns:
+            if not schema[name].is_integer():
+                raise InputError(f"column '{name}': must be whole numbers (it is {schema[name]})")
+        if schema[PERIOD] != pl.Date and not isinstance(schema[PERIOD], pl.Datetime):
+            raise InputError(f"column '{PERIOD}': must be dates (it is {schema[PERIOD]})")
+        if schema[OUTCOME] != pl.Boolean and not schema[OUTCOME].is_numeric():
+            raise InputError(
+                f"column '{OUTCOME}': must be true/false or 0/1 (it is {schema[OUTCOME]})"
+            )
+        scan = scan.with_columns(pl.col(PERIOD).cast(pl.Date).to_physical())
+        for frame in scan.collect_batches(chunk_size=BATCH, maintain_order=True):
+            for name, missing in zip(frame.columns, frame.null_count().row(0), strict=True):
+                if missing:
+                    row = int(frame[name].is_null().arg_max() or 0)
+                    what = "the date" if name == PERIOD else "the value"
+                    raise InputError(f"row {first + row}, column '{name}': {what} is missing")
+            if frame[OUTCOME].dtype != pl.Boolean:
+                bad = frame[OUTCOME].is_in([0, 1]).not_()
+                if bad.any():
+                    row = int(bad.arg_max() or 0)
+                    raise InputError(
+                        f"row {first + row}, column '{OUTCOME}': "
+                        f"{frame[OUTCOME][row]!r} is not 0 or 1"
+                    )
+                frame = frame.with_columns(pl.col(OUTCOME).cast(pl.Boolean))
+            yield first, frame.rechunk()
+            first += frame.height
+
+
+def _day_months(days: pl.Series) -> tuple[int, np.ndarray]:
+    """The first of ``days`` (days since 1970) and the month (since January 1970) of each
+    day from it to the last."""
+    low, high = int(days.min()), int(days.max())  # type: ignore[arg-type]
+    span = np.arange(low, high + 1).astype("datetime64[D]")
+    return low, span.astype("datetime64[M]").astype(np.int64)
 
 
 def spell_count(paths: Sequence[Path] | Path) -> int:
@@ -296,8 +328,8 @@ class SpellEngine(abc.ABC):
 
 
 class LocalEngine(SpellEngine):
-    """The one-machine engine (decisions 027 and 064): each core decodes row groups (PyArrow)
-    and packs and counts them (``kernels``); 4 bytes a spell (8 for a very large grid) kept
+    """The one-machine engine (decisions 027 and 064): Polars decodes the spells, a compiled
+    loop packs and counts them (``kernels``); 4 bytes a spell (8 for a very large grid) kept
     between the passes, grouped by provider; scored a provider at a time."""
 
     def __init__(self, paths: Sequence[Path | str] | Path | str) -> None:
@@ -316,11 +348,10 @@ class LocalEngine(SpellEngine):
         months = last_month - first_month + 1
         # Pass 1 (streaming): spells and deaths per risk cell. Each spell's risk-cell key, its
         # month and its outcome are kept, packed in 4 or 8 bytes and grouped by provider, for
-        # pass 2. Each
-        # core takes row groups in turn, decodes them (PyArrow) and packs and counts them (the
-        # compiled loop, which releases the GIL).
+        # pass 2. Polars decodes the numeric columns (its Parquet reader, on every core); a
+        # reader thread decodes the providers (PyArrow, which keeps their dictionary); the
+        # compiled loop packs and counts a batch while the next is decoded.
         key_columns = [a.name for a in grid.axes]
-        columns = [*key_columns, OUTCOME, PROVIDER, PERIOD]
         rows = spell_count(files)
         if rows == 0:
             raise InputError("the spells files hold no rows")
@@ -328,61 +359,41 @@ class LocalEngine(SpellEngine):
         shift = int(grid.cells - 1).bit_length() + 1
         narrow = shift + int(months - 1).bit_length() <= 32
         spells = np.empty(rows, dtype=np.uint32 if narrow else np.int64)
+        counts = np.zeros(2 * grid.cells, dtype=np.int64)  # survivors and deaths, interleaved
         low = np.array([a.low for a in grid.axes], dtype=np.int64)
         size = np.array([a.size for a in grid.axes], dtype=np.int64)
-        # Providers are numbered as first met; only the order of the rows within a provider
-        # matters to the sums, so the numbering may depend on which core met one first.
+        scratch = np.empty(BATCH, dtype=np.int64)
         index: dict[str, int] = {}
-        numbering = threading.Lock()
-        # Every row group with the row (0-based, across files) of its first spell.
-        groups: list[tuple[Path, int, int]] = []
-        first = 0
-        for path in files:
-            meta = pq.ParquetFile(path).metadata
-            for rg in range(meta.num_row_groups):
-                groups.append((path, rg, first))
-                first += meta.row_group(rg).num_rows
-        done: list[tuple[int, np.ndarray]] = []
-        stop = threading.Event()
 
-        def worker(mine: list[tuple[Path, int, int]]) -> np.ndarray:
-            counts = np.zeros(2 * grid.cells, dtype=np.int64)  # survivors, deaths interleaved
-            scratch = np.empty(BATCH, dtype=np.int64)
-            for path, rg, start in mine:
-                for batch in pq.ParquetFile(path).iter_batches(
-                    batch_size=BATCH, row_groups=[rg], columns=columns, use_threads=False
-                ):
-                    if stop.is_set():
-                        return counts
-                    values = [_integers(batch, c, start + 1) for c in key_columns]
-                    with numbering:
-                        provider, numbers = _providers(batch, index, start + 1)
-                        providers = len(index)
-                    days, day_low, month_of = _days(batch, start + 1)
-                    begins = kernels.count_batch(
-                        *values, low, size, _outcome(batch, start + 1), provider, numbers,
-                        providers, days, day_low, month_of, first_month, months,
-                        scratch, start, spells, shift, counts,
-                    )  # fmt: skip
-                    with numbering:
-                        done.append((start, begins))
-                        tick("counting", batch.num_rows)
-                    start += batch.num_rows
-            return counts
+        def numbered(first: int, batch: pa.RecordBatch) -> np.ndarray:
+            # In the reader thread (the provider index is only touched there).
+            indices, lookup = _providers(batch, index, first)
+            return lookup[indices]
 
-        with ThreadPoolExecutor(WORKERS) as pool:
-            futures = [pool.submit(worker, groups[w::WORKERS]) for w in range(WORKERS)]
-            try:
-                counts = sum(f.result() for f in futures)
-            finally:
-                stop.set()
+        starts: list[int] = []
+        begins: list[np.ndarray] = []
+        with contextlib.closing(iter(_batches(files, [PROVIDER], numbered))) as providers:
+            waiting: list[np.ndarray] = []
+            for first, frame in _frames(files, key_columns):
+                n = frame.height
+                while sum(map(len, waiting)) < n:
+                    waiting.append(next(providers)[1])
+                numbers = waiting[0] if len(waiting) == 1 else np.concatenate(waiting)
+                waiting = [numbers[n:]] if len(numbers) > n else []
+                values = [frame[c].to_numpy() for c in key_columns]
+                begins.append(kernels.count_batch(
+                    *values, low, size, frame[OUTCOME].to_numpy(), numbers[:n], len(index),
+                    frame[PERIOD].to_numpy(), *_day_months(frame[PERIOD]), first_month, months,
+                    scratch, first - 1, spells, shift, counts,
+                ))  # fmt: skip
+                starts.append(first - 1)
+                tick("counting", n)
         self.spells, self.shift = spells, shift
-        # Where each row group's spells of each provider begin (a row per batch of rows, in
-        # the order of the rows; a provider not met by then begins and ends at its end).
-        done.sort(key=lambda item: item[0])
-        self.starts = np.array([start for start, _ in done], dtype=np.int64)
-        self.begins = np.zeros((len(done), len(index) + 1), dtype=np.int64)
-        for row, (_, b) in zip(self.begins, done, strict=True):
+        # Where each batch's spells of each provider begin (a row per batch, in the order of
+        # the rows; a provider not met by then begins and ends at its end).
+        self.starts = np.array(starts, dtype=np.int64)
+        self.begins = np.zeros((len(begins), len(index) + 1), dtype=np.int64)
+        for row, b in zip(self.begins, begins, strict=True):
             row[: len(b)] = b
             row[len(b) :] = b[-1]
         return CellCounts(
@@ -398,8 +409,8 @@ class LocalEngine(SpellEngine):
         # a provider at a time (the counting pass grouped them). The providers are shared
         # between the cores (the loop releases the GIL); each provider's sums are one thread's.
         size = len(counts.codes) * counts.months
-        terms = [np.ascontiguousarray(per_cell[:, j]) for j in (0, 1, 3)]
-        kind = per_cell[:, 2].astype(np.int64)
+        terms = np.ascontiguousarray(per_cell, dtype=np.float64)  # a cell's four in a row
+        kind_of = per_cell[:, 2].astype(np.int16 if kinds < 2**15 else np.int32)
         sums = {name: np.zeros(size * kinds) for name in SCORES}
         sums["log"] = np.zeros(size)
         # Providers in turn from the largest, so the cores finish together.
@@ -407,13 +418,17 @@ class LocalEngine(SpellEngine):
         order = np.argsort(-spells_of, kind="stable")
         lock = threading.Lock()
 
+        largest = int(spells_of.max(initial=0))
+
         def part(chosen: np.ndarray) -> None:
+            room = (np.empty(largest, np.int64), np.empty(largest, kind_of.dtype),
+                    np.empty(largest, np.int64))  # fmt: skip
             for step in np.array_split(chosen, max(1, len(chosen) // 8)):
                 kernels.score_providers(
                     self.spells, self.shift, counts.months, self.starts, self.begins, step,
-                    terms[0], terms[1], kind, terms[2], kinds,
+                    terms, kind_of, kinds,
                     sums["spells"], sums["observed"], sums["expected"], sums["variance"],
-                    sums["log"], spread,
+                    sums["log"], spread, *room,
                 )  # fmt: skip
                 with lock:
                     tick("scoring", int(spells_of[step].sum()))
