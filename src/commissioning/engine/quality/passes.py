@@ -359,10 +359,8 @@ class LocalEngine(SpellEngine):
         shift = int(grid.cells - 1).bit_length() + 1
         narrow = shift + int(months - 1).bit_length() <= 32
         spells = np.empty(rows, dtype=np.uint32 if narrow else np.int64)
-        counts = np.zeros(2 * grid.cells, dtype=np.int64)  # survivors and deaths, interleaved
         low = np.array([a.low for a in grid.axes], dtype=np.int64)
         size = np.array([a.size for a in grid.axes], dtype=np.int64)
-        scratch = np.empty(BATCH, dtype=np.int64)
         index: dict[str, int] = {}
 
         def numbered(first: int, batch: pa.RecordBatch) -> np.ndarray:
@@ -370,9 +368,35 @@ class LocalEngine(SpellEngine):
             indices, lookup = _providers(batch, index, first)
             return lookup[indices]
 
-        starts: list[int] = []
-        begins: list[np.ndarray] = []
-        with contextlib.closing(iter(_batches(files, [PROVIDER], numbered))) as providers:
+        # Each batch is packed and counted on whichever core is free, into that core's own
+        # counts of survivors and deaths per key (interleaved; added at the end); at most one
+        # batch a core is held.
+        free: queue.Queue = queue.Queue()
+        for _ in range(WORKERS):
+            free.put((np.empty(BATCH, dtype=np.int64), np.zeros(2 * grid.cells, dtype=np.int64)))
+        done: list[tuple[int, np.ndarray]] = []
+        lock = threading.Lock()
+
+        def pack(first: int, frame: pl.DataFrame, numbers: np.ndarray, providers_met: int):
+            scratch, counts = free.get()
+            try:
+                begins = kernels.count_batch(
+                    *(frame[c].to_numpy() for c in key_columns), low, size,
+                    frame[OUTCOME].to_numpy(), numbers, providers_met,
+                    frame[PERIOD].to_numpy(), *_day_months(frame[PERIOD]), first_month, months,
+                    scratch, first - 1, spells, shift, counts,
+                )  # fmt: skip
+            finally:
+                free.put((scratch, counts))
+            with lock:
+                done.append((first - 1, begins))
+                tick("counting", frame.height)
+
+        pending: list = []
+        with (
+            contextlib.closing(iter(_batches(files, [PROVIDER], numbered))) as providers,
+            ThreadPoolExecutor(WORKERS) as pool,
+        ):
             waiting: list[np.ndarray] = []
             for first, frame in _frames(files, key_columns):
                 n = frame.height
@@ -380,14 +404,15 @@ class LocalEngine(SpellEngine):
                     waiting.append(next(providers)[1])
                 numbers = waiting[0] if len(waiting) == 1 else np.concatenate(waiting)
                 waiting = [numbers[n:]] if len(numbers) > n else []
-                values = [frame[c].to_numpy() for c in key_columns]
-                begins.append(kernels.count_batch(
-                    *values, low, size, frame[OUTCOME].to_numpy(), numbers[:n], len(index),
-                    frame[PERIOD].to_numpy(), *_day_months(frame[PERIOD]), first_month, months,
-                    scratch, first - 1, spells, shift, counts,
-                ))  # fmt: skip
-                starts.append(first - 1)
-                tick("counting", n)
+                if len(pending) >= WORKERS:
+                    pending.pop(0).result()
+                pending.append(pool.submit(pack, first, frame, numbers[:n], len(index)))
+            for job in pending:
+                job.result()
+        counts = sum(free.get()[1] for _ in range(WORKERS))
+        done.sort(key=lambda item: item[0])
+        starts = [start for start, _ in done]
+        begins = [b for _, b in done]
         self.spells, self.shift = spells, shift
         # Where each batch's spells of each provider begin (a row per batch, in the order of
         # the rows; a provider not met by then begins and ends at its end).

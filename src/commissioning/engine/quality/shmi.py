@@ -188,6 +188,12 @@ def fit_grid(spells: np.ndarray, deaths: np.ndarray, grid: Grid) -> GroupModels:
     upper = np.triu_indices(x.shape[1])
     xt = np.ascontiguousarray(x.T)
     pairs = (xt[upper[0]] * xt[upper[1]]).T  # cells × pairs
+    # Two levels of one covariate never meet in a cell: those pairs are 0 in every Hessian.
+    meet = pairs.any(0)
+    upper = (upper[0][meet], upper[1][meet])
+    # X'WX in single precision: it only steers the steps (the score, the log-likelihood and
+    # the test for convergence stay in double), and the product is most of an iteration.
+    pairs = np.ascontiguousarray(pairs[:, meet], dtype=np.float32)
     eta = beta @ x.T
     previous = loglik(eta, d, n)
     converged = np.zeros(g, dtype=bool)
@@ -199,8 +205,10 @@ def fit_grid(spells: np.ndarray, deaths: np.ndarray, grid: Grid) -> GroupModels:
         mu = expit(e)
         w = na * mu * (1 - mu)
         score = (da - na * mu) @ x
-        hessian = np.empty((len(active), x.shape[1], x.shape[1]))
-        hessian[:, upper[0], upper[1]] = hessian[:, upper[1], upper[0]] = w @ pairs
+        hessian = np.zeros((len(active), x.shape[1], x.shape[1]))
+        hessian[:, upper[0], upper[1]] = hessian[:, upper[1], upper[0]] = (
+            w.astype(np.float32) @ pairs
+        )
         step = _newton_step(hessian, score)
         # Step-halving (as R's glm.fit): a step that lowers the log-likelihood, which a full
         # Newton step can do on sparse cells, is halved until it does not.
