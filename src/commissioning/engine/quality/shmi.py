@@ -88,6 +88,7 @@ THRESHOLD_BLOCK = 16  # providers simulated from one random stream
 DEFAULT_FALSE_ALARM_RATE = 0.01  # per provider-year
 MAX_ITERATIONS = 50
 TOLERANCE = 1e-10
+ROUGH_UNTIL = 1e-5  # relative change in log-likelihood below which the Hessian is in double
 
 
 # --- Fitting every diagnosis group's logistic model on the grid -----------------------------
@@ -191,9 +192,12 @@ def fit_grid(spells: np.ndarray, deaths: np.ndarray, grid: Grid) -> GroupModels:
     # Two levels of one covariate never meet in a cell: those pairs are 0 in every Hessian.
     meet = pairs.any(0)
     upper = (upper[0][meet], upper[1][meet])
-    # X'WX in single precision: it only steers the steps (the score, the log-likelihood and
-    # the test for convergence stay in double), and the product is most of an iteration.
-    pairs = np.ascontiguousarray(pairs[:, meet], dtype=np.float32)
+    # X'WX in single precision while a group is far from its maximum (the product is most of
+    # an iteration, and there the Hessian only steers the steps), in double near it, so the
+    # last steps are Newton's and the estimates those of the double-precision fit.
+    pairs = np.ascontiguousarray(pairs[:, meet])
+    pairs_single = pairs.astype(np.float32)
+    last_change = np.full(g, np.inf)
     eta = beta @ x.T
     previous = loglik(eta, d, n)
     converged = np.zeros(g, dtype=bool)
@@ -205,10 +209,12 @@ def fit_grid(spells: np.ndarray, deaths: np.ndarray, grid: Grid) -> GroupModels:
         mu = expit(e)
         w = na * mu * (1 - mu)
         score = (da - na * mu) @ x
+        far = last_change[active] > ROUGH_UNTIL
+        products = np.empty((len(active), pairs.shape[1]))
+        products[far] = w[far].astype(np.float32) @ pairs_single
+        products[~far] = w[~far] @ pairs
         hessian = np.zeros((len(active), x.shape[1], x.shape[1]))
-        hessian[:, upper[0], upper[1]] = hessian[:, upper[1], upper[0]] = (
-            w.astype(np.float32) @ pairs
-        )
+        hessian[:, upper[0], upper[1]] = hessian[:, upper[1], upper[0]] = products
         step = _newton_step(hessian, score)
         # Step-halving (as R's glm.fit): a step that lowers the log-likelihood, which a full
         # Newton step can do on sparse cells, is halved until it does not.
@@ -226,6 +232,7 @@ def fit_grid(spells: np.ndarray, deaths: np.ndarray, grid: Grid) -> GroupModels:
         eta[active] = beta[active] @ x.T
         change = np.abs(current - previous[active]) / (np.abs(current) + 0.1)
         previous[active] = current
+        last_change[active] = change
         done = change < TOLERANCE
         converged[active[done]] = True
         active = active[~done]
