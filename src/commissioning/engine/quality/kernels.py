@@ -59,9 +59,9 @@ def count_batch(
         begins[p + 1] += begins[p]
     at = begins[:-1].copy()
     for i in range(n):
-        p = np.int64(provider[i])
-        spells[start + at[p]] = scratch[i]
-        at[p] += 1
+        owner = np.int64(provider[i])
+        spells[start + at[owner]] = scratch[i]
+        at[owner] += 1
     return begins
 
 

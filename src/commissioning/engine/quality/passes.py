@@ -16,7 +16,7 @@ import math
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,7 +106,7 @@ def _batches(
     files: list[Path],
     columns: Sequence[str],
     prepare: Callable[[int, pa.RecordBatch], Any] | None = None,
-) -> Iterable[tuple[int, Any]]:
+) -> Generator[tuple[int, Any], None, None]:
     """Row groups of every file with the row number (1-based, across files) of their first row.
 
     A reader thread decodes the next row group, and applies ``prepare(first_row, batch)`` to
@@ -380,12 +380,13 @@ class LocalEngine(SpellEngine):
         def pack(first: int, frame: pl.DataFrame, numbers: np.ndarray, providers_met: int):
             scratch, counts = free.get()
             try:
-                begins = kernels.count_batch(
+                arguments = [
                     *(frame[c].to_numpy() for c in key_columns), low, size,
                     frame[OUTCOME].to_numpy(), numbers, providers_met,
                     frame[PERIOD].to_numpy(), *_day_months(frame[PERIOD]), first_month, months,
                     scratch, first - 1, spells, shift, counts,
-                )  # fmt: skip
+                ]  # fmt: skip
+                begins = kernels.count_batch(*arguments)
             finally:
                 free.put((scratch, counts))
             with lock:
@@ -394,7 +395,7 @@ class LocalEngine(SpellEngine):
 
         pending: list = []
         with (
-            contextlib.closing(iter(_batches(files, [PROVIDER], numbered))) as providers,
+            contextlib.closing(_batches(files, [PROVIDER], numbered)) as providers,
             ThreadPoolExecutor(WORKERS) as pool,
         ):
             waiting: list[np.ndarray] = []
