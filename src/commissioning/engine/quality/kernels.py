@@ -81,9 +81,10 @@ def score_providers(
     a batch begins and ends where the batch ends.
 
     A provider's spells are first put in order of kind (a counting sort, stable), so the
-    cells looked up one after another lie close together (a diagnosis group's cells are
-    next to each other in the grid): looked up in the order of the rows, almost every
-    spell's cell would be a miss in the core's cache."""
+    cells looked up one after another lie close together (a diagnosis group's cells are next
+    to each other in the grid) and each kind's sums are added in a run. Measured, this gains
+    little on its own (the pass took 0.20–0.29 s with it, 0.20–0.27 s without, within this
+    machine's noise): the gain is from working a provider at a time."""
     mask = (np.int64(1) << shift) - 1
     where = np.zeros(kinds + 1, dtype=np.int64)
     for p in chosen:
