@@ -379,6 +379,8 @@ class LocalEngine(SpellEngine):
 
         def pack(first: int, frame: pl.DataFrame, numbers: np.ndarray, providers_met: int):
             scratch, counts = free.get()
+            if len(scratch) < frame.height:  # Polars' batch size is a hint, not a bound
+                scratch = np.empty(frame.height, dtype=np.int64)
             try:
                 arguments = [
                     *(frame[c].to_numpy() for c in key_columns), low, size,
