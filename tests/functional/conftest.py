@@ -22,6 +22,7 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+NAVIGATION_RETRIES = 3
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -78,11 +79,37 @@ def browser(live_server):
 def violations(page) -> list[str]:
     """axe-core's WCAG 2.2 A/AA findings on the page. axe is evaluated through the DevTools
     protocol, which a page's Content Security Policy does not govern (an injected script tag
-    would be refused, as any inline script is)."""
-    page.evaluate(AXE.read_text())
+    would be refused, as any inline script is).
+
+    A click that follows a link returns before the next page has loaded: the check waits for
+    the page to load, and if a navigation still replaces the document under axe (no document,
+    or the script's context destroyed), it waits again and checks the page that arrived."""
+    from playwright.sync_api import Error as PlaywrightError
+
     rules = "['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']"
-    result = page.evaluate(f"async () => await axe.run(document, {{runOnly: {rules}}})")
+    for attempt in range(NAVIGATION_RETRIES + 1):
+        page.wait_for_load_state("load")
+        try:
+            page.evaluate(AXE.read_text())
+            result = page.evaluate(f"async () => await axe.run(document, {{runOnly: {rules}}})")
+            break
+        except PlaywrightError as error:
+            if attempt == NAVIGATION_RETRIES or not _replaced_under_us(error):
+                raise
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
     ]
+
+
+def _replaced_under_us(error: Exception) -> bool:
+    text = str(error)
+    return any(
+        sign in text
+        for sign in (
+            "reading 'documentElement'",
+            "Execution context was destroyed",
+            "navigation",
+            "axe is not defined",
+        )
+    )
