@@ -18,9 +18,12 @@ compiled on first use for the column types they meet and cached on disk.
 
 from __future__ import annotations
 
+import os
+
 import numba
 import numpy as np
 
+WORKERS = min(4, os.cpu_count() or 1)  # threads that run the loops side by side
 _compile = numba.njit(nogil=True, cache=True, boundscheck=False, error_model="numpy")
 
 
@@ -66,55 +69,145 @@ def count_batch(
 
 
 @_compile
-def score_providers(
-    spells, shift, months,  # the spells kept (packed) by the counting pass
+def order_by_kind(
+    spells, shift,  # the spells kept (packed) by the counting pass
     starts, begins,  # each batch's first row; where its providers' spells begin in it
-    chosen,  # the providers this call scores
-    terms, kind_of, kinds,  # per cell: risk, CUSUM term, -, variance; its kind; kinds a slot
-    count, observed, expected, spread, log,  # sums per provider × month × kind; per slot
-    with_variance,
-    gathered, gathered_kind, ordered,  # room for the largest provider's spells
+    chosen,  # the providers this call orders
+    kind_of, kinds,  # each cell's kind (diagnosis group × admission method); how many
+    ordered, runs,  # out: the spells by provider then kind; where each provider's kind begins
 ):  # fmt: skip
-    """The scoring pass for the ``chosen`` providers: each spell's cell terms added to its
-    provider × month × kind (``kind_of`` its cell) and, for the CUSUM, to its provider ×
-    month. ``begins`` has a row per batch and a column per provider (+ 1); a provider not in
-    a batch begins and ends where the batch ends.
-
-    A provider's spells are first put in order of kind (a counting sort, stable), so the
-    cells looked up one after another lie close together (a diagnosis group's cells are next
-    to each other in the grid) and each kind's sums are added in a run. Measured, this gains
-    little on its own (the pass took 0.20–0.29 s with it, 0.20–0.27 s without, within this
-    machine's noise): the gain is from working a provider at a time."""
+    """The first step of the scoring pass: each of the ``chosen`` providers' spells, from
+    every batch, put in order of kind (a counting sort, stable) from ``runs[p, 0]`` of
+    ``ordered``; kind k's begin at ``runs[p, k]`` (``runs[p, 0]`` is given; the rest are
+    filled in, ``runs[p, kinds]`` where the provider's spells end)."""
     mask = (np.int64(1) << shift) - 1
-    where = np.zeros(kinds + 1, dtype=np.int64)
     for p in chosen:
-        n = 0
-        where[:] = 0
+        first = runs[p, 0]
+        runs[p, 1:] = 0
         for b in range(len(starts)):
             for i in range(starts[b] + begins[b, p], starts[b] + begins[b, p + 1]):
-                packed = np.int64(spells[i])
-                k = kind_of[(packed & mask) >> 1]
-                gathered[n] = packed
-                gathered_kind[n] = k
-                where[k + 1] += 1
-                n += 1
+                runs[p, kind_of[(np.int64(spells[i]) & mask) >> 1] + 1] += 1
+        runs[p, 0] = first
         for k in range(kinds):
-            where[k + 1] += where[k]
-        at = where[:-1].copy()
-        for j in range(n):
-            k = gathered_kind[j]
-            ordered[at[k]] = gathered[j]
-            at[k] += 1
-        for k in range(kinds):
-            for j in range(where[k], where[k + 1]):
-                packed = ordered[j]
-                slot = p * months + (packed >> shift)
+            runs[p, k + 1] += runs[p, k]
+        at = runs[p, :kinds].copy()
+        for b in range(len(starts)):
+            for i in range(starts[b] + begins[b, p], starts[b] + begins[b, p + 1]):
+                packed = spells[i]
+                k = kind_of[(np.int64(packed) & mask) >> 1]
+                ordered[at[k]] = packed
+                at[k] += 1
+
+
+@_compile
+def score_kinds(
+    ordered, runs, shift, providers, months,  # the spells by provider and kind (order_by_kind)
+    chosen,  # the kinds this call scores
+    terms,  # per cell: risk, CUSUM term, -, variance
+    count, observed, expected, spread, log,  # sums per kind × provider × month
+    with_variance,
+):  # fmt: skip
+    """The second step of the scoring pass: each spell's cell terms added to its kind ×
+    provider × month, a kind at a time across every provider, so the kind's cells (a few
+    thousand, next to each other in the grid) stay in the core's cache while they are looked
+    up, where a provider at a time would look up every cell of the grid from memory. Each
+    kind's sums are one call's, added in the order of ``ordered``."""
+    mask = (np.int64(1) << shift) - 1
+    for k in chosen:
+        for p in range(providers):
+            base = (k * providers + p) * months
+            for j in range(runs[p, k], runs[p, k + 1]):
+                packed = np.int64(ordered[j])
                 cell = (packed & mask) >> 1
-                fine = slot * kinds + k
-                count[fine] += 1.0
+                slot = base + (packed >> shift)
+                count[slot] += 1.0
                 if packed & 1:
-                    observed[fine] += 1.0
-                expected[fine] += terms[cell, 0]
+                    observed[slot] += 1.0
+                expected[slot] += terms[cell, 0]
                 if with_variance:
-                    spread[fine] += terms[cell, 3]
+                    spread[slot] += terms[cell, 3]
                 log[slot] += terms[cell, 1]
+
+
+@_compile
+def group_terms(
+    beta, groups,  # coefficients (one row per group worked on); those groups' rows of n, d
+    columns,  # per cell of a group, its design's non-zero columns after the intercept (-1: none)
+    spells, deaths,  # per group × cell
+    score, hessian, loglik,  # out: per group worked on
+):  # fmt: skip
+    """The log-likelihood of each group's logistic model at ``beta``, its score X'(d − nμ)
+    and its information X'WX, W = nμ(1 − μ), summed cell by cell. A cell's design row is 1
+    for the intercept and for one level of each covariate (treatment coding), so a cell adds
+    to the few pairs of parameters it has (up to 28 for seven), where the product of the
+    dense design with the weights would multiply every pair of every cell; a cell without
+    spells adds nothing and is passed over."""
+    cells, axes = columns.shape
+    parameters = beta.shape[1]
+    at = np.empty(axes + 1, dtype=np.int64)
+    for a in range(len(groups)):
+        g = groups[a]
+        b = beta[a]
+        total = 0.0
+        score[a, :] = 0.0
+        hessian[a, :, :] = 0.0
+        for c in range(cells):
+            n = spells[g, c]
+            if n == 0.0:
+                continue
+            eta = b[0]
+            m = 1
+            at[0] = 0
+            for k in range(axes):
+                j = columns[c, k]
+                if j >= 0:
+                    eta += b[j]
+                    at[m] = j
+                    m += 1
+            # log(1 + e^η) and μ = 1 / (1 + e^−η), stably
+            if eta > 0:
+                e = np.exp(-eta)
+                softplus = eta + np.log1p(e)
+                mu = 1.0 / (1.0 + e)
+            else:
+                e = np.exp(eta)
+                softplus = np.log1p(e)
+                mu = e / (1.0 + e)
+            d = deaths[g, c]
+            total += d * eta - n * softplus
+            residual = d - n * mu
+            w = n * mu * (1.0 - mu)
+            for p in range(m):
+                score[a, at[p]] += residual
+                for q in range(p, m):
+                    hessian[a, at[p], at[q]] += w
+        loglik[a] = total
+        for p in range(parameters):
+            for q in range(p + 1, parameters):
+                hessian[a, q, p] = hessian[a, p, q]
+
+
+@_compile
+def together_maxima(together, nearest, runs, starts, maxima, first, last):
+    """For charts ``first``..``last`` − 1 of the groups-together kind: each in-control draw's
+    largest monthly sum, over the chart's groups, of a run from the table's runs at the
+    group's volume. Chart i's groups are ``starts[i]``..``starts[i + 1]`` − 1 of ``nearest``
+    (its grid row) and ``runs`` (its runs, one per draw). Summed in single precision in the
+    order of the groups, as the table is kept."""
+    draws = runs.shape[1]
+    months = together.shape[2]
+    summed = np.empty((draws, months), dtype=np.float32)
+    for i in range(first, last):
+        summed[:, :] = 0.0
+        for j in range(starts[i], starts[i + 1]):
+            row = nearest[j]
+            for r in range(draws):
+                run = together[row, runs[j, r]]
+                for m in range(months):
+                    summed[r, m] += run[m]
+        for r in range(draws):
+            top = summed[r, 0]
+            for m in range(1, months):
+                if summed[r, m] > top:
+                    top = summed[r, m]
+            maxima[i, r] = top

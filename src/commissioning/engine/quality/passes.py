@@ -13,7 +13,6 @@ from __future__ import annotations
 import abc
 import contextlib
 import math
-import os
 import queue
 import threading
 from collections.abc import Callable, Generator, Iterable, Sequence
@@ -29,9 +28,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import kernels
+from .kernels import WORKERS
 from .tables import InputError
 
-WORKERS = min(4, os.cpu_count() or 1)  # threads for the scoring pass
 BATCH = 1 << 18  # spells decoded at a time by each core
 SCORES = ("spells", "observed", "expected", "variance")  # per provider × month × kind
 
@@ -432,40 +431,58 @@ class LocalEngine(SpellEngine):
         self, counts: CellCounts, per_cell: np.ndarray, kinds: int, spread: bool,
         tick: Callable[..., None],
     ) -> dict[str, np.ndarray]:  # fmt: skip
-        # Pass 2: each spell's cell terms added to its provider × month × diagnosis group ×
-        # admission method, and the CUSUM terms to its provider × month, by the compiled loop,
-        # a provider at a time (the counting pass grouped them). The providers are shared
-        # between the cores (the loop releases the GIL); each provider's sums are one thread's.
-        size = len(counts.codes) * counts.months
+        # Pass 2, by the compiled loops in two steps, each shared between the cores (the
+        # loops release the GIL): each provider's spells put in order of kind (diagnosis
+        # group × admission method); then each spell's cell terms added to its kind ×
+        # provider × month, a kind at a time across the providers, so that kind's cells stay
+        # in the cache. Each sum is one thread's, added in the order of the rows within its
+        # provider and kind, so the result does not depend on how the work is shared.
+        providers, months = len(counts.codes), counts.months
+        size = providers * months
         terms = np.ascontiguousarray(per_cell, dtype=np.float64)  # a cell's four in a row
         kind_of = per_cell[:, 2].astype(np.int16 if kinds < 2**15 else np.int32)
-        sums = {name: np.zeros(size * kinds) for name in SCORES}
-        sums["log"] = np.zeros(size)
-        # Providers in turn from the largest, so the cores finish together.
         spells_of = (self.begins[:, 1:] - self.begins[:, :-1]).sum(0)
-        order = np.argsort(-spells_of, kind="stable")
-        lock = threading.Lock()
+        ordered = np.empty_like(self.spells)
+        runs = np.zeros((providers, kinds + 1), dtype=np.int64)
+        runs[:, 0] = np.concatenate([[0], np.cumsum(spells_of)[:-1]])
+        sums = {name: np.zeros(size * kinds) for name in (*SCORES, "log")}
 
-        largest = int(spells_of.max(initial=0))
+        def share(work: np.ndarray) -> list[np.ndarray]:
+            # Items from the largest, dealt in turn, so the cores finish together.
+            order = np.argsort(-work, kind="stable")
+            return [order[w::WORKERS] for w in range(WORKERS)]
 
-        def part(chosen: np.ndarray) -> None:
-            room = (np.empty(largest, np.int64), np.empty(largest, kind_of.dtype),
-                    np.empty(largest, np.int64))  # fmt: skip
-            for step in np.array_split(chosen, max(1, len(chosen) // 8)):
-                kernels.score_providers(
-                    self.spells, self.shift, counts.months, self.starts, self.begins, step,
-                    terms, kind_of, kinds,
-                    sums["spells"], sums["observed"], sums["expected"], sums["variance"],
-                    sums["log"], spread, *room,
-                )  # fmt: skip
-                with lock:
-                    tick("scoring", int(spells_of[step].sum()))
+        def sort(chosen: np.ndarray) -> None:
+            kernels.order_by_kind(
+                self.spells, self.shift, self.starts, self.begins, chosen, kind_of, kinds,
+                ordered, runs,
+            )  # fmt: skip
 
         with ThreadPoolExecutor(WORKERS) as pool:
-            list(pool.map(part, [order[w::WORKERS] for w in range(WORKERS)]))
-        if not spread:
-            del sums["variance"]
-        return sums
+            list(pool.map(sort, share(spells_of)))
+            spells_of_kind = (runs[:, 1:] - runs[:, :-1]).sum(0)
+            lock = threading.Lock()
+
+            def add(chosen: np.ndarray) -> None:
+                for step in np.array_split(chosen, max(1, len(chosen) // 8)):
+                    kernels.score_kinds(
+                        ordered, runs, self.shift, providers, months, step, terms,
+                        sums["spells"], sums["observed"], sums["expected"], sums["variance"],
+                        sums["log"], spread,
+                    )  # fmt: skip
+                    with lock:
+                        tick("scoring", int(spells_of_kind[step].sum()))
+
+            list(pool.map(add, share(spells_of_kind)))
+        # Kind × provider × month to the contract's provider × month × kind; the CUSUM's
+        # terms summed over the kinds (in their order).
+        out = {
+            name: sums[name].reshape(kinds, size).T.ravel()
+            for name in SCORES
+            if spread or name != "variance"
+        }
+        out["log"] = sums["log"].reshape(kinds, size).sum(0)
+        return out
 
     def close(self) -> None:
         for name in ("spells", "starts", "begins"):

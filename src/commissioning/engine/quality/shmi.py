@@ -42,6 +42,7 @@ Besides those bytes a spell, memory is a row group at a time per core plus the g
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -54,6 +55,7 @@ import numpy as np
 import polars as pl
 from scipy.special import expit
 
+from . import kernels
 from .constants import ODDS_RATIO_ALTERNATIVE, THRESHOLD_SIMULATIONS
 from .funnel import Method, Overdispersion, funnel_numpy
 from .passes import (  # the engine contract and the spells' columns, re-exported for callers
@@ -88,7 +90,6 @@ THRESHOLD_BLOCK = 16  # providers simulated from one random stream
 DEFAULT_FALSE_ALARM_RATE = 0.01  # per provider-year
 MAX_ITERATIONS = 50
 TOLERANCE = 1e-10
-ROUGH_UNTIL = 1e-5  # relative change in log-likelihood below which the Hessian is in double
 
 
 # --- Fitting every diagnosis group's logistic model on the grid -----------------------------
@@ -158,84 +159,88 @@ def _newton_step(hessian: np.ndarray, score: np.ndarray) -> np.ndarray:
     return step
 
 
+def grid_columns(grid: Grid) -> np.ndarray:
+    """Per cell of a diagnosis group, the columns of ``grid_design`` after the intercept that
+    are 1 in its row (one per covariate, or -1 where the covariate is at its level 0)."""
+    sizes = grid.shape[1:]
+    levels = np.indices(sizes).reshape(len(sizes), -1)
+    offsets = np.cumsum([1] + [s - 1 for s in sizes])
+    columns = np.where(levels > 0, levels - 1 + offsets[:-1, None], -1)
+    return np.ascontiguousarray(columns.T, dtype=np.int64)
+
+
 def fit_grid(spells: np.ndarray, deaths: np.ndarray, grid: Grid) -> GroupModels:
     """Newton–Raphson (the IRLS of a logistic GLM) for every diagnosis group at once, on the
     counts laid out as the grid (``spells`` and ``deaths`` have the grid's shape).
 
-    Every group shares one design matrix X over its cells, so X'WX for all the groups at once
-    is one matrix product: the weights (groups × cells) times the products X_cp·X_cq of every
-    pair of parameters p ≤ q (cells × pairs), computed once. Steps are those of the
-    pseudo-inverse (``_newton_step``), so a level a group never sees (unidentified) gets
-    coefficient 0 and changes no probability. A group
-    stops when its log-likelihood changes by less than 1e-10 relatively (statsmodels' default
-    test is 1e-8 on the deviance); only the groups still moving are worked on, so a group with
-    a level without any deaths (separation, whose coefficient creeps towards −∞) runs on alone.
-    A step that would lower the log-likelihood is halved until it does not.
+    Every group shares one treatment-coded design over its cells, in which a cell's row is 1
+    for the intercept and one level of each covariate: the compiled loop
+    (``kernels.group_terms``) adds each cell's weight to the few pairs of parameters it has,
+    the groups shared between the cores. Steps are those of the pseudo-inverse
+    (``_newton_step``), so a level a group never sees (unidentified) gets coefficient 0 and
+    changes no probability. A group stops when its log-likelihood changes by less than 1e-10
+    relatively (statsmodels' default test is 1e-8 on the deviance); only the groups still
+    moving are worked on, so a group with a level without any deaths (separation, whose
+    coefficient creeps towards −∞) runs on alone. A step that would lower the
+    log-likelihood is halved until it does not.
     """
     shape = grid.shape
     g = shape[0]
-    x = grid_design(grid)
-    n = spells.reshape(g, -1).astype(np.float64)
-    d = deaths.reshape(g, -1).astype(np.float64)
+    columns = grid_columns(grid)
+    parameters = 1 + sum(s - 1 for s in shape[1:])
+    n = np.ascontiguousarray(spells.reshape(g, -1), dtype=np.float64)
+    d = np.ascontiguousarray(deaths.reshape(g, -1), dtype=np.float64)
     rate = np.clip((d.sum(1) + 0.5) / (n.sum(1) + 1.0), 1e-9, 1 - 1e-9)
-    beta = np.zeros((g, x.shape[1]))
+    beta = np.zeros((g, parameters))
     beta[:, 0] = np.log(rate / (1 - rate))
 
-    def loglik(eta, d, n):
-        # log(1 + e^eta), stably: max(eta, 0) + log1p(e^-|eta|)
-        softplus = np.maximum(eta, 0) + np.log1p(np.exp(-np.abs(eta)))
-        return (d * eta - n * softplus).sum(1)
+    def terms(groups: np.ndarray, at: np.ndarray):
+        """Log-likelihood, score and information of ``groups`` at coefficients ``at``, the
+        groups shared between the cores."""
+        loglik = np.empty(len(groups))
+        score = np.empty((len(groups), parameters))
+        hessian = np.empty((len(groups), parameters, parameters))
+        bounds = np.linspace(0, len(groups), min(WORKERS, len(groups)) + 1).astype(int)
+        parts = [slice(lo, hi) for lo, hi in itertools.pairwise(bounds)]
 
-    upper = np.triu_indices(x.shape[1])
-    xt = np.ascontiguousarray(x.T)
-    pairs = (xt[upper[0]] * xt[upper[1]]).T  # cells × pairs
-    # Two levels of one covariate never meet in a cell: those pairs are 0 in every Hessian.
-    meet = pairs.any(0)
-    upper = (upper[0][meet], upper[1][meet])
-    # X'WX in single precision while a group is far from its maximum (the product is most of
-    # an iteration, and there the Hessian only steers the steps), in double near it, so the
-    # last steps are Newton's and the estimates those of the double-precision fit.
-    pairs = np.ascontiguousarray(pairs[:, meet])
-    pairs_single = pairs.astype(np.float32)
-    last_change = np.full(g, np.inf)
-    eta = beta @ x.T
-    previous = loglik(eta, d, n)
+        def part(rows: slice) -> None:  # views: the loop writes into this call's arrays
+            kernels.group_terms(
+                np.ascontiguousarray(at[rows]), groups[rows], columns, n, d, score[rows],
+                hessian[rows], loglik[rows],
+            )  # fmt: skip
+
+        list(pool.map(part, parts))
+        return loglik, score, hessian
+
     converged = np.zeros(g, dtype=bool)
     active = np.arange(g)
     iterations = 0
-    while len(active) and iterations < MAX_ITERATIONS:
-        iterations += 1
-        e, na, da = eta[active], n[active], d[active]
-        mu = expit(e)
-        w = na * mu * (1 - mu)
-        score = (da - na * mu) @ x
-        far = last_change[active] > ROUGH_UNTIL
-        products = np.empty((len(active), pairs.shape[1]))
-        products[far] = w[far].astype(np.float32) @ pairs_single
-        products[~far] = w[~far] @ pairs
-        hessian = np.zeros((len(active), x.shape[1], x.shape[1]))
-        hessian[:, upper[0], upper[1]] = hessian[:, upper[1], upper[0]] = products
-        step = _newton_step(hessian, score)
-        # Step-halving (as R's glm.fit): a step that lowers the log-likelihood, which a full
-        # Newton step can do on sparse cells, is halved until it does not.
-        start = beta[active]
-        current = np.full(len(active), -np.inf)
-        scale = np.ones(len(active))
-        for _ in range(30):
-            worse = ~(current >= previous[active] - 1e-12 * np.abs(previous[active]))
-            if not worse.any():
-                break
-            trial = start[worse] + scale[worse, None] * step[worse]
-            current[worse] = loglik(trial @ x.T, da[worse], na[worse])
-            beta[active[worse]] = trial
-            scale[worse] /= 2
-        eta[active] = beta[active] @ x.T
-        change = np.abs(current - previous[active]) / (np.abs(current) + 0.1)
-        previous[active] = current
-        last_change[active] = change
-        done = change < TOLERANCE
-        converged[active[done]] = True
-        active = active[~done]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        previous, score, hessian = terms(active, beta)
+        while len(active) and iterations < MAX_ITERATIONS:
+            iterations += 1
+            step = _newton_step(hessian, score)
+            # The terms at the new coefficients are those of the next iteration, unless the
+            # step lowered the log-likelihood (which a full Newton step can do on sparse
+            # cells): such a step is halved until it does not (as R's glm.fit).
+            start = beta[active]
+            trial = start + step
+            current, score, hessian = terms(active, trial)
+            scale = np.ones(len(active))
+            for _ in range(30):
+                worse = ~(current >= previous - 1e-12 * np.abs(previous))
+                if not worse.any():
+                    break
+                scale[worse] /= 2
+                trial[worse] = start[worse] + scale[worse, None] * step[worse]
+                current[worse], score[worse], hessian[worse] = terms(active[worse], trial[worse])
+            beta[active] = trial
+            change = np.abs(current - previous) / (np.abs(current) + 0.1)
+            done = change < TOLERANCE
+            converged[active[done]] = True
+            moving = ~done
+            active, previous = active[moving], current[moving]
+            score, hessian = score[moving], hessian[moving]
     offsets = np.cumsum([1] + [s - 1 for s in shape[1:]])
     effects = [
         np.column_stack([np.zeros(g), beta[:, offsets[i] : offsets[i + 1]]])

@@ -57,12 +57,17 @@ adjustment), so a signal at its threshold is 1 − α sure.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
 import polars as pl
+
+from . import kernels
+from .kernels import WORKERS
 
 BANK = (1.25, 1.5, 2.0, 3.0)  # odds ratios the charts' CUSUMs look for
 DEFAULT_FALSE_ALARM_RATE = 0.05  # per provider-year and question, across all its charts
@@ -296,15 +301,32 @@ class Table:
     # groups-together chart: log(1 − p0 + p0·e^X) (len(GRID), simulations, months), float32.
     together: np.ndarray
 
-    def together_peaks(self, mean: np.ndarray, draws: int, rng: np.random.Generator):
-        """The sorted largest statistics of ``draws`` in-control runs of a groups-together
-        chart whose groups' mean monthly levels are ``mean``: each group's run drawn from the
-        table's runs at the nearest grid volume, independently (the groups' deaths are)."""
+    def together_peaks(
+        self, means: list[np.ndarray], draws: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        """For each groups-together chart (its groups' mean monthly levels, one array a
+        chart), the sorted largest statistics of ``draws`` in-control runs: each group's run
+        drawn from the table's runs at the nearest grid volume, independently (the groups'
+        deaths are). The draws are made chart by chart; the sums (``kernels``) on every core."""
+        maxima = np.empty((len(means), draws), dtype=np.float32)
+        if not means:
+            return maxima.astype(np.float64)
         logs = np.log(GRID)
-        nearest = np.abs(np.log(np.clip(mean, GRID[0], GRID[-1]))[:, None] - logs).argmin(1)
-        runs = rng.integers(0, self.together.shape[1], size=(len(mean), draws))
-        summed = self.together[nearest[:, None], runs].sum(0)  # float32: 60 terms at most
-        return np.sort(summed.max(1).astype(np.float64))
+        flat = np.log(np.clip(np.concatenate(means), GRID[0], GRID[-1]))
+        flat_nearest = np.abs(flat[:, None] - logs).argmin(1).astype(np.int64)
+        runs = [rng.integers(0, self.together.shape[1], size=(len(m), draws)) for m in means]
+        starts = np.concatenate([[0], np.cumsum([len(m) for m in means])]).astype(np.int64)
+        flat_runs = np.ascontiguousarray(np.concatenate(runs), dtype=np.int64)
+        # Charts shared between the cores by their groups (the work is in proportion).
+        cut = np.searchsorted(starts, np.linspace(0, starts[-1], WORKERS + 1)[1:-1])
+        bounds = [0, *np.unique(cut).tolist(), len(means)]
+        with ThreadPoolExecutor(WORKERS) as pool:
+            list(pool.map(
+                lambda lo_hi: kernels.together_maxima(
+                    self.together, flat_nearest, flat_runs, starts, maxima, *lo_hi),
+                [(lo, hi) for lo, hi in itertools.pairwise(bounds) if hi > lo],
+            ))  # fmt: skip
+        return np.sort(maxima.astype(np.float64), axis=1)
 
     def thresholds(
         self, mean: np.ndarray, alpha: np.ndarray, phi: np.ndarray | None = None
@@ -549,38 +571,43 @@ def _frames(
     codes, question, chart, value, level_factor, observed, expected, level, alpha, h,
     statistic, odds_ratio, signal, sure, months,
 ) -> list[pl.DataFrame]:  # fmt: skip
-    """The charts and their months as frames."""
+    """The charts and their months as frames. Each chart's text (its provider, question and
+    kind) is made once and repeated for its months by Polars."""
     monitor = len(months)
-    kinds = [c.value for c in chart]
+    n = len(chart)
+    text = pl.DataFrame(
+        {
+            "provider_code": pl.Series(codes.tolist(), dtype=pl.String),
+            "question": pl.repeat(question.value, n, eager=True, dtype=pl.String),
+            "chart": pl.Series([c.value for c in chart], dtype=pl.String),
+        }
+    )
+    each = text.gather(np.repeat(np.arange(n), monitor)) if n else text.clear()
     return [
-        pl.DataFrame(
-            {
-                "provider_code": codes.tolist(),
-                "question": [question.value] * len(chart),
-                "chart": kinds,
-                "value": _values(value),
-                "level": level_factor,
-                "observed": observed.sum(1),
-                "expected": expected.sum(1),
-                "false_alarm_rate": alpha,
-                "threshold": h,
-            }
+        text.hstack(
+            [
+                _values(value),
+                pl.Series("level", level_factor, dtype=pl.Float64),
+                pl.Series("observed", observed.sum(1), dtype=pl.Float64),
+                pl.Series("expected", expected.sum(1), dtype=pl.Float64),
+                pl.Series("false_alarm_rate", alpha, dtype=pl.Float64),
+                pl.Series("threshold", h, dtype=pl.Float64),
+            ]
         ),
-        pl.DataFrame(
-            {
-                "provider_code": np.repeat(codes, monitor).tolist(),
-                "question": [question.value] * (len(chart) * monitor),
-                "chart": np.repeat(kinds, monitor).tolist(),
-                "value": _values(np.repeat(value, monitor)),
-                "month": list(months) * len(chart),
-                "observed": observed.ravel(),
-                "expected": level.ravel(),
-                "statistic": statistic.ravel(),
-                "threshold": np.repeat(h, monitor),
-                "odds_ratio": odds_ratio.ravel(),
-                "signal": signal.ravel(),
-                "sure": sure.ravel(),
-            }
+        each.hstack(
+            [
+                _values(np.repeat(value, monitor)),
+                pl.Series("month", list(months), dtype=pl.String).gather(
+                    np.tile(np.arange(monitor), n)
+                ),
+                pl.Series("observed", observed.ravel(), dtype=pl.Float64),
+                pl.Series("expected", level.ravel(), dtype=pl.Float64),
+                pl.Series("statistic", statistic.ravel(), dtype=pl.Float64),
+                pl.Series("threshold", np.repeat(h, monitor), dtype=pl.Float64),
+                pl.Series("odds_ratio", odds_ratio.ravel(), dtype=pl.Float64),
+                pl.Series("signal", signal.ravel(), dtype=pl.Boolean),
+                pl.Series("sure", sure.ravel(), dtype=pl.Float64),
+            ]
         ),
     ]
 
@@ -611,10 +638,9 @@ def _together(
     # Poisson CUSUM at λ/φ: the table's runs at that volume.
     dispersion = phi[rows]
     means = level[rows].mean(1) / dispersion
-    peaks, h, slopes = [], np.empty(n), np.empty(n)
+    peaks = grid.together_peaks([means[position == i] for i in range(n)], TOGETHER_DRAWS, rng)
+    h, slopes = np.empty(n), np.empty(n)
     for i in range(n):
-        mine = position == i
-        peaks.append(grid.together_peaks(means[mine], TOGETHER_DRAWS, rng))
         slopes[i] = tail_slope(peaks[i], known=False)
         h[i] = tail_threshold(peaks[i], alpha[i : i + 1], slopes[i])[0]
     log_r = np.log(np.asarray(options.odds_ratios))
@@ -664,4 +690,4 @@ def _together(
 
 def _values(value: np.ndarray) -> pl.Series:
     """The chart's admission method or diagnosis group; missing for the all-spells chart."""
-    return pl.Series(value.astype(np.int64)).replace(-1, None)
+    return pl.Series("value", value.astype(np.int64)).replace(-1, None)
