@@ -321,6 +321,11 @@ class SpellEngine(abc.ABC):
         "variance" (``per_cell``'s fourth column summed); per provider × month, flat: "log"
         (its second column summed)."""
 
+    def arrange(self, kind_of: np.ndarray, kinds: int) -> None:  # noqa: B027  (optional)
+        """Each cell's kind (``kind_of``, of ``kinds``), told between the passes before the
+        models are fitted: an engine may start arranging its spells by kind meanwhile. The
+        same kinds then come with ``score``."""
+
     @abc.abstractmethod
     def close(self) -> None:
         """Let go of what the passes kept."""
@@ -334,6 +339,37 @@ class LocalEngine(SpellEngine):
     def __init__(self, paths: Sequence[Path | str] | Path | str) -> None:
         self.files = _files(paths)
         _check_schema(self.files)
+        self._arranging: tuple[np.ndarray, threading.Thread, list] | None = None
+
+    def arrange(self, kind_of: np.ndarray, kinds: int) -> None:
+        """Each provider's spells put in order of kind, on a thread of its own, while the
+        models are fitted."""
+        self._arrange(kind_of, kinds, 1)
+
+    def _arrange(self, kind_of: np.ndarray, kinds: int, threads: int) -> None:
+        kind_of = np.asarray(kind_of, dtype=np.int64)
+        narrow = kind_of.astype(np.int16 if kinds < 2**15 else np.int32)
+        spells_of = (self.begins[:, 1:] - self.begins[:, :-1]).sum(0)
+        ordered = np.empty_like(self.spells)
+        runs = np.zeros((len(spells_of), kinds + 1), dtype=np.int64)
+        runs[:, 0] = np.concatenate([[0], np.cumsum(spells_of)[:-1]])
+        result: list = [ordered, runs]
+
+        def work() -> None:
+            try:
+                with ThreadPoolExecutor(threads) as pool:
+                    list(pool.map(
+                        lambda chosen: kernels.order_by_kind(
+                            self.spells, self.shift, self.starts, self.begins, chosen, narrow,
+                            kinds, ordered, runs),
+                        _share(spells_of, threads),
+                    ))  # fmt: skip
+            except BaseException as exc:  # raised by score
+                result[0] = exc
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        self._arranging = (kind_of, thread, result)
 
     def count(self, tick: Callable[..., None]) -> CellCounts:
         files = self.files
@@ -433,47 +469,40 @@ class LocalEngine(SpellEngine):
     ) -> dict[str, np.ndarray]:  # fmt: skip
         # Pass 2, by the compiled loops in two steps, each shared between the cores (the
         # loops release the GIL): each provider's spells put in order of kind (diagnosis
-        # group × admission method); then each spell's cell terms added to its kind ×
-        # provider × month, a kind at a time across the providers, so that kind's cells stay
-        # in the cache. Each sum is one thread's, added in the order of the rows within its
-        # provider and kind, so the result does not depend on how the work is shared.
+        # group × admission method: ``arrange``, begun while the models were fitted); then
+        # each spell's cell terms added to its kind × provider × month, a kind at a time
+        # across the providers, so that kind's cells stay in the cache. Each sum is one
+        # thread's, added in the order of the rows within its provider and kind, so the
+        # result does not depend on how the work is shared.
         providers, months = len(counts.codes), counts.months
         size = providers * months
         terms = np.ascontiguousarray(per_cell, dtype=np.float64)  # a cell's four in a row
-        kind_of = per_cell[:, 2].astype(np.int16 if kinds < 2**15 else np.int32)
-        spells_of = (self.begins[:, 1:] - self.begins[:, :-1]).sum(0)
-        ordered = np.empty_like(self.spells)
-        runs = np.zeros((providers, kinds + 1), dtype=np.int64)
-        runs[:, 0] = np.concatenate([[0], np.cumsum(spells_of)[:-1]])
+        kind_of = per_cell[:, 2].astype(np.int64)
+        if self._arranging is None or not np.array_equal(self._arranging[0], kind_of):
+            self._arrange(kind_of, kinds, WORKERS)
+        assert self._arranging is not None
+        _, thread, result = self._arranging
+        thread.join()
+        if isinstance(result[0], BaseException):
+            raise result[0]
+        ordered, runs = result
+        self._arranging = None  # the ordered spells are let go with this pass
         sums = {name: np.zeros(size * kinds) for name in (*SCORES, "log")}
+        spells_of_kind = (runs[:, 1:] - runs[:, :-1]).sum(0)
+        lock = threading.Lock()
 
-        def share(work: np.ndarray) -> list[np.ndarray]:
-            # Items from the largest, dealt in turn, so the cores finish together.
-            order = np.argsort(-work, kind="stable")
-            return [order[w::WORKERS] for w in range(WORKERS)]
-
-        def sort(chosen: np.ndarray) -> None:
-            kernels.order_by_kind(
-                self.spells, self.shift, self.starts, self.begins, chosen, kind_of, kinds,
-                ordered, runs,
-            )  # fmt: skip
+        def add(chosen: np.ndarray) -> None:
+            for step in np.array_split(chosen, max(1, len(chosen) // 8)):
+                kernels.score_kinds(
+                    ordered, runs, self.shift, providers, months, step, terms,
+                    sums["spells"], sums["observed"], sums["expected"], sums["variance"],
+                    sums["log"], spread,
+                )  # fmt: skip
+                with lock:
+                    tick("scoring", int(spells_of_kind[step].sum()))
 
         with ThreadPoolExecutor(WORKERS) as pool:
-            list(pool.map(sort, share(spells_of)))
-            spells_of_kind = (runs[:, 1:] - runs[:, :-1]).sum(0)
-            lock = threading.Lock()
-
-            def add(chosen: np.ndarray) -> None:
-                for step in np.array_split(chosen, max(1, len(chosen) // 8)):
-                    kernels.score_kinds(
-                        ordered, runs, self.shift, providers, months, step, terms,
-                        sums["spells"], sums["observed"], sums["expected"], sums["variance"],
-                        sums["log"], spread,
-                    )  # fmt: skip
-                    with lock:
-                        tick("scoring", int(spells_of_kind[step].sum()))
-
-            list(pool.map(add, share(spells_of_kind)))
+            list(pool.map(add, _share(spells_of_kind)))
         # Kind × provider × month to the contract's provider × month × kind; the CUSUM's
         # terms summed over the kinds (in their order).
         out = {
@@ -485,5 +514,15 @@ class LocalEngine(SpellEngine):
         return out
 
     def close(self) -> None:
+        if self._arranging is not None:
+            self._arranging[1].join()
+            self._arranging = None
         for name in ("spells", "starts", "begins"):
             self.__dict__.pop(name, None)
+
+
+def _share(work: np.ndarray, threads: int = WORKERS) -> list[np.ndarray]:
+    """Items (numbered by position) dealt to ``threads`` in turn from the largest ``work``,
+    so they finish together."""
+    order = np.argsort(-work, kind="stable")
+    return [order[w::threads] for w in range(threads)]

@@ -338,7 +338,7 @@ def _pipeline(
     spells = cells.spells
 
     # The early warning's in-control tables depend only on the options and the months: they
-    # are simulated on the other core while the models are fitted on this one.
+    # are simulated on a thread of their own while the models are fitted.
     tables = None
     if options.warning is not None:
         monitor = min(options.reporting_months, months)
@@ -349,20 +349,24 @@ def _pipeline(
             daemon=True,
         )  # fmt: skip
         tables.start()
-    # Fit every diagnosis group's model on the cells.
-    models = fit_grid(spells.reshape(grid.shape), deaths.reshape(grid.shape), grid)
-    risk = models.probabilities().ravel()
-    # Each cell's risk beside the CUSUM's log-likelihood term of a spell in it, which depends
-    # only on the risk, and the cell's diagnosis group × admission method (for the early
-    # warning's charts): one gather per spell fetches all three from one cache line.
+    # Each cell's diagnosis group × admission method (the kind the second pass sums by, for
+    # the early warning's charts), told to the engine before the models are fitted.
     axes = {a.name: (i, a) for i, a in enumerate(grid.axes)}
     method_at, method_axis = axes["admission_method"]
     cell = np.arange(grid.cells)
     group_of = cell // (grid.cells // grid.shape[0])
     method_of = (cell // math.prod(grid.shape[method_at + 1 :])) % method_axis.size
-    kinds = grid.shape[0] * method_axis.size  # diagnosis group × admission method
+    kinds = grid.shape[0] * method_axis.size
+    kind_of = group_of * method_axis.size + method_of
+    source.arrange(kind_of, kinds)
+    # Fit every diagnosis group's model on the cells.
+    models = fit_grid(spells.reshape(grid.shape), deaths.reshape(grid.shape), grid)
+    risk = models.probabilities().ravel()
+    # Each cell's risk beside the CUSUM's log-likelihood term of a spell in it, which depends
+    # only on the risk, and its kind: one gather per spell fetches all three from one cache
+    # line.
     per_cell = np.column_stack(
-        [risk, np.log1p((options.odds_ratio - 1) * risk), group_of * method_axis.size + method_of,
+        [risk, np.log1p((options.odds_ratio - 1) * risk), kind_of,
          risk * (1 - risk)]  # the variance of a spell's death: the early warning's dispersion
     )  # fmt: skip
     spread = options.warning is not None
