@@ -219,3 +219,110 @@ def test_spells_partitioned_by_year_and_month_are_read_from_the_folders_below(
     assert nested.spells == flat.spells
     np.testing.assert_allclose(nested.providers["expected"], flat.providers["expected"], rtol=1e-9)
     assert nested.providers["band"].to_list() == flat.providers["band"].to_list()
+
+
+def _sums_on_the_rows(spells, cells, per_cell, kinds):
+    """The second pass's sums from the rows, by Polars: the oracle of LocalEngine.score."""
+    frame = pl.read_parquet(spells)
+    grid = cells.grid
+    key = grid.key({a.name: frame[a.name].to_numpy() for a in grid.axes})
+    month = (
+        frame["period"].dt.year().to_numpy().astype(np.int64) * 12
+        + frame["period"].dt.month().to_numpy()
+        - 1
+        - (cells.first_month + 12 * 1970)
+    )
+    provider = np.array([cells.codes.index(c) for c in frame["provider_code"].cast(pl.String)])
+    kind = per_cell[key, 2].astype(np.int64)
+    slot = (provider * cells.months + month) * kinds + kind
+    size = len(cells.codes) * cells.months * kinds
+    died = frame["died_30d"].to_numpy().astype(float)
+    return {
+        "spells": np.bincount(slot, minlength=size).astype(float),
+        "observed": np.bincount(slot, weights=died, minlength=size),
+        "expected": np.bincount(slot, weights=per_cell[key, 0], minlength=size),
+        "variance": np.bincount(slot, weights=per_cell[key, 3], minlength=size),
+        "log": np.bincount(
+            provider * cells.months + month,
+            weights=per_cell[key, 1],
+            minlength=len(cells.codes) * cells.months,
+        ),
+    }
+
+
+@pytest.mark.parametrize("arranged", [True, False], ids=["arranged-while-fitting", "not"])
+def test_the_scoring_pass_adds_each_spell_once_to_its_provider_month_and_kind(spells, arranged):
+    engine = S.LocalEngine(spells)
+    try:
+        cells = engine.count(lambda *a, **k: None)
+        kinds = 13  # any kinds will do: each cell's is given
+        rng = np.random.default_rng(4)
+        per_cell = np.column_stack(
+            [
+                rng.uniform(0, 0.2, cells.grid.cells),
+                rng.uniform(0, 0.3, cells.grid.cells),
+                rng.integers(0, kinds, cells.grid.cells),
+                rng.uniform(0, 0.1, cells.grid.cells),
+            ]
+        )
+        if arranged:
+            engine.arrange(per_cell[:, 2].astype(np.int64), kinds)
+        sums = engine.score(cells, per_cell, kinds, True, lambda *a, **k: None)
+    finally:
+        engine.close()
+    expected = _sums_on_the_rows(spells, cells, per_cell, kinds)
+    assert sums.keys() == expected.keys()
+    for name, values in expected.items():
+        np.testing.assert_allclose(sums[name], values, rtol=1e-12, atol=1e-12, err_msg=name)
+    assert sums["spells"].sum() == 120_000
+
+
+def test_an_error_while_arranging_is_raised_by_the_scoring_pass(spells, monkeypatch):
+    from commissioning.engine.quality import kernels
+
+    def broken(*args):
+        raise MemoryError("no room to arrange the spells")
+
+    engine = S.LocalEngine(spells)
+    try:
+        cells = engine.count(lambda *a, **k: None)
+        kind_of = np.zeros(cells.grid.cells, dtype=np.int64)
+        monkeypatch.setattr(kernels, "order_by_kind", broken)
+        engine.arrange(kind_of, 1)
+        per_cell = np.column_stack([np.full((cells.grid.cells, 2), 0.1), kind_of, kind_of])
+        with pytest.raises(MemoryError, match="no room"):
+            engine.score(cells, per_cell, 1, False, lambda *a, **k: None)
+    finally:
+        engine.close()
+
+
+def test_the_fit_adds_each_cell_to_the_score_and_information_of_the_design():
+    # The compiled loop's log-likelihood, score X'(d − nμ) and information X'WX against the
+    # dense design matrix's, at coefficients away from the maximum.
+    from commissioning.engine.quality import kernels
+
+    grid = S.Grid((S.Axis("diagnosis_group", 0, 3), S.Axis("age_band", 0, 4),
+                   S.Axis("sex", 1, 2), S.Axis("admission_method", 0, 3)))  # fmt: skip
+    rng = np.random.default_rng(8)
+    x = S.grid_design(grid)
+    cells = x.shape[0]
+    n = rng.integers(0, 40, (3, cells)).astype(float)
+    n[0, :5] = 0  # cells without spells add nothing
+    d = np.floor(n * rng.uniform(0, 0.3, n.shape))
+    beta = rng.normal(0, 0.5, (3, x.shape[1]))
+    score, hessian, loglik = (
+        np.empty((3, x.shape[1])),
+        np.empty((3,) + (x.shape[1],) * 2),
+        np.empty(3),
+    )
+    kernels.group_terms(beta, np.arange(3), S.grid_columns(grid), n, d, score, hessian, loglik)
+    for g in range(3):
+        eta = x @ beta[g]
+        mu = 1 / (1 + np.exp(-eta))
+        np.testing.assert_allclose(score[g], x.T @ (d[g] - n[g] * mu), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(
+            hessian[g], x.T @ (x * (n[g] * mu * (1 - mu))[:, None]), rtol=1e-10, atol=1e-10
+        )
+        np.testing.assert_allclose(
+            loglik[g], (d[g] * eta - n[g] * np.logaddexp(0, eta)).sum(), rtol=1e-12
+        )

@@ -243,3 +243,20 @@ def test_without_months_before_monitoring_only_the_national_question_is_asked():
 def test_bad_options_name_the_field(options, field):
     with pytest.raises(ValueError, match=field):
         WarningOptions(**options)
+
+
+def test_groups_together_peaks_are_the_table_runs_summed_month_by_month():
+    # The compiled sums against NumPy's on the same draws: each chart's groups' runs summed
+    # (in single precision, as the table is kept) month by month, the largest month taken.
+    from commissioning.engine.quality.warning import GRID, table
+
+    known = table(12, None, BANK, 800, 1)
+    means = [np.array([0.6, 3.0, 40.0]), np.array([1.5, 1.5]), np.linspace(0.5, 80, 60)]
+    peaks = known.together_peaks(means, 300, np.random.default_rng(5))
+    rng = np.random.default_rng(5)
+    for mean, mine in zip(means, peaks, strict=True):
+        nearest = np.abs(np.log(np.clip(mean, GRID[0], GRID[-1]))[:, None] - np.log(GRID))
+        runs = rng.integers(0, known.together.shape[1], size=(len(mean), 300))
+        summed = known.together[nearest.argmin(1)[:, None], runs].sum(0)
+        np.testing.assert_array_equal(mine, np.sort(summed.max(1).astype(np.float64)))
+    assert known.together_peaks([], 300, rng).shape == (0, 300)

@@ -332,9 +332,10 @@ class SpellEngine(abc.ABC):
 
 
 class LocalEngine(SpellEngine):
-    """The one-machine engine (decisions 027 and 064): Polars decodes the spells, a compiled
-    loop packs and counts them (``kernels``); 4 bytes a spell (8 for a very large grid) kept
-    between the passes, grouped by provider; scored a provider at a time."""
+    """The one-machine engine (decisions 027, 064 and 065): Polars decodes the spells, a
+    compiled loop packs and counts them (``kernels``); 4 bytes a spell (8 for a very large
+    grid) kept between the passes, grouped by provider; put in order of kind while the models
+    are fitted (``arrange``); scored a kind at a time."""
 
     def __init__(self, paths: Sequence[Path | str] | Path | str) -> None:
         self.files = _files(paths)

@@ -24,18 +24,18 @@ specification; docs/statistics.md sections 2 to 4.
   Poisson-binomial and a slightly larger variance, so the thresholds err on the side of
   fewer false alarms).
 
-The engine (the reason it is fast; see decision 027):
+The engine (the reason it is fast; decisions 027, 064 and 065):
 1. one streaming pass over the Parquet row groups packs each spell's diagnosis group and
-   covariates into one integer key (the risk cell) and counts spells and deaths per key with
-   ``np.bincount``; nothing is grouped by provider × month × every covariate;
-2. every diagnosis group's model is fitted at once by Newton–Raphson on the counts laid out as
-   a grid (group × age × sex × method × month × Charlson × year): with treatment coding, the
-   gradient and the Hessian are sums of the grid over one or two covariate axes, so a step
-   costs a few reductions of the grid, not a product with a design matrix;
+   covariates into one integer key (the risk cell) and counts spells and deaths per key
+   (a compiled loop, ``kernels``); nothing is grouped by provider × month × every covariate;
+2. every diagnosis group's model is fitted by Newton–Raphson on the counts laid out as a grid
+   (group × age × sex × method × month × Charlson × year): with treatment coding a cell's
+   design row is 1 for the intercept and one level of each covariate, so the score and the
+   Hessian are sums over the cells of a few terms each, not a product with a design matrix;
 3. a second pass over what the first kept of each spell (risk-cell key, month, outcome, packed
-   in 4 or 8 bytes and grouped by provider) looks each spell's probability up by its key (an
-   array gather, not a join) and sums observed, expected and the CUSUM terms per provider ×
-   month, a provider at a time (``kernels``, decision 064).
+   in 4 or 8 bytes and grouped by provider, put in order of kind while the models are fitted)
+   looks each spell's probability up by its key (an array gather, not a join) and sums
+   observed, expected and the CUSUM terms per provider × month × kind, a kind at a time.
 Besides those bytes a spell, memory is a row group at a time per core plus the grid.
 ``reference.shmi_reference`` is the naive engine: polars and statsmodels on the rows, for tests.
 """
@@ -389,6 +389,39 @@ def _pipeline(
     codes = [codes[i] for i in order]
     detail = {k: v[order] for k, v in detail.items()}
     shaped = {k: v[order] for k, v in shaped.items()}
+    labels = [_month_label(first_month + m) for m in range(months)]
+
+    # Early warning: every chart of every provider, both questions (decision 062), on a
+    # thread of its own (mostly one core's work) while the SHMI is banded and the CUSUM's
+    # thresholds simulated.
+    early = None
+    if options.warning is not None:
+        group_axis = grid.axes[0]
+        counts = Counts(
+            providers=codes,
+            months=labels,
+            observed=shaped["observed"],
+            expected=shaped["expected"],
+            methods=list(range(method_axis.low, method_axis.low + method_axis.size)),
+            observed_method=detail["observed"].sum(2),
+            expected_method=detail["expected"].sum(2),
+            groups=list(range(group_axis.low, group_axis.low + group_axis.size)),
+            observed_group=detail["observed"].sum(3),
+            expected_group=detail["expected"].sum(3),
+            variance=detail["variance"].sum((2, 3)),
+            variance_method=detail["variance"].sum(2),
+            variance_group=detail["variance"].sum(3),
+        )
+        warning_options = replace(options.warning, monitor_months=options.reporting_months)
+
+        def warn() -> WarningResult:
+            if tables is not None:
+                tables.join()
+            return early_warning(counts, warning_options)
+
+        background = ThreadPoolExecutor(1, thread_name_prefix="early-warning")
+        early = background.submit(warn)
+        background.shutdown(wait=False)  # the thread ends with its one task
 
     # SHMI and banding over the reporting period.
     period = slice(max(0, months - options.reporting_months), months)
@@ -441,7 +474,6 @@ def _pipeline(
         options.seed,
     )
     values, signals = monthly_cusum(increment, thresholds)
-    labels = [_month_label(first_month + m) for m in range(months)]
     monthly = pl.DataFrame(
         {
             "provider_code": np.repeat(codes, months),
@@ -459,30 +491,9 @@ def _pipeline(
     alerts = monthly.filter(pl.col("signal")).drop("signal")
     tick("cusum")
 
-    # Early warning: every chart of every provider, both questions (decision 062).
     warning = None
-    if options.warning is not None:
-        if tables is not None:
-            tables.join()
-        group_axis = grid.axes[0]
-        warning = early_warning(
-            Counts(
-                providers=codes,
-                months=labels,
-                observed=shaped["observed"],
-                expected=shaped["expected"],
-                methods=list(range(method_axis.low, method_axis.low + method_axis.size)),
-                observed_method=detail["observed"].sum(2),
-                expected_method=detail["expected"].sum(2),
-                groups=list(range(group_axis.low, group_axis.low + group_axis.size)),
-                observed_group=detail["observed"].sum(3),
-                expected_group=detail["expected"].sum(3),
-                variance=detail["variance"].sum((2, 3)),
-                variance_method=detail["variance"].sum(2),
-                variance_group=detail["variance"].sum(3),
-            ),
-            replace(options.warning, monitor_months=options.reporting_months),
-        )
+    if early is not None:
+        warning = early.result()
         tick("warning")
     windows = None
     if options.rolling:
