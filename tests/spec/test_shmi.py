@@ -326,3 +326,44 @@ def test_the_fit_adds_each_cell_to_the_score_and_information_of_the_design():
         np.testing.assert_allclose(
             loglik[g], (d[g] * eta - n[g] * np.logaddexp(0, eta)).sum(), rtol=1e-12
         )
+
+
+def test_spells_kept_in_8_bytes_are_scored_as_those_kept_in_4():
+    # A grid too large for 4 bytes a spell keeps them in 8: the scoring loops give the same
+    # sums on either (values that fit both, in two batches of three providers).
+    from commissioning.engine.quality import kernels
+
+    rng = np.random.default_rng(12)
+    shift, months, cells, kinds, providers = 11, 3, 500, 7, 3
+    counts = rng.integers(0, 40, (2, providers))
+    begins = np.zeros((2, providers + 1), dtype=np.int64)
+    begins[:, 1:] = np.cumsum(counts, axis=1)
+    starts = np.array([0, begins[0, -1]], dtype=np.int64)
+    rows = int(begins[:, -1].sum())
+    packed = (
+        (rng.integers(0, months, rows) << shift)
+        | (rng.integers(0, cells, rows) << 1)
+        | rng.integers(0, 2, rows)
+    )
+    kind_of = rng.integers(0, kinds, cells).astype(np.int16)
+    terms = np.ascontiguousarray(rng.uniform(0, 1, (cells, 4)))
+    results = []
+    for dtype in (np.uint32, np.int64):
+        spells = packed.astype(dtype)
+        ordered = np.empty_like(spells)
+        runs = np.zeros((providers, kinds + 1), dtype=np.int64)
+        runs[:, 0] = np.concatenate([[0], np.cumsum(counts.sum(0))[:-1]])
+        kernels.order_by_kind(
+            spells, shift, starts, begins, np.arange(providers), kind_of, kinds, ordered, runs
+        )
+        sums = [np.zeros(kinds * providers * months) for _ in range(5)]
+        kernels.score_kinds(
+            ordered, runs, shift, providers, months, np.arange(kinds), terms, *sums, True
+        )
+        results.append((ordered.astype(np.int64), runs, sums))
+    (ordered4, runs4, sums4), (ordered8, runs8, sums8) = results
+    np.testing.assert_array_equal(ordered4, ordered8)
+    np.testing.assert_array_equal(runs4, runs8)
+    for four, eight in zip(sums4, sums8, strict=True):
+        np.testing.assert_array_equal(four, eight)
+    assert sums4[0].sum() == rows
