@@ -406,17 +406,19 @@ class LocalEngine(SpellEngine):
 
         # Each batch is packed and counted on whichever core is free, into that core's own
         # counts of survivors and deaths per key (interleaved; added at the end); at most one
-        # batch a core is held.
+        # batch a core is held. A batch's packed spells wait in the spells' own width, and the
+        # counts are 4 bytes while no cell can hold 2³¹ spells: half the cache either way.
+        tally = np.int32 if rows < 2**31 else np.int64
         free: queue.Queue = queue.Queue()
         for _ in range(WORKERS):
-            free.put((np.empty(BATCH, dtype=np.int64), np.zeros(2 * grid.cells, dtype=np.int64)))
+            free.put((np.empty(BATCH, dtype=spells.dtype), np.zeros(2 * grid.cells, dtype=tally)))
         done: list[tuple[int, np.ndarray]] = []
         lock = threading.Lock()
 
         def pack(first: int, frame: pl.DataFrame, numbers: np.ndarray, providers_met: int):
             scratch, counts = free.get()
             if len(scratch) < frame.height:  # Polars' batch size is a hint, not a bound
-                scratch = np.empty(frame.height, dtype=np.int64)
+                scratch = np.empty(frame.height, dtype=spells.dtype)
             try:
                 arguments = [
                     *(frame[c].to_numpy() for c in key_columns), low, size,
@@ -448,7 +450,7 @@ class LocalEngine(SpellEngine):
                 pending.append(pool.submit(pack, first, frame, numbers[:n], len(index)))
             for job in pending:
                 job.result()
-        counts = sum(free.get()[1] for _ in range(WORKERS))
+        counts = sum(free.get()[1].astype(np.int64) for _ in range(WORKERS))
         done.sort(key=lambda item: item[0])
         starts = [start for start, _ in done]
         begins = [b for _, b in done]
