@@ -16,7 +16,7 @@ import math
 import queue
 import threading
 from collections.abc import Callable, Generator, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -340,7 +340,9 @@ class LocalEngine(SpellEngine):
     def __init__(self, paths: Sequence[Path | str] | Path | str) -> None:
         self.files = _files(paths)
         _check_schema(self.files)
-        self._arranging: tuple[np.ndarray, threading.Thread, list] | None = None
+        # While arranging: the kinds, the ordering's jobs, the spells in order, where each
+        # provider's kinds begin.
+        self._arranging: tuple[np.ndarray, list[Future], np.ndarray, np.ndarray] | None = None
 
     def arrange(self, kind_of: np.ndarray, kinds: int) -> None:
         """Each provider's spells put in order of kind, on a thread of its own, while the
@@ -354,23 +356,14 @@ class LocalEngine(SpellEngine):
         ordered = np.empty_like(self.spells)
         runs = np.zeros((len(spells_of), kinds + 1), dtype=np.int64)
         runs[:, 0] = np.concatenate([[0], np.cumsum(spells_of)[:-1]])
-        result: list = [ordered, runs]
-
-        def work() -> None:
-            try:
-                with ThreadPoolExecutor(threads) as pool:
-                    list(pool.map(
-                        lambda chosen: kernels.order_by_kind(
-                            self.spells, self.shift, self.starts, self.begins, chosen, narrow,
-                            kinds, ordered, runs),
-                        _share(spells_of, threads),
-                    ))  # fmt: skip
-            except BaseException as exc:  # raised by score
-                result[0] = exc
-
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-        self._arranging = (kind_of, thread, result)
+        pool = ThreadPoolExecutor(threads, thread_name_prefix="arrange")
+        arguments = (self.spells, self.shift, self.starts, self.begins)
+        jobs = [
+            pool.submit(kernels.order_by_kind, *arguments, chosen, narrow, kinds, ordered, runs)
+            for chosen in _share(spells_of, threads)
+        ]
+        pool.shutdown(wait=False)  # its threads end with these jobs
+        self._arranging = (kind_of, jobs, ordered, runs)
 
     def count(self, tick: Callable[..., None]) -> CellCounts:
         files = self.files
@@ -484,12 +477,10 @@ class LocalEngine(SpellEngine):
         if self._arranging is None or not np.array_equal(self._arranging[0], kind_of):
             self._arrange(kind_of, kinds, WORKERS)
         assert self._arranging is not None
-        _, thread, result = self._arranging
-        thread.join()
-        if isinstance(result[0], BaseException):
-            raise result[0]
-        ordered, runs = result
+        _, jobs, ordered, runs = self._arranging
         self._arranging = None  # the ordered spells are let go with this pass
+        for job in jobs:
+            job.result()  # an error while arranging is raised here
         sums = {name: np.zeros(size * kinds) for name in (*SCORES, "log")}
         spells_of_kind = (runs[:, 1:] - runs[:, :-1]).sum(0)
         lock = threading.Lock()
@@ -518,7 +509,7 @@ class LocalEngine(SpellEngine):
 
     def close(self) -> None:
         if self._arranging is not None:
-            self._arranging[1].join()
+            wait(self._arranging[1])
             self._arranging = None
         for name in ("spells", "starts", "begins"):
             self.__dict__.pop(name, None)
