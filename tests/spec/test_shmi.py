@@ -367,3 +367,49 @@ def test_spells_kept_in_8_bytes_are_scored_as_those_kept_in_4():
     for four, eight in zip(sums4, sums8, strict=True):
         np.testing.assert_array_equal(four, eight)
     assert sums4[0].sum() == rows
+
+
+@pytest.mark.parametrize("rows", [0, 1, 2, 3, 5, 8, 9, 1_001])
+def test_a_row_group_is_packed_counted_and_grouped_by_provider_in_row_order(rows):
+    # The counting loop against NumPy: each spell packed as month << shift | key << 1 |
+    # outcome, counted per key × outcome, and kept grouped by provider in the order of its
+    # rows (a stable sort), whatever the row group's length against the parts it is grouped
+    # in side by side.
+    from commissioning.engine.quality import kernels
+
+    rng = np.random.default_rng(rows)
+    low = np.array([2, 0, 1, 0, 1, 0, 3], dtype=np.int64)
+    size = np.array([4, 3, 2, 3, 12, 4, 2], dtype=np.int64)
+    columns = [
+        (low[a] + rng.integers(0, size[a], rows)).astype(np.int16 if a == 0 else np.int8)
+        for a in range(7)
+    ]
+    died = rng.random(rows) < 0.2
+    providers = 5
+    # Providers in runs, as files hold them.
+    provider = np.repeat(rng.integers(0, providers, rows), rng.integers(1, 4, rows))[:rows]
+    day_low, days_spanned = 19_000, 70
+    days = rng.integers(day_low, day_low + days_spanned, rows).astype(np.int32)
+    month_of_day = (
+        np.arange(day_low, day_low + days_spanned).astype("datetime64[D]").astype("datetime64[M]")
+    ).astype(np.int64)
+    first_month, months = int(month_of_day[0]), int(month_of_day[-1] - month_of_day[0] + 1)
+    cells = int(size.prod())
+    shift = (cells - 1).bit_length() + 1
+    start = 7  # the row group's place among the spells kept
+    spells = np.zeros(start + rows + 3, dtype=np.uint32)
+    counts = np.zeros(2 * cells, dtype=np.int32)
+    begins = kernels.count_batch(
+        *columns, low, size, died, provider, providers, days, day_low, month_of_day,
+        first_month, months, np.empty(rows, dtype=np.uint32), start, spells, shift, counts,
+    )  # fmt: skip
+    key = np.ravel_multi_index([c.astype(np.int64) - lo for c, lo in zip(columns, low, strict=True)], size)
+    month = month_of_day[days - day_low] - first_month
+    packed = (month << shift) | (key << 1) | died
+    order = np.argsort(provider, kind="stable")
+    np.testing.assert_array_equal(spells[start : start + rows], packed[order])
+    assert not spells[:start].any() and not spells[start + rows :].any()
+    np.testing.assert_array_equal(counts, np.bincount(2 * key + died, minlength=2 * cells))
+    np.testing.assert_array_equal(
+        begins, np.concatenate([[0], np.cumsum(np.bincount(provider, minlength=providers))])
+    )

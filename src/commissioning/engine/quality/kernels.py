@@ -33,6 +33,9 @@ WORKERS = min(4, os.cpu_count() or 1)  # threads that run the loops side by side
 _compile = numba.njit(nogil=True, cache=True, boundscheck=False, error_model="numpy")
 
 
+STREAMS = 4  # parts of a row group whose spells are grouped by provider side by side
+
+
 @_compile
 def count_batch(
     c0, c1, c2, c3, c4, c5, c6,  # the grid's seven columns, in its order (passes.Grid)
@@ -40,37 +43,63 @@ def count_batch(
     died,  # bool
     provider, providers,  # each spell's provider, numbered from 0; how many numbered so far
     days, day_low, month_of_day, first_month, months,  # dates as days; their months
-    scratch,  # int64, at least as long as the row group
+    scratch,  # at least as long as the row group, in the spells' width
     start, spells, shift, counts,  # packed spells from row ``start``; counts per key × outcome
 ):  # fmt: skip
     """The counting pass over one row group. Each spell is kept packed in one integer of
     ``spells`` (month << ``shift`` | key << 1 | outcome; its provider is where it is kept),
     written from row ``start`` grouped by provider (in the order of the rows within a
     provider). Returns where each provider's spells begin, relative to ``start``, and where
-    the last ends (``providers`` + 1 numbers)."""
+    the last ends (``providers`` + 1 numbers).
+
+    Each step is a loop of its own, so that the compiler can do the key's arithmetic on
+    several spells at once (with the month's look-up in the same loop it does one at a time:
+    6.6 against 0.6 ns a spell, measured). Spells of one provider come in runs, so grouping
+    them one at a time makes each write wait for the one before it to the same provider's
+    place; the row group is grouped as ``STREAMS`` parts side by side, each part's spells of a
+    provider placed after the earlier parts' (the same order as one at a time)."""
     n = len(c0)
-    begins = np.zeros(providers + 1, dtype=np.int64)
+    s6 = np.int64(1)
+    s5 = s6 * size[6]
+    s4 = s5 * size[5]
+    s3 = s4 * size[4]
+    s2 = s3 * size[3]
+    s1 = s2 * size[2]
+    s0 = s1 * size[1]
+    l0, l1, l2, l3, l4, l5, l6 = low[0], low[1], low[2], low[3], low[4], low[5], low[6]
     for i in range(n):
-        key = np.int64(c0[i]) - low[0]
-        key = key * size[1] + (np.int64(c1[i]) - low[1])
-        key = key * size[2] + (np.int64(c2[i]) - low[2])
-        key = key * size[3] + (np.int64(c3[i]) - low[3])
-        key = key * size[4] + (np.int64(c4[i]) - low[4])
-        key = key * size[5] + (np.int64(c5[i]) - low[5])
-        key = key * size[6] + (np.int64(c6[i]) - low[6])
-        month = month_of_day[np.int64(days[i]) - day_low] - first_month
-        scratch[i] = (month << shift) | (key << 1) | np.int64(died[i])
-        begins[np.int64(provider[i]) + 1] += 1
+        key = (
+            (c0[i] - l0) * s0 + (c1[i] - l1) * s1 + (c2[i] - l2) * s2 + (c3[i] - l3) * s3
+            + (c4[i] - l4) * s4 + (c5[i] - l5) * s5 + (c6[i] - l6) * s6
+        )  # fmt: skip
+        scratch[i] = (key << 1) | np.int64(died[i])
+    for i in range(n):
+        scratch[i] |= (month_of_day[np.int64(days[i]) - day_low] - first_month) << shift
     low_bits = (np.int64(1) << shift) - 1
-    for i in range(n):  # a loop of its own: fused with the one above it runs slower
-        counts[scratch[i] & low_bits] += 1  # 2 × key + outcome
-    for p in range(providers):
-        begins[p + 1] += begins[p]
-    at = begins[:-1].copy()
     for i in range(n):
-        owner = np.int64(provider[i])
-        spells[start + at[owner]] = scratch[i]
-        at[owner] += 1
+        counts[scratch[i] & low_bits] += 1  # 2 × key + outcome
+    # Part q is rows q × part .. (q + 1) × part - 1 (the last parts may be shorter or empty).
+    part = (n + STREAMS - 1) // STREAMS
+    at = np.zeros((STREAMS, providers + 1), dtype=np.int64)
+    for j in range(part):
+        for q in range(STREAMS):
+            if q * part + j < n:
+                at[q, np.int64(provider[q * part + j]) + 1] += 1
+    begins = np.zeros(providers + 1, dtype=np.int64)
+    for p in range(providers):
+        place = begins[p]
+        for q in range(STREAMS):
+            spells_of = at[q, p + 1]
+            at[q, p] = start + place  # where part q's spells of provider p go
+            place += spells_of
+        begins[p + 1] = place
+    for j in range(part):
+        for q in range(STREAMS):
+            i = q * part + j
+            if i < n:
+                owner = np.int64(provider[i])
+                spells[at[q, owner]] = scratch[i]
+                at[q, owner] += 1
     return begins
 
 
