@@ -403,7 +403,9 @@ def test_a_row_group_is_packed_counted_and_grouped_by_provider_in_row_order(rows
         *columns, low, size, died, provider, providers, days, day_low, month_of_day,
         first_month, months, np.empty(rows, dtype=np.uint32), start, spells, shift, counts,
     )  # fmt: skip
-    key = np.ravel_multi_index([c.astype(np.int64) - lo for c, lo in zip(columns, low, strict=True)], size)
+    key = np.ravel_multi_index(
+        [c.astype(np.int64) - lo for c, lo in zip(columns, low, strict=True)], size
+    )
     month = month_of_day[days - day_low] - first_month
     packed = (month << shift) | (key << 1) | died
     order = np.argsort(provider, kind="stable")

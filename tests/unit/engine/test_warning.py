@@ -260,3 +260,43 @@ def test_groups_together_peaks_are_the_table_runs_summed_month_by_month():
         summed = known.together[nearest.argmin(1)[:, None], runs].sum(0)
         np.testing.assert_array_equal(mine, np.sort(summed.max(1).astype(np.float64)))
     assert known.together_peaks([], 300, rng).shape == (0, 300)
+
+
+@pytest.mark.parametrize("own_level", [False, True], ids=["known-level", "estimated-level"])
+def test_the_tables_runs_are_numpys_array_operations_on_the_same_draws(own_level):
+    # The compiled month of a bank's runs against the same steps done array by array in
+    # NumPy on the same Poisson draws: identical peaks and paths.
+    from commissioning.engine.quality.warning import simulate_peaks
+
+    expected = np.array([[0.4, 0.9, 2.0], [5.0, 3.5, 6.0], [30.0, 28.0, 35.0]])
+    level = np.array([1.0, 1.0, 1.2])
+    baseline = np.array([4.0, 50.0, 300.0]) if own_level else None
+    runs = 500
+    paths = np.empty((3, runs, 3), dtype=np.float32)
+    peaks = simulate_peaks(
+        expected, level, baseline, BANK, runs, np.random.default_rng(9), paths, 1
+    )
+
+    rng = np.random.default_rng(9)
+    log_r, excess = np.log(np.array(BANK)), np.array(BANK) - 1
+    c = (
+        (rng.poisson(level[:, None] * baseline[:, None] * np.ones((3, runs))) + 1)
+        / (baseline[:, None] + 1)
+        if own_level
+        else np.broadcast_to(level[:, None], (3, runs))
+    )
+    x = [np.zeros((3, runs)) for _ in BANK]
+    top = np.zeros((3, runs))
+    mine = np.empty_like(paths)
+    for m in range(3):
+        deaths = rng.poisson(np.broadcast_to(level[:, None] * expected[:, m, None], (3, runs)))
+        drift = c * expected[:, m, None]
+        for k in range(len(BANK)):
+            x[k] += deaths * log_r[k]
+            x[k] -= drift * excess[k]
+            np.maximum(x[k], 0.0, out=x[k])
+        mine[:, :, m] = x[1]
+        np.maximum(top, np.maximum.reduce(x), out=top)
+    np.testing.assert_array_equal(peaks, np.sort(top, axis=1))
+    np.testing.assert_array_equal(paths, mine)
+    assert (peaks > 0).any()

@@ -179,47 +179,63 @@ def group_terms(
     spells adds nothing and is passed over."""
     cells, axes = columns.shape
     parameters = beta.shape[1]
-    at = np.empty(axes + 1, dtype=np.int64)
+    # A group's cells in three loops: the linear predictors; each cell's terms (the
+    # exponential and logarithm on every cell one after another); the sums into the score and
+    # information (the cell's pairs). Fused into one loop the same work took 10–40 % longer.
+    linear = np.empty(cells)
+    residual = np.empty(cells)
+    weight = np.empty(cells)
     for a in range(len(groups)):
         g = groups[a]
         b = beta[a]
-        total = 0.0
-        score[a, :] = 0.0
-        hessian[a, :, :] = 0.0
         for c in range(cells):
-            n = spells[g, c]
-            if n == 0.0:
-                continue
             eta = b[0]
-            m = 1
-            at[0] = 0
             for k in range(axes):
                 j = columns[c, k]
                 if j >= 0:
                     eta += b[j]
-                    at[m] = j
-                    m += 1
+            linear[c] = eta
+        total = 0.0
+        for c in range(cells):
+            n = spells[g, c]
+            eta = linear[c]
             # log(1 + e^η) and μ = 1 / (1 + e^−η), stably
+            e = np.exp(-abs(eta))
             if eta > 0:
-                e = np.exp(-eta)
                 softplus = eta + np.log1p(e)
                 mu = 1.0 / (1.0 + e)
             else:
-                e = np.exp(eta)
                 softplus = np.log1p(e)
                 mu = e / (1.0 + e)
             d = deaths[g, c]
-            total += d * eta - n * softplus
-            residual = d - n * mu
-            w = n * mu * (1.0 - mu)
-            for p in range(m):
-                score[a, at[p]] += residual
-                for q in range(p, m):
-                    hessian[a, at[p], at[q]] += w
+            if n != 0.0:
+                total += d * eta - n * softplus
+            residual[c] = d - n * mu
+            weight[c] = n * mu * (1.0 - mu)
+        s = score[a]
+        h = hessian[a]
+        s[:] = 0.0
+        h[:, :] = 0.0
+        for c in range(cells):
+            if spells[g, c] == 0.0:
+                continue  # a cell without spells adds nothing
+            r = residual[c]
+            w = weight[c]
+            s[0] += r
+            h[0, 0] += w
+            for k in range(axes):
+                j = columns[c, k]
+                if j >= 0:
+                    s[j] += r
+                    h[0, j] += w
+                    for k2 in range(k, axes):  # columns rise with the axis: j ≤ j2
+                        j2 = columns[c, k2]
+                        if j2 >= 0:
+                            h[j, j2] += w
         loglik[a] = total
         for p in range(parameters):
             for q in range(p + 1, parameters):
-                hessian[a, q, p] = hessian[a, p, q]
+                h[q, p] = h[p, q]
 
 
 @_compile
@@ -246,3 +262,32 @@ def together_maxima(together, nearest, runs, starts, maxima, first, last):
                 if summed[r, m] > top:
                     top = summed[r, m]
             maxima[i, r] = top
+
+
+@_compile
+def bank_month(x, deaths, level, expected, log_r, excess, top, paths, month, member):
+    """One month of in-control runs of a bank of CUSUMs (``warning.simulate_peaks``): for
+    each chart i (rows of ``deaths``, its simulated deaths per run) and run j, each member
+    k's X = max(0, X + deaths·log r_k − c·E·(r_k − 1)), c the run's level and E the
+    chart's expected deaths this month; the largest X of any member kept in ``top``, member
+    ``member``'s written to ``paths[i, j, month]`` (single precision) if ``paths`` has rows.
+    The same operations in the same order as NumPy's array by array, without their
+    temporaries."""
+    members, charts, runs = x.shape
+    for i in range(charts):
+        e = expected[i]
+        for j in range(runs):
+            drift = level[i, j] * e
+            d = np.float64(deaths[i, j])
+            peak = top[i, j]
+            for k in range(members):
+                v = x[k, i, j] + d * log_r[k]
+                v = v - drift * excess[k]
+                if v < 0.0:
+                    v = 0.0
+                x[k, i, j] = v
+                if v > peak:
+                    peak = v
+            top[i, j] = peak
+            if paths.shape[0]:
+                paths[i, j, month] = x[member, i, j]

@@ -164,7 +164,7 @@ def _providers(
         row = pc.index(pc.is_null(column), True).as_py()
         raise InputError(f"row {first_row + row}, column '{PROVIDER}': the provider is empty")
     codes = column.dictionary.cast(pa.string()).to_pylist()
-    lookup = np.array([index.setdefault(code, len(index)) for code in codes], dtype=np.int64)
+    lookup = np.array([index.setdefault(code, len(index)) for code in codes], dtype=np.int32)
     return column.indices.to_numpy(zero_copy_only=False), lookup
 
 

@@ -231,20 +231,16 @@ def simulate_peaks(
         else:
             b = np.asarray(baseline, dtype=float)[lo : lo + step, None]
             c = (rng.poisson(np.broadcast_to(c_true * b, (n, simulations))) + 1) / (b + 1)
-        # One array per odds ratio (a maximum across arrays is cheap; across a short last
-        # axis it is not).
-        x = [np.zeros((n, simulations)) for _ in log_r]
+        # Each member's CUSUM, month by month, by the compiled loop (the draws are NumPy's).
+        x = np.zeros((len(log_r), n, simulations))
         top = np.zeros((n, simulations))
+        written = paths[lo : lo + step] if paths is not None else np.empty((0, 0, 0), np.float32)
         for m in range(months):
             deaths = rng.poisson(np.broadcast_to(c_true * e[:, m, None], (n, simulations)))
-            drift = c * e[:, m, None]
-            for k in range(len(log_r)):
-                x[k] += deaths * log_r[k]
-                x[k] -= drift * excess[k]
-                np.maximum(x[k], 0.0, out=x[k])
-            if paths is not None:
-                paths[lo : lo + step, :, m] = x[path_member]
-            np.maximum(top, np.maximum.reduce(x), out=top)
+            kernels.bank_month(
+                x, deaths, c, np.ascontiguousarray(e[:, m]), log_r, excess, top, written, m,
+                path_member,
+            )  # fmt: skip
         peaks[lo : lo + step] = np.sort(top, axis=1)
     return peaks
 
