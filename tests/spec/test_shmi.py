@@ -4,6 +4,7 @@ the rows, the monthly CUSUM and its thresholds, and a known failure found."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import numpy as np
 import polars as pl
@@ -161,8 +162,12 @@ def test_bad_spells_are_refused_with_the_column(spells, tmp_path):
         pl.when(pl.int_range(pl.len()) == 4).then(None).otherwise(pl.col("sex")).alias("sex")
     )
     frame.write_parquet(tmp_path / "gap.parquet")
+    readers = {t for t in threading.enumerate() if t.is_alive()}
     with pytest.raises(InputError, match="row 5, column 'sex': the value is missing"):
         S.shmi(tmp_path / "gap.parquet")
+    # Refused in the first batch, before the providers' reader (started with the pass) was
+    # read from: it is stopped, not left waiting.
+    assert {t for t in threading.enumerate() if t.is_alive()} <= readers
 
 
 def test_rolling_windows_are_every_12_months_of_the_same_pass(spells):

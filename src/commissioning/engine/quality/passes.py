@@ -15,7 +15,7 @@ import contextlib
 import math
 import queue
 import threading
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,45 +101,60 @@ def _check_schema(files: list[Path]) -> None:
                 )
 
 
-def _batches(
-    files: list[Path],
-    columns: Sequence[str],
-    prepare: Callable[[int, pa.RecordBatch], Any] | None = None,
-) -> Generator[tuple[int, Any], None, None]:
-    """Row groups of every file with the row number (1-based, across files) of their first row.
+class _Batches:
+    """Row groups (or batches of ``batch_size`` rows) of every file with the row number
+    (1-based, across files) of their first row; ``close`` when done (or use ``closing``).
 
-    A reader thread decodes the next row group, and applies ``prepare(first_row, batch)`` to
-    it if given, while the caller works on the one before (Parquet decoding and NumPy both
-    release the GIL), with at most two row groups waiting."""
-    waiting: queue.Queue = queue.Queue(maxsize=2)
-    stop = threading.Event()
+    A reader thread, started at once (not at the first ``next``: the caller may have other
+    decoding to wait for first), decodes the next batch, and applies ``prepare(first_row,
+    batch)`` to it if given, while the caller works on the one before (Parquet decoding and
+    NumPy both release the GIL), with at most two batches waiting."""
 
-    def read():
-        try:
-            first = 1
-            for path in files:
-                for batch in pq.ParquetFile(path).iter_batches(batch_size=1 << 20, columns=columns):
-                    if stop.is_set():
-                        return
-                    waiting.put((first, prepare(first, batch) if prepare else batch))
-                    first += batch.num_rows
-            waiting.put(None)
-        except BaseException as exc:  # handed to the caller, raised there
-            waiting.put(exc)
+    def __init__(
+        self,
+        files: list[Path],
+        columns: Sequence[str],
+        prepare: Callable[[int, pa.RecordBatch], Any] | None = None,
+        batch_size: int = 1 << 20,
+    ) -> None:
+        self.waiting: queue.Queue = queue.Queue(maxsize=2)
+        self.stop = threading.Event()
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        while (item := waiting.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while reader.is_alive():  # let a blocked reader finish
+        def read():
+            try:
+                first = 1
+                for path in files:
+                    reader = pq.ParquetFile(path)
+                    for batch in reader.iter_batches(batch_size=batch_size, columns=columns):
+                        if self.stop.is_set():
+                            return
+                        self.waiting.put((first, prepare(first, batch) if prepare else batch))
+                        first += batch.num_rows
+                self.waiting.put(None)
+            except BaseException as exc:  # handed to the caller, raised there
+                self.waiting.put(exc)
+
+        self.reader = threading.Thread(target=read, daemon=True)
+        self.reader.start()
+
+    def __iter__(self) -> _Batches:
+        return self
+
+    def __next__(self) -> tuple[int, Any]:
+        item = self.waiting.get()
+        if item is None or isinstance(item, BaseException):
+            self.close()
+            if item is None:
+                raise StopIteration
+            raise item
+        return item
+
+    def close(self) -> None:
+        self.stop.set()
+        while self.reader.is_alive():  # let a blocked reader finish
             with contextlib.suppress(queue.Empty):
-                waiting.get_nowait()
-            reader.join(timeout=0.01)
+                self.waiting.get_nowait()
+            self.reader.join(timeout=0.01)
 
 
 def _integers(batch: pa.RecordBatch, name: str, first_row: int) -> np.ndarray:
@@ -271,14 +286,15 @@ def scan_grid(files: list[Path]) -> tuple[Grid, int, int]:
             break  # a row group without statistics: read the columns instead
         else:
             continue
-        for first, batch in _batches([path], [*names, PERIOD]):
-            for name in names:
-                values = _integers(batch, name, first)
-                widen(name, int(values.min()), int(values.max()))
-            _, _, month_of = _days(batch, first)
-            lo, hi = int(month_of[0]), int(month_of[-1])
-            month_low = lo if month_low is None else min(month_low, lo)
-            month_high = hi if month_high is None else max(month_high, hi)
+        with contextlib.closing(_Batches([path], [*names, PERIOD])) as batches:
+            for first, batch in batches:
+                for name in names:
+                    values = _integers(batch, name, first)
+                    widen(name, int(values.min()), int(values.max()))
+                _, _, month_of = _days(batch, first)
+                lo, hi = int(month_of[0]), int(month_of[-1])
+                month_low = lo if month_low is None else min(month_low, lo)
+                month_high = hi if month_high is None else max(month_high, hi)
     assert month_low is not None and month_high is not None, "the files hold no spells"
     axes = []
     for n in names:
@@ -428,7 +444,7 @@ class LocalEngine(SpellEngine):
 
         pending: list = []
         with (
-            contextlib.closing(_batches(files, [PROVIDER], numbered)) as providers,
+            contextlib.closing(_Batches(files, [PROVIDER], numbered, BATCH)) as providers,
             ThreadPoolExecutor(WORKERS) as pool,
         ):
             waiting: list[np.ndarray] = []
