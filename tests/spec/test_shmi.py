@@ -374,8 +374,9 @@ def test_spells_kept_in_8_bytes_are_scored_as_those_kept_in_4():
     assert sums4[0].sum() == rows
 
 
+@pytest.mark.parametrize("width", [np.uint32, np.int64], ids=["4-bytes", "8-bytes"])
 @pytest.mark.parametrize("rows", [0, 1, 2, 3, 5, 8, 9, 1_001])
-def test_a_row_group_is_packed_counted_and_grouped_by_provider_in_row_order(rows):
+def test_a_row_group_is_packed_counted_and_grouped_by_provider_in_row_order(rows, width):
     # The counting loop against NumPy: each spell packed as month << shift | key << 1 |
     # outcome, counted per key × outcome, and kept grouped by provider in the order of its
     # rows (a stable sort), whatever the row group's length against the parts it is grouped
@@ -402,11 +403,11 @@ def test_a_row_group_is_packed_counted_and_grouped_by_provider_in_row_order(rows
     cells = int(size.prod())
     shift = (cells - 1).bit_length() + 1
     start = 7  # the row group's place among the spells kept
-    spells = np.zeros(start + rows + 3, dtype=np.uint32)
+    spells = np.zeros(start + rows + 3, dtype=width)
     counts = np.zeros(2 * cells, dtype=np.int32)
     begins = kernels.count_batch(
         *columns, low, size, died, provider, providers, days, day_low, month_of_day,
-        first_month, months, np.empty(rows, dtype=np.uint32), start, spells, shift, counts,
+        first_month, months, np.empty(rows, dtype=width), start, spells, shift, counts,
     )  # fmt: skip
     key = np.ravel_multi_index(
         [c.astype(np.int64) - lo for c, lo in zip(columns, low, strict=True)], size
