@@ -421,3 +421,23 @@ def test_a_row_group_is_packed_counted_and_grouped_by_provider_in_row_order(rows
     np.testing.assert_array_equal(
         begins, np.concatenate([[0], np.cumsum(np.bincount(provider, minlength=providers))])
     )
+
+
+def test_a_files_reader_ends_once_and_stops_when_let_go(spells):
+    # The reader thread starts with the reader: read to the end it ends for good (a further
+    # read ends at once); let go unread, with batches waiting, its thread is stopped.
+    import gc
+
+    from commissioning.engine.quality.passes import PROVIDER, _Batches, _files
+
+    files = _files(spells)
+    reader = _Batches(files, [PROVIDER], batch_size=10_000)
+    assert sum(batch.num_rows for _, batch in reader) == 120_000
+    assert next(reader, None) is None
+    assert not reader.reader.is_alive()
+    unread = _Batches(files, [PROVIDER], batch_size=10_000)
+    thread = unread.reader
+    del unread
+    gc.collect()
+    thread.join(timeout=5)
+    assert not thread.is_alive()

@@ -300,3 +300,12 @@ def test_the_tables_runs_are_numpys_array_operations_on_the_same_draws(own_level
     np.testing.assert_array_equal(peaks, np.sort(top, axis=1))
     np.testing.assert_array_equal(paths, mine)
     assert (peaks > 0).any()
+
+
+def test_a_path_member_outside_the_bank_is_refused():
+    from commissioning.engine.quality.warning import simulate_peaks
+
+    paths = np.empty((1, 10, 2), dtype=np.float32)
+    with pytest.raises(ValueError, match="path_member"):
+        simulate_peaks(np.ones((1, 2)), np.ones(1), None, BANK, 10, np.random.default_rng(1),
+                       paths, len(BANK))  # fmt: skip

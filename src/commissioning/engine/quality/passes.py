@@ -117,8 +117,10 @@ class _Batches:
         prepare: Callable[[int, pa.RecordBatch], Any] | None = None,
         batch_size: int = 1 << 20,
     ) -> None:
-        self.waiting: queue.Queue = queue.Queue(maxsize=2)
-        self.stop = threading.Event()
+        # The thread holds the queue and the event, not this object, so that an object let go
+        # without ``close`` is collected and its reader stopped (``__del__``).
+        waiting: queue.Queue = queue.Queue(maxsize=2)
+        stop = threading.Event()
 
         def read():
             try:
@@ -126,14 +128,15 @@ class _Batches:
                 for path in files:
                     reader = pq.ParquetFile(path)
                     for batch in reader.iter_batches(batch_size=batch_size, columns=columns):
-                        if self.stop.is_set():
+                        if stop.is_set():
                             return
-                        self.waiting.put((first, prepare(first, batch) if prepare else batch))
+                        waiting.put((first, prepare(first, batch) if prepare else batch))
                         first += batch.num_rows
-                self.waiting.put(None)
+                waiting.put(None)
             except BaseException as exc:  # handed to the caller, raised there
-                self.waiting.put(exc)
+                waiting.put(exc)
 
+        self.waiting, self.stop, self.finished = waiting, stop, False
         self.reader = threading.Thread(target=read, daemon=True)
         self.reader.start()
 
@@ -141,6 +144,8 @@ class _Batches:
         return self
 
     def __next__(self) -> tuple[int, Any]:
+        if self.finished:
+            raise StopIteration
         item = self.waiting.get()
         if item is None or isinstance(item, BaseException):
             self.close()
@@ -150,11 +155,16 @@ class _Batches:
         return item
 
     def close(self) -> None:
+        self.finished = True
         self.stop.set()
         while self.reader.is_alive():  # let a blocked reader finish
             with contextlib.suppress(queue.Empty):
                 self.waiting.get_nowait()
             self.reader.join(timeout=0.01)
+
+    def __del__(self) -> None:
+        if hasattr(self, "reader"):  # not if the thread never started
+            self.close()
 
 
 def _integers(batch: pa.RecordBatch, name: str, first_row: int) -> np.ndarray:

@@ -215,6 +215,8 @@ def simulate_peaks(
     estimates it; without, c is known (the national model's 1). Given ``paths`` (charts ×
     simulations × months), each run's CUSUM for the bank's member ``path_member`` is written
     into it month by month."""
+    if paths is not None and not 0 <= path_member < len(odds_ratios):
+        raise ValueError(f"path_member: one of the {len(odds_ratios)} odds ratios' positions")
     expected = np.asarray(expected, dtype=float)
     level = np.asarray(level, dtype=float)
     charts, months = expected.shape
