@@ -122,19 +122,29 @@ class _Batches:
         waiting: queue.Queue = queue.Queue(maxsize=2)
         stop = threading.Event()
 
+        def hand_on(item: Any) -> bool:
+            """Put ``item`` in the queue unless stopped meanwhile (so a stopped reader never
+            waits on a full queue, whoever is left to empty it)."""
+            while not stop.is_set():
+                try:
+                    waiting.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
         def read():
             try:
                 first = 1
                 for path in files:
                     reader = pq.ParquetFile(path)
                     for batch in reader.iter_batches(batch_size=batch_size, columns=columns):
-                        if stop.is_set():
+                        if not hand_on((first, prepare(first, batch) if prepare else batch)):
                             return
-                        waiting.put((first, prepare(first, batch) if prepare else batch))
                         first += batch.num_rows
-                waiting.put(None)
+                hand_on(None)
             except BaseException as exc:  # handed to the caller, raised there
-                waiting.put(exc)
+                hand_on(exc)
 
         self.waiting, self.stop, self.finished = waiting, stop, False
         self.reader = threading.Thread(target=read, daemon=True)
@@ -157,6 +167,8 @@ class _Batches:
     def close(self) -> None:
         self.finished = True
         self.stop.set()
+        if threading.current_thread() is self.reader:
+            return  # let go by the garbage collector on the reader's thread: it stops itself
         while self.reader.is_alive():  # let a blocked reader finish
             with contextlib.suppress(queue.Empty):
                 self.waiting.get_nowait()
