@@ -162,6 +162,7 @@ class Actor:
         self.user = user
         self.name = user.username if user else "anonymous"
         self.client = Client(raise_request_exception=False)
+        self.refused: dict[tuple[str, str], bool] = {}  # links' answers: (method, path) → refused
         if user is not None:
             self.client.force_login(user)
             self.token = issue_token(user, "matrix", user)[1]
@@ -256,15 +257,11 @@ def unfollowable(actor: Actor, page: str, response) -> list[str]:
             # The same links (the menu, the cards) are on most pages: each account's answer for
             # a link is asked of the policy once (every write is rolled back, so the data the
             # policy reads are the same throughout).
-            key = (actor.name, method, path)
-            if key not in _REFUSED:
-                _REFUSED[key] = _refused(actor, method, path)
-            if _REFUSED[key]:
+            if (method, path) not in actor.refused:
+                actor.refused[method, path] = _refused(actor, method, path)
+            if actor.refused[method, path]:
                 found.append(f"{page} as {actor.name}: a {method} to {path}, which is refused")
     return found
-
-
-_REFUSED: dict[tuple[str, str, str], bool] = {}
 
 
 def _refused(actor: Actor, method: str, path: str) -> bool:
@@ -287,7 +284,6 @@ def _rolled_back(call):
 
 def test_every_route_answers_as_its_policy_says(settings, tmp_path):
     _build_demo(settings, tmp_path)
-    _REFUSED.clear()
     actors = [Actor(u) for u in User.objects.order_by("username")] + [Actor(None)]
     assert len(actors) == 17  # the 16 demo accounts and someone not signed in
     report = Report()
