@@ -18,6 +18,15 @@ REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "data" / "reference"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def engine_cache(tmp_path_factory) -> Path:
+    """The engine keeps what it derives from its options alone (engine.cache) in a directory
+    of the test process's own, not the user's: each test process starts with none."""
+    directory = tmp_path_factory.mktemp("engine-cache")
+    os.environ["COMMISSIONING_CACHE_DIR"] = str(directory)
+    return directory
+
+
 @pytest.fixture
 def reference_dir() -> Path:
     return REFERENCE
