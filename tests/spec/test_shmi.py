@@ -255,50 +255,70 @@ def _sums_on_the_rows(spells, cells, per_cell, kinds):
     }
 
 
-@pytest.mark.parametrize("arranged", [True, False], ids=["arranged-while-fitting", "not"])
-def test_the_scoring_pass_adds_each_spell_once_to_its_provider_month_and_kind(spells, arranged):
+def _random_terms(cells: S.CellCounts, kind_of: np.ndarray) -> np.ndarray:
+    rng = np.random.default_rng(4)
+    n = cells.grid.cells
+    return np.column_stack(
+        [rng.uniform(0, 0.2, n), rng.uniform(0, 0.3, n), kind_of, rng.uniform(0, 0.1, n)]
+    )
+
+
+@pytest.mark.parametrize("kinds", ["as-counted", "others"])
+def test_the_scoring_pass_adds_each_spell_once_to_its_provider_month_and_kind(spells, kinds):
+    # The pipeline's kinds (diagnosis group × admission method), by which the spells are kept
+    # as they are counted, and any others a caller sums by (one spell at a time).
     engine = S.LocalEngine(spells)
     try:
         cells = engine.count(lambda *a, **k: None)
-        kinds = 13  # any kinds will do: each cell's is given
-        rng = np.random.default_rng(4)
-        per_cell = np.column_stack(
-            [
-                rng.uniform(0, 0.2, cells.grid.cells),
-                rng.uniform(0, 0.3, cells.grid.cells),
-                rng.integers(0, kinds, cells.grid.cells),
-                rng.uniform(0, 0.1, cells.grid.cells),
-            ]
-        )
-        if arranged:
-            engine.arrange(per_cell[:, 2].astype(np.int64), kinds)
-        sums = engine.score(cells, per_cell, kinds, True, lambda *a, **k: None)
+        if kinds == "as-counted":
+            kind_of, number = S.kinds_of(cells.grid)
+        else:
+            number = 13
+            kind_of = np.random.default_rng(5).integers(0, number, cells.grid.cells)
+        per_cell = _random_terms(cells, kind_of)
+        sums = engine.score(cells, per_cell, number, True, lambda *a, **k: None)
     finally:
         engine.close()
-    expected = _sums_on_the_rows(spells, cells, per_cell, kinds)
+    expected = _sums_on_the_rows(spells, cells, per_cell, number)
     assert sums.keys() == expected.keys()
     for name, values in expected.items():
         np.testing.assert_allclose(sums[name], values, rtol=1e-12, atol=1e-12, err_msg=name)
     assert sums["spells"].sum() == 120_000
 
 
-def test_an_error_while_arranging_is_raised_by_the_scoring_pass(spells, monkeypatch):
-    from commissioning.engine.quality import kernels
+def test_more_providers_than_4_bytes_hold_are_counted_again_in_8(spells, monkeypatch):
+    # Providers are numbered as they are met, so a file may name more than the 4-byte words
+    # have room for after some of its batches are packed: the pass starts again in 8 bytes,
+    # and gives what it gives in 4 where they fit.
+    from commissioning.engine.quality import passes
+    from commissioning.engine.quality.passes import _Kinds
 
-    def broken(*args):
-        raise MemoryError("no room to arrange the spells")
+    def run() -> tuple[S.CellCounts, dict[str, np.ndarray], np.dtype]:
+        engine = S.LocalEngine(spells)
+        try:
+            cells = engine.count(lambda *a, **k: None)
+            kind_of, number = S.kinds_of(cells.grid)
+            sums = engine.score(cells, _random_terms(cells, kind_of), number, True,
+                                lambda *a, **k: None)  # fmt: skip
+            return cells, sums, engine.spells.dtype
+        finally:
+            engine.close()
 
-    engine = S.LocalEngine(spells)
-    try:
-        cells = engine.count(lambda *a, **k: None)
-        kind_of = np.zeros(cells.grid.cells, dtype=np.int64)
-        monkeypatch.setattr(kernels, "order_by_kind", broken)
-        engine.arrange(kind_of, 1)
-        per_cell = np.column_stack([np.full((cells.grid.cells, 2), 0.1), kind_of, kind_of])
-        with pytest.raises(MemoryError, match="no room"):
-            engine.score(cells, per_cell, 1, False, lambda *a, **k: None)
-    finally:
-        engine.close()
+    wide, narrow = np.dtype(np.int64), np.dtype(np.uint32)
+    cells, sums, width = run()
+    assert width == narrow
+    shift = (_Kinds.of(cells.grid).cells_per_kind - 1).bit_length() + 1
+    # Room in 4 bytes for 2 providers' months: the spells name more.
+    monkeypatch.setattr(passes, "WORD_BITS", {narrow: shift + (2 * cells.months).bit_length(),
+                                              wide: 63})  # fmt: skip
+    monkeypatch.setattr(passes, "NARROW_PROVIDERS", 1)
+    again, resummed, width = run()
+    assert width == wide and len(cells.codes) > 2
+    assert again.codes == cells.codes
+    np.testing.assert_array_equal(again.spells, cells.spells)
+    np.testing.assert_array_equal(again.deaths, cells.deaths)
+    for name, values in sums.items():
+        np.testing.assert_array_equal(resummed[name], values, err_msg=name)
 
 
 def test_the_fit_adds_each_cell_to_the_score_and_information_of_the_design():
@@ -334,65 +354,67 @@ def test_the_fit_adds_each_cell_to_the_score_and_information_of_the_design():
 
 
 def test_spells_kept_in_8_bytes_are_scored_as_those_kept_in_4():
-    # A grid too large for 4 bytes a spell keeps them in 8: the scoring loops give the same
-    # sums on either (values that fit both, in two batches of three providers).
+    # A grid too large for 4 bytes a spell keeps them in 8: the scoring loop gives the same
+    # sums on either (values that fit both, in two batches), and the sums on the rows.
     from commissioning.engine.quality import kernels
 
     rng = np.random.default_rng(12)
-    shift, months, cells, kinds, providers = 11, 3, 500, 7, 3
-    counts = rng.integers(0, 40, (2, providers))
-    begins = np.zeros((2, providers + 1), dtype=np.int64)
+    shift, size, cells_per_kind, kinds = 11, 9, 500, 7  # size: provider-months
+    counts = rng.integers(0, 40, (2, kinds))
+    begins = np.zeros((2, kinds + 1), dtype=np.int64)
     begins[:, 1:] = np.cumsum(counts, axis=1)
     starts = np.array([0, begins[0, -1]], dtype=np.int64)
     rows = int(begins[:, -1].sum())
-    packed = (
-        (rng.integers(0, months, rows) << shift)
-        | (rng.integers(0, cells, rows) << 1)
-        | rng.integers(0, 2, rows)
-    )
-    kind_of = rng.integers(0, kinds, cells).astype(np.int16)
-    terms = np.ascontiguousarray(rng.uniform(0, 1, (cells, 4)))
+    slot, within, died = (rng.integers(0, size, rows), rng.integers(0, cells_per_kind, rows),
+                          rng.integers(0, 2, rows))  # fmt: skip
+    kind = np.concatenate([np.repeat(np.arange(kinds), counts[b]) for b in range(2)])
+    packed = (slot << shift) | (within << 1) | died
+    terms = np.ascontiguousarray(rng.uniform(0, 1, (kinds * cells_per_kind, 4)))
     results = []
     for dtype in (np.uint32, np.int64):
-        spells = packed.astype(dtype)
-        ordered = np.empty_like(spells)
-        runs = np.zeros((providers, kinds + 1), dtype=np.int64)
-        runs[:, 0] = np.concatenate([[0], np.cumsum(counts.sum(0))[:-1]])
-        kernels.order_by_kind(
-            spells, shift, starts, begins, np.arange(providers), kind_of, kinds, ordered, runs
-        )
-        sums = [np.zeros(kinds * providers * months) for _ in range(5)]
+        sums = [np.zeros(kinds * size) for _ in range(5)]
         kernels.score_kinds(
-            ordered, runs, shift, providers, months, np.arange(kinds), terms, *sums, True
-        )
-        results.append((ordered.astype(np.int64), runs, sums))
-    (ordered4, runs4, sums4), (ordered8, runs8, sums8) = results
-    np.testing.assert_array_equal(ordered4, ordered8)
-    np.testing.assert_array_equal(runs4, runs8)
-    for four, eight in zip(sums4, sums8, strict=True):
+            packed.astype(dtype), starts, begins, shift, np.arange(kinds), terms, cells_per_kind,
+            size, *sums, True,
+        )  # fmt: skip
+        results.append(sums)
+    for four, eight in zip(*results, strict=True):
         np.testing.assert_array_equal(four, eight)
-    assert sums4[0].sum() == rows
+    at, cell = kind * size + slot, kind * cells_per_kind + within
+    oracle = [
+        np.bincount(at, minlength=kinds * size),
+        np.bincount(at, weights=died, minlength=kinds * size),
+        np.bincount(at, weights=terms[cell, 0], minlength=kinds * size),
+        np.bincount(at, weights=terms[cell, 3], minlength=kinds * size),
+        np.bincount(at, weights=terms[cell, 1], minlength=kinds * size),
+    ]
+    for got, want in zip(results[0], oracle, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 @pytest.mark.parametrize("width", [np.uint32, np.int64], ids=["4-bytes", "8-bytes"])
 @pytest.mark.parametrize("rows", [0, 1, 2, 3, 5, 8, 9, 1_001])
-def test_a_row_group_is_packed_counted_and_grouped_by_provider_in_row_order(rows, width):
-    # The counting loop against NumPy: each spell packed as month << shift | key << 1 |
-    # outcome, counted per key × outcome, and kept grouped by provider in the order of its
-    # rows (a stable sort), whatever the row group's length against the parts it is grouped
-    # in side by side.
+def test_a_row_group_is_packed_counted_and_grouped_by_kind_in_row_order(rows, width):
+    # The counting loop against NumPy: each spell counted per cell × outcome, and kept packed
+    # as (provider × months + month) << shift | cell within its kind << 1 | outcome, grouped
+    # by kind (diagnosis group × admission method) in the order of its rows (a stable sort),
+    # whatever the row group's length against the parts it is grouped in side by side.
     from commissioning.engine.quality import kernels
+    from commissioning.engine.quality.passes import _Kinds
 
     rng = np.random.default_rng(rows)
-    low = np.array([2, 0, 1, 0, 1, 0, 3], dtype=np.int64)
-    size = np.array([4, 3, 2, 3, 12, 4, 2], dtype=np.int64)
+    names = (S.GROUP, *S.COVARIATES)
+    lows, sizes = (2, 0, 1, 0, 1, 0, 3), (4, 3, 2, 3, 12, 4, 2)
+    grid = S.Grid(tuple(map(S.Axis, names, lows, sizes)))
+    kinds = _Kinds.of(grid)
+    low = np.array([a.low for a in grid.axes], dtype=np.int64)
+    size = np.array(grid.shape, dtype=np.int64)
     columns = [
         (low[a] + rng.integers(0, size[a], rows)).astype(np.int16 if a == 0 else np.int8)
         for a in range(7)
     ]
     died = rng.random(rows) < 0.2
     providers = 5
-    # Providers in runs, as files hold them.
     provider = np.repeat(rng.integers(0, providers, rows), rng.integers(1, 4, rows))[:rows]
     day_low, days_spanned = 19_000, 70
     days = rng.integers(day_low, day_low + days_spanned, rows).astype(np.int32)
@@ -400,27 +422,40 @@ def test_a_row_group_is_packed_counted_and_grouped_by_provider_in_row_order(rows
         np.arange(day_low, day_low + days_spanned).astype("datetime64[D]").astype("datetime64[M]")
     ).astype(np.int64)
     first_month, months = int(month_of_day[0]), int(month_of_day[-1] - month_of_day[0] + 1)
-    cells = int(size.prod())
-    shift = (cells - 1).bit_length() + 1
+    shift = (kinds.cells_per_kind - 1).bit_length() + 1
     start = 7  # the row group's place among the spells kept
     spells = np.zeros(start + rows + 3, dtype=width)
-    counts = np.zeros(2 * cells, dtype=np.int32)
-    begins = kernels.count_batch(
-        *columns, low, size, died, provider, providers, days, day_low, month_of_day,
-        first_month, months, np.empty(rows, dtype=width), start, spells, shift, counts,
-    )  # fmt: skip
+    counts = np.zeros(2 * grid.cells, dtype=np.int32)
+
+    def count(room: int) -> np.ndarray:
+        return kernels.count_batch(
+            *columns, low, kinds.cell_stride, kinds.kind_stride, kinds.within_stride, died,
+            provider, providers, room, days, day_low, month_of_day, first_month, months,
+            np.empty(rows, dtype=width), np.empty(rows, dtype=np.int64),
+            np.empty(rows, dtype=np.int32), start, spells, shift, kinds.kinds, counts,
+        )  # fmt: skip
+
+    begins = count(providers * months)
     key = np.ravel_multi_index(
         [c.astype(np.int64) - lo for c, lo in zip(columns, low, strict=True)], size
     )
+    kind = kinds.kind_of[key]
+    within = kinds.place[key] - kind * kinds.cells_per_kind
     month = month_of_day[days - day_low] - first_month
-    packed = (month << shift) | (key << 1) | died
-    order = np.argsort(provider, kind="stable")
+    packed = ((provider * months + month) << shift) | (within << 1) | died
+    order = np.argsort(kind, kind="stable")
     np.testing.assert_array_equal(spells[start : start + rows], packed[order])
     assert not spells[:start].any() and not spells[start + rows :].any()
-    np.testing.assert_array_equal(counts, np.bincount(2 * key + died, minlength=2 * cells))
+    np.testing.assert_array_equal(counts, np.bincount(2 * key + died, minlength=2 * grid.cells))
     np.testing.assert_array_equal(
-        begins, np.concatenate([[0], np.cumsum(np.bincount(provider, minlength=providers))])
+        begins, np.concatenate([[0], np.cumsum(np.bincount(kind, minlength=kinds.kinds))])
     )
+    # A provider-month beyond the room given: nothing counted or kept, and it says so.
+    if rows:
+        spells[:] = 0
+        counts[:] = 0
+        assert len(count(providers * months - 1)) == 0
+        assert not spells.any() and not counts.any()
 
 
 def test_a_files_reader_ends_once_and_stops_when_let_go(spells):

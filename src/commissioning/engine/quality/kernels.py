@@ -1,25 +1,28 @@
-"""The one-machine engine's loops over the spells and the cells, compiled (decisions 064, 065).
+"""The one-machine engine's loops over the spells and the cells, compiled (decisions 064, 065
+and 068).
 
-The counting pass packs each spell's risk-cell key, its month and its outcome into one integer
-(4 bytes a spell where they fit, as for a year or five of the national grid; else 8), counts
-the cell, and keeps it for the scoring pass, each row group's spells grouped by provider as
-they are stored (a counting sort within the row group), so the provider need not be kept.
-While the models are fitted, each provider's spells are put in order of kind (diagnosis group
-× admission method: ``order_by_kind``). The scoring pass then adds a kind at a time across
-every provider (``score_kinds``): the kind's cells, a few thousand next to each other in the
-grid, stay in the core's cache while they are looked up, where a provider at a time looks up
-cells all over the grid's 17 MB of terms and waits on memory for almost every spell (the
-pass took 0.45–0.54 s that way, 0.23–0.29 s a kind at a time, measured on the same machine in
-one session). Each sum is added in one thread, in the order of the rows within its provider
-and kind, so the result does not depend on how the work is shared between threads.
+The counting pass counts each spell's risk cell and keeps the spell for the scoring pass,
+packed in one integer (4 bytes a spell where it fits, as for a year or five of the national
+grid; else 8): its provider and month, its cell within its kind (diagnosis group × admission
+method) and its outcome. Each row group's spells are kept grouped by kind (a counting sort
+within the row group, in the order of the rows), so the kind need not be kept. The scoring
+pass then adds a kind at a time (``score_kinds``): the kind's cells' terms (a few thousand,
+kept next to each other) and its sums per provider × month stay in the core's cache, where a
+provider at a time looks up cells all over the grid's 17 MB of terms and waits on memory for
+almost every spell (the pass took 0.45–0.54 s that way, 0.23–0.29 s a kind at a time,
+measured on the same machine in one session). Each sum is added in one thread, in the order
+of the rows within its provider and kind, so the result does not depend on how the work is
+shared between threads. (Until decision 068 the spells were grouped by provider as counted
+and put in order of kind in a step of its own while the models were fitted: 0.15 s of a core
+and a second copy of the spells.)
 
 The models are fitted on the cells (``group_terms``): a cell's design row is 1 for the
 intercept and one level of each covariate, so it adds to the few pairs of parameters it has.
 
 NumPy would do each step as a pass of its own, each writing a temporary; compiled, a loop
-keeps a spell in registers. The loops release the GIL, so each core works on row groups,
-providers or kinds of its own at the same time. They are compiled on first use for the
-column types they meet and cached on disk.
+keeps a spell in registers. The loops release the GIL, so each core works on row groups or
+kinds of its own at the same time. They are compiled on first use for the column types they
+meet and cached on disk.
 """
 
 from __future__ import annotations
@@ -33,128 +36,140 @@ WORKERS = min(4, os.cpu_count() or 1)  # threads that run the loops side by side
 _compile = numba.njit(nogil=True, cache=True, boundscheck=False, error_model="numpy")
 
 
-STREAMS = 4  # parts of a row group whose spells are grouped by provider side by side
+STREAMS = 4  # parts of a row group whose spells are grouped by kind side by side
 
 
 @_compile
 def count_batch(
     c0, c1, c2, c3, c4, c5, c6,  # the grid's seven columns, in its order (passes.Grid)
-    low, size,  # each axis's lowest value and number of values (int64 arrays)
+    low, cell_stride, kind_stride, within_stride,  # per axis: lowest value; its place value in
+    # the cell's key, in the kind (diagnosis group × admission method), in the cell within it
     died,  # bool
-    provider, providers,  # each spell's provider, numbered from 0; how many numbered so far
+    provider, providers, room,  # each spell's provider, numbered from 0; how many numbered so
+    # far; how many provider-months the spells' width holds
     days, day_low, month_of_day, first_month, months,  # dates as days; their months
-    scratch,  # at least as long as the row group, in the spells' width
-    start, spells, shift, counts,  # packed spells from row ``start``; counts per key × outcome
+    scratch, key_scratch, kind_scratch,  # each at least as long as the row group (the
+    # spells' width; int64; int32)
+    start, spells, shift, kinds, counts,  # packed spells from row ``start``; counts per
+    # cell × outcome
 ):  # fmt: skip
-    """The counting pass over one row group. Each spell is kept packed in one integer of
-    ``spells`` (month << ``shift`` | key << 1 | outcome; its provider is where it is kept),
-    written from row ``start`` grouped by provider (in the order of the rows within a
-    provider). Returns where each provider's spells begin, relative to ``start``, and where
-    the last ends (``providers`` + 1 numbers).
+    """The counting pass over one row group. Each spell is counted in ``counts`` (at 2 × its
+    cell's key + its outcome) and kept packed in one integer of ``spells``:
+    (provider × months + month) << ``shift`` | cell within its kind << 1 | outcome, written
+    from row ``start`` grouped by kind (in the order of the rows within a kind). Returns where
+    each kind's spells begin, relative to ``start``, and where the last ends (``kinds`` + 1
+    numbers); or, if a provider-month is beyond ``room`` (the width cannot hold it), an empty
+    array, having written nothing to ``spells``.
 
-    Each step is a loop of its own, so that the compiler can do the key's arithmetic on
-    several spells at once (with the month's look-up in the same loop it does one at a time:
-    6.6 against 0.6 ns a spell, measured). Spells of one provider come in runs, so grouping
-    them one at a time makes each write wait for the one before it to the same provider's
-    place; the row group is grouped as ``STREAMS`` parts side by side, each part's spells of a
-    provider placed after the earlier parts' (the same order as one at a time)."""
+    Each step is a loop of its own, so that the compiler does the keys' arithmetic on several
+    spells at once (with the month's look-up in the same loop it does one at a time: 6.6
+    against 0.6 ns a spell, measured). Spells of a kind come close together, so grouping them
+    one at a time makes a write wait for the one before it to the same place; the row group
+    is grouped as ``STREAMS`` parts side by side, each part's spells of a kind placed after
+    the earlier parts' (the same order as one at a time)."""
     n = len(c0)
-    s6 = np.int64(1)
-    s5 = s6 * size[6]
-    s4 = s5 * size[5]
-    s3 = s4 * size[4]
-    s2 = s3 * size[3]
-    s1 = s2 * size[2]
-    s0 = s1 * size[1]
+    if providers * months > room:
+        return np.zeros(0, dtype=np.int64)
     l0, l1, l2, l3, l4, l5, l6 = low[0], low[1], low[2], low[3], low[4], low[5], low[6]
+    s0, s1, s2, s3 = cell_stride[0], cell_stride[1], cell_stride[2], cell_stride[3]
+    s4, s5, s6 = cell_stride[4], cell_stride[5], cell_stride[6]
+    k0, k1, k2, k3 = kind_stride[0], kind_stride[1], kind_stride[2], kind_stride[3]
+    k4, k5, k6 = kind_stride[4], kind_stride[5], kind_stride[6]
+    w0, w1, w2, w3 = within_stride[0], within_stride[1], within_stride[2], within_stride[3]
+    w4, w5, w6 = within_stride[4], within_stride[5], within_stride[6]
     for i in range(n):
-        key = (
-            (c0[i] - l0) * s0 + (c1[i] - l1) * s1 + (c2[i] - l2) * s2 + (c3[i] - l3) * s3
-            + (c4[i] - l4) * s4 + (c5[i] - l5) * s5 + (c6[i] - l6) * s6
-        )  # fmt: skip
-        scratch[i] = (key << 1) | np.int64(died[i])
+        a0 = np.int64(c0[i]) - l0
+        a1 = np.int64(c1[i]) - l1
+        a2 = np.int64(c2[i]) - l2
+        a3 = np.int64(c3[i]) - l3
+        a4 = np.int64(c4[i]) - l4
+        a5 = np.int64(c5[i]) - l5
+        a6 = np.int64(c6[i]) - l6
+        outcome = np.int64(died[i])
+        key = a0 * s0 + a1 * s1 + a2 * s2 + a3 * s3 + a4 * s4 + a5 * s5 + a6 * s6
+        key_scratch[i] = 2 * key + outcome
+        kind_scratch[i] = a0 * k0 + a1 * k1 + a2 * k2 + a3 * k3 + a4 * k4 + a5 * k5 + a6 * k6
+        within = a0 * w0 + a1 * w1 + a2 * w2 + a3 * w3 + a4 * w4 + a5 * w5 + a6 * w6
+        scratch[i] = (within << 1) | outcome
     for i in range(n):
-        scratch[i] |= (month_of_day[np.int64(days[i]) - day_low] - first_month) << shift
-    low_bits = (np.int64(1) << shift) - 1
+        month = month_of_day[np.int64(days[i]) - day_low] - first_month
+        scratch[i] |= (np.int64(provider[i]) * months + month) << shift
     for i in range(n):
-        counts[scratch[i] & low_bits] += 1  # 2 × key + outcome
+        counts[key_scratch[i]] += 1
     # Part q is rows q × part .. (q + 1) × part - 1 (the last parts may be shorter or empty).
     part = (n + STREAMS - 1) // STREAMS
-    at = np.zeros((STREAMS, providers + 1), dtype=np.int64)
+    at = np.zeros((STREAMS, kinds + 1), dtype=np.int64)
     for j in range(part):
         for q in range(STREAMS):
             if q * part + j < n:
-                at[q, np.int64(provider[q * part + j]) + 1] += 1
-    begins = np.zeros(providers + 1, dtype=np.int64)
-    for p in range(providers):
-        place = begins[p]
+                at[q, kind_scratch[q * part + j] + 1] += 1
+    begins = np.zeros(kinds + 1, dtype=np.int64)
+    for k in range(kinds):
+        place = begins[k]
         for q in range(STREAMS):
-            spells_of = at[q, p + 1]
-            at[q, p] = start + place  # where part q's spells of provider p go
+            spells_of = at[q, k + 1]
+            at[q, k] = start + place  # where part q's spells of kind k go
             place += spells_of
-        begins[p + 1] = place
+        begins[k + 1] = place
     for j in range(part):
         for q in range(STREAMS):
             i = q * part + j
             if i < n:
-                owner = np.int64(provider[i])
-                spells[at[q, owner]] = scratch[i]
-                at[q, owner] += 1
+                kind = kind_scratch[i]
+                spells[at[q, kind]] = scratch[i]
+                at[q, kind] += 1
     return begins
 
 
 @_compile
-def order_by_kind(
-    spells, shift,  # the spells kept (packed) by the counting pass
-    starts, begins,  # each batch's first row; where its providers' spells begin in it
-    chosen,  # the providers this call orders
-    kind_of, kinds,  # each cell's kind (diagnosis group × admission method); how many
-    ordered, runs,  # out: the spells by provider then kind; where each provider's kind begins
-):  # fmt: skip
-    """The first step of the scoring pass: each of the ``chosen`` providers' spells, from
-    every batch, put in order of kind (a counting sort, stable) from ``runs[p, 0]`` of
-    ``ordered``; kind k's begin at ``runs[p, k]`` (``runs[p, 0]`` is given; the rest are
-    filled in, ``runs[p, kinds]`` where the provider's spells end)."""
-    mask = (np.int64(1) << shift) - 1
-    for p in chosen:
-        first = runs[p, 0]
-        runs[p, 1:] = 0
-        for b in range(len(starts)):
-            for i in range(starts[b] + begins[b, p], starts[b] + begins[b, p + 1]):
-                runs[p, kind_of[(np.int64(spells[i]) & mask) >> 1] + 1] += 1
-        runs[p, 0] = first
-        for k in range(kinds):
-            runs[p, k + 1] += runs[p, k]
-        at = runs[p, :kinds].copy()
-        for b in range(len(starts)):
-            for i in range(starts[b] + begins[b, p], starts[b] + begins[b, p + 1]):
-                packed = spells[i]
-                k = kind_of[(np.int64(packed) & mask) >> 1]
-                ordered[at[k]] = packed
-                at[k] += 1
-
-
-@_compile
 def score_kinds(
-    ordered, runs, shift, providers, months,  # the spells by provider and kind (order_by_kind)
+    spells, starts, begins, shift,  # the spells kept, each batch's first row and where its
+    # kinds' spells begin in it (count_batch)
     chosen,  # the kinds this call scores
-    terms,  # per cell: risk, CUSUM term, -, variance
+    terms,  # per kind × cell within it: risk, CUSUM term, -, variance
+    cells_per_kind, size,  # a kind's cells; provider-months
     count, observed, expected, spread, log,  # sums per kind × provider × month
     with_variance,
 ):  # fmt: skip
-    """The second step of the scoring pass: each spell's cell terms added to its kind ×
-    provider × month, a kind at a time across every provider, so the kind's cells (a few
-    thousand, next to each other in the grid) stay in the core's cache while they are looked
-    up, where a provider at a time would look up every cell of the grid from memory. Each
-    kind's sums are one call's, added in the order of ``ordered``."""
+    """The scoring pass: each spell's cell terms added to its kind × provider × month, a kind
+    at a time, its spells from each batch in turn. Each kind's sums are one call's, added in
+    the order of the rows."""
     mask = (np.int64(1) << shift) - 1
     for k in chosen:
-        for p in range(providers):
-            base = (k * providers + p) * months
-            for j in range(runs[p, k], runs[p, k + 1]):
-                packed = np.int64(ordered[j])
-                cell = (packed & mask) >> 1
+        base = k * size
+        first_cell = k * cells_per_kind
+        for b in range(len(starts)):
+            for i in range(starts[b] + begins[b, k], starts[b] + begins[b, k + 1]):
+                packed = np.int64(spells[i])
+                cell = first_cell + ((packed & mask) >> 1)
                 slot = base + (packed >> shift)
+                count[slot] += 1.0
+                if packed & 1:
+                    observed[slot] += 1.0
+                expected[slot] += terms[cell, 0]
+                if with_variance:
+                    spread[slot] += terms[cell, 3]
+                log[slot] += terms[cell, 1]
+
+
+@_compile
+def score_other_kinds(
+    spells, starts, begins, shift, counted_kinds, cells_per_kind,  # as score_kinds
+    terms,  # per kind counted × cell within it: risk, CUSUM term, the kind to sum by, variance
+    size,
+    count, observed, expected, spread, log,  # sums per kind summed by × provider × month
+    with_variance,
+):  # fmt: skip
+    """The scoring pass for kinds other than those the spells were grouped by as counted (an
+    engine's caller may sum by any): one spell at a time, in the order they are kept."""
+    mask = (np.int64(1) << shift) - 1
+    for k in range(counted_kinds):
+        first_cell = k * cells_per_kind
+        for b in range(len(starts)):
+            for i in range(starts[b] + begins[b, k], starts[b] + begins[b, k + 1]):
+                packed = np.int64(spells[i])
+                cell = first_cell + ((packed & mask) >> 1)
+                slot = np.int64(terms[cell, 2]) * size + (packed >> shift)
                 count[slot] += 1.0
                 if packed & 1:
                     observed[slot] += 1.0

@@ -16,7 +16,7 @@ import math
 import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,10 @@ from .kernels import WORKERS
 from .tables import InputError
 
 BATCH = 1 << 18  # spells decoded at a time by each core
+# A spell kept between the passes: 4 bytes while its provider-month fits beside its cell and
+# outcome (bits of each width that hold it), with room for at least this many providers.
+WORD_BITS: dict[np.dtype, int] = {np.dtype(np.uint32): 32, np.dtype(np.int64): 63}
+NARROW_PROVIDERS = 256
 SCORES = ("spells", "observed", "expected", "variance")  # per provider × month × kind
 
 GROUP = "diagnosis_group"
@@ -68,6 +72,61 @@ class Grid:
             key += columns[axis.name]
             key -= axis.low
         return key
+
+
+KIND_AXES = (GROUP, "admission_method")  # a kind of spell: what the scoring pass sums by
+
+
+@dataclass(frozen=True)
+class _Kinds:
+    """How the one-machine engine keeps the spells by kind: each axis's place value in a
+    cell's key, in its kind and in its cell within the kind (the axes other than the kind's,
+    in the grid's order); and where each cell's terms go when laid out kind by kind."""
+
+    cell_stride: np.ndarray
+    kind_stride: np.ndarray
+    within_stride: np.ndarray
+    kinds: int
+    cells_per_kind: int
+    kind_of: np.ndarray  # per cell of the grid
+    place: np.ndarray  # per cell of the grid: kind × cells_per_kind + its cell within the kind
+
+    @classmethod
+    def of(cls, grid: Grid) -> _Kinds:
+        shape = np.array(grid.shape, dtype=np.int64)
+        cell_stride = np.ones(len(shape), dtype=np.int64)
+        cell_stride[:-1] = np.cumprod(shape[::-1])[::-1][1:]
+        first, second = (_axis(grid, name) for name in KIND_AXES)
+        kind_stride = np.zeros(len(shape), dtype=np.int64)
+        kind_stride[first], kind_stride[second] = shape[second], 1
+        within_stride = np.zeros(len(shape), dtype=np.int64)
+        others = [a for a in range(len(shape)) if a not in (first, second)]
+        place_value = 1
+        for a in reversed(others):
+            within_stride[a] = place_value
+            place_value *= int(shape[a])
+        levels = _levels(grid)
+        kind_of = kind_stride @ levels
+        within = within_stride @ levels
+        kinds = int(shape[first] * shape[second])
+        return cls(cell_stride, kind_stride, within_stride, kinds, place_value, kind_of,
+                   kind_of * place_value + within)  # fmt: skip
+
+
+def kinds_of(grid: Grid) -> tuple[np.ndarray, int]:
+    """Each cell's kind, its diagnosis group × admission method (the scoring pass sums by it,
+    for the early warning's charts), and how many kinds there are."""
+    kinds = _Kinds.of(grid)
+    return kinds.kind_of, kinds.kinds
+
+
+def _axis(grid: Grid, name: str) -> int:
+    return [a.name for a in grid.axes].index(name)
+
+
+def _levels(grid: Grid) -> np.ndarray:
+    """Each axis's level (from 0) of every cell, in the grid's order: (axes, cells)."""
+    return np.indices(grid.shape, dtype=np.int64).reshape(len(grid.axes), -1)
 
 
 def _files(paths: Sequence[Path | str] | Path | str) -> list[Path]:
@@ -354,15 +413,10 @@ class SpellEngine(abc.ABC):
         self, counts: CellCounts, per_cell: np.ndarray, kinds: int, spread: bool,
         tick: Callable[..., None],
     ) -> dict[str, np.ndarray]:  # fmt: skip
-        """Per provider × month × kind (diagnosis group × admission method, ``per_cell``'s
-        third column), flat: "spells", "observed", "expected" and, with ``spread``,
-        "variance" (``per_cell``'s fourth column summed); per provider × month, flat: "log"
-        (its second column summed)."""
-
-    def arrange(self, kind_of: np.ndarray, kinds: int) -> None:  # noqa: B027  (optional)
-        """Each cell's kind (``kind_of``, of ``kinds``), told between the passes before the
-        models are fitted: an engine may start arranging its spells by kind meanwhile. The
-        same kinds then come with ``score``."""
+        """Per provider × month × kind (``per_cell``'s third column: the pipeline's are
+        ``kinds_of(grid)``, diagnosis group × admission method), flat: "spells", "observed",
+        "expected" and, with ``spread``, "variance" (``per_cell``'s fourth column summed); per
+        provider × month, flat: "log" (its second column summed)."""
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -370,38 +424,14 @@ class SpellEngine(abc.ABC):
 
 
 class LocalEngine(SpellEngine):
-    """The one-machine engine (decisions 027, 064 and 065): Polars decodes the spells, a
-    compiled loop packs and counts them (``kernels``); 4 bytes a spell (8 for a very large
-    grid) kept between the passes, grouped by provider; put in order of kind while the models
-    are fitted (``arrange``); scored a kind at a time."""
+    """The one-machine engine (decisions 027, 064, 065 and 068): Polars decodes the spells, a
+    compiled loop packs and counts them (``kernels``); 4 bytes a spell (8 where the provider-
+    months or the cells need more) kept between the passes, each row group's grouped by kind;
+    scored a kind at a time."""
 
     def __init__(self, paths: Sequence[Path | str] | Path | str) -> None:
         self.files = _files(paths)
         _check_schema(self.files)
-        # While arranging: the kinds, the ordering's jobs, the spells in order, where each
-        # provider's kinds begin.
-        self._arranging: tuple[np.ndarray, list[Future], np.ndarray, np.ndarray] | None = None
-
-    def arrange(self, kind_of: np.ndarray, kinds: int) -> None:
-        """Each provider's spells put in order of kind, on a thread of its own, while the
-        models are fitted."""
-        self._arrange(kind_of, kinds, 1)
-
-    def _arrange(self, kind_of: np.ndarray, kinds: int, threads: int) -> None:
-        kind_of = np.asarray(kind_of, dtype=np.int64)
-        narrow = kind_of.astype(np.int16 if kinds < 2**15 else np.int32)
-        spells_of = (self.begins[:, 1:] - self.begins[:, :-1]).sum(0)
-        ordered = np.empty_like(self.spells)
-        runs = np.zeros((len(spells_of), kinds + 1), dtype=np.int64)
-        runs[:, 0] = np.concatenate([[0], np.cumsum(spells_of)[:-1]])
-        pool = ThreadPoolExecutor(threads, thread_name_prefix="arrange")
-        arguments = (self.spells, self.shift, self.starts, self.begins)
-        jobs = [
-            pool.submit(kernels.order_by_kind, *arguments, chosen, narrow, kinds, ordered, runs)
-            for chosen in _share(spells_of, threads)
-        ]
-        pool.shutdown(wait=False)  # its threads end with these jobs
-        self._arranging = (kind_of, jobs, ordered, runs)
 
     def count(self, tick: Callable[..., None]) -> CellCounts:
         files = self.files
@@ -413,21 +443,38 @@ class LocalEngine(SpellEngine):
                 "hold (2³¹): code each column from 0 with no gaps, or use --engine spark"
             )
         months = last_month - first_month + 1
-        # Pass 1 (streaming): spells and deaths per risk cell. Each spell's risk-cell key, its
-        # month and its outcome are kept, packed in 4 or 8 bytes and grouped by provider, for
-        # pass 2. Polars decodes the numeric columns (its Parquet reader, on every core); a
-        # reader thread decodes the providers (PyArrow, which keeps their dictionary); the
-        # compiled loop packs and counts a batch while the next is decoded.
-        key_columns = [a.name for a in grid.axes]
         rows = spell_count(files)
         if rows == 0:
             raise InputError("the spells files hold no rows")
-        # A spell kept: month << shift | key << 1 | outcome, in 4 bytes where that fits.
-        shift = int(grid.cells - 1).bit_length() + 1
-        narrow = shift + int(months - 1).bit_length() <= 32
-        spells = np.empty(rows, dtype=np.uint32 if narrow else np.int64)
+        kinds = _Kinds.of(grid)
+        # A spell kept: (provider × months + month) << shift | cell within its kind << 1 |
+        # outcome, in 4 bytes while the provider-months fit beside the rest (a year of the
+        # national grid leaves room for 87,000 providers), else in 8: counted again in 8 if
+        # more providers come than 4 bytes hold.
+        shift = int(kinds.cells_per_kind - 1).bit_length() + 1
+        for dtype in WORD_BITS:
+            room = 1 << (WORD_BITS[dtype] - shift)
+            if dtype == np.uint32 and room < NARROW_PROVIDERS * months:
+                continue  # not even a few hundred providers: 8 bytes from the start
+            counted = self._count(grid, kinds, first_month, months, rows, dtype, shift, room,
+                                  tick)  # fmt: skip
+            if counted is not None:
+                return counted
+        raise InputError(f"the spells name more providers than this engine holds ({room:,} "
+                         "provider-months): use --engine spark")  # fmt: skip
+
+    def _count(
+        self, grid: Grid, kinds: _Kinds, first_month: int, months: int, rows: int,
+        dtype: np.dtype, shift: int, room: int, tick: Callable[..., None],
+    ) -> CellCounts | None:  # fmt: skip
+        """Pass 1 (streaming): spells and deaths per risk cell, each spell kept packed for pass
+        2 (``kernels.count_batch``); None if the spells' width cannot hold its provider-months.
+        Polars decodes the numeric columns (its Parquet reader, on every core); a reader
+        thread decodes the providers (PyArrow, which keeps their dictionary); the compiled
+        loop packs and counts a batch while the next is decoded."""
+        key_columns = [a.name for a in grid.axes]
+        spells = np.empty(rows, dtype=dtype)
         low = np.array([a.low for a in grid.axes], dtype=np.int64)
-        size = np.array([a.size for a in grid.axes], dtype=np.int64)
         index: dict[str, int] = {}
 
         def numbered(first: int, batch: pa.RecordBatch) -> np.ndarray:
@@ -437,62 +484,67 @@ class LocalEngine(SpellEngine):
 
         # Each batch is packed and counted on whichever core is free, into that core's own
         # counts of survivors and deaths per key (interleaved; added at the end); at most one
-        # batch a core is held. A batch's packed spells wait in the spells' own width, and the
-        # counts are 4 bytes while no cell can hold 2³¹ spells: half the cache either way.
+        # batch a core is held. The counts are 4 bytes while no cell can hold 2³¹ spells.
         tally = np.int32 if rows < 2**31 else np.int64
         free: queue.Queue = queue.Queue()
         for _ in range(WORKERS):
-            free.put((np.empty(BATCH, dtype=spells.dtype), np.zeros(2 * grid.cells, dtype=tally)))
+            free.put((*_scratch(BATCH, dtype), np.zeros(2 * grid.cells, dtype=tally)))
         done: list[tuple[int, np.ndarray]] = []
         lock = threading.Lock()
 
         def pack(first: int, frame: pl.DataFrame, numbers: np.ndarray, providers_met: int):
-            scratch, counts = free.get()
+            scratch, keys, kind, counts = free.get()
             if len(scratch) < frame.height:  # Polars' batch size is a hint, not a bound
-                scratch = np.empty(frame.height, dtype=spells.dtype)
+                scratch, keys, kind = _scratch(frame.height, dtype)
             try:
                 arguments = [
-                    *(frame[c].to_numpy() for c in key_columns), low, size,
-                    frame[OUTCOME].to_numpy(), numbers, providers_met,
-                    frame[PERIOD].to_numpy(), *_day_months(frame[PERIOD]), first_month, months,
-                    scratch, first - 1, spells, shift, counts,
+                    *(frame[c].to_numpy() for c in key_columns), low, kinds.cell_stride,
+                    kinds.kind_stride, kinds.within_stride, frame[OUTCOME].to_numpy(), numbers,
+                    providers_met, room, frame[PERIOD].to_numpy(), *_day_months(frame[PERIOD]),
+                    first_month, months, scratch, keys, kind, first - 1, spells, shift,
+                    kinds.kinds, counts,
                 ]  # fmt: skip
                 begins = kernels.count_batch(*arguments)
             finally:
-                free.put((scratch, counts))
+                free.put((scratch, keys, kind, counts))
             with lock:
                 done.append((first - 1, begins))
                 tick("counting", frame.height)
+            return len(begins) > 0  # false: more provider-months than the width holds
 
         pending: list = []
+        fits = True
         with (
-            contextlib.closing(_Batches(files, [PROVIDER], numbered, BATCH)) as providers,
+            contextlib.closing(_Batches(self.files, [PROVIDER], numbered, BATCH)) as providers,
             ThreadPoolExecutor(WORKERS) as pool,
         ):
             waiting: list[np.ndarray] = []
-            for first, frame in _frames(files, key_columns):
+            for first, frame in _frames(self.files, key_columns):
                 n = frame.height
                 while sum(map(len, waiting)) < n:
                     waiting.append(next(providers)[1])
                 numbers = waiting[0] if len(waiting) == 1 else np.concatenate(waiting)
                 waiting = [numbers[n:]] if len(numbers) > n else []
                 if len(pending) >= WORKERS:
-                    pending.pop(0).result()
+                    fits &= pending.pop(0).result()
+                if not fits:
+                    break
+                # Every provider numbered so far: those of this batch are among them.
                 pending.append(pool.submit(pack, first, frame, numbers[:n], len(index)))
             for job in pending:
-                job.result()
-        counts = sum(free.get()[1].astype(np.int64) for _ in range(WORKERS))
+                fits &= job.result()
+        if not fits:
+            return None
+        counts = sum(free.get()[3].astype(np.int64) for _ in range(WORKERS))
         done.sort(key=lambda item: item[0])
-        starts = [start for start, _ in done]
-        begins = [b for _, b in done]
-        self.spells, self.shift = spells, shift
-        # Where each batch's spells of each provider begin (a row per batch, in the order of
-        # the rows; a provider not met by then begins and ends at its end).
-        self.starts = np.array(starts, dtype=np.int64)
-        self.begins = np.zeros((len(begins), len(index) + 1), dtype=np.int64)
-        for row, b in zip(self.begins, begins, strict=True):
-            row[: len(b)] = b
-            row[len(b) :] = b[-1]
+        self.spells, self.shift, self.kinds = spells, shift, kinds
+        self.providers, self.months = len(index), months
+        # Each batch's first row, and where its kinds' spells begin in it (a row per batch, in
+        # the order of the rows).
+        self.starts = np.array([start for start, _ in done], dtype=np.int64)
+        self.begins = np.array([b for _, b in done], dtype=np.int64).reshape(
+            len(done), kinds.kinds + 1
+        )
         return CellCounts(
             grid, first_month, months, list(index), counts[0::2] + counts[1::2], counts[1::2], rows
         )
@@ -501,40 +553,42 @@ class LocalEngine(SpellEngine):
         self, counts: CellCounts, per_cell: np.ndarray, kinds: int, spread: bool,
         tick: Callable[..., None],
     ) -> dict[str, np.ndarray]:  # fmt: skip
-        # Pass 2, by the compiled loops in two steps, each shared between the cores (the
-        # loops release the GIL): each provider's spells put in order of kind (diagnosis
-        # group × admission method: ``arrange``, begun while the models were fitted); then
-        # each spell's cell terms added to its kind × provider × month, a kind at a time
-        # across the providers, so that kind's cells stay in the cache. Each sum is one
-        # thread's, added in the order of the rows within its provider and kind, so the
-        # result does not depend on how the work is shared.
-        providers, months = len(counts.codes), counts.months
-        size = providers * months
-        terms = np.ascontiguousarray(per_cell, dtype=np.float64)  # a cell's four in a row
-        kind_of = per_cell[:, 2].astype(np.int64)
-        if self._arranging is None or not np.array_equal(self._arranging[0], kind_of):
-            self._arrange(kind_of, kinds, WORKERS)
-        assert self._arranging is not None
-        _, jobs, ordered, runs = self._arranging
-        self._arranging = None  # the ordered spells are let go with this pass
-        for job in jobs:
-            job.result()  # an error while arranging is raised here
+        # Pass 2, by the compiled loop, a kind at a time, the kinds shared between the cores
+        # (the loop releases the GIL): each spell's cell terms added to its kind × provider ×
+        # month, so the kind's cells and sums stay in the cache. Each sum is one thread's,
+        # added in the order of the rows within its provider and kind, so the result does not
+        # depend on how the work is shared. Kinds other than those the spells were grouped by
+        # are summed one spell at a time, on one core.
+        size = self.providers * self.months
+        assert len(counts.codes) == self.providers and counts.months == self.months
+        laid = self.kinds
+        # Each cell's terms laid out kind by kind (the terms are a cell's four in a row).
+        terms = np.empty((laid.kinds * laid.cells_per_kind, 4))
+        terms[laid.place] = per_cell
         sums = {name: np.zeros(size * kinds) for name in (*SCORES, "log")}
-        spells_of_kind = (runs[:, 1:] - runs[:, :-1]).sum(0)
-        lock = threading.Lock()
+        spells_of_kind = (self.begins[:, 1:] - self.begins[:, :-1]).sum(0)
+        arguments = (self.spells, self.starts, self.begins, self.shift)
+        if kinds == laid.kinds and np.array_equal(per_cell[:, 2], laid.kind_of):
+            lock = threading.Lock()
 
-        def add(chosen: np.ndarray) -> None:
-            for step in np.array_split(chosen, max(1, len(chosen) // 8)):
-                kernels.score_kinds(
-                    ordered, runs, self.shift, providers, months, step, terms,
-                    sums["spells"], sums["observed"], sums["expected"], sums["variance"],
-                    sums["log"], spread,
-                )  # fmt: skip
-                with lock:
-                    tick("scoring", int(spells_of_kind[step].sum()))
+            def add(chosen: np.ndarray) -> None:
+                for step in np.array_split(chosen, max(1, len(chosen) // 8)):
+                    kernels.score_kinds(
+                        *arguments, step, terms, laid.cells_per_kind, size, sums["spells"],
+                        sums["observed"], sums["expected"], sums["variance"], sums["log"],
+                        spread,
+                    )  # fmt: skip
+                    with lock:
+                        tick("scoring", int(spells_of_kind[step].sum()))
 
-        with ThreadPoolExecutor(WORKERS) as pool:
-            list(pool.map(add, _share(spells_of_kind)))
+            with ThreadPoolExecutor(WORKERS) as pool:
+                list(pool.map(add, _share(spells_of_kind)))
+        else:
+            kernels.score_other_kinds(
+                *arguments, laid.kinds, laid.cells_per_kind, terms, size, sums["spells"],
+                sums["observed"], sums["expected"], sums["variance"], sums["log"], spread,
+            )  # fmt: skip
+            tick("scoring", int(spells_of_kind.sum()))
         # Kind × provider × month to the contract's provider × month × kind; the CUSUM's
         # terms summed over the kinds (in their order).
         out = {
@@ -546,11 +600,13 @@ class LocalEngine(SpellEngine):
         return out
 
     def close(self) -> None:
-        if self._arranging is not None:
-            wait(self._arranging[1])
-            self._arranging = None
         for name in ("spells", "starts", "begins"):
             self.__dict__.pop(name, None)
+
+
+def _scratch(rows: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A batch's packed spells, keys and kinds, while it is counted."""
+    return np.empty(rows, dtype=dtype), np.empty(rows, dtype=np.int64), np.empty(rows, np.int32)
 
 
 def _share(work: np.ndarray, threads: int = WORKERS) -> list[np.ndarray]:

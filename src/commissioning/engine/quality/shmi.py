@@ -71,6 +71,7 @@ from .passes import (  # the engine contract and the spells' columns, re-exporte
     Grid,
     LocalEngine,
     SpellEngine,
+    kinds_of,
     scan_grid,
     spell_count,
 )
@@ -81,8 +82,8 @@ from .warning import Counts, WarningOptions, WarningResult, early_warning, warni
 __all__ = [
     "COVARIATES", "GROUP", "OUTCOME", "PERIOD", "PROVIDER", "SPELL_COLUMNS", "Axis",
     "CellCounts", "Grid", "GroupModels", "LocalEngine", "ShmiOptions", "ShmiResult",
-    "SpellEngine", "fit_grid", "monthly_cusum", "monthly_thresholds", "rolling_windows",
-    "scan_grid", "shmi", "spell_count",
+    "SpellEngine", "fit_grid", "kinds_of", "monthly_cusum", "monthly_thresholds",
+    "rolling_windows", "scan_grid", "shmi", "spell_count",
 ]  # fmt: skip
 
 REPORTING_MONTHS = 12
@@ -349,16 +350,10 @@ def _pipeline(
             daemon=True,
         )  # fmt: skip
         tables.start()
-    # Each cell's diagnosis group × admission method (the kind the second pass sums by, for
-    # the early warning's charts), told to the engine before the models are fitted.
-    axes = {a.name: (i, a) for i, a in enumerate(grid.axes)}
-    method_at, method_axis = axes["admission_method"]
-    cell = np.arange(grid.cells)
-    group_of = cell // (grid.cells // grid.shape[0])
-    method_of = (cell // math.prod(grid.shape[method_at + 1 :])) % method_axis.size
-    kinds = grid.shape[0] * method_axis.size
-    kind_of = group_of * method_axis.size + method_of
-    source.arrange(kind_of, kinds)
+    # Each cell's diagnosis group × admission method: the kind the second pass sums by, for
+    # the early warning's charts.
+    method_axis = grid.axes[[a.name for a in grid.axes].index("admission_method")]
+    kind_of, kinds = kinds_of(grid)
     # Fit every diagnosis group's model on the cells.
     models = fit_grid(spells.reshape(grid.shape), deaths.reshape(grid.shape), grid)
     risk = models.probabilities().ravel()
