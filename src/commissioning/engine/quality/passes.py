@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import functools
 import math
 import queue
 import threading
@@ -81,17 +82,18 @@ KIND_AXES = (GROUP, "admission_method")  # a kind of spell: what the scoring pas
 class _Kinds:
     """How the one-machine engine keeps the spells by kind: each axis's place value in a
     cell's key, in its kind and in its cell within the kind (the axes other than the kind's,
-    in the grid's order); and where each cell's terms go when laid out kind by kind."""
+    in the grid's order); and, per cell, its kind and where its terms go when laid out kind
+    by kind (made when first asked for: the counting pass needs only the place values)."""
 
+    grid: Grid
     cell_stride: np.ndarray
     kind_stride: np.ndarray
     within_stride: np.ndarray
     kinds: int
     cells_per_kind: int
-    kind_of: np.ndarray  # per cell of the grid
-    place: np.ndarray  # per cell of the grid: kind × cells_per_kind + its cell within the kind
 
     @classmethod
+    @functools.lru_cache(maxsize=4)  # the counting pass's, and the pipeline's after it
     def of(cls, grid: Grid) -> _Kinds:
         shape = np.array(grid.shape, dtype=np.int64)
         cell_stride = np.ones(len(shape), dtype=np.int64)
@@ -105,12 +107,22 @@ class _Kinds:
         for a in reversed(others):
             within_stride[a] = place_value
             place_value *= int(shape[a])
-        levels = _levels(grid)
-        kind_of = kind_stride @ levels
-        within = within_stride @ levels
+        for array in (cell_stride, kind_stride, within_stride):
+            array.flags.writeable = False  # shared by every caller
         kinds = int(shape[first] * shape[second])
-        return cls(cell_stride, kind_stride, within_stride, kinds, place_value, kind_of,
-                   kind_of * place_value + within)  # fmt: skip
+        return cls(grid, cell_stride, kind_stride, within_stride, kinds, place_value)
+
+    @functools.cached_property
+    def kind_of(self) -> np.ndarray:
+        kind_of = _place_values(self.grid, self.kind_stride)
+        kind_of.flags.writeable = False
+        return kind_of
+
+    @functools.cached_property
+    def place(self) -> np.ndarray:
+        place = self.kind_of * self.cells_per_kind + _place_values(self.grid, self.within_stride)
+        place.flags.writeable = False
+        return place
 
 
 def kinds_of(grid: Grid) -> tuple[np.ndarray, int]:
@@ -124,9 +136,17 @@ def _axis(grid: Grid, name: str) -> int:
     return [a.name for a in grid.axes].index(name)
 
 
-def _levels(grid: Grid) -> np.ndarray:
-    """Each axis's level (from 0) of every cell, in the grid's order: (axes, cells)."""
-    return np.indices(grid.shape, dtype=np.int64).reshape(len(grid.axes), -1)
+def _place_values(grid: Grid, stride: np.ndarray) -> np.ndarray:
+    """Σ over the axes of each cell's level (from 0) × the axis's ``stride``, for every cell in
+    the grid's order."""
+    width = np.int32 if grid.cells < 2**31 else np.int64
+    total = np.zeros(grid.shape, dtype=width)
+    for a, axis in enumerate(grid.axes):
+        if stride[a]:
+            view = [1] * len(grid.axes)
+            view[a] = axis.size
+            total += (np.arange(axis.size) * stride[a]).astype(width).reshape(view)
+    return total.ravel()
 
 
 def _files(paths: Sequence[Path | str] | Path | str) -> list[Path]:
