@@ -49,7 +49,7 @@ def count_batch(
     # far; how many provider-months the spells' width holds
     days, day_low, month_of_day, first_month, months,  # dates as days; their months
     scratch, key_scratch, kind_scratch,  # each at least as long as the row group (the
-    # spells' width; int64; int32)
+    # spells' width; 4 or 8 bytes; int32)
     start, spells, shift, kinds, counts,  # packed spells from row ``start``; counts per
     # cell × outcome
 ):  # fmt: skip
@@ -128,12 +128,13 @@ def score_kinds(
     chosen,  # the kinds this call scores
     terms,  # per kind × cell within it: risk, CUSUM term, -, variance
     cells_per_kind, size,  # a kind's cells; provider-months
-    count, observed, expected, spread, log,  # sums per kind × provider × month
+    sums,  # per kind × provider × month: spells, observed, expected, variance, CUSUM term
     with_variance,
 ):  # fmt: skip
     """The scoring pass: each spell's cell terms added to its kind × provider × month, a kind
-    at a time, its spells from each batch in turn. Each kind's sums are one call's, added in
-    the order of the rows."""
+    at a time, its spells from each batch in turn. A slot's five sums are side by side (one
+    cache line, where five arrays took five). Each kind's sums are one call's, added in the
+    order of the rows."""
     mask = (np.int64(1) << shift) - 1
     for k in chosen:
         base = k * size
@@ -143,13 +144,13 @@ def score_kinds(
                 packed = np.int64(spells[i])
                 cell = first_cell + ((packed & mask) >> 1)
                 slot = base + (packed >> shift)
-                count[slot] += 1.0
+                sums[slot, 0] += 1.0
                 if packed & 1:
-                    observed[slot] += 1.0
-                expected[slot] += terms[cell, 0]
+                    sums[slot, 1] += 1.0
+                sums[slot, 2] += terms[cell, 0]
                 if with_variance:
-                    spread[slot] += terms[cell, 3]
-                log[slot] += terms[cell, 1]
+                    sums[slot, 3] += terms[cell, 3]
+                sums[slot, 4] += terms[cell, 1]
 
 
 @_compile
@@ -157,7 +158,7 @@ def score_other_kinds(
     spells, starts, begins, shift, counted_kinds, cells_per_kind,  # as score_kinds
     terms,  # per kind counted × cell within it: risk, CUSUM term, the kind to sum by, variance
     size,
-    count, observed, expected, spread, log,  # sums per kind summed by × provider × month
+    sums,  # per kind summed by × provider × month: as score_kinds
     with_variance,
 ):  # fmt: skip
     """The scoring pass for kinds other than those the spells were grouped by as counted (an
@@ -170,13 +171,13 @@ def score_other_kinds(
                 packed = np.int64(spells[i])
                 cell = first_cell + ((packed & mask) >> 1)
                 slot = np.int64(terms[cell, 2]) * size + (packed >> shift)
-                count[slot] += 1.0
+                sums[slot, 0] += 1.0
                 if packed & 1:
-                    observed[slot] += 1.0
-                expected[slot] += terms[cell, 0]
+                    sums[slot, 1] += 1.0
+                sums[slot, 2] += terms[cell, 0]
                 if with_variance:
-                    spread[slot] += terms[cell, 3]
-                log[slot] += terms[cell, 1]
+                    sums[slot, 3] += terms[cell, 3]
+                sums[slot, 4] += terms[cell, 1]
 
 
 @_compile

@@ -508,14 +508,14 @@ class LocalEngine(SpellEngine):
         tally = np.int32 if rows < 2**31 else np.int64
         free: queue.Queue = queue.Queue()
         for _ in range(WORKERS):
-            free.put((*_scratch(BATCH, dtype), np.zeros(2 * grid.cells, dtype=tally)))
+            free.put((*_scratch(BATCH, dtype, grid.cells), np.zeros(2 * grid.cells, dtype=tally)))
         done: list[tuple[int, np.ndarray]] = []
         lock = threading.Lock()
 
         def pack(first: int, frame: pl.DataFrame, numbers: np.ndarray, providers_met: int):
             scratch, keys, kind, counts = free.get()
             if len(scratch) < frame.height:  # Polars' batch size is a hint, not a bound
-                scratch, keys, kind = _scratch(frame.height, dtype)
+                scratch, keys, kind = _scratch(frame.height, dtype, grid.cells)
             try:
                 arguments = [
                     *(frame[c].to_numpy() for c in key_columns), low, kinds.cell_stride,
@@ -585,7 +585,9 @@ class LocalEngine(SpellEngine):
         # Each cell's terms laid out kind by kind (the terms are a cell's four in a row).
         terms = np.empty((laid.kinds * laid.cells_per_kind, 4))
         terms[laid.place] = per_cell
-        sums = {name: np.zeros(size * kinds) for name in (*SCORES, "log")}
+        # Per kind × provider × month, side by side: spells, observed, expected, variance and
+        # the CUSUM's term (the order of SCORES, then "log").
+        sums = np.zeros((size * kinds, len(SCORES) + 1))
         spells_of_kind = (self.begins[:, 1:] - self.begins[:, :-1]).sum(0)
         arguments = (self.spells, self.starts, self.begins, self.shift)
         if kinds == laid.kinds and np.array_equal(per_cell[:, 2], laid.kind_of):
@@ -594,10 +596,8 @@ class LocalEngine(SpellEngine):
             def add(chosen: np.ndarray) -> None:
                 for step in np.array_split(chosen, max(1, len(chosen) // 8)):
                     kernels.score_kinds(
-                        *arguments, step, terms, laid.cells_per_kind, size, sums["spells"],
-                        sums["observed"], sums["expected"], sums["variance"], sums["log"],
-                        spread,
-                    )  # fmt: skip
+                        *arguments, step, terms, laid.cells_per_kind, size, sums, spread
+                    )
                     with lock:
                         tick("scoring", int(spells_of_kind[step].sum()))
 
@@ -605,18 +605,17 @@ class LocalEngine(SpellEngine):
                 list(pool.map(add, _share(spells_of_kind)))
         else:
             kernels.score_other_kinds(
-                *arguments, laid.kinds, laid.cells_per_kind, terms, size, sums["spells"],
-                sums["observed"], sums["expected"], sums["variance"], sums["log"], spread,
-            )  # fmt: skip
+                *arguments, laid.kinds, laid.cells_per_kind, terms, size, sums, spread
+            )
             tick("scoring", int(spells_of_kind.sum()))
         # Kind × provider × month to the contract's provider × month × kind; the CUSUM's
         # terms summed over the kinds (in their order).
         out = {
-            name: sums[name].reshape(kinds, size).T.ravel()
-            for name in SCORES
+            name: sums[:, j].reshape(kinds, size).T.ravel()
+            for j, name in enumerate(SCORES)
             if spread or name != "variance"
         }
-        out["log"] = sums["log"].reshape(kinds, size).sum(0)
+        out["log"] = sums[:, len(SCORES)].reshape(kinds, size).sum(0)
         return out
 
     def close(self) -> None:
@@ -624,9 +623,11 @@ class LocalEngine(SpellEngine):
             self.__dict__.pop(name, None)
 
 
-def _scratch(rows: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A batch's packed spells, keys and kinds, while it is counted."""
-    return np.empty(rows, dtype=dtype), np.empty(rows, dtype=np.int64), np.empty(rows, np.int32)
+def _scratch(rows: int, dtype: np.dtype, cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A batch's packed spells, keys (2 × cell + outcome: 4 bytes where they fit, half the
+    memory to pass through) and kinds, while it is counted."""
+    keys = np.int32 if 2 * cells < 2**31 else np.int64
+    return np.empty(rows, dtype=dtype), np.empty(rows, dtype=keys), np.empty(rows, np.int32)
 
 
 def _share(work: np.ndarray, threads: int = WORKERS) -> list[np.ndarray]:
