@@ -307,3 +307,37 @@ def bank_month(x, deaths, level, expected, log_r, excess, top, paths, month, mem
             top[i, j] = peak
             if paths.shape[0]:
                 paths[i, j, month] = x[member, i, j]
+
+
+@_compile
+def bank_cusum(observed, level, thresholds, log_r, excess, statistic, best, signal):
+    """Each chart's bank of CUSUMs month by month (``warning.bank_cusum``): each member k's
+    X = max(0, X + O·log r_k − λ·(r_k − 1)); the chart's statistic the largest X, ``best`` the
+    first member that has it; a signal where it reaches the chart's threshold, after which
+    every X of the chart restarts at 0. The same operations in the same order as NumPy's array
+    by array."""
+    charts, months = observed.shape
+    members = len(log_r)
+    x = np.zeros(members)
+    for i in range(charts):
+        x[:] = 0.0
+        h = thresholds[i]
+        for m in range(months):
+            o = observed[i, m]
+            lam = level[i, m]
+            top = 0.0
+            at = 0
+            for k in range(members):
+                v = x[k] + o * log_r[k]
+                v = v - lam * excess[k]
+                if not v > 0.0:  # np.maximum(0.0, v): 0 for v ≤ 0 (and −0)
+                    v = 0.0
+                x[k] = v
+                if k == 0 or v > top:
+                    top = v
+                    at = k
+            statistic[i, m] = top
+            best[i, m] = at
+            if top >= h:
+                signal[i, m] = True
+                x[:] = 0.0
