@@ -24,7 +24,7 @@ specification; docs/statistics.md sections 2 to 4.
   Poisson-binomial and a slightly larger variance, so the thresholds err on the side of
   fewer false alarms).
 
-The engine (the reason it is fast; decisions 027, 064 and 065):
+The engine (the reason it is fast; decisions 027, 064, 065 and 068):
 1. one streaming pass over the Parquet row groups packs each spell's diagnosis group and
    covariates into one integer key (the risk cell) and counts spells and deaths per key
    (a compiled loop, ``kernels``); nothing is grouped by provider × month × every covariate;
@@ -32,10 +32,11 @@ The engine (the reason it is fast; decisions 027, 064 and 065):
    (group × age × sex × method × month × Charlson × year): with treatment coding a cell's
    design row is 1 for the intercept and one level of each covariate, so the score and the
    Hessian are sums over the cells of a few terms each, not a product with a design matrix;
-3. a second pass over what the first kept of each spell (risk-cell key, month, outcome, packed
-   in 4 or 8 bytes and grouped by provider, put in order of kind while the models are fitted)
-   looks each spell's probability up by its key (an array gather, not a join) and sums
-   observed, expected and the CUSUM terms per provider × month × kind, a kind at a time.
+3. a second pass over what the first kept of each spell (its provider-month, its cell within
+   its kind and its outcome, packed in 4 or 8 bytes, each row group's grouped by kind:
+   diagnosis group × admission method) looks each spell's probability up by its cell (an
+   array gather, not a join) and sums observed, expected and the CUSUM terms per provider ×
+   month × kind, a kind at a time.
 Besides those bytes a spell, memory is a row group at a time per core plus the grid.
 ``reference.shmi_reference`` is the naive engine: polars and statsmodels on the rows, for tests.
 """
@@ -392,24 +393,26 @@ def _pipeline(
     early = None
     if options.warning is not None:
         group_axis = grid.axes[0]
-        counts = Counts(
-            providers=codes,
-            months=labels,
-            observed=shaped["observed"],
-            expected=shaped["expected"],
-            methods=list(range(method_axis.low, method_axis.low + method_axis.size)),
-            observed_method=detail["observed"].sum(2),
-            expected_method=detail["expected"].sum(2),
-            groups=list(range(group_axis.low, group_axis.low + group_axis.size)),
-            observed_group=detail["observed"].sum(3),
-            expected_group=detail["expected"].sum(3),
-            variance=detail["variance"].sum((2, 3)),
-            variance_method=detail["variance"].sum(2),
-            variance_group=detail["variance"].sum(3),
-        )
         warning_options = replace(options.warning, monitor_months=options.reporting_months)
 
         def warn() -> WarningResult:
+            # Its sums by method and by group are made here too, while the main thread bands
+            # and simulates the thresholds.
+            counts = Counts(
+                providers=codes,
+                months=labels,
+                observed=shaped["observed"],
+                expected=shaped["expected"],
+                methods=list(range(method_axis.low, method_axis.low + method_axis.size)),
+                observed_method=detail["observed"].sum(2),
+                expected_method=detail["expected"].sum(2),
+                groups=list(range(group_axis.low, group_axis.low + group_axis.size)),
+                observed_group=detail["observed"].sum(3),
+                expected_group=detail["expected"].sum(3),
+                variance=detail["variance"].sum((2, 3)),
+                variance_method=detail["variance"].sum(2),
+                variance_group=detail["variance"].sum(3),
+            )
             if tables is not None:
                 tables.join()
             return early_warning(counts, warning_options)
