@@ -293,10 +293,13 @@ def test_more_providers_than_4_bytes_hold_are_counted_again_in_8(spells, monkeyp
     from commissioning.engine.quality import passes
     from commissioning.engine.quality.passes import _Kinds
 
+    told: list[int] = []
+
     def run() -> tuple[S.CellCounts, dict[str, np.ndarray], np.dtype]:
+        told.clear()
         engine = S.LocalEngine(spells)
         try:
-            cells = engine.count(lambda *a, **k: None)
+            cells = engine.count(lambda stage, rows=0: told.append(rows))
             kind_of, number = S.kinds_of(cells.grid)
             sums = engine.score(cells, _random_terms(cells, kind_of), number, True,
                                 lambda *a, **k: None)  # fmt: skip
@@ -306,7 +309,7 @@ def test_more_providers_than_4_bytes_hold_are_counted_again_in_8(spells, monkeyp
 
     wide, narrow = np.dtype(np.int64), np.dtype(np.uint32)
     cells, sums, width = run()
-    assert width == narrow
+    assert width == narrow and sum(told) == 120_000
     shift = (_Kinds.of(cells.grid).cells_per_kind - 1).bit_length() + 1
     # Room in 4 bytes for 2 providers' months: the spells name more.
     monkeypatch.setattr(passes, "WORD_BITS", {narrow: shift + (2 * cells.months).bit_length(),
@@ -314,6 +317,7 @@ def test_more_providers_than_4_bytes_hold_are_counted_again_in_8(spells, monkeyp
     monkeypatch.setattr(passes, "NARROW_PROVIDERS", 1)
     again, resummed, width = run()
     assert width == wide and len(cells.codes) > 2
+    assert sum(told) == 120_000  # the rows counted in 4 bytes are not told twice
     assert again.codes == cells.codes
     np.testing.assert_array_equal(again.spells, cells.spells)
     np.testing.assert_array_equal(again.deaths, cells.deaths)
@@ -351,6 +355,22 @@ def test_the_fit_adds_each_cell_to_the_score_and_information_of_the_design():
         np.testing.assert_allclose(
             loglik[g], (d[g] * eta - n[g] * np.logaddexp(0, eta)).sum(), rtol=1e-12
         )
+
+
+def test_a_pass_started_again_tells_its_progress_once():
+    # The rows the abandoned start told are not told again: the progress a job shows never
+    # passes the rows there are.
+    from commissioning.engine.quality.passes import _once
+
+    told: list[int] = []
+    reported = [0]
+    first = _once(lambda stage, rows=0: told.append(rows), reported)
+    first("counting", 100)
+    first("counting", 50)
+    again = _once(lambda stage, rows=0: told.append(rows), reported)
+    for rows in (100, 30, 40, 60):
+        again("counting", rows)
+    assert told == [100, 50, 20, 60] and sum(told) == 230
 
 
 def test_spells_kept_in_8_bytes_are_scored_as_those_kept_in_4():

@@ -26,14 +26,17 @@ import hashlib
 import os
 import platform
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numba
 import numpy as np
 import platformdirs
+from numpy.lib.npyio import NpzFile
 
 ENVIRONMENT = "COMMISSIONING_CACHE_DIR"
 FINGERPRINT = "_made_by"  # the stored array holding how the others were made
@@ -77,9 +80,10 @@ def arrays(
     made = make()
     for array_name, (shape, dtype) in expected.items():
         array = made[array_name]
-        assert array.shape == shape and array.dtype == dtype, (
-            f"{name}: {array_name} is {array.dtype}{array.shape}, not {dtype}{shape}"
-        )
+        if array.shape != shape or array.dtype != dtype:
+            raise ValueError(
+                f"{name}: {array_name} is {array.dtype}{array.shape}, not {dtype}{shape}"
+            )
     _write(path, made_by, made)
     return made
 
@@ -88,22 +92,43 @@ def _read(
     path: Path, made_by: str, expected: dict[str, tuple[tuple[int, ...], np.dtype]]
 ) -> dict[str, np.ndarray] | None:
     try:
-        with np.load(path, allow_pickle=False) as stored:
-            if set(stored.files) != {*expected, FINGERPRINT}:
-                return None
+        stored = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        return None  # none yet
+    except (OSError, ValueError, EOFError, MemoryError, zipfile.BadZipFile):
+        return None  # unreadable, cut short or not NumPy's: made afresh
+    if not isinstance(stored, NpzFile):  # a lone array
+        return None
+    with stored:
+        if set(stored.files) != {*expected, FINGERPRINT} or stored.zip is None:
+            return None
+        try:
             if str(stored[FINGERPRINT]) != made_by:
                 return None
-            found = {name: stored[name] for name in expected}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
-        return None  # none yet, unreadable or cut short: made afresh
-    for name, (shape, dtype) in expected.items():
-        if found[name].shape != shape or found[name].dtype != dtype:
+            found = {}
+            for name, (shape, dtype) in expected.items():
+                # The member's header first: a damaged one may claim any size.
+                with stored.zip.open(f"{name}.npy") as member:
+                    version = np.lib.format.read_magic(member)
+                    header = (
+                        np.lib.format.read_array_header_1_0(member) if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0(member)
+                    )  # fmt: skip
+                if header[0] != shape or np.dtype(header[2]) != dtype:
+                    return None
+                found[name] = stored[name]
+        except (OSError, ValueError, EOFError, KeyError, MemoryError, zipfile.BadZipFile):
             return None
     return found
 
 
+STALE = 3600  # seconds after which a temporary file left by a process that died is removed
+
+
 def _write(path: Path, made_by: str, made: dict[str, np.ndarray]) -> None:
-    """Kept whole or not at all; a directory that cannot be written keeps nothing."""
+    """Kept whole or not at all; a directory that cannot be written keeps nothing. The file is
+    readable by all, as the cache files of other tools are (a directory shared between users
+    is read by each)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -111,8 +136,20 @@ def _write(path: Path, made_by: str, made: dict[str, np.ndarray]) -> None:
         return
     try:
         with os.fdopen(handle, "wb") as file:
-            np.savez(file, allow_pickle=False, **made, **{FINGERPRINT: np.array(made_by)})
+            # Numbers and text only: nothing is pickled.
+            arrays: dict[str, Any] = {**made, FINGERPRINT: np.array(made_by)}
+            save: Callable[..., None] = np.savez
+            save(file, **arrays)
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
-    except OSError:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if not isinstance(exc, OSError):
+            raise
+    # Temporary files of writers that died before renaming theirs.
+    now = time.time()
+    for left in path.parent.glob(f"{path.name}*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - left.stat().st_mtime > STALE:
+                left.unlink()

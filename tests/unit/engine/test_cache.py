@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -82,7 +85,7 @@ def test_arrays_of_another_shape_are_not_read(directory):
     longer = {"values": ((7,), np.dtype(np.float64))}
     found = cache.arrays("example", (1,), [cache], lambda: {"values": np.ones(7)}, longer)
     np.testing.assert_array_equal(found["values"], np.ones(7))  # made afresh
-    with pytest.raises(AssertionError, match="values is float64"):
+    with pytest.raises(ValueError, match="values is float64"):
         cache.arrays("example", (2,), [cache], lambda: {"values": np.ones(3)}, longer)
 
 
@@ -107,3 +110,54 @@ def test_the_directory_is_the_users_cache_unless_set(monkeypatch, tmp_path):
     assert cache.directory() == tmp_path
     monkeypatch.delenv(cache.ENVIRONMENT)
     assert cache.directory().name == "commissioning"
+
+
+def test_a_file_of_another_kind_or_claiming_any_size_is_made_afresh(directory, simulated):
+    warning.table(*OPTIONS)
+    (path,) = directory.iterdir()
+    made = path.read_bytes()
+    for damage in ("a lone array", "a huge claim"):
+        if damage == "a lone array":
+            with path.open("wb") as file:
+                np.save(file, np.arange(3))
+        else:  # the right fingerprint, but a member whose header claims terabytes
+            with np.load(path) as stored:
+                arrays = {name: stored[name] for name in stored.files}
+            with zipfile.ZipFile(path, "w") as archive:
+                for name, array in arrays.items():
+                    member = io.BytesIO()
+                    if name == "together":
+                        np.lib.format.write_array_header_1_0(member, {
+                            "descr": "<f4", "fortran_order": False,
+                            "shape": (len(warning.GRID), 4_000_000_000, 12)})  # fmt: skip
+                        member.write(bytes(64))
+                    else:
+                        np.lib.format.write_array(member, array)
+                    archive.writestr(f"{name}.npy", member.getvalue())
+        warning.table.cache_clear()
+        table = warning.table(*OPTIONS)
+        assert path.read_bytes() == made, damage
+        assert _same(table, SIMULATE(*OPTIONS)), damage
+    assert len(simulated) == 3
+
+
+def test_files_are_readable_by_all_and_a_dead_writers_leftovers_go(directory, monkeypatch):
+    import os
+    import time
+
+    directory.mkdir(parents=True)
+    other = directory / "early-warning-table-another.npz123.tmp"  # another table's writer
+    warning.table(*OPTIONS)
+    (path,) = directory.iterdir()
+    assert path.stat().st_mode & 0o777 == 0o644
+    left = directory / f"{path.name}abc.tmp"
+    left.write_bytes(b"half a file")
+    os.utime(left, (time.time() - 2 * cache.STALE,) * 2)
+    fresh = directory / f"{path.name}def.tmp"
+    fresh.write_bytes(b"another writer's, still being written")
+    other.write_bytes(b"another table's")
+    os.utime(other, (time.time() - 2 * cache.STALE,) * 2)
+    path.unlink()
+    warning.table.cache_clear()
+    warning.table(*OPTIONS)
+    assert not left.exists() and fresh.exists() and other.exists()

@@ -49,6 +49,47 @@ def test_the_vectorised_bank_equals_the_month_by_month_reference(months, thresho
     assert signal[0].tolist() == [f for _, f in reference]
 
 
+def _bank_in_numpy(observed, level, thresholds, odds_ratios):
+    """The bank as array operations, month by month (what the compiled loop replaced)."""
+    log_r = np.log(np.asarray(odds_ratios, dtype=float))
+    excess = np.asarray(odds_ratios, dtype=float) - 1
+    charts, months = observed.shape
+    x = np.zeros((charts, len(log_r)))
+    statistic = np.zeros((charts, months))
+    best = np.zeros((charts, months), dtype=np.int8)
+    signal = np.zeros((charts, months), dtype=bool)
+    for m in range(months):
+        x = np.maximum(0.0, x + observed[:, m, None] * log_r - level[:, m, None] * excess)
+        statistic[:, m] = x.max(1)
+        best[:, m] = x.argmax(1)
+        if thresholds is not None:
+            signal[:, m] = statistic[:, m] >= thresholds
+            x[signal[:, m]] = 0.0
+    return statistic, best, signal
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_compiled_bank_gives_the_array_operations_results_bit_for_bit(seed):
+    # Counts, levels and thresholds at random, with zeros, ties between the bank's members
+    # (an odds ratio twice), a missing value and an infinite one, no thresholds at all, and
+    # thresholds of 0, infinity and NaN.
+    rng = np.random.default_rng(seed)
+    charts, months = 300, 14
+    observed = rng.poisson(rng.uniform(0, 30, (charts, 1)), (charts, months)).astype(float)
+    level = rng.uniform(0, 30, (charts, months)) * (rng.random((charts, months)) > 0.1)
+    observed[rng.random((charts, months)) < 0.01] = np.nan
+    observed[rng.random((charts, months)) < 0.005] = np.inf
+    thresholds = rng.uniform(0, 15, charts)
+    thresholds[:3] = (0.0, np.inf, np.nan)
+    bank = (*BANK, 2.0)
+    for given_thresholds in (None, thresholds):
+        ours = bank_cusum(observed, level, given_thresholds, bank)
+        arrays = _bank_in_numpy(observed, level, given_thresholds, bank)
+        for got, want in zip(ours, arrays, strict=True):
+            np.testing.assert_array_equal(got, want)
+            assert np.array_equal(np.signbit(got), np.signbit(want))
+
+
 @settings(max_examples=100, deadline=None, derandomize=True)
 @given(alpha=st.floats(1e-6, 0.5), seed=st.integers(0, 1000))
 def test_a_threshold_and_its_chance_are_inverse(alpha, seed):

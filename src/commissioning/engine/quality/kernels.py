@@ -162,7 +162,8 @@ def score_other_kinds(
     with_variance,
 ):  # fmt: skip
     """The scoring pass for kinds other than those the spells were grouped by as counted (an
-    engine's caller may sum by any): one spell at a time, in the order they are kept."""
+    engine's caller may sum by any): one spell at a time, in the order they are kept (by the
+    kind counted, then the batch, then the row), on one thread."""
     mask = (np.int64(1) << shift) - 1
     for k in range(counted_kinds):
         first_cell = k * cells_per_kind
@@ -313,9 +314,9 @@ def bank_month(x, deaths, level, expected, log_r, excess, top, paths, month, mem
 def bank_cusum(observed, level, thresholds, log_r, excess, statistic, best, signal):
     """Each chart's bank of CUSUMs month by month (``warning.bank_cusum``): each member k's
     X = max(0, X + O·log r_k − λ·(r_k − 1)); the chart's statistic the largest X, ``best`` the
-    first member that has it; a signal where it reaches the chart's threshold, after which
-    every X of the chart restarts at 0. The same operations in the same order as NumPy's array
-    by array."""
+    first member that has it; a signal where it reaches the chart's threshold (none where the
+    threshold is NaN), after which every X of the chart restarts at 0. The same operations in
+    the same order as NumPy's array by array."""
     charts, months = observed.shape
     members = len(log_r)
     x = np.zeros(members)
@@ -330,10 +331,12 @@ def bank_cusum(observed, level, thresholds, log_r, excess, statistic, best, sign
             for k in range(members):
                 v = x[k] + o * log_r[k]
                 v = v - lam * excess[k]
-                if not v > 0.0:  # np.maximum(0.0, v): 0 for v ≤ 0 (and −0)
+                if v < 0.0:  # np.maximum(0.0, v), which keeps −0 and NaN
                     v = 0.0
                 x[k] = v
-                if k == 0 or v > top:
+                # The largest and the first that has it, a NaN taking precedence (as NumPy's
+                # max and argmax).
+                if k == 0 or (top == top and (v > top or v != v)):
                     top = v
                     at = k
             statistic[i, m] = top

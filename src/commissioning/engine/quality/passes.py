@@ -472,12 +472,13 @@ class LocalEngine(SpellEngine):
         # national grid leaves room for 87,000 providers), else in 8: counted again in 8 if
         # more providers come than 4 bytes hold.
         shift = int(kinds.cells_per_kind - 1).bit_length() + 1
+        reported = [0]  # rows told to ``tick``, over every start of the pass
         for dtype in WORD_BITS:
             room = 1 << (WORD_BITS[dtype] - shift)
             if dtype == np.uint32 and room < NARROW_PROVIDERS * months:
                 continue  # not even a few hundred providers: 8 bytes from the start
             counted = self._count(grid, kinds, first_month, months, rows, dtype, shift, room,
-                                  tick)  # fmt: skip
+                                  _once(tick, reported))  # fmt: skip
             if counted is not None:
                 return counted
         raise InputError(f"the spells name more providers than this engine holds ({room:,} "
@@ -578,7 +579,8 @@ class LocalEngine(SpellEngine):
         # month, so the kind's cells and sums stay in the cache. Each sum is one thread's,
         # added in the order of the rows within its provider and kind, so the result does not
         # depend on how the work is shared. Kinds other than those the spells were grouped by
-        # are summed one spell at a time, on one core.
+        # are summed one spell at a time, on one core, in the order the spells are kept (by
+        # the kind counted, then the row).
         size = self.providers * self.months
         assert len(counts.codes) == self.providers and counts.months == self.months
         laid = self.kinds
@@ -621,6 +623,21 @@ class LocalEngine(SpellEngine):
     def close(self) -> None:
         for name in ("spells", "starts", "begins"):
             self.__dict__.pop(name, None)
+
+
+def _once(tick: Callable[..., None], reported: list[int]) -> Callable[..., None]:
+    """``tick`` for a pass that may start again: only rows beyond those already told (called
+    under the pass's lock)."""
+    done = 0
+
+    def report(stage: str, rows: int = 0) -> None:
+        nonlocal done
+        done += rows
+        if done > reported[0]:
+            tick(stage, done - reported[0])
+            reported[0] = done
+
+    return report
 
 
 def _scratch(rows: int, dtype: np.dtype, cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

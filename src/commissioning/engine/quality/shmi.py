@@ -395,7 +395,7 @@ def _pipeline(
         group_axis = grid.axes[0]
         warning_options = replace(options.warning, monitor_months=options.reporting_months)
 
-        def warn() -> WarningResult:
+        def warn(codes, labels, shaped, detail) -> WarningResult:
             # Its sums by method and by group are made here too, while the main thread bands
             # and simulates the thresholds.
             counts = Counts(
@@ -418,7 +418,7 @@ def _pipeline(
             return early_warning(counts, warning_options)
 
         background = ThreadPoolExecutor(1, thread_name_prefix="early-warning")
-        early = background.submit(warn)
+        early = background.submit(warn, codes, labels, shaped, detail)
         background.shutdown(wait=False)  # the thread ends with its one task
 
     # SHMI and banding over the reporting period.

@@ -172,7 +172,7 @@ def bank_cusum(
     best = np.zeros((charts, months), dtype=np.int8)
     signal = np.zeros((charts, months), dtype=bool)
     limit = (
-        np.full(charts, np.inf) if thresholds is None
+        np.full(charts, np.nan) if thresholds is None  # no statistic reaches NaN: no signals
         else np.ascontiguousarray(np.broadcast_to(thresholds, (charts,)), dtype=float)
     )  # fmt: skip
     kernels.bank_cusum(observed, level, limit, log_r, excess, statistic, best, signal)
