@@ -121,6 +121,19 @@ def count_batch(
     return begins
 
 
+@numba.njit(inline="always", boundscheck=False, error_model="numpy")
+def _add_spell(sums, slot, packed, terms, cell, with_variance):
+    """A spell's cell terms added to its slot's sums: spells, observed, expected, variance,
+    CUSUM term (compiled into each scoring loop that calls it)."""
+    sums[slot, 0] += 1.0
+    if packed & 1:
+        sums[slot, 1] += 1.0
+    sums[slot, 2] += terms[cell, 0]
+    if with_variance:
+        sums[slot, 3] += terms[cell, 3]
+    sums[slot, 4] += terms[cell, 1]
+
+
 @_compile
 def score_kinds(
     spells, starts, begins, shift,  # the spells kept, each batch's first row and where its
@@ -144,13 +157,7 @@ def score_kinds(
                 packed = np.int64(spells[i])
                 cell = first_cell + ((packed & mask) >> 1)
                 slot = base + (packed >> shift)
-                sums[slot, 0] += 1.0
-                if packed & 1:
-                    sums[slot, 1] += 1.0
-                sums[slot, 2] += terms[cell, 0]
-                if with_variance:
-                    sums[slot, 3] += terms[cell, 3]
-                sums[slot, 4] += terms[cell, 1]
+                _add_spell(sums, slot, packed, terms, cell, with_variance)
 
 
 @_compile
@@ -172,13 +179,7 @@ def score_other_kinds(
                 packed = np.int64(spells[i])
                 cell = first_cell + ((packed & mask) >> 1)
                 slot = np.int64(terms[cell, 2]) * size + (packed >> shift)
-                sums[slot, 0] += 1.0
-                if packed & 1:
-                    sums[slot, 1] += 1.0
-                sums[slot, 2] += terms[cell, 0]
-                if with_variance:
-                    sums[slot, 3] += terms[cell, 3]
-                sums[slot, 4] += terms[cell, 1]
+                _add_spell(sums, slot, packed, terms, cell, with_variance)
 
 
 @_compile
